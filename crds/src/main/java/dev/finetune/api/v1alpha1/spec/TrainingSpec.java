@@ -1,0 +1,53 @@
+package dev.finetune.api.v1alpha1.spec;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import java.util.List;
+
+/** SGD recipe, torch.optim.SGD semantics. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class TrainingSpec {
+  @Min(1)
+  @Max(10000)
+  @JsonPropertyDescription("Passes over the training split.")
+  public Integer epochs = 5;
+
+  @Min(1)
+  @Max(65536)
+  @JsonPropertyDescription("Images per optimisation step.")
+  public Integer batchSize = 32;
+
+  @Min(0)
+  @Max(10)
+  @JsonPropertyDescription("SGD learning rate of every copied (pretrained) layer.")
+  public Double learningRate = 0.001;
+
+  @Min(0)
+  @Max(1000)
+  @JsonPropertyDescription("The new output layer learns at learningRate times this (d2l uses 10)."
+      + " Ignored when training from scratch.")
+  public Double headLearningRateMultiplier = 10.0;
+
+  @Min(0)
+  @Max(1)
+  @JsonPropertyDescription("L2 penalty added to every trainable parameter's gradient.")
+  public Double weightDecay = 0.0;
+
+  @Min(0)
+  @Max(0.999)
+  @JsonPropertyDescription("SGD momentum (0 = plain SGD).")
+  public Double momentum = 0.0;
+
+  @JsonPropertyDescription("mean (torch default) or sum (d2l: gradients summed over the batch).")
+  public LossReduction lossReduction = LossReduction.MEAN;
+
+  @JsonPropertyDescription("torchvision module prefixes to freeze, e.g. [conv1, bn1, layer1,"
+      + " layer2]. Their weights and BatchNorm statistics stay fixed.")
+  public List<String> freeze = List.of();
+
+  @Min(0)
+  @JsonPropertyDescription("Seeds initialisation, few-shot sampling, data order and augmentation.")
+  public Long seed = 0L;
+}

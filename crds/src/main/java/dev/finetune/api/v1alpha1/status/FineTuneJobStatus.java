@@ -1,0 +1,40 @@
+package dev.finetune.api.v1alpha1.status;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Observed state of a FineTuneJob. Everything here is derived from observation. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class FineTuneJobStatus {
+  @JsonPropertyDescription("Pending, Running, Suspended, Succeeded or Failed; derived from"
+      + " conditions.")
+  public String phase;
+
+  @JsonPropertyDescription("metadata.generation this status describes.")
+  public Long observedGeneration;
+
+  @JsonPropertyDescription("Standard conditions (type, status, reason, message,"
+      + " lastTransitionTime, observedGeneration).")
+  public List<Condition> conditions = new ArrayList<>();
+
+  @JsonPropertyDescription("Training progress of the fine-tune run.")
+  public Progress progress;
+
+  @JsonPropertyDescription("Latest metrics of the fine-tune run.")
+  public RunMetrics metrics;
+
+  @JsonPropertyDescription("Latest metrics of the from-scratch baseline, if requested.")
+  public RunMetrics baseline;
+
+  @JsonPropertyDescription("Newest valid checkpoint in object storage.")
+  public CheckpointRef latestCheckpoint;
+
+  @JsonPropertyDescription("URI of the final model, set when the job succeeded.")
+  public String finalModelUri;
+
+  @JsonPropertyDescription("Trainer attempts started so far (1 + retries).")
+  public Integer attempts;
+}

@@ -1,0 +1,20 @@
+package dev.finetune.api.v1alpha1.status;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** Metrics of one run (fine-tune or baseline), as strings to keep the CRD schema simple. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class RunMetrics {
+  @JsonPropertyDescription("Mean training loss of the last epoch.")
+  public String trainLoss;
+
+  @JsonPropertyDescription("Training accuracy of the last epoch, 0-1.")
+  public String trainAccuracy;
+
+  @JsonPropertyDescription("Test accuracy after the last epoch, 0-1.")
+  public String testAccuracy;
+
+  @JsonPropertyDescription("Training throughput, images per second.")
+  public String imagesPerSecond;
+}
