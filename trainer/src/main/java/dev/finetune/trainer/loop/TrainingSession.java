@@ -82,6 +82,16 @@ public final class TrainingSession implements AutoCloseable {
     net.freeze(recipe.freeze());
   }
 
+  /** Base learning rate of the recipe, for messages. */
+  public double optimizerLearningRate() {
+    return recipe.learningRate();
+  }
+
+  /** True when the loss is summed over the batch rather than averaged. */
+  public boolean lossIsSummed() {
+    return recipe.lossReduction() == dev.finetune.api.v1alpha1.spec.LossReduction.SUM;
+  }
+
   public ResNet net() {
     return net;
   }

@@ -47,6 +47,12 @@ public class TrainingSpec {
       + " layer2]. Their weights and BatchNorm statistics stay fixed.")
   public List<String> freeze = List.of();
 
+  @Min(1)
+  @Max(10000)
+  @JsonPropertyDescription("Evaluate on the test split every N epochs; the last epoch is always"
+      + " evaluated.")
+  public Integer evalEveryEpochs = 1;
+
   @Min(0)
   @JsonPropertyDescription("Seeds initialisation, few-shot sampling, data order and augmentation.")
   public Long seed = 0L;

@@ -1,0 +1,29 @@
+package dev.finetune.trainer;
+
+import java.util.List;
+
+/**
+ * The whole job's outcome: DIR/result.json.
+ *
+ * @param job FineTuneJob name
+ * @param namespace its namespace ("local" for CLI runs)
+ * @param device the device trained on (cpu(), gpu(0), ...)
+ * @param classes class names in label order
+ * @param trainImages images in the training split (after limitPerClass)
+ * @param testImages images in the test split
+ * @param finetune the main run
+ * @param baseline the from-scratch comparison, or null
+ * @param accuracyGain finetune minus baseline test accuracy, or null without a baseline
+ * @param seconds wall time of the whole job
+ */
+public record JobResult(
+    String job,
+    String namespace,
+    String device,
+    List<String> classes,
+    int trainImages,
+    int testImages,
+    RunResult finetune,
+    RunResult baseline,
+    Double accuracyGain,
+    double seconds) {}

@@ -1,0 +1,259 @@
+package dev.finetune.trainer;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
+import dev.finetune.api.v1alpha1.spec.ImageTransformSpec;
+import dev.finetune.api.v1alpha1.spec.NormalizeSpec;
+import dev.finetune.trainer.checkpoint.CheckpointStore;
+import dev.finetune.trainer.data.DatasetLoader;
+import dev.finetune.trainer.data.Fetcher;
+import dev.finetune.trainer.data.ImagePipeline;
+import dev.finetune.trainer.data.LoadedDataset;
+import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.trainer.error.TrainerException;
+import dev.finetune.trainer.listeners.CheckpointListener;
+import dev.finetune.trainer.listeners.MetricsListener;
+import dev.finetune.trainer.listeners.ProgressListener;
+import dev.finetune.trainer.loop.EpochMetrics;
+import dev.finetune.trainer.loop.Recipe;
+import dev.finetune.trainer.loop.RunLoop;
+import dev.finetune.trainer.loop.RunState;
+import dev.finetune.trainer.loop.StopSignal;
+import dev.finetune.trainer.loop.TrainingEvents;
+import dev.finetune.trainer.loop.TrainingSession;
+import dev.finetune.trainer.model.ResNet;
+import dev.finetune.trainer.model.Weights;
+import dev.finetune.trainer.observe.TrainingMetrics;
+import dev.finetune.trainer.storage.ObjectStore;
+import dev.finetune.trainer.storage.ObjectStores;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one FineTuneJob end to end: data, source model, fine-tune run, optional from-scratch
+ * baseline, final models and result.json. Every run resumes from its newest valid checkpoint.
+ */
+public final class JobRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
+  static final ImageTransformSpec DEFAULT_TRAIN = transform(null, null, 224, true);
+  static final ImageTransformSpec DEFAULT_TEST = transform(256, 224, null, null);
+
+  private final TrainOptions options;
+  private final StopSignal stop;
+
+  public JobRunner(TrainOptions options, StopSignal stop) {
+    this.options = options;
+    this.stop = stop;
+  }
+
+  public JobResult run(FineTuneJob job) {
+    long start = System.nanoTime();
+    FineTuneJobSpec spec = job.getSpec();
+    String name = job.getMetadata().getName();
+    Device device = Engine.getInstance().defaultDevice();
+    LOG.info("job {}: training on {} with {} threads", name, device, options.threads());
+    Fetcher fetcher = new Fetcher(options.cacheDir().resolve("downloads"),
+        uri -> ObjectStores.open(uri, options.env()), Fetcher.DEFAULT_SCHEMES, options.env());
+    LoadedDataset data = DatasetLoader.load(spec.dataset, spec.training.seed, fetcher);
+    LOG.info("dataset: {} classes {}, {} train and {} test images", data.classes().size(),
+        data.classes(), data.train().size(), data.test().size());
+    NormalizeSpec normalize = spec.transforms.normalize;
+    ImagePipeline train = ImagePipeline.of(orDefault(spec.transforms.train, DEFAULT_TRAIN),
+        normalize, "spec.transforms.train");
+    ImagePipeline test = ImagePipeline.of(orDefault(spec.transforms.test, DEFAULT_TEST),
+        normalize, "spec.transforms.test");
+    Source source = resolveSource(spec, fetcher);
+
+    String checkpointUri = spec.checkpoints != null
+        ? spec.checkpoints.uri : options.output().resolve("checkpoints").toUri().toString();
+    try (TrainingMetrics metrics =
+        new TrainingMetrics(options.namespace(), name, options.metricsPort())) {
+      RunSpec finetune = new RunSpec("finetune", checkpointUri, source,
+          new Recipe(spec.training.learningRate,
+              source == null ? 1 : spec.training.headLearningRateMultiplier,
+              spec.training.weightDecay, spec.training.momentum, spec.training.lossReduction,
+              spec.training.freeze),
+          spec.training.epochs);
+      RunResult main = run(job, finetune, data, train, test, metrics, device);
+      RunResult baseline = null;
+      if (spec.baseline != null && spec.baseline.fromScratch != null) {
+        var scratch = spec.baseline.fromScratch;
+        RunSpec baselineSpec = new RunSpec("baseline", checkpointUri + "/baseline", null,
+            new Recipe(scratch.learningRate != null ? scratch.learningRate : spec.training.learningRate,
+                1, spec.training.weightDecay, spec.training.momentum, spec.training.lossReduction,
+                List.of()),
+            scratch.epochs != null ? scratch.epochs : spec.training.epochs);
+        baseline = run(job, baselineSpec, data, train, test, metrics, device);
+      }
+      Double gain = baseline == null ? null : main.testAccuracy() - baseline.testAccuracy();
+      JobResult result = new JobResult(name, options.namespace(), device.toString(),
+          data.classes(), data.train().size(), data.test().size(), main, baseline, gain,
+          (System.nanoTime() - start) / 1e9);
+      writeResult(result);
+      return result;
+    }
+  }
+
+  /** One run's identity: name, checkpoint location, source weights (null = scratch), recipe. */
+  private record RunSpec(String run, String checkpointUri, Source source, Recipe recipe, int epochs) {}
+
+  /** Source weights and where they came from. */
+  private record Source(String uri, byte[] bytes) {}
+
+  private RunResult run(FineTuneJob job, RunSpec rs, LoadedDataset data, ImagePipeline train,
+      ImagePipeline test, TrainingMetrics metrics, Device device) {
+    FineTuneJobSpec spec = job.getSpec();
+    boolean transfer = rs.source() != null;
+    int keep = spec.checkpoints != null ? spec.checkpoints.keep : 3;
+    int every = spec.checkpoints != null ? spec.checkpoints.everyEpochs : 1;
+    List<String> checkpoints = new ArrayList<>();
+    try (ObjectStore store = ObjectStores.open(rs.checkpointUri(), options.env());
+        TrainingSession session = TrainingSession.open(
+            new ResNet(spec.model.architecture, data.classes().size()), rs.recipe(),
+            spec.training.seed, transfer, 32, device, List.of())) {
+      CheckpointStore checkpointStore = new CheckpointStore(store, keep);
+      CheckpointListener checkpointer = new CheckpointListener(checkpointStore, session, every)
+          .onWritten(info -> {
+            checkpoints.add(info.uri());
+            metrics.checkpointWritten(java.time.Instant.now());
+            LOG.info("{}: checkpoint {} (epoch {}, step {})", rs.run(), info.uri(), info.epoch(),
+                info.step());
+          });
+      RunState from = checkpointer.restore(LOG::warn).orElse(null);
+      long resumedFrom = 0;
+      if (from != null) {
+        resumedFrom = from.step();
+        LOG.info("{}: resuming at epoch {}, step {} from the newest valid checkpoint", rs.run(),
+            from.epoch() + 1, from.step());
+      } else {
+        from = RunState.start();
+        if (transfer) {
+          List<String> loaded = Weights.load(session.net(), rs.source().bytes(), rs.source().uri(),
+              n -> n.startsWith(ResNet.HEAD + "."));
+          LOG.info("{}: copied {} tensors from {}; new {}-class output layer (Xavier)", rs.run(),
+              loaded.size(), rs.source().uri(), data.classes().size());
+        }
+      }
+      session.applyFreeze();
+      RunLoop.Plan plan = new RunLoop.Plan(rs.run(), data.train(), data.test(), train, test,
+          rs.epochs(), spec.training.batchSize, spec.training.evalEveryEpochs, spec.training.seed,
+          options.dataWorkers(), spec.dataset.maxBadImagesPercent);
+      List<TrainingEvents> listeners = List.of(
+          new ProgressListener(options.interactive(), System.err),
+          new MetricsListener(metrics), checkpointer);
+      RunState end = new RunLoop(plan, session, listeners, stop).run(from);
+      List<EpochMetrics> history = end.history();
+      double accuracy = history.isEmpty() ? Double.NaN : history.get(history.size() - 1).testAccuracy();
+      String modelUri = saveFinalModel(job, rs, session, checkpointStore, data, history);
+      return new RunResult(rs.run(), transfer ? "pretrained:" + rs.source().uri() : "scratch",
+          history, accuracy, modelUri, checkpoints, resumedFrom);
+    }
+  }
+
+  private String saveFinalModel(FineTuneJob job, RunSpec rs, TrainingSession session,
+      CheckpointStore store, LoadedDataset data, List<EpochMetrics> history) {
+    byte[] weights = Weights.encode(session.net());
+    Map<String, Object> meta = new LinkedHashMap<>();
+    meta.put("job", job.getMetadata().getName());
+    meta.put("run", rs.run());
+    meta.put("architecture", job.getSpec().model.architecture.id());
+    meta.put("classes", data.classes());
+    meta.put("normalize", job.getSpec().transforms.normalize);
+    meta.put("initialization", rs.source() == null ? "scratch" : rs.source().uri());
+    meta.put("epochs", history);
+    byte[] json = jsonBytes(meta);
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    files.put("model.safetensors", weights);
+    files.put("model.json", json);
+    store.saveFinalModel(files, meta);
+    Path local = options.output().resolve(rs.run());
+    try {
+      Files.createDirectories(local);
+      Files.write(local.resolve("model.safetensors"), weights);
+      Files.write(local.resolve("model.json"), json);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return store.finalModelUri();
+  }
+
+  private Source resolveSource(FineTuneJobSpec spec, Fetcher fetcher) {
+    if (spec.model.pretrained == null) {
+      return null;
+    }
+    String uri = spec.model.pretrained.uri;
+    if (spec.model.pretrained.fromJob != null) {
+      String jobName = spec.model.pretrained.fromJob;
+      uri = options.fromJobs().get(jobName);
+      if (uri == null) {
+        throw new TrainerException(ExitCode.NOT_FOUND, "spec.model.pretrained.fromJob: no model"
+            + " known for FineTuneJob '" + jobName + "'; pass --from-job " + jobName + "=URI"
+            + " (the job's model.safetensors or its output folder)");
+      }
+    }
+    Path path = fetcher.fetch(uri);
+    if (Files.isDirectory(path)) {
+      Path candidate = path.resolve("model.safetensors");
+      if (!Files.isRegularFile(candidate)) {
+        candidate = path.resolve("finetune").resolve("model.safetensors");
+      }
+      path = candidate;
+    }
+    try {
+      return new Source(uri, Files.readAllBytes(path));
+    } catch (IOException e) {
+      throw new TrainerException(ExitCode.NOT_FOUND, "spec.model.pretrained: cannot read " + path
+          + " fetched from " + uri + ": " + e.getMessage());
+    }
+  }
+
+  private void writeResult(JobResult result) {
+    try {
+      Files.createDirectories(options.output());
+      Path tmp = options.output().resolve("result.json.tmp");
+      Files.write(tmp, jsonBytes(result));
+      Files.move(tmp, options.output().resolve("result.json"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static byte[] jsonBytes(Object value) {
+    try {
+      return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValueAsBytes(value);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static ImageTransformSpec orDefault(ImageTransformSpec t, ImageTransformSpec d) {
+    return t != null ? t : d;
+  }
+
+  private static ImageTransformSpec transform(Integer resize, Integer center, Integer rrc,
+      Boolean flip) {
+    ImageTransformSpec t = new ImageTransformSpec();
+    t.resize = resize;
+    t.centerCrop = center;
+    t.randomResizedCrop = rrc;
+    t.horizontalFlip = flip;
+    return t;
+  }
+
+}

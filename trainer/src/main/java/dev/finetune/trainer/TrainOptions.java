@@ -1,0 +1,38 @@
+package dev.finetune.trainer;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Everything about a run that is not in the FineTuneJob spec: where it runs and reports. One
+ * immutable record, filled from the command line (and, in a pod, from the environment the
+ * operator sets).
+ *
+ * @param output local folder for result.json, the final model and default checkpoints
+ * @param namespace Kubernetes namespace label of metrics (local runs: "local")
+ * @param cacheDir download and extraction cache
+ * @param fromJobs FineTuneJob name → model URI, to resolve spec.model.pretrained.fromJob
+ * @param metricsPort Prometheus port, 0 for ephemeral, negative for none
+ * @param threads PyTorch intra-op threads
+ * @param dataWorkers threads decoding and augmenting images ahead of the loop
+ * @param gracePeriod time allowed to checkpoint after SIGTERM
+ * @param interactive draw a progress bar (a terminal) instead of log lines
+ * @param env environment (object-store credentials, HF_ENDPOINT)
+ */
+public record TrainOptions(
+    Path output,
+    String namespace,
+    Path cacheDir,
+    Map<String, String> fromJobs,
+    int metricsPort,
+    int threads,
+    int dataWorkers,
+    Duration gracePeriod,
+    boolean interactive,
+    Map<String, String> env) {
+  public TrainOptions {
+    fromJobs = Map.copyOf(fromJobs);
+    env = Map.copyOf(env);
+  }
+}

@@ -1,0 +1,113 @@
+package dev.finetune.trainer.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.trainer.error.TrainerException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+import org.yaml.snakeyaml.LoaderOptions;
+
+/**
+ * Reads a FineTuneJob manifest (the same YAML that is applied to the cluster) and validates it.
+ * Unknown fields, wrong types and bad enum values are rejected with the field's path and the
+ * allowed values.
+ */
+public final class JobLoader {
+  /** Manifests larger than this are rejected before parsing. */
+  static final long MAX_MANIFEST_BYTES = 1 << 20;
+
+  private JobLoader() {}
+
+  public static FineTuneJob load(Path manifest) {
+    byte[] bytes;
+    try {
+      if (Files.size(manifest) > MAX_MANIFEST_BYTES) {
+        throw new TrainerException(ExitCode.INVALID_SPEC,
+            manifest + ": larger than " + MAX_MANIFEST_BYTES + " bytes; a FineTuneJob is small");
+      }
+      bytes = Files.readAllBytes(manifest);
+    } catch (NoSuchFileException e) {
+      throw new TrainerException(ExitCode.NOT_FOUND, manifest + ": no such file");
+    } catch (IOException e) {
+      throw new TrainerException(ExitCode.NOT_FOUND, manifest + ": cannot read: " + e.getMessage());
+    }
+    return parse(new String(bytes, java.nio.charset.StandardCharsets.UTF_8), manifest.toString());
+  }
+
+  /** Parses and validates YAML text; {@code source} names it in messages. */
+  public static FineTuneJob parse(String yaml, String source) {
+    FineTuneJob job;
+    try {
+      job = mapper().readValue(yaml, FineTuneJob.class);
+    } catch (UnrecognizedPropertyException e) {
+      String allowed = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
+          .map(Object::toString).sorted().collect(Collectors.joining(", "));
+      throw invalid(source, path(e) + ": unknown field; allowed: " + allowed);
+    } catch (InvalidFormatException e) {
+      Class<?> type = e.getTargetType();
+      String allowed = type != null && type.isEnum()
+          ? "one of " + Arrays.stream(type.getEnumConstants())
+              .map(c -> c.toString().toLowerCase(java.util.Locale.ROOT))
+              .collect(Collectors.joining(", "))
+          : "a value of type " + (type == null ? "?" : type.getSimpleName());
+      throw invalid(source, path(e) + ": invalid value '" + e.getValue() + "'; allowed: " + allowed);
+    } catch (MismatchedInputException e) {
+      String type = e.getTargetType() == null ? "?" : e.getTargetType().getSimpleName();
+      throw invalid(source, path(e) + ": wrong type; expected " + type);
+    } catch (JsonMappingException e) {
+      throw invalid(source, path(e) + ": " + e.getOriginalMessage());
+    } catch (JsonProcessingException e) {
+      throw invalid(source, "not valid YAML: " + e.getOriginalMessage()
+          + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()));
+    }
+    if (job == null) {
+      throw invalid(source, "empty document; expected a FineTuneJob manifest");
+    }
+    SpecValidator.validate(job).throwIfInvalid(source);
+    return job;
+  }
+
+  private static TrainerException invalid(String source, String why) {
+    return new TrainerException(ExitCode.INVALID_SPEC, source + ": " + why);
+  }
+
+  private static String path(JsonMappingException e) {
+    StringBuilder sb = new StringBuilder();
+    for (JsonMappingException.Reference ref : e.getPath()) {
+      if (ref.getFieldName() != null) {
+        if (sb.length() > 0) {
+          sb.append('.');
+        }
+        sb.append(ref.getFieldName());
+      } else if (ref.getIndex() >= 0) {
+        sb.append('[').append(ref.getIndex()).append(']');
+      }
+    }
+    return sb.length() == 0 ? "(document)" : sb.toString();
+  }
+
+  static ObjectMapper mapper() {
+    LoaderOptions options = new LoaderOptions();
+    options.setMaxAliasesForCollections(20);
+    options.setCodePointLimit((int) MAX_MANIFEST_BYTES);
+    options.setNestingDepthLimit(20);
+    return YAMLMapper.builder(YAMLFactory.builder().loaderOptions(options).build())
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+        .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+        .build();
+  }
+}
