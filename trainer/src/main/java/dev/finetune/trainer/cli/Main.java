@@ -1,0 +1,40 @@
+package dev.finetune.trainer.cli;
+
+import dev.finetune.trainer.error.ExitCode;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code finetune}: the trainer's command line. */
+@Command(
+    name = "finetune",
+    mixinStandardHelpOptions = true,
+    version = "finetune 0.1.0 (DJL 0.33.0, PyTorch 2.5.1)",
+    description = "Fine-tunes image models described by FineTuneJob manifests"
+        + " (finetune.dev/v1alpha1), locally or inside a trainer pod.",
+    subcommands = {TrainCommand.class, ValidateCommand.class, CommandLine.HelpCommand.class},
+    footerHeading = "%nExit codes (1-127 permanent, 128+ retryable):%n",
+    footer = "")
+public final class Main implements Runnable {
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns the exit code (tests call this). */
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.getCommandSpec().usageMessage().footer(ExitCodesHelp.lines());
+    cli.getSubcommands().get("train").getCommandSpec().usageMessage().footer(ExitCodesHelp.lines());
+    cli.setExecutionExceptionHandler(new FailureHandler());
+    cli.setParameterExceptionHandler((e, a) -> {
+      e.getCommandLine().getErr().println("error: " + e.getMessage());
+      e.getCommandLine().usage(e.getCommandLine().getErr());
+      return ExitCode.USAGE.code();
+    });
+    return cli.execute(args);
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+}

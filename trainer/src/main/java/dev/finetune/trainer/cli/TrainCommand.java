@@ -1,0 +1,100 @@
+package dev.finetune.trainer.cli;
+
+import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.trainer.JobResult;
+import dev.finetune.trainer.JobRunner;
+import dev.finetune.trainer.RunResult;
+import dev.finetune.trainer.TrainOptions;
+import dev.finetune.trainer.config.JobLoader;
+import dev.finetune.trainer.loop.StopSignal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code finetune train JOB.yaml}: runs one FineTuneJob on this machine or in a pod. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {
+        "Runs the FineTuneJob in JOB.yaml: fetches data and source weights, fine-tunes,",
+        "evaluates, checkpoints (resuming from the newest valid checkpoint), trains the",
+        "from-scratch baseline if requested, and writes DIR/result.json and the final models.",
+        "On SIGTERM it finishes the current step, checkpoints and exits 143."})
+final class TrainCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "JOB.yaml", description = "FineTuneJob manifest.")
+  Path manifest;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "DIR", defaultValue = "out/${JOB}",
+      description = "Output folder for result.json, final models and (unless"
+          + " spec.checkpoints.uri is set) checkpoints. Default: out/<job name>.")
+  String output;
+
+  @Option(names = "--from-job", paramLabel = "NAME=URI",
+      description = "Resolves spec.model.pretrained.fromJob NAME to a model: a"
+          + " model.safetensors file, or an earlier job's output folder (repeatable).")
+  Map<String, String> fromJobs = new LinkedHashMap<>();
+
+  @Option(names = "--namespace", defaultValue = "${env:FINETUNE_NAMESPACE:-local}",
+      description = "Namespace label on metrics (set by the operator in pods). Default: ${DEFAULT-VALUE}.")
+  String namespace;
+
+  @Option(names = "--metrics-port", defaultValue = "${env:FINETUNE_METRICS_PORT:-9400}",
+      description = "Prometheus /metrics port; 0 picks a free one, -1 disables. Default: ${DEFAULT-VALUE}.")
+  int metricsPort;
+
+  @Option(names = "--threads", defaultValue = "0",
+      description = "PyTorch compute threads; 0 = the CPUs this process may use.")
+  int threads;
+
+  @Option(names = "--data-workers", defaultValue = "1",
+      description = "Threads decoding and augmenting images ahead of training. Default: ${DEFAULT-VALUE}.")
+  int dataWorkers;
+
+  @Option(names = "--cache-dir", defaultValue = "${env:FINETUNE_CACHE_DIR:-${sys:user.home}/.cache/finetune}",
+      description = "Download cache (content-addressed). Default: ${DEFAULT-VALUE}.")
+  Path cacheDir;
+
+  @Option(names = "--grace-period", defaultValue = "25",
+      description = "Seconds allowed after SIGTERM to finish the step and checkpoint. Default: ${DEFAULT-VALUE}.")
+  int gracePeriodSeconds;
+
+  @Option(names = "--no-progress", description = "Log lines instead of a progress bar.")
+  boolean noProgress;
+
+  @Override
+  public Integer call() {
+    FineTuneJob job = JobLoader.load(manifest);
+    String name = job.getMetadata().getName();
+    Path out = Path.of(output.replace("${JOB}", name));
+    int cpus = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    Engines.configure(cpus);
+    StopSignal stop = new StopSignal();
+    Preemption.install(stop, Duration.ofSeconds(gracePeriodSeconds));
+    TrainOptions options = new TrainOptions(out, namespace, cacheDir, fromJobs, metricsPort, cpus,
+        Math.max(1, dataWorkers), Duration.ofSeconds(gracePeriodSeconds),
+        !noProgress && System.console() != null, System.getenv());
+    JobResult result = new JobRunner(options, stop).run(job);
+    printSummary(result, out);
+    return 0;
+  }
+
+  private static void printSummary(JobResult r, Path out) {
+    System.out.println();
+    System.out.printf(Locale.ROOT, "job %s finished in %.1f s on %s%n", r.job(), r.seconds(), r.device());
+    print(r.finetune());
+    if (r.baseline() != null) {
+      print(r.baseline());
+      System.out.printf(Locale.ROOT, "  fine-tune vs scratch: %+.4f test accuracy%n", r.accuracyGain());
+    }
+    System.out.println("  result: " + out.resolve("result.json"));
+  }
+
+  private static void print(RunResult run) {
+    System.out.printf(Locale.ROOT, "  %-9s test accuracy %.4f  (%s)  model %s%n", run.run(),
+        run.testAccuracy(), run.initialization(), run.modelUri());
+  }
+}

@@ -1,0 +1,24 @@
+package dev.finetune.trainer.cli;
+
+import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.trainer.config.JobLoader;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code finetune validate JOB.yaml}: checks a manifest without running it. */
+@Command(name = "validate", mixinStandardHelpOptions = true,
+    description = "Checks a FineTuneJob manifest (schema bounds, enums, unknown fields,"
+        + " semantic rules) and exits 0 if it is valid, 3 otherwise.")
+final class ValidateCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "JOB.yaml", description = "FineTuneJob manifest.")
+  Path manifest;
+
+  @Override
+  public Integer call() {
+    FineTuneJob job = JobLoader.load(manifest);
+    System.out.println(manifest + ": valid FineTuneJob '" + job.getMetadata().getName() + "'");
+    return 0;
+  }
+}

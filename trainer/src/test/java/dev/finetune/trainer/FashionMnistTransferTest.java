@@ -1,0 +1,69 @@
+package dev.finetune.trainer;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.trainer.config.JobLoader;
+import dev.finetune.trainer.loop.StopSignal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The seed's claim on real images, with the trainer's own code: a ResNet-18 trained on
+ * Fashion-MNIST's six clothing classes, fine-tuned 10-shot on the four held-out classes (front
+ * layers frozen), beats the same network trained from scratch by at least 5 points of mean test
+ * accuracy over 3 seeds, on all 4,000 matching test images. Uses the example manifests that
+ * bin/quickstart runs.
+ */
+class FashionMnistTransferTest {
+  static final Path FASHION = Path.of("/usr/share/datasets/fashion-mnist");
+
+  @Test
+  void fineTuningBeatsScratchFewShot(@TempDir Path dir) {
+    boolean present = Files.isDirectory(FASHION);
+    if (!present && "true".equals(System.getenv("CI"))) {
+      throw new AssertionError("dataset-fashion-mnist is required in CI (.ci/run installs it)");
+    }
+    assumeTrue(present, "Debian package dataset-fashion-mnist not installed");
+    int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    FineTuneJob source = JobLoader.load(Path.of("../deploy/examples/fashion-mnist/source-job.yaml"));
+    JobResult src = new JobRunner(options(dir.resolve("source"), Map.of(), threads), new StopSignal())
+        .run(source);
+    System.out.printf("source model: test accuracy %.4f on %d images%n",
+        src.finetune().testAccuracy(), src.testImages());
+    String model = dir.resolve("source/finetune/model.safetensors").toUri().toString();
+
+    List<Double> fine = new ArrayList<>();
+    List<Double> scratch = new ArrayList<>();
+    for (long seed = 0; seed < 3; seed++) {
+      FineTuneJob target = JobLoader.load(Path.of("../deploy/examples/fashion-mnist/target-job.yaml"));
+      target.getSpec().training.seed = seed;
+      JobResult r = new JobRunner(
+          options(dir.resolve("target-" + seed), Map.of("fmnist-source", model), threads),
+          new StopSignal()).run(target);
+      assertTrue(r.testImages() == 4000, "evaluated on all 4,000 matching test images");
+      assertTrue(r.trainImages() == 40, "10 images per class");
+      fine.add(r.finetune().testAccuracy());
+      scratch.add(r.baseline().testAccuracy());
+      System.out.printf("seed %d: fine-tune %.4f, scratch %.4f%n", seed,
+          r.finetune().testAccuracy(), r.baseline().testAccuracy());
+    }
+    double meanFine = fine.stream().mapToDouble(d -> d).average().orElseThrow();
+    double meanScratch = scratch.stream().mapToDouble(d -> d).average().orElseThrow();
+    System.out.printf("mean over 3 seeds: fine-tune %.4f, scratch %.4f, gain %+.4f%n", meanFine,
+        meanScratch, meanFine - meanScratch);
+    assertTrue(meanFine - meanScratch >= 0.05, "fine-tune " + fine + " vs scratch " + scratch);
+  }
+
+  static TrainOptions options(Path out, Map<String, String> fromJobs, int threads) {
+    return new TrainOptions(out, "test", out.resolve("cache"), fromJobs, -1, threads, 1,
+        Duration.ofSeconds(10), false, Map.of());
+  }
+}
