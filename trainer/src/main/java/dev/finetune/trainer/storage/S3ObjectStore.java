@@ -77,6 +77,8 @@ public final class S3ObjectStore implements ObjectStore {
   private final S3Settings settings;
   private final S3Client s3;
   private final List<String> secrets;
+  private final java.util.concurrent.atomic.AtomicLong multipartParts =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /** The store on s3://bucket/prefix configured from env, with {@link S3Settings#fromEnv}. */
   public S3ObjectStore(String bucket, String prefix, Map<String, String> env) {
@@ -170,6 +172,11 @@ public final class S3ObjectStore implements ObjectStore {
     return bucket;
   }
 
+  /** Number of multipart parts uploaded so far (for tests and metrics). */
+  public long multipartPartsUploaded() {
+    return multipartParts.get();
+  }
+
   public S3Settings settings() {
     return settings;
   }
@@ -239,6 +246,7 @@ public final class S3ObjectStore implements ObjectStore {
             .key(k).uploadId(uploadId).partNumber(n).contentLength((long) data.length),
             RequestBody.fromBytes(data)).eTag());
         parts.add(CompletedPart.builder().partNumber(n).eTag(etag).build());
+        multipartParts.incrementAndGet();
       }
       log.debug("completing multipart upload of {} ({} parts)", location(k), parts.size());
       call("complete multipart upload", k, () -> s3.completeMultipartUpload(r -> r.bucket(bucket)

@@ -19,13 +19,19 @@ public record S3Settings(
     int partSize) {
 
   public static final long MIB = 1024L * 1024L;
+  /** S3 rejects multipart uploads whose parts (all but the last) are smaller than this. */
+  public static final int MIN_PART_SIZE = (int) (5 * MIB);
 
   public S3Settings {
     if (retryDeadline.isNegative() || initialBackoff.isNegative() || maxBackoff.isNegative()) {
       throw new IllegalArgumentException("S3 retry durations must not be negative");
     }
-    if (partSize < 1 || multipartThreshold < 1) {
-      throw new IllegalArgumentException("S3 part size and multipart threshold must be positive");
+    if (multipartThreshold < 1) {
+      throw new IllegalArgumentException("S3 multipart threshold must be positive");
+    }
+    if (partSize < MIN_PART_SIZE) {
+      throw new IllegalArgumentException("S3 part size " + partSize
+          + " is below the S3 minimum of 5 MiB (" + MIN_PART_SIZE + " bytes)");
     }
   }
 
