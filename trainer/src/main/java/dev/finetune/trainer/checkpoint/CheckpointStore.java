@@ -1,0 +1,549 @@
+package dev.finetune.trainer.checkpoint;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.finetune.trainer.storage.Keys;
+import dev.finetune.trainer.storage.ObjectStore;
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checkpoints and the final model in an {@link ObjectStore}.
+ *
+ * <p>Layout (keys relative to the store root):
+ *
+ * <pre>
+ * checkpoints/ckpt-000000000120/&lt;file&gt;...     the files passed to save, written first
+ * checkpoints/ckpt-000000000120/state.json      {formatVersion, epoch, step, time, state}
+ * checkpoints/ckpt-000000000120/manifest.json   written LAST: {formatVersion, epoch, step, time,
+ *                                               files: [{name, size, sha256}] (incl. state.json)}
+ * model/&lt;file&gt;...                              the final model files
+ * model/manifest.json                           written LAST: {formatVersion, time, metadata,
+ *                                               files: [{name, size, sha256}]}
+ * </pre>
+ *
+ * <p>A checkpoint exists only once its manifest is written; folders without a manifest are
+ * ignored. After a successful save, checkpoints beyond the newest {@code keep} are deleted
+ * (manifest first), as are manifest-less leftovers older than the checkpoint just written. A
+ * failed save deletes nothing.
+ */
+public final class CheckpointStore {
+  public static final String CHECKPOINTS = "checkpoints/";
+  public static final String MODEL = "model/";
+  public static final String MANIFEST = "manifest.json";
+  public static final String STATE = "state.json";
+  public static final int FORMAT_VERSION = 1;
+  public static final long MAX_STEP = 999_999_999_999L;
+
+  private static final Logger log = LoggerFactory.getLogger(CheckpointStore.class);
+  private static final Pattern NAME = Pattern.compile("ckpt-(\\d{12})");
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(SerializationFeature.INDENT_OUTPUT)
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
+  private final ObjectStore store;
+  private final int keep;
+  private final Clock clock;
+
+  /** A store keeping the newest keep (at least 1) checkpoints. */
+  public CheckpointStore(ObjectStore store, int keep) {
+    this(store, keep, Clock.systemUTC());
+  }
+
+  public CheckpointStore(ObjectStore store, int keep, Clock clock) {
+    if (keep < 1) {
+      throw new IllegalArgumentException("keep must be at least 1, got " + keep);
+    }
+    this.store = store;
+    this.keep = keep;
+    this.clock = clock;
+  }
+
+  public ObjectStore objectStore() {
+    return store;
+  }
+
+  public int keep() {
+    return keep;
+  }
+
+  /** ckpt-&lt;step zero-padded to 12 digits&gt;. */
+  public static String checkpointName(long step) {
+    if (step < 0 || step > MAX_STEP) {
+      throw new IllegalArgumentException("step must be in 0.." + MAX_STEP + ", got " + step);
+    }
+    return String.format("ckpt-%012d", step);
+  }
+
+  /** The URI of the named checkpoint's folder. */
+  public String checkpointUri(String name) {
+    return store.uri() + "/" + CHECKPOINTS + name;
+  }
+
+  /** The URI of the final model's folder, e.g. s3://bucket/run/model. */
+  public String finalModelUri() {
+    return store.uri() + "/" + MODEL.substring(0, MODEL.length() - 1);
+  }
+
+  // ---------------------------------------------------------------- save
+
+  /**
+   * Writes a checkpoint: every file, then state.json, then manifest.json; then deletes old
+   * checkpoints beyond the newest {@code keep}. If a checkpoint with the same step exists, its
+   * manifest is deleted first (it is being replaced). If a write fails, the exception propagates
+   * and nothing is deleted.
+   *
+   * @param files file name (a relative key such as "weights.safetensors") to content
+   * @param state JSON-serialisable training state (optimizer settings, RNG seeds, metrics...)
+   */
+  public CheckpointInfo save(int epoch, long step, Map<String, byte[]> files,
+      Map<String, Object> state) throws IOException {
+    String name = checkpointName(step);
+    Map<String, byte[]> sorted = new TreeMap<>(files);
+    for (String f : sorted.keySet()) {
+      checkFileName(f);
+    }
+    String dir = CHECKPOINTS + name + "/";
+    Instant time = clock.instant();
+    if (store.read(dir + MANIFEST).isPresent()) {
+      log.warn("replacing existing checkpoint {}", checkpointUri(name));
+      store.delete(dir + MANIFEST);
+    }
+    ArrayNode entries = JSON.createArrayNode();
+    for (Map.Entry<String, byte[]> e : sorted.entrySet()) {
+      store.put(dir + e.getKey(), e.getValue());
+      entries.add(entry(e.getKey(), e.getValue()));
+    }
+    ObjectNode stateJson = JSON.createObjectNode();
+    stateJson.put("formatVersion", FORMAT_VERSION);
+    stateJson.put("epoch", epoch);
+    stateJson.put("step", step);
+    stateJson.put("time", time.toString());
+    stateJson.set("state", JSON.valueToTree(state == null ? Map.of() : state));
+    byte[] stateBytes = JSON.writeValueAsBytes(stateJson);
+    store.put(dir + STATE, stateBytes);
+    entries.add(entry(STATE, stateBytes));
+
+    ObjectNode manifest = JSON.createObjectNode();
+    manifest.put("formatVersion", FORMAT_VERSION);
+    manifest.put("epoch", epoch);
+    manifest.put("step", step);
+    manifest.put("time", time.toString());
+    manifest.set("files", entries);
+    store.put(dir + MANIFEST, JSON.writeValueAsBytes(manifest));
+
+    CheckpointInfo info = new CheckpointInfo(name, checkpointUri(name), epoch, step, time);
+    log.info("wrote checkpoint {} (epoch {}, step {})", info.uri(), epoch, step);
+    try {
+      retain(name);
+    } catch (IOException | RuntimeException e) {
+      log.warn("checkpoint {} is saved, but deleting old checkpoints failed: {}", name,
+          e.getMessage());
+    }
+    return info;
+  }
+
+  private static void checkFileName(String f) {
+    try {
+      Keys.check(f);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("invalid checkpoint file name: " + e.getMessage());
+    }
+    if (f.equals(MANIFEST) || f.equals(STATE)) {
+      throw new IllegalArgumentException("checkpoint file name '" + f + "' is reserved");
+    }
+  }
+
+  private static ObjectNode entry(String name, byte[] bytes) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("name", name);
+    n.put("size", bytes.length);
+    n.put("sha256", sha256(bytes));
+    return n;
+  }
+
+  static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Deletes valid checkpoints beyond the newest keep, and manifest-less garbage before kept. */
+  private void retain(String justWritten) throws IOException {
+    Map<String, Set<String>> all = scan();
+    long writtenStep = stepOf(justWritten);
+    List<CheckpointInfo> valid = new ArrayList<>();
+    for (Map.Entry<String, Set<String>> e : all.entrySet()) {
+      if (e.getValue().contains(CHECKPOINTS + e.getKey() + "/" + MANIFEST)) {
+        readInfo(e.getKey()).ifPresent(valid::add);
+      }
+    }
+    valid.sort(Comparator.comparingLong(CheckpointInfo::step).reversed());
+    Set<String> kept = new HashSet<>();
+    kept.add(justWritten);
+    for (int i = 0; i < Math.min(keep, valid.size()); i++) {
+      kept.add(valid.get(i).name());
+    }
+    Set<String> validNames = new HashSet<>();
+    valid.forEach(v -> validNames.add(v.name()));
+    for (Map.Entry<String, Set<String>> e : all.entrySet()) {
+      String name = e.getKey();
+      if (kept.contains(name)) {
+        continue;
+      }
+      if (validNames.contains(name)) {
+        log.info("deleting old checkpoint {} (keeping the newest {})", checkpointUri(name), keep);
+        deleteAll(name, e.getValue());
+      } else if (stepOf(name) < writtenStep) {
+        log.info("deleting incomplete checkpoint {}", checkpointUri(name));
+        deleteAll(name, e.getValue());
+      }
+    }
+  }
+
+  private void deleteAll(String name, Set<String> keys) throws IOException {
+    String manifest = CHECKPOINTS + name + "/" + MANIFEST;
+    if (keys.contains(manifest)) {
+      store.delete(manifest); // invalidate first, so a partial delete is never "valid"
+    }
+    for (String k : keys) {
+      if (!k.equals(manifest)) {
+        store.delete(k);
+      }
+    }
+  }
+
+  /** Checkpoint folder name to the keys under it, for folders named ckpt-NNNNNNNNNNNN. */
+  private Map<String, Set<String>> scan() throws IOException {
+    Map<String, Set<String>> result = new TreeMap<>();
+    for (String key : store.list(CHECKPOINTS)) {
+      String rest = key.substring(CHECKPOINTS.length());
+      int slash = rest.indexOf('/');
+      if (slash < 0) {
+        continue;
+      }
+      String name = rest.substring(0, slash);
+      if (NAME.matcher(name).matches()) {
+        result.computeIfAbsent(name, n -> new TreeSet<>()).add(key);
+      }
+    }
+    return result;
+  }
+
+  private static long stepOf(String name) {
+    Matcher m = NAME.matcher(name);
+    if (!m.matches()) {
+      throw new IllegalArgumentException(name);
+    }
+    return Long.parseLong(m.group(1));
+  }
+
+  // ---------------------------------------------------------------- listing
+
+  /**
+   * Checkpoints whose manifest exists and parses, oldest first. Cheap: files are not verified.
+   */
+  public List<CheckpointInfo> listValid() throws IOException {
+    List<CheckpointInfo> valid = new ArrayList<>();
+    for (Map.Entry<String, Set<String>> e : scan().entrySet()) {
+      if (e.getValue().contains(CHECKPOINTS + e.getKey() + "/" + MANIFEST)) {
+        readInfo(e.getKey()).ifPresent(valid::add);
+      }
+    }
+    valid.sort(Comparator.comparingLong(CheckpointInfo::step));
+    return valid;
+  }
+
+  /** The newest checkpoint with a parsable manifest (not verified), if any. */
+  public Optional<CheckpointInfo> newest() throws IOException {
+    List<CheckpointInfo> valid = listValid();
+    return valid.isEmpty() ? Optional.empty() : Optional.of(valid.get(valid.size() - 1));
+  }
+
+  private Optional<CheckpointInfo> readInfo(String name) throws IOException {
+    Optional<byte[]> bytes = store.read(CHECKPOINTS + name + "/" + MANIFEST);
+    if (bytes.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(parseManifest(name, bytes.get()).info);
+    } catch (InvalidCheckpointException e) {
+      log.debug("ignoring checkpoint {}: {}", name, e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  // ---------------------------------------------------------------- loading
+
+  /**
+   * The newest checkpoint whose files all match its manifest (size and sha256). Each invalid
+   * checkpoint on the way is reported to warnings, e.g. "checkpoint ckpt-000000000120 is invalid:
+   * weights.safetensors sha256 mismatch; falling back to ckpt-000000000080". Storage failures
+   * (TrainerException STORAGE_UNAVAILABLE, IOException) propagate instead of falling back.
+   */
+  public Optional<LoadedCheckpoint> loadNewestValid(Consumer<String> warnings)
+      throws IOException {
+    List<String> candidates = new ArrayList<>();
+    for (Map.Entry<String, Set<String>> e : scan().entrySet()) {
+      if (e.getValue().contains(CHECKPOINTS + e.getKey() + "/" + MANIFEST)) {
+        candidates.add(e.getKey());
+      }
+    }
+    candidates.sort(Comparator.reverseOrder()); // zero-padded: newest step first
+    for (int i = 0; i < candidates.size(); i++) {
+      String name = candidates.get(i);
+      try {
+        LoadedCheckpoint loaded = loadVerified(name);
+        log.info("loaded checkpoint {} (epoch {}, step {})", loaded.info().uri(), loaded.epoch(),
+            loaded.step());
+        return Optional.of(loaded);
+      } catch (InvalidCheckpointException e) {
+        String msg = "checkpoint " + name + " is invalid: " + e.getMessage()
+            + (i + 1 < candidates.size() ? "; falling back to " + candidates.get(i + 1)
+                : "; no older checkpoint to fall back to");
+        log.warn(msg);
+        if (warnings != null) {
+          warnings.accept(msg);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private LoadedCheckpoint loadVerified(String name) throws IOException {
+    String dir = CHECKPOINTS + name + "/";
+    Optional<byte[]> manifestBytes = store.read(dir + MANIFEST);
+    if (manifestBytes.isEmpty()) {
+      throw new InvalidCheckpointException(MANIFEST + " disappeared");
+    }
+    Manifest manifest = parseManifest(name, manifestBytes.get());
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    byte[] stateBytes = null;
+    for (FileEntry f : manifest.files) {
+      byte[] bytes = verifiedRead(dir, f);
+      if (f.name.equals(STATE)) {
+        stateBytes = bytes;
+      } else {
+        files.put(f.name, bytes);
+      }
+    }
+    if (stateBytes == null) {
+      throw new InvalidCheckpointException(MANIFEST + " does not list " + STATE);
+    }
+    Map<String, Object> state;
+    try {
+      JsonNode root = JSON.readTree(stateBytes);
+      JsonNode s = root == null ? null : root.get("state");
+      if (s == null || !s.isObject()) {
+        throw new InvalidCheckpointException(STATE + " has no \"state\" object");
+      }
+      state = JSON.convertValue(s, new TypeReference<LinkedHashMap<String, Object>>() {});
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      throw new InvalidCheckpointException(STATE + " is not valid JSON");
+    }
+    return new LoadedCheckpoint(manifest.info, files, state);
+  }
+
+  private byte[] verifiedRead(String dir, FileEntry f) throws IOException {
+    Optional<byte[]> bytes = store.read(dir + f.name);
+    if (bytes.isEmpty()) {
+      throw new InvalidCheckpointException(f.name + " is missing");
+    }
+    byte[] b = bytes.get();
+    if (b.length != f.size) {
+      throw new InvalidCheckpointException(f.name + " has " + b.length + " bytes, manifest says "
+          + f.size);
+    }
+    if (!sha256(b).equals(f.sha256)) {
+      throw new InvalidCheckpointException(f.name + " sha256 mismatch");
+    }
+    return b;
+  }
+
+  // ---------------------------------------------------------------- final model
+
+  /**
+   * Writes the final model under model/: first removes the old model's manifest (if any), then
+   * writes every file, then model/manifest.json with metadata, and finally removes files of an
+   * earlier model that are not part of this one.
+   */
+  public void saveFinalModel(Map<String, byte[]> files, Map<String, Object> metadata)
+      throws IOException {
+    Map<String, byte[]> sorted = new TreeMap<>(files);
+    for (String f : sorted.keySet()) {
+      checkFileName(f);
+    }
+    List<String> before = store.list(MODEL);
+    if (before.contains(MODEL + MANIFEST)) {
+      store.delete(MODEL + MANIFEST);
+    }
+    ArrayNode entries = JSON.createArrayNode();
+    for (Map.Entry<String, byte[]> e : sorted.entrySet()) {
+      store.put(MODEL + e.getKey(), e.getValue());
+      entries.add(entry(e.getKey(), e.getValue()));
+    }
+    ObjectNode manifest = JSON.createObjectNode();
+    manifest.put("formatVersion", FORMAT_VERSION);
+    manifest.put("time", clock.instant().toString());
+    manifest.set("metadata", JSON.valueToTree(metadata == null ? Map.of() : metadata));
+    manifest.set("files", entries);
+    store.put(MODEL + MANIFEST, JSON.writeValueAsBytes(manifest));
+    for (String k : before) {
+      String f = k.substring(MODEL.length());
+      if (!f.equals(MANIFEST) && !sorted.containsKey(f)) {
+        try {
+          store.delete(k);
+        } catch (IOException | RuntimeException e) {
+          log.warn("could not delete stale model file {}: {}", k, e.getMessage());
+        }
+      }
+    }
+    log.info("wrote final model {} ({} files)", finalModelUri(), sorted.size());
+  }
+
+  // ---------------------------------------------------------------- manifest parsing
+
+  private static final class FileEntry {
+    final String name;
+    final long size;
+    final String sha256;
+
+    FileEntry(String name, long size, String sha256) {
+      this.name = name;
+      this.size = size;
+      this.sha256 = sha256;
+    }
+  }
+
+  private static final class Manifest {
+    final CheckpointInfo info;
+    final List<FileEntry> files;
+
+    Manifest(CheckpointInfo info, List<FileEntry> files) {
+      this.info = info;
+      this.files = files;
+    }
+  }
+
+  private Manifest parseManifest(String name, byte[] bytes) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(bytes);
+    } catch (IOException e) {
+      throw new InvalidCheckpointException(MANIFEST + " is not valid JSON");
+    }
+    if (root == null || !root.isObject()) {
+      throw new InvalidCheckpointException(MANIFEST + " is not a JSON object");
+    }
+    int version = requireInt(root, "formatVersion");
+    if (version < 1 || version > FORMAT_VERSION) {
+      throw new InvalidCheckpointException(MANIFEST + " has formatVersion " + version
+          + ", this trainer reads version " + FORMAT_VERSION);
+    }
+    int epoch = requireInt(root, "epoch");
+    long step = requireLong(root, "step");
+    if (step != stepOf(name)) {
+      throw new InvalidCheckpointException(MANIFEST + " says step " + step
+          + ", which does not match the folder name");
+    }
+    Instant time;
+    try {
+      time = Instant.parse(requireText(root, "time"));
+    } catch (DateTimeParseException e) {
+      throw new InvalidCheckpointException(MANIFEST + " has an invalid time");
+    }
+    JsonNode filesNode = root.get("files");
+    if (filesNode == null || !filesNode.isArray()) {
+      throw new InvalidCheckpointException(MANIFEST + " has no \"files\" array");
+    }
+    List<FileEntry> files = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (JsonNode f : filesNode) {
+      String fileName = requireText(f, "name");
+      try {
+        Keys.check(fileName);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidCheckpointException(MANIFEST + " lists an invalid file name");
+      }
+      if (!seen.add(fileName) || fileName.equals(MANIFEST)) {
+        throw new InvalidCheckpointException(MANIFEST + " lists " + fileName + " twice");
+      }
+      long size = requireLong(f, "size");
+      String sha = requireText(f, "sha256");
+      if (size < 0 || !sha.matches("[0-9a-f]{64}")) {
+        throw new InvalidCheckpointException(MANIFEST + " has a bad size or sha256 for "
+            + fileName);
+      }
+      files.add(new FileEntry(fileName, size, sha));
+    }
+    return new Manifest(new CheckpointInfo(name, checkpointUri(name), epoch, step, time), files);
+  }
+
+  private static JsonNode require(JsonNode n, String field) {
+    JsonNode v = n == null ? null : n.get(field);
+    if (v == null || v.isNull()) {
+      throw new InvalidCheckpointException(MANIFEST + " lacks \"" + field + "\"");
+    }
+    return v;
+  }
+
+  private static int requireInt(JsonNode n, String field) {
+    JsonNode v = require(n, field);
+    if (!v.canConvertToInt() || !v.isIntegralNumber()) {
+      throw new InvalidCheckpointException(MANIFEST + " field \"" + field
+          + "\" is not an integer");
+    }
+    return v.intValue();
+  }
+
+  private static long requireLong(JsonNode n, String field) {
+    JsonNode v = require(n, field);
+    if (!v.canConvertToLong() || !v.isIntegralNumber()) {
+      throw new InvalidCheckpointException(MANIFEST + " field \"" + field
+          + "\" is not an integer");
+    }
+    return v.longValue();
+  }
+
+  private static String requireText(JsonNode n, String field) {
+    JsonNode v = require(n, field);
+    if (!v.isTextual()) {
+      throw new InvalidCheckpointException(MANIFEST + " field \"" + field + "\" is not a string");
+    }
+    return v.textValue();
+  }
+
+  /** A checkpoint that does not match its manifest; message names the file at fault. */
+  static final class InvalidCheckpointException extends RuntimeException {
+    InvalidCheckpointException(String message) {
+      super(message, null, false, false);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package dev.finetune.trainer.storage;
+
+import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.trainer.error.TrainerException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Opens the {@link ObjectStore} for a storage URI: file:///dir or s3://bucket/prefix. */
+public final class ObjectStores {
+  private ObjectStores() {}
+
+  /** Opens uri with the process environment for S3 configuration. */
+  public static ObjectStore open(String uri) {
+    return open(uri, System.getenv());
+  }
+
+  /**
+   * Opens uri. file:///abs/dir (or file:/abs/dir) is a {@link FileObjectStore}; s3://bucket/prefix
+   * is an {@link S3ObjectStore} configured from env (see there).
+   *
+   * @throws TrainerException UNSUPPORTED for any other scheme, INVALID_SPEC for malformed URIs
+   */
+  public static ObjectStore open(String uri, Map<String, String> env) {
+    return open(uri, env, S3Settings.fromEnv(env));
+  }
+
+  /** As {@link #open(String, Map)} with explicit S3 settings (tests lower timeouts). */
+  public static ObjectStore open(String uri, Map<String, String> env, S3Settings s3Settings) {
+    if (uri == null || uri.isBlank()) {
+      throw new TrainerException(ExitCode.INVALID_SPEC,
+          "storage URI is empty: allowed schemes are file:// and s3://");
+    }
+    String u = uri.trim();
+    int colon = u.indexOf(':');
+    String scheme = colon > 0 ? u.substring(0, colon).toLowerCase(java.util.Locale.ROOT) : "";
+    switch (scheme) {
+      case "file":
+        return openFile(u);
+      case "s3":
+        return openS3(u, env, s3Settings);
+      default:
+        throw new TrainerException(ExitCode.UNSUPPORTED, "unsupported storage URI '" + u
+            + "'" + (scheme.isEmpty() ? " (no scheme)" : " (scheme " + scheme + ")")
+            + ": allowed schemes are file:// and s3://");
+    }
+  }
+
+  private static ObjectStore openFile(String u) {
+    URI parsed;
+    try {
+      parsed = URI.create(u);
+    } catch (IllegalArgumentException e) {
+      throw new TrainerException(ExitCode.INVALID_SPEC, "storage URI '" + u + "' is malformed: "
+          + e.getMessage());
+    }
+    String host = parsed.getHost() != null ? parsed.getHost() : parsed.getAuthority();
+    if (host != null && !host.isEmpty() && !host.equals("localhost")) {
+      throw new TrainerException(ExitCode.UNSUPPORTED, "storage URI '" + u + "' names host '"
+          + host + "': file URIs must be local and absolute, e.g. file:///data/run1");
+    }
+    String path = parsed.getPath();
+    if (path == null || !path.startsWith("/")) {
+      throw new TrainerException(ExitCode.INVALID_SPEC, "storage URI '" + u
+          + "' has no absolute path: use file:///abs/dir");
+    }
+    return new FileObjectStore(Path.of(path));
+  }
+
+  private static ObjectStore openS3(String u, Map<String, String> env, S3Settings settings) {
+    if (!u.regionMatches(true, 0, "s3://", 0, 5)) {
+      throw new TrainerException(ExitCode.INVALID_SPEC, "storage URI '" + u
+          + "' is malformed: use s3://bucket/prefix");
+    }
+    String rest = u.substring(5);
+    int slash = rest.indexOf('/');
+    String bucket = slash < 0 ? rest : rest.substring(0, slash);
+    String prefix = slash < 0 ? "" : rest.substring(slash + 1);
+    if (bucket.isEmpty() || !bucket.matches("[a-z0-9][a-z0-9._-]{1,254}")) {
+      throw new TrainerException(ExitCode.INVALID_SPEC, "storage URI '" + u
+          + "' has an invalid bucket name '" + bucket + "': use s3://bucket/prefix with a"
+          + " lower-case bucket name");
+    }
+    try {
+      return new S3ObjectStore(bucket, prefix, env, settings);
+    } catch (IllegalArgumentException e) {
+      throw new TrainerException(ExitCode.INVALID_SPEC, "storage URI '" + u + "': "
+          + e.getMessage());
+    }
+  }
+}
