@@ -178,7 +178,11 @@ public final class JobRunner {
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put("model.safetensors", weights);
     files.put("model.json", json);
-    store.saveFinalModel(files, meta);
+    try {
+      store.saveFinalModel(files, meta);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     Path local = options.output().resolve(rs.run());
     try {
       Files.createDirectories(local);
@@ -187,7 +191,7 @@ public final class JobRunner {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return store.finalModelUri();
+    return store.finalModelUri() + "/model.safetensors";
   }
 
   private Source resolveSource(FineTuneJobSpec spec, Fetcher fetcher) {

@@ -18,6 +18,8 @@ public enum ExitCode {
       + " tensor shapes"),
   DIVERGED(8, "the loss became NaN or infinite"),
   NOT_FOUND(9, "a referenced file or object does not exist"),
+  STORAGE_DENIED(10, "object storage rejected or lacks credentials (AWS_ACCESS_KEY_ID,"
+      + " AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL)"),
   RETRYABLE(128, "a transient failure; retry resumes from the newest checkpoint"),
   STORAGE_UNAVAILABLE(129, "object storage or download host unreachable after retries"),
   PREEMPTED(143, "SIGTERM received: a checkpoint was written, resume later");

@@ -65,7 +65,12 @@ public final class CheckpointListener implements TrainingEvents {
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put(WEIGHTS, Weights.encode(session.net()));
     files.put(OPTIMIZER, encodeBuffers(session.optimizer().momentumBuffers()));
-    CheckpointInfo info = store.save(state.epoch(), state.step(), files, state.toMap());
+    CheckpointInfo info;
+    try {
+      info = store.save(state.epoch(), state.step(), files, state.toMap());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     written.forEach(c -> c.accept(info));
     return info;
   }
@@ -76,7 +81,12 @@ public final class CheckpointListener implements TrainingEvents {
    * @param warnings receives one line per checkpoint skipped
    */
   public Optional<RunState> restore(Consumer<String> warnings) {
-    Optional<LoadedCheckpoint> loaded = store.loadNewestValid(warnings);
+    Optional<LoadedCheckpoint> loaded;
+    try {
+      loaded = store.loadNewestValid(warnings);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     if (loaded.isEmpty()) {
       return Optional.empty();
     }

@@ -59,7 +59,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * 5xx, throttling) are retried with exponential backoff and jitter until {@link
  * S3Settings#retryDeadline()} has passed, then a {@link TrainerException} with {@link
  * ExitCode#STORAGE_UNAVAILABLE} is thrown. Rejected credentials are a permanent {@link
- * ExitCode#INVALID_SPEC} error. Secret values never appear in messages or logs.
+ * ExitCode#STORAGE_DENIED} error. Secret values never appear in messages or logs.
  */
 public final class S3ObjectStore implements ObjectStore {
   private static final Logger log = LoggerFactory.getLogger(S3ObjectStore.class);
@@ -144,7 +144,7 @@ public final class S3ObjectStore implements ObjectStore {
     boolean hasId = id != null && !id.isEmpty();
     boolean hasSecret = secret != null && !secret.isEmpty();
     if (hasId != hasSecret) {
-      throw new TrainerException(ExitCode.INVALID_SPEC, "S3 credentials are incomplete: "
+      throw new TrainerException(ExitCode.STORAGE_DENIED, "S3 credentials are incomplete: "
           + (hasId ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID")
           + " is missing (set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither to"
           + " use the default credential chain)");
@@ -421,7 +421,7 @@ public final class S3ObjectStore implements ObjectStore {
       String where = location(fullKey);
       switch (kind) {
         case CREDENTIALS:
-          throw new TrainerException(ExitCode.INVALID_SPEC, "S3 rejected the credentials for "
+          throw new TrainerException(ExitCode.STORAGE_DENIED, "S3 rejected the credentials for "
               + op + " of " + where + " (" + describe(failure) + "): check AWS_ACCESS_KEY_ID and"
               + " AWS_SECRET_ACCESS_KEY (or the pod's credential source) and the bucket policy",
               sanitized(failure));

@@ -116,7 +116,7 @@ class S3ObjectStoreTest {
       TrainerException e = assertThrows(TrainerException.class,
           () -> store.put("k", new byte[] {1}));
       assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "not retried");
-      assertEquals(ExitCode.INVALID_SPEC, e.exitCode());
+      assertEquals(ExitCode.STORAGE_DENIED, e.exitCode());
       assertFalse(e.exitCode().retryable());
       assertTrue(e.getMessage().contains("credentials"), e.getMessage());
       assertTrue(e.getMessage().contains("AWS_SECRET_ACCESS_KEY"), e.getMessage());
@@ -157,7 +157,7 @@ class S3ObjectStoreTest {
     env.remove("AWS_SECRET_ACCESS_KEY");
     TrainerException e = assertThrows(TrainerException.class,
         () -> ObjectStores.open(s3.uri(""), env));
-    assertEquals(ExitCode.INVALID_SPEC, e.exitCode());
+    assertEquals(ExitCode.STORAGE_DENIED, e.exitCode());
     assertTrue(e.getMessage().contains("AWS_SECRET_ACCESS_KEY is missing"), e.getMessage());
   }
 
