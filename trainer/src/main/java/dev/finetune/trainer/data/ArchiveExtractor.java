@@ -55,17 +55,20 @@ public final class ArchiveExtractor {
   }
 
   /**
-   * Extracts {@code archive} into the empty or missing directory {@code target}; {@code name}
-   * (the URI or file name) picks the format and appears in messages.
+   * Extracts {@code archive} into the empty or missing directory {@code target}. The format
+   * comes from the archive's file name, or from {@code name} (the URI, shown in messages) when
+   * the file name has no archive extension.
    */
   public void extract(Path archive, String name, Path target) {
     Job job = new Job(name, target);
+    String fileName = archive.getFileName().toString();
+    String format = (isArchive(fileName) ? fileName : name).toLowerCase(Locale.ROOT);
     try {
       Files.createDirectories(target);
-      if (name.toLowerCase(Locale.ROOT).endsWith(".zip")) {
+      if (format.endsWith(".zip")) {
         extractZip(archive, job);
       } else {
-        extractTar(archive, job, !name.toLowerCase(Locale.ROOT).endsWith(".tar"));
+        extractTar(archive, job, !format.endsWith(".tar"));
       }
       job.materializeLinks();
     } catch (IOException e) {

@@ -372,9 +372,7 @@ public final class Fetcher {
     }
     Path tmp = tempPath("x-");
     try {
-      extractor.extract(archive, archive.getFileName().toString().equals("download") ? uri
-          : uri + (uri.endsWith(archive.getFileName().toString()) ? ""
-              : " (" + archive.getFileName() + ")"), tmp);
+      extractor.extract(archive, uri, tmp);
     } catch (RuntimeException e) {
       deleteTree(tmp);
       throw e;

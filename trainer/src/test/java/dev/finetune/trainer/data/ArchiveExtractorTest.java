@@ -112,4 +112,16 @@ class ArchiveExtractorTest {
       assertArrayEquals("v".getBytes(), Files.readAllBytes(files.get(0)));
     }
   }
+
+  @Test
+  void corruptArchivesAreDatasetInvalid() throws Exception {
+    for (String name : List.of("bad.zip", "bad.tar.gz", "bad.tar")) {
+      Path p = Files.write(dir.resolve(name), "this is not an archive at all, sorry".repeat(30)
+          .getBytes());
+      TrainerException e = assertThrows(TrainerException.class,
+          () -> extractor.extract(p, "s3://b/" + name, dir.resolve("o-" + name)));
+      assertEquals(ExitCode.DATASET_INVALID, e.exitCode(), name + ": " + e.getMessage());
+      assertTrue(e.getMessage().contains("s3://b/" + name), e.getMessage());
+    }
+  }
 }

@@ -62,6 +62,10 @@ class ImageDecoderTest {
     BadImageException e = assertThrows(BadImageException.class,
         () -> decoder.decode(Arrays.copyOf(jpg, jpg.length / 2), "cut.jpg"));
     assertTrue(e.getMessage().startsWith("cut.jpg: "), e.getMessage());
+    byte[] big = TestImages.encode(TestImages.rgb(200, 200, 4), "jpg");
+    BadImageException scan = assertThrows(BadImageException.class,
+        () -> decoder.decode(Arrays.copyOf(big, big.length * 4 / 5), "scan.jpg"));
+    assertTrue(scan.getMessage().contains("corrupt image"), scan.getMessage());
     byte[] png = TestImages.encode(TestImages.rgb(64, 64, 4), "png");
     assertThrows(BadImageException.class,
         () -> decoder.decode(Arrays.copyOf(png, png.length / 2), "cut.png"));
