@@ -124,4 +124,21 @@ class ArchiveExtractorTest {
       assertTrue(e.getMessage().contains("s3://b/" + name), e.getMessage());
     }
   }
+
+  @Test
+  void nonUtf8TarNamesDoNotCrash() throws Exception {
+    Path tar = dir.resolve("latin1.tar");
+    try (var t = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(
+        Files.newOutputStream(tar), "ISO-8859-1")) {
+      var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("d\u00e9j\u00e0.png");
+      e.setSize(1);
+      t.putArchiveEntry(e);
+      t.write('z');
+      t.closeArchiveEntry();
+    }
+    extractor.extract(tar, "latin1.tar", dir.resolve("t"));
+    try (Stream<Path> s = Files.walk(dir.resolve("t"))) {
+      assertEquals(1, s.filter(Files::isRegularFile).count());
+    }
+  }
 }
