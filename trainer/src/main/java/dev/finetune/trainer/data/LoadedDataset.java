@@ -1,0 +1,10 @@
+package dev.finetune.trainer.data;
+
+import java.util.List;
+
+/** The classes (label i is {@code classes.get(i)}) and the two splits of a dataset. */
+public record LoadedDataset(List<String> classes, Split train, Split test) {
+  public LoadedDataset {
+    classes = List.copyOf(classes);
+  }
+}
