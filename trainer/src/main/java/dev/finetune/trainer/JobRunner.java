@@ -6,13 +6,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
-import dev.finetune.api.v1alpha1.spec.ImageTransformSpec;
-import dev.finetune.api.v1alpha1.spec.NormalizeSpec;
 import dev.finetune.trainer.checkpoint.CheckpointStore;
+import dev.finetune.trainer.data.ArchiveLimits;
 import dev.finetune.trainer.data.DatasetLoader;
 import dev.finetune.trainer.data.Fetcher;
 import dev.finetune.trainer.data.ImagePipeline;
 import dev.finetune.trainer.data.LoadedDataset;
+import dev.finetune.trainer.data.RetryPolicy;
 import dev.finetune.trainer.error.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.listeners.CheckpointListener;
@@ -38,7 +38,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,8 +47,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class JobRunner {
   private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
-  static final ImageTransformSpec DEFAULT_TRAIN = transform(null, null, 224, true);
-  static final ImageTransformSpec DEFAULT_TEST = transform(256, 224, null, null);
 
   private final TrainOptions options;
   private final StopSignal stop;
@@ -66,15 +63,13 @@ public final class JobRunner {
     Device device = Engine.getInstance().defaultDevice();
     LOG.info("job {}: training on {} with {} threads", name, device, options.threads());
     Fetcher fetcher = new Fetcher(options.cacheDir().resolve("downloads"),
-        uri -> ObjectStores.open(uri, options.env()), Fetcher.DEFAULT_SCHEMES, options.env());
+        uri -> ObjectStores.open(uri, options.env()), Fetcher.ALL_SCHEMES, options.env(),
+        ArchiveLimits.DEFAULT, RetryPolicy.DEFAULT);
     LoadedDataset data = DatasetLoader.load(spec.dataset, spec.training.seed, fetcher);
     LOG.info("dataset: {} classes {}, {} train and {} test images", data.classes().size(),
         data.classes(), data.train().size(), data.test().size());
-    NormalizeSpec normalize = spec.transforms.normalize;
-    ImagePipeline train = ImagePipeline.of(orDefault(spec.transforms.train, DEFAULT_TRAIN),
-        normalize, "spec.transforms.train");
-    ImagePipeline test = ImagePipeline.of(orDefault(spec.transforms.test, DEFAULT_TEST),
-        normalize, "spec.transforms.test");
+    ImagePipeline train = ImagePipeline.forTraining(spec.transforms);
+    ImagePipeline test = ImagePipeline.forTest(spec.transforms);
     Source source = resolveSource(spec, fetcher);
 
     String checkpointUri = spec.checkpoints != null
@@ -244,20 +239,6 @@ public final class JobRunner {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private static ImageTransformSpec orDefault(ImageTransformSpec t, ImageTransformSpec d) {
-    return t != null ? t : d;
-  }
-
-  private static ImageTransformSpec transform(Integer resize, Integer center, Integer rrc,
-      Boolean flip) {
-    ImageTransformSpec t = new ImageTransformSpec();
-    t.resize = resize;
-    t.centerCrop = center;
-    t.randomResizedCrop = rrc;
-    t.horizontalFlip = flip;
-    return t;
   }
 
 }

@@ -3,6 +3,7 @@ package dev.finetune.trainer.loop;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.finetune.trainer.data.BadImagePolicy;
 import dev.finetune.trainer.data.BatchStream;
 import dev.finetune.trainer.data.HostBatch;
 import dev.finetune.trainer.data.ImagePipeline;
@@ -58,7 +59,8 @@ public final class RunLoop {
       long imagesAtStart = state.seen();
       try (BatchStream batches =
           BatchStream.training(plan.train(), plan.trainPipeline(), plan.batchSize(), plan.seed(),
-              state.epoch(), state.batch(), plan.dataWorkers(), plan.maxBadImagesPercent())) {
+              state.epoch(), state.batch(), plan.dataWorkers(),
+              new BadImagePolicy(plan.maxBadImagesPercent()))) {
         long last = System.nanoTime();
         while (batches.hasNext()) {
           if (stop.requested()) {
@@ -78,10 +80,10 @@ public final class RunLoop {
           long now = System.nanoTime();
           throughput.add(batch.count(), now - last);
           double perImageLossSum = session.lossIsSummed() ? out.loss() : out.loss() * batch.count();
-          state = state.afterBatch(perImageLossSum, out.correct(), batch.count());
+          state = state.afterBatch(batch.index(), perImageLossSum, out.correct(), batch.count());
           double eta = (totalSteps - state.step()) * throughput.secondsPerStep();
           TrainingEvents.StepEvent event =
-              new TrainingEvents.StepEvent(state.epoch(), state.batch() - 1, state.step(), totalSteps,
+              new TrainingEvents.StepEvent(state.epoch(), batch.index(), state.step(), totalSteps,
                   out.loss(), batch.count(), now - last, throughput.imagesPerSecond(), eta);
           String run = plan.run();
           listeners.forEach(l -> l.stepCompleted(run, event));

@@ -44,8 +44,8 @@ public record RunState(
     return new RunState(epoch + 1, 0, step, 0, 0, 0, h);
   }
 
-  RunState afterBatch(double imageLossSum, long batchCorrect, long images) {
-    return new RunState(epoch, batch + 1, step + 1, lossSum + imageLossSum, correct + batchCorrect,
+  RunState afterBatch(int batchIndex, double imageLossSum, long batchCorrect, long images) {
+    return new RunState(epoch, batchIndex + 1, step + 1, lossSum + imageLossSum, correct + batchCorrect,
         seen + images, history);
   }
 
