@@ -76,6 +76,7 @@ public final class JobRunner {
         ? spec.checkpoints.uri : options.output().resolve("checkpoints").toUri().toString();
     try (TrainingMetrics metrics =
         new TrainingMetrics(options.namespace(), name, options.metricsPort())) {
+      metrics.attempt(attempt(options.env()));
       RunSpec finetune = new RunSpec("finetune", checkpointUri, source,
           new Recipe(spec.training.learningRate,
               source == null ? 1 : spec.training.headLearningRateMultiplier,
@@ -216,6 +217,15 @@ public final class JobRunner {
     } catch (IOException e) {
       throw new TrainerException(ExitCode.NOT_FOUND, "spec.model.pretrained: cannot read " + path
           + " fetched from " + uri + ": " + e.getMessage());
+    }
+  }
+
+  /** Attempt number set by the operator (FINETUNE_ATTEMPT), 1 for local runs. */
+  static int attempt(Map<String, String> env) {
+    try {
+      return Math.max(1, Integer.parseInt(env.getOrDefault("FINETUNE_ATTEMPT", "1").trim()));
+    } catch (NumberFormatException e) {
+      return 1;
     }
   }
 

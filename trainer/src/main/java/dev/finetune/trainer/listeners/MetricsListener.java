@@ -26,6 +26,11 @@ public final class MetricsListener implements TrainingEvents {
   }
 
   @Override
+  public void imagesSkipped(String run, int count) {
+    metrics.badImagesSkipped(count);
+  }
+
+  @Override
   public void epochCompleted(String run, EpochMetrics m, RunState state) {
     metrics.epochCompleted(run, m.epoch(), m.trainLoss(), m.trainAccuracy(), m.testAccuracy(),
         m.imagesPerSecond());

@@ -89,6 +89,10 @@ public final class RunLoop {
           listeners.forEach(l -> l.stepCompleted(run, event));
           last = System.nanoTime();
         }
+        int skipped = batches.skipped();
+        if (skipped > 0) {
+          listeners.forEach(l -> l.imagesSkipped(plan.run(), skipped));
+        }
       }
       double seconds = (System.nanoTime() - epochStart) / 1e9;
       int epochNumber = state.epoch() + 1;

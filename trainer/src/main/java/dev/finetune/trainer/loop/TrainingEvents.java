@@ -14,6 +14,9 @@ public interface TrainingEvents {
   /** An epoch finished; {@code state} is the position at its end. */
   default void epochCompleted(String run, EpochMetrics metrics, RunState state) {}
 
+  /** Undecodable training images were skipped during the epoch that just ended. */
+  default void imagesSkipped(String run, int count) {}
+
   /** The run is being stopped (SIGTERM): persist {@code state} now if you can. */
   default void stopRequested(String run, RunState state) {}
 

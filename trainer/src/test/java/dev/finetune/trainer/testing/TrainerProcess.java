@@ -12,6 +12,12 @@ public final class TrainerProcess {
   private TrainerProcess() {}
 
   public static Process start(Path log, String... args) throws IOException {
+    return start(log, java.util.Map.of(), args);
+  }
+
+  /** Starts the CLI with extra environment variables (object-store credentials, HF_ENDPOINT). */
+  public static Process start(Path log, java.util.Map<String, String> env, String... args)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx2g");
@@ -24,6 +30,7 @@ public final class TrainerProcess {
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().put("DJL_CACHE_DIR",
         System.getenv().getOrDefault("DJL_CACHE_DIR", System.getProperty("user.home") + File.separator + ".djl.ai"));
+    pb.environment().putAll(env);
     return pb.start();
   }
 

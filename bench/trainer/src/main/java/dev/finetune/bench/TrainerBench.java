@@ -1,0 +1,178 @@
+package dev.finetune.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.finetune.api.v1alpha1.spec.Architecture;
+import dev.finetune.api.v1alpha1.spec.LossReduction;
+import dev.finetune.api.v1alpha1.spec.TransformsSpec;
+import dev.finetune.trainer.data.BadImagePolicy;
+import dev.finetune.trainer.data.BatchStream;
+import dev.finetune.trainer.data.HostBatch;
+import dev.finetune.trainer.data.ImagePipeline;
+import dev.finetune.trainer.data.Split;
+import dev.finetune.trainer.data.RgbImage;
+import dev.finetune.trainer.data.ImageDecoder;
+import dev.finetune.trainer.loop.Recipe;
+import dev.finetune.trainer.loop.TrainingSession;
+import dev.finetune.trainer.model.ResNet;
+import java.awt.Color;
+import java.awt.GradientPaint;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import javax.imageio.ImageIO;
+
+/**
+ * Trainer throughput and memory, one measurement per JVM (so peak RSS is that mode's own).
+ *
+ * <pre>
+ *   train SIZE BATCH STEPS   ResNet-18 SGD steps on pre-made tensors (compute only)
+ *   jpeg  SIZE BATCH STEPS DIR   the same loop fed by BatchStream decoding JPEGs in DIR
+ *   data  SIZE COUNT DIR     JPEG decode + RandomResizedCrop + flip + normalise, one thread
+ * </pre>
+ *
+ * Prints one JSON line: mode, images_per_second, peak_rss_mb.
+ */
+public final class TrainerBench {
+  private TrainerBench() {}
+
+  public static void main(String[] args) throws Exception {
+    String mode = args[0];
+    int size = Integer.parseInt(args[1]);
+    double ips;
+    switch (mode) {
+      case "train" -> ips = train(size, Integer.parseInt(args[2]), Integer.parseInt(args[3]), null);
+      case "jpeg" -> ips = train(size, Integer.parseInt(args[2]), Integer.parseInt(args[3]),
+          jpegs(Path.of(args[4]), 512));
+      case "data" -> ips = data(size, Integer.parseInt(args[2]), jpegs(Path.of(args[3]), 512));
+      default -> throw new IllegalArgumentException("mode: train, jpeg or data");
+    }
+    System.out.printf(Locale.ROOT, "{\"stack\":\"djl\",\"mode\":\"%s\",\"size\":%d,\"images_per_second\":%.2f,"
+        + "\"peak_rss_mb\":%.1f}%n", mode, size, ips, peakRssMb());
+  }
+
+  static double train(int size, int batch, int steps, Split jpegs) {
+    Recipe recipe = new Recipe(0.01, 10, 1e-4, 0.9, LossReduction.MEAN, List.of());
+    try (TrainingSession s = TrainingSession.open(new ResNet(Architecture.RESNET18, 1000), recipe,
+        0, true, 32, Device.cpu(), List.of());
+        NDManager m = NDManager.newBaseManager()) {
+      int warmup = 3;
+      if (jpegs == null) {
+        NDArray x = m.randomNormal(new Shape(batch, 3, size, size));
+        NDArray y = m.randomInteger(0, 1000, new Shape(batch), ai.djl.ndarray.types.DataType.INT64);
+        for (int i = 0; i < warmup; i++) {
+          s.step(x, y);
+        }
+        long t0 = System.nanoTime();
+        for (int i = 0; i < steps; i++) {
+          s.step(x, y);
+        }
+        return (double) steps * batch / ((System.nanoTime() - t0) / 1e9);
+      }
+      ImagePipeline pipeline = ImagePipeline.forTraining(transforms(size));
+      long t0 = 0;
+      int done = 0;
+      int epoch = 0;
+      while (done < steps + warmup) {
+        try (BatchStream stream = BatchStream.training(jpegs, pipeline, batch, 0, epoch++, 0, 1,
+            BadImagePolicy.DEFAULT)) {
+          while (stream.hasNext() && done < steps + warmup) {
+            HostBatch b = stream.next();
+            try (NDManager scope = s.manager().newSubManager()) {
+              s.step(scope.create(b.pixels(), new Shape(b.count(), 3, b.height(), b.width())),
+                  scope.create(b.labels()));
+            }
+            if (++done == warmup) {
+              t0 = System.nanoTime();
+            }
+          }
+        }
+      }
+      return (double) steps * batch / ((System.nanoTime() - t0) / 1e9);
+    }
+  }
+
+  static double data(int size, int count, Split jpegs) {
+    ImagePipeline pipeline = ImagePipeline.forTraining(transforms(size));
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(0);
+    for (int i = 0; i < 50; i++) {
+      pipeline.apply(jpegs.decode(i % jpegs.size()), rng);
+    }
+    long t0 = System.nanoTime();
+    for (int i = 0; i < count; i++) {
+      pipeline.apply(jpegs.decode(i % jpegs.size()), rng);
+    }
+    return count / ((System.nanoTime() - t0) / 1e9);
+  }
+
+  static TransformsSpec transforms(int size) {
+    TransformsSpec t = new TransformsSpec();
+    t.train = new dev.finetune.api.v1alpha1.spec.ImageTransformSpec();
+    t.train.randomResizedCrop = size;
+    t.train.horizontalFlip = true;
+    return t;
+  }
+
+  /** 500x375 JPEGs (the hot dog dataset's typical size), generated once into dir. */
+  static Split jpegs(Path dir, int count) throws IOException {
+    Files.createDirectories(dir);
+    Random r = new Random(1);
+    List<Path> files = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      Path f = dir.resolve(String.format("img-%04d.jpg", i));
+      if (!Files.exists(f)) {
+        BufferedImage img = new BufferedImage(500, 375, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setPaint(new GradientPaint(0, 0, new Color(r.nextInt(0xffffff)), 500, 375,
+            new Color(r.nextInt(0xffffff))));
+        g.fillRect(0, 0, 500, 375);
+        for (int k = 0; k < 40; k++) {
+          g.setColor(new Color(r.nextInt(0xffffff)));
+          g.fillOval(r.nextInt(500), r.nextInt(375), 10 + r.nextInt(120), 10 + r.nextInt(120));
+        }
+        g.dispose();
+        ImageIO.write(img, "jpg", f.toFile());
+      }
+      files.add(f);
+    }
+    ImageDecoder decoder = new ImageDecoder();
+    return new Split() {
+      @Override
+      public int size() {
+        return files.size();
+      }
+
+      @Override
+      public int label(int i) {
+        return i % 1000;
+      }
+
+      @Override
+      public String describe(int i) {
+        return files.get(i).toString();
+      }
+
+      @Override
+      public RgbImage decode(int i) {
+        return decoder.decode(files.get(i));
+      }
+    };
+  }
+
+  static double peakRssMb() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmHWM:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+      }
+    }
+    return Double.NaN;
+  }
+}
