@@ -84,13 +84,48 @@ class CliEndToEndTest {
           model: {architecture: resnet18}
           dataset: {train: "%1$s#ds/train", test: "%1$s#ds/test"}
           transforms: {train: {randomResizedCrop: 32, horizontalFlip: true}, test: {resize: 32}}
-          training: {epochs: 2, batchSize: 8, learningRate: 0.01, momentum: 0.9}
+          training: {epochs: 3, batchSize: 8, learningRate: 0.01, momentum: 0.9}
         """.formatted(base));
-    JsonNode result = train(job, dir.resolve("http"), Map.of());
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    Path log = dir.resolve("http.log");
+    Process p = TrainerProcess.start(log, "train", job.toString(), "--output",
+        dir.resolve("http").toString(), "--metrics-port", Integer.toString(port), "--no-progress",
+        "--cache-dir", dir.resolve("cache").toString());
+    // Scrape the trainer's real /metrics endpoint while it trains.
+    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+    double maxStep = 0;
+    String scrape = "";
+    while (p.isAlive()) {
+      try {
+        String body = client.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        for (String line : body.split("\n")) {
+          if (line.startsWith("finetune_global_step{") && line.contains("job=\"http\"")
+              && line.contains("namespace=\"local\"") && line.contains("run=\"finetune\"")) {
+            double v = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            if (v > maxStep) {
+              maxStep = v;
+              scrape = body;
+            }
+          }
+        }
+      } catch (IOException notYetListening) {
+        // the endpoint starts once the data is loaded
+      }
+      Thread.sleep(50);
+    }
+    assertEquals(0, p.exitValue(), Files.readString(log));
+    assertTrue(maxStep > 0, "scraped finetune_global_step during training: " + scrape);
+    assertTrue(scrape.contains("finetune_step_duration_seconds_bucket{"), scrape);
+    JsonNode result = new ObjectMapper().readTree(dir.resolve("http/result.json").toFile());
     assertEquals(List.of("circle", "square", "stripe"),
         new ObjectMapper().convertValue(result.get("classes"), List.class));
     assertEquals(48, result.get("trainImages").asInt());
-    assertEquals(2, result.at("/finetune/epochs").size());
+    assertEquals(3, result.at("/finetune/epochs").size());
     assertTrue(result.at("/finetune/testAccuracy").asDouble() >= 0);
     assertTrue(Files.isRegularFile(dir.resolve("http/finetune/model.safetensors")));
     assertTrue(result.at("/finetune/checkpoints").size() >= 2, result.toString());
