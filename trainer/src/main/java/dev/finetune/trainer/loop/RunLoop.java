@@ -132,7 +132,7 @@ public final class RunLoop {
           NDArray x = scope.create(batch.pixels(),
               new Shape(batch.count(), 3, batch.height(), batch.width()));
           NDArray y = scope.create(batch.labels());
-          correct += TrainingSession.countCorrect(session.predict(x), y);
+          correct += session.countCorrectPredictions(x, y);
           total += batch.count();
         }
       }

@@ -74,8 +74,9 @@ public final class TorchSgd extends Optimizer {
       weight.subi(step);
     }
     // PyTorch accumulates into .grad: clear it for the next step, as DJL's native update does.
-    NDArray accumulated = weight.getGradient();
-    accumulated.subi(accumulated);
+    try (NDArray accumulated = weight.getGradient()) {
+      accumulated.subi(accumulated);
+    }
   }
 
   /** Momentum buffers by parameter name (empty when momentum is 0). */

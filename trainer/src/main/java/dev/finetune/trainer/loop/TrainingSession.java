@@ -116,15 +116,28 @@ public final class TrainingSession implements AutoCloseable {
   public StepOutcome step(NDArray images, NDArray labels) {
     float loss;
     long correct;
-    try (GradientCollector collector = trainer.newGradientCollector()) {
-      NDList predictions = trainer.forward(new NDList(images));
-      NDArray lossValue = trainer.getLoss().evaluate(new NDList(labels), predictions);
-      collector.backward(lossValue);
-      loss = lossValue.getFloat();
-      correct = countCorrect(predictions.singletonOrThrow(), labels);
+    // Every intermediate (activations, logits, loss) lands in this scope and is freed with it,
+    // whatever manager the caller's batch lives in.
+    try (NDManager scope = trainer.getManager().newSubManager()) {
+      scope.tempAttachAll(images, labels);
+      try (GradientCollector collector = trainer.newGradientCollector()) {
+        NDList predictions = trainer.forward(new NDList(images));
+        NDArray lossValue = trainer.getLoss().evaluate(new NDList(labels), predictions);
+        collector.backward(lossValue);
+        loss = lossValue.getFloat();
+        correct = countCorrect(predictions.singletonOrThrow(), labels);
+      }
+      trainer.step();
     }
-    trainer.step();
     return new StepOutcome(loss, correct);
+  }
+
+  /** Number of correct eval-mode predictions; intermediates are freed before returning. */
+  public long countCorrectPredictions(NDArray images, NDArray labels) {
+    try (NDManager scope = trainer.getManager().newSubManager()) {
+      scope.tempAttachAll(images, labels);
+      return countCorrect(predict(images), labels);
+    }
   }
 
   /** Eval-mode logits (BatchNorm uses running statistics; nothing is updated). */
