@@ -132,6 +132,10 @@ public final class ImageDecoder {
       }
       return new RgbImage(w, h, p);
     }
+    RgbImage fast = interleaved8Bit(img);
+    if (fast != null) {
+      return fast;
+    }
     int[] row = new int[w];
     for (int y = 0; y < h; y++) {
       img.getRGB(0, y, w, 1, row, 0, w);
@@ -141,6 +145,42 @@ public final class ImageDecoder {
         p[i] = (byte) (argb >>> 16);
         p[n + i] = (byte) (argb >>> 8);
         p[2 * n + i] = (byte) argb;
+      }
+    }
+    return new RgbImage(w, h, p);
+  }
+
+  /**
+   * Fast path for what JPEG decoding usually yields (8-bit interleaved BGR/RGB in a byte
+   * buffer, sRGB): copies samples directly instead of converting pixel by pixel through the
+   * colour model. Returns null for any other layout.
+   */
+  private static RgbImage interleaved8Bit(BufferedImage img) {
+    ColorModel cm = img.getColorModel();
+    Raster raster = img.getRaster();
+    if (cm.hasAlpha() || cm instanceof IndexColorModel || !cm.getColorSpace().isCS_sRGB()
+        || raster.getNumBands() != 3
+        || !(raster.getSampleModel() instanceof java.awt.image.PixelInterleavedSampleModel sm)
+        || !(raster.getDataBuffer() instanceof java.awt.image.DataBufferByte buffer)
+        || buffer.getNumBanks() != 1 || raster.getParent() != null) {
+      return null;
+    }
+    int w = img.getWidth();
+    int h = img.getHeight();
+    int n = w * h;
+    int stride = sm.getScanlineStride();
+    int pixelStride = sm.getPixelStride();
+    int[] offsets = sm.getBandOffsets();
+    byte[] data = buffer.getData();
+    byte[] p = new byte[3 * n];
+    for (int y = 0; y < h; y++) {
+      int rowBase = buffer.getOffset() + y * stride;
+      int out = y * w;
+      for (int x = 0; x < w; x++) {
+        int px = rowBase + x * pixelStride;
+        p[out + x] = data[px + offsets[0]];
+        p[n + out + x] = data[px + offsets[1]];
+        p[2 * n + out + x] = data[px + offsets[2]];
       }
     }
     return new RgbImage(w, h, p);

@@ -35,6 +35,7 @@ public final class CheckpointListener implements TrainingEvents {
   private final TrainingSession session;
   private final int everyEpochs;
   private final List<Consumer<CheckpointInfo>> written = new ArrayList<>();
+  private long savedStep = -1;
 
   public CheckpointListener(CheckpointStore store, TrainingSession session, int everyEpochs) {
     this.store = store;
@@ -57,6 +58,11 @@ public final class CheckpointListener implements TrainingEvents {
 
   @Override
   public void stopRequested(String run, RunState state) {
+    if (state.step() == savedStep) {
+      org.slf4j.LoggerFactory.getLogger(CheckpointListener.class)
+          .info("{}: stopping; checkpoint at step {} is already current", run, savedStep);
+      return;
+    }
     save(state);
   }
 
@@ -71,6 +77,7 @@ public final class CheckpointListener implements TrainingEvents {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    savedStep = state.step();
     written.forEach(c -> c.accept(info));
     return info;
   }
@@ -91,6 +98,7 @@ public final class CheckpointListener implements TrainingEvents {
       return Optional.empty();
     }
     LoadedCheckpoint c = loaded.get();
+    savedStep = c.step();
     Weights.load(session.net(), c.files().get(WEIGHTS), c.info().uri() + "/" + WEIGHTS, n -> false);
     byte[] optimizer = c.files().get(OPTIMIZER);
     try (NDManager scope = NDManager.newBaseManager()) {

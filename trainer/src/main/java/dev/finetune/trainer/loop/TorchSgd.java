@@ -53,11 +53,9 @@ public final class TorchSgd extends Optimizer {
     String name = namesById.getOrDefault(parameterId, parameterId);
     float lr = (float) learningRate.applyAsDouble(name);
     try (NDManager scope = weight.getManager().newSubManager()) {
-      NDArray g = grad;
-      if (weightDecay != 0f) {
-        g = grad.add(weight.mul(weightDecay));
-        g.attach(scope);
-      }
+      // Temporaries derived from weight or grad land in scope and die with it.
+      scope.tempAttachAll(weight, grad);
+      NDArray g = weightDecay != 0f ? grad.add(weight.mul(weightDecay)) : grad;
       if (momentum != 0f) {
         NDArray buf = buffers.get(name);
         if (buf == null) {
