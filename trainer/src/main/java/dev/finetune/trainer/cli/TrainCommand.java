@@ -19,11 +19,13 @@ import picocli.CommandLine.Parameters;
 
 /** {@code finetune train JOB.yaml}: runs one FineTuneJob on this machine or in a pod. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+    footerHeading = "%nExit codes (1-127 permanent, 128+ retryable):%n",
     description = {
-        "Runs the FineTuneJob in JOB.yaml: fetches data and source weights, fine-tunes,",
-        "evaluates, checkpoints (resuming from the newest valid checkpoint), trains the",
-        "from-scratch baseline if requested, and writes DIR/result.json and the final models.",
-        "On SIGTERM it finishes the current step, checkpoints and exits 143."})
+        "Runs the FineTuneJob in JOB.yaml on this machine or in a trainer pod.",
+        "Fetches data and source weights, fine-tunes, evaluates, checkpoints (resuming from",
+        "the newest valid checkpoint), trains the from-scratch baseline if requested, and",
+        "writes DIR/result.json and the final models. On SIGTERM it finishes the current",
+        "step, checkpoints and exits 143."})
 final class TrainCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "JOB.yaml", description = "FineTuneJob manifest.")
   Path manifest;
