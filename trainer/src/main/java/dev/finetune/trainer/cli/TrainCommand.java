@@ -69,11 +69,11 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    int cpus = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    Engines.configure(cpus); // before anything can load the engine
     FineTuneJob job = JobLoader.load(manifest);
     String name = job.getMetadata().getName();
     Path out = Path.of(output.replace("${JOB}", name));
-    int cpus = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-    Engines.configure(cpus);
     StopSignal stop = new StopSignal();
     Preemption.install(stop, Duration.ofSeconds(gracePeriodSeconds));
     TrainOptions options = new TrainOptions(out, namespace, cacheDir, fromJobs, metricsPort, cpus,
