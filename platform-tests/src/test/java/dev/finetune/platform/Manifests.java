@@ -67,6 +67,7 @@ final class Manifests {
     }
     try {
       Path copy = Files.createTempDirectory("platform-tests-render");
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(copy)));
       copyTree(root.resolve("deploy"), copy.resolve("deploy"));
       copyTree(root.resolve("grafana"), copy.resolve("grafana"));
       Files.createDirectories(copy.resolve("crds"));
@@ -98,6 +99,16 @@ final class Manifests {
           Files.copy(p, target);
         }
       }
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException ignored) {
+      // best effort: a temp folder
     }
   }
 
