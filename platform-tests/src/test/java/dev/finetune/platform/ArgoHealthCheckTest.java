@@ -1,0 +1,74 @@
+package dev.finetune.platform;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * deploy/argocd/finetunejob-health.lua run by Debian's lua5.4 on the sample FineTuneJobs of
+ * src/test/resources/argocd/health-cases.yaml (the script sticks to Lua 5.1, which Argo CD's
+ * gopher-lua implements), and the argocd-cm snippet embeds the script verbatim.
+ */
+class ArgoHealthCheckTest {
+  static final Path SCRIPT = Path.of("deploy/argocd/finetunejob-health.lua");
+
+  @Test
+  void healthOfSampleStatuses() throws IOException {
+    Path lua = Tools.require("lua5.4", "run bin/setup (Debian package lua5.4)");
+    List<Map<String, Object>> cases = casesFile();
+    Path dir = SchemaCheck.workDir("argocd");
+    for (Map<String, Object> c : cases) {
+      Path driver = dir.resolve("case.lua");
+      Files.writeString(driver, "obj = " + luaLiteral(c.get("object")) + "\n"
+          + "local hs = dofile(" + luaLiteral(Tools.root().resolve(SCRIPT).toString()) + ")\n"
+          + "io.write(hs.status, \"\\n\", hs.message, \"\\n\")\n");
+      Tools.Result result = Tools.run(dir, 30, lua.toString(), driver.toString());
+      result.assertOk("lua5.4 on case '" + c.get("name") + "'");
+      assertEquals(c.get("status") + "\n" + c.get("message") + "\n", result.output(),
+          "case '" + c.get("name") + "'");
+    }
+    assertEquals(10, cases.size());
+  }
+
+  @Test
+  void argocdConfigMapEmbedsTheScript() throws IOException {
+    Map<String, Object> cm = Manifests.readYaml(
+        Tools.root().resolve("deploy/argocd/argocd-cm-patch.yaml")).get(0);
+    assertEquals("argocd-cm", Manifests.name(cm));
+    assertEquals(Files.readString(Tools.root().resolve(SCRIPT)),
+        Manifests.map(cm, "data").get("resource.customizations.health.finetune.dev_FineTuneJob"));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> casesFile() throws IOException {
+    return Manifests.YAML.readValue(
+        Tools.root().resolve("platform-tests/src/test/resources/argocd/health-cases.yaml").toFile(),
+        List.class);
+  }
+
+  /** A JSON-like value as a Lua table constructor (maps as records, lists as sequences). */
+  static String luaLiteral(Object value) {
+    if (value == null) {
+      return "nil";
+    }
+    if (value instanceof Map<?, ?> map) {
+      return map.entrySet().stream()
+          .map(e -> "[" + luaLiteral(String.valueOf(e.getKey())) + "] = " + luaLiteral(e.getValue()))
+          .collect(Collectors.joining(", ", "{", "}"));
+    }
+    if (value instanceof List<?> list) {
+      return list.stream().map(ArgoHealthCheckTest::luaLiteral).collect(Collectors.joining(", ", "{", "}"));
+    }
+    if (value instanceof Number || value instanceof Boolean) {
+      return value.toString();
+    }
+    String s = value.toString().replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    return "\"" + s + "\"";
+  }
+}

@@ -1,0 +1,219 @@
+package dev.finetune.platform;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real trainer run scraped by a real Prometheus: Debian's prometheus on loopback scrapes
+ * bin/finetune train (port picked free) with honor_labels, exactly as the PodMonitor does; then
+ * every PromQL expression of the dashboards (template variables substituted) and of the alert
+ * rules runs against its HTTP API. Trainer expressions must return data; expressions over
+ * metrics that only a cluster has (operator, Kueue, DCGM exporter) must parse and evaluate.
+ */
+class PrometheusQueriesTest {
+  static final String NAMESPACE = "platform-test";
+  static final String JOB = "promtest";
+  /** Metric families a loopback run cannot produce: parse-only. */
+  static final Pattern CLUSTER_ONLY = Pattern.compile(
+      "finetune_operator_|reconciliations_|events_received|jvm_|process_cpu|kueue_|DCGM_");
+  static final Pattern TRAINER_METRIC = Pattern.compile("\\b(finetune_[a-z_]+)\\b");
+
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @Test
+  void everyDashboardAndAlertExpressionRunsAgainstARealTrainer(@TempDir Path dir) throws Exception {
+    Path prometheusBin = Tools.require("prometheus", "run bin/setup (Debian package prometheus)");
+    Path root = Tools.root();
+    Tools.missing(!Files.isRegularFile(root.resolve("trainer/target/finetune-trainer.jar")),
+        "trainer/target/finetune-trainer.jar not built; run mvn package");
+
+    TinyImageFolder.write(dir.resolve("data"), 8, 4, 32);
+    Path job = dir.resolve("job.yaml");
+    Files.writeString(job, """
+        apiVersion: finetune.dev/v1alpha1
+        kind: FineTuneJob
+        metadata: {name: %s}
+        spec:
+          model: {architecture: resnet18}
+          dataset: {format: imagefolder, train: "%s", test: "%s"}
+          transforms: {train: {randomResizedCrop: 32, horizontalFlip: true}, test: {resize: 32}}
+          training: {epochs: 3, batchSize: 8, learningRate: 0.01, momentum: 0.9, seed: 0}
+          baseline: {fromScratch: {learningRate: 0.01, epochs: 3}}
+          checkpoints: {uri: "%s", everyEpochs: 1, keep: 1}
+        """.formatted(JOB, dir.resolve("data/train").toUri(), dir.resolve("data/test").toUri(),
+        dir.resolve("checkpoints").toUri()));
+
+    int trainerPort = freePort();
+    int prometheusPort = freePort();
+    Files.writeString(dir.resolve("prometheus.yml"), """
+        global: {scrape_interval: 1s, evaluation_interval: 1s}
+        scrape_configs:
+          # As the PodMonitor (honorLabels: true): keep the trainer's namespace/job labels.
+          - job_name: finetune-trainer
+            honor_labels: true
+            metrics_path: /metrics
+            static_configs: [{targets: ["127.0.0.1:%d"]}]
+        """.formatted(trainerPort));
+
+    Process trainer = null;
+    Process prometheus = null;
+    try {
+      prometheus = new ProcessBuilder(prometheusBin.toString(),
+          "--config.file=" + dir.resolve("prometheus.yml"),
+          "--storage.tsdb.path=" + dir.resolve("tsdb"),
+          "--web.listen-address=127.0.0.1:" + prometheusPort)
+          .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+      trainer = new ProcessBuilder(root.resolve("bin/finetune").toString(), "train", job.toString(),
+          "--output", dir.resolve("out").toString(), "--metrics-port", String.valueOf(trainerPort),
+          "--namespace", NAMESPACE, "--threads", "2", "--no-progress")
+          .redirectErrorStream(true).redirectOutput(dir.resolve("trainer.log").toFile()).start();
+
+      String api = "http://127.0.0.1:" + prometheusPort;
+      // Wait until the baseline run is stepping: by then the fine-tune run has finished epochs,
+      // evaluated and checkpointed, and every per-run series exists.
+      long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+      double at = 0;
+      while (true) {
+        if (!trainer.isAlive()) {
+          fail("the trainer exited (" + trainer.exitValue() + ") before the baseline run was "
+              + "scraped:\n" + Files.readString(dir.resolve("trainer.log")));
+        }
+        if (System.nanoTime() > deadline) {
+          fail("no baseline progress scraped in 4 minutes:\n" + tail(dir.resolve("trainer.log"))
+              + "\n" + tail(dir.resolve("prometheus.log")));
+        }
+        JsonNode ready = queryOrNull(api, "finetune_global_step{run=\"baseline\"} > 2 and on () "
+            + "finetune_checkpoints_written_total > 0", null);
+        if (ready != null && !ready.at("/data/result").isEmpty()) {
+          at = System.currentTimeMillis() / 1000.0;
+          break;
+        }
+        Thread.sleep(500);
+      }
+
+      // honor_labels: the trainer's labels win, no exported_* renames.
+      JsonNode attempt = query(api, "finetune_attempt", at);
+      assertEquals(1, attempt.at("/data/result").size(), attempt.toString());
+      JsonNode labels = attempt.at("/data/result/0/metric");
+      assertEquals(NAMESPACE, labels.path("namespace").asText());
+      assertEquals(JOB, labels.path("job").asText());
+      assertTrue(labels.path("exported_job").isMissingNode(), labels.toString());
+
+      List<String> failures = new ArrayList<>();
+      int withData = 0;
+      int parseOnly = 0;
+      for (Dashboards.Query q : Dashboards.queries()) {
+        String expr = Dashboards.substitute(q.expr(), NAMESPACE, JOB);
+        String where = q.dashboard() + " / " + q.panel() + ": " + expr;
+        JsonNode result = queryOrNull(api, expr, at);
+        if (result == null) {
+          failures.add("does not evaluate: " + where + " -> " + lastError);
+        } else if (CLUSTER_ONLY.matcher(expr).find()) {
+          parseOnly++;
+        } else if (result.at("/data/result").isEmpty()) {
+          failures.add("no data: " + where);
+        } else {
+          withData++;
+        }
+      }
+      Set<String> scraped = new TreeSet<>();
+      query(api, "count by (__name__) ({job=\"" + JOB + "\"})", at).at("/data/result")
+          .forEach(r -> scraped.add(r.at("/metric/__name__").asText()));
+      for (String expr : AlertRulesTest.expressions()) {
+        if (queryOrNull(api, expr, at) == null) {
+          failures.add("alert does not evaluate: " + expr + " -> " + lastError);
+        }
+        Matcher m = TRAINER_METRIC.matcher(expr);
+        while (m.find()) {
+          if (!m.group(1).startsWith("finetune_operator_") && !scraped.contains(m.group(1))) {
+            failures.add("alert uses " + m.group(1) + ", which the trainer does not export");
+          }
+        }
+      }
+      assertEquals(List.of(), failures, "scraped series: " + scraped);
+      assertTrue(withData >= 30, "trainer expressions with data: " + withData);
+      assertTrue(parseOnly >= 10, "cluster-only expressions: " + parseOnly);
+      System.err.println("platform-tests: " + withData + " dashboard expressions returned data, "
+          + parseOnly + " cluster-only ones parsed, " + AlertRulesTest.expressions().size()
+          + " alert expressions evaluated");
+    } finally {
+      stop(trainer);
+      stop(prometheus);
+    }
+  }
+
+  private String lastError = "";
+
+  private JsonNode query(String api, String expr, double at) throws Exception {
+    JsonNode result = queryOrNull(api, expr, at);
+    assertFalse(result == null, expr + ": " + lastError);
+    return result;
+  }
+
+  /** The JSON answer of an instant query, or null (with lastError) when Prometheus rejects it. */
+  private JsonNode queryOrNull(String api, String expr, Double at) throws Exception {
+    String url = api + "/api/v1/query?query=" + URLEncoder.encode(expr, StandardCharsets.UTF_8)
+        + (at == null ? "" : "&time=" + at);
+    HttpResponse<String> response;
+    try {
+      response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+          .build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException notUpYet) {
+      lastError = notUpYet.toString();
+      return null;
+    }
+    JsonNode body = Manifests.JSON.readTree(response.body());
+    if (response.statusCode() != 200 || !"success".equals(body.path("status").asText())) {
+      lastError = response.statusCode() + " " + body.path("error").asText(response.body());
+      return null;
+    }
+    return body;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static String tail(Path log) throws IOException {
+    if (!Files.exists(log)) {
+      return "";
+    }
+    List<String> lines = Files.readAllLines(log);
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+  }
+
+  private static void stop(Process process) throws InterruptedException {
+    if (process == null || !process.isAlive()) {
+      return;
+    }
+    process.destroy();
+    if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor();
+    }
+  }
+}
