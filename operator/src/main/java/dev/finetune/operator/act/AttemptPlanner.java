@@ -26,7 +26,9 @@ public final class AttemptPlanner {
     Optional<Attempt> latest = obs.latest();
     int next = Math.max(status.attempts == null ? 0 : status.attempts, obs.highestAttempt()) + 1;
     if (Boolean.TRUE.equals(ftj.getSpec().suspend)) {
-      return latest.filter(a -> !a.state().finished())
+      // Stop once; again only if pods reappear. A stopped Job waits for the Job controller.
+      return latest.filter(a -> !a.state().finished()
+              && (!a.stopRequested() || !a.activePods().isEmpty()))
           .<Plan>map(Plan.StopAttempt::new).orElse(new Plan.Nothing());
     }
     if (latest.isEmpty()) {

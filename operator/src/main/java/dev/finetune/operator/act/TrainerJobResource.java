@@ -189,15 +189,19 @@ public final class TrainerJobResource {
   /**
    * Stops an attempt because spec.suspend became true: marks the Job (metadata only; the
    * template is never changed) so the observer counts it as suspended, not as a failure, then
-   * deletes its pods (SIGTERM: the trainer checkpoints). A Job without a pod yet is deleted.
+   * deletes its pods (SIGTERM: the trainer checkpoints). A Job that never had a pod (queued)
+   * is deleted instead. A marked Job whose pods are gone is left to the Job controller, which
+   * records the failure.
    */
   public static void stop(KubernetesClient client, String namespace, Attempt attempt) {
     var job = client.batch().v1().jobs().inNamespace(namespace).withName(attempt.jobName());
-    job.edit(j -> {
-      j.getMetadata().getAnnotations().put(Labels.STOPPED_BY, Labels.STOPPED_BY_SUSPEND);
-      return j;
-    });
-    if (attempt.activePods().isEmpty()) {
+    if (!attempt.stopRequested()) {
+      job.edit(j -> {
+        j.getMetadata().getAnnotations().put(Labels.STOPPED_BY, Labels.STOPPED_BY_SUSPEND);
+        return j;
+      });
+    }
+    if (attempt.activePods().isEmpty() && !attempt.stopRequested()) {
       job.withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND)
           .delete();
       return;

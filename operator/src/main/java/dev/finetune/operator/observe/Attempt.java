@@ -13,6 +13,7 @@ import java.time.Instant;
  * @param message the trainer's termination message or the Job's condition message
  * @param finishedAt when it finished; null while it runs
  * @param activePods names of its pods that have not terminated
+ * @param stopRequested the operator marked it to stop because spec.suspend became true
  */
 public record Attempt(
     int number,
@@ -22,4 +23,5 @@ public record Attempt(
     String reason,
     String message,
     Instant finishedAt,
-    java.util.List<String> activePods) {}
+    java.util.List<String> activePods,
+    boolean stopRequested) {}

@@ -33,39 +33,39 @@ public final class AttemptReader {
     if (complete.isPresent() || (job.getStatus() != null && positive(job.getStatus().getSucceeded()))) {
       return new Attempt(number, name, AttemptState.SUCCEEDED, 0, "Completed", null,
           time(complete.map(JobCondition::getLastTransitionTime).orElse(
-              job.getStatus().getCompletionTime())), active);
+              job.getStatus().getCompletionTime())), active, stoppedBySuspend);
     }
     if (failed.isPresent() || (job.getStatus() != null && positive(job.getStatus().getFailed()))) {
       Instant at = time(failed.map(JobCondition::getLastTransitionTime).orElse(null));
       if (stoppedBySuspend) {
         return new Attempt(number, name, AttemptState.STOPPED_BY_SUSPEND, exitCode, "Suspended",
-            "stopped because spec.suspend is true", at, active);
+            "stopped because spec.suspend is true", at, active, stoppedBySuspend);
       }
       Optional<String> disruption = lastPod.flatMap(AttemptReader::disruption);
       if (disruption.isPresent()) {
         return new Attempt(number, name, AttemptState.FAILED_RETRYABLE, exitCode,
-            disruption.get(), podMessage(lastPod.get()), at, active);
+            disruption.get(), podMessage(lastPod.get()), at, active, stoppedBySuspend);
       }
       if (exitCode == null) {
         return new Attempt(number, name, AttemptState.FAILED_RETRYABLE, null, "PodMissing",
-            failed.map(JobCondition::getMessage).orElse("the trainer pod is gone"), at, active);
+            failed.map(JobCondition::getMessage).orElse("the trainer pod is gone"), at, active, stoppedBySuspend);
       }
       String message = terminated.map(ContainerStateTerminated::getMessage)
           .map(String::strip).filter(m -> !m.isEmpty()).orElse(null);
       if (exitCode >= 1 && exitCode <= 127) {
         return new Attempt(number, name, AttemptState.FAILED_PERMANENT, exitCode, "ExitCode" + exitCode,
-            message, at, active);
+            message, at, active, stoppedBySuspend);
       }
       return new Attempt(number, name, AttemptState.FAILED_RETRYABLE, exitCode,
-          exitCode == 143 ? "Terminated" : "ExitCode" + exitCode, message, at, active);
+          exitCode == 143 ? "Terminated" : "ExitCode" + exitCode, message, at, active, stoppedBySuspend);
     }
     if (condition(job, "Suspended").isPresent() || Boolean.TRUE.equals(job.getSpec().getSuspend())) {
       return new Attempt(number, name, AttemptState.PENDING, null, "Queued",
-          "the Job is suspended until its queue admits it", null, active);
+          "the Job is suspended until its queue admits it", null, active, stoppedBySuspend);
     }
     boolean running = lastPod.map(p -> "Running".equals(phase(p))).orElse(false);
     return new Attempt(number, name, running ? AttemptState.RUNNING : AttemptState.PENDING, null,
-        running ? "PodRunning" : "PodPending", null, null, active);
+        running ? "PodRunning" : "PodPending", null, null, active, stoppedBySuspend);
   }
 
   public static int attemptNumber(Job job) {

@@ -96,6 +96,17 @@ class AttemptPlannerTest {
   }
 
   @Test
+  void aStoppedAttemptWhosePodIsGoneWaitsForTheJobController() {
+    Job marked = new JobBuilder(job("a", 1).build()).editMetadata()
+        .addToAnnotations(Labels.STOPPED_BY, Labels.STOPPED_BY_SUSPEND).endMetadata().build();
+    assertEquals(new Plan.Nothing(), plan(ftj("a").suspend(true).obj(), obs(List.of(marked)),
+        VALID));
+    Observation podBack = obs(List.of(marked), runningPod("a", 1));
+    assertEquals(new Plan.StopAttempt(podBack.latest().orElseThrow()),
+        plan(ftj("a").suspend(true).obj(), podBack, VALID));
+  }
+
+  @Test
   void backoffDoublesUpToTheCap() {
     Duration base = Duration.ofSeconds(10);
     Duration max = Duration.ofSeconds(60);
