@@ -158,6 +158,10 @@ class FineTuneJobOperatorIT {
     assertTrue(failed.getMessage().contains("exited with code 3: spec.training.epochs"),
         failed.getMessage());
     assertEquals(1, jobsOf("bad").size(), "no retry after a permanent failure");
+    await().atMost(TIMEOUT).until(() -> client.v1().events().inNamespace(NS).list().getItems()
+        .stream().filter(e -> "bad".equals(e.getInvolvedObject().getName()))
+        .map(e -> e.getType() + "/" + e.getReason()).toList()
+        .containsAll(List.of("Normal/AttemptCreated", "Normal/Running", "Warning/Failed")));
   }
 
   @Test
