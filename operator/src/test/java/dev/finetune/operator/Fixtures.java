@@ -130,6 +130,14 @@ public final class Fixtures {
         return 1000;
       }
 
+      public Duration metricsInterval() {
+        return Duration.ofSeconds(30);
+      }
+
+      public Duration metricsTimeout() {
+        return Duration.ofSeconds(1);
+      }
+
       public int metricsPort() {
         return 9400;
       }

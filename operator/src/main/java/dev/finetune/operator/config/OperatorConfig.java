@@ -31,6 +31,14 @@ public interface OperatorConfig {
   @WithDefault("1000")
   long runAsUser();
 
+  /** How often a running job's progress and accuracy are read from its trainer pod. */
+  @WithDefault("30s")
+  Duration metricsInterval();
+
+  /** Connect and read timeout for a trainer pod's /metrics. */
+  @WithDefault("1s")
+  Duration metricsTimeout();
+
   /** Port of the trainer's Prometheus endpoint. */
   @WithDefault("9400")
   int metricsPort();

@@ -10,6 +10,7 @@ import dev.finetune.operator.config.OperatorConfig;
 import dev.finetune.operator.metrics.PhaseGauge;
 import dev.finetune.operator.observe.JobObserver;
 import dev.finetune.operator.observe.Labels;
+import dev.finetune.operator.observe.MetricsScraper;
 import dev.finetune.operator.observe.Observation;
 import dev.finetune.operator.status.EventRecorder;
 import dev.finetune.operator.status.Phase;
@@ -59,6 +60,13 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
   @Inject
   PhaseGauge phaseGauge;
 
+  private MetricsScraper scraper;
+
+  @jakarta.annotation.PostConstruct
+  void init() {
+    scraper = MetricsScraper.http(config.metricsTimeout());
+  }
+
   @Override
   public List<EventSource<?, FineTuneJob>> prepareEventSources(
       EventSourceContext<FineTuneJob> context) {
@@ -88,7 +96,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
     FineTuneJobStatus previous = ftj.getStatus();
 
     // (1) Observe: read-only.
-    Observation observation = JobObserver.observe(ftj, context);
+    Observation observation = JobObserver.observe(ftj, context, scraper, config.metricsPort());
 
     // (2) Validate what the schema cannot.
     Validation validation = SpecValidator.validate(ftj,
@@ -103,6 +111,8 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
     Duration reschedule = act(ftj, plan, validation);
     if (validation instanceof Validation.Waiting) {
       reschedule = config.sourceRecheck();
+    } else if (reschedule == null && Phase.of(status.phase) == Phase.RUNNING) {
+      reschedule = config.metricsInterval(); // refresh progress and accuracy from the trainer
     }
 
     // (4) Status: events for transitions, write only when something changed.

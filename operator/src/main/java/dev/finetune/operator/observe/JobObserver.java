@@ -7,6 +7,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -16,7 +17,8 @@ import java.util.stream.Collectors;
 public final class JobObserver {
   private JobObserver() {}
 
-  public static Observation observe(FineTuneJob ftj, Context<FineTuneJob> context) {
+  public static Observation observe(FineTuneJob ftj, Context<FineTuneJob> context,
+      MetricsScraper scraper, int metricsPort) {
     String uid = ftj.getMetadata().getUid();
     List<Job> jobs = context.getSecondaryResources(Job.class).stream()
         .filter(j -> j.getMetadata().getOwnerReferences().stream()
@@ -26,7 +28,15 @@ public final class JobObserver {
         .filter(p -> p.getMetadata().getLabels() != null
             && p.getMetadata().getLabels().get(Labels.ATTEMPT) != null)
         .collect(Collectors.groupingBy(p -> p.getMetadata().getLabels().get(Labels.ATTEMPT)));
-    return observe(jobs, podsByAttempt);
+    Observation obs = observe(jobs, podsByAttempt);
+    return obs.latest().filter(a -> a.state() == AttemptState.RUNNING)
+        .flatMap(a -> podsByAttempt.getOrDefault(String.valueOf(a.number()), List.of()).stream()
+            .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase())
+                && p.getStatus().getPodIP() != null)
+            .findFirst())
+        .flatMap(p -> scraper.scrape(p.getStatus().getPodIP(), metricsPort))
+        .map(text -> new Observation(obs.attempts(), Optional.of(TrainerMetrics.parse(text))))
+        .orElse(obs);
   }
 
   /** The same from plain lists, for tests. */

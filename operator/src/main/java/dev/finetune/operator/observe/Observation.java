@@ -8,10 +8,15 @@ import java.util.Optional;
  * Everything the controller knows about one FineTuneJob's children, read in phase 1.
  *
  * @param attempts every trainer Job found, by attempt number
+ * @param metrics the running trainer's gauges, when its pod answered
  */
-public record Observation(List<Attempt> attempts) {
+public record Observation(List<Attempt> attempts, Optional<TrainerMetrics> metrics) {
   public Observation {
     attempts = attempts.stream().sorted(Comparator.comparingInt(Attempt::number)).toList();
+  }
+
+  public Observation(List<Attempt> attempts) {
+    this(attempts, Optional.empty());
   }
 
   public Optional<Attempt> latest() {

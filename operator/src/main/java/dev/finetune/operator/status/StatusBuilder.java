@@ -6,6 +6,9 @@ import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
 import dev.finetune.operator.observe.Attempt;
 import dev.finetune.operator.observe.AttemptState;
 import dev.finetune.operator.observe.Observation;
+import dev.finetune.operator.observe.TrainerMetrics;
+import dev.finetune.api.v1alpha1.status.Progress;
+import dev.finetune.api.v1alpha1.status.RunMetrics;
 import dev.finetune.operator.validate.Validation;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
@@ -49,6 +52,7 @@ public final class StatusBuilder {
     next.lastExitCode = latest.filter(a -> a.exitCode() != null && a.exitCode() != 0)
         .map(Attempt::exitCode).orElse(prev.lastExitCode);
 
+    obs.metrics().ifPresent(m -> applyMetrics(next, m));
     Verdict v = verdict(spec, obs, validation, next.restarts);
     if (v.type().equals(Conditions.SUCCEEDED) && spec.checkpoints != null
         && spec.checkpoints.uri != null) {
@@ -57,6 +61,46 @@ public final class StatusBuilder {
     next.conditions = conditions(v, prev.conditions, generation, now);
     next.phase = phase(next.conditions).label();
     return next;
+  }
+
+  /** progress, metrics and baseline from the trainer's gauges; absent gauges keep old values. */
+  static void applyMetrics(FineTuneJobStatus s, TrainerMetrics m) {
+    String ft = TrainerMetrics.FINETUNE;
+    if (m.get(ft, "finetune_epoch").isPresent()) {
+      s.progress = s.progress == null ? new Progress() : s.progress;
+      m.get(ft, "finetune_epoch").ifPresent(v -> s.progress.epoch = (int) Math.round(v));
+      m.get(ft, "finetune_total_epochs").ifPresent(v -> s.progress.totalEpochs = (int) Math.round(v));
+      m.get(ft, "finetune_global_step").ifPresent(v -> s.progress.step = Math.round(v));
+      m.get(ft, "finetune_progress_ratio").ifPresent(v -> s.progress.percentage =
+          (int) Math.floor(v * 100));
+      m.get(ft, "finetune_eta_seconds").ifPresent(v -> s.progress.estimatedRemainingSeconds =
+          Math.round(v));
+    }
+    s.metrics = runMetrics(m, ft, s.metrics);
+    s.baseline = runMetrics(m, TrainerMetrics.BASELINE, s.baseline);
+  }
+
+  private static RunMetrics runMetrics(TrainerMetrics m, String run, RunMetrics previous) {
+    RunMetrics r = previous == null ? new RunMetrics() : previous;
+    boolean any = false;
+    for (var e : List.of(
+        java.util.Map.entry("finetune_train_epoch_loss", (java.util.function.Consumer<String>) v -> r.trainLoss = v),
+        java.util.Map.entry("finetune_train_accuracy", (java.util.function.Consumer<String>) v -> r.trainAccuracy = v),
+        java.util.Map.entry("finetune_test_accuracy", (java.util.function.Consumer<String>) v -> r.testAccuracy = v),
+        java.util.Map.entry("finetune_images_per_second", (java.util.function.Consumer<String>) v -> r.imagesPerSecond = v))) {
+      Optional<Double> v = m.get(run, e.getKey());
+      if (v.isPresent()) {
+        e.getValue().accept(format(v.get()));
+        any = true;
+      }
+    }
+    return any ? r : previous;
+  }
+
+  /** Four decimals, as strings (the CRD keeps numbers as strings to stay simple). */
+  static String format(double v) {
+    return java.math.BigDecimal.valueOf(v).setScale(4, java.math.RoundingMode.HALF_EVEN)
+        .stripTrailingZeros().toPlainString();
   }
 
   static Verdict verdict(FineTuneJobSpec spec, Observation obs, Validation validation, int restarts) {

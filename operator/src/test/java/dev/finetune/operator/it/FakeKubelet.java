@@ -33,7 +33,7 @@ final class FakeKubelet {
     Pod pod = new PodBuilder().withNewMetadata().withName(jobName + "-pod").withNamespace(ns)
         .withLabels(labels).addToLabels("job-name", jobName).endMetadata()
         .withSpec(job.getSpec().getTemplate().getSpec())
-        .withNewStatus().withPhase("Running").endStatus().build();
+        .withNewStatus().withPhase("Running").withPodIP("127.0.0.1").endStatus().build();
     client.pods().inNamespace(ns).resource(pod).create();
     client.batch().v1().jobs().inNamespace(ns).withName(jobName)
         .editStatus(j -> {

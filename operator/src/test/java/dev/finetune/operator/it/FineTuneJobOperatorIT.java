@@ -37,6 +37,8 @@ import org.junit.jupiter.api.TestInfo;
 class FineTuneJobOperatorIT {
   static final String NS = "test";
   static final Duration TIMEOUT = Duration.ofSeconds(20);
+  /** finetune.operator.metrics-port in the test profile. */
+  static final int TRAINER_METRICS_PORT = 19411;
 
   @Inject
   KubernetesClient client;
@@ -229,6 +231,29 @@ class FineTuneJobOperatorIT {
     awaitJob("pause-attempt-2");
     s = awaitStatus("pause", st -> st.attempts != null && st.attempts == 2);
     assertEquals(0, s.restarts, "a resume is not a restart");
+  }
+
+  @Test
+  void progressAndAccuracyAreReadFromTheTrainerPod() throws Exception {
+    var trainer = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", TRAINER_METRICS_PORT), 0);
+    trainer.createContext("/metrics", ex -> {
+      byte[] body = dev.finetune.operator.observe.TrainerMetricsTest.SAMPLE.getBytes();
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    trainer.start();
+    try {
+      create("scraped", s -> { });
+      awaitJob("scraped-attempt-1");
+      kubelet().run("scraped-attempt-1");
+      FineTuneJobStatus s = awaitStatus("scraped", st -> st.metrics != null);
+      assertEquals(3, s.progress.epoch);
+      assertEquals("0.8421", s.metrics.testAccuracy);
+    } finally {
+      trainer.stop(0);
+    }
   }
 
   @Test

@@ -117,6 +117,28 @@ class StatusBuilderTest {
   }
 
   @Test
+  void progressAndAccuracyComeFromTheTrainersGauges() {
+    Observation running = obs(List.of(job("a", 1).build()), runningPod("a", 1));
+    Observation withMetrics = new Observation(running.attempts(), java.util.Optional.of(
+        dev.finetune.operator.observe.TrainerMetrics.parse(
+            dev.finetune.operator.observe.TrainerMetricsTest.SAMPLE)));
+    FineTuneJobStatus s = StatusBuilder.build(ftj("a").obj(), withMetrics, VALID, NOW);
+    assertEquals(3, s.progress.epoch);
+    assertEquals(10, s.progress.totalEpochs);
+    assertEquals(120L, s.progress.step);
+    assertEquals(30, s.progress.percentage);
+    assertEquals(96L, s.progress.estimatedRemainingSeconds);
+    assertEquals("0.4123", s.metrics.trainLoss);
+    assertEquals("0.8421", s.metrics.testAccuracy);
+    assertEquals("512.25", s.metrics.imagesPerSecond);
+    assertEquals(null, s.baseline, "baseline has no finite accuracy yet");
+    var a = ftj("a").obj();
+    a.setStatus(s);
+    FineTuneJobStatus later = StatusBuilder.build(a, obs(List.of(succeededJob("a", 1))), VALID, NOW);
+    assertEquals("0.8421", later.metrics.testAccuracy, "kept after the pod is gone");
+  }
+
+  @Test
   void keepsLastTransitionTimeUnlessTheStatusChanges() {
     FineTuneJob a = ftj("a").obj();
     Observation running = obs(List.of(job("a", 1).build()), runningPod("a", 1));
