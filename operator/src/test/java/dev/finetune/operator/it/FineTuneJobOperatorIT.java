@@ -131,6 +131,23 @@ class FineTuneJobOperatorIT {
   }
 
   @Test
+  void noStatusWriteWhenNothingChanged() throws InterruptedException {
+    create("quiet", s -> { });
+    awaitJob("quiet-attempt-1");
+    kubelet().run("quiet-attempt-1");
+    awaitStatus("quiet", st -> "Running".equals(st.phase));
+    Thread.sleep(500); // let the events of the transition settle
+    String version = get("quiet").getMetadata().getResourceVersion();
+    // Reconciles keep coming (pod events, the metrics-interval reschedule) but change nothing.
+    client.pods().inNamespace(NS).withName("quiet-attempt-1-pod").edit(p -> {
+      p.getMetadata().getAnnotations().put("touch", "1");
+      return p;
+    });
+    Thread.sleep(2000);
+    assertEquals(version, get("quiet").getMetadata().getResourceVersion());
+  }
+
+  @Test
   void retryableExitStartsTheNextAttempt() {
     create("retry", s -> { });
     awaitJob("retry-attempt-1");
