@@ -13,8 +13,8 @@ import java.util.function.Function;
  * function so tests pass a map).
  */
 public final class SpecValidator {
-  /** {@code <name>-attempt-NNN} must stay a 63-character DNS label (Job and pod labels). */
-  public static final int MAX_NAME = 52;
+  /** {@code <name>-attempt-N} (N up to 6 digits) must stay a 63-character DNS label. */
+  public static final int MAX_NAME = 48;
   static final Set<String> DATASET_SCHEMES = Set.of("file", "https", "s3");
 
   private SpecValidator() {}
@@ -29,6 +29,15 @@ public final class SpecValidator {
     FineTuneJobSpec spec = ftj.getSpec();
     if (spec == null) {
       return new Validation.Invalid("spec", "is required");
+    }
+    if (spec.resources != null) {
+      for (var e : new String[][] {{"spec.resources.cpu", spec.resources.cpu},
+          {"spec.resources.memory", spec.resources.memory}}) {
+        if (e[1] != null && !isQuantity(e[1])) {
+          return new Validation.Invalid(e[0], "'" + e[1] + "' is not a Kubernetes quantity"
+              + " (e.g. \"4\", \"500m\", \"8Gi\")");
+        }
+      }
     }
     if (spec.checkpoints != null && spec.checkpoints.uri != null
         && !"s3".equals(scheme(spec.checkpoints.uri))) {
@@ -73,6 +82,14 @@ public final class SpecValidator {
       return new Validation.Valid(status.finalModelUri);
     }
     return new Validation.Valid(null);
+  }
+
+  static boolean isQuantity(String q) {
+    try {
+      return new io.fabric8.kubernetes.api.model.Quantity(q).getNumericalAmount().signum() > 0;
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      return false;
+    }
   }
 
   static String scheme(String uri) {

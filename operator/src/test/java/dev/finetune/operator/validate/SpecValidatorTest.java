@@ -23,8 +23,15 @@ class SpecValidatorTest {
     Map<String, FineTuneJob> none = Map.of();
     return Stream.of(
         Arguments.of("valid", ftj("a").obj(), none, new Validation.Valid(null)),
-        Arguments.of("name too long", ftj("a".repeat(53)).obj(), none,
+        Arguments.of("name too long", ftj("a".repeat(49)).obj(), none,
             "metadata.name"),
+        Arguments.of("longest name", ftj("a".repeat(48)).obj(), none, new Validation.Valid(null)),
+        Arguments.of("cpu not a quantity", ftj("a").spec(s -> s.resources.cpu = "four").obj(),
+            none, "spec.resources.cpu"),
+        Arguments.of("memory zero", ftj("a").spec(s -> s.resources.memory = "0").obj(),
+            none, "spec.resources.memory"),
+        Arguments.of("fractional cpu", ftj("a").spec(s -> s.resources.cpu = "500m").obj(),
+            none, new Validation.Valid(null)),
         Arguments.of("file checkpoints", ftj("a").spec(s -> s.checkpoints.uri = "file:///ckpt").obj(),
             none, "spec.checkpoints.uri"),
         Arguments.of("ftp dataset", ftj("a").spec(s -> s.dataset.train = "ftp://x/y").obj(), none,
