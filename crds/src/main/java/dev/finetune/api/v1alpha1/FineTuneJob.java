@@ -2,6 +2,8 @@ package dev.finetune.api.v1alpha1;
 
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -18,6 +20,16 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("finetunejobs")
 @Singular("finetunejob")
 @ShortNames("ftj")
+@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = Type.STRING,
+    getDescription = "Pending, Running, Suspended, Succeeded or Failed")
+@AdditionalPrinterColumn(name = "Epoch", jsonPath = ".status.progress.epoch", type = Type.INTEGER,
+    getDescription = "Completed epochs of the fine-tune run")
+@AdditionalPrinterColumn(name = "Test-Acc", jsonPath = ".status.metrics.testAccuracy",
+    type = Type.STRING, getDescription = "Test accuracy of the fine-tune run")
+@AdditionalPrinterColumn(name = "Baseline-Acc", jsonPath = ".status.baseline.testAccuracy",
+    type = Type.STRING, getDescription = "Test accuracy of the from-scratch baseline")
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp",
+    type = Type.DATE)
 public class FineTuneJob extends CustomResource<FineTuneJobSpec, FineTuneJobStatus>
     implements Namespaced {
   public static final String GROUP = "finetune.dev";

@@ -5,10 +5,41 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.Toleration;
+import java.util.List;
+import java.util.Map;
 
 /** What to train: source model, data, transforms, recipe, baseline, checkpoints, resources. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = FineTuneJobSpec.IMMUTABLE_EXCEPT_SUSPEND,
+    message = "spec is immutable except spec.suspend: create a new FineTuneJob to change it",
+    reason = "FieldValueForbidden")
 public class FineTuneJobSpec {
+  /**
+   * CEL transition rule: every field but suspend keeps its value (and its presence). Keep in step
+   * with the fields below; {@code FineTuneJobSpecTest} fails when a field is missing here.
+   */
+  public static final String IMMUTABLE_EXCEPT_SUSPEND =
+      "(has(self.model) ? has(oldSelf.model) && self.model == oldSelf.model : !has(oldSelf.model))"
+          + " && (has(self.dataset) ? has(oldSelf.dataset) && self.dataset == oldSelf.dataset : !has(oldSelf.dataset))"
+          + " && (has(self.transforms) ? has(oldSelf.transforms) && self.transforms == oldSelf.transforms : !has(oldSelf.transforms))"
+          + " && (has(self.training) ? has(oldSelf.training) && self.training == oldSelf.training : !has(oldSelf.training))"
+          + " && (has(self.baseline) ? has(oldSelf.baseline) && self.baseline == oldSelf.baseline : !has(oldSelf.baseline))"
+          + " && (has(self.checkpoints) ? has(oldSelf.checkpoints) && self.checkpoints == oldSelf.checkpoints : !has(oldSelf.checkpoints))"
+          + " && (has(self.resources) ? has(oldSelf.resources) && self.resources == oldSelf.resources : !has(oldSelf.resources))"
+          + " && (has(self.backoffLimit) ? has(oldSelf.backoffLimit) && self.backoffLimit == oldSelf.backoffLimit : !has(oldSelf.backoffLimit))"
+          + " && (has(self.queueName) ? has(oldSelf.queueName) && self.queueName == oldSelf.queueName : !has(oldSelf.queueName))"
+          + " && (has(self.nodeSelector) ? has(oldSelf.nodeSelector) && self.nodeSelector == oldSelf.nodeSelector : !has(oldSelf.nodeSelector))"
+          + " && (has(self.tolerations) ? has(oldSelf.tolerations) && self.tolerations == oldSelf.tolerations : !has(oldSelf.tolerations))"
+          + " && (has(self.affinity) ? has(oldSelf.affinity) && self.affinity == oldSelf.affinity : !has(oldSelf.affinity))"
+          + " && (has(self.priorityClassName) ? has(oldSelf.priorityClassName) && self.priorityClassName == oldSelf.priorityClassName : !has(oldSelf.priorityClassName))"
+          + " && (has(self.ttlSecondsAfterFinished) ? has(oldSelf.ttlSecondsAfterFinished) && self.ttlSecondsAfterFinished == oldSelf.ttlSecondsAfterFinished : !has(oldSelf.ttlSecondsAfterFinished))"
+          + " && (has(self.artifactPolicy) ? has(oldSelf.artifactPolicy) && self.artifactPolicy == oldSelf.artifactPolicy : !has(oldSelf.artifactPolicy))"
+          + " && (has(self.image) ? has(oldSelf.image) && self.image == oldSelf.image : !has(oldSelf.image))";
+
   @Required
   @JsonPropertyDescription("The network and where its starting weights come from.")
   public ModelSpec model = new ModelSpec();
@@ -41,4 +72,34 @@ public class FineTuneJobSpec {
   @JsonPropertyDescription("Retryable trainer failures (preemption, eviction, storage outage)"
       + " tolerated before the job fails. Each retry resumes from the newest checkpoint.")
   public Integer backoffLimit = 3;
+
+  @JsonPropertyDescription("Kueue LocalQueue to submit the trainer Job to. Sets the label"
+      + " kueue.x-k8s.io/queue-name and creates the Job suspended, so Kueue admits it.")
+  public String queueName;
+
+  @JsonPropertyDescription("Node labels the trainer pod must match (pod spec.nodeSelector).")
+  public Map<String, String> nodeSelector;
+
+  @JsonPropertyDescription("Tolerations of the trainer pod, e.g. for GPU node taints.")
+  public List<Toleration> tolerations;
+
+  @JsonPropertyDescription("Node and pod affinity of the trainer pod.")
+  public Affinity affinity;
+
+  @JsonPropertyDescription("PriorityClass of the trainer pod; lower priorities may be preempted,"
+      + " and a preempted attempt resumes from the newest checkpoint.")
+  public String priorityClassName;
+
+  @Min(0)
+  @JsonPropertyDescription("Seconds after a trainer Job finishes before Kubernetes deletes it"
+      + " (Job spec.ttlSecondsAfterFinished). Omit to keep finished Jobs.")
+  public Integer ttlSecondsAfterFinished;
+
+  @JsonPropertyDescription("Retain (default) keeps checkpoints and the final model in object"
+      + " storage when the FineTuneJob is deleted; Delete removes them.")
+  public ArtifactPolicy artifactPolicy;
+
+  @JsonPropertyDescription("Trainer container image; defaults to the operator's"
+      + " finetune.operator.trainer-image.")
+  public String image;
 }

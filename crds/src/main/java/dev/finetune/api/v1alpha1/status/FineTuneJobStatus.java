@@ -35,6 +35,17 @@ public class FineTuneJobStatus {
   @JsonPropertyDescription("URI of the final model, set when the job succeeded.")
   public String finalModelUri;
 
-  @JsonPropertyDescription("Trainer attempts started so far (1 + retries).")
+  @JsonPropertyDescription("Trainer attempts started so far: retries plus resumes after suspend"
+      + " plus the first. The next attempt's Job is named <name>-attempt-<attempts+1>.")
   public Integer attempts;
+
+  @JsonPropertyDescription("Retryable failures (exit code 128 or above, eviction, preemption)"
+      + " so far; the job fails when this exceeds spec.backoffLimit.")
+  public Integer restarts;
+
+  @JsonPropertyDescription("Name of the newest trainer Job.")
+  public String currentJob;
+
+  @JsonPropertyDescription("Exit code of the newest finished trainer attempt, if it failed.")
+  public Integer lastExitCode;
 }

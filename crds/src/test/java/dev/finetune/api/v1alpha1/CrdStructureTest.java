@@ -1,0 +1,114 @@
+package dev.finetune.api.v1alpha1;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** What users and kubectl rely on in the committed CRD. */
+class CrdStructureTest {
+  static CustomResourceDefinition crd;
+  static CustomResourceDefinitionVersion version;
+
+  @BeforeAll
+  static void load() throws IOException {
+    try (InputStream in = Files.newInputStream(CrdUpToDateTest.COMMITTED)) {
+      crd = Serialization.unmarshal(in, CustomResourceDefinition.class);
+    }
+    version = crd.getSpec().getVersions().get(0);
+  }
+
+  @Test
+  void namesAndSubresources() {
+    assertEquals("finetunejobs.finetune.dev", crd.getMetadata().getName());
+    assertEquals(List.of("ftj"), crd.getSpec().getNames().getShortNames());
+    assertEquals("v1alpha1", version.getName());
+    assertNotNull(version.getSubresources().getStatus(), "status subresource");
+  }
+
+  @Test
+  void printerColumns() {
+    Map<String, String> columns = version.getAdditionalPrinterColumns().stream()
+        .collect(Collectors.toMap(CustomResourceColumnDefinition::getName,
+            CustomResourceColumnDefinition::getJsonPath));
+    assertEquals(Map.of(
+        "Phase", ".status.phase",
+        "Epoch", ".status.progress.epoch",
+        "Test-Acc", ".status.metrics.testAccuracy",
+        "Baseline-Acc", ".status.baseline.testAccuracy",
+        "Age", ".metadata.creationTimestamp"), columns);
+  }
+
+  @Test
+  void everyOwnFieldIsDocumented() {
+    List<String> missing = new ArrayList<>();
+    JSONSchemaProps root = version.getSchema().getOpenAPIV3Schema();
+    undocumented(root.getProperties().get("spec"), "spec", missing);
+    undocumented(root.getProperties().get("status"), "status", missing);
+    assertEquals(List.of(), missing, "add @JsonPropertyDescription to these fields");
+  }
+
+  /** Our types' fields; Kubernetes' own types (affinity, tolerations, conditions) are skipped. */
+  private static void undocumented(JSONSchemaProps node, String path, List<String> missing) {
+    if (node.getProperties() == null) {
+      if (node.getItems() != null && node.getItems().getSchema() != null) {
+        undocumented(node.getItems().getSchema(), path + "[]", missing);
+      }
+      return;
+    }
+    for (var e : node.getProperties().entrySet()) {
+      String p = path + "." + e.getKey();
+      if (e.getValue().getDescription() == null) {
+        missing.add(p);
+      }
+      if (!Set.of("spec.affinity", "spec.tolerations", "status.conditions").contains(p)) {
+        undocumented(e.getValue(), p, missing);
+      }
+    }
+  }
+
+  @Test
+  void boundsEnumsAndRequired() {
+    JSONSchemaProps spec = version.getSchema().getOpenAPIV3Schema().getProperties().get("spec");
+    assertTrue(spec.getRequired().containsAll(List.of("model", "dataset")));
+    assertEquals(0.0, spec.getProperties().get("backoffLimit").getMinimum());
+    assertEquals(100.0, spec.getProperties().get("backoffLimit").getMaximum());
+    assertEquals(2, spec.getProperties().get("artifactPolicy").getEnum().size());
+    assertEquals("^(file|s3)://.+",
+        spec.getProperties().get("checkpoints").getProperties().get("uri").getPattern());
+  }
+
+  @Test
+  void specIsImmutableExceptSuspend() throws Exception {
+    JSONSchemaProps spec = version.getSchema().getOpenAPIV3Schema().getProperties().get("spec");
+    assertEquals(1, spec.getXKubernetesValidations().size());
+    String rule = spec.getXKubernetesValidations().get(0).getRule();
+    assertEquals(FineTuneJobSpec.IMMUTABLE_EXCEPT_SUSPEND, rule);
+    for (Field f : FineTuneJobSpec.class.getFields()) {
+      if (Modifier.isStatic(f.getModifiers())) {
+        continue;
+      }
+      boolean covered = rule.contains("self." + f.getName() + " == oldSelf." + f.getName());
+      assertEquals(!f.getName().equals("suspend"), covered,
+          "spec." + f.getName() + (covered ? " must stay mutable" : " is not in the CEL rule"));
+    }
+  }
+}

@@ -1,0 +1,213 @@
+package dev.finetune.operator.act;
+
+import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
+import dev.finetune.operator.config.OperatorConfig;
+import dev.finetune.operator.observe.Attempt;
+import dev.finetune.operator.observe.Labels;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The trainer Job of one attempt, {@code <ftj>-attempt-<n>}. Create-only: a Job's pod template is
+ * immutable, so a new attempt is a new Job, never an update. Owned by the FineTuneJob, so
+ * deleting the FineTuneJob garbage-collects its Jobs and pods.
+ */
+public final class TrainerJobResource {
+  public static final String CONFIG_DIR = "/etc/finetune";
+  public static final String WORK_DIR = "/work";
+
+  private TrainerJobResource() {}
+
+  public static String name(FineTuneJob ftj, int attempt) {
+    return ftj.getMetadata().getName() + "-attempt-" + attempt;
+  }
+
+  static OwnerReference owner(FineTuneJob ftj) {
+    return new OwnerReferenceBuilder().withApiVersion(ftj.getApiVersion())
+        .withKind(ftj.getKind()).withName(ftj.getMetadata().getName())
+        .withUid(ftj.getMetadata().getUid()).withController(true)
+        .withBlockOwnerDeletion(true).build();
+  }
+
+  /** The Job for attempt {@code n}; {@code fromJobModelUri} resolves spec.model.pretrained.fromJob. */
+  public static Job desired(FineTuneJob ftj, int attempt, OperatorConfig config,
+      String fromJobModelUri) {
+    FineTuneJobSpec spec = ftj.getSpec();
+    String name = ftj.getMetadata().getName();
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(Labels.JOB, name);
+    labels.put(Labels.ATTEMPT, String.valueOf(attempt));
+    Map<String, String> jobLabels = new LinkedHashMap<>(labels);
+    if (spec.queueName != null) {
+      jobLabels.put(Labels.KUEUE_QUEUE, spec.queueName);
+    }
+    int port = config.metricsPort();
+
+    List<String> args = new ArrayList<>(List.of("train", CONFIG_DIR + "/" + SpecConfigMapResource.KEY,
+        "--output", WORK_DIR + "/out", "--metrics-port", String.valueOf(port), "--no-progress"));
+    threads(spec).ifPresent(t -> args.addAll(List.of("--threads", String.valueOf(t))));
+    if (fromJobModelUri != null) {
+      args.addAll(List.of("--from-job", spec.model.pretrained.fromJob + "=" + fromJobModelUri));
+    }
+
+    Map<String, Quantity> requests = new LinkedHashMap<>();
+    Map<String, Quantity> limits = new LinkedHashMap<>();
+    if (spec.resources != null) {
+      if (spec.resources.cpu != null) {
+        requests.put("cpu", new Quantity(spec.resources.cpu));
+        limits.put("cpu", new Quantity(spec.resources.cpu));
+      }
+      if (spec.resources.memory != null) {
+        requests.put("memory", new Quantity(spec.resources.memory));
+        limits.put("memory", new Quantity(spec.resources.memory));
+      }
+      if (spec.resources.gpus != null && spec.resources.gpus > 0) {
+        limits.put("nvidia.com/gpu", new Quantity(String.valueOf(spec.resources.gpus)));
+      }
+    }
+
+    List<EnvVar> env = List.of(
+        new EnvVarBuilder().withName("FINETUNE_NAMESPACE").withNewValueFrom()
+            .withNewFieldRef().withFieldPath("metadata.namespace").endFieldRef().endValueFrom()
+            .build(),
+        new EnvVar("FINETUNE_ATTEMPT", String.valueOf(attempt), null),
+        new EnvVar("FINETUNE_CACHE_DIR", WORK_DIR + "/cache", null),
+        new EnvVar("DJL_CACHE_DIR", WORK_DIR + "/djl", null),
+        new EnvVar("HOME", "/tmp", null));
+
+    var container = new ContainerBuilder()
+        .withName(Labels.TRAINER_CONTAINER)
+        .withImage(spec.image != null ? spec.image : config.trainerImage())
+        .withArgs(args)
+        .withEnv(env)
+        .addNewPort().withName("metrics").withContainerPort(port).endPort()
+        .withNewResources().withRequests(requests).withLimits(limits).endResources()
+        .withTerminationMessagePolicy("FallbackToLogsOnError")
+        .addNewVolumeMount().withName("spec").withMountPath(CONFIG_DIR).withReadOnly(true)
+        .endVolumeMount()
+        .addNewVolumeMount().withName("work").withMountPath(WORK_DIR).endVolumeMount()
+        .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
+        .withNewSecurityContext()
+        .withRunAsNonRoot(true)
+        .withReadOnlyRootFilesystem(true)
+        .withAllowPrivilegeEscalation(false)
+        .withNewCapabilities().withDrop("ALL").endCapabilities()
+        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+        .endSecurityContext();
+    if (spec.checkpoints != null && spec.checkpoints.credentialsSecret != null) {
+      container.addNewEnvFrom().withNewSecretRef().withName(spec.checkpoints.credentialsSecret)
+          .endSecretRef().endEnvFrom();
+    }
+
+    var pod = new PodSpecBuilder()
+        .withRestartPolicy("Never")
+        .withTerminationGracePeriodSeconds(config.terminationGracePeriodSeconds())
+        .withNewSecurityContext()
+        .withRunAsNonRoot(true)
+        .withRunAsUser(config.runAsUser())
+        .withRunAsGroup(config.runAsUser())
+        .withFsGroup(config.runAsUser())
+        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+        .endSecurityContext()
+        .withContainers(container.build())
+        .addNewVolume().withName("spec").withNewConfigMap()
+        .withName(SpecConfigMapResource.name(ftj)).endConfigMap().endVolume()
+        .addNewVolume().withName("work").withNewEmptyDir().endEmptyDir().endVolume()
+        .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
+        .withNodeSelector(spec.nodeSelector)
+        .withTolerations(spec.tolerations)
+        .withAffinity(spec.affinity)
+        .withPriorityClassName(spec.priorityClassName)
+        .build();
+
+    return new JobBuilder()
+        .withNewMetadata()
+        .withName(name(ftj, attempt))
+        .withNamespace(ftj.getMetadata().getNamespace())
+        .withLabels(jobLabels)
+        .withOwnerReferences(owner(ftj))
+        .endMetadata()
+        .withNewSpec()
+        // The operator retries (with checkpoints and its own backoff); the Job never does.
+        .withBackoffLimit(0)
+        .withSuspend(spec.queueName != null)
+        .withTtlSecondsAfterFinished(spec.ttlSecondsAfterFinished)
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(labels)
+        .withAnnotations(Map.of(
+            "prometheus.io/scrape", "true",
+            "prometheus.io/port", String.valueOf(port),
+            "prometheus.io/path", "/metrics"))
+        .endMetadata()
+        .withSpec(pod)
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  /** --threads: the CPU limit rounded up to whole cores (at least 1); empty without a limit. */
+  static java.util.Optional<Integer> threads(FineTuneJobSpec spec) {
+    if (spec.resources == null || spec.resources.cpu == null) {
+      return java.util.Optional.empty();
+    }
+    BigDecimal cores = new Quantity(spec.resources.cpu).getNumericalAmount();
+    return java.util.Optional.of(Math.max(1, cores.setScale(0, RoundingMode.CEILING).intValue()));
+  }
+
+  /** Creates the Job; an existing Job of the same name (a lagging cache) is left as it is. */
+  public static boolean create(KubernetesClient client, Job job) {
+    try {
+      client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).resource(job)
+          .create();
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Stops an attempt because spec.suspend became true: marks the Job (metadata only; the
+   * template is never changed) so the observer counts it as suspended, not as a failure, then
+   * deletes its pods (SIGTERM: the trainer checkpoints). A Job that never had a pod (queued)
+   * is deleted instead. A marked Job whose pods are gone is left to the Job controller, which
+   * records the failure.
+   */
+  public static void stop(KubernetesClient client, String namespace, Attempt attempt) {
+    var job = client.batch().v1().jobs().inNamespace(namespace).withName(attempt.jobName());
+    if (!attempt.stopRequested()) {
+      job.edit(j -> {
+        j.getMetadata().getAnnotations().put(Labels.STOPPED_BY, Labels.STOPPED_BY_SUSPEND);
+        return j;
+      });
+    }
+    if (attempt.activePods().isEmpty() && !attempt.stopRequested()) {
+      job.withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND)
+          .delete();
+      return;
+    }
+    for (String pod : attempt.activePods()) {
+      client.pods().inNamespace(namespace).withName(pod).delete();
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package dev.finetune.operator.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Every setting of the operator, from application.properties or FINETUNE_OPERATOR_* variables. */
+@ConfigMapping(prefix = "finetune.operator")
+public interface OperatorConfig {
+  /** Trainer image used when a FineTuneJob does not set spec.image. */
+  @WithDefault("ghcr.io/finetune/trainer:latest")
+  String trainerImage();
+
+  /** Delay before the first retry; doubles with every further retry. */
+  @WithDefault("10s")
+  Duration backoffBase();
+
+  /** Longest delay between retries. */
+  @WithDefault("5m")
+  Duration backoffMax();
+
+  /** How often a job that waits for its fromJob source is checked again. */
+  @WithDefault("30s")
+  Duration sourceRecheck();
+
+  /** Pod terminationGracePeriodSeconds: the trainer needs its --grace-period (25 s) plus upload. */
+  @WithDefault("60")
+  long terminationGracePeriodSeconds();
+
+  /** UID and GID the trainer runs as (runAsNonRoot needs a numeric user). */
+  @WithDefault("1000")
+  long runAsUser();
+
+  /** How often a running job's progress and accuracy are read from its trainer pod. */
+  @WithDefault("30s")
+  Duration metricsInterval();
+
+  /** Connect and read timeout for a trainer pod's /metrics. */
+  @WithDefault("1s")
+  Duration metricsTimeout();
+
+  /** Port of the trainer's Prometheus endpoint. */
+  @WithDefault("9400")
+  int metricsPort();
+}

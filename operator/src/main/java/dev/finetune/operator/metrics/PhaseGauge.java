@@ -1,0 +1,44 @@
+package dev.finetune.operator.metrics;
+
+import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.operator.status.Phase;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+/**
+ * {@code finetune_operator_jobs{phase=...}}: FineTuneJobs per phase, counted from the
+ * controller's informer cache (so no finalizer is needed to forget deleted jobs).
+ */
+@ApplicationScoped
+public class PhaseGauge {
+  private final AtomicReference<java.util.function.Supplier<Stream<FineTuneJob>>> cache =
+      new AtomicReference<>(Stream::empty);
+
+  @Inject
+  MeterRegistry registry;
+
+  void register(@Observes StartupEvent ignored) {
+    for (Phase phase : Phase.values()) {
+      Gauge.builder("finetune.operator.jobs", this, g -> g.count(phase))
+          .description("FineTuneJobs by phase: " + phase.description())
+          .tag("phase", phase.label())
+          .register(registry);
+    }
+  }
+
+  /** Called by the controller with its primary cache. */
+  public void watch(java.util.function.Supplier<Stream<FineTuneJob>> jobs) {
+    cache.set(jobs);
+  }
+
+  double count(Phase phase) {
+    return cache.get().get().filter(j -> phase == Phase.of(
+        j.getStatus() == null ? null : j.getStatus().phase)).count();
+  }
+}

@@ -1,0 +1,146 @@
+package dev.finetune.operator.observe;
+
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Reads one trainer Job and its pods into an {@link Attempt}. Pure: no API calls. */
+public final class AttemptReader {
+  private AttemptReader() {}
+
+  public static Attempt read(Job job, List<Pod> pods) {
+    String name = job.getMetadata().getName();
+    int number = attemptNumber(job);
+    List<String> active = pods.stream()
+        .filter(p -> !isTerminal(p) && p.getMetadata().getDeletionTimestamp() == null)
+        .map(p -> p.getMetadata().getName()).sorted().toList();
+    Optional<JobCondition> complete = condition(job, "Complete");
+    Optional<JobCondition> failed = condition(job, "Failed");
+    boolean stoppedBySuspend = Labels.STOPPED_BY_SUSPEND.equals(annotations(job).get(Labels.STOPPED_BY));
+    Optional<Pod> lastPod = pods.stream()
+        .max(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp() == null
+            ? "" : p.getMetadata().getCreationTimestamp()));
+    Optional<ContainerStateTerminated> terminated = lastPod.flatMap(AttemptReader::trainerTerminated);
+    Integer exitCode = terminated.map(ContainerStateTerminated::getExitCode).orElse(null);
+
+    if (complete.isPresent() || (job.getStatus() != null && positive(job.getStatus().getSucceeded()))) {
+      return new Attempt(number, name, AttemptState.SUCCEEDED, 0, "Completed", null,
+          time(complete.map(JobCondition::getLastTransitionTime).orElse(
+              job.getStatus().getCompletionTime())), active, stoppedBySuspend);
+    }
+    if (failed.isPresent() || (job.getStatus() != null && positive(job.getStatus().getFailed()))) {
+      Instant at = time(failed.map(JobCondition::getLastTransitionTime).orElse(null));
+      if (stoppedBySuspend) {
+        return new Attempt(number, name, AttemptState.STOPPED_BY_SUSPEND, exitCode, "Suspended",
+            "stopped because spec.suspend is true", at, active, stoppedBySuspend);
+      }
+      Optional<String> disruption = lastPod.flatMap(AttemptReader::disruption);
+      if (disruption.isPresent()) {
+        return new Attempt(number, name, AttemptState.FAILED_RETRYABLE, exitCode,
+            disruption.get(), podMessage(lastPod.get()), at, active, stoppedBySuspend);
+      }
+      if (exitCode == null) {
+        return new Attempt(number, name, AttemptState.FAILED_RETRYABLE, null, "PodMissing",
+            failed.map(JobCondition::getMessage).orElse("the trainer pod is gone"), at, active, stoppedBySuspend);
+      }
+      String message = terminated.map(ContainerStateTerminated::getMessage)
+          .map(String::strip).filter(m -> !m.isEmpty()).orElse(null);
+      if (exitCode >= 1 && exitCode <= 127) {
+        return new Attempt(number, name, AttemptState.FAILED_PERMANENT, exitCode, "ExitCode" + exitCode,
+            message, at, active, stoppedBySuspend);
+      }
+      return new Attempt(number, name, AttemptState.FAILED_RETRYABLE, exitCode,
+          exitCode == 143 ? "Terminated" : "ExitCode" + exitCode, message, at, active, stoppedBySuspend);
+    }
+    if (condition(job, "Suspended").isPresent() || Boolean.TRUE.equals(job.getSpec().getSuspend())) {
+      return new Attempt(number, name, AttemptState.PENDING, null, "Queued",
+          "the Job is suspended until its queue admits it", null, active, stoppedBySuspend);
+    }
+    boolean running = lastPod.map(p -> "Running".equals(phase(p))).orElse(false);
+    return new Attempt(number, name, running ? AttemptState.RUNNING : AttemptState.PENDING, null,
+        running ? "PodRunning" : "PodPending", null, null, active, stoppedBySuspend);
+  }
+
+  public static int attemptNumber(Job job) {
+    String label = job.getMetadata().getLabels() == null ? null
+        : job.getMetadata().getLabels().get(Labels.ATTEMPT);
+    try {
+      return label == null ? 0 : Integer.parseInt(label);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /** Evicted (kubelet pressure, Eviction API) or preempted (scheduler, node shutdown). */
+  static Optional<String> disruption(Pod pod) {
+    if (pod.getStatus() == null) {
+      return Optional.empty();
+    }
+    if ("Evicted".equals(pod.getStatus().getReason())) {
+      return Optional.of("Evicted");
+    }
+    if (pod.getStatus().getConditions() != null) {
+      for (var c : pod.getStatus().getConditions()) {
+        if ("DisruptionTarget".equals(c.getType()) && "True".equals(c.getStatus())) {
+          String r = c.getReason() == null ? "" : c.getReason();
+          return Optional.of(r.startsWith("Preemption") ? "Preempted"
+              : r.startsWith("Eviction") ? "Evicted" : "Disrupted");
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<ContainerStateTerminated> trainerTerminated(Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+      return Optional.empty();
+    }
+    for (ContainerStatus cs : pod.getStatus().getContainerStatuses()) {
+      if (Labels.TRAINER_CONTAINER.equals(cs.getName()) && cs.getState() != null
+          && cs.getState().getTerminated() != null) {
+        return Optional.of(cs.getState().getTerminated());
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static String podMessage(Pod pod) {
+    return pod.getStatus() == null ? null : pod.getStatus().getMessage();
+  }
+
+  private static boolean isTerminal(Pod p) {
+    String phase = phase(p);
+    return "Succeeded".equals(phase) || "Failed".equals(phase);
+  }
+
+  private static String phase(Pod p) {
+    return p.getStatus() == null ? null : p.getStatus().getPhase();
+  }
+
+  private static Optional<JobCondition> condition(Job job, String type) {
+    if (job.getStatus() == null || job.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    return job.getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()) && "True".equals(c.getStatus())).findFirst();
+  }
+
+  private static Map<String, String> annotations(Job job) {
+    return job.getMetadata().getAnnotations() == null ? Map.of() : job.getMetadata().getAnnotations();
+  }
+
+  private static boolean positive(Integer n) {
+    return n != null && n > 0;
+  }
+
+  private static Instant time(String rfc3339) {
+    return rfc3339 == null ? null : Instant.parse(rfc3339);
+  }
+}

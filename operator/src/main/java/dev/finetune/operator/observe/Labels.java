@@ -1,0 +1,17 @@
+package dev.finetune.operator.observe;
+
+/** Labels and annotations the operator puts on its children. */
+public final class Labels {
+  /** On the trainer Job, its pods and the spec ConfigMap: the FineTuneJob's name. */
+  public static final String JOB = "finetune.dev/job";
+  /** On the trainer Job and its pods: the attempt number. */
+  public static final String ATTEMPT = "finetune.dev/attempt";
+  /** On a trainer Job that the operator stopped because spec.suspend became true. */
+  public static final String STOPPED_BY = "finetune.dev/stopped-by";
+  public static final String STOPPED_BY_SUSPEND = "suspend";
+  public static final String KUEUE_QUEUE = "kueue.x-k8s.io/queue-name";
+  /** The trainer container's name. */
+  public static final String TRAINER_CONTAINER = "trainer";
+
+  private Labels() {}
+}

@@ -1,0 +1,35 @@
+package dev.finetune.operator.observe;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything the controller knows about one FineTuneJob's children, read in phase 1.
+ *
+ * @param attempts every trainer Job found, by attempt number
+ * @param metrics the running trainer's gauges, when its pod answered
+ */
+public record Observation(List<Attempt> attempts, Optional<TrainerMetrics> metrics) {
+  public Observation {
+    attempts = attempts.stream().sorted(Comparator.comparingInt(Attempt::number)).toList();
+  }
+
+  public Observation(List<Attempt> attempts) {
+    this(attempts, Optional.empty());
+  }
+
+  public Optional<Attempt> latest() {
+    return attempts.isEmpty() ? Optional.empty() : Optional.of(attempts.get(attempts.size() - 1));
+  }
+
+  /** Highest attempt number seen; 0 when there is none. */
+  public int highestAttempt() {
+    return latest().map(Attempt::number).orElse(0);
+  }
+
+  /** Attempts that ended in a retryable failure. */
+  public int retryableFailures() {
+    return (int) attempts.stream().filter(a -> a.state() == AttemptState.FAILED_RETRYABLE).count();
+  }
+}

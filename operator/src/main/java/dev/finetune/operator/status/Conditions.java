@@ -1,0 +1,20 @@
+package dev.finetune.operator.status;
+
+/** Condition types and reasons the operator writes. */
+public final class Conditions {
+  public static final String RUNNING = "Running";
+  public static final String SUSPENDED = "Suspended";
+  public static final String SUCCEEDED = "Succeeded";
+  public static final String FAILED = "Failed";
+
+  public static final String INVALID_SPEC = "InvalidSpec";
+  public static final String PERMANENT_FAILURE = "PermanentFailure";
+  public static final String BACKOFF_LIMIT_EXCEEDED = "BackoffLimitExceeded";
+  public static final String COMPLETED = "Completed";
+  public static final String RESTARTING = "Restarting";
+  public static final String RESUMING = "Resuming";
+  public static final String CREATING = "Creating";
+  public static final String SUSPENDING = "Suspending";
+
+  private Conditions() {}
+}

@@ -1,0 +1,237 @@
+package dev.finetune.operator.status;
+
+import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
+import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
+import dev.finetune.operator.observe.Attempt;
+import dev.finetune.operator.observe.AttemptState;
+import dev.finetune.operator.observe.Observation;
+import dev.finetune.operator.observe.TrainerMetrics;
+import dev.finetune.api.v1alpha1.status.Progress;
+import dev.finetune.api.v1alpha1.status.RunMetrics;
+import dev.finetune.operator.validate.Validation;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Phase 4: the one place that builds status. Every condition comes from the observation (and the
+ * previous status, which remembers attempts and terminal outcomes after Jobs are garbage
+ * collected); phase is derived from the conditions. Pure: tests call it with tables of cases.
+ */
+public final class StatusBuilder {
+  private static final KubernetesSerialization JSON = new KubernetesSerialization();
+
+  private StatusBuilder() {}
+
+  /** What is true right now: which condition holds, why, and what it means. */
+  record Verdict(String type, String reason, String message) {}
+
+  public static FineTuneJobStatus build(FineTuneJob ftj, Observation obs, Validation validation,
+      Instant now) {
+    FineTuneJobStatus prev = ftj.getStatus() == null ? new FineTuneJobStatus() : ftj.getStatus();
+    FineTuneJobSpec spec = ftj.getSpec();
+    Long generation = ftj.getMetadata().getGeneration();
+    if (prev.phase != null && Phase.of(prev.phase).terminal()) {
+      FineTuneJobStatus frozen = copy(prev);
+      frozen.observedGeneration = generation;
+      return frozen;
+    }
+    FineTuneJobStatus next = copy(prev);
+    next.observedGeneration = generation;
+    next.attempts = Math.max(orZero(prev.attempts), obs.highestAttempt());
+    next.restarts = Math.max(orZero(prev.restarts), obs.retryableFailures());
+    Optional<Attempt> latest = obs.latest();
+    next.currentJob = latest.map(Attempt::jobName).orElse(prev.currentJob);
+    next.lastExitCode = latest.filter(a -> a.exitCode() != null && a.exitCode() != 0)
+        .map(Attempt::exitCode).orElse(prev.lastExitCode);
+
+    obs.metrics().ifPresent(m -> applyMetrics(next, m));
+    Verdict v = verdict(spec, obs, validation, next.restarts);
+    if (v.type().equals(Conditions.SUCCEEDED) && spec.checkpoints != null
+        && spec.checkpoints.uri != null) {
+      next.finalModelUri = stripSlash(spec.checkpoints.uri) + "/model/model.safetensors";
+    }
+    next.conditions = conditions(v, prev.conditions, generation, now);
+    next.phase = phase(next.conditions).label();
+    return next;
+  }
+
+  /** progress, metrics and baseline from the trainer's gauges; absent gauges keep old values. */
+  static void applyMetrics(FineTuneJobStatus s, TrainerMetrics m) {
+    String ft = TrainerMetrics.FINETUNE;
+    if (m.get(ft, "finetune_epoch").isPresent()) {
+      s.progress = s.progress == null ? new Progress() : s.progress;
+      m.get(ft, "finetune_epoch").ifPresent(v -> s.progress.epoch = (int) Math.round(v));
+      m.get(ft, "finetune_total_epochs").ifPresent(v -> s.progress.totalEpochs = (int) Math.round(v));
+      m.get(ft, "finetune_global_step").ifPresent(v -> s.progress.step = Math.round(v));
+      m.get(ft, "finetune_progress_ratio").ifPresent(v -> s.progress.percentage =
+          (int) Math.floor(v * 100));
+      m.get(ft, "finetune_eta_seconds").ifPresent(v -> s.progress.estimatedRemainingSeconds =
+          Math.round(v));
+    }
+    s.metrics = runMetrics(m, ft, s.metrics);
+    s.baseline = runMetrics(m, TrainerMetrics.BASELINE, s.baseline);
+  }
+
+  private static RunMetrics runMetrics(TrainerMetrics m, String run, RunMetrics previous) {
+    RunMetrics r = previous == null ? new RunMetrics() : previous;
+    boolean any = false;
+    for (var e : List.of(
+        java.util.Map.entry("finetune_train_epoch_loss", (java.util.function.Consumer<String>) v -> r.trainLoss = v),
+        java.util.Map.entry("finetune_train_accuracy", (java.util.function.Consumer<String>) v -> r.trainAccuracy = v),
+        java.util.Map.entry("finetune_test_accuracy", (java.util.function.Consumer<String>) v -> r.testAccuracy = v),
+        java.util.Map.entry("finetune_images_per_second", (java.util.function.Consumer<String>) v -> r.imagesPerSecond = v))) {
+      Optional<Double> v = m.get(run, e.getKey());
+      if (v.isPresent()) {
+        e.getValue().accept(format(v.get()));
+        any = true;
+      }
+    }
+    return any ? r : previous;
+  }
+
+  /** Four decimals, as strings (the CRD keeps numbers as strings to stay simple). */
+  static String format(double v) {
+    return java.math.BigDecimal.valueOf(v).setScale(4, java.math.RoundingMode.HALF_EVEN)
+        .stripTrailingZeros().toPlainString();
+  }
+
+  static Verdict verdict(FineTuneJobSpec spec, Observation obs, Validation validation, int restarts) {
+    if (validation instanceof Validation.Invalid invalid) {
+      return new Verdict(Conditions.FAILED, Conditions.INVALID_SPEC, invalid.text());
+    }
+    Optional<Attempt> latest = obs.latest();
+    AttemptState state = latest.map(Attempt::state).orElse(null);
+    int limit = spec.backoffLimit == null ? 3 : spec.backoffLimit;
+    if (state == AttemptState.SUCCEEDED) {
+      return new Verdict(Conditions.SUCCEEDED, Conditions.COMPLETED,
+          "attempt " + latest.get().number() + " completed");
+    }
+    if (state == AttemptState.FAILED_PERMANENT) {
+      return new Verdict(Conditions.FAILED, Conditions.PERMANENT_FAILURE, describe(latest.get()));
+    }
+    if (state == AttemptState.FAILED_RETRYABLE && restarts > limit) {
+      return new Verdict(Conditions.FAILED, Conditions.BACKOFF_LIMIT_EXCEEDED, restarts
+          + " retryable failures exceed spec.backoffLimit=" + limit + "; last: "
+          + describe(latest.get()));
+    }
+    if (Boolean.TRUE.equals(spec.suspend)) {
+      if (latest.isPresent() && !state.finished()) {
+        return new Verdict(Conditions.SUSPENDED, Conditions.SUSPENDING, "stopping attempt "
+            + latest.get().number() + "; the trainer writes a checkpoint on SIGTERM");
+      }
+      return new Verdict(Conditions.SUSPENDED, "Suspended", "spec.suspend is true; set it to false"
+          + " to resume from the newest checkpoint");
+    }
+    if (validation instanceof Validation.Waiting waiting) {
+      return new Verdict(Conditions.RUNNING + "=False", waiting.reason(), waiting.message());
+    }
+    if (state == null) {
+      return new Verdict(Conditions.RUNNING + "=False", Conditions.CREATING,
+          "creating the first trainer attempt");
+    }
+    Attempt a = latest.get();
+    return switch (state) {
+      case RUNNING -> new Verdict(Conditions.RUNNING, "PodRunning",
+          "attempt " + a.number() + " is running (Job " + a.jobName() + ")");
+      case PENDING -> new Verdict(Conditions.RUNNING + "=False", a.reason(),
+          a.message() != null ? a.message() : "attempt " + a.number() + " is waiting for its pod");
+      case FAILED_RETRYABLE -> new Verdict(Conditions.RUNNING + "=False", Conditions.RESTARTING,
+          describe(a) + "; attempt " + (a.number() + 1) + " resumes from the newest checkpoint"
+              + " after a backoff (" + restarts + " of " + limit + " retries used)");
+      case STOPPED_BY_SUSPEND -> new Verdict(Conditions.RUNNING + "=False", Conditions.RESUMING,
+          "resuming after suspend with attempt " + (a.number() + 1));
+      default -> throw new IllegalStateException("unhandled " + state);
+    };
+  }
+
+  static String describe(Attempt a) {
+    StringBuilder s = new StringBuilder("attempt " + a.number() + " ");
+    if (a.exitCode() != null) {
+      s.append("exited with code ").append(a.exitCode());
+      if (!("ExitCode" + a.exitCode()).equals(a.reason())) {
+        s.append(" (").append(a.reason()).append(")");
+      }
+    } else {
+      s.append("failed (").append(a.reason()).append(")");
+    }
+    if (a.message() != null) {
+      s.append(": ").append(a.message());
+    }
+    return s.toString();
+  }
+
+  /** All four condition types, always present; exactly one or none is True. */
+  static List<Condition> conditions(Verdict v, List<Condition> previous, Long generation,
+      Instant now) {
+    List<Condition> out = new ArrayList<>();
+    boolean runningFalse = v.type().equals(Conditions.RUNNING + "=False");
+    for (String type : List.of(Conditions.RUNNING, Conditions.SUSPENDED, Conditions.SUCCEEDED,
+        Conditions.FAILED)) {
+      boolean isTrue = v.type().equals(type);
+      String reason;
+      String message;
+      if (isTrue || (runningFalse && type.equals(Conditions.RUNNING))) {
+        reason = v.reason();
+        message = v.message();
+      } else {
+        reason = "Not" + type;
+        message = "";
+      }
+      String status = isTrue ? "True" : "False";
+      String lastTransition = previous == null ? null : previous.stream()
+          .filter(c -> type.equals(c.getType()) && status.equals(c.getStatus()))
+          .map(Condition::getLastTransitionTime).filter(Objects::nonNull).findFirst().orElse(null);
+      out.add(new ConditionBuilder().withType(type).withStatus(status).withReason(reason)
+          .withMessage(message).withObservedGeneration(generation)
+          .withLastTransitionTime(lastTransition != null ? lastTransition
+              : now.truncatedTo(ChronoUnit.SECONDS).toString())
+          .build());
+    }
+    return out;
+  }
+
+  /** Failed, then Succeeded, then Suspended, then Running; Pending when none is True. */
+  public static Phase phase(List<Condition> conditions) {
+    for (var pair : List.of(
+        new Object[] {Conditions.FAILED, Phase.FAILED},
+        new Object[] {Conditions.SUCCEEDED, Phase.SUCCEEDED},
+        new Object[] {Conditions.SUSPENDED, Phase.SUSPENDED},
+        new Object[] {Conditions.RUNNING, Phase.RUNNING})) {
+      if (conditions.stream().anyMatch(c -> pair[0].equals(c.getType())
+          && "True".equals(c.getStatus()))) {
+        return (Phase) pair[1];
+      }
+    }
+    return Phase.PENDING;
+  }
+
+  /** True when writing {@code next} would change nothing. */
+  public static boolean same(FineTuneJobStatus prev, FineTuneJobStatus next) {
+    return prev != null && JSON.asJson(prev).equals(JSON.asJson(next));
+  }
+
+  public static Optional<Condition> condition(FineTuneJobStatus status, String type) {
+    return status == null || status.conditions == null ? Optional.empty()
+        : status.conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+  }
+
+  private static FineTuneJobStatus copy(FineTuneJobStatus s) {
+    return JSON.unmarshal(JSON.asJson(s), FineTuneJobStatus.class);
+  }
+
+  private static int orZero(Integer i) {
+    return i == null ? 0 : i;
+  }
+
+  private static String stripSlash(String uri) {
+    return uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
+  }
+}

@@ -1,0 +1,146 @@
+package dev.finetune.operator;
+
+import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.api.v1alpha1.spec.CheckpointSpec;
+import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
+import dev.finetune.api.v1alpha1.spec.PretrainedSpec;
+import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
+import dev.finetune.operator.config.OperatorConfig;
+import dev.finetune.operator.observe.Labels;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/** Fluent builders for test objects: {@code Fixtures.ftj("a").suspend(true).obj()}. */
+public final class Fixtures {
+  private Fixtures() {}
+
+  public static FtjWrapper ftj(String name) {
+    return new FtjWrapper(name);
+  }
+
+  public static final class FtjWrapper {
+    private final FineTuneJob ftj = new FineTuneJob();
+
+    FtjWrapper(String name) {
+      ftj.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("ns")
+          .withUid("uid-" + name).withGeneration(1L).build());
+      FineTuneJobSpec spec = new FineTuneJobSpec();
+      spec.dataset.train = "s3://data/train.tar.gz";
+      spec.dataset.test = "s3://data/test.tar.gz";
+      spec.checkpoints = new CheckpointSpec();
+      spec.checkpoints.uri = "s3://ckpt/" + name;
+      ftj.setSpec(spec);
+    }
+
+    public FtjWrapper spec(Consumer<FineTuneJobSpec> edit) {
+      edit.accept(ftj.getSpec());
+      return this;
+    }
+
+    public FtjWrapper suspend(boolean s) {
+      ftj.getSpec().suspend = s;
+      return this;
+    }
+
+    public FtjWrapper fromJob(String source) {
+      ftj.getSpec().model.pretrained = new PretrainedSpec();
+      ftj.getSpec().model.pretrained.fromJob = source;
+      return this;
+    }
+
+    public FtjWrapper status(Consumer<FineTuneJobStatus> edit) {
+      if (ftj.getStatus() == null) {
+        ftj.setStatus(new FineTuneJobStatus());
+      }
+      edit.accept(ftj.getStatus());
+      return this;
+    }
+
+    public FineTuneJob obj() {
+      return ftj;
+    }
+  }
+
+  /** A trainer Job of attempt n as the operator creates it, without status. */
+  public static JobBuilder job(String ftj, int attempt) {
+    return new JobBuilder().withNewMetadata().withName(ftj + "-attempt-" + attempt)
+        .withNamespace("ns").addToLabels(Labels.JOB, ftj)
+        .addToLabels(Labels.ATTEMPT, String.valueOf(attempt)).endMetadata()
+        .withNewSpec().withBackoffLimit(0).withSuspend(false).endSpec();
+  }
+
+  public static Job failedJob(String ftj, int attempt, String at) {
+    return job(ftj, attempt).withNewStatus().withFailed(1).addNewCondition().withType("Failed")
+        .withStatus("True").withReason("BackoffLimitExceeded").withLastTransitionTime(at)
+        .endCondition().endStatus().build();
+  }
+
+  public static Job succeededJob(String ftj, int attempt) {
+    return job(ftj, attempt).withNewStatus().withSucceeded(1).addNewCondition()
+        .withType("Complete").withStatus("True").withLastTransitionTime("2026-01-01T00:00:00Z")
+        .endCondition().endStatus().build();
+  }
+
+  /** A pod of attempt n whose trainer container terminated with {@code exitCode}. */
+  public static PodBuilder terminatedPod(String ftj, int attempt, int exitCode, String message) {
+    return new PodBuilder().withNewMetadata().withName(ftj + "-attempt-" + attempt + "-x")
+        .withNamespace("ns").addToLabels(Labels.JOB, ftj)
+        .addToLabels(Labels.ATTEMPT, String.valueOf(attempt)).endMetadata()
+        .withNewStatus().withPhase(exitCode == 0 ? "Succeeded" : "Failed")
+        .addNewContainerStatus().withName(Labels.TRAINER_CONTAINER).withNewState()
+        .withNewTerminated().withExitCode(exitCode).withMessage(message).endTerminated()
+        .endState().endContainerStatus().endStatus();
+  }
+
+  public static Pod runningPod(String ftj, int attempt) {
+    return new PodBuilder().withNewMetadata().withName(ftj + "-attempt-" + attempt + "-x")
+        .withNamespace("ns").addToLabels(Labels.JOB, ftj)
+        .addToLabels(Labels.ATTEMPT, String.valueOf(attempt)).endMetadata()
+        .withNewStatus().withPhase("Running").endStatus().build();
+  }
+
+  public static OperatorConfig config() {
+    return new OperatorConfig() {
+      public String trainerImage() {
+        return "trainer:test";
+      }
+
+      public Duration backoffBase() {
+        return Duration.ofSeconds(10);
+      }
+
+      public Duration backoffMax() {
+        return Duration.ofMinutes(5);
+      }
+
+      public Duration sourceRecheck() {
+        return Duration.ofSeconds(30);
+      }
+
+      public long terminationGracePeriodSeconds() {
+        return 60;
+      }
+
+      public long runAsUser() {
+        return 1000;
+      }
+
+      public Duration metricsInterval() {
+        return Duration.ofSeconds(30);
+      }
+
+      public Duration metricsTimeout() {
+        return Duration.ofSeconds(1);
+      }
+
+      public int metricsPort() {
+        return 9400;
+      }
+    };
+  }
+}

@@ -1,0 +1,167 @@
+package dev.finetune.operator.act;
+
+import static dev.finetune.operator.Fixtures.config;
+import static dev.finetune.operator.Fixtures.ftj;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class TrainerJobResourceTest {
+  static Job job(FineTuneJob f) {
+    return TrainerJobResource.desired(f, 2, config(), null);
+  }
+
+  static Container trainer(Job j) {
+    return j.getSpec().getTemplate().getSpec().getContainers().get(0);
+  }
+
+  @Test
+  void defaultTemplate() {
+    Job j = job(ftj("exp").obj());
+    assertEquals("exp-attempt-2", j.getMetadata().getName());
+    assertEquals(Map.of("finetune.dev/job", "exp", "finetune.dev/attempt", "2"),
+        j.getMetadata().getLabels());
+    assertEquals("uid-exp", j.getMetadata().getOwnerReferences().get(0).getUid());
+    assertTrue(j.getMetadata().getOwnerReferences().get(0).getController());
+    assertEquals(0, j.getSpec().getBackoffLimit());
+    assertFalse(j.getSpec().getSuspend());
+    var template = j.getSpec().getTemplate();
+    assertEquals("exp", template.getMetadata().getLabels().get("finetune.dev/job"));
+    assertEquals("true", template.getMetadata().getAnnotations().get("prometheus.io/scrape"));
+    assertEquals("9400", template.getMetadata().getAnnotations().get("prometheus.io/port"));
+    PodSpec pod = template.getSpec();
+    assertEquals("Never", pod.getRestartPolicy());
+    assertTrue(pod.getSecurityContext().getRunAsNonRoot());
+    assertEquals("RuntimeDefault", pod.getSecurityContext().getSeccompProfile().getType());
+    Container c = trainer(j);
+    assertEquals("trainer:test", c.getImage());
+    assertEquals(List.of("train", "/etc/finetune/job.yaml", "--output", "/work/out",
+        "--metrics-port", "9400", "--no-progress"), c.getArgs());
+    assertEquals("FallbackToLogsOnError", c.getTerminationMessagePolicy());
+    var sc = c.getSecurityContext();
+    assertTrue(sc.getRunAsNonRoot());
+    assertTrue(sc.getReadOnlyRootFilesystem());
+    assertFalse(sc.getAllowPrivilegeEscalation());
+    assertEquals(List.of("ALL"), sc.getCapabilities().getDrop());
+    assertEquals("RuntimeDefault", sc.getSeccompProfile().getType());
+    assertEquals(Map.of("/etc/finetune", "spec", "/work", "work", "/tmp", "tmp"),
+        c.getVolumeMounts().stream().collect(java.util.stream.Collectors.toMap(
+            m -> m.getMountPath(), m -> m.getName())));
+    assertEquals("exp-spec", pod.getVolumes().stream().filter(v -> v.getName().equals("spec"))
+        .findFirst().orElseThrow().getConfigMap().getName());
+    assertTrue(pod.getVolumes().stream().filter(v -> !v.getName().equals("spec"))
+        .allMatch(v -> v.getEmptyDir() != null));
+    assertEquals("2", env(c, "FINETUNE_ATTEMPT"));
+    assertEquals("metadata.namespace", c.getEnv().stream()
+        .filter(e -> e.getName().equals("FINETUNE_NAMESPACE")).findFirst().orElseThrow()
+        .getValueFrom().getFieldRef().getFieldPath());
+    assertTrue(c.getEnvFrom().isEmpty(), "no credentials unless a secret is named");
+    assertTrue(c.getEnv().stream().noneMatch(e -> e.getName().startsWith("AWS_")));
+  }
+
+  static String env(Container c, String name) {
+    return c.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst().orElseThrow()
+        .getValue();
+  }
+
+  static Stream<Arguments> specCases() {
+    return Stream.of(
+        Arguments.of("cpu and memory: requests = limits, --threads = cpu",
+            (Consumer<FineTuneJobSpec>) s -> {
+              s.resources.cpu = "4";
+              s.resources.memory = "8Gi";
+            },
+            (Consumer<Job>) j -> {
+              var r = trainer(j).getResources();
+              assertEquals(r.getRequests(), r.getLimits());
+              assertEquals(new Quantity("4"), r.getLimits().get("cpu"));
+              assertEquals(new Quantity("8Gi"), r.getLimits().get("memory"));
+              assertEquals(List.of("--threads", "4"), trainer(j).getArgs().subList(7, 9));
+            }),
+        Arguments.of("fractional cpu rounds threads up", (Consumer<FineTuneJobSpec>) s ->
+            s.resources.cpu = "1500m",
+            (Consumer<Job>) j -> assertEquals("2", trainer(j).getArgs().get(8))),
+        Arguments.of("gpus become nvidia.com/gpu limits", (Consumer<FineTuneJobSpec>) s ->
+            s.resources.gpus = 2,
+            (Consumer<Job>) j -> assertEquals(new Quantity("2"),
+                trainer(j).getResources().getLimits().get("nvidia.com/gpu"))),
+        Arguments.of("credentials only by envFrom secretRef", (Consumer<FineTuneJobSpec>) s ->
+            s.checkpoints.credentialsSecret = "s3-creds",
+            (Consumer<Job>) j -> assertEquals("s3-creds",
+                trainer(j).getEnvFrom().get(0).getSecretRef().getName())),
+        Arguments.of("kueue: queue label and suspended Job", (Consumer<FineTuneJobSpec>) s ->
+            s.queueName = "gpu-queue",
+            (Consumer<Job>) j -> {
+              assertEquals("gpu-queue", j.getMetadata().getLabels().get("kueue.x-k8s.io/queue-name"));
+              assertTrue(j.getSpec().getSuspend());
+            }),
+        Arguments.of("scheduling fields go to the pod", (Consumer<FineTuneJobSpec>) s -> {
+              s.nodeSelector = Map.of("gpu", "a100");
+              s.tolerations = List.of(new TolerationBuilder().withKey("nvidia.com/gpu")
+                  .withOperator("Exists").withEffect("NoSchedule").build());
+              s.priorityClassName = "low";
+              s.ttlSecondsAfterFinished = 600;
+            },
+            (Consumer<Job>) j -> {
+              PodSpec p = j.getSpec().getTemplate().getSpec();
+              assertEquals(Map.of("gpu", "a100"), p.getNodeSelector());
+              assertEquals("nvidia.com/gpu", p.getTolerations().get(0).getKey());
+              assertEquals("low", p.getPriorityClassName());
+              assertEquals(600, j.getSpec().getTtlSecondsAfterFinished());
+            }),
+        Arguments.of("spec.image overrides the configured image", (Consumer<FineTuneJobSpec>) s ->
+            s.image = "registry/trainer:v2",
+            (Consumer<Job>) j -> assertEquals("registry/trainer:v2", trainer(j).getImage())),
+        Arguments.of("no resources: no threads flag", (Consumer<FineTuneJobSpec>) s -> { },
+            (Consumer<Job>) j -> assertFalse(trainer(j).getArgs().contains("--threads"))));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("specCases")
+  void template(String name, Consumer<FineTuneJobSpec> spec, Consumer<Job> check) {
+    check.accept(job(ftj("exp").spec(spec).obj()));
+  }
+
+  @Test
+  void fromJobResolvesToTheSourceModel() {
+    FineTuneJob f = ftj("target").fromJob("source").obj();
+    Job j = TrainerJobResource.desired(f, 1, config(), "s3://ckpt/source/model/model.safetensors");
+    assertEquals(List.of("--from-job", "source=s3://ckpt/source/model/model.safetensors"),
+        trainer(j).getArgs().subList(7, 9));
+  }
+
+  @Test
+  void specConfigMapHoldsOnlyTheTrainersFields() {
+    FineTuneJob f = ftj("exp").spec(s -> {
+      s.queueName = "q";
+      s.nodeSelector = Map.of("a", "b");
+      s.suspend = true;
+    }).obj();
+    var cm = SpecConfigMapResource.desired(f);
+    assertEquals("exp-spec", cm.getMetadata().getName());
+    String yaml = cm.getData().get("job.yaml");
+    assertTrue(yaml.contains("kind: \"FineTuneJob\"") || yaml.contains("kind: FineTuneJob"), yaml);
+    assertTrue(yaml.contains("s3://data/train.tar.gz"), yaml);
+    assertFalse(yaml.contains("queueName"), yaml);
+    assertFalse(yaml.contains("nodeSelector"), yaml);
+    assertFalse(yaml.contains("suspend"), yaml);
+    assertFalse(yaml.contains("uid"), yaml);
+    assertEquals("uid-exp", cm.getMetadata().getOwnerReferences().get(0).getUid());
+  }
+}

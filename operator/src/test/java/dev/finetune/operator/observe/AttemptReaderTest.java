@@ -1,0 +1,64 @@
+package dev.finetune.operator.observe;
+
+import static dev.finetune.operator.Fixtures.failedJob;
+import static dev.finetune.operator.Fixtures.job;
+import static dev.finetune.operator.Fixtures.runningPod;
+import static dev.finetune.operator.Fixtures.succeededJob;
+import static dev.finetune.operator.Fixtures.terminatedPod;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class AttemptReaderTest {
+  static final String AT = "2026-01-01T00:00:00Z";
+
+  static Stream<Arguments> cases() {
+    Job failed = failedJob("a", 1, AT);
+    return Stream.of(
+        Arguments.of("no pod yet", job("a", 1).build(), List.of(), AttemptState.PENDING, "PodPending"),
+        Arguments.of("running", job("a", 1).build(), List.of(runningPod("a", 1)),
+            AttemptState.RUNNING, "PodRunning"),
+        Arguments.of("kueue holds it", job("a", 1).editSpec().withSuspend(true).endSpec().build(),
+            List.of(), AttemptState.PENDING, "Queued"),
+        Arguments.of("succeeded", succeededJob("a", 1), List.of(), AttemptState.SUCCEEDED,
+            "Completed"),
+        Arguments.of("exit 3 is permanent", failed,
+            List.of(terminatedPod("a", 1, 3, "spec.training.epochs: must be in [1, 10000]").build()),
+            AttemptState.FAILED_PERMANENT, "ExitCode3"),
+        Arguments.of("exit 127 is permanent", failed, List.of(terminatedPod("a", 1, 127, "").build()),
+            AttemptState.FAILED_PERMANENT, "ExitCode127"),
+        Arguments.of("exit 128 retries", failed, List.of(terminatedPod("a", 1, 128, "oom").build()),
+            AttemptState.FAILED_RETRYABLE, "ExitCode128"),
+        Arguments.of("exit 143 (SIGTERM, checkpointed) retries", failed,
+            List.of(terminatedPod("a", 1, 143, null).build()), AttemptState.FAILED_RETRYABLE,
+            "Terminated"),
+        Arguments.of("evicted retries even with exit 1", failed,
+            List.of(terminatedPod("a", 1, 1, null).editStatus().withReason("Evicted").endStatus()
+                .build()), AttemptState.FAILED_RETRYABLE, "Evicted"),
+        Arguments.of("preempted retries", failed,
+            List.of(terminatedPod("a", 1, 137, null).editStatus().addNewCondition()
+                .withType("DisruptionTarget").withStatus("True").withReason("PreemptionByScheduler")
+                .endCondition().endStatus().build()), AttemptState.FAILED_RETRYABLE, "Preempted"),
+        Arguments.of("pod gone retries", failed, List.of(), AttemptState.FAILED_RETRYABLE,
+            "PodMissing"),
+        Arguments.of("stopped for suspend", new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder(
+                failed).editMetadata().addToAnnotations(Labels.STOPPED_BY, Labels.STOPPED_BY_SUSPEND)
+                .endMetadata().build(), List.of(terminatedPod("a", 1, 143, null).build()),
+            AttemptState.STOPPED_BY_SUSPEND, "Suspended"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void classifies(String name, Job job, List<Pod> pods, AttemptState state, String reason) {
+    Attempt a = AttemptReader.read(job, pods);
+    assertEquals(state, a.state());
+    assertEquals(reason, a.reason());
+    assertEquals(1, a.number());
+  }
+}

@@ -1,0 +1,161 @@
+package dev.finetune.operator.status;
+
+import static dev.finetune.operator.Fixtures.failedJob;
+import static dev.finetune.operator.Fixtures.ftj;
+import static dev.finetune.operator.Fixtures.job;
+import static dev.finetune.operator.Fixtures.runningPod;
+import static dev.finetune.operator.Fixtures.succeededJob;
+import static dev.finetune.operator.Fixtures.terminatedPod;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
+import dev.finetune.operator.observe.JobObserver;
+import dev.finetune.operator.observe.Labels;
+import dev.finetune.operator.observe.Observation;
+import dev.finetune.operator.validate.Validation;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class StatusBuilderTest {
+  static final Instant NOW = Instant.parse("2026-02-01T12:00:00Z");
+  static final String AT = "2026-02-01T11:59:00Z";
+  static final Validation VALID = new Validation.Valid(null);
+
+  static Observation obs(List<Job> jobs, Pod... pods) {
+    return JobObserver.observe(jobs, Stream.of(pods).collect(java.util.stream.Collectors
+        .groupingBy(p -> p.getMetadata().getLabels().get(Labels.ATTEMPT))));
+  }
+
+  static Stream<Arguments> cases() {
+    return Stream.of(
+        // name, ftj, observation, validation, phase, true condition (or Running reason), message part
+        Arguments.of("nothing yet", ftj("a").obj(), obs(List.of()), VALID, Phase.PENDING,
+            "Creating", "first trainer attempt"),
+        Arguments.of("invalid spec", ftj("a").obj(), obs(List.of()),
+            new Validation.Invalid("spec.dataset.train", "scheme 'ftp' is not supported"),
+            Phase.FAILED, "InvalidSpec", "spec.dataset.train: scheme 'ftp'"),
+        Arguments.of("waiting for source", ftj("a").obj(), obs(List.of()),
+            new Validation.Waiting("WaitingForSource", "waiting for FineTuneJob 'src'"),
+            Phase.PENDING, "WaitingForSource", "'src'"),
+        Arguments.of("running", ftj("a").obj(), obs(List.of(job("a", 1).build()),
+            runningPod("a", 1)), VALID, Phase.RUNNING, "PodRunning", "attempt 1 is running"),
+        Arguments.of("queued by kueue", ftj("a").obj(),
+            obs(List.of(job("a", 1).editSpec().withSuspend(true).endSpec().build())), VALID,
+            Phase.PENDING, "Queued", "queue"),
+        Arguments.of("succeeded", ftj("a").obj(), obs(List.of(succeededJob("a", 1))), VALID,
+            Phase.SUCCEEDED, "Completed", "attempt 1 completed"),
+        Arguments.of("exit 3 fails with the trainer's message", ftj("a").obj(),
+            obs(List.of(failedJob("a", 1, AT)), terminatedPod("a", 1, 3,
+                "spec.training.epochs: must be in [1, 10000], got 0").build()), VALID,
+            Phase.FAILED, "PermanentFailure",
+            "attempt 1 exited with code 3: spec.training.epochs: must be in [1, 10000], got 0"),
+        Arguments.of("exit 143 restarts", ftj("a").obj(),
+            obs(List.of(failedJob("a", 1, AT)), terminatedPod("a", 1, 143, null).build()), VALID,
+            Phase.PENDING, "Restarting", "attempt 2 resumes"),
+        Arguments.of("retries exhausted", ftj("a").spec(s -> s.backoffLimit = 1).obj(),
+            obs(List.of(failedJob("a", 1, AT), failedJob("a", 2, AT))), VALID, Phase.FAILED,
+            "BackoffLimitExceeded", "2 retryable failures exceed spec.backoffLimit=1"),
+        Arguments.of("suspending a running attempt", ftj("a").suspend(true).obj(),
+            obs(List.of(job("a", 1).build()), runningPod("a", 1)), VALID, Phase.SUSPENDED,
+            "Suspending", "stopping attempt 1"),
+        Arguments.of("suspended", ftj("a").suspend(true).obj(),
+            obs(List.of(stopped(failedJob("a", 1, AT)))), VALID, Phase.SUSPENDED, "Suspended",
+            "set it to false"),
+        Arguments.of("resuming", ftj("a").obj(), obs(List.of(stopped(failedJob("a", 1, AT)))),
+            VALID, Phase.PENDING, "Resuming", "attempt 2"),
+        Arguments.of("terminal stays terminal when Jobs are gone (ttl)",
+            ftj("a").status(s -> {
+              s.phase = "Succeeded";
+              s.attempts = 1;
+            }).obj(), obs(List.of()), VALID, Phase.SUCCEEDED, null, null));
+  }
+
+  static Job stopped(Job job) {
+    return new JobBuilder(job).editMetadata()
+        .addToAnnotations(Labels.STOPPED_BY, Labels.STOPPED_BY_SUSPEND).endMetadata().build();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void buildsPhaseAndConditions(String name, FineTuneJob ftj, Observation obs, Validation v,
+      Phase phase, String reason, String messagePart) {
+    FineTuneJobStatus s = StatusBuilder.build(ftj, obs, v, NOW);
+    assertEquals(phase.label(), s.phase);
+    assertEquals(1L, s.observedGeneration);
+    if (reason == null) {
+      return;
+    }
+    Condition c = s.conditions.stream().filter(x -> "True".equals(x.getStatus())).findFirst()
+        .orElseGet(() -> StatusBuilder.condition(s, Conditions.RUNNING).orElseThrow());
+    assertEquals(reason, c.getReason());
+    assertTrue(c.getMessage().contains(messagePart), c.getMessage());
+    assertEquals(4, s.conditions.size());
+    assertEquals(phase, StatusBuilder.phase(s.conditions), "phase derives from conditions");
+    assertTrue(s.conditions.stream().allMatch(x -> x.getObservedGeneration() == 1L));
+  }
+
+  @Test
+  void countsAttemptsAndRestartsAndSetsTheModelUri() {
+    FineTuneJobStatus s = StatusBuilder.build(ftj("a").obj(), obs(List.of(failedJob("a", 1, AT),
+        succeededJob("a", 2))), VALID, NOW);
+    assertEquals(2, s.attempts);
+    assertEquals(1, s.restarts);
+    assertEquals("a-attempt-2", s.currentJob);
+    assertEquals("s3://ckpt/a/model/model.safetensors", s.finalModelUri);
+  }
+
+  @Test
+  void progressAndAccuracyComeFromTheTrainersGauges() {
+    Observation running = obs(List.of(job("a", 1).build()), runningPod("a", 1));
+    Observation withMetrics = new Observation(running.attempts(), java.util.Optional.of(
+        dev.finetune.operator.observe.TrainerMetrics.parse(
+            dev.finetune.operator.observe.TrainerMetricsTest.SAMPLE)));
+    FineTuneJobStatus s = StatusBuilder.build(ftj("a").obj(), withMetrics, VALID, NOW);
+    assertEquals(3, s.progress.epoch);
+    assertEquals(10, s.progress.totalEpochs);
+    assertEquals(120L, s.progress.step);
+    assertEquals(30, s.progress.percentage);
+    assertEquals(96L, s.progress.estimatedRemainingSeconds);
+    assertEquals("0.4123", s.metrics.trainLoss);
+    assertEquals("0.8421", s.metrics.testAccuracy);
+    assertEquals("512.25", s.metrics.imagesPerSecond);
+    assertEquals(null, s.baseline, "baseline has no finite accuracy yet");
+    var a = ftj("a").obj();
+    a.setStatus(s);
+    FineTuneJobStatus later = StatusBuilder.build(a, obs(List.of(succeededJob("a", 1))), VALID, NOW);
+    assertEquals("0.8421", later.metrics.testAccuracy, "kept after the pod is gone");
+  }
+
+  @Test
+  void keepsLastTransitionTimeUnlessTheStatusChanges() {
+    FineTuneJob a = ftj("a").obj();
+    Observation running = obs(List.of(job("a", 1).build()), runningPod("a", 1));
+    FineTuneJobStatus first = StatusBuilder.build(a, running, VALID, NOW);
+    a.setStatus(first);
+    FineTuneJobStatus again = StatusBuilder.build(a, running, VALID, NOW.plusSeconds(60));
+    assertTrue(StatusBuilder.same(first, again), "nothing changed: no write");
+    a.setStatus(again);
+    FineTuneJobStatus done = StatusBuilder.build(a, obs(List.of(succeededJob("a", 1))), VALID,
+        NOW.plusSeconds(120));
+    Map<String, String> times = Map.of(
+        Conditions.RUNNING, NOW.plusSeconds(120).toString(),
+        Conditions.SUCCEEDED, NOW.plusSeconds(120).toString(),
+        Conditions.FAILED, NOW.toString(),
+        Conditions.SUSPENDED, NOW.toString());
+    for (Condition c : done.conditions) {
+      assertEquals(times.get(c.getType()), c.getLastTransitionTime(), c.getType());
+    }
+  }
+}

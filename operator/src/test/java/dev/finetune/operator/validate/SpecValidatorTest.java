@@ -1,0 +1,68 @@
+package dev.finetune.operator.validate;
+
+import static dev.finetune.operator.Fixtures.ftj;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.finetune.api.v1alpha1.FineTuneJob;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class SpecValidatorTest {
+  static FineTuneJob source(String phase, String model) {
+    return ftj("src").status(s -> {
+      s.phase = phase;
+      s.finalModelUri = model;
+    }).obj();
+  }
+
+  static Stream<Arguments> cases() {
+    Map<String, FineTuneJob> none = Map.of();
+    return Stream.of(
+        Arguments.of("valid", ftj("a").obj(), none, new Validation.Valid(null)),
+        Arguments.of("name too long", ftj("a".repeat(49)).obj(), none,
+            "metadata.name"),
+        Arguments.of("longest name", ftj("a".repeat(48)).obj(), none, new Validation.Valid(null)),
+        Arguments.of("cpu not a quantity", ftj("a").spec(s -> s.resources.cpu = "four").obj(),
+            none, "spec.resources.cpu"),
+        Arguments.of("memory zero", ftj("a").spec(s -> s.resources.memory = "0").obj(),
+            none, "spec.resources.memory"),
+        Arguments.of("fractional cpu", ftj("a").spec(s -> s.resources.cpu = "500m").obj(),
+            none, new Validation.Valid(null)),
+        Arguments.of("file checkpoints", ftj("a").spec(s -> s.checkpoints.uri = "file:///ckpt").obj(),
+            none, "spec.checkpoints.uri"),
+        Arguments.of("ftp dataset", ftj("a").spec(s -> s.dataset.train = "ftp://x/y").obj(), none,
+            "spec.dataset.train"),
+        Arguments.of("hf test split", ftj("a").spec(s -> s.dataset.test = "hf://org/data").obj(),
+            none, "spec.dataset.test"),
+        Arguments.of("missing source", ftj("a").fromJob("src").obj(), none,
+            "spec.model.pretrained.fromJob"),
+        Arguments.of("failed source", ftj("a").fromJob("src").obj(),
+            Map.of("src", source("Failed", null)), "spec.model.pretrained.fromJob"),
+        Arguments.of("running source: wait", ftj("a").fromJob("src").obj(),
+            Map.of("src", source("Running", null)), "WaitingForSource"),
+        Arguments.of("succeeded source", ftj("a").fromJob("src").obj(),
+            Map.of("src", source("Succeeded", "s3://m/model/model.safetensors")),
+            new Validation.Valid("s3://m/model/model.safetensors")),
+        Arguments.of("self reference", ftj("a").fromJob("a").obj(), none,
+            "spec.model.pretrained.fromJob"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void validates(String name, FineTuneJob f, Map<String, FineTuneJob> jobs, Object expected) {
+    Validation v = SpecValidator.validate(f, n -> Optional.ofNullable(jobs.get(n)));
+    if (expected instanceof Validation e) {
+      assertEquals(e, v);
+    } else if (v instanceof Validation.Invalid i) {
+      assertEquals(expected, i.field(), i.text());
+    } else if (v instanceof Validation.Waiting w) {
+      assertEquals(expected, w.reason());
+    } else {
+      throw new AssertionError("expected " + expected + ", got " + v);
+    }
+  }
+}
