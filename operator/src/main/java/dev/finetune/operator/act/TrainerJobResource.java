@@ -154,7 +154,7 @@ public final class TrainerJobResource {
         .withLabels(labels)
         .withAnnotations(Map.of(
             "prometheus.io/scrape", "true",
-            "prometheus.io/port", String.valueOf(port),
+            Labels.PROMETHEUS_PORT, String.valueOf(port),
             "prometheus.io/path", "/metrics"))
         .endMetadata()
         .withSpec(pod)

@@ -51,7 +51,7 @@ public final class AttemptReader {
             failed.map(JobCondition::getMessage).orElse("the trainer pod is gone"), at, active, stoppedBySuspend);
       }
       String message = terminated.map(ContainerStateTerminated::getMessage)
-          .map(String::strip).filter(m -> !m.isEmpty()).orElse(null);
+          .map(AttemptReader::trainerMessage).orElse(null);
       if (exitCode >= 1 && exitCode <= 127) {
         return new Attempt(number, name, AttemptState.FAILED_PERMANENT, exitCode, "ExitCode" + exitCode,
             message, at, active, stoppedBySuspend);
@@ -142,5 +142,24 @@ public final class AttemptReader {
 
   private static Instant time(String rfc3339) {
     return rfc3339 == null ? null : Instant.parse(rfc3339);
+  }
+
+  /**
+   * The line that explains a failure, from a termination message. With
+   * {@code FallbackToLogsOnError} the kubelet puts the log's tail there (up to 80 lines, 2 KiB);
+   * the trainer's explanation is its last {@code error: } line, else the last non-blank line.
+   */
+  static String trainerMessage(String terminationMessage) {
+    List<String> lines = terminationMessage.lines().map(String::strip)
+        .filter(l -> !l.isEmpty()).toList();
+    if (lines.isEmpty()) {
+      return null;
+    }
+    for (int i = lines.size() - 1; i >= 0; i--) {
+      if (lines.get(i).startsWith("error: ")) {
+        return lines.get(i).substring("error: ".length());
+      }
+    }
+    return lines.get(lines.size() - 1);
   }
 }

@@ -34,9 +34,23 @@ public final class JobObserver {
             .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase())
                 && p.getStatus().getPodIP() != null)
             .findFirst())
-        .flatMap(p -> scraper.scrape(p.getStatus().getPodIP(), metricsPort))
+        .flatMap(p -> scraper.scrape(p.getStatus().getPodIP(), metricsPort(p, metricsPort)))
         .map(text -> new Observation(obs.attempts(), Optional.of(TrainerMetrics.parse(text))))
         .orElse(obs);
+  }
+
+  /**
+   * The port the pod declares in its {@code prometheus.io/port} annotation (what any Prometheus
+   * would scrape), else {@code fallback} (finetune.operator.metrics-port).
+   */
+  static int metricsPort(Pod pod, int fallback) {
+    var annotations = pod.getMetadata().getAnnotations();
+    String port = annotations == null ? null : annotations.get(Labels.PROMETHEUS_PORT);
+    try {
+      return port == null ? fallback : Integer.parseInt(port);
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
   }
 
   /** The same from plain lists, for tests. */

@@ -10,6 +10,8 @@ public final class Labels {
   public static final String STOPPED_BY = "finetune.dev/stopped-by";
   public static final String STOPPED_BY_SUSPEND = "suspend";
   public static final String KUEUE_QUEUE = "kueue.x-k8s.io/queue-name";
+  /** On the trainer pod: the port of its /metrics (the operator scrapes that port). */
+  public static final String PROMETHEUS_PORT = "prometheus.io/port";
   /** The trainer container's name. */
   public static final String TRAINER_CONTAINER = "trainer";
 

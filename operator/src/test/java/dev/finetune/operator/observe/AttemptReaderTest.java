@@ -61,4 +61,15 @@ class AttemptReaderTest {
     assertEquals(reason, a.reason());
     assertEquals(1, a.number());
   }
+
+  @org.junit.jupiter.api.Test
+  void theTrainersErrorLineIsTakenFromALogTail() {
+    String tail = "[main] INFO JobRunner - job x: training on cpu()\n"
+        + "error: train and test have different class folders\n"
+        + "exit code 5 (DATASET_INVALID, permanent)\n";
+    assertEquals("train and test have different class folders", AttemptReader.trainerMessage(tail));
+    assertEquals("spec.training.epochs: must be in [1, 10000]",
+        AttemptReader.trainerMessage("spec.training.epochs: must be in [1, 10000]\n"));
+    assertEquals(null, AttemptReader.trainerMessage(" \n"));
+  }
 }

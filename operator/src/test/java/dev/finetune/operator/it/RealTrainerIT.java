@@ -1,0 +1,261 @@
+package dev.finetune.operator.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.api.v1alpha1.spec.BaselineSpec;
+import dev.finetune.api.v1alpha1.spec.CheckpointSpec;
+import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
+import dev.finetune.api.v1alpha1.spec.FromScratchSpec;
+import dev.finetune.api.v1alpha1.spec.ImageTransformSpec;
+import dev.finetune.api.v1alpha1.spec.PretrainedSpec;
+import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
+import dev.finetune.operator.observe.Labels;
+import dev.finetune.operator.sim.S3Server;
+import dev.finetune.operator.sim.SimulatedKubelet;
+import dev.finetune.operator.sim.TinyImageFolder;
+import dev.finetune.operator.status.StatusBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The operator against the mock API server with a {@link SimulatedKubelet} that runs the real
+ * trainer (child JVMs) on a tiny 3-class ImageFolder (file://), with checkpoints and models in a
+ * real S3 API (s3proxy). Each trainer run is small: 32 px, batch 8, 1 thread, 2-3 epochs.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true, setup = CrdSetup.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RealTrainerIT {
+  static final String NS = "sim";
+  static final String SECRET = "sim-s3";
+  static final Duration RUN_TIMEOUT = Duration.ofMinutes(4);
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  static Path dir;
+  static Path data;
+  static Path dataMissingClass;
+  static S3Server s3;
+  static SimulatedKubelet kubelet;
+
+  @Inject
+  KubernetesClient client;
+
+  @BeforeEach
+  void cluster() throws IOException {
+    if (s3 == null) {
+      dir = Files.createTempDirectory("real-trainer-it-");
+      data = TinyImageFolder.write(dir.resolve("data"), 12, 4, 32, 7);
+      dataMissingClass = TinyImageFolder.write(dir.resolve("data-missing"), 12, 4, 32, 7);
+      try (Stream<Path> w = Files.walk(dataMissingClass.resolve("test/stripe"))) {
+        w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+      s3 = S3Server.start("finetune");
+      kubelet = new SimulatedKubelet(client, NS, Files.createDirectories(dir.resolve("nodes")));
+    }
+    client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata()
+        .withName(SECRET).withNamespace(NS).endMetadata().withData(base64(s3.credentials()))
+        .build()).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+  }
+
+  /** The mock API server does not turn stringData into data as a real one does. */
+  static java.util.Map<String, String> base64(java.util.Map<String, String> values) {
+    var out = new java.util.HashMap<String, String>();
+    values.forEach((k, v) -> out.put(k, java.util.Base64.getEncoder().encodeToString(
+        v.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+    return out;
+  }
+
+  @AfterAll
+  static void stop() {
+    if (kubelet != null) {
+      kubelet.close();
+    }
+    if (s3 != null) {
+      s3.close();
+    }
+  }
+
+  FineTuneJob create(String name, Path dataset, Consumer<FineTuneJobSpec> edit) {
+    FineTuneJob f = new FineTuneJob();
+    f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+    FineTuneJobSpec spec = new FineTuneJobSpec();
+    spec.dataset.train = dataset.resolve("train").toUri().toString();
+    spec.dataset.test = dataset.resolve("test").toUri().toString();
+    spec.transforms.train = new ImageTransformSpec();
+    spec.transforms.train.randomResizedCrop = 32;
+    spec.transforms.train.horizontalFlip = true;
+    spec.transforms.test = new ImageTransformSpec();
+    spec.transforms.test.resize = 32;
+    spec.training.epochs = 2;
+    spec.training.batchSize = 8;
+    spec.training.learningRate = 0.01;
+    spec.training.momentum = 0.9;
+    spec.checkpoints = new CheckpointSpec();
+    spec.checkpoints.uri = s3.uri("runs/" + name);
+    spec.checkpoints.credentialsSecret = SECRET;
+    spec.resources.cpu = "1";
+    spec.resources.memory = "1Gi";
+    spec.backoffLimit = 2;
+    edit.accept(spec);
+    f.setSpec(spec);
+    return client.resource(f).create();
+  }
+
+  FineTuneJob get(String name) {
+    return client.resources(FineTuneJob.class).inNamespace(NS).withName(name).get();
+  }
+
+  /** Waits for a status, recording every status seen on the way (polled every 100 ms). */
+  FineTuneJobStatus awaitStatus(String name, Predicate<FineTuneJobStatus> ok,
+      List<FineTuneJobStatus> seen) {
+    await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
+      FineTuneJob f = get(name);
+      if (f == null || f.getStatus() == null) {
+        return false;
+      }
+      seen.add(f.getStatus());
+      return ok.test(f.getStatus());
+    });
+    return get(name).getStatus();
+  }
+
+  static Predicate<FineTuneJobStatus> phase(String phase) {
+    return s -> phase.equals(s.phase);
+  }
+
+  List<Job> jobsOf(String ftj) {
+    return client.batch().v1().jobs().inNamespace(NS).withLabel(Labels.JOB, ftj).list().getItems();
+  }
+
+  JsonNode result(String job) throws IOException {
+    return JSON.readTree(kubelet.run(job).output().resolve("result.json").toFile());
+  }
+
+  @AfterEach
+  void dump(TestInfo info) {
+    for (FineTuneJob f : client.resources(FineTuneJob.class).inNamespace(NS).list().getItems()) {
+      System.out.println("[" + info.getDisplayName() + "] " + f.getMetadata().getName()
+          + " status: " + client.getKubernetesSerialization().asJson(f.getStatus()));
+    }
+    kubelet.runs().values().forEach(r -> System.out.println("[" + info.getDisplayName() + "] "
+        + r.job() + " trainer output: " + r.dir()));
+  }
+
+  @Test
+  @Order(1)
+  void runsTheRealTrainerToSuccessWithLiveMetricsAndBaseline() throws IOException {
+    create("ok", data, s -> {
+      s.baseline = new BaselineSpec();
+      s.baseline.fromScratch = new FromScratchSpec();
+      s.baseline.fromScratch.epochs = 1;
+      s.baseline.fromScratch.learningRate = 0.01;
+    });
+    List<FineTuneJobStatus> seen = new CopyOnWriteArrayList<>();
+    FineTuneJobStatus s = awaitStatus("ok", phase("Succeeded"), seen);
+
+    assertTrue(seen.stream().anyMatch(st -> "Pending".equals(st.phase)), "Pending first");
+    assertTrue(seen.stream().anyMatch(st -> "Running".equals(st.phase) && st.progress != null
+        && st.progress.epoch != null && st.metrics != null && st.metrics.trainLoss != null),
+        "Running with epoch and loss read from the live trainer's /metrics");
+    assertEquals(2, s.progress.totalEpochs);
+    assertNotNull(s.metrics.testAccuracy, "test accuracy from /metrics");
+    assertNotNull(s.baseline, "baseline metrics");
+    assertNotNull(s.baseline.testAccuracy, "baseline test accuracy");
+
+    assertEquals(s3.uri("runs/ok/model/model.safetensors"), s.finalModelUri);
+    assertTrue(Files.isRegularFile(s3.file(s.finalModelUri)), "model in S3: " + s3.keys("runs"));
+    List<String> keys = s3.keys("runs/ok");
+    assertTrue(keys.stream().anyMatch(k -> k.matches("runs/ok/checkpoints/ckpt-\\d+/manifest.json")),
+        keys.toString());
+    assertTrue(keys.contains("runs/ok/baseline/model/model.safetensors"), keys.toString());
+
+    JsonNode result = result("ok-attempt-1");
+    assertEquals("scratch", result.at("/baseline/initialization").asText());
+    assertEquals(s.finalModelUri, result.at("/finetune/modelUri").asText());
+    assertEquals(1, jobsOf("ok").size());
+    assertEquals(0, s.restarts == null ? 0 : s.restarts);
+  }
+
+  @Test
+  @Order(2)
+  void sigkillAfterTheFirstCheckpointResumesInTheNextAttempt() throws Exception {
+    create("resume", data, s -> s.training.epochs = 3);
+    await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(50)).until(() -> s3.keys(
+        "runs/resume/checkpoints").stream().anyMatch(k -> k.endsWith("/manifest.json")));
+    kubelet.kill("resume-attempt-1");
+
+    List<FineTuneJobStatus> seen = new CopyOnWriteArrayList<>();
+    FineTuneJobStatus s = awaitStatus("resume", phase("Succeeded"), seen);
+    assertEquals(1, s.restarts);
+    assertEquals(2, s.attempts);
+    assertEquals(137, kubelet.run("resume-attempt-1").process().exitValue());
+    JsonNode result = result("resume-attempt-2");
+    assertTrue(result.at("/finetune/resumedFromStep").asLong() > 0, result.toString());
+    assertTrue(Files.readString(kubelet.run("resume-attempt-2").stderr()).contains("resuming at"),
+        "trainer log says it resumes");
+    assertEquals(2, jobsOf("resume").size());
+  }
+
+  @Test
+  @Order(3)
+  void aMissingTestClassFailsPermanentlyWithTheTrainersMessage() {
+    create("missing", dataMissingClass, s -> { });
+    FineTuneJobStatus s = awaitStatus("missing", phase("Failed"), new CopyOnWriteArrayList<>());
+    var failed = StatusBuilder.condition(s, "Failed").orElseThrow();
+    assertEquals("PermanentFailure", failed.getReason());
+    assertEquals(5, s.lastExitCode, failed.getMessage());
+    assertTrue(failed.getMessage().contains("exited with code 5"), failed.getMessage());
+    assertTrue(failed.getMessage().contains("different class folders: only in spec.dataset.train"
+        + " [stripe]"), failed.getMessage());
+    assertEquals(1, jobsOf("missing").size(), "no retry after a permanent failure");
+  }
+
+  @Test
+  @Order(4)
+  void fromJobChainsTheSourceModel() throws IOException {
+    FineTuneJob source = get("ok");
+    assertNotNull(source, "runs after the first test");
+    create("tuned", data, s -> {
+      s.model.pretrained = new PretrainedSpec();
+      s.model.pretrained.fromJob = "ok";
+    });
+    FineTuneJobStatus s = awaitStatus("tuned", phase("Succeeded"), new CopyOnWriteArrayList<>());
+    Job job = jobsOf("tuned").get(0);
+    List<String> args = job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+    int i = args.indexOf("--from-job");
+    assertTrue(i >= 0, args.toString());
+    assertEquals("ok=" + source.getStatus().finalModelUri, args.get(i + 1));
+    JsonNode result = result("tuned-attempt-1");
+    assertTrue(result.at("/finetune/initialization").asText().contains(
+        source.getStatus().finalModelUri), result.toString());
+    assertTrue(Files.isRegularFile(s3.file(s.finalModelUri)));
+  }
+}
