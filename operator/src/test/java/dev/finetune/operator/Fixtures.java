@@ -110,6 +110,10 @@ public final class Fixtures {
         return "trainer:test";
       }
 
+      public String trainerServiceAccount() {
+        return "finetune-trainer";
+      }
+
       public Duration backoffBase() {
         return Duration.ofSeconds(10);
       }

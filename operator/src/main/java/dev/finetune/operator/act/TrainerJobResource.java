@@ -118,6 +118,8 @@ public final class TrainerJobResource {
 
     var pod = new PodSpecBuilder()
         .withRestartPolicy("Never")
+        .withServiceAccountName(config.trainerServiceAccount())
+        .withAutomountServiceAccountToken(false)
         .withTerminationGracePeriodSeconds(config.terminationGracePeriodSeconds())
         .withNewSecurityContext()
         .withRunAsNonRoot(true)

@@ -11,6 +11,13 @@ public interface OperatorConfig {
   @WithDefault("ghcr.io/finetune/trainer:latest")
   String trainerImage();
 
+  /**
+   * ServiceAccount of trainer pods (deploy/base creates it with no API rights); its token is
+   * never mounted.
+   */
+  @WithDefault("finetune-trainer")
+  String trainerServiceAccount();
+
   /** Delay before the first retry; doubles with every further retry. */
   @WithDefault("10s")
   Duration backoffBase();

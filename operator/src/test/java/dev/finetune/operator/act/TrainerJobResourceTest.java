@@ -48,6 +48,8 @@ class TrainerJobResourceTest {
     PodSpec pod = template.getSpec();
     assertEquals("Never", pod.getRestartPolicy());
     assertTrue(pod.getSecurityContext().getRunAsNonRoot());
+    assertEquals("finetune-trainer", pod.getServiceAccountName());
+    assertFalse(pod.getAutomountServiceAccountToken());
     assertEquals("RuntimeDefault", pod.getSecurityContext().getSeccompProfile().getType());
     Container c = trainer(j);
     assertEquals("trainer:test", c.getImage());
