@@ -61,7 +61,7 @@ class PrometheusQueriesTest {
           dataset: {format: imagefolder, train: "%s", test: "%s"}
           transforms: {train: {randomResizedCrop: 32, horizontalFlip: true}, test: {resize: 32}}
           training: {epochs: 3, batchSize: 8, learningRate: 0.01, momentum: 0.9, seed: 0}
-          baseline: {fromScratch: {learningRate: 0.01, epochs: 3}}
+          baseline: {fromScratch: {learningRate: 0.01, epochs: 1000}}
           checkpoints: {uri: "%s", everyEpochs: 1, keep: 1}
         """.formatted(JOB, dir.resolve("data/train").toUri(), dir.resolve("data/test").toUri(),
         dir.resolve("checkpoints").toUri()));
@@ -92,8 +92,10 @@ class PrometheusQueriesTest {
           .redirectErrorStream(true).redirectOutput(dir.resolve("trainer.log").toFile()).start();
 
       String api = "http://127.0.0.1:" + prometheusPort;
-      // Wait until the baseline run is stepping: by then the fine-tune run has finished epochs,
-      // evaluated and checkpointed, and every per-run series exists.
+      // Wait until the baseline run has finished two epochs: by then the fine-tune run has
+      // finished, evaluated and checkpointed, the baseline has a test accuracy, and every
+      // series exists. The baseline is long on purpose, so the trainer is still being scraped
+      // while the queries run, however fast the machine; the test stops it (SIGTERM) at the end.
       long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
       double at = 0;
       while (true) {
@@ -105,8 +107,10 @@ class PrometheusQueriesTest {
           fail("no baseline progress scraped in 4 minutes:\n" + tail(dir.resolve("trainer.log"))
               + "\n" + tail(dir.resolve("prometheus.log")));
         }
-        JsonNode ready = queryOrNull(api, "finetune_global_step{run=\"baseline\"} > 2 and on () "
-            + "finetune_checkpoints_written_total > 0", null);
+        JsonNode ready = queryOrNull(api, "finetune_global_step{run=\"baseline\"} > 6 and on () "
+            + "finetune_checkpoints_written_total > 0 and on () "
+            // at least 5 scrapes, so rate() and increase() windows hold two samples or more
+            + "count_over_time(finetune_checkpoints_written_total[5m]) > 4", null);
         if (ready != null && !ready.at("/data/result").isEmpty()) {
           at = System.currentTimeMillis() / 1000.0;
           break;
