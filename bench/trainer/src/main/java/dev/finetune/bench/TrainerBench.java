@@ -9,10 +9,10 @@ import dev.finetune.api.v1alpha1.spec.LossReduction;
 import dev.finetune.api.v1alpha1.spec.TransformsSpec;
 import dev.finetune.trainer.data.BadImagePolicy;
 import dev.finetune.trainer.data.BatchStream;
+import dev.finetune.trainer.data.FileSplit;
 import dev.finetune.trainer.data.HostBatch;
 import dev.finetune.trainer.data.ImagePipeline;
 import dev.finetune.trainer.data.Split;
-import dev.finetune.trainer.data.RgbImage;
 import dev.finetune.trainer.data.ImageDecoder;
 import dev.finetune.trainer.loop.Recipe;
 import dev.finetune.trainer.loop.TrainingSession;
@@ -143,28 +143,11 @@ public final class TrainerBench {
       }
       files.add(f);
     }
-    ImageDecoder decoder = new ImageDecoder();
-    return new Split() {
-      @Override
-      public int size() {
-        return files.size();
-      }
-
-      @Override
-      public int label(int i) {
-        return i % 1000;
-      }
-
-      @Override
-      public String describe(int i) {
-        return files.get(i).toString();
-      }
-
-      @Override
-      public RgbImage decode(int i) {
-        return decoder.decode(files.get(i));
-      }
-    };
+    int[] labels = new int[files.size()];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = i % 1000;
+    }
+    return new FileSplit(files, labels, new ImageDecoder());
   }
 
   static double peakRssMb() throws IOException {
