@@ -77,8 +77,9 @@ public final class JobRunner {
     ImagePipeline test = ImagePipeline.forTest(spec.transforms);
     Source source = resolveSource(spec, fetcher);
 
-    String checkpointUri = spec.checkpoints != null
-        ? spec.checkpoints.uri : options.output().resolve("checkpoints").toUri().toString();
+    String checkpointUri = (spec.checkpoints != null
+        ? spec.checkpoints.uri : options.output().toAbsolutePath().resolve("checkpoints").toUri()
+            .toString()).replaceAll("/+$", ""); // Path.toUri() adds '/' once the folder exists
     try (TrainingMetrics metrics =
         new TrainingMetrics(options.namespace(), name, options.metricsPort())) {
       metrics.attempt(attempt(options.env()));
