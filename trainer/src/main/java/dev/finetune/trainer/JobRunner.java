@@ -138,8 +138,9 @@ public final class JobRunner {
       long resumedFrom = 0;
       if (from != null) {
         resumedFrom = from.step();
-        LOG.info("{}: resuming at epoch {}, step {} from the newest valid checkpoint", rs.run(),
-            from.epoch() + 1, from.step());
+        LOG.info("{}: resuming from the newest valid checkpoint: {} epoch(s) done, step {}{}",
+            rs.run(), from.epoch(), from.step(),
+            from.batch() > 0 ? ", batch " + from.batch() + " of epoch " + (from.epoch() + 1) : "");
       } else {
         from = RunState.start();
         if (transfer) {

@@ -219,7 +219,7 @@ class RealTrainerIT {
     assertEquals(137, kubelet.run("resume-attempt-1").process().exitValue());
     JsonNode result = result("resume-attempt-2");
     assertTrue(result.at("/finetune/resumedFromStep").asLong() > 0, result.toString());
-    assertTrue(Files.readString(kubelet.run("resume-attempt-2").stderr()).contains("resuming at"),
+    assertTrue(Files.readString(kubelet.run("resume-attempt-2").stderr()).contains("resuming from the newest valid checkpoint"),
         "trainer log says it resumes");
     assertEquals(2, jobsOf("resume").size());
   }

@@ -27,8 +27,8 @@ public final class ProgressListener implements TrainingEvents {
     this.totalEpochs = totalEpochs;
     view = new ProgressView(run, totalSteps, out, interactive);
     if (from.step() > 0) {
-      view.message(String.format(Locale.ROOT, "%s: resumed at epoch %d, step %d", run,
-          from.epoch() + 1, from.step()));
+      view.message(String.format(Locale.ROOT, "%s: resumed with %d epoch(s) done, step %d", run,
+          from.epoch(), from.step()));
     }
   }
 
