@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Operator scale benchmark: OperatorScaleBench (operator/src/test/java/dev/finetune/operator/bench)
+# applies N FineTuneJobs (default 1,000) to fabric8's mock API server and prints BENCH lines:
+# Quarkus start-up, first create -> all <name>-attempt-1 Jobs, reconcile p50/p90/p99 (JOSDK's
+# timer), RSS of the test JVM (mock server + operator together: an upper bound for the operator).
+#   bench/operator/run.sh [JOBS]          log: bench/results/operator-<utc>.log
+# Extra Maven flags via MVN_FLAGS (e.g. MVN_FLAGS=-o for offline); JVM flags for the test JVM via
+# BENCH_ARGLINE (e.g. BENCH_ARGLINE=-Xmx256m; default: the JVM's own heap sizing).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+jobs="${1:-1000}"
+mkdir -p bench/results
+log="bench/results/operator-$(date -u +%Y%m%dT%H%M%SZ).log"
+# -Dtest selects only the bench (it is skipped without -Dbench.operator=true and its name matches
+# no default surefire/failsafe pattern); failsafe's ITs are skipped; upstream modules run no tests.
+mvn -B -ntp ${MVN_FLAGS:-} -pl operator -am test \
+  -Dtest=OperatorScaleBench -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dbench.operator=true -Dbench.operator.jobs="$jobs" \
+  ${BENCH_ARGLINE:+"-DargLine=$BENCH_ARGLINE"} 2>&1 | tee "$log" >/dev/null || {
+  tail -50 "$log"; echo "mvn failed, see $log" >&2; exit 1; }
+grep -E "started in [0-9.]+s" "$log" | tail -1 | sed -E 's/.*(started in [0-9.]+s).*/BENCH quarkus_\1/'
+grep '^BENCH ' "$log"
+echo "log: $log"
