@@ -11,7 +11,6 @@ import dev.finetune.trainer.loop.RunState;
 import dev.finetune.trainer.loop.TrainingEvents;
 import dev.finetune.trainer.loop.TrainingSession;
 import dev.finetune.trainer.model.Weights;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -114,22 +113,6 @@ public final class CheckpointListener implements TrainingEvents {
   }
 
   private static byte[] encodeBuffers(Map<String, NDArray> buffers) {
-    if (buffers.isEmpty()) {
-      return new byte[0];
-    }
-    try (NDManager scope = NDManager.newBaseManager()) {
-      NDList list = new NDList();
-      new java.util.TreeMap<>(buffers).forEach(
-          (name, b) -> {
-            NDArray copy = scope.create(b.toByteBuffer(), b.getShape(), b.getDataType());
-            copy.setName(name);
-            list.add(copy);
-          });
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      list.encode(out, NDList.Encoding.SAFETENSORS);
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return buffers.isEmpty() ? new byte[0] : Weights.encode(new java.util.TreeMap<>(buffers));
   }
 }

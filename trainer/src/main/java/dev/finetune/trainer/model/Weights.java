@@ -27,12 +27,18 @@ public final class Weights {
 
   /** Encodes every parameter and BN buffer (float32, torchvision names). */
   public static byte[] encode(ResNet model) {
+    Map<String, NDArray> arrays = new java.util.LinkedHashMap<>();
+    model.namedParameters().forEach((name, p) -> arrays.put(name, p.getArray()));
+    return encode(arrays);
+  }
+
+  /** Encodes named arrays as safetensors, copied to the host (the arrays are not renamed). */
+  public static byte[] encode(Map<String, NDArray> named) {
     try (NDManager scope = NDManager.newBaseManager()) {
       NDList list = new NDList();
-      model.namedParameters().forEach(
-          (name, p) -> {
-            NDArray copy = scope.create(p.getArray().toByteBuffer(), p.getArray().getShape(),
-                p.getArray().getDataType());
+      named.forEach(
+          (name, a) -> {
+            NDArray copy = scope.create(a.toByteBuffer(), a.getShape(), a.getDataType());
             copy.setName(name);
             list.add(copy);
           });
@@ -40,7 +46,7 @@ public final class Weights {
       list.encode(out, NDList.Encoding.SAFETENSORS);
       return out.toByteArray();
     } catch (IOException e) {
-      throw new IllegalStateException("cannot encode weights", e);
+      throw new java.io.UncheckedIOException("cannot encode tensors", e);
     }
   }
 
