@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -122,10 +121,9 @@ class KillAndResumeTest {
     if (!Files.exists(ckpt)) {
       return 0;
     }
-    try (Stream<Path> s = Files.walk(ckpt)) {
-      return s.filter(f -> f.getFileName().toString().equals("manifest.json"))
-          .filter(f -> f.toString().contains("checkpoints")).count();
-    }
+    // The store's own listing: it tolerates files the trainer renames while we poll.
+    return new dev.finetune.trainer.storage.FileObjectStore(ckpt).list("checkpoints/").stream()
+        .filter(k -> k.endsWith("/manifest.json")).count();
   }
 
   static Map<String, float[]> tensors(Path file) throws IOException {

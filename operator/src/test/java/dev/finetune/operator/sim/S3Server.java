@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -95,11 +96,23 @@ public final class S3Server implements AutoCloseable {
     if (!Files.isDirectory(dir)) {
       return List.of();
     }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      return walk.filter(Files::isRegularFile)
-          .map(p -> root().relativize(p).toString().replace('\\', '/')).sorted().toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    // Tests poll this while the trainer uploads: a file can vanish between the directory read
+    // and its stat, so such a walk is simply repeated.
+    for (int attempt = 1; ; attempt++) {
+      try (Stream<Path> walk = Files.walk(dir)) {
+        return walk.filter(Files::isRegularFile)
+            .map(p -> root().relativize(p).toString().replace('\\', '/')).sorted().toList();
+      } catch (UncheckedIOException e) {
+        if (!(e.getCause() instanceof NoSuchFileException) || attempt == 20) {
+          throw e;
+        }
+      } catch (NoSuchFileException e) {
+        if (attempt == 20) {
+          throw new UncheckedIOException(e);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
   }
 

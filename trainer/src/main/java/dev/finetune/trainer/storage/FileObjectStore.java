@@ -2,20 +2,21 @@ package dev.finetune.trainer.storage;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * An {@link ObjectStore} on a local directory (file:///dir). Writes go to a temporary file in the
@@ -148,19 +149,35 @@ public final class FileObjectStore implements ObjectStore {
     if (!Files.isDirectory(dir)) {
       return keys;
     }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.filter(Files::isRegularFile)
-          .filter(f -> !f.getFileName().toString().endsWith(TEMP_SUFFIX))
-          .map(f -> root.relativize(f).toString().replace('\\', '/'))
-          .filter(k -> k.startsWith(p))
-          .forEach(keys::add);
-    } catch (UncheckedIOException e) {
-      // A file vanished while walking (concurrent delete): retry once.
-      if (e.getCause() instanceof NoSuchFileException) {
-        return list(prefix);
+    // walkFileTree (not Files.walk): a file that a concurrent writer renames or deletes between
+    // the directory read and its stat is skipped instead of failing the whole listing.
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+        String k = root.relativize(f).toString().replace('\\', '/');
+        if (attrs.isRegularFile() && !f.getFileName().toString().endsWith(TEMP_SUFFIX)
+            && k.startsWith(p)) {
+          keys.add(k);
+        }
+        return FileVisitResult.CONTINUE;
       }
-      throw e.getCause();
-    }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+        if (e instanceof NoSuchFileException) {
+          return FileVisitResult.CONTINUE;
+        }
+        throw e;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+        if (e != null && !(e instanceof NoSuchFileException)) {
+          throw e;
+        }
+        return FileVisitResult.CONTINUE;
+      }
+    });
     keys.sort(null);
     return keys;
   }
