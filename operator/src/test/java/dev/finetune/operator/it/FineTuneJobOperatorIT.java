@@ -280,6 +280,8 @@ class FineTuneJobOperatorIT {
     await().atMost(TIMEOUT).untilAsserted(() -> given().when().get("/q/metrics").then()
         .statusCode(200)
         .body(containsString("reconciliations_started_total"))
+        .body(containsString("reconciliations_execution_duration_seconds_bucket"))
+        .body(containsString("quantile=\"0.99\""))
         .body(containsString("finetune_operator_jobs{phase=\"Pending\"}")));
     given().when().get("/q/health").then().statusCode(200).body(containsString("UP"));
   }

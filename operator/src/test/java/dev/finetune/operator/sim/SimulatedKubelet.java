@@ -290,9 +290,12 @@ public final class SimulatedKubelet implements AutoCloseable {
     }
   }
 
-  private static int freePort() throws IOException {
+  /** A free loopback port (for a trainer's metrics or an operator's HTTP server). */
+  public static int freePort() {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
