@@ -4,6 +4,10 @@
 # Quarkus start-up, first create -> all <name>-attempt-1 Jobs, reconcile p50/p90/p99 (JOSDK's
 # timer), RSS of the test JVM (mock server + operator together: an upper bound for the operator).
 #   bench/operator/run.sh [JOBS]          log: bench/results/operator-<utc>.log
+# Then the same JOBS through OperatorLoadDrillIT: the packaged operator as its own JVM
+# (quarkus-run.jar, -Xmx256m) against a standalone mock API server, SIGKILLed half-way and
+# restarted; prints DRILL lines with its start-up time, reconcile p99 and the RSS of the operator
+# process alone. Skip either part with SKIP_INPROCESS=1 or SKIP_PROCESS=1.
 # Extra Maven flags via MVN_FLAGS (e.g. MVN_FLAGS=-o for offline); JVM flags for the test JVM via
 # BENCH_ARGLINE (e.g. BENCH_ARGLINE=-Xmx256m; default: the JVM's own heap sizing).
 set -euo pipefail
@@ -14,6 +18,7 @@ mkdir -p bench/results
 log="bench/results/operator-$(date -u +%Y%m%dT%H%M%SZ).log"
 # -Dtest selects only the bench (it is skipped without -Dbench.operator=true and its name matches
 # no default surefire/failsafe pattern); failsafe's ITs are skipped; upstream modules run no tests.
+if [ -z "${SKIP_INPROCESS:-}" ]; then
 mvn -B -ntp ${MVN_FLAGS:-} -pl operator -am test \
   -Dtest=OperatorScaleBench -Dsurefire.failIfNoSpecifiedTests=false \
   -Dbench.operator=true -Dbench.operator.jobs="$jobs" \
@@ -22,3 +27,14 @@ mvn -B -ntp ${MVN_FLAGS:-} -pl operator -am test \
 grep -E "started in [0-9.]+s" "$log" | tail -1 | sed -E 's/.*(started in [0-9.]+s).*/BENCH quarkus_\1/'
 grep '^BENCH ' "$log"
 echo "log: $log"
+fi
+if [ -z "${SKIP_PROCESS:-}" ]; then
+  plog="bench/results/operator-process-$(date -u +%Y%m%dT%H%M%SZ).log"
+  mvn -B -ntp ${MVN_FLAGS:-} -pl operator -am verify \
+    -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dit.test=OperatorLoadDrillIT -Dfailsafe.failIfNoSpecifiedTests=false \
+    -Ddrill.load.jobs="$jobs" -Ddrill.load.timeout-s=900 2>&1 | tee "$plog" >/dev/null || {
+    tail -50 "$plog"; echo "mvn failed, see $plog" >&2; exit 1; }
+  grep '^DRILL load ' "$plog"
+  echo "log: $plog"
+fi

@@ -150,11 +150,46 @@ class KillStormDrillIT {
           }
           assertEquals(expected.stream().sorted().toList(), jobs, "one Job per attempt");
           assertEquals(KILLS, f.getStatus().restarts);
+          assertNoSecretLeaks(client, kubelet, last, log);
         } finally {
           op.close();
         }
       }
     }
+  }
+
+  /**
+   * Drill 7 (secrets): the S3 credentials are canary strings. After the storm, none may appear
+   * in any FineTuneJob (spec or status), Event, Job, Pod, the operator's log and /q/metrics, or
+   * any trainer's log or command line.
+   */
+  static void assertNoSecretLeaks(KubernetesClient client, SimulatedKubelet kubelet,
+      OperatorProcess op, Path operatorLog) throws Exception {
+    Map<String, String> places = new java.util.LinkedHashMap<>();
+    var json = client.getKubernetesSerialization();
+    places.put("FineTuneJobs", json.asJson(client.resources(FineTuneJob.class).inNamespace(NS)
+        .list()));
+    places.put("Events", json.asJson(client.v1().events().inNamespace(NS).list()));
+    places.put("Jobs", json.asJson(client.batch().v1().jobs().inNamespace(NS).list()));
+    places.put("Pods", json.asJson(client.pods().inNamespace(NS).list()));
+    places.put("ConfigMaps", json.asJson(client.configMaps().inNamespace(NS).list()));
+    places.put("operator log", Files.readString(operatorLog));
+    places.put("operator /q/metrics", op.metrics());
+    for (SimulatedKubelet.Run r : kubelet.runs().values()) {
+      for (Path file : List.of(r.log(), r.stderr(), r.dir().resolve("command.txt"))) {
+        if (Files.exists(file)) {
+          places.put(file.toString(), Files.readString(file));
+        }
+      }
+    }
+    int scanned = 0;
+    for (var e : places.entrySet()) {
+      for (String canary : List.of(S3Server.SECRET_KEY, S3Server.ACCESS_KEY)) {
+        assertTrue(!e.getValue().contains(canary), "credential leaked into " + e.getKey());
+      }
+      scanned += e.getValue().length();
+    }
+    out("secret_scan", places.size() + " places, " + scanned + " chars, 0 leaks");
   }
 
   /** Samples every 20 ms how many trainer processes of "storm" are alive at once. */
