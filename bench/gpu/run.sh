@@ -231,6 +231,6 @@ r = json.load(open(sys.argv[1]))
 print(json.dumps({"stage": "hotdog", "ok": True, "device": r.get("device"),
                   "train_images": int(sys.argv[4]), "epochs": int(sys.argv[5]),
                   "wall_seconds": round(float(sys.argv[3]) - float(sys.argv[2]), 1),
-                  "trainer_seconds": r.get("seconds")}))
+                  "trainer_seconds": r.get("seconds")}, separators=(",", ":")))
 PY
 )"
