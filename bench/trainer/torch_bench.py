@@ -3,7 +3,9 @@
   torch_bench.py train SIZE BATCH STEPS THREADS
   torch_bench.py jpeg SIZE BATCH STEPS THREADS DIR   (torchvision ImageFolder-style loading, 1 worker)
   torch_bench.py data SIZE COUNT DIR                 (PIL decode + RandomResizedCrop + flip + normalise)
-Prints one JSON line like TrainerBench.
+Options anywhere: --device=cpu|cuda (default cpu; cuda keeps the model and the train tensors on
+the GPU, fp32 with PyTorch's default TF32 settings, reported), --workers=N (DataLoader workers
+in jpeg mode, default 1). Prints one JSON line like TrainerBench.
 """
 import glob
 import json
@@ -53,37 +55,53 @@ class Jpegs(torch.utils.data.Dataset):
         return self.t(Image.open(self.files[i]).convert("RGB")), i % 1000
 
 
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
 def main():
-    mode, size = sys.argv[1], int(sys.argv[2])
+    opts = {a.split("=", 1)[0]: a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--")}
+    argv = [sys.argv[0]] + [a for a in sys.argv[1:] if not a.startswith("--")]
+    device = torch.device(opts.get("--device", "cpu"))
+    if device.type == "cuda" and not torch.cuda.is_available():
+        sys.exit(f"--device=cuda but torch {torch.__version__} sees no GPU")
+    workers = int(opts.get("--workers", "1"))
+    mode, size = argv[1], int(argv[2])
     if mode in ("train", "jpeg"):
-        batch, steps, threads = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+        batch, steps, threads = int(argv[3]), int(argv[4]), int(argv[5])
         torch.set_num_threads(threads)
         m, opt = model_and_opt()
+        m.to(device)
         m.train()
         warmup = 3
         if mode == "train":
-            x = torch.randn(batch, 3, size, size)
-            y = torch.randint(0, 1000, (batch,))
+            x = torch.randn(batch, 3, size, size, device=device)
+            y = torch.randint(0, 1000, (batch,), device=device)
             for _ in range(warmup):
                 step(m, opt, x, y)
+            sync(device)
             t0 = time.perf_counter()
             for _ in range(steps):
                 step(m, opt, x, y)
         else:
-            loader = torch.utils.data.DataLoader(Jpegs(sys.argv[6], size), batch_size=batch,
-                                                 shuffle=True, num_workers=1, drop_last=True)
+            loader = torch.utils.data.DataLoader(Jpegs(argv[6], size), batch_size=batch,
+                                                 shuffle=True, num_workers=workers, drop_last=True,
+                                                 pin_memory=device.type == "cuda")
             done, t0 = 0, None
             while done < steps + warmup:
                 for x, y in loader:
-                    step(m, opt, x, y)
+                    step(m, opt, x.to(device, non_blocking=True), y.to(device, non_blocking=True))
                     done += 1
                     if done == warmup:
+                        sync(device)
                         t0 = time.perf_counter()
                     if done == steps + warmup:
                         break
+        sync(device)
         ips = steps * batch / (time.perf_counter() - t0)
     else:
-        count, d = int(sys.argv[3]), sys.argv[4]
+        count, d = int(argv[3]), argv[4]
         torch.set_num_threads(1)
         ds = Jpegs(d, size)
         for i in range(50):
@@ -92,8 +110,13 @@ def main():
         for i in range(count):
             ds[i % len(ds)]
         ips = count / (time.perf_counter() - t0)
-    print(json.dumps({"stack": "pytorch", "mode": mode, "size": size,
-                      "images_per_second": round(ips, 2), "peak_rss_mb": round(peak_rss_mb(), 1)}))
+    row = {"stack": "pytorch", "device": device.type, "mode": mode, "size": size,
+           "images_per_second": round(ips, 2), "peak_rss_mb": round(peak_rss_mb(), 1)}
+    if device.type == "cuda":
+        row["gpu"] = torch.cuda.get_device_name(0)
+        row["tf32_conv"] = torch.backends.cudnn.allow_tf32
+        row["tf32_matmul"] = torch.backends.cuda.matmul.allow_tf32
+    print(json.dumps(row))
 
 
 if __name__ == "__main__":

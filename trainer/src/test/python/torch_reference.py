@@ -3,6 +3,8 @@
 Usage:
   torch_reference.py logits OUT_DIR      # resnet18 eval logits for random weights and input
   torch_reference.py sgd OUT_DIR         # two SGD steps of the fine-tune recipe
+  ... --device cuda                      # compute on the GPU instead (bench/gpu/run.sh's parity
+                                         # step); inputs and weights are drawn on the CPU either way
 
 Writes safetensors files (a tiny writer below: Debian has no python3-safetensors) holding
 torchvision-named tensors, which the Java tests load and compare.
@@ -46,6 +48,9 @@ def state(model):
     return {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
 
 
+DEVICE = torch.device("cpu")
+
+
 def logits(out):
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(1)
@@ -54,8 +59,9 @@ def logits(out):
         randomise_bn(model, gen)
     model.eval()
     x = torch.randn(2, 3, 64, 64, generator=gen)
+    model.to(DEVICE)
     with torch.no_grad():
-        y = model(x)
+        y = model(x.to(DEVICE))
     save_safetensors(out + "/weights.safetensors", state(model))
     save_safetensors(out + "/io.safetensors", {"input": x, "logits": y})
     print("params", sum(p.numel() for p in model.parameters()))
@@ -74,6 +80,7 @@ def sgd(out):
         with torch.no_grad():
             randomise_bn(model, gen)
         save_safetensors(f"{out}/{variant}-initial.safetensors", state(model))
+        model.to(DEVICE)
         model.train()
         for name, module in model.named_children():
             if name in frozen:
@@ -90,7 +97,7 @@ def sgd(out):
             x = torch.randn(4, 3, 32, 32, generator=gen)
             y = torch.tensor([0, 1, 1, 0]) if step == 0 else torch.tensor([1, 1, 0, 0])
             opt.zero_grad()
-            loss = loss_fn(model(x), y).sum()
+            loss = loss_fn(model(x.to(DEVICE)), y.to(DEVICE)).sum()
             loss.backward()
             opt.step()
             tensors[f"x{step}"] = x
@@ -101,4 +108,6 @@ def sgd(out):
 
 
 if __name__ == "__main__":
+    if "--device" in sys.argv:
+        DEVICE = torch.device(sys.argv[sys.argv.index("--device") + 1])
     {"logits": logits, "sgd": sgd}[sys.argv[1]](sys.argv[2])

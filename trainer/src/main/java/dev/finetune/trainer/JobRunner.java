@@ -60,13 +60,11 @@ public final class JobRunner {
     long start = System.nanoTime();
     FineTuneJobSpec spec = job.getSpec();
     String name = job.getMetadata().getName();
-    Device device = Engine.getInstance().defaultDevice();
+    DeviceChoice choice = DeviceChoice.choose(spec.resources == null ? null : spec.resources.gpus,
+        Engine.getInstance().getGpuCount());
+    choice.warning().ifPresent(LOG::warn);
+    Device device = choice.device();
     LOG.info("job {}: training on {} with {} threads", name, device, options.threads());
-    if (spec.resources != null && spec.resources.gpus != null && spec.resources.gpus > 0
-        && !device.isGpu()) {
-      LOG.warn("spec.resources.gpus is {} but no GPU is visible to PyTorch (CPU image, or no"
-          + " nvidia.com/gpu allocated): training on the CPU", spec.resources.gpus);
-    }
     Fetcher fetcher = new Fetcher(options.cacheDir().resolve("downloads"),
         uri -> ObjectStores.open(uri, options.env()), Fetcher.ALL_SCHEMES, options.env(),
         ArchiveLimits.DEFAULT, RetryPolicy.DEFAULT);

@@ -34,36 +34,79 @@ import javax.imageio.ImageIO;
  * Trainer throughput and memory, one measurement per JVM (so peak RSS is that mode's own).
  *
  * <pre>
+ *   [--device=cpu|gpu] [--workers=N] MODE ...
+ *   engine                   which libtorch DJL loaded (version, path) and the GPUs it sees
  *   train SIZE BATCH STEPS   ResNet-18 SGD steps on pre-made tensors (compute only)
  *   jpeg  SIZE BATCH STEPS DIR   the same loop fed by BatchStream decoding JPEGs in DIR
  *   data  SIZE COUNT DIR     JPEG decode + RandomResizedCrop + flip + normalise, one thread
  * </pre>
  *
- * Prints one JSON line: mode, images_per_second, peak_rss_mb.
+ * {@code --device=gpu} trains on gpu(0) (the tensors of {@code train} live on the GPU);
+ * {@code --workers} is BatchStream's decode threads in {@code jpeg} mode (default 1).
+ * Prints one JSON line: stack, device, mode, size, images_per_second, peak_rss_mb.
  */
 public final class TrainerBench {
   private TrainerBench() {}
 
   public static void main(String[] args) throws Exception {
-    String mode = args[0];
-    int size = Integer.parseInt(args[1]);
+    List<String> positional = new ArrayList<>();
+    Device device = Device.cpu();
+    int workers = 1;
+    for (String a : args) {
+      if (a.startsWith("--device=")) {
+        device = device(a.substring("--device=".length()));
+      } else if (a.startsWith("--workers=")) {
+        workers = Integer.parseInt(a.substring("--workers=".length()));
+      } else {
+        positional.add(a);
+      }
+    }
+    String[] p = positional.toArray(new String[0]);
+    if (p[0].equals("engine")) { // which libtorch DJL loaded, and the GPUs it sees
+      ai.djl.engine.Engine e = ai.djl.engine.Engine.getInstance();
+      System.out.printf(Locale.ROOT, "{\"engine\":\"%s\",\"version\":\"%s\",\"gpus\":%d,"
+          + "\"libtorch\":\"%s\"}%n", e.getEngineName(), e.getVersion(), e.getGpuCount(),
+          ai.djl.pytorch.jni.LibUtils.getLibtorchPath());
+      return;
+    }
+    String mode = p[0];
+    int size = Integer.parseInt(p[1]);
     double ips;
     switch (mode) {
-      case "train" -> ips = train(size, Integer.parseInt(args[2]), Integer.parseInt(args[3]), null);
-      case "jpeg" -> ips = train(size, Integer.parseInt(args[2]), Integer.parseInt(args[3]),
-          jpegs(Path.of(args[4]), 512));
-      case "data" -> ips = data(size, Integer.parseInt(args[2]), jpegs(Path.of(args[3]), 512));
+      case "train" -> ips = train(size, Integer.parseInt(p[2]), Integer.parseInt(p[3]), null,
+          device, workers);
+      case "jpeg" -> ips = train(size, Integer.parseInt(p[2]), Integer.parseInt(p[3]),
+          jpegs(Path.of(p[4]), 512), device, workers);
+      case "data" -> ips = data(size, Integer.parseInt(p[2]), jpegs(Path.of(p[3]), 512));
       default -> throw new IllegalArgumentException("mode: train, jpeg or data");
     }
-    System.out.printf(Locale.ROOT, "{\"stack\":\"djl\",\"mode\":\"%s\",\"size\":%d,\"images_per_second\":%.2f,"
-        + "\"peak_rss_mb\":%.1f}%n", mode, size, ips, peakRssMb());
+    System.out.printf(Locale.ROOT, "{\"stack\":\"djl\",\"device\":\"%s\",\"mode\":\"%s\",\"size\":%d,"
+        + "\"images_per_second\":%.2f,\"peak_rss_mb\":%.1f}%n", device.isGpu() ? "cuda" : "cpu", mode,
+        size, ips, peakRssMb());
   }
 
-  static double train(int size, int batch, int steps, Split jpegs) {
+  /** cpu or gpu; gpu fails at once when PyTorch sees no GPU instead of timing the CPU. */
+  static Device device(String name) {
+    switch (name) {
+      case "cpu":
+        return Device.cpu();
+      case "gpu":
+        int gpus = ai.djl.engine.Engine.getInstance().getGpuCount();
+        if (gpus == 0) {
+          throw new IllegalStateException("--device=gpu but PyTorch ("
+              + ai.djl.engine.Engine.getInstance().getVersion() + ") sees no GPU");
+        }
+        return Device.gpu(0);
+      default:
+        throw new IllegalArgumentException("--device: cpu or gpu, not " + name);
+    }
+  }
+
+  static double train(int size, int batch, int steps, Split jpegs, Device device, int workers) {
     Recipe recipe = new Recipe(0.01, 10, 1e-4, 0.9, LossReduction.MEAN, List.of());
     try (TrainingSession s = TrainingSession.open(new ResNet(Architecture.RESNET18, 1000), recipe,
-        0, true, 32, Device.cpu(), List.of());
-        NDManager m = NDManager.newBaseManager()) {
+        0, true, 32, device, List.of());
+        NDManager m = NDManager.newBaseManager(device)) {
       int warmup = 3;
       if (jpegs == null) {
         NDArray x = m.randomNormal(new Shape(batch, 3, size, size));
@@ -82,7 +125,7 @@ public final class TrainerBench {
       int done = 0;
       int epoch = 0;
       while (done < steps + warmup) {
-        try (BatchStream stream = BatchStream.training(jpegs, pipeline, batch, 0, epoch++, 0, 1,
+        try (BatchStream stream = BatchStream.training(jpegs, pipeline, batch, 0, epoch++, 0, workers,
             BadImagePolicy.DEFAULT)) {
           while (stream.hasNext() && done < steps + warmup) {
             HostBatch b = stream.next();

@@ -1,0 +1,46 @@
+package dev.finetune.trainer;
+
+import ai.djl.Device;
+import java.util.Optional;
+
+/**
+ * Which device a job trains on, from {@code spec.resources.gpus} and the GPUs PyTorch can see.
+ * Pure: the caller asks the engine for the visible count and logs the warning.
+ *
+ * <ul>
+ *   <li>gpus 0 (the default) trains on the CPU, as the spec documents, even when a GPU is
+ *       visible: a GPU the scheduler did not allocate to this pod may belong to another one.
+ *   <li>gpus &ge; 1 with a GPU visible trains on gpu(0): the CUDA image selects it by itself
+ *       once {@code nvidia.com/gpu} is allocated. The trainer uses one GPU; asking for more
+ *       warns.
+ *   <li>gpus &ge; 1 with none visible (the CPU image, or no GPU allocated) falls back to the CPU
+ *       with a warning.
+ * </ul>
+ *
+ * @param device the device to train on
+ * @param warning what to tell the user when the spec and the machine disagree
+ */
+public record DeviceChoice(Device device, Optional<String> warning) {
+
+  /**
+   * @param requestedGpus {@code spec.resources.gpus}; null means the default, 0
+   * @param visibleGpus GPUs visible to PyTorch ({@code Engine.getGpuCount()})
+   */
+  public static DeviceChoice choose(Integer requestedGpus, int visibleGpus) {
+    int requested = requestedGpus == null ? 0 : requestedGpus;
+    if (requested == 0) {
+      return new DeviceChoice(Device.cpu(), visibleGpus == 0 ? Optional.empty()
+          : Optional.of("spec.resources.gpus is 0 but " + visibleGpus + " GPU(s) are visible:"
+              + " training on the CPU (set resources.gpus: 1 to train on a GPU)"));
+    }
+    if (visibleGpus == 0) {
+      return new DeviceChoice(Device.cpu(), Optional.of("spec.resources.gpus is " + requested
+          + " but no GPU is visible to PyTorch (CPU image, or no nvidia.com/gpu allocated):"
+          + " training on the CPU"));
+    }
+    return new DeviceChoice(Device.gpu(0), requested == 1 ? Optional.empty()
+        : Optional.of("spec.resources.gpus is " + requested + " but the trainer uses one GPU:"
+            + " training on gpu(0), the other " + (Math.min(requested, visibleGpus) - 1)
+            + " allocated GPU(s) stay idle"));
+  }
+}
