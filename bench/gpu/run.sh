@@ -174,6 +174,8 @@ else
     done
     libdir=$view
   fi
+  # Only here, for a libtorch that is not the pinned 2.5.1: DJL needs its version and flavour to
+  # pick the matching JNI. The product (trainer images, tests) never sets PYTORCH_VERSION.
   export PYTORCH_LIBRARY_PATH="$libdir" PYTORCH_VERSION="$tv" PYTORCH_FLAVOR="$flavor"
   export LD_LIBRARY_PATH="$(field libdir)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
