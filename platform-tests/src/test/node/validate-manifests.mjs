@@ -1,6 +1,7 @@
 // Validates Kubernetes objects against schemas from the npm registry:
 //  - built-in kinds with kubernetes-models (JSON schemas generated from Kubernetes' OpenAPI),
-//  - Prometheus Operator kinds with @kubernetes-models/prometheus-operator,
+//  - Prometheus Operator kinds with @kubernetes-models/prometheus-operator, cert-manager kinds
+//    (Issuer, Certificate) with @kubernetes-models/cert-manager,
 //  - kinds defined by a given CRD with ajv against its openAPIV3Schema, strictly: a field the
 //    schema does not declare is an error, as with kubectl's default --validate=strict.
 // It also writes a TypeScript file that assigns each object literal to its kubernetes-models
@@ -15,7 +16,8 @@ import Ajv from "ajv";
 const [input, reportPath, typesPath] = process.argv.slice(2);
 const { objects, crds } = JSON.parse(readFileSync(input, "utf8"));
 
-const MODEL_PACKAGES = ["kubernetes-models", "@kubernetes-models/prometheus-operator"];
+const MODEL_PACKAGES = ["kubernetes-models", "@kubernetes-models/prometheus-operator",
+  "@kubernetes-models/cert-manager"];
 
 function modelPath(apiVersion, kind) {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : [null, apiVersion];

@@ -169,6 +169,66 @@ class KustomizeRenderTest {
   }
 
   @Test
+  void webhookOverlayServesTheAdmissionEndpointOverCertManagerTls() {
+    List<Map<String, Object>> objects = render("deploy/overlays/webhook");
+    Map<String, Object> config = find(objects, "ValidatingWebhookConfiguration", "finetune-operator")
+        .orElseThrow();
+    assertEquals("finetune-system/finetune-operator-webhook",
+        map(config, "metadata", "annotations").get("cert-manager.io/inject-ca-from"));
+    List<Object> webhooks = list(config, "webhooks");
+    assertEquals(1, webhooks.size());
+    Map<String, Object> webhook = asMap(webhooks.get(0));
+    assertEquals("Ignore", webhook.get("failurePolicy"), "the reconciler runs the same checks");
+    assertEquals("None", webhook.get("sideEffects"));
+    assertEquals(List.of("v1"), webhook.get("admissionReviewVersions"));
+    int timeout = (Integer) webhook.get("timeoutSeconds");
+    assertTrue(timeout >= 1 && timeout <= 10, "timeoutSeconds " + timeout);
+    assertFalse(map(webhook, "namespaceSelector").isEmpty());
+    Map<String, Object> rule = asMap(list(webhook, "rules").get(0));
+    assertEquals(List.of("finetune.dev"), rule.get("apiGroups"));
+    assertEquals(List.of("finetunejobs"), rule.get("resources"));
+    assertEquals(List.of("CREATE"), rule.get("operations"));
+    Map<String, Object> service = map(webhook, "clientConfig", "service");
+    assertEquals("/admission/validate-finetunejob", service.get("path"));
+
+    // clientConfig.service -> Service -> the Deployment's https port.
+    Map<String, Object> svc = find(objects, "Service", (String) service.get("name")).orElseThrow();
+    assertEquals(service.get("namespace"), map(svc, "metadata").get("namespace"));
+    Map<String, Object> svcPort = asMap(list(svc, "spec", "ports").get(0));
+    assertEquals(service.get("port"), svcPort.get("port"));
+    Map<String, Object> deployment = find(objects, "Deployment", "finetune-operator").orElseThrow();
+    Map<String, Object> pod = map(deployment, "spec", "template", "spec");
+    Map<String, Object> container = asMap(list(pod, "containers").get(0));
+    Map<String, Object> https = list(container, "ports").stream().map(KustomizeRenderTest::asMap)
+        .filter(p -> svcPort.get("targetPort").equals(p.get("name"))).findFirst().orElseThrow();
+    Map<String, String> env = list(container, "env").stream().map(KustomizeRenderTest::asMap)
+        .filter(e -> e.get("value") != null)
+        .collect(Collectors.toMap(e -> (String) e.get("name"), e -> String.valueOf(e.get("value"))));
+    assertEquals(String.valueOf(https.get("containerPort")), env.get("QUARKUS_HTTP_SSL_PORT"));
+    assertEquals("ghcr.io/finetune-dev/finetune-trainer:0.1.0-cpu",
+        env.get("FINETUNE_OPERATOR_TRAINER_IMAGE"), "the patch keeps base's env");
+    assertEquals(true, map(container, "securityContext").get("readOnlyRootFilesystem"));
+
+    // The certificate files Quarkus reads come from the Secret the Certificate writes, and the
+    // certificate names the Service the API server calls.
+    Map<String, Object> certificate = find(objects, "Certificate", "finetune-operator-webhook")
+        .orElseThrow();
+    String secret = (String) map(certificate, "spec").get("secretName");
+    Map<String, Object> volume = list(pod, "volumes").stream().map(KustomizeRenderTest::asMap)
+        .filter(v -> secret.equals(map(v, "secret").get("secretName"))).findFirst().orElseThrow();
+    String mountPath = (String) list(container, "volumeMounts").stream()
+        .map(KustomizeRenderTest::asMap).filter(m -> volume.get("name").equals(m.get("name")))
+        .findFirst().orElseThrow().get("mountPath");
+    assertEquals(mountPath + "/tls.crt", env.get("QUARKUS_HTTP_SSL_CERTIFICATE_FILES"));
+    assertEquals(mountPath + "/tls.key", env.get("QUARKUS_HTTP_SSL_CERTIFICATE_KEY_FILES"));
+    assertTrue(list(certificate, "spec", "dnsNames").contains(
+        service.get("name") + "." + service.get("namespace") + ".svc"));
+    Map<String, Object> issuerRef = map(certificate, "spec", "issuerRef");
+    assertTrue(find(objects, (String) issuerRef.get("kind"), (String) issuerRef.get("name"))
+        .isPresent(), "the Certificate's Issuer is in the overlay");
+  }
+
+  @Test
   void crdHasTheExpectedNames() {
     assumeTrue(Manifests.crdExists(), "SKIPPED: " + Manifests.CRD_FILE + " not in this branch yet");
     Map<String, Object> crd = Manifests.crd();

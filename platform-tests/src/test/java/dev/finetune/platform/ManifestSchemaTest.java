@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every object that base and the overlays render is valid against the Kubernetes OpenAPI
- * schemas (kubernetes-models), the Prometheus Operator's CRD schemas and the FineTuneJob CRD,
+ * schemas (kubernetes-models), the Prometheus Operator's and cert-manager's CRD schemas
+ * (@kubernetes-models/prometheus-operator, @kubernetes-models/cert-manager) and the FineTuneJob CRD,
  * and type-checks (tsc) against the matching interface, which rejects unknown fields.
  */
 class ManifestSchemaTest {
@@ -45,6 +46,10 @@ class ManifestSchemaTest {
         && "valid".equals(e.status())));
     assertTrue(outcome.entries().stream().anyMatch(e -> "PodMonitor".equals(e.kind())
         && "valid".equals(e.status())), "Prometheus Operator kinds are validated too");
+    for (String kind : List.of("Certificate", "Issuer", "ValidatingWebhookConfiguration")) {
+      assertTrue(outcome.entries().stream().anyMatch(e -> kind.equals(e.kind())
+          && "valid".equals(e.status())), kind + " is validated against a schema");
+    }
     outcome.tsc().assertOk("tsc over the typed manifests");
   }
 

@@ -13,7 +13,12 @@ import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Singular;
 import io.fabric8.kubernetes.model.annotation.Version;
 
-/** One fine-tuning experiment: a source model, a target dataset and a recipe. */
+/**
+ * One fine-tuning experiment: a source model, a target dataset and a recipe.
+ *
+ * <p>{@code kubectl get ftj} shows the printer columns in the order they are declared here
+ * (crds/src/test/.../GenerateCrd keeps it; fabric8's generator alone sorts them by jsonPath).
+ */
 @Group(FineTuneJob.GROUP)
 @Version(FineTuneJob.VERSION)
 @Kind("FineTuneJob")

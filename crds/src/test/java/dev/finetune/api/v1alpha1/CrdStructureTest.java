@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
@@ -17,9 +16,7 @@ import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -44,17 +41,17 @@ class CrdStructureTest {
     assertNotNull(version.getSubresources().getStatus(), "status subresource");
   }
 
+  /** kubectl get ftj prints the columns in this order, after NAME. */
   @Test
-  void printerColumns() {
-    Map<String, String> columns = version.getAdditionalPrinterColumns().stream()
-        .collect(Collectors.toMap(CustomResourceColumnDefinition::getName,
-            CustomResourceColumnDefinition::getJsonPath));
-    assertEquals(Map.of(
-        "Phase", ".status.phase",
-        "Epoch", ".status.progress.epoch",
-        "Test-Acc", ".status.metrics.testAccuracy",
-        "Baseline-Acc", ".status.baseline.testAccuracy",
-        "Age", ".metadata.creationTimestamp"), columns);
+  void printerColumnsInOrder() {
+    List<List<String>> columns = version.getAdditionalPrinterColumns().stream()
+        .map(c -> List.of(c.getName(), c.getJsonPath(), c.getType())).toList();
+    assertEquals(List.of(
+        List.of("Phase", ".status.phase", "string"),
+        List.of("Epoch", ".status.progress.epoch", "integer"),
+        List.of("Test-Acc", ".status.metrics.testAccuracy", "string"),
+        List.of("Baseline-Acc", ".status.baseline.testAccuracy", "string"),
+        List.of("Age", ".metadata.creationTimestamp", "date")), columns);
   }
 
   @Test

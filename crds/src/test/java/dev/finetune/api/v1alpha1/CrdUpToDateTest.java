@@ -18,7 +18,7 @@ class CrdUpToDateTest {
   @Test
   void committedCrdMatchesGenerated() throws IOException {
     assertTrue(Files.exists(GENERATED), "the build did not generate " + GENERATED
-        + "; run it through Maven (crd-generator-maven-plugin runs in process-classes)");
+        + "; run it through Maven (GenerateCrd runs in process-test-classes)");
     List<String> generated = Files.readAllLines(GENERATED);
     List<String> committed = Files.exists(COMMITTED) ? Files.readAllLines(COMMITTED) : List.of();
     if (!generated.equals(committed)) {
@@ -28,7 +28,7 @@ class CrdUpToDateTest {
         line++;
       }
       fail("crds/" + COMMITTED + " is out of date with the API types (first difference at line "
-          + (line + 1) + ").\nRefresh it with:\n  mvn -B -pl crds process-classes && cp "
+          + (line + 1) + ").\nRefresh it with:\n  mvn -B -pl crds process-test-classes && cp "
           + "crds/" + GENERATED + " crds/" + COMMITTED + "\nand commit the result.");
     }
   }

@@ -193,15 +193,19 @@ class FineTuneJobOperatorIT {
     assertEquals(0, jobsOf("invalid").size());
   }
 
+  /** GitOps may apply a job before its source: it waits instead of failing. */
   @Test
-  void missingFromJobIsInvalid() {
+  void missingFromJobWaitsForTheSource() {
     create("orphan", s -> {
       s.model.pretrained = new dev.finetune.api.v1alpha1.spec.PretrainedSpec();
       s.model.pretrained.fromJob = "nowhere";
     });
-    FineTuneJobStatus s = awaitStatus("orphan", st -> "Failed".equals(st.phase));
-    assertTrue(StatusBuilder.condition(s, "Failed").orElseThrow().getMessage()
-        .startsWith("spec.model.pretrained.fromJob:"));
+    FineTuneJobStatus s = awaitStatus("orphan", st -> "Pending".equals(st.phase)
+        && StatusBuilder.condition(st, "Running").map(c -> "WaitingForSource".equals(c.getReason()))
+            .orElse(false));
+    assertTrue(StatusBuilder.condition(s, "Running").orElseThrow().getMessage()
+        .contains("'nowhere' to be created"));
+    assertEquals(0, jobsOf("orphan").size());
   }
 
   @Test

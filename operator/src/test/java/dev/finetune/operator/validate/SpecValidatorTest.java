@@ -4,6 +4,7 @@ import static dev.finetune.operator.Fixtures.ftj;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.api.v1alpha1.spec.PretrainedSpec;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -38,8 +39,8 @@ class SpecValidatorTest {
             "spec.dataset.train"),
         Arguments.of("hf test split", ftj("a").spec(s -> s.dataset.test = "hf://org/data").obj(),
             none, "spec.dataset.test"),
-        Arguments.of("missing source", ftj("a").fromJob("src").obj(), none,
-            "spec.model.pretrained.fromJob"),
+        Arguments.of("missing source: wait, it may be applied later", ftj("a").fromJob("src").obj(),
+            none, "WaitingForSource"),
         Arguments.of("failed source", ftj("a").fromJob("src").obj(),
             Map.of("src", source("Failed", null)), "spec.model.pretrained.fromJob"),
         Arguments.of("running source: wait", ftj("a").fromJob("src").obj(),
@@ -48,7 +49,35 @@ class SpecValidatorTest {
             Map.of("src", source("Succeeded", "s3://m/model/model.safetensors")),
             new Validation.Valid("s3://m/model/model.safetensors")),
         Arguments.of("self reference", ftj("a").fromJob("a").obj(), none,
-            "spec.model.pretrained.fromJob"));
+            "spec.model.pretrained.fromJob"),
+        Arguments.of("fromJob not a name", ftj("a").fromJob("Src_1").obj(), none,
+            "spec.model.pretrained.fromJob"),
+        Arguments.of("s3 checkpoints without bucket",
+            ftj("a").spec(s -> s.checkpoints.uri = "s3:///prefix").obj(), none,
+            "spec.checkpoints.uri"),
+        Arguments.of("s3 bucket with capitals",
+            ftj("a").spec(s -> s.dataset.train = "s3://Data/train.zip").obj(), none,
+            "spec.dataset.train"),
+        Arguments.of("https without host",
+            ftj("a").spec(s -> s.dataset.test = "https:///test.zip").obj(), none,
+            "spec.dataset.test"),
+        Arguments.of("pretrained s3 without bucket",
+            ftj("a").spec(s -> {
+              s.model.pretrained = new PretrainedSpec();
+              s.model.pretrained.uri = "s3://x";
+            }).obj(), none, "spec.model.pretrained.uri"),
+        Arguments.of("queueName with a slash", ftj("a").spec(s -> s.queueName = "team/gpu").obj(),
+            none, "spec.queueName"),
+        Arguments.of("queueName of 64 characters",
+            ftj("a").spec(s -> s.queueName = "q".repeat(64)).obj(), none, "spec.queueName"),
+        Arguments.of("queueName ok", ftj("a").spec(s -> s.queueName = "team-a.gpu_1").obj(), none,
+            new Validation.Valid(null)),
+        Arguments.of("secret name with capitals",
+            ftj("a").spec(s -> s.checkpoints.credentialsSecret = "S3").obj(), none,
+            "spec.checkpoints.credentialsSecret"),
+        Arguments.of("priorityClassName with spaces",
+            ftj("a").spec(s -> s.priorityClassName = "high prio").obj(), none,
+            "spec.priorityClassName"));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -1,0 +1,56 @@
+package dev.finetune.operator.admission;
+
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/**
+ * The validating admission webhook: {@code POST /admission/validate-finetunejob} with an
+ * {@code admission.k8s.io/v1} AdmissionReview, answered with the same AdmissionReview carrying
+ * {@code response.uid}, {@code allowed} and, when denied, a message naming the field. A body
+ * that is not such an AdmissionReview gets 400. deploy/overlays/webhook registers it.
+ */
+@Path("/admission")
+public class AdmissionResource {
+  static final String API_VERSION = "admission.k8s.io/v1";
+
+  @Inject
+  KubernetesClient client;
+
+  @POST
+  @Path("/validate-finetunejob")
+  @Consumes(MediaType.APPLICATION_JSON)
+  public Response validateFineTuneJob(String body) {
+    KubernetesSerialization serialization = client.getKubernetesSerialization();
+    AdmissionReview review;
+    try {
+      review = serialization.unmarshal(body, AdmissionReview.class);
+    } catch (RuntimeException e) {
+      return badRequest("body is not a JSON AdmissionReview: " + e.getMessage());
+    }
+    if (review == null || !API_VERSION.equals(review.getApiVersion())
+        || !"AdmissionReview".equals(review.getKind())) {
+      return badRequest("expected apiVersion " + API_VERSION + ", kind AdmissionReview");
+    }
+    if (review.getRequest() == null || review.getRequest().getUid() == null) {
+      return badRequest("AdmissionReview.request.uid is required");
+    }
+    AdmissionReview answer = new AdmissionReviewBuilder().withApiVersion(API_VERSION)
+        .withKind("AdmissionReview")
+        .withResponse(FineTuneJobAdmission.review(review.getRequest(), serialization))
+        .build();
+    return Response.ok(serialization.asJson(answer), MediaType.APPLICATION_JSON).build();
+  }
+
+  private static Response badRequest(String message) {
+    return Response.status(Response.Status.BAD_REQUEST).type(MediaType.TEXT_PLAIN)
+        .entity(message + "\n").build();
+  }
+}
