@@ -122,6 +122,11 @@ public final class Fixtures {
         return Duration.ofMinutes(5);
       }
 
+      public Duration sourceGrace() {
+        return Duration.ofMinutes(10);
+      }
+
+      @Override
       public Duration sourceRecheck() {
         return Duration.ofSeconds(30);
       }

@@ -19,7 +19,9 @@ import java.util.Optional;
  * <p>Only CREATE is judged. The CEL rule on spec makes every field but {@code suspend}
  * immutable, so an UPDATE cannot introduce a new problem, and denying updates of an object
  * created before the webhook existed would block, for example, the removal of its finalizers.
- * A {@code fromJob} that does not exist yet is allowed: the reconciler waits for it.
+ * A {@code fromJob} that does not exist yet is allowed: GitOps tools apply a source and its users
+ * in one sync, so the reconciler waits for it (finetune.operator.source-grace) before calling the
+ * spec invalid.
  */
 public final class FineTuneJobAdmission {
   static final String GROUP = FineTuneJob.GROUP;

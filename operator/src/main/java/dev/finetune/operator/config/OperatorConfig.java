@@ -26,6 +26,13 @@ public interface OperatorConfig {
   @WithDefault("5m")
   Duration backoffMax();
 
+  /**
+   * How long a job waits for a fromJob source that does not exist yet (GitOps applies a source
+   * and its users together, in any order) before its spec is invalid.
+   */
+  @WithDefault("10m")
+  Duration sourceGrace();
+
   /** How often a job that waits for its fromJob source is checked again. */
   @WithDefault("30s")
   Duration sourceRecheck();

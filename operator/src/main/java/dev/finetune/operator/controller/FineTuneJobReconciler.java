@@ -100,7 +100,8 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
 
     // (2) Validate what the schema cannot.
     Validation validation = SpecValidator.validate(ftj,
-        name -> context.getPrimaryCache().get(new ResourceID(name, ns)));
+        name -> context.getPrimaryCache().get(new ResourceID(name, ns)), now,
+        config.sourceGrace());
 
     // The status is a function of what was observed; it is written in (4).
     FineTuneJobStatus status = StatusBuilder.build(ftj, observation, validation, now);

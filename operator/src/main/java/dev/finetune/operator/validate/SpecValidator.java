@@ -4,6 +4,8 @@ import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.operator.status.Phase;
 import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -33,7 +35,18 @@ public final class SpecValidator {
 
   private SpecValidator() {}
 
+  /** As {@link #validate(FineTuneJob, Function, Instant, Duration)} with no grace period. */
   public static Validation validate(FineTuneJob ftj, Function<String, Optional<FineTuneJob>> jobs) {
+    return validate(ftj, jobs, Instant.now(), Duration.ZERO);
+  }
+
+  /**
+   * All checks. A {@code fromJob} source that does not exist is waited for during
+   * {@code sourceGrace} after the job's creation (GitOps tools apply a source and its users in
+   * one sync, in any order), then it is an invalid spec, so a misspelt name fails.
+   */
+  public static Validation validate(FineTuneJob ftj, Function<String, Optional<FineTuneJob>> jobs,
+      Instant now, Duration sourceGrace) {
     Optional<Validation.Invalid> invalid = checkObject(ftj);
     if (invalid.isPresent()) {
       return invalid.get();
@@ -44,10 +57,18 @@ public final class SpecValidator {
       String field = "spec.model.pretrained.fromJob";
       Optional<FineTuneJob> source = jobs.apply(pretrained.fromJob);
       if (source.isEmpty()) {
-        // Not an error: Argo CD or Flux may create the source after this job.
-        return new Validation.Waiting("WaitingForSource", "waiting for FineTuneJob '"
-            + pretrained.fromJob + "' to be created in namespace "
-            + ftj.getMetadata().getNamespace());
+        Instant created = created(ftj, now);
+        Instant deadline = created.plus(sourceGrace);
+        if (now.isBefore(deadline)) {
+          return new Validation.Waiting("WaitingForSource", "waiting for FineTuneJob '"
+              + pretrained.fromJob + "' to be created in namespace "
+              + ftj.getMetadata().getNamespace() + " (the spec is invalid if it does not exist"
+              + " by " + deadline + ")");
+        }
+        return new Validation.Invalid(field, "FineTuneJob '" + pretrained.fromJob
+            + "' does not exist in namespace " + ftj.getMetadata().getNamespace()
+            + (sourceGrace.isZero() ? "" : " (waited " + sourceGrace + " after creation)")
+            + "; create the source job first");
       }
       var status = source.get().getStatus();
       String phase = status == null ? null : status.phase;
@@ -66,6 +87,15 @@ public final class SpecValidator {
       return new Validation.Valid(status.finalModelUri);
     }
     return new Validation.Valid(null);
+  }
+
+  private static Instant created(FineTuneJob ftj, Instant fallback) {
+    String ts = ftj.getMetadata() == null ? null : ftj.getMetadata().getCreationTimestamp();
+    try {
+      return ts == null ? fallback : Instant.parse(ts);
+    } catch (java.time.format.DateTimeParseException e) {
+      return fallback;
+    }
   }
 
   /**

@@ -193,18 +193,21 @@ class FineTuneJobOperatorIT {
     assertEquals(0, jobsOf("invalid").size());
   }
 
-  /** GitOps may apply a job before its source: it waits instead of failing. */
   @Test
-  void missingFromJobWaitsForTheSource() {
+  void missingFromJobIsInvalid() {
     create("orphan", s -> {
       s.model.pretrained = new dev.finetune.api.v1alpha1.spec.PretrainedSpec();
       s.model.pretrained.fromJob = "nowhere";
     });
-    FineTuneJobStatus s = awaitStatus("orphan", st -> "Pending".equals(st.phase)
-        && StatusBuilder.condition(st, "Running").map(c -> "WaitingForSource".equals(c.getReason()))
-            .orElse(false));
-    assertTrue(StatusBuilder.condition(s, "Running").orElseThrow().getMessage()
-        .contains("'nowhere' to be created"));
+    // First it waits (the grace period is 3 s in the test profile), then the spec is invalid.
+    awaitStatus("orphan", st -> StatusBuilder.condition(st, "Running")
+        .map(c -> "WaitingForSource".equals(c.getReason())).orElse(false));
+    FineTuneJobStatus s = awaitStatus("orphan", st -> "Failed".equals(st.phase));
+    var failed = StatusBuilder.condition(s, "Failed").orElseThrow();
+    assertEquals("InvalidSpec", failed.getReason());
+    assertTrue(failed.getMessage().startsWith("spec.model.pretrained.fromJob:"),
+        failed.getMessage());
+    assertTrue(failed.getMessage().contains("'nowhere' does not exist"), failed.getMessage());
     assertEquals(0, jobsOf("orphan").size());
   }
 

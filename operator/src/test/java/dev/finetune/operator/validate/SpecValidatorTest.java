@@ -8,6 +8,7 @@ import dev.finetune.api.v1alpha1.spec.PretrainedSpec;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -39,8 +40,8 @@ class SpecValidatorTest {
             "spec.dataset.train"),
         Arguments.of("hf test split", ftj("a").spec(s -> s.dataset.test = "hf://org/data").obj(),
             none, "spec.dataset.test"),
-        Arguments.of("missing source: wait, it may be applied later", ftj("a").fromJob("src").obj(),
-            none, "WaitingForSource"),
+        Arguments.of("missing source", ftj("a").fromJob("src").obj(), none,
+            "spec.model.pretrained.fromJob"),
         Arguments.of("failed source", ftj("a").fromJob("src").obj(),
             Map.of("src", source("Failed", null)), "spec.model.pretrained.fromJob"),
         Arguments.of("running source: wait", ftj("a").fromJob("src").obj(),
@@ -93,5 +94,23 @@ class SpecValidatorTest {
     } else {
       throw new AssertionError("expected " + expected + ", got " + v);
     }
+  }
+
+  /** A missing source is waited for during the grace period after creation, then invalid. */
+  @Test
+  void missingSourceWaitsForTheGracePeriodThenIsInvalid() {
+    FineTuneJob f = ftj("a").fromJob("src").obj();
+    f.getMetadata().setCreationTimestamp("2026-01-01T00:00:00Z");
+    java.time.Instant created = java.time.Instant.parse("2026-01-01T00:00:00Z");
+    java.time.Duration grace = java.time.Duration.ofMinutes(10);
+    Validation early = SpecValidator.validate(f, n -> Optional.empty(),
+        created.plusSeconds(599), grace);
+    assertEquals("WaitingForSource", ((Validation.Waiting) early).reason());
+    Validation late = SpecValidator.validate(f, n -> Optional.empty(),
+        created.plusSeconds(600), grace);
+    Validation.Invalid invalid = (Validation.Invalid) late;
+    assertEquals("spec.model.pretrained.fromJob", invalid.field());
+    org.junit.jupiter.api.Assertions.assertTrue(invalid.text().contains("'src' does not exist"),
+        invalid.text());
   }
 }
