@@ -68,7 +68,7 @@ public final class JobRunner {
           + " nvidia.com/gpu allocated): training on the CPU", spec.resources.gpus);
     }
     Fetcher fetcher = new Fetcher(options.cacheDir().resolve("downloads"),
-        uri -> ObjectStores.open(uri, options.env()), Fetcher.ALL_SCHEMES, options.env(),
+        uri -> ObjectStores.open(uri, options.env()), options.uriPolicy(), options.env(),
         ArchiveLimits.DEFAULT, RetryPolicy.DEFAULT);
     LoadedDataset data = DatasetLoader.load(spec.dataset, spec.training.seed, fetcher);
     LOG.info("dataset: {} classes {}, {} train and {} test images", data.classes().size(),
@@ -202,16 +202,18 @@ public final class JobRunner {
       return null;
     }
     String uri = spec.model.pretrained.uri;
+    String field = "spec.model.pretrained.uri";
     if (spec.model.pretrained.fromJob != null) {
       String jobName = spec.model.pretrained.fromJob;
       uri = options.fromJobs().get(jobName);
+      field = "--from-job " + jobName;
       if (uri == null) {
         throw new TrainerException(ExitCode.NOT_FOUND, "spec.model.pretrained.fromJob: no model"
             + " known for FineTuneJob '" + jobName + "'; pass --from-job " + jobName + "=URI"
             + " (the job's model.safetensors or its output folder)");
       }
     }
-    Path path = fetcher.fetch(uri);
+    Path path = fetcher.fetch(field, uri);
     if (Files.isDirectory(path)) {
       Path candidate = path.resolve("model.safetensors");
       if (!Files.isRegularFile(candidate)) {
