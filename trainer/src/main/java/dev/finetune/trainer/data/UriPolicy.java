@@ -119,7 +119,9 @@ public record UriPolicy(Set<String> schemes, List<String> hosts) {
 
   /**
    * Checks a URL the trainer is about to connect to. {@code via} names how it was reached
-   * ("" for the spec's own URL, else e.g. "redirected from ...").
+   * ("" for the spec's own URL, else e.g. "redirected from ..."). The scheme list is checked
+   * on the spec's URI by {@link #checkScheme}; here only http(s) is possible, and plain http
+   * only for loopback (so a redirect cannot downgrade to http on the network).
    *
    * @throws TrainerException UNSUPPORTED naming the field and the allowed hosts
    */
@@ -129,11 +131,6 @@ public record UriPolicy(Set<String> schemes, List<String> hosts) {
     if (!scheme.equals("http") && !scheme.equals("https")) {
       throw new TrainerException(ExitCode.UNSUPPORTED, field + ": " + where + " is not an"
           + " http(s) URL");
-    }
-    if (!via.isEmpty() && !schemes.contains(scheme)) {
-      // the spec's own scheme was checked already; hf:// downloads over HF_ENDPOINT's scheme
-      throw new TrainerException(ExitCode.UNSUPPORTED, field + ": " + where + ": scheme "
-          + scheme + ":// is not allowed; allowed: " + schemesText());
     }
     String host = url.getHost() == null ? "" : normalize(url.getHost());
     if (host.isEmpty()) {
