@@ -49,7 +49,10 @@ import org.slf4j.LoggerFactory;
  * then renamed atomically, so a crash never leaves a half-extracted cache entry. Local archives
  * are hashed in place, never copied.
  *
- * <p>Errors: unknown or disallowed scheme UNSUPPORTED; missing file, object, HTTP 404 or a
+ * <p>Which schemes and hosts may be fetched is a {@link UriPolicy}; redirects are followed by
+ * this class (at most 5) so that every target is checked against it before connecting.
+ *
+ * <p>Errors: unknown or disallowed scheme or host UNSUPPORTED; missing file, object, HTTP 404 or a
  * missing #sub/path NOT_FOUND; connection failures and HTTP 5xx/429 are retried per
  * {@link RetryPolicy} and then STORAGE_UNAVAILABLE; unsafe archives ARCHIVE_UNSAFE.
  */
@@ -177,6 +180,8 @@ public final class Fetcher {
       LOG.info("using cached {} ({})", cacheKey, cached);
       return materialize(cached, cacheKey);
     }
+    // Named after the requested URL, not a redirect target (a CDN path has no .zip suffix).
+    String name = fileName(start.getPath(), "download");
     IOException last = null;
     for (int attempt = 1; attempt <= retry.attempts(); attempt++) {
       if (attempt > 1) {
@@ -185,7 +190,6 @@ public final class Fetcher {
       HttpURLConnection c = null;
       try {
         c = open(field, start, bearer);
-        String name = fileName(c.getURL().getPath(), "download");
         int status = c.getResponseCode();
         if (status == 404 || status == 410) {
           throw new TrainerException(ExitCode.NOT_FOUND, "GET " + url + " returned HTTP " + status

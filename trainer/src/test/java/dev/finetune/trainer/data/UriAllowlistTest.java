@@ -99,6 +99,12 @@ class UriAllowlistTest {
         "http://localhost:" + internal.port() + "/secret");
     assertEquals(3, size(f.fetch("spec.model.pretrained.uri", "hf://org/repo/x.bin")));
     assertEquals(List.of(""), internal.authorizations, "no bearer token to another host");
+    // the blob keeps the requested name, so an archive behind a CDN-style redirect is extracted
+    allowed.files.put("/blob/5f3a", Files.readAllBytes(TestArchives.zip(dir.resolve("z.zip"),
+        List.of(TestArchives.Entry.file("data/train/cat/1.png", "c1")))));
+    allowed.redirects.put("/ds.zip", "/blob/5f3a");
+    assertTrue(Files.isDirectory(fetcher("127.0.0.1").fetch("spec.dataset.train",
+        allowed.url("/ds.zip") + "#data/train")));
     // without an allowlist redirects are followed as before
     internal.redirects.put("/r", allowed.url("/w.bin"));
     assertEquals(3, size(fetcher("").fetch("URI", "http://localhost:" + internal.port() + "/r")));
