@@ -105,7 +105,20 @@ public final class Fixtures {
   }
 
   public static OperatorConfig config() {
+    return config(null, null);
+  }
+
+  /** The test config with the trainer URI allowlist set (null = unset). */
+  public static OperatorConfig config(String allowedHosts, String allowedSchemes) {
     return new OperatorConfig() {
+      public java.util.Optional<String> trainerAllowedHosts() {
+        return java.util.Optional.ofNullable(allowedHosts);
+      }
+
+      public java.util.Optional<String> trainerAllowedSchemes() {
+        return java.util.Optional.ofNullable(allowedSchemes);
+      }
+
       public String trainerImage() {
         return "trainer:test";
       }

@@ -30,6 +30,7 @@ import dev.finetune.trainer.model.Weights;
 import dev.finetune.trainer.observe.TrainingMetrics;
 import dev.finetune.trainer.storage.ObjectStore;
 import dev.finetune.trainer.storage.ObjectStores;
+import dev.finetune.trainer.storage.StorageHealth;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -50,6 +51,7 @@ public final class JobRunner {
 
   private final TrainOptions options;
   private final StopSignal stop;
+  private final StorageHealth storageHealth = new StorageHealth();
 
   public JobRunner(TrainOptions options, StopSignal stop) {
     this.options = options;
@@ -66,8 +68,8 @@ public final class JobRunner {
     Device device = choice.device();
     LOG.info("job {}: training on {} with {} threads", name, device, options.threads());
     Fetcher fetcher = new Fetcher(options.cacheDir().resolve("downloads"),
-        uri -> ObjectStores.open(uri, options.env()), Fetcher.ALL_SCHEMES, options.env(),
-        ArchiveLimits.DEFAULT, RetryPolicy.DEFAULT);
+        uri -> ObjectStores.open(uri, options.env(), storageHealth), options.uriPolicy(),
+        options.env(), ArchiveLimits.DEFAULT, RetryPolicy.DEFAULT);
     LoadedDataset data = DatasetLoader.load(spec.dataset, spec.training.seed, fetcher);
     LOG.info("dataset: {} classes {}, {} train and {} test images", data.classes().size(),
         data.classes(), data.train().size(), data.test().size());
@@ -79,7 +81,7 @@ public final class JobRunner {
         ? spec.checkpoints.uri : options.output().toAbsolutePath().resolve("checkpoints").toUri()
             .toString()).replaceAll("/+$", ""); // Path.toUri() adds '/' once the folder exists
     try (TrainingMetrics metrics =
-        new TrainingMetrics(options.namespace(), name, options.metricsPort())) {
+        new TrainingMetrics(options.namespace(), name, options.metricsPort(), storageHealth)) {
       metrics.attempt(attempt(options.env()));
       RunSpec finetune = new RunSpec("finetune", checkpointUri, source,
           new Recipe(spec.training.learningRate,
@@ -120,7 +122,7 @@ public final class JobRunner {
     int keep = spec.checkpoints != null ? spec.checkpoints.keep : 3;
     int every = spec.checkpoints != null ? spec.checkpoints.everyEpochs : 1;
     List<String> checkpoints = new ArrayList<>();
-    try (ObjectStore store = ObjectStores.open(rs.checkpointUri(), options.env());
+    try (ObjectStore store = ObjectStores.open(rs.checkpointUri(), options.env(), storageHealth);
         TrainingSession session = TrainingSession.open(
             new ResNet(spec.model.architecture, data.classes().size()), rs.recipe(),
             spec.training.seed, transfer, 32, device, List.of())) {
@@ -200,16 +202,18 @@ public final class JobRunner {
       return null;
     }
     String uri = spec.model.pretrained.uri;
+    String field = "spec.model.pretrained.uri";
     if (spec.model.pretrained.fromJob != null) {
       String jobName = spec.model.pretrained.fromJob;
       uri = options.fromJobs().get(jobName);
+      field = "--from-job " + jobName;
       if (uri == null) {
         throw new TrainerException(ExitCode.NOT_FOUND, "spec.model.pretrained.fromJob: no model"
             + " known for FineTuneJob '" + jobName + "'; pass --from-job " + jobName + "=URI"
             + " (the job's model.safetensors or its output folder)");
       }
     }
-    Path path = fetcher.fetch(uri);
+    Path path = fetcher.fetch(field, uri);
     if (Files.isDirectory(path)) {
       Path candidate = path.resolve("model.safetensors");
       if (!Files.isRegularFile(candidate)) {

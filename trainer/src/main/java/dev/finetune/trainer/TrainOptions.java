@@ -1,5 +1,6 @@
 package dev.finetune.trainer;
 
+import dev.finetune.trainer.data.UriPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -19,6 +20,7 @@ import java.util.Map;
  * @param gracePeriod time allowed to checkpoint after SIGTERM
  * @param interactive draw a progress bar (a terminal) instead of log lines
  * @param env environment (object-store credentials, HF_ENDPOINT)
+ * @param uriPolicy schemes and hosts that dataset and model URIs may use
  */
 public record TrainOptions(
     Path output,
@@ -30,7 +32,8 @@ public record TrainOptions(
     int dataWorkers,
     Duration gracePeriod,
     boolean interactive,
-    Map<String, String> env) {
+    Map<String, String> env,
+    UriPolicy uriPolicy) {
   public TrainOptions {
     fromJobs = Map.copyOf(fromJobs);
     env = Map.copyOf(env);

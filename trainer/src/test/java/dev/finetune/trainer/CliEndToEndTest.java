@@ -183,6 +183,25 @@ class CliEndToEndTest {
     assertFalse(out.contains("\tat "), "no stack trace for bad input: " + out);
   }
 
+  @Test
+  @Order(4)
+  void allowlistRefusesAnUnlistedHostNamingTheField() throws Exception {
+    String url = "http://127.0.0.1:" + http.getAddress().getPort() + "/data/hotdog-like.zip";
+    Path job = manifest("fenced", """
+          model: {architecture: resnet18}
+          dataset: {train: "%1$s#ds/train", test: "%1$s#ds/test"}
+        """.formatted(url));
+    Path log = dir.resolve("fenced.log");
+    int exit = TrainerProcess.await(TrainerProcess.start(log,
+        Map.of("FINETUNE_ALLOWED_HOSTS", "huggingface.co,*.hf.co"), "train", job.toString(),
+        "--metrics-port", "-1", "--output", dir.resolve("fenced").toString()), 120);
+    String out = Files.readString(log);
+    assertEquals(4, exit, out);
+    assertTrue(out.contains("spec.dataset.train: host '127.0.0.1' of " + url), out);
+    assertTrue(out.contains("allowed hosts: [huggingface.co, *.hf.co]"), out);
+    assertFalse(out.contains("\tat "), out);
+  }
+
   private static JsonNode train(Path job, Path out, Map<String, String> env) throws Exception {
     Path log = dir.resolve(out.getFileName() + ".log");
     int exit = TrainerProcess.await(TrainerProcess.start(log, env, "train", job.toString(),

@@ -83,14 +83,18 @@ public final class TrainerJobResource {
       }
     }
 
-    List<EnvVar> env = List.of(
+    List<EnvVar> env = new java.util.ArrayList<>(List.of(
         new EnvVarBuilder().withName("FINETUNE_NAMESPACE").withNewValueFrom()
             .withNewFieldRef().withFieldPath("metadata.namespace").endFieldRef().endValueFrom()
             .build(),
         new EnvVar("FINETUNE_ATTEMPT", String.valueOf(attempt), null),
         new EnvVar("FINETUNE_CACHE_DIR", WORK_DIR + "/cache", null),
         new EnvVar("DJL_CACHE_DIR", WORK_DIR + "/djl", null),
-        new EnvVar("HOME", "/tmp", null));
+        new EnvVar("HOME", "/tmp", null)));
+    config.trainerAllowedHosts().filter(h -> !h.isBlank())
+        .ifPresent(h -> env.add(new EnvVar("FINETUNE_ALLOWED_HOSTS", h.trim(), null)));
+    config.trainerAllowedSchemes().filter(s -> !s.isBlank())
+        .ifPresent(s -> env.add(new EnvVar("FINETUNE_ALLOWED_SCHEMES", s.trim(), null)));
 
     var container = new ContainerBuilder()
         .withName(Labels.TRAINER_CONTAINER)

@@ -3,6 +3,7 @@ package dev.finetune.operator.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Optional;
 
 /** Every setting of the operator, from application.properties or FINETUNE_OPERATOR_* variables. */
 @ConfigMapping(prefix = "finetune.operator")
@@ -56,4 +57,14 @@ public interface OperatorConfig {
   /** Port of the trainer's Prometheus endpoint. */
   @WithDefault("9400")
   int metricsPort();
+
+  /**
+   * Hosts that trainer pods may download datasets and models from, comma-separated
+   * ({@code huggingface.co,*.hf.co,minio.data.svc}); becomes FINETUNE_ALLOWED_HOSTS. Unset: any
+   * https host (see the trainer README's security section).
+   */
+  Optional<String> trainerAllowedHosts();
+
+  /** URI schemes spec URIs may use ({@code https,s3,hf}); becomes FINETUNE_ALLOWED_SCHEMES. */
+  Optional<String> trainerAllowedSchemes();
 }

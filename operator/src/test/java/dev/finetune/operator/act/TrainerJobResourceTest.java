@@ -141,6 +141,16 @@ class TrainerJobResourceTest {
   }
 
   @Test
+  void uriAllowlistFromOperatorConfigBecomesTrainerEnv() {
+    Container c = trainer(TrainerJobResource.desired(ftj("exp").obj(), 1,
+        dev.finetune.operator.Fixtures.config("huggingface.co,*.hf.co", "https,s3,hf"), null));
+    assertEquals("huggingface.co,*.hf.co", env(c, "FINETUNE_ALLOWED_HOSTS"));
+    assertEquals("https,s3,hf", env(c, "FINETUNE_ALLOWED_SCHEMES"));
+    assertTrue(trainer(job(ftj("exp").obj())).getEnv().stream()
+        .noneMatch(e -> e.getName().startsWith("FINETUNE_ALLOWED_")), "unset: no variables");
+  }
+
+  @Test
   void fromJobResolvesToTheSourceModel() {
     FineTuneJob f = ftj("target").fromJob("source").obj();
     Job j = TrainerJobResource.desired(f, 1, config(), "s3://ckpt/source/model/model.safetensors");

@@ -6,6 +6,7 @@ import dev.finetune.trainer.JobRunner;
 import dev.finetune.trainer.RunResult;
 import dev.finetune.trainer.TrainOptions;
 import dev.finetune.trainer.config.JobLoader;
+import dev.finetune.trainer.data.UriPolicy;
 import dev.finetune.trainer.loop.StopSignal;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,12 +65,26 @@ final class TrainCommand implements Callable<Integer> {
       description = "Seconds allowed after SIGTERM to finish the step and checkpoint. Default: ${DEFAULT-VALUE}.")
   int gracePeriodSeconds;
 
+  @Option(names = "--allowed-schemes", paramLabel = "LIST",
+      defaultValue = "${env:FINETUNE_ALLOWED_SCHEMES:-file,http,https,s3,hf}",
+      description = "Comma-separated URI schemes that spec.dataset and spec.model.pretrained may"
+          + " use (env FINETUNE_ALLOWED_SCHEMES). Default: ${DEFAULT-VALUE}.")
+  String allowedSchemes;
+
+  @Option(names = "--allowed-hosts", paramLabel = "LIST",
+      defaultValue = "${env:FINETUNE_ALLOWED_HOSTS:-}",
+      description = "Comma-separated hosts (example.com, *.example.com, IP addresses) that"
+          + " http(s) and hf:// downloads and their redirects may reach; empty = any https host"
+          + " (env FINETUNE_ALLOWED_HOSTS). With a list, internal addresses need an exact entry.")
+  String allowedHosts;
+
   @Option(names = "--no-progress", description = "Log lines instead of a progress bar.")
   boolean noProgress;
 
   @Override
   public Integer call() {
     int cpus = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    UriPolicy uriPolicy = UriPolicy.parse(allowedSchemes, allowedHosts);
     Engines.configure(cpus); // before anything can load the engine
     FineTuneJob job = JobLoader.load(manifest);
     String name = job.getMetadata().getName();
@@ -78,7 +93,7 @@ final class TrainCommand implements Callable<Integer> {
     Preemption.install(stop, Duration.ofSeconds(gracePeriodSeconds));
     TrainOptions options = new TrainOptions(out, namespace, cacheDir, fromJobs, metricsPort, cpus,
         Math.max(1, dataWorkers), Duration.ofSeconds(gracePeriodSeconds),
-        !noProgress && System.console() != null, System.getenv());
+        !noProgress && System.console() != null, System.getenv(), uriPolicy);
     JobResult result = new JobRunner(options, stop).run(job);
     printSummary(result, out);
     return 0;

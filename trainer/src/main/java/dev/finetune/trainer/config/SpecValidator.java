@@ -69,6 +69,10 @@ public final class SpecValidator {
       if (value == null) {
         if (f.isAnnotationPresent(Required.class)) {
           v.add(field, "is required");
+        } else if (hasDefault(node.getClass(), f)) {
+          // An explicit YAML null replaces the field's default, and the trainer relies on it
+          // (fuzzing found `architecture: null` crashing the validator with an NPE).
+          v.add(field, "must not be null; omit the field to use its default");
         }
         continue;
       }
@@ -85,6 +89,25 @@ public final class SpecValidator {
       } else if (value.getClass().getPackageName().equals(SPEC_PACKAGE) && !value.getClass().isEnum()) {
         walk(value, field, v);
       }
+    }
+  }
+
+  private static final java.util.Map<Class<?>, Object> DEFAULTS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Whether a freshly constructed spec object has a non-null value in f. */
+  private static boolean hasDefault(Class<?> type, Field f) {
+    Object fresh = DEFAULTS.computeIfAbsent(type, t -> {
+      try {
+        return t.getDeclaredConstructor().newInstance();
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("spec type " + t + " needs a no-argument constructor", e);
+      }
+    });
+    try {
+      return f.get(fresh) != null;
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException(e);
     }
   }
 

@@ -22,6 +22,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipFile;
+import org.apache.commons.compress.archivers.zip.ZipMethod;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,6 +78,11 @@ public final class ArchiveExtractor {
     }
   }
 
+  /** Zip methods commons-compress reads without optional libraries. */
+  private static final java.util.Set<Integer> ZIP_METHODS = java.util.Set.of(
+      ZipMethod.STORED.getCode(), ZipMethod.DEFLATED.getCode(),
+      ZipMethod.ENHANCED_DEFLATED.getCode(), ZipMethod.BZIP2.getCode());
+
   private void extractZip(Path archive, Job job) throws IOException {
     try (ZipFile zip = ZipFile.builder().setPath(archive).setCharset(StandardCharsets.UTF_8)
         .setUseUnicodeExtraFields(true).get()) {
@@ -87,6 +93,13 @@ public final class ArchiveExtractor {
         List<String> parts = job.parts(e.getName());
         if (parts.isEmpty()) {
           continue;
+        }
+        if (!e.isDirectory() && !ZIP_METHODS.contains(e.getMethod())) {
+          // Zstandard, XZ and LZMA need optional libraries that are not on the class path:
+          // commons-compress would fail with NoClassDefFoundError (found by fuzzing).
+          throw new TrainerException(ExitCode.DATASET_INVALID, "zip entry '"
+              + printable(e.getName()) + "' in " + job.name + " uses compression method "
+              + e.getMethod() + "; supported: stored, deflate, deflate64, bzip2 (re-zip it)");
         }
         if (e.isUnixSymlink()) {
           String link;

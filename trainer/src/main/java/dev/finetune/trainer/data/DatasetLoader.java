@@ -64,8 +64,8 @@ public final class DatasetLoader {
 
   private static LoadedDataset imageFolder(DatasetSpec spec, Fetcher fetcher,
       ImageDecoder decoder) {
-    Path trainRoot = fetcher.fetch(spec.train);
-    Path testRoot = fetcher.fetch(spec.test);
+    Path trainRoot = fetcher.fetch("spec.dataset.train", spec.train);
+    Path testRoot = fetcher.fetch("spec.dataset.test", spec.test);
     Map<String, List<Path>> train = ImageFolderReader.scan(trainRoot, "spec.dataset.train");
     Map<String, List<Path>> test = ImageFolderReader.scan(testRoot, "spec.dataset.test");
     List<String> classes = ImageFolderReader.classes(train, test, spec.classes);
@@ -121,7 +121,8 @@ public final class DatasetLoader {
   private static IdxReader.Idx fetchIdx(String uri, String field, Fetcher fetcher) {
     // The last "images-idx3" is replaced, in the #fragment if it has one, else in the path.
     String labelsUri = IdxReader.labelsFor(uri, field);
-    return IdxReader.read(fetcher.fetch(uri), fetcher.fetch(labelsUri));
+    return IdxReader.read(fetcher.fetch(field, uri),
+        fetcher.fetch(field + " (labels)", labelsUri));
   }
 
   private static void checkNames(List<String> names) {

@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -25,7 +24,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -51,7 +49,10 @@ import org.slf4j.LoggerFactory;
  * then renamed atomically, so a crash never leaves a half-extracted cache entry. Local archives
  * are hashed in place, never copied.
  *
- * <p>Errors: unknown or disallowed scheme UNSUPPORTED; missing file, object, HTTP 404 or a
+ * <p>Which schemes and hosts may be fetched is a {@link UriPolicy}; redirects are followed by
+ * this class (at most 5) so that every target is checked against it before connecting.
+ *
+ * <p>Errors: unknown or disallowed scheme or host UNSUPPORTED; missing file, object, HTTP 404 or a
  * missing #sub/path NOT_FOUND; connection failures and HTTP 5xx/429 are retried per
  * {@link RetryPolicy} and then STORAGE_UNAVAILABLE; unsafe archives ARCHIVE_UNSAFE.
  */
@@ -64,7 +65,7 @@ public final class Fetcher {
 
   private final Path cacheDir;
   private final Function<String, ObjectStore> s3Opener;
-  private final Set<String> allowedSchemes;
+  private final UriPolicy policy;
   private final Map<String, String> env;
   private final ArchiveExtractor extractor;
   private final RetryPolicy retry;
@@ -77,9 +78,15 @@ public final class Fetcher {
 
   public Fetcher(Path cacheDir, Function<String, ObjectStore> s3Opener, Set<String> allowedSchemes,
       Map<String, String> env, ArchiveLimits limits, RetryPolicy retry) {
+    this(cacheDir, s3Opener, new UriPolicy(allowedSchemes, List.of()), env, limits, retry);
+  }
+
+  /** With an allowlist of schemes and hosts (see {@link UriPolicy}). */
+  public Fetcher(Path cacheDir, Function<String, ObjectStore> s3Opener, UriPolicy policy,
+      Map<String, String> env, ArchiveLimits limits, RetryPolicy retry) {
     this.cacheDir = cacheDir.toAbsolutePath().normalize();
     this.s3Opener = s3Opener;
-    this.allowedSchemes = Set.copyOf(allowedSchemes);
+    this.policy = policy;
     this.env = Map.copyOf(env);
     this.extractor = new ArchiveExtractor(limits);
     this.retry = retry;
@@ -87,26 +94,32 @@ public final class Fetcher {
 
   /** A local file or directory for the URI (see the class comment). */
   public Path fetch(String uri) {
+    return fetch("URI", uri);
+  }
+
+  /**
+   * As {@link #fetch(String)}; errors name {@code field} (e.g. spec.dataset.train), and the URI
+   * and every redirect are checked against the {@link UriPolicy} before anything is read, the
+   * cache included.
+   */
+  public Path fetch(String field, String uri) {
     if (uri == null || uri.isBlank()) {
-      throw new TrainerException(ExitCode.INVALID_SPEC, "empty URI; expected one of "
-          + schemesText());
+      throw new TrainerException(ExitCode.INVALID_SPEC, field + ": empty URI; expected one of "
+          + policy.schemesText());
     }
     int hash = uri.indexOf('#');
     String base = hash < 0 ? uri : uri.substring(0, hash);
     String fragment = hash < 0 ? "" : uri.substring(hash + 1);
     int sep = base.indexOf("://");
     String scheme = sep < 0 ? "" : base.substring(0, sep).toLowerCase(Locale.ROOT);
-    if (!ALL_SCHEMES.contains(scheme) || !allowedSchemes.contains(scheme)) {
-      throw new TrainerException(ExitCode.UNSUPPORTED, "unsupported URI '" + uri + "': the"
-          + " scheme must be one of " + schemesText());
-    }
+    policy.checkScheme(field, uri, scheme);
     try {
       Files.createDirectories(cacheDir);
       Path local = switch (scheme) {
         case "file" -> local(base);
-        case "http", "https" -> download(base, base, null);
+        case "http", "https" -> download(field, base, base, null);
         case "s3" -> s3(base);
-        case "hf" -> huggingFace(base);
+        case "hf" -> huggingFace(field, base);
         default -> throw new IllegalStateException(scheme);
       };
       return select(local, fragment, uri);
@@ -114,11 +127,6 @@ public final class Fetcher {
       throw new TrainerException(ExitCode.STORAGE_UNAVAILABLE, "cannot fetch " + uri + ": " + e,
           e);
     }
-  }
-
-  private String schemesText() {
-    return new TreeSet<>(allowedSchemes).stream().filter(ALL_SCHEMES::contains)
-        .map(s -> s + "://").toList().toString();
   }
 
   private Path local(String base) throws IOException {
@@ -142,7 +150,7 @@ public final class Fetcher {
     return p;
   }
 
-  private Path huggingFace(String base) throws IOException {
+  private Path huggingFace(String field, String base) throws IOException {
     String rest = base.substring("hf://".length());
     String[] parts = rest.split("/", 3);
     if (parts.length < 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
@@ -158,46 +166,30 @@ public final class Fetcher {
       endpoint = endpoint.substring(0, endpoint.length() - 1);
     }
     String url = endpoint + "/" + parts[0] + "/" + parts[1] + "/resolve/main/" + file;
-    return download(url, base, env.get("HF_TOKEN"));
+    return download(field, url, base, env.get("HF_TOKEN"));
   }
 
   // ---------------------------------------------------------------- http
 
-  private Path download(String url, String cacheKey, String bearer) throws IOException {
-    URL u;
-    try {
-      URI parsed = URI.create(url);
-      if (parsed.getHost() == null) {
-        throw new IllegalArgumentException("no host");
-      }
-      if ("http".equalsIgnoreCase(parsed.getScheme()) && !isLoopback(parsed.getHost())) {
-        throw new TrainerException(ExitCode.UNSUPPORTED, "plain http:// is allowed only for"
-            + " localhost (got host '" + parsed.getHost() + "' in " + url + "); use https://");
-      }
-      u = parsed.toURL();
-    } catch (IllegalArgumentException | java.net.MalformedURLException e) {
-      throw new TrainerException(ExitCode.INVALID_SPEC, "malformed URL '" + url + "': "
-          + e.getMessage());
-    }
+  private Path download(String field, String url, String cacheKey, String bearer)
+      throws IOException {
+    URI start = parseUrl(field, url);
+    policy.checkUrl(field, start, "");
     Path cached = cachedBlob(cacheKey);
     if (cached != null) {
       LOG.info("using cached {} ({})", cacheKey, cached);
       return materialize(cached, cacheKey);
     }
-    String name = fileName(u.getPath(), "download");
+    // Named after the requested URL, not a redirect target (a CDN path has no .zip suffix).
+    String name = fileName(start.getPath(), "download");
     IOException last = null;
     for (int attempt = 1; attempt <= retry.attempts(); attempt++) {
       if (attempt > 1) {
         sleep(retry.delay(attempt - 1).toMillis(), url);
       }
-      HttpURLConnection c = (HttpURLConnection) u.openConnection();
+      HttpURLConnection c = null;
       try {
-        c.setConnectTimeout((int) retry.timeout().toMillis());
-        c.setReadTimeout((int) retry.timeout().toMillis());
-        c.setInstanceFollowRedirects(true);
-        if (bearer != null && !bearer.isBlank()) {
-          c.setRequestProperty("Authorization", "Bearer " + bearer);
-        }
+        c = open(field, start, bearer);
         int status = c.getResponseCode();
         if (status == 404 || status == 410) {
           throw new TrainerException(ExitCode.NOT_FOUND, "GET " + url + " returned HTTP " + status
@@ -222,18 +214,73 @@ public final class Fetcher {
         last = e;
         LOG.warn("GET {} failed (attempt {}/{}): {}", url, attempt, retry.attempts(), e.toString());
       } finally {
-        c.disconnect();
+        if (c != null) {
+          c.disconnect();
+        }
       }
     }
     throw new TrainerException(ExitCode.STORAGE_UNAVAILABLE, "GET " + url + " failed after "
         + retry.attempts() + " attempts: " + last, last);
   }
 
-  static boolean isLoopback(String host) {
-    String h = host.toLowerCase(Locale.ROOT);
-    return h.equals("localhost") || h.equals("[::1]") || h.equals("::1")
-        || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+  private static URI parseUrl(String field, String url) {
+    try {
+      URI parsed = URI.create(url);
+      if (parsed.getHost() == null) {
+        throw new IllegalArgumentException("no host");
+      }
+      parsed.toURL();
+      return parsed;
+    } catch (IllegalArgumentException | java.net.MalformedURLException e) {
+      throw new TrainerException(ExitCode.INVALID_SPEC, field + ": malformed URL '" + url + "': "
+          + e.getMessage());
+    }
   }
+
+  /**
+   * Connects to url and follows up to {@value #MAX_REDIRECTS} redirects itself, checking each
+   * target against the policy before connecting (HttpURLConnection would follow them blindly).
+   * The bearer token is sent only to the host of the first URL.
+   */
+  private HttpURLConnection open(String field, URI url, String bearer) throws IOException {
+    URI current = url;
+    for (int hop = 0; ; hop++) {
+      HttpURLConnection c = (HttpURLConnection) current.toURL().openConnection();
+      c.setConnectTimeout((int) retry.timeout().toMillis());
+      c.setReadTimeout((int) retry.timeout().toMillis());
+      c.setInstanceFollowRedirects(false);
+      if (bearer != null && !bearer.isBlank()
+          && current.getHost().equalsIgnoreCase(url.getHost())) {
+        c.setRequestProperty("Authorization", "Bearer " + bearer);
+      }
+      int status = c.getResponseCode();
+      if (status != 301 && status != 302 && status != 303 && status != 307 && status != 308) {
+        return c;
+      }
+      String location = c.getHeaderField("Location");
+      c.disconnect();
+      if (location == null || location.isBlank()) {
+        throw new TrainerException(ExitCode.NOT_FOUND, field + ": GET " + current
+            + " returned HTTP " + status + " without a Location header");
+      }
+      if (hop >= MAX_REDIRECTS) {
+        throw new TrainerException(ExitCode.NOT_FOUND, field + ": more than " + MAX_REDIRECTS
+            + " redirects from " + url);
+      }
+      URI next;
+      try {
+        next = current.resolve(location.trim());
+      } catch (IllegalArgumentException e) {
+        throw new TrainerException(ExitCode.NOT_FOUND, field + ": " + current
+            + " redirected to a malformed Location '" + location + "'");
+      }
+      policy.checkUrl(field, next, "redirected from " + current);
+      LOG.info("{}: {} redirected to {}", field, current, next);
+      current = next;
+    }
+  }
+
+  private static final int MAX_REDIRECTS = 5;
 
   private static void sleep(long ms, String url) {
     try {

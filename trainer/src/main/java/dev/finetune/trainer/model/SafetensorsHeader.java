@@ -77,11 +77,19 @@ final class SafetensorsHeader {
       if (shape[i] < 0 || shape[i] > Integer.MAX_VALUE) {
         throw invalid(source, "tensor " + name + " has a bad dimension " + shapeNode.get(i));
       }
-      elements = Math.multiplyExact(elements, shape[i]);
+      // Every tensor must fit the data section: bound the product before it can overflow
+      // (an overflowing product threw ArithmeticException, and a byte size that wrapped to 0
+      // accepted a 2^61-element, 0-byte tensor: hostile inputs of SafetensorsFuzzTest).
+      if (shape[i] != 0 && elements > dataLength / shape[i]) {
+        elements = Long.MAX_VALUE;
+      } else {
+        elements *= shape[i];
+      }
     }
     long start = offsets.get(0).asLong(-1);
     long end = offsets.get(1).asLong(-1);
-    if (start < 0 || end < start || end > dataLength || end - start != elements * size) {
+    boolean fits = elements <= dataLength / size;
+    if (!fits || start < 0 || end < start || end > dataLength || end - start != elements * size) {
       throw invalid(source, "tensor " + name + " data_offsets [" + start + ", " + end
           + "] do not match its shape and the file length (truncated or corrupt)");
     }

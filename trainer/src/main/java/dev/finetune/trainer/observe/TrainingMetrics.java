@@ -2,7 +2,9 @@ package dev.finetune.trainer.observe;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.finetune.trainer.storage.StorageHealth;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -81,6 +83,10 @@ import org.slf4j.LoggerFactory;
  *       <td>checkpoints written by this process</td></tr>
  *   <tr><td>{@code finetune_bad_images_skipped_total}</td><td>counter</td><td>namespace, job</td>
  *       <td>undecodable images skipped by this process</td></tr>
+ *   <tr><td>{@code finetune_storage_unavailable}</td><td>gauge</td><td>namespace, job</td>
+ *       <td>1 while object-storage calls fail and are being retried, 0 once one succeeds</td></tr>
+ *   <tr><td>{@code finetune_storage_retries_total}</td><td>counter</td><td>namespace, job</td>
+ *       <td>object-storage calls retried by this process after a transient failure</td></tr>
  *   <tr><td>{@code finetune_step_duration_seconds}</td><td>histogram</td>
  *       <td>namespace, job, run (+ le)</td><td>wall time of one optimizer step; exposed as
  *       {@code _bucket}, {@code _count}, {@code _sum}; buckets between 10 ms and 60 s</td></tr>
@@ -136,6 +142,11 @@ public final class TrainingMetrics implements AutoCloseable {
    * @throws UncheckedIOException if the port cannot be bound
    */
   public TrainingMetrics(String namespace, String job, int port) {
+    this(namespace, job, port, new StorageHealth());
+  }
+
+  /** As above, also exporting {@code storage} as the storage-outage gauge and retry counter. */
+  public TrainingMetrics(String namespace, String job, int port, StorageHealth storage) {
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(job, "job");
     registry = newRegistry();
@@ -153,6 +164,13 @@ public final class TrainingMetrics implements AutoCloseable {
         .register(registry);
     badImages = Counter.builder("finetune.bad.images.skipped")
         .description("undecodable images skipped by this process")
+        .register(registry);
+    Gauge.builder("finetune.storage.unavailable", storage, s -> s.unavailable() ? 1 : 0)
+        .description("1 while object-storage calls fail and are retried, 0 once one succeeds")
+        .strongReference(true)
+        .register(registry);
+    FunctionCounter.builder("finetune.storage.retries", storage, StorageHealth::retries)
+        .description("object-storage calls retried by this process after a transient failure")
         .register(registry);
 
     if (port < 0) {

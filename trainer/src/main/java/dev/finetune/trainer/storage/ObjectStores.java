@@ -25,8 +25,19 @@ public final class ObjectStores {
     return open(uri, env, S3Settings.fromEnv(env));
   }
 
+  /** As {@link #open(String, Map)}, reporting S3 retries and recoveries to {@code health}. */
+  public static ObjectStore open(String uri, Map<String, String> env, StorageHealth health) {
+    return open(uri, env, S3Settings.fromEnv(env), health);
+  }
+
   /** As {@link #open(String, Map)} with explicit S3 settings (tests lower timeouts). */
   public static ObjectStore open(String uri, Map<String, String> env, S3Settings s3Settings) {
+    return open(uri, env, s3Settings, new StorageHealth());
+  }
+
+  /** As {@link #open(String, Map, S3Settings)}, reporting to {@code health}. */
+  public static ObjectStore open(String uri, Map<String, String> env, S3Settings s3Settings,
+      StorageHealth health) {
     if (uri == null || uri.isBlank()) {
       throw new TrainerException(ExitCode.INVALID_SPEC,
           "storage URI is empty: allowed schemes are file:// and s3://");
@@ -38,7 +49,7 @@ public final class ObjectStores {
       case "file":
         return openFile(u);
       case "s3":
-        return openS3(u, env, s3Settings);
+        return openS3(u, env, s3Settings, health);
       default:
         throw new TrainerException(ExitCode.UNSUPPORTED, "unsupported storage URI '" + u
             + "'" + (scheme.isEmpty() ? " (no scheme)" : " (scheme " + scheme + ")")
@@ -67,7 +78,8 @@ public final class ObjectStores {
     return new FileObjectStore(Path.of(path));
   }
 
-  private static ObjectStore openS3(String u, Map<String, String> env, S3Settings settings) {
+  private static ObjectStore openS3(String u, Map<String, String> env, S3Settings settings,
+      StorageHealth health) {
     if (!u.regionMatches(true, 0, "s3://", 0, 5)) {
       throw new TrainerException(ExitCode.INVALID_SPEC, "storage URI '" + u
           + "' is malformed: use s3://bucket/prefix");
@@ -82,7 +94,7 @@ public final class ObjectStores {
           + " lower-case bucket name");
     }
     try {
-      return new S3ObjectStore(bucket, prefix, env, settings);
+      return new S3ObjectStore(bucket, prefix, env, settings, health);
     } catch (IllegalArgumentException e) {
       throw new TrainerException(ExitCode.INVALID_SPEC, "storage URI '" + u + "': "
           + e.getMessage());

@@ -77,6 +77,7 @@ public final class S3ObjectStore implements ObjectStore {
   private final S3Settings settings;
   private final S3Client s3;
   private final List<String> secrets;
+  private final StorageHealth health;
   private final java.util.concurrent.atomic.AtomicLong multipartParts =
       new java.util.concurrent.atomic.AtomicLong();
 
@@ -87,6 +88,12 @@ public final class S3ObjectStore implements ObjectStore {
 
   public S3ObjectStore(String bucket, String prefix, Map<String, String> env,
       S3Settings settings) {
+    this(bucket, prefix, env, settings, new StorageHealth());
+  }
+
+  /** As above, reporting retries and recoveries to {@code health}. */
+  public S3ObjectStore(String bucket, String prefix, Map<String, String> env,
+      S3Settings settings, StorageHealth health) {
     if (bucket == null || bucket.isEmpty()) {
       throw new TrainerException(ExitCode.INVALID_SPEC, "S3 URI has no bucket: expected"
           + " s3://bucket/prefix");
@@ -94,6 +101,7 @@ public final class S3ObjectStore implements ObjectStore {
     this.bucket = bucket;
     this.root = Keys.normalizeRoot(prefix);
     this.settings = settings;
+    this.health = health;
     this.secrets = new ArrayList<>();
     for (String name : List.of("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")) {
       String v = env.get(name);
@@ -411,7 +419,9 @@ public final class S3ObjectStore implements ObjectStore {
     for (int attempt = 1; ; attempt++) {
       Exception failure;
       try {
-        return c.run();
+        T result = c.run();
+        health.succeeded();
+        return result;
       } catch (LocalIoException e) {
         throw (IOException) e.getCause();
       } catch (SdkException | IOException | UncheckedIOException e) {
@@ -443,6 +453,7 @@ public final class S3ObjectStore implements ObjectStore {
             + "): " + describe(failure), sanitized(failure));
       }
       long sleep = Math.min(backoffNanos(attempt), deadline - now);
+      health.retrying();
       log.warn("S3 {} of {} failed (attempt {}): {}; retrying in {} ms", op, where, attempt,
           describe(failure), sleep / 1_000_000);
       try {

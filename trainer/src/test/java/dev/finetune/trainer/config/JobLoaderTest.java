@@ -67,6 +67,8 @@ class JobLoaderTest {
     "format: csv | spec.dataset.format | imagefolder, idx",
     "uri: \"ftp://x/y\" | spec.model.pretrained.uri | must match",
     "limitPerClass: 0 | spec.dataset.limitPerClass | [1, ",
+    "architecture: null | spec.model.architecture: must not be null | omit the field",
+    "freeze: null | spec.training.freeze: must not be null | omit the field",
   })
   void badFieldsAreNamed(String change, String field, String allowed) {
     String yaml = mutate(change);

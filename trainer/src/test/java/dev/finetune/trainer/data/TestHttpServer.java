@@ -11,12 +11,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A loopback HTTP server serving byte arrays by path, with injectable 503 failures. */
+/**
+ * A loopback HTTP server serving byte arrays by path, with injectable 503 failures and
+ * redirects (path to Location).
+ */
 final class TestHttpServer implements AutoCloseable {
   private final HttpServer server;
   final Map<String, byte[]> files = new ConcurrentHashMap<>();
   final List<String> requests = new CopyOnWriteArrayList<>();
   final AtomicInteger failuresLeft = new AtomicInteger();
+  final Map<String, String> redirects = new ConcurrentHashMap<>();
+  /** The Authorization header of each request, "" when absent. */
+  final List<String> authorizations = new CopyOnWriteArrayList<>();
 
   TestHttpServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -24,6 +30,14 @@ final class TestHttpServer implements AutoCloseable {
       try (ex) {
         String path = ex.getRequestURI().getPath();
         requests.add(path);
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        authorizations.add(auth == null ? "" : auth);
+        String location = redirects.get(path);
+        if (location != null) {
+          ex.getResponseHeaders().set("Location", location);
+          ex.sendResponseHeaders(302, -1);
+          return;
+        }
         if (failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
           ex.sendResponseHeaders(503, -1);
           return;
@@ -44,6 +58,10 @@ final class TestHttpServer implements AutoCloseable {
 
   String url(String path) {
     return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+  }
+
+  int port() {
+    return server.getAddress().getPort();
   }
 
   @Override

@@ -51,7 +51,9 @@ class TrainingMetricsTest {
       "finetune_last_checkpoint_timestamp_seconds",
       "finetune_attempt",
       "finetune_checkpoints_written_total",
-      "finetune_bad_images_skipped_total");
+      "finetune_bad_images_skipped_total",
+      "finetune_storage_unavailable",
+      "finetune_storage_retries_total");
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
   private TrainingMetrics metrics;
@@ -248,6 +250,24 @@ class TrainingMetricsTest {
       m.attempt(3);
       Exposition e = Exposition.parse(m.scrape());
       assertEquals(3, e.value("finetune_attempt", "namespace", NS, "job", JOB));
+    }
+  }
+
+  @Test
+  void storageOutageGaugeAndRetryCounter() {
+    dev.finetune.trainer.storage.StorageHealth health =
+        new dev.finetune.trainer.storage.StorageHealth();
+    try (TrainingMetrics m = new TrainingMetrics(NS, JOB, -1, health)) {
+      assertEquals(0, Exposition.parse(m.scrape()).value("finetune_storage_unavailable"));
+      health.retrying();
+      health.retrying();
+      Exposition during = Exposition.parse(m.scrape());
+      assertEquals(1, during.value("finetune_storage_unavailable", "namespace", NS, "job", JOB));
+      assertEquals(2, during.value("finetune_storage_retries_total"));
+      health.succeeded();
+      Exposition after = Exposition.parse(m.scrape());
+      assertEquals(0, after.value("finetune_storage_unavailable"));
+      assertEquals(2, after.value("finetune_storage_retries_total"));
     }
   }
 
