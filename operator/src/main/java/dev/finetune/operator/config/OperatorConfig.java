@@ -49,4 +49,15 @@ public interface OperatorConfig {
   /** Port of the trainer's Prometheus endpoint. */
   @WithDefault("9400")
   int metricsPort();
+
+  /**
+   * Least time between two listings of a job's object storage (latestCheckpoint, lineage) while
+   * it is active; a finished job is listed once more, then no longer.
+   */
+  @WithDefault("60s")
+  Duration storageInterval();
+
+  /** Connect and read timeout of one object storage request from the operator. */
+  @WithDefault("5s")
+  Duration storageTimeout();
 }
