@@ -163,6 +163,16 @@ public final class Fixtures {
       public int metricsPort() {
         return 9400;
       }
+
+      @Override
+      public Duration storageInterval() {
+        return Duration.ofSeconds(60);
+      }
+
+      @Override
+      public Duration storageTimeout() {
+        return Duration.ofSeconds(5);
+      }
     };
   }
 }

@@ -8,6 +8,7 @@ import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.trainer.checkpoint.CheckpointStore;
 import dev.finetune.trainer.data.ArchiveLimits;
+import dev.finetune.trainer.data.DatasetDigest;
 import dev.finetune.trainer.data.DatasetLoader;
 import dev.finetune.trainer.data.Fetcher;
 import dev.finetune.trainer.data.ImagePipeline;
@@ -76,6 +77,7 @@ public final class JobRunner {
     ImagePipeline train = ImagePipeline.forTraining(spec.transforms);
     ImagePipeline test = ImagePipeline.forTest(spec.transforms);
     Source source = resolveSource(spec, fetcher);
+    String datasetDigest = DatasetDigest.of(spec.dataset, fetcher);
 
     String checkpointUri = (spec.checkpoints != null
         ? spec.checkpoints.uri : options.output().toAbsolutePath().resolve("checkpoints").toUri()
@@ -83,7 +85,7 @@ public final class JobRunner {
     try (TrainingMetrics metrics =
         new TrainingMetrics(options.namespace(), name, options.metricsPort(), storageHealth)) {
       metrics.attempt(attempt(options.env()));
-      RunSpec finetune = new RunSpec("finetune", checkpointUri, source,
+      RunSpec finetune = new RunSpec("finetune", checkpointUri, source, datasetDigest,
           new Recipe(spec.training.learningRate,
               source == null ? 1 : spec.training.headLearningRateMultiplier,
               spec.training.weightDecay, spec.training.momentum, spec.training.lossReduction,
@@ -94,6 +96,7 @@ public final class JobRunner {
       if (spec.baseline != null && spec.baseline.fromScratch != null) {
         var scratch = spec.baseline.fromScratch;
         RunSpec baselineSpec = new RunSpec("baseline", checkpointUri + "/baseline", null,
+            datasetDigest,
             new Recipe(scratch.learningRate != null ? scratch.learningRate : spec.training.learningRate,
                 1, spec.training.weightDecay, spec.training.momentum, spec.training.lossReduction,
                 List.of()),
@@ -109,8 +112,12 @@ public final class JobRunner {
     }
   }
 
-  /** One run's identity: name, checkpoint location, source weights (null = scratch), recipe. */
-  private record RunSpec(String run, String checkpointUri, Source source, Recipe recipe, int epochs) {}
+  /**
+   * One run's identity: name, checkpoint location, source weights (null = scratch), the dataset's
+   * {@link DatasetDigest}, recipe.
+   */
+  private record RunSpec(String run, String checkpointUri, Source source, String datasetDigest,
+      Recipe recipe, int epochs) {}
 
   /** Source weights and where they came from. */
   private record Source(String uri, byte[] bytes) {}
@@ -177,6 +184,7 @@ public final class JobRunner {
     meta.put("normalize", job.getSpec().transforms.normalize);
     meta.put("initialization", rs.source() == null ? "scratch" : rs.source().uri());
     meta.put("epochs", history);
+    meta.put("lineage", lineage(rs));
     byte[] json = jsonBytes(meta);
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put("model.safetensors", weights);
@@ -195,6 +203,34 @@ public final class JobRunner {
       throw new UncheckedIOException(e);
     }
     return store.finalModelUri() + "/model.safetensors";
+  }
+
+  /**
+   * sourceModelUri and sourceModelSha256 (of the bytes loaded; absent for scratch) and
+   * datasetDigest: what the operator copies into status.lineage.
+   */
+  static Map<String, Object> lineage(String sourceUri, byte[] sourceBytes, String datasetDigest) {
+    Map<String, Object> lineage = new LinkedHashMap<>();
+    if (sourceBytes != null) {
+      lineage.put("sourceModelUri", sourceUri);
+      lineage.put("sourceModelSha256", sha256(sourceBytes));
+    }
+    lineage.put("datasetDigest", datasetDigest);
+    return lineage;
+  }
+
+  private static Map<String, Object> lineage(RunSpec rs) {
+    return rs.source() == null ? lineage(null, null, rs.datasetDigest())
+        : lineage(rs.source().uri(), rs.source().bytes(), rs.datasetDigest());
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return java.util.HexFormat.of().formatHex(
+          java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private Source resolveSource(FineTuneJobSpec spec, Fetcher fetcher) {

@@ -163,6 +163,15 @@ class CliEndToEndTest {
       long manifests = keys.stream()
           .filter(k -> k.startsWith("checkpoints/") && k.endsWith("manifest.json")).count();
       assertEquals(1, manifests, "keep: 1 leaves one checkpoint: " + keys);
+      // Lineage: the sha256 of the very bytes the hub served, and the dataset digest.
+      JsonNode lineage = new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(runs.read("model/manifest.json").orElseThrow()).at("/metadata/lineage");
+      assertEquals("hf://acme/tiny-resnet", lineage.at("/sourceModelUri").asText());
+      assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest
+          .getInstance("SHA-256").digest(Files.readAllBytes(dir.resolve(
+              "http/finetune/model.safetensors")))), lineage.at("/sourceModelSha256").asText());
+      assertTrue(lineage.at("/datasetDigest").asText().matches("sha256:[0-9a-f]{64}"),
+          lineage.toString());
     }
   }
 

@@ -67,4 +67,15 @@ public interface OperatorConfig {
 
   /** URI schemes spec URIs may use ({@code https,s3,hf}); becomes FINETUNE_ALLOWED_SCHEMES. */
   Optional<String> trainerAllowedSchemes();
+
+  /**
+   * Least time between two listings of a job's object storage (latestCheckpoint, lineage) while
+   * it is active; a finished job is listed once more, then no longer.
+   */
+  @WithDefault("60s")
+  Duration storageInterval();
+
+  /** Connect and read timeout of one object storage request from the operator. */
+  @WithDefault("5s")
+  Duration storageTimeout();
 }

@@ -3,8 +3,10 @@ package dev.finetune.operator.controller;
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
 import dev.finetune.operator.act.AttemptPlanner;
+import dev.finetune.operator.act.Expiry;
 import dev.finetune.operator.act.Plan;
 import dev.finetune.operator.act.SpecConfigMapResource;
+import dev.finetune.operator.act.StorageArtifacts;
 import dev.finetune.operator.act.TrainerJobResource;
 import dev.finetune.operator.config.OperatorConfig;
 import dev.finetune.operator.metrics.PhaseGauge;
@@ -12,17 +14,25 @@ import dev.finetune.operator.observe.JobObserver;
 import dev.finetune.operator.observe.Labels;
 import dev.finetune.operator.observe.MetricsScraper;
 import dev.finetune.operator.observe.Observation;
+import dev.finetune.operator.observe.StorageObservation;
+import dev.finetune.operator.observe.StorageObserver;
+import dev.finetune.operator.observe.StorageSchedule;
+import dev.finetune.operator.status.Conditions;
 import dev.finetune.operator.status.EventRecorder;
 import dev.finetune.operator.status.Phase;
 import dev.finetune.operator.status.StatusBuilder;
+import dev.finetune.operator.storage.S3Storage;
+import dev.finetune.operator.storage.StorageException;
 import dev.finetune.operator.validate.SpecValidator;
 import dev.finetune.operator.validate.Validation;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -35,12 +45,17 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
  * Turns a FineTuneJob into trainer Jobs, one per attempt, in four phases:
- * (1) observe, (2) validate, (3) act, (4) status. See docs/controller-flow.md.
+ * (1) observe, (2) validate, (3) act, (4) status. See docs/controller-flow.md. As a
+ * {@link Cleaner} it holds a finalizer on every FineTuneJob: on deletion, artifactPolicy Delete
+ * removes the job's objects from storage first; Retain lets it go without touching storage.
  */
 @ControllerConfiguration(name = "finetunejob")
 @RBACRule(apiGroups = "batch", resources = "jobs",
@@ -48,7 +63,11 @@ import org.jboss.logging.Logger;
 @RBACRule(apiGroups = "", resources = "pods", verbs = {"get", "list", "watch", "delete"})
 @RBACRule(apiGroups = "", resources = "configmaps", verbs = {"get", "list", "watch", "create"})
 @RBACRule(apiGroups = "", resources = "events", verbs = {"create"})
-public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
+// Only get, of the one Secret named in spec.checkpoints.credentialsSecret: the operator reads
+// checkpoint manifests (latestCheckpoint, lineage) and deletes artifacts with the same
+// credentials the trainer gets. No list or watch: Secrets are never cached by the operator.
+@RBACRule(apiGroups = "", resources = "secrets", verbs = {"get"})
+public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<FineTuneJob> {
   private static final Logger LOG = Logger.getLogger(FineTuneJobReconciler.class);
 
   @Inject
@@ -61,6 +80,11 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
   PhaseGauge phaseGauge;
 
   private MetricsScraper scraper;
+
+  /** When each job's storage was last listed (by uid); throttles listing. */
+  private final Map<String, Instant> lastListed = new ConcurrentHashMap<>();
+  /** Invalid checkpoints already reported in an Event (by uid), so each is reported once. */
+  private final Map<String, Set<String>> reportedInvalid = new ConcurrentHashMap<>();
 
   @jakarta.annotation.PostConstruct
   void init() {
@@ -95,8 +119,10 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
     String ns = ftj.getMetadata().getNamespace();
     FineTuneJobStatus previous = ftj.getStatus();
 
-    // (1) Observe: read-only.
+    // (1) Observe: read-only. Trainer Jobs and pods from the caches, then object storage when
+    // it is due (throttled; once more when the job finishes).
     Observation observation = JobObserver.observe(ftj, context, scraper, config.metricsPort());
+    observation = observeStorage(ftj, observation, now);
 
     // (2) Validate what the schema cannot.
     Validation validation = SpecValidator.validate(ftj,
@@ -110,14 +136,31 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
     Plan plan = AttemptPlanner.plan(ftj, observation, validation, status, now,
         config.backoffBase(), config.backoffMax());
     Duration reschedule = act(ftj, plan, validation);
-    if (validation instanceof Validation.Waiting) {
+    Optional<Instant> deleteAt = Expiry.deleteAt(status, ftj.getSpec().ttlSecondsAfterFinished);
+    if (deleteAt.isPresent() && !now.isBefore(deleteAt.get())) {
+      LOG.infof("%s/%s: deleting, %d s after it finished (spec.ttlSecondsAfterFinished)", ns,
+          ftj.getMetadata().getName(), ftj.getSpec().ttlSecondsAfterFinished);
+      client.resource(ftj).delete();
+      return UpdateControl.noUpdate();
+    }
+    if (deleteAt.isPresent()) {
+      reschedule = Duration.between(now, deleteAt.get());
+    } else if (validation instanceof Validation.Waiting) {
       reschedule = config.sourceRecheck();
     } else if (reschedule == null && Phase.of(status.phase) == Phase.RUNNING) {
       reschedule = config.metricsInterval(); // refresh progress and accuracy from the trainer
     }
+    if (Phase.of(status.phase).terminal() && S3Storage.configured(ftj)
+        && StatusBuilder.condition(status, Conditions.STORAGE_REACHABLE)
+            .map(c -> !"True".equals(c.getStatus())).orElse(false)) {
+      // the final listing failed: try again until storage answers once
+      reschedule = reschedule == null || reschedule.compareTo(config.storageInterval()) > 0
+          ? config.storageInterval() : reschedule;
+    }
 
     // (4) Status: events for transitions, write only when something changed.
     recordTransition(ftj, previous, status);
+    reportInvalidCheckpoints(ftj, observation.storage());
     UpdateControl<FineTuneJob> control;
     if (StatusBuilder.same(previous, status)) {
       control = UpdateControl.noUpdate();
@@ -126,6 +169,91 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
       control = UpdateControl.patchStatus(ftj);
     }
     return reschedule == null ? control : control.rescheduleAfter(reschedule);
+  }
+
+  private Observation observeStorage(FineTuneJob ftj, Observation observation, Instant now) {
+    if (!S3Storage.configured(ftj)) {
+      return observation;
+    }
+    String uid = ftj.getMetadata().getUid();
+    FineTuneJobStatus prev = ftj.getStatus();
+    boolean finished = prev != null && prev.phase != null && Phase.of(prev.phase).terminal();
+    boolean answered = StatusBuilder.condition(prev, Conditions.STORAGE_REACHABLE)
+        .map(c -> "True".equals(c.getStatus())).orElse(false);
+    boolean started = observation.highestAttempt() > 0
+        || (prev != null && prev.attempts != null && prev.attempts > 0);
+    if (!StorageSchedule.due(started, StatusBuilder.finishes(ftj, observation), finished,
+        answered, lastListed.get(uid), now, config.storageInterval())) {
+      return observation;
+    }
+    lastListed.put(uid, now);
+    return observation.withStorage(StorageObserver.observe(client, ftj, config.storageTimeout()));
+  }
+
+  /** A Warning per invalid checkpoint newer than the one a resume uses, once per checkpoint. */
+  private void reportInvalidCheckpoints(FineTuneJob ftj, StorageObservation storage) {
+    if (!storage.reachable() || storage.checkpoints().invalid().isEmpty()) {
+      return;
+    }
+    Set<String> reported = reportedInvalid.computeIfAbsent(ftj.getMetadata().getUid(),
+        uid -> ConcurrentHashMap.newKeySet());
+    String fallback = storage.checkpoints().latest()
+        .map(c -> "a resume will use " + c.uri + " (epoch " + c.epoch + ", step " + c.step + ")")
+        .orElse("no valid checkpoint is left: a resume starts from the beginning");
+    for (var invalid : storage.checkpoints().invalid()) {
+      if (reported.add(invalid.name())) {
+        EventRecorder.warning(client, ftj, "CheckpointInvalid", "checkpoint "
+            + invalid.name() + " is invalid: " + invalid.reason() + "; " + fallback);
+      }
+    }
+  }
+
+  /**
+   * Deletion. Retain (or no storage the operator can open): the finalizer goes at once. Delete:
+   * trainer pods are stopped first (so nothing writes while objects go), then every object
+   * under spec.checkpoints.uri is deleted; while storage fails the finalizer stays, a Warning
+   * says why, and the next try comes after a growing delay.
+   */
+  @Override
+  public DeleteControl cleanup(FineTuneJob ftj, Context<FineTuneJob> context) {
+    String ns = ftj.getMetadata().getNamespace();
+    String name = ftj.getMetadata().getName();
+    if (!StorageArtifacts.deleteOnCleanup(ftj)) {
+      forget(ftj);
+      return DeleteControl.defaultDelete();
+    }
+    List<String> active = JobObserver.observe(ftj, context, (ip, port) -> Optional.empty(), 0)
+        .attempts().stream().flatMap(a -> a.activePods().stream()).toList();
+    if (!active.isEmpty()) {
+      active.forEach(pod -> client.pods().inNamespace(ns).withName(pod).delete());
+      EventRecorder.normal(client, ftj, "DeletingArtifacts", "stopping trainer pods " + active
+          + " before deleting objects under " + ftj.getSpec().checkpoints.uri);
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(config.backoffBase());
+    }
+    try {
+      int n = StorageArtifacts.delete(client, ftj, config.storageTimeout());
+      LOG.infof("%s/%s: artifactPolicy Delete: deleted %d objects under %s", ns, name, n,
+          ftj.getSpec().checkpoints.uri);
+      EventRecorder.normal(client, ftj, "ArtifactsDeleted", "deleted " + n + " objects under "
+          + ftj.getSpec().checkpoints.uri);
+      forget(ftj);
+      return DeleteControl.defaultDelete();
+    } catch (StorageException e) {
+      Instant now = Instant.now();
+      String requested = ftj.getMetadata().getDeletionTimestamp();
+      Duration delay = StorageArtifacts.retryDelay(requested == null ? null
+          : Instant.parse(requested), now, config.backoffBase(), config.backoffMax());
+      LOG.warnf("%s/%s: cannot delete artifacts, retrying in %s: %s", ns, name, delay,
+          e.getMessage());
+      EventRecorder.warning(client, ftj, "ArtifactDeletionFailed", e.getMessage()
+          + "; the finalizer stays and deletion is retried in " + delay.toSeconds() + " s");
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(delay);
+    }
+  }
+
+  private void forget(FineTuneJob ftj) {
+    lastListed.remove(ftj.getMetadata().getUid());
+    reportedInvalid.remove(ftj.getMetadata().getUid());
   }
 
   private Duration act(FineTuneJob ftj, Plan plan, Validation validation) {
@@ -159,6 +287,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
     }
     Phase phase = Phase.of(status.phase);
     String message = status.conditions.stream()
+        .filter(c -> !Conditions.STORAGE_REACHABLE.equals(c.getType()))
         .filter(c -> "True".equals(c.getStatus()) || "Running".equals(c.getType()))
         .filter(c -> c.getMessage() != null && !c.getMessage().isEmpty())
         .map(c -> c.getMessage()).findFirst().orElse(phase.description());

@@ -9,14 +9,24 @@ import java.util.Optional;
  *
  * @param attempts every trainer Job found, by attempt number
  * @param metrics the running trainer's gauges, when its pod answered
+ * @param storage what object storage held, when it was read this time
  */
-public record Observation(List<Attempt> attempts, Optional<TrainerMetrics> metrics) {
+public record Observation(List<Attempt> attempts, Optional<TrainerMetrics> metrics,
+    StorageObservation storage) {
   public Observation {
     attempts = attempts.stream().sorted(Comparator.comparingInt(Attempt::number)).toList();
   }
 
+  public Observation(List<Attempt> attempts, Optional<TrainerMetrics> metrics) {
+    this(attempts, metrics, StorageObservation.NOT_OBSERVED);
+  }
+
   public Observation(List<Attempt> attempts) {
     this(attempts, Optional.empty());
+  }
+
+  public Observation withStorage(StorageObservation s) {
+    return new Observation(attempts, metrics, s);
   }
 
   public Optional<Attempt> latest() {

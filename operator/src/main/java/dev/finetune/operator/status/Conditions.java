@@ -16,5 +16,10 @@ public final class Conditions {
   public static final String CREATING = "Creating";
   public static final String SUSPENDING = "Suspending";
 
+  /** Whether the last read of the job's object storage (checkpoints, model) answered. */
+  public static final String STORAGE_REACHABLE = "StorageReachable";
+  public static final String STORAGE_ANSWERED = "StorageAnswered";
+  public static final String STORAGE_UNREACHABLE = "StorageUnreachable";
+
   private Conditions() {}
 }

@@ -6,6 +6,7 @@ import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
 import dev.finetune.operator.observe.Attempt;
 import dev.finetune.operator.observe.AttemptState;
 import dev.finetune.operator.observe.Observation;
+import dev.finetune.operator.observe.StorageObservation;
 import dev.finetune.operator.observe.TrainerMetrics;
 import dev.finetune.api.v1alpha1.status.Progress;
 import dev.finetune.api.v1alpha1.status.RunMetrics;
@@ -41,6 +42,7 @@ public final class StatusBuilder {
     if (prev.phase != null && Phase.of(prev.phase).terminal()) {
       FineTuneJobStatus frozen = copy(prev);
       frozen.observedGeneration = generation;
+      applyStorage(frozen, obs.storage(), prev.conditions, generation, now);
       return frozen;
     }
     FineTuneJobStatus next = copy(prev);
@@ -60,7 +62,55 @@ public final class StatusBuilder {
     }
     next.conditions = conditions(v, prev.conditions, generation, now);
     next.phase = phase(next.conditions).label();
+    applyStorage(next, obs.storage(), prev.conditions, generation, now);
     return next;
+  }
+
+  /**
+   * True when these attempts turn the job Succeeded or Failed (it was not before). Validation
+   * is left out: an invalid spec never started an attempt, so there is nothing to read then.
+   */
+  public static boolean finishes(FineTuneJob ftj, Observation obs) {
+    FineTuneJobStatus prev = ftj.getStatus() == null ? new FineTuneJobStatus() : ftj.getStatus();
+    if (prev.phase != null && Phase.of(prev.phase).terminal()) {
+      return false;
+    }
+    String type = verdict(ftj.getSpec(), obs, null,
+        Math.max(orZero(prev.restarts), obs.retryableFailures())).type();
+    return type.equals(Conditions.SUCCEEDED) || type.equals(Conditions.FAILED);
+  }
+
+  /**
+   * latestCheckpoint, lineage and the StorageReachable condition from a storage read. When
+   * storage was not read this time, all three keep their previous values; when it did not
+   * answer, only the condition changes (the last known checkpoint stays). This also runs on a
+   * finished job's frozen status: the final listing may come after the job finished.
+   */
+  static void applyStorage(FineTuneJobStatus s, StorageObservation storage,
+      List<Condition> previous, Long generation, Instant now) {
+    Optional<Condition> old = previous == null ? Optional.empty() : previous.stream()
+        .filter(c -> Conditions.STORAGE_REACHABLE.equals(c.getType())).findFirst();
+    List<Condition> out = new ArrayList<>(s.conditions == null ? List.of() : s.conditions);
+    out.removeIf(c -> Conditions.STORAGE_REACHABLE.equals(c.getType()));
+    if (!storage.observed()) {
+      old.ifPresent(out::add);
+      s.conditions = out;
+      return;
+    }
+    if (storage.reachable()) {
+      s.latestCheckpoint = storage.checkpoints().latest().orElse(null);
+      storage.lineage().ifPresent(l -> s.lineage = l);
+    }
+    String status = storage.reachable() ? "True" : "False";
+    String lastTransition = old.filter(c -> status.equals(c.getStatus()))
+        .map(Condition::getLastTransitionTime).orElse(now.truncatedTo(ChronoUnit.SECONDS)
+            .toString());
+    out.add(new ConditionBuilder().withType(Conditions.STORAGE_REACHABLE).withStatus(status)
+        .withReason(storage.reachable() ? Conditions.STORAGE_ANSWERED
+            : Conditions.STORAGE_UNREACHABLE)
+        .withMessage(storage.reachable() ? "" : storage.error())
+        .withObservedGeneration(generation).withLastTransitionTime(lastTransition).build());
+    s.conditions = out;
   }
 
   /** progress, metrics and baseline from the trainer's gauges; absent gauges keep old values. */
@@ -168,7 +218,10 @@ public final class StatusBuilder {
     return s.toString();
   }
 
-  /** All four condition types, always present; exactly one or none is True. */
+  /**
+   * The four lifecycle condition types, always present; exactly one or none is True.
+   * StorageReachable is added by {@link #applyStorage} once storage was read.
+   */
   static List<Condition> conditions(Verdict v, List<Condition> previous, Long generation,
       Instant now) {
     List<Condition> out = new ArrayList<>();

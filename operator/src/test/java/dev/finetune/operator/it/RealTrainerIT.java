@@ -202,6 +202,22 @@ class RealTrainerIT {
     assertEquals(s.finalModelUri, result.at("/finetune/modelUri").asText());
     assertEquals(1, jobsOf("ok").size());
     assertEquals(0, s.restarts == null ? 0 : s.restarts);
+
+    // status.latestCheckpoint: an existing manifest, seen while running and after the end.
+    assertTrue(seen.stream().anyMatch(st -> "Running".equals(st.phase)
+        && st.latestCheckpoint != null), "latestCheckpoint while running");
+    assertNotNull(s.latestCheckpoint, "latestCheckpoint after the run");
+    assertTrue(Files.isRegularFile(s3.file(s.latestCheckpoint.uri + "/manifest.json")),
+        s.latestCheckpoint.uri + " in " + keys);
+    JsonNode manifest = JSON.readTree(s3.file(s.latestCheckpoint.uri + "/manifest.json").toFile());
+    assertEquals(manifest.get("step").asLong(), s.latestCheckpoint.step);
+    assertEquals(2, s.latestCheckpoint.epoch, "the last epoch's checkpoint after the end");
+    assertEquals(manifest.get("time").asText(), s.latestCheckpoint.time);
+    assertEquals("True", StatusBuilder.condition(s, "StorageReachable").orElseThrow().getStatus());
+    // Lineage of a from-scratch run: no source, the dataset digest.
+    assertNotNull(s.lineage, "lineage from model/manifest.json");
+    assertEquals(null, s.lineage.sourceModelSha256);
+    assertTrue(s.lineage.datasetDigest.matches("sha256:[0-9a-f]{64}"), s.lineage.datasetDigest);
   }
 
   @Test
@@ -257,5 +273,141 @@ class RealTrainerIT {
     assertTrue(result.at("/finetune/initialization").asText().contains(
         source.getStatus().finalModelUri), result.toString());
     assertTrue(Files.isRegularFile(s3.file(s.finalModelUri)));
+    // Lineage: the sha256 of the source model's actual bytes in storage.
+    assertEquals(source.getStatus().finalModelUri, s.lineage.sourceModelUri);
+    assertEquals(sha256(s3.file(source.getStatus().finalModelUri)), s.lineage.sourceModelSha256);
+    assertEquals(source.getStatus().lineage.datasetDigest, s.lineage.datasetDigest,
+        "same dataset files");
+  }
+
+  static String sha256(Path file) throws IOException {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(Files.readAllBytes(file)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  List<io.fabric8.kubernetes.api.model.Event> events(String ftj, String reason) {
+    return client.v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(e -> ftj.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason()))
+        .toList();
+  }
+
+  List<String> manifests(String ftj) {
+    return s3.keys("runs/" + ftj + "/checkpoints").stream()
+        .filter(k -> k.endsWith("/manifest.json")).toList();
+  }
+
+  @Test
+  @Order(5)
+  void aCorruptNewestCheckpointIsReportedOnceAndStatusFallsBack() throws Exception {
+    create("corrupt", data, s -> s.training.epochs = 8);
+    await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(50))
+        .until(() -> manifests("corrupt").size() >= 2);
+    kubelet.kill("corrupt-attempt-1");
+    await().atMost(Duration.ofSeconds(30)).until(() -> !kubelet.run("corrupt-attempt-1")
+        .process().isAlive());
+    List<String> valid = manifests("corrupt");
+    String newest = valid.get(valid.size() - 1).replace("/manifest.json", "");
+    String older = valid.get(valid.size() - 2).replace("/manifest.json", "");
+    String newestName = newest.substring(newest.lastIndexOf('/') + 1);
+    Path weights = s3.root().resolve(newest + "/weights.safetensors");
+    Files.write(weights, new byte[] {1, 2, 3}); // short: the manifest lists the full size
+
+    await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(50))
+        .until(() -> !events("corrupt", "CheckpointInvalid").isEmpty());
+    String message = events("corrupt", "CheckpointInvalid").get(0).getMessage();
+    assertTrue(message.contains(newestName) && message.contains("weights.safetensors has 3 bytes")
+        && message.contains("a resume will use " + s3.uri(older)), message);
+    FineTuneJobStatus fallback = awaitStatus("corrupt", st -> st.latestCheckpoint != null
+        && st.latestCheckpoint.uri.equals(s3.uri(older)), new CopyOnWriteArrayList<>());
+    assertNotNull(fallback.latestCheckpoint.step);
+
+    FineTuneJobStatus s = awaitStatus("corrupt", phase("Succeeded"), new CopyOnWriteArrayList<>());
+    assertEquals(1, events("corrupt", "CheckpointInvalid").size(),
+        "reported once, though storage was listed many times");
+    assertEquals(8, s.latestCheckpoint.epoch);
+    assertTrue(Files.readString(kubelet.run("corrupt-attempt-2").stderr())
+        .contains(newestName + " is invalid"), "the trainer fell back past it too");
+  }
+
+  @Test
+  @Order(6)
+  void anOutageSetsStorageReachableFalseAndItClearsWhenStorageAnswers() {
+    create("outage", data, s -> s.training.epochs = 4);
+    awaitStatus("outage", st -> "Running".equals(st.phase) && StatusBuilder.condition(st,
+        "StorageReachable").map(c -> "True".equals(c.getStatus())).orElse(false),
+        new CopyOnWriteArrayList<>());
+    s3.stop();
+    FineTuneJobStatus down;
+    try {
+      down = awaitStatus("outage", st -> StatusBuilder.condition(st, "StorageReachable")
+          .map(c -> "False".equals(c.getStatus())).orElse(false), new CopyOnWriteArrayList<>());
+    } finally {
+      s3.restart();
+    }
+    var c = StatusBuilder.condition(down, "StorageReachable").orElseThrow();
+    assertEquals("StorageUnreachable", c.getReason());
+    assertTrue(c.getMessage().contains("cannot list " + s3.uri("runs/outage/checkpoints/")),
+        c.getMessage());
+    assertTrue(!c.getMessage().contains(S3Server.SECRET_KEY), "no credentials in the message");
+    assertTrue(!"Failed".equals(down.phase), "a storage error never fails the job");
+    awaitStatus("outage", st -> StatusBuilder.condition(st, "StorageReachable")
+        .map(x -> "True".equals(x.getStatus())).orElse(false), new CopyOnWriteArrayList<>());
+    FineTuneJobStatus s = awaitStatus("outage", phase("Succeeded"), new CopyOnWriteArrayList<>());
+    assertEquals(4, s.latestCheckpoint.epoch);
+  }
+
+  @Test
+  @Order(7)
+  void ttlDeletesTheJobAndArtifactPolicyDeleteRemovesEveryObjectFirst() throws Exception {
+    create("doomed", data, s -> {
+      s.training.epochs = 1;
+      s.ttlSecondsAfterFinished = 3;
+      s.artifactPolicy = dev.finetune.api.v1alpha1.spec.ArtifactPolicy.DELETE;
+    });
+    FineTuneJobStatus s = awaitStatus("doomed", phase("Succeeded"), new CopyOnWriteArrayList<>());
+    java.time.Instant finished = java.time.Instant.parse(
+        StatusBuilder.condition(s, "Succeeded").orElseThrow().getLastTransitionTime());
+    assertTrue(get("doomed").getMetadata().getFinalizers().stream()
+        .anyMatch(f -> f.contains("finetune")), get("doomed").getMetadata().getFinalizers()
+        .toString());
+    assertTrue(s3.keys("runs/doomed").contains("runs/doomed/model/manifest.json"));
+    s3.stop(); // deletion must wait for storage, and say so
+    try {
+      Duration beforeTtl = Duration.between(java.time.Instant.now(),
+          finished.plusSeconds(3).minusMillis(300));
+      if (!beforeTtl.isNegative()) {
+        Thread.sleep(beforeTtl.toMillis());
+      }
+      assertNotNull(get("doomed"), "never deleted before ttlSecondsAfterFinished");
+      await().atMost(Duration.ofSeconds(30))
+          .until(() -> !events("doomed", "ArtifactDeletionFailed").isEmpty());
+      FineTuneJob waiting = get("doomed");
+      assertNotNull(waiting, "the finalizer holds the job while storage is down");
+      assertNotNull(waiting.getMetadata().getDeletionTimestamp());
+    } finally {
+      s3.restart();
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> get("doomed") == null);
+    assertEquals(List.of(), s3.keys("runs/doomed"), "checkpoints and model deleted");
+    assertEquals(1, events("doomed", "ArtifactsDeleted").size());
+  }
+
+  @Test
+  @Order(8)
+  void retainKeepsTheObjectsWhenTheTtlDeletesTheJob() {
+    create("kept", data, s -> {
+      s.training.epochs = 1;
+      s.ttlSecondsAfterFinished = 0;
+    });
+    awaitStatus("kept", phase("Succeeded"), new CopyOnWriteArrayList<>());
+    await().atMost(Duration.ofSeconds(30)).until(() -> get("kept") == null);
+    List<String> keys = s3.keys("runs/kept");
+    assertTrue(keys.contains("runs/kept/model/manifest.json"), keys.toString());
+    assertTrue(keys.stream().anyMatch(k -> k.startsWith("runs/kept/checkpoints/")), keys.toString());
+    assertEquals(List.of(), events("kept", "ArtifactsDeleted"));
   }
 }

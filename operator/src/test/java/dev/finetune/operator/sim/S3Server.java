@@ -29,7 +29,8 @@ public final class S3Server implements AutoCloseable {
   private final String bucket;
   private final Path baseDir;
   private final int port;
-  private final S3Proxy proxy;
+  private final BlobStore store;
+  private S3Proxy proxy;
 
   private S3Server(String bucket) throws Exception {
     this.bucket = bucket;
@@ -42,14 +43,36 @@ public final class S3Server implements AutoCloseable {
     props.setProperty("jclouds.filesystem.basedir", baseDir.toString());
     props.setProperty("jclouds.identity", ACCESS_KEY);
     props.setProperty("jclouds.credential", SECRET_KEY);
-    BlobStore store = BlobStores.create("filesystem-nio2", props);
+    store = BlobStores.create("filesystem-nio2", props);
     store.createContainer(bucket);
+    serve();
+  }
+
+  private void serve() throws Exception {
     proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create(endpoint()))
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
         .stopTimeout(0).jettyMaxThreads(24).build();
     proxy.start();
     while (!"STARTED".equals(proxy.getState())) {
       Thread.sleep(10);
+    }
+  }
+
+  /** An outage: the port stops answering; objects stay. */
+  public void stop() {
+    try {
+      proxy.stop();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot stop s3proxy: " + e, e);
+    }
+  }
+
+  /** Serves again on the same port, with the same objects. */
+  public void restart() {
+    try {
+      serve();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot restart s3proxy: " + e, e);
     }
   }
 

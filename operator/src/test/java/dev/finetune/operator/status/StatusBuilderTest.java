@@ -13,7 +13,9 @@ import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
 import dev.finetune.operator.observe.JobObserver;
 import dev.finetune.operator.observe.Labels;
+import dev.finetune.operator.observe.CheckpointSelector;
 import dev.finetune.operator.observe.Observation;
+import dev.finetune.operator.observe.StorageObservation;
 import dev.finetune.operator.validate.Validation;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -157,5 +159,108 @@ class StatusBuilderTest {
     for (Condition c : done.conditions) {
       assertEquals(times.get(c.getType()), c.getLastTransitionTime(), c.getType());
     }
+  }
+
+  static final Instant LATER = NOW.plusSeconds(60);
+
+  static dev.finetune.api.v1alpha1.status.CheckpointRef ckpt(long step) {
+    var c = new dev.finetune.api.v1alpha1.status.CheckpointRef();
+    c.uri = "s3://ckpt/a/checkpoints/ckpt-" + step;
+    c.step = step;
+    c.epoch = (int) step / 5;
+    c.time = AT;
+    return c;
+  }
+
+  static StorageObservation answered(Long step, String digest) {
+    var lineage = new dev.finetune.api.v1alpha1.status.Lineage();
+    lineage.datasetDigest = digest;
+    return StorageObservation.answered(new CheckpointSelector.Selection(
+        java.util.Optional.ofNullable(step).map(StatusBuilderTest::ckpt), List.of()),
+        java.util.Optional.ofNullable(digest).map(d -> lineage));
+  }
+
+  /** A previous status: Running (or phase), with checkpoint 5 and a StorageReachable condition. */
+  static java.util.function.Consumer<FineTuneJobStatus> before(String phase, String reachable) {
+    return s -> {
+      s.phase = phase;
+      s.attempts = 1;
+      s.latestCheckpoint = ckpt(5);
+      s.conditions = new java.util.ArrayList<>(StatusBuilder.conditions(
+          new StatusBuilder.Verdict(phase, "PodRunning", "m"), null, 1L, NOW));
+      if (reachable != null) {
+        s.conditions.add(new io.fabric8.kubernetes.api.model.ConditionBuilder()
+            .withType(Conditions.STORAGE_REACHABLE).withStatus(reachable).withReason("R")
+            .withMessage("old").withObservedGeneration(1L).withLastTransitionTime(NOW.toString())
+            .build());
+      }
+    };
+  }
+
+  static Stream<Arguments> storageCases() {
+    Observation running = obs(List.of(job("a", 1).build()), runningPod("a", 1));
+    Observation done = obs(List.of(succeededJob("a", 1)));
+    var none = StorageObservation.NOT_OBSERVED;
+    var down = StorageObservation.unreachable("cannot list s3://ckpt/a/checkpoints/: refused");
+    return Stream.of(
+        // name, ftj, observation, storage, StorageReachable status (null: absent), its reason,
+        // its lastTransitionTime, latest step, dataset digest, phase
+        Arguments.of("never read: no condition", ftj("a").obj(), running, none, null, null,
+            null, null, null, Phase.RUNNING),
+        Arguments.of("answered with a checkpoint", ftj("a").obj(), running,
+            answered(10L, null), "True", "StorageAnswered", LATER, 10L, null, Phase.RUNNING),
+        Arguments.of("answered, no valid checkpoint", ftj("a").status(before("Running", "True"))
+            .obj(), running, answered(null, null), "True", "StorageAnswered", NOW, null, null,
+            Phase.RUNNING),
+        Arguments.of("unreachable keeps the last checkpoint",
+            ftj("a").status(before("Running", "True")).obj(), running, down, "False",
+            "StorageUnreachable", LATER, 5L, null, Phase.RUNNING),
+        Arguments.of("not read this time keeps condition and checkpoint",
+            ftj("a").status(before("Running", "False")).obj(), running, none, "False", "R",
+            NOW, 5L, null, Phase.RUNNING),
+        Arguments.of("answers again: the condition clears",
+            ftj("a").status(before("Running", "False")).obj(), running, answered(10L, null),
+            "True", "StorageAnswered", LATER, 10L, null, Phase.RUNNING),
+        Arguments.of("the final listing reaches the finished job's status",
+            ftj("a").status(before("Running", "True")).obj(), done, answered(15L, "sha256:d"),
+            "True", "StorageAnswered", NOW, 15L, "sha256:d", Phase.SUCCEEDED),
+        Arguments.of("a frozen finished status still takes a later listing",
+            ftj("a").status(before("Succeeded", "False")).obj(), obs(List.of()),
+            answered(15L, "sha256:d"), "True", "StorageAnswered", LATER, 15L, "sha256:d",
+            Phase.SUCCEEDED));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("storageCases")
+  void storageFieldsAndCondition(String name, FineTuneJob ftj, Observation obs,
+      StorageObservation storage, String reachable, String reason, Instant since, Long step,
+      String digest, Phase phase) {
+    FineTuneJobStatus s = StatusBuilder.build(ftj, obs.withStorage(storage), VALID, LATER);
+    assertEquals(phase.label(), s.phase);
+    var c = StatusBuilder.condition(s, Conditions.STORAGE_REACHABLE);
+    assertEquals(reachable, c.map(Condition::getStatus).orElse(null));
+    if (reachable != null) {
+      assertEquals(reason, c.get().getReason());
+      assertEquals(since.toString(), c.get().getLastTransitionTime());
+      if (storage == StorageObservation.NOT_OBSERVED) {
+        assertEquals("old", c.get().getMessage());
+      } else {
+        assertEquals(storage.reachable() ? "" : storage.error(), c.get().getMessage());
+      }
+    }
+    assertEquals(step, s.latestCheckpoint == null ? null : s.latestCheckpoint.step);
+    assertEquals(digest, s.lineage == null ? null : s.lineage.datasetDigest);
+    assertEquals(phase, StatusBuilder.phase(s.conditions), "StorageReachable leaves phase alone");
+    assertEquals(1, s.conditions.stream().filter(x -> "True".equals(x.getStatus())
+        && !x.getType().equals(Conditions.STORAGE_REACHABLE)).count());
+  }
+
+  @Test
+  void finishesOnlyWhenThisObservationEndsTheJob() {
+    assertTrue(StatusBuilder.finishes(ftj("a").obj(), obs(List.of(succeededJob("a", 1)))));
+    assertTrue(!StatusBuilder.finishes(ftj("a").obj(), obs(List.of(job("a", 1).build()),
+        runningPod("a", 1))));
+    assertTrue(!StatusBuilder.finishes(ftj("a").status(before("Succeeded", "True")).obj(),
+        obs(List.of(succeededJob("a", 1)))), "already finished");
   }
 }

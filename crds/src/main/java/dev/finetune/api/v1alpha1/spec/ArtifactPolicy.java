@@ -7,7 +7,7 @@ public enum ArtifactPolicy {
   /** Keep everything under checkpoints.uri (default). */
   @JsonProperty("Retain")
   RETAIN,
-  /** Delete checkpoints/ and model/ under checkpoints.uri when the FineTuneJob is deleted. */
+  /** Delete every object under checkpoints.uri (checkpoints, model, baseline) on deletion. */
   @JsonProperty("Delete")
   DELETE
 }

@@ -91,12 +91,14 @@ public class FineTuneJobSpec {
   public String priorityClassName;
 
   @Min(0)
-  @JsonPropertyDescription("Seconds after a trainer Job finishes before Kubernetes deletes it"
-      + " (Job spec.ttlSecondsAfterFinished). Omit to keep finished Jobs.")
+  @JsonPropertyDescription("Seconds after this FineTuneJob reached Succeeded or Failed before the"
+      + " operator deletes it (and with it its trainer Jobs); trainer Jobs also get it as their"
+      + " Job spec.ttlSecondsAfterFinished. Omit to keep finished jobs.")
   public Integer ttlSecondsAfterFinished;
 
   @JsonPropertyDescription("Retain (default) keeps checkpoints and the final model in object"
-      + " storage when the FineTuneJob is deleted; Delete removes them.")
+      + " storage when the FineTuneJob is deleted; Delete removes every object under"
+      + " checkpoints.uri before the operator's finalizer lets the FineTuneJob go.")
   public ArtifactPolicy artifactPolicy;
 
   @JsonPropertyDescription("Trainer container image; defaults to the operator's"

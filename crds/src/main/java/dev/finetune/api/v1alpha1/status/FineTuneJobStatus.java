@@ -29,8 +29,15 @@ public class FineTuneJobStatus {
   @JsonPropertyDescription("Latest metrics of the from-scratch baseline, if requested.")
   public RunMetrics baseline;
 
-  @JsonPropertyDescription("Newest valid checkpoint in object storage.")
+  @JsonPropertyDescription("Newest checkpoint in object storage whose manifest parses and whose"
+      + " listed files exist with the listed sizes: the one a resume starts from. Read by the"
+      + " operator at most every finetune.operator.storage-interval while the job runs, and once"
+      + " more when it finishes.")
   public CheckpointRef latestCheckpoint;
+
+  @JsonPropertyDescription("Source model and dataset of the final model, read from"
+      + " <checkpoints.uri>/model/manifest.json once the trainer wrote it.")
+  public Lineage lineage;
 
   @JsonPropertyDescription("URI of the final model, set when the job succeeded.")
   public String finalModelUri;

@@ -1,0 +1,88 @@
+package dev.finetune.trainer.data;
+
+import dev.finetune.api.v1alpha1.spec.DatasetFormat;
+import dev.finetune.api.v1alpha1.spec.DatasetSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The lineage digest of a dataset: {@code sha256:<hex>} over one line per fetched file, {@code
+ * <split>\t<path>\t<size>\t<sha256>\n}, sorted by path within each split (train, then test).
+ * Paths are relative to what the split's URI names (a file counts as its own name), so the same
+ * bytes give the same digest wherever they were fetched from. Class selection and the few-shot
+ * limit are not part of it: they are in the spec.
+ */
+public final class DatasetDigest {
+  private DatasetDigest() {}
+
+  /** Fetches (from the cache, after {@link DatasetLoader#load}) and digests both splits. */
+  public static String of(DatasetSpec spec, Fetcher fetcher) {
+    List<String> lines = new ArrayList<>();
+    boolean idx = spec.format == DatasetFormat.IDX;
+    for (String[] split : new String[][] {{"train", spec.train}, {"test", spec.test}}) {
+      lines.addAll(lines(split[0], fetcher.fetch(split[1])));
+      if (idx) {
+        lines.addAll(lines(split[0], fetcher.fetch(IdxReader.labelsFor(split[1],
+            "spec.dataset." + split[0]))));
+      }
+    }
+    return digest(lines);
+  }
+
+  /** The lines of one split rooted at {@code root} (a directory or a single file). */
+  static List<String> lines(String split, Path root) {
+    try {
+      if (Files.isRegularFile(root)) {
+        return List.of(line(split, root.getFileName().toString(), root));
+      }
+      try (Stream<Path> walk = Files.walk(root)) {
+        List<Path> files = walk.filter(Files::isRegularFile).sorted().toList();
+        List<String> out = new ArrayList<>();
+        for (Path f : files) {
+          out.add(line(split, root.relativize(f).toString().replace('\\', '/'), f));
+        }
+        return out;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String digest(List<String> lines) {
+    MessageDigest md = sha256();
+    for (String l : lines) {
+      md.update(l.getBytes(StandardCharsets.UTF_8));
+    }
+    return "sha256:" + HexFormat.of().formatHex(md.digest());
+  }
+
+  private static String line(String split, String name, Path file) throws IOException {
+    MessageDigest md = sha256();
+    byte[] buffer = new byte[1 << 16];
+    try (InputStream in = Files.newInputStream(file)) {
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        md.update(buffer, 0, n);
+      }
+    }
+    return split + "\t" + name + "\t" + Files.size(file) + "\t"
+        + HexFormat.of().formatHex(md.digest()) + "\n";
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
