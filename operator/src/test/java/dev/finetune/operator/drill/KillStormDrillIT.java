@@ -235,8 +235,14 @@ class KillStormDrillIT {
   }
 
   static void create(KubernetesClient client, S3Server s3, Path data, String name) {
+    create(client, s3, data, NS, name, EPOCHS, KILLS + 2);
+  }
+
+  /** The drills' FineTuneJob: the tiny 3-class folder, 32 px, batch 8, checkpoint every epoch. */
+  static void create(KubernetesClient client, S3Server s3, Path data, String ns, String name,
+      int epochs, int backoffLimit) {
     FineTuneJob f = new FineTuneJob();
-    f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+    f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
     FineTuneJobSpec spec = new FineTuneJobSpec();
     spec.dataset.train = data.resolve("train").toUri().toString();
     spec.dataset.test = data.resolve("test").toUri().toString();
@@ -245,17 +251,17 @@ class KillStormDrillIT {
     spec.transforms.train.horizontalFlip = true;
     spec.transforms.test = new ImageTransformSpec();
     spec.transforms.test.resize = 32;
-    spec.training.epochs = EPOCHS;
+    spec.training.epochs = epochs;
     spec.training.batchSize = 8;
     spec.training.learningRate = 0.01;
     spec.training.momentum = 0.9;
     spec.training.seed = 3L;
     spec.checkpoints = new CheckpointSpec();
     spec.checkpoints.uri = s3.uri("runs/" + name);
-    spec.checkpoints.credentialsSecret = SECRET;
+    spec.checkpoints.credentialsSecret = ns + "-s3";
     spec.resources.cpu = "1";
     spec.resources.memory = "1Gi";
-    spec.backoffLimit = KILLS + 2;
+    spec.backoffLimit = backoffLimit;
     f.setSpec(spec);
     client.resource(f).create();
   }
@@ -292,12 +298,17 @@ class KillStormDrillIT {
 
   /** finetune_global_step from the trainer's live /metrics. */
   static long step(int port) throws Exception {
+    return (long) metric(port, "finetune_global_step");
+  }
+
+  /** The largest value of a metric on the trainer's live /metrics. */
+  static double metric(int port, String name) throws Exception {
     String text = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
         + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
         HttpResponse.BodyHandlers.ofString()).body();
-    return text.lines().filter(l -> l.startsWith("finetune_global_step"))
-        .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-        .max().orElseThrow(() -> new AssertionError("no finetune_global_step in\n" + text));
+    return text.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .max().orElseThrow(() -> new AssertionError("no " + name + " in\n" + text));
   }
 
   static String sha256(Path file) throws Exception {
