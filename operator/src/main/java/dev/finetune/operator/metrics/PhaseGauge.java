@@ -17,24 +17,37 @@ import java.util.stream.Stream;
  */
 @ApplicationScoped
 public class PhaseGauge {
+  private static final java.util.function.Supplier<Stream<FineTuneJob>> EMPTY = Stream::empty;
   private final AtomicReference<java.util.function.Supplier<Stream<FineTuneJob>>> cache =
-      new AtomicReference<>(Stream::empty);
+      new AtomicReference<>(EMPTY);
 
   @Inject
   MeterRegistry registry;
 
   void register(@Observes StartupEvent ignored) {
+    register();
+  }
+
+  /**
+   * Registers one gauge per phase. Idempotent (Micrometer returns the existing meter). The value
+   * is a Supplier, which Micrometer holds strongly, not a weakly held object, so the gauges
+   * cannot vanish from /q/metrics after a garbage collection.
+   */
+  private void register() {
     for (Phase phase : Phase.values()) {
-      Gauge.builder("finetune.operator.jobs", this, g -> g.count(phase))
+      Gauge.builder("finetune.operator.jobs", () -> count(phase))
           .description("FineTuneJobs by phase: " + phase.description())
           .tag("phase", phase.label())
+          .strongReference(true)
           .register(registry);
     }
   }
 
   /** Called by the controller with its primary cache. */
   public void watch(java.util.function.Supplier<Stream<FineTuneJob>> jobs) {
-    cache.set(jobs);
+    if (cache.getAndSet(jobs) == EMPTY) {
+      register(); // the first reconcile after a start: make sure the gauges are there
+    }
   }
 
   double count(Phase phase) {

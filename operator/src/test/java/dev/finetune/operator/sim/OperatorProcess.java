@@ -53,6 +53,12 @@ public final class OperatorProcess implements AutoCloseable {
         "-Dquarkus.kubernetes-client.namespace=default",
         "-Dquarkus.http.port=" + port,
         "-Dquarkus.http.host=127.0.0.1"));
+    // Extra JVM flags for benchmarks, e.g. -Ddrill.operator.jvm="-XX:+UseSerialGC -Xss512k".
+    for (String flag : System.getProperty("drill.operator.jvm", "").trim().split("\\s+")) {
+      if (!flag.isEmpty()) {
+        cmd.add(flag);
+      }
+    }
     props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
     cmd.addAll(List.of("-jar", JAR.toAbsolutePath().toString()));
     try {

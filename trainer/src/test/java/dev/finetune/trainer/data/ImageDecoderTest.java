@@ -82,6 +82,24 @@ class ImageDecoderTest {
     assertEquals(20, new ImageDecoder(200).decode(png, "ok.png").width());
   }
 
+  /**
+   * A 20,000 x 20,000 px PNG (400 megapixels, 1.2 GB decoded) with the default limit: refused
+   * from its header, before any pixel is decoded. The file is a real small PNG whose IHDR chunk
+   * is rewritten to 20000 x 20000 (with a correct CRC), as a hostile dataset would ship it.
+   */
+  @Test
+  void twentyThousandSquarePixelsIsRefusedFromTheHeader() {
+    byte[] png = TestImages.encode(TestImages.rgb(2, 2, 1), "png");
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(png);
+    b.putInt(16, 20_000).putInt(20, 20_000); // IHDR width, height (after signature, len, type)
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(png, 12, 4 + 13); // chunk type + IHDR data
+    b.putInt(29, (int) crc.getValue());
+    BadImageException e = assertThrows(BadImageException.class,
+        () -> decoder.decode(png, "huge.png"));
+    assertTrue(e.getMessage().contains("400000000 pixels"), e.getMessage());
+  }
+
   @Test
   void oneByOneImageGoesThroughTheDefaultPipelines() {
     BufferedImage one = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
