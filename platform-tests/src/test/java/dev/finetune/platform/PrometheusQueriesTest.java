@@ -27,18 +27,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real trainer run scraped by a real Prometheus: Debian's prometheus on loopback scrapes
- * bin/finetune train (port picked free) with honor_labels, exactly as the PodMonitor does; then
- * every PromQL expression of the dashboards (template variables substituted) and of the alert
- * rules runs against its HTTP API. Trainer expressions must return data; expressions over
- * metrics that only a cluster has (operator, Kueue, DCGM exporter) must parse and evaluate.
+ * A real trainer run and the real operator scraped by a real Prometheus: Debian's prometheus on
+ * loopback scrapes bin/finetune train (port picked free) with honor_labels, exactly as the
+ * PodMonitor does, and the packaged operator's /q/metrics (its own JVM against the mock API
+ * server, with jobs that succeed, fail and retry; {@link RunningOperator}) with the
+ * namespace/pod labels the ServiceMonitor would add. Then every PromQL expression of the
+ * dashboards (template variables substituted) and of the alert rules runs against its HTTP API.
+ * Trainer and operator expressions must return data; expressions over metrics that only a
+ * cluster has (Kueue, DCGM exporter) and the two JOSDK counters that appear only after a
+ * reconcile threw must parse and evaluate.
  */
 class PrometheusQueriesTest {
   static final String NAMESPACE = "platform-test";
   static final String JOB = "promtest";
   /** Metric families a loopback run cannot produce: parse-only. */
   static final Pattern CLUSTER_ONLY = Pattern.compile(
-      "finetune_operator_|reconciliations_|events_received|jvm_|process_cpu|kueue_|DCGM_");
+      "kueue_|DCGM_|reconciliations_failure_total|reconciliations_retries_total");
   static final Pattern TRAINER_METRIC = Pattern.compile("\\b(finetune_[a-z_]+)\\b");
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -68,19 +72,26 @@ class PrometheusQueriesTest {
 
     int trainerPort = freePort();
     int prometheusPort = freePort();
-    Files.writeString(dir.resolve("prometheus.yml"), """
-        global: {scrape_interval: 1s, evaluation_interval: 1s}
-        scrape_configs:
-          # As the PodMonitor (honorLabels: true): keep the trainer's namespace/job labels.
-          - job_name: finetune-trainer
-            honor_labels: true
-            metrics_path: /metrics
-            static_configs: [{targets: ["127.0.0.1:%d"]}]
-        """.formatted(trainerPort));
-
     Process trainer = null;
     Process prometheus = null;
+    RunningOperator operator = null;
     try {
+      operator = new RunningOperator(dir.resolve("operator.log"));
+      Files.writeString(dir.resolve("prometheus.yml"), """
+          global: {scrape_interval: 1s, evaluation_interval: 1s}
+          scrape_configs:
+            # As the PodMonitor (honorLabels: true): keep the trainer's namespace/job labels.
+            - job_name: finetune-trainer
+              honor_labels: true
+              metrics_path: /metrics
+              static_configs: [{targets: ["127.0.0.1:%d"]}]
+            # As the ServiceMonitor: the operator's /q/metrics, with the labels it adds.
+            - job_name: finetune-operator
+              metrics_path: /q/metrics
+              static_configs:
+                - targets: ["%s"]
+                  labels: {namespace: finetune-system, pod: finetune-operator-0}
+          """.formatted(trainerPort, operator.target()));
       prometheus = new ProcessBuilder(prometheusBin.toString(),
           "--config.file=" + dir.resolve("prometheus.yml"),
           "--storage.tsdb.path=" + dir.resolve("tsdb"),
@@ -110,8 +121,11 @@ class PrometheusQueriesTest {
         JsonNode ready = queryOrNull(api, "finetune_global_step{run=\"baseline\"} > 6 and on () "
             + "finetune_checkpoints_written_total > 0 and on () "
             // at least 5 scrapes, so rate() and increase() windows hold two samples or more
-            + "count_over_time(finetune_checkpoints_written_total[5m]) > 4", null);
-        if (ready != null && !ready.at("/data/result").isEmpty()) {
+            + "count_over_time(finetune_checkpoints_written_total[5m]) > 4 and on () "
+            // every operator job finished, and its counters scraped at least 5 times since
+            + "count_over_time(finetune_operator_jobs{phase=\"Succeeded\"}[5m]) > 4", null);
+        if (ready != null && !ready.at("/data/result").isEmpty()
+            && operator.finished() == RunningOperator.JOBS.size()) {
           at = System.currentTimeMillis() / 1000.0;
           break;
         }
@@ -158,14 +172,18 @@ class PrometheusQueriesTest {
         }
       }
       assertEquals(List.of(), failures, "scraped series: " + scraped);
-      assertTrue(withData >= 30, "trainer expressions with data: " + withData);
-      assertTrue(parseOnly >= 10, "cluster-only expressions: " + parseOnly);
-      System.err.println("platform-tests: " + withData + " dashboard expressions returned data, "
+      assertTrue(withData >= 40, "trainer and operator expressions with data: " + withData);
+      assertTrue(parseOnly >= 5, "cluster-only expressions: " + parseOnly);
+      System.err.println("platform-tests: " + withData + " dashboard expressions (trainer and "
+          + "operator) returned data, "
           + parseOnly + " cluster-only ones parsed, " + AlertRulesTest.expressions().size()
           + " alert expressions evaluated");
     } finally {
       stop(trainer);
       stop(prometheus);
+      if (operator != null) {
+        operator.close();
+      }
     }
   }
 

@@ -20,6 +20,7 @@ import java.util.HashMap;
  * keeps its state). The committed CRD is applied first, so FineTuneJob has its status subresource.
  */
 public final class MockApiServer implements AutoCloseable {
+  /** The committed CRD; modules are siblings, so this works from operator/ and platform-tests/. */
   static final Path CRD = Path.of("../crds/finetunejobs.finetune.dev-v1.yml");
 
   private final KubernetesMockServer server;

@@ -19,7 +19,8 @@ import java.util.Map;
  * it and start a new one, and read its real RSS and start-up time.
  */
 public final class OperatorProcess implements AutoCloseable {
-  static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
+  static final Path JAR = Path.of(System.getProperty("finetune.operator.jar",
+      "target/quarkus-app/quarkus-run.jar"));
   static final HttpClient HTTP = HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -91,6 +92,11 @@ public final class OperatorProcess implements AutoCloseable {
       Thread.sleep(100);
     }
     throw new IllegalStateException("operator not ready after " + timeout + "\n" + tail());
+  }
+
+  /** The loopback port of its HTTP server ({@code /q/metrics}, {@code /q/health}). */
+  public int port() {
+    return httpPort;
   }
 
   /** The Prometheus text of {@code /q/metrics}. */
