@@ -28,12 +28,18 @@ grep -E "started in [0-9.]+s" "$log" | tail -1 | sed -E 's/.*(started in [0-9.]+
 grep '^BENCH ' "$log"
 echo "log: $log"
 fi
+# The operator JVM's flags: those of deploy/base/operator.yaml (JAVA_TOOL_OPTIONS) unless
+# OPERATOR_JVM is set (OPERATOR_JVM=" " runs the drill's plain -Xmx256m).
+deploy_jvm="-Xmx96m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m \
+-XX:MaxMetaspaceSize=128m -Xss512k -XX:MaxDirectMemorySize=32m \
+-Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1"
 if [ -z "${SKIP_PROCESS:-}" ]; then
   plog="bench/results/operator-process-$(date -u +%Y%m%dT%H%M%SZ).log"
   mvn -B -ntp ${MVN_FLAGS:-} -pl operator -am verify \
     -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
     -Dit.test=OperatorLoadDrillIT -Dfailsafe.failIfNoSpecifiedTests=false \
-    -Ddrill.load.jobs="$jobs" -Ddrill.load.timeout-s=900 2>&1 | tee "$plog" >/dev/null || {
+    -Ddrill.load.jobs="$jobs" -Ddrill.load.timeout-s=900 \
+    "-Ddrill.operator.jvm=${OPERATOR_JVM:-$deploy_jvm}" 2>&1 | tee "$plog" >/dev/null || {
     tail -50 "$plog"; echo "mvn failed, see $plog" >&2; exit 1; }
   grep '^DRILL load ' "$plog"
   echo "log: $plog"
