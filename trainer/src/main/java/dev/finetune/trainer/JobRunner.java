@@ -213,7 +213,7 @@ public final class JobRunner {
     Map<String, Object> lineage = new LinkedHashMap<>();
     if (sourceBytes != null) {
       lineage.put("sourceModelUri", sourceUri);
-      lineage.put("sourceModelSha256", sha256(sourceBytes));
+      lineage.put("sourceModelSha256", Sha256.hex(sourceBytes));
     }
     lineage.put("datasetDigest", datasetDigest);
     return lineage;
@@ -222,15 +222,6 @@ public final class JobRunner {
   private static Map<String, Object> lineage(RunSpec rs) {
     return rs.source() == null ? lineage(null, null, rs.datasetDigest())
         : lineage(rs.source().uri(), rs.source().bytes(), rs.datasetDigest());
-  }
-
-  private static String sha256(byte[] bytes) {
-    try {
-      return java.util.HexFormat.of().formatHex(
-          java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private Source resolveSource(FineTuneJobSpec spec, Fetcher fetcher) {

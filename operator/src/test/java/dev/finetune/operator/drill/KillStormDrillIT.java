@@ -1,5 +1,6 @@
 package dev.finetune.operator.drill;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,20 +21,18 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -75,7 +74,7 @@ class KillStormDrillIT {
     try (MockApiServer api = MockApiServer.start(); S3Server s3 = S3Server.start("finetune")) {
       KubernetesClient client = api.client();
       client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata()
-          .withName(SECRET).withNamespace(NS).endMetadata().withData(base64(s3.credentials()))
+          .withName(SECRET).withNamespace(NS).endMetadata().withData(s3.secretData())
           .build()).create();
       try (SimulatedKubelet kubelet = new SimulatedKubelet(client, NS,
           Files.createDirectories(tmp.resolve("nodes")));
@@ -85,17 +84,17 @@ class KillStormDrillIT {
         try {
           // The undisturbed reference run.
           create(client, s3, data, "calm");
-          awaitUntil(() -> "Succeeded".equals(phase(client, "calm")), "calm succeeds", op);
+          awaitUntil(() -> "Succeeded".equals(phase(client, "calm")), "calm succeeds");
 
           create(client, s3, data, "storm");
           List<Long> lost = new ArrayList<>();
           int operatorKills = 0;
           for (int k = 1; k <= KILLS; k++) {
             String job = "storm-attempt-" + k;
-            awaitUntil(() -> kubelet.run(job) != null, job + " runs", op);
+            awaitUntil(() -> kubelet.run(job) != null, job + " runs");
             long from = resumedStep(kubelet.run(job).stderr(), k);
             // Let it write at least one new checkpoint, then kill somewhere in the next interval.
-            awaitUntil(() -> newestCheckpointStep(s3) > from, job + " checkpoints", op);
+            awaitUntil(() -> newestCheckpointStep(s3) > from, job + " checkpoints");
             Thread.sleep(random.nextInt(1500));
             boolean operatorDownFirst = k == 4;
             if (operatorDownFirst) {
@@ -117,14 +116,13 @@ class KillStormDrillIT {
               op.awaitReady(Duration.ofSeconds(120));
             }
             String next = "storm-attempt-" + (k + 1);
-            awaitUntil(() -> kubelet.run(next) != null, next + " runs", op);
+            awaitUntil(() -> kubelet.run(next) != null, next + " runs");
             long resumed = resumedStep(kubelet.run(next).stderr(), k + 1);
             lost.add(stepAtKill - resumed);
             out("resume", (k + 1) + " from step " + resumed + " (lost " + (stepAtKill - resumed)
                 + " steps)");
           }
-          final OperatorProcess last = op;
-          awaitUntil(() -> "Succeeded".equals(phase(client, "storm")), "storm succeeds", last);
+          awaitUntil(() -> "Succeeded".equals(phase(client, "storm")), "storm succeeds");
 
           String calm = sha256(s3.file(s3.uri("runs/calm/model/model.safetensors")));
           String storm = sha256(s3.file(s3.uri("runs/storm/model/model.safetensors")));
@@ -150,7 +148,7 @@ class KillStormDrillIT {
           }
           assertEquals(expected.stream().sorted().toList(), jobs, "one Job per attempt");
           assertEquals(KILLS, f.getStatus().restarts);
-          assertNoSecretLeaks(client, kubelet, last, log);
+          assertNoSecretLeaks(client, kubelet, op, log);
         } finally {
           op.close();
         }
@@ -316,21 +314,9 @@ class KillStormDrillIT {
         .digest(Files.readAllBytes(file)));
   }
 
-  static Map<String, String> base64(Map<String, String> values) {
-    Map<String, String> out = new HashMap<>();
-    values.forEach((k, v) -> out.put(k, Base64.getEncoder().encodeToString(
-        v.getBytes(StandardCharsets.UTF_8))));
-    return out;
+  /** Polls {@code done} every 50 ms for at most {@link #TIMEOUT}. */
+  static void awaitUntil(Callable<Boolean> done, String what) {
+    await(what).atMost(TIMEOUT).pollInterval(Duration.ofMillis(50)).until(done);
   }
 
-  static void awaitUntil(BooleanSupplier done, String what, OperatorProcess op)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (!done.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      Thread.sleep(50);
-    }
-  }
 }

@@ -1,5 +1,6 @@
 package dev.finetune.operator.drill;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -198,17 +199,11 @@ class OperatorLoadDrillIT {
     return String.format("%.2f", d.toMillis() / 1000.0);
   }
 
-  void awaitUntil(java.util.function.BooleanSupplier done, String what, OperatorProcess op)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (!done.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      if (!op.alive()) {
-        throw new AssertionError("operator died while waiting for: " + what);
-      }
-      Thread.sleep(200);
-    }
+  /** Polls {@code done} every 200 ms; fails at once if the operator process died. */
+  static void awaitUntil(java.util.concurrent.Callable<Boolean> done, String what,
+      OperatorProcess op) {
+    await(what).atMost(TIMEOUT).pollInterval(Duration.ofMillis(200))
+        .failFast("the operator process died", () -> !op.alive()).until(done);
   }
+
 }

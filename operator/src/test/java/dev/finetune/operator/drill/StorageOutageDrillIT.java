@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -56,7 +55,7 @@ class StorageOutageDrillIT {
       KubernetesClient client = api.client();
       client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata()
           .withName(SECRET).withNamespace(NS).endMetadata()
-          .withData(KillStormDrillIT.base64(s3.credentials())).build()).create();
+          .withData(s3.secretData()).build()).create();
       try (SimulatedKubelet kubelet = new SimulatedKubelet(client, NS,
           Files.createDirectories(tmp.resolve("nodes")));
           OperatorProcess op = OperatorProcess.start(api, "256m", Map.of(
@@ -67,7 +66,8 @@ class StorageOutageDrillIT {
         op.awaitReady(Duration.ofSeconds(120));
         KillStormDrillIT.create(client, s3, data, NS, "outage", 8, 1);
         String job = "outage-attempt-1";
-        await(() -> kubelet.run(job) != null && checkpoints(s3).size() >= 1, "a checkpoint");
+        KillStormDrillIT.awaitUntil(
+            () -> kubelet.run(job) != null && checkpoints(s3).size() >= 1, "a checkpoint");
 
         // Outage 1: mid-run.
         List<String> seen = new ArrayList<>();
@@ -84,7 +84,7 @@ class StorageOutageDrillIT {
         outage(s3, client, kubelet.run(job).metricsPort(), seen, "mid-upload");
         out("checkpoints_before_upload_outage", before);
 
-        await(() -> "Succeeded".equals(phase(client)), "the job succeeds");
+        KillStormDrillIT.awaitUntil(() -> "Succeeded".equals(phase(client)), "the job succeeds");
         FineTuneJob f = client.resources(FineTuneJob.class).inNamespace(NS).withName("outage")
             .get();
         int manifests = verifyManifests(s3);
@@ -118,7 +118,8 @@ class StorageOutageDrillIT {
     seen.add(when + " condition=" + condition + " gauge=" + gauge);
     assertTrue(condition, when + ": StorageReachable=False during the outage");
     assertTrue(gauge, when + ": the trainer's finetune_storage_unavailable was 1");
-    await(() -> storageReachable(client).equals("True"), when + ": condition clears");
+    KillStormDrillIT.awaitUntil(() -> storageReachable(client).equals("True"),
+        when + ": condition clears");
   }
 
   static String storageReachable(KubernetesClient client) {
@@ -179,13 +180,4 @@ class StorageOutageDrillIT {
     return n;
   }
 
-  static void await(BooleanSupplier done, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (!done.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      Thread.sleep(100);
-    }
-  }
 }

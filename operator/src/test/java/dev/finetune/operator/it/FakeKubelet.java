@@ -4,7 +4,6 @@ import dev.finetune.operator.observe.Labels;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -61,20 +60,6 @@ final class FakeKubelet {
 
   /** The Job controller notices its pod ended (or vanished) and records the outcome. */
   void finish(String jobName, boolean succeeded) {
-    String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-    client.batch().v1().jobs().inNamespace(ns).withName(jobName).editStatus(j -> {
-      var status = new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder()
-          .withActive(0)
-          .withSucceeded(succeeded ? 1 : 0).withFailed(succeeded ? 0 : 1)
-          .withConditions(new JobConditionBuilder()
-              .withType(succeeded ? "Complete" : "Failed").withStatus("True")
-              .withReason(succeeded ? "Completed" : "BackoffLimitExceeded")
-              .withLastTransitionTime(now).build());
-      if (succeeded) {
-        status.withCompletionTime(now);
-      }
-      j.setStatus(status.build());
-      return j;
-    });
+    dev.finetune.operator.sim.JobOutcome.write(client, ns, jobName, succeeded);
   }
 }

@@ -81,16 +81,8 @@ class RealTrainerIT {
       kubelet = new SimulatedKubelet(client, NS, Files.createDirectories(dir.resolve("nodes")));
     }
     client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata()
-        .withName(SECRET).withNamespace(NS).endMetadata().withData(base64(s3.credentials()))
+        .withName(SECRET).withNamespace(NS).endMetadata().withData(s3.secretData())
         .build()).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
-  }
-
-  /** The mock API server does not turn stringData into data as a real one does. */
-  static java.util.Map<String, String> base64(java.util.Map<String, String> values) {
-    var out = new java.util.HashMap<String, String>();
-    values.forEach((k, v) -> out.put(k, java.util.Base64.getEncoder().encodeToString(
-        v.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
-    return out;
   }
 
   @AfterAll

@@ -4,7 +4,6 @@ import dev.finetune.operator.observe.Labels;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
@@ -107,19 +106,7 @@ public final class InstantKubelet implements AutoCloseable {
             .endTerminated().endState().build()));
         return p;
       });
-      boolean ok = code == 0;
-      client.batch().v1().jobs().inNamespace(ns).withName(name).editStatus(j -> {
-        var s = new JobStatusBuilder().withActive(0).withSucceeded(ok ? 1 : 0)
-            .withFailed(ok ? 0 : 1).withConditions(new JobConditionBuilder()
-                .withType(ok ? "Complete" : "Failed").withStatus("True")
-                .withReason(ok ? "Completed" : "BackoffLimitExceeded")
-                .withLastTransitionTime(now()).build());
-        if (ok) {
-          s.withCompletionTime(now());
-        }
-        j.setStatus(s.build());
-        return j;
-      });
+      JobOutcome.write(client, ns, name, code == 0);
     } catch (RuntimeException e) {
       System.err.println("[instant-kubelet] " + name + ": " + e);
     }

@@ -99,6 +99,17 @@ public final class S3Server implements AutoCloseable {
         "AWS_REGION", REGION, "AWS_ENDPOINT_URL", endpoint());
   }
 
+  /**
+   * {@link #credentials()} as a Secret's {@code data} (base64): the mock API server does not turn
+   * {@code stringData} into {@code data} as a real one does.
+   */
+  public Map<String, String> secretData() {
+    Map<String, String> out = new java.util.HashMap<>();
+    credentials().forEach((k, v) -> out.put(k, java.util.Base64.getEncoder().encodeToString(
+        v.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+    return out;
+  }
+
   /** The folder that holds the bucket's objects as files. */
   public Path root() {
     return baseDir.resolve(bucket);

@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -249,20 +248,7 @@ public final class SimulatedKubelet implements AutoCloseable {
     if (client.batch().v1().jobs().inNamespace(ns).withName(run.job()).get() == null) {
       return;
     }
-    client.batch().v1().jobs().inNamespace(ns).withName(run.job()).editStatus(j -> {
-      var status = new JobStatusBuilder().withActive(0)
-          .withSucceeded(ok ? 1 : 0).withFailed(ok ? 0 : 1)
-          .withStartTime(j.getStatus() == null ? null : j.getStatus().getStartTime())
-          .withConditions(new JobConditionBuilder()
-              .withType(ok ? "Complete" : "Failed").withStatus("True")
-              .withReason(ok ? "Completed" : "BackoffLimitExceeded")
-              .withLastTransitionTime(now()).build());
-      if (ok) {
-        status.withCompletionTime(now());
-      }
-      j.setStatus(status.build());
-      return j;
-    });
+    JobOutcome.write(client, ns, run.job(), ok);
   }
 
   private static String rewrite(String value, Map<String, Path> mounts) {

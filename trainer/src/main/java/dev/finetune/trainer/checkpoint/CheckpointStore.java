@@ -1,5 +1,6 @@
 package dev.finetune.trainer.checkpoint;
 
+import dev.finetune.trainer.Sha256;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,15 +11,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune.trainer.storage.Keys;
 import dev.finetune.trainer.storage.ObjectStore;
 import java.io.IOException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -188,11 +186,7 @@ public final class CheckpointStore {
   }
 
   static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Sha256.hex(bytes);
   }
 
   /** Deletes valid checkpoints beyond the newest keep, and manifest-less garbage before kept. */

@@ -1,17 +1,15 @@
 package dev.finetune.trainer.data;
 
+import dev.finetune.trainer.Sha256;
 import dev.finetune.api.v1alpha1.spec.DatasetFormat;
 import dev.finetune.api.v1alpha1.spec.DatasetSpec;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -59,30 +57,14 @@ public final class DatasetDigest {
   }
 
   static String digest(List<String> lines) {
-    MessageDigest md = sha256();
+    MessageDigest md = Sha256.digest();
     for (String l : lines) {
       md.update(l.getBytes(StandardCharsets.UTF_8));
     }
-    return "sha256:" + HexFormat.of().formatHex(md.digest());
+    return "sha256:" + Sha256.hex(md);
   }
 
   private static String line(String split, String name, Path file) throws IOException {
-    MessageDigest md = sha256();
-    byte[] buffer = new byte[1 << 16];
-    try (InputStream in = Files.newInputStream(file)) {
-      for (int n; (n = in.read(buffer)) > 0; ) {
-        md.update(buffer, 0, n);
-      }
-    }
-    return split + "\t" + name + "\t" + Files.size(file) + "\t"
-        + HexFormat.of().formatHex(md.digest()) + "\n";
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return split + "\t" + name + "\t" + Files.size(file) + "\t" + Sha256.hex(file) + "\n";
   }
 }

@@ -1,5 +1,6 @@
 package dev.finetune.trainer.data;
 
+import dev.finetune.trainer.Sha256;
 import dev.finetune.trainer.error.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.storage.ObjectStore;
@@ -16,10 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -145,7 +144,7 @@ public final class Fetcher {
       throw new TrainerException(ExitCode.NOT_FOUND, base + ": no such file or directory");
     }
     if (Files.isRegularFile(p) && ArchiveExtractor.isArchive(p.getFileName().toString())) {
-      return extracted(p, sha256(p), base);
+      return extracted(p, Sha256.hex(p), base);
     }
     return p;
   }
@@ -310,7 +309,7 @@ public final class Fetcher {
     if (cached != null) {
       return materialize(cached, base);
     }
-    Path dirCache = cacheDir.resolve("s3").resolve(sha256(base));
+    Path dirCache = cacheDir.resolve("s3").resolve(Sha256.hex(base));
     if (Files.isDirectory(dirCache)) {
       return dirCache;
     }
@@ -363,7 +362,7 @@ public final class Fetcher {
   // ---------------------------------------------------------------- cache
 
   private Path cachedBlob(String cacheKey) throws IOException {
-    Path idx = cacheDir.resolve("index").resolve(sha256(cacheKey));
+    Path idx = cacheDir.resolve("index").resolve(Sha256.hex(cacheKey));
     if (!Files.isRegularFile(idx)) {
       return null;
     }
@@ -376,12 +375,12 @@ public final class Fetcher {
     Path dir = Files.createDirectories(cacheDir.resolve("index"));
     Path tmp = tempPath("idx-");
     Files.writeString(tmp, cacheDir.relativize(blob).toString(), StandardCharsets.UTF_8);
-    move(tmp, dir.resolve(sha256(cacheKey)), true);
+    move(tmp, dir.resolve(Sha256.hex(cacheKey)), true);
   }
 
   /** Copies the stream to blobs/SHA/name, hashing as it goes. */
   private Path storeBlob(InputStream in, String name) throws IOException {
-    MessageDigest md = digest();
+    MessageDigest md = Sha256.digest();
     Path tmp = tempPath("dl-");
     try (OutputStream out = Files.newOutputStream(tmp)) {
       byte[] buf = new byte[1 << 16];
@@ -394,7 +393,7 @@ public final class Fetcher {
       Files.deleteIfExists(tmp);
       throw e;
     }
-    String sha = HexFormat.of().formatHex(md.digest());
+    String sha = Sha256.hex(md);
     Path dir = Files.createDirectories(cacheDir.resolve("blobs").resolve(sha));
     Path blob = dir.resolve(name);
     if (Files.isRegularFile(blob)) {
@@ -511,27 +510,5 @@ public final class Fetcher {
     return n.isEmpty() || n.equals(".") || n.equals("..") ? fallback : n;
   }
 
-  private static MessageDigest digest() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
-  static String sha256(String s) {
-    return HexFormat.of().formatHex(digest().digest(s.getBytes(StandardCharsets.UTF_8)));
-  }
-
-  private static String sha256(Path file) throws IOException {
-    MessageDigest md = digest();
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] buf = new byte[1 << 16];
-      int r;
-      while ((r = in.read(buf)) > 0) {
-        md.update(buf, 0, r);
-      }
-    }
-    return HexFormat.of().formatHex(md.digest());
-  }
 }

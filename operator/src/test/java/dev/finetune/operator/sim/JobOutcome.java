@@ -1,0 +1,40 @@
+package dev.finetune.operator.sim;
+
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * The status the Job controller writes when a trainer Job's only pod ended (backoffLimit 0):
+ * Complete with a completion time, or Failed with reason BackoffLimitExceeded. Shared by the
+ * test kubelets.
+ */
+public final class JobOutcome {
+  private JobOutcome() {}
+
+  /** Writes the ended status of Job {@code name}, keeping its start time. */
+  public static void write(KubernetesClient client, String ns, String name, boolean succeeded) {
+    String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    client.batch().v1().jobs().inNamespace(ns).withName(name).editStatus(j -> {
+      var status = new JobStatusBuilder().withActive(0)
+          .withSucceeded(succeeded ? 1 : 0).withFailed(succeeded ? 0 : 1)
+          .withStartTime(startTime(j))
+          .withConditions(new JobConditionBuilder()
+              .withType(succeeded ? "Complete" : "Failed").withStatus("True")
+              .withReason(succeeded ? "Completed" : "BackoffLimitExceeded")
+              .withLastTransitionTime(now).build());
+      if (succeeded) {
+        status.withCompletionTime(now);
+      }
+      j.setStatus(status.build());
+      return j;
+    });
+  }
+
+  private static String startTime(Job j) {
+    return j.getStatus() == null ? null : j.getStatus().getStartTime();
+  }
+}
