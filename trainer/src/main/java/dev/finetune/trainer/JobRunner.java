@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.trainer.checkpoint.CheckpointStore;
+import dev.finetune.trainer.checkpoint.RunIdentity;
 import dev.finetune.trainer.data.ArchiveLimits;
 import dev.finetune.trainer.data.DatasetDigest;
 import dev.finetune.trainer.data.DatasetLoader;
@@ -91,16 +92,23 @@ public final class JobRunner {
               spec.training.weightDecay, spec.training.momentum, spec.training.lossReduction,
               spec.training.freeze),
           spec.training.epochs);
-      RunResult main = run(job, finetune, data, train, test, metrics, device);
-      RunResult baseline = null;
+      RunSpec baselineSpec = null;
       if (spec.baseline != null && spec.baseline.fromScratch != null) {
         var scratch = spec.baseline.fromScratch;
-        RunSpec baselineSpec = new RunSpec("baseline", checkpointUri + "/baseline", null,
+        baselineSpec = new RunSpec("baseline", checkpointUri + "/baseline", null,
             datasetDigest,
             new Recipe(scratch.learningRate != null ? scratch.learningRate : spec.training.learningRate,
                 1, spec.training.weightDecay, spec.training.momentum, spec.training.lossReduction,
                 List.of()),
             scratch.epochs != null ? scratch.epochs : spec.training.epochs);
+      }
+      checkOwnership(job, finetune, data); // both runs, before either writes anything
+      if (baselineSpec != null) {
+        checkOwnership(job, baselineSpec, data);
+      }
+      RunResult main = run(job, finetune, data, train, test, metrics, device);
+      RunResult baseline = null;
+      if (baselineSpec != null) {
         baseline = run(job, baselineSpec, data, train, test, metrics, device);
       }
       Double gain = baseline == null ? null : main.testAccuracy() - baseline.testAccuracy();
@@ -122,6 +130,25 @@ public final class JobRunner {
   /** Source weights and where they came from. */
   private record Source(String uri, byte[] bytes) {}
 
+  /** The identity that this run's manifests record and that it resumes only from. */
+  private RunIdentity identity(FineTuneJob job, RunSpec rs, LoadedDataset data) {
+    return new RunIdentity(job.getMetadata().getName(), options.namespace(), rs.run(),
+        job.getSpec().model.architecture.id(), data.classes(), rs.datasetDigest(),
+        rs.source() == null ? "" : Sha256.hex(rs.source().bytes()),
+        RunIdentities.resultFields(job.getSpec(), rs.source() == null));
+  }
+
+  private static final java.util.Set<String> MODEL_FILES =
+      java.util.Set.of("model.safetensors", "model.json");
+
+  private void checkOwnership(FineTuneJob job, RunSpec rs, LoadedDataset data) {
+    try (ObjectStore store = ObjectStores.open(rs.checkpointUri(), options.env(), storageHealth)) {
+      new CheckpointStore(store, 1, identity(job, rs, data)).checkOwnership(MODEL_FILES);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private RunResult run(FineTuneJob job, RunSpec rs, LoadedDataset data, ImagePipeline train,
       ImagePipeline test, TrainingMetrics metrics, Device device) {
     FineTuneJobSpec spec = job.getSpec();
@@ -133,7 +160,8 @@ public final class JobRunner {
         TrainingSession session = TrainingSession.open(
             new ResNet(spec.model.architecture, data.classes().size()), rs.recipe(),
             spec.training.seed, transfer, 32, device, List.of())) {
-      CheckpointStore checkpointStore = new CheckpointStore(store, keep);
+      CheckpointStore checkpointStore = new CheckpointStore(store, keep,
+          identity(job, rs, data));
       CheckpointListener checkpointer = new CheckpointListener(checkpointStore, session, every)
           .onWritten(info -> {
             checkpoints.add(info.uri());
@@ -143,6 +171,12 @@ public final class JobRunner {
           });
       RunState from = checkpointer.restore(LOG::warn).orElse(null);
       long resumedFrom = 0;
+      if (from != null && from.epoch() > rs.epochs()) {
+        throw new TrainerException(ExitCode.RUN_MISMATCH, rs.checkpointUri() + " holds a"
+            + " checkpoint with " + from.epoch() + " epochs done, more than the " + rs.epochs()
+            + " this spec asks for; use another checkpoint location (spec.checkpoints.uri or"
+            + " --output) or delete the old files");
+      }
       if (from != null) {
         resumedFrom = from.step();
         LOG.info("{}: resuming from the newest valid checkpoint: {} epoch(s) done, step {}{}",

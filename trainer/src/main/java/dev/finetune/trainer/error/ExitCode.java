@@ -2,8 +2,9 @@ package dev.finetune.trainer.error;
 
 /**
  * Process exit codes of the trainer. 1-127 are permanent (retrying cannot help: fix the spec or
- * the data); 128 and above are retryable (the operator starts a new attempt that resumes from the
- * newest checkpoint).
+ * the data); the codes of this table from 128 up are retryable (the operator starts a new attempt
+ * that resumes from the newest checkpoint). A process killed by a signal exits 128 + the signal's
+ * number; {@link #retryableExit} classifies those by their cause.
  */
 public enum ExitCode {
   OK(0, "success"),
@@ -20,6 +21,9 @@ public enum ExitCode {
   NOT_FOUND(9, "a referenced file or object does not exist"),
   STORAGE_DENIED(10, "object storage rejected or lacks credentials (AWS_ACCESS_KEY_ID,"
       + " AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL)"),
+  RUN_MISMATCH(11, "the checkpoint location holds checkpoints or a final model of another run"
+      + " (job, namespace, spec, dataset, architecture or classes differ) or files this trainer"
+      + " did not write; use another spec.checkpoints.uri or --output"),
   RETRYABLE(128, "a transient failure; retry resumes from the newest checkpoint"),
   STORAGE_UNAVAILABLE(129, "object storage or download host unreachable after retries"),
   PREEMPTED(143, "SIGTERM received: a checkpoint was written, resume later");
@@ -42,5 +46,26 @@ public enum ExitCode {
 
   public boolean retryable() {
     return code >= 128;
+  }
+
+  /** SIGKILL: the kubelet's OOM kill, a node going away, or the grace period running out. */
+  public static final int SIGKILL_EXIT = 137;
+
+  /**
+   * Whether a process exit code is worth retrying. 1-127: no. 128, 129 and 143 (the table's
+   * retryable codes) and 137 (SIGKILL: OOM kill, node loss, grace period exceeded): yes. Any
+   * other 128 + signal (134 SIGABRT from a native library, 139 SIGSEGV, 136 SIGFPE, 132 SIGILL,
+   * 135 SIGBUS, 130 SIGINT...) is a crash that would repeat on the same input: permanent.
+   */
+  public static boolean retryableExit(int code) {
+    if (code == SIGKILL_EXIT) {
+      return true;
+    }
+    for (ExitCode c : values()) {
+      if (c.code == code) {
+        return c.retryable();
+      }
+    }
+    return false;
   }
 }
