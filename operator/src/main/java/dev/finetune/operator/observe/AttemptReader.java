@@ -56,6 +56,11 @@ public final class AttemptReader {
         return new Attempt(number, name, AttemptState.FAILED_PERMANENT, exitCode, "ExitCode" + exitCode,
             message, at, active, stoppedBySuspend);
       }
+      if (!ExitCodes.retryable(exitCode)) {
+        return new Attempt(number, name, AttemptState.FAILED_PERMANENT, exitCode,
+            "ExitCode" + exitCode, ExitCodes.crashMessage(exitCode, message), at, active,
+            stoppedBySuspend);
+      }
       return new Attempt(number, name, AttemptState.FAILED_RETRYABLE, exitCode,
           exitCode == 143 ? "Terminated" : "ExitCode" + exitCode, message, at, active, stoppedBySuspend);
     }

@@ -38,6 +38,21 @@ class AttemptReaderTest {
         Arguments.of("exit 143 (SIGTERM, checkpointed) retries", failed,
             List.of(terminatedPod("a", 1, 143, null).build()), AttemptState.FAILED_RETRYABLE,
             "Terminated"),
+        Arguments.of("exit 137 (SIGKILL: OOM kill, node loss) retries", failed,
+            List.of(terminatedPod("a", 1, 137, null).build()), AttemptState.FAILED_RETRYABLE,
+            "ExitCode137"),
+        Arguments.of("exit 129 (storage unavailable) retries", failed,
+            List.of(terminatedPod("a", 1, 129, null).build()), AttemptState.FAILED_RETRYABLE,
+            "ExitCode129"),
+        Arguments.of("exit 134 (SIGABRT from libtorch) is permanent", failed,
+            List.of(terminatedPod("a", 1, 134, null).build()), AttemptState.FAILED_PERMANENT,
+            "ExitCode134"),
+        Arguments.of("exit 139 (SIGSEGV) is permanent", failed,
+            List.of(terminatedPod("a", 1, 139, "").build()), AttemptState.FAILED_PERMANENT,
+            "ExitCode139"),
+        Arguments.of("exit 136 (SIGFPE) is permanent", failed,
+            List.of(terminatedPod("a", 1, 136, null).build()), AttemptState.FAILED_PERMANENT,
+            "ExitCode136"),
         Arguments.of("evicted retries even with exit 1", failed,
             List.of(terminatedPod("a", 1, 1, null).editStatus().withReason("Evicted").endStatus()
                 .build()), AttemptState.FAILED_RETRYABLE, "Evicted"),
@@ -60,6 +75,14 @@ class AttemptReaderTest {
     assertEquals(state, a.state());
     assertEquals(reason, a.reason());
     assertEquals(1, a.number());
+  }
+
+  @org.junit.jupiter.api.Test
+  void aNativeAbortSaysSoInsteadOfLookingRetryable() {
+    Attempt a = AttemptReader.read(failedJob("a", 1, AT),
+        List.of(terminatedPod("a", 1, 134, null).build()));
+    assertEquals(AttemptState.FAILED_PERMANENT, a.state());
+    org.junit.jupiter.api.Assertions.assertTrue(a.message().contains("SIGABRT"), a.message());
   }
 
   @org.junit.jupiter.api.Test

@@ -28,6 +28,11 @@ final class SafetensorsHeader {
   /** Name → dtype (safetensors spelling, e.g. F32). */
   final Map<String, String> dtypes = new LinkedHashMap<>();
 
+  /** Name → [start, end) of its bytes, relative to the file's start. */
+  final Map<String, long[]> ranges = new LinkedHashMap<>();
+
+  private long dataStart;
+
   static SafetensorsHeader parse(byte[] file, String source) {
     SafetensorsHeader header = new SafetensorsHeader();
     if (file.length < 8) {
@@ -48,6 +53,7 @@ final class SafetensorsHeader {
       throw invalid(source, "header is not a JSON object");
     }
     long dataLength = file.length - 8 - len;
+    header.dataStart = 8 + len;
     for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       if (e.getKey().equals("__metadata__")) {
@@ -95,6 +101,7 @@ final class SafetensorsHeader {
     }
     shapes.put(name, shape);
     dtypes.put(name, dtype);
+    ranges.put(name, new long[] {dataStart + start, dataStart + end});
   }
 
   private static TrainerException invalid(String source, String why) {
