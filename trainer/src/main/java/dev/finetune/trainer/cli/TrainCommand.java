@@ -14,7 +14,11 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.trainer.error.TrainerException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -46,11 +50,11 @@ final class TrainCommand implements Callable<Integer> {
   String namespace;
 
   @Option(names = "--metrics-port", defaultValue = "${env:FINETUNE_METRICS_PORT:-9400}",
-      description = "Prometheus /metrics port; 0 picks a free one, -1 disables. Default: ${DEFAULT-VALUE}.")
+      description = "Prometheus /metrics port; 0 picks a free one, -1 disables. A taken default port falls back to a free one. Default: ${DEFAULT-VALUE}.")
   int metricsPort;
 
   @Option(names = "--threads", defaultValue = "0",
-      description = "PyTorch compute threads; 0 = the CPUs this process may use.")
+      description = "PyTorch compute threads: 0 = the CPUs this process may use, else 1 to that number.")
   int threads;
 
   @Option(names = "--data-workers", defaultValue = "1",
@@ -81,17 +85,30 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "Log lines instead of a progress bar.")
   boolean noProgress;
 
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() {
-    int cpus = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    int cpus = Preflight.threads(threads, Runtime.getRuntime().availableProcessors());
+    if (dataWorkers < 0) {
+      throw new TrainerException(ExitCode.USAGE, "--data-workers must be 0 or more; got "
+          + dataWorkers);
+    }
+    boolean portAskedFor = spec.commandLine().getParseResult().hasMatchedOption("--metrics-port")
+        || System.getenv("FINETUNE_METRICS_PORT") != null;
+    int port = Preflight.metricsPort(metricsPort, portAskedFor);
     UriPolicy uriPolicy = UriPolicy.parse(allowedSchemes, allowedHosts);
     Engines.configure(cpus); // before anything can load the engine
     FineTuneJob job = JobLoader.load(manifest);
     String name = job.getMetadata().getName();
     Path out = Path.of(output.replace("${JOB}", name));
+    Preflight.cacheDir(cacheDir);
+    Preflight.output(out);
+    Preflight.spec(job.getSpec());
     StopSignal stop = new StopSignal();
     Preemption.install(stop, Duration.ofSeconds(gracePeriodSeconds));
-    TrainOptions options = new TrainOptions(out, namespace, cacheDir, fromJobs, metricsPort, cpus,
+    TrainOptions options = new TrainOptions(out, namespace, cacheDir, fromJobs, port, cpus,
         Math.max(1, dataWorkers), Duration.ofSeconds(gracePeriodSeconds),
         !noProgress && System.console() != null, System.getenv(), uriPolicy);
     JobResult result = new JobRunner(options, stop).run(job);

@@ -114,6 +114,11 @@ public final class Fetcher {
     policy.checkScheme(field, uri, scheme);
     try {
       Files.createDirectories(cacheDir);
+    } catch (IOException e) {
+      throw new TrainerException(ExitCode.USAGE, "--cache-dir: cannot create the cache folder "
+          + cacheDir + " (" + e.getClass().getSimpleName() + "); choose a writable folder");
+    }
+    try {
       Path local = switch (scheme) {
         case "file" -> local(base);
         case "http", "https" -> download(field, base, base, null);
