@@ -71,7 +71,8 @@ public final class JobRunner {
     LOG.info("job {}: training on {} with {} threads", name, device, options.threads());
     Fetcher fetcher = new Fetcher(options.cacheDir().resolve("downloads"),
         uri -> ObjectStores.open(uri, options.env(), storageHealth), options.uriPolicy(),
-        options.env(), ArchiveLimits.DEFAULT, RetryPolicy.DEFAULT);
+        options.env(), ArchiveLimits.DEFAULT,
+        RetryPolicy.DEFAULT.withDeadline(options.downloadDeadline()));
     LoadedDataset data = DatasetLoader.load(spec.dataset, spec.training.seed, fetcher);
     LOG.info("dataset: {} classes {}, {} train and {} test images", data.classes().size(),
         data.classes(), data.train().size(), data.test().size());

@@ -82,6 +82,12 @@ final class TrainCommand implements Callable<Integer> {
           + " (env FINETUNE_ALLOWED_HOSTS). With a list, internal addresses need an exact entry.")
   String allowedHosts;
 
+  @Option(names = "--download-deadline", paramLabel = "SECONDS",
+      defaultValue = "${env:FINETUNE_DOWNLOAD_DEADLINE:-7200}",
+      description = "Most seconds one http(s)/hf:// download may take in all, retries included"
+          + " (env FINETUNE_DOWNLOAD_DEADLINE). Default: ${DEFAULT-VALUE}.")
+  long downloadDeadlineSeconds;
+
   @Option(names = "--no-progress", description = "Log lines instead of a progress bar.")
   boolean noProgress;
 
@@ -98,6 +104,10 @@ final class TrainCommand implements Callable<Integer> {
     boolean portAskedFor = spec.commandLine().getParseResult().hasMatchedOption("--metrics-port")
         || System.getenv("FINETUNE_METRICS_PORT") != null;
     int port = Preflight.metricsPort(metricsPort, portAskedFor);
+    if (downloadDeadlineSeconds < 1) {
+      throw new TrainerException(ExitCode.USAGE, "--download-deadline must be at least 1 second;"
+          + " got " + downloadDeadlineSeconds);
+    }
     UriPolicy uriPolicy = UriPolicy.parse(allowedSchemes, allowedHosts);
     Engines.configure(cpus); // before anything can load the engine
     FineTuneJob job = JobLoader.load(manifest);
@@ -110,7 +120,8 @@ final class TrainCommand implements Callable<Integer> {
     Preemption.install(stop, Duration.ofSeconds(gracePeriodSeconds));
     TrainOptions options = new TrainOptions(out, namespace, cacheDir, fromJobs, port, cpus,
         Math.max(1, dataWorkers), Duration.ofSeconds(gracePeriodSeconds),
-        !noProgress && System.console() != null, System.getenv(), uriPolicy);
+        !noProgress && System.console() != null, System.getenv(), uriPolicy,
+        Duration.ofSeconds(downloadDeadlineSeconds));
     JobResult result = new JobRunner(options, stop).run(job);
     printSummary(result, out);
     return 0;
