@@ -29,6 +29,7 @@ import dev.finetune.trainer.loop.TrainingEvents;
 import dev.finetune.trainer.loop.TrainingSession;
 import dev.finetune.trainer.model.ResNet;
 import dev.finetune.trainer.model.Weights;
+import dev.finetune.trainer.model.WeightsFile;
 import dev.finetune.trainer.observe.TrainingMetrics;
 import dev.finetune.trainer.storage.ObjectStore;
 import dev.finetune.trainer.storage.ObjectStores;
@@ -283,12 +284,7 @@ public final class JobRunner {
       }
       path = candidate;
     }
-    try {
-      return new Source(uri, Files.readAllBytes(path));
-    } catch (IOException e) {
-      throw new TrainerException(ExitCode.NOT_FOUND, "spec.model.pretrained: cannot read " + path
-          + " fetched from " + uri + ": " + e.getMessage());
-    }
+    return new Source(uri, WeightsFile.read(path, field + " " + uri, WeightsFile.limit()));
   }
 
   /** Attempt number set by the operator (FINETUNE_ATTEMPT), 1 for local runs. */
