@@ -9,6 +9,8 @@ import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.trainer.checkpoint.CheckpointStore;
 import dev.finetune.trainer.checkpoint.RunIdentity;
 import dev.finetune.trainer.data.ArchiveLimits;
+import dev.finetune.trainer.data.BadImagePolicy;
+import dev.finetune.trainer.data.SplitCheck;
 import dev.finetune.trainer.data.DatasetDigest;
 import dev.finetune.trainer.data.DatasetLoader;
 import dev.finetune.trainer.data.Fetcher;
@@ -77,6 +79,7 @@ public final class JobRunner {
     LoadedDataset data = DatasetLoader.load(spec.dataset, spec.training.seed, fetcher);
     LOG.info("dataset: {} classes {}, {} train and {} test images", data.classes().size(),
         data.classes(), data.train().size(), data.test().size());
+    SplitCheck.check(data.test(), "spec.dataset.test", BadImagePolicy.of(spec.dataset));
     ImagePipeline train = ImagePipeline.forTraining(spec.transforms);
     ImagePipeline test = ImagePipeline.forTest(spec.transforms);
     Source source = resolveSource(spec, fetcher);

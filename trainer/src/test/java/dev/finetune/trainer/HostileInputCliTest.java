@@ -58,7 +58,7 @@ class HostileInputCliTest {
     assertTrue(r.err().contains("error: "), r.err());
     assertTrue(r.err().contains(contains), r.err());
     assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
-    assertFalse(r.err().contains("epoch 1"), "refused before training: " + r.err());
+    assertFalse(r.err().contains("epoch 1/"), "refused before training: " + r.err());
   }
 
   @Test
@@ -73,5 +73,18 @@ class HostileInputCliTest {
           "  model: {architecture: resnet18, pretrained: {uri: \"" + uri + "\"}}\n");
       oneLine(train(job), 7, uri);
     }
+  }
+
+  @Test
+  void corruptTestImagesFailBeforeTraining() throws Exception {
+    Path ds = SyntheticImageFolder.write(dir.resolve("corrupt"), 3, 2, 16, 4);
+    Path testCircle = ds.resolve("test/circle");
+    try (var files = Files.list(testCircle)) {
+      Path victim = files.sorted().findFirst().orElseThrow();
+      Files.write(victim, "this is not a JPEG at all".getBytes());
+    }
+    Path job = job("corrupt", ds.resolve("train").toUri().toString(),
+        ds.resolve("test").toUri().toString(), "  model: {architecture: resnet18}\n");
+    oneLine(train(job), 5, "spec.dataset.test: 1 of 6 images cannot be decoded");
   }
 }
