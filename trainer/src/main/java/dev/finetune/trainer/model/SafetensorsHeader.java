@@ -40,14 +40,14 @@ final class SafetensorsHeader {
     }
     long len = ByteBuffer.wrap(file, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
     if (len <= 0 || len > MAX_HEADER || 8 + len > file.length) {
-      throw invalid(source, "header length " + len + " does not fit a file of " + file.length
-          + " bytes (truncated or not a safetensors file)");
+      throw invalid(source, "the first 8 bytes are not a header length that fits a file of "
+          + file.length + " bytes (truncated or not a safetensors file)");
     }
     JsonNode root;
     try {
       root = new ObjectMapper().readTree(new String(file, 8, (int) len, StandardCharsets.UTF_8));
     } catch (java.io.IOException e) {
-      throw invalid(source, "header is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+      throw invalid(source, "header is not valid JSON (not a safetensors file?)");
     }
     if (root == null || !root.isObject()) {
       throw invalid(source, "header is not a JSON object");
