@@ -1,6 +1,7 @@
 package dev.finetune.trainer.cli;
 
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
+import dev.finetune.trainer.data.Normalize;
 import dev.finetune.trainer.error.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import java.io.IOException;
@@ -81,7 +82,19 @@ final class Preflight {
    * The spec's file:// URIs are absolute (file:///abs/dir), and a file:// checkpoint location
    * is writable. Folders created for the check are removed again.
    */
+  /** Above this, normalized pixels overflow the network (ImageNet's values give 2.6). */
+  static final double MAX_NORMALIZED_MAGNITUDE = 1000;
+
   static void spec(FineTuneJobSpec spec) {
+    if (spec.transforms != null) {
+      double magnitude = Normalize.maxMagnitude(spec.transforms.normalize);
+      if (magnitude > MAX_NORMALIZED_MAGNITUDE) {
+        throw new TrainerException(ExitCode.INVALID_SPEC, "spec.transforms.normalize.std: "
+            + spec.transforms.normalize.std + " scales pixels up to " + String.format(
+            Locale.ROOT, "%.3g", magnitude) + " times, which overflows the network; std is"
+            + " the pixel standard deviation, about 0.2-0.3 (ImageNet: [0.229, 0.224, 0.225])");
+      }
+    }
     Map<String, String> uris = new LinkedHashMap<>();
     if (spec.dataset != null) {
       uris.put("spec.dataset.train", spec.dataset.train);

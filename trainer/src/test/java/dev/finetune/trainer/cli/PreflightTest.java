@@ -133,6 +133,19 @@ class PreflightTest {
   }
 
   @Test
+  void aTinyNormalizeStdIsNamedNotTheLearningRate() throws Exception {
+    for (String std : List.of("[1.0e-30, 0.224, 0.225]", "[0.0001, 0.0001, 0.0001]")) {
+      Path job = job("  transforms: {normalize: {std: " + std + "}}\n");
+      oneLine(run("validate", job.toString()), 3, "spec.transforms.normalize.std");
+      Result t = train(job);
+      oneLine(t, 3, "spec.transforms.normalize.std");
+      assertFalse(t.err().contains("learningRate"), t.err());
+    }
+    assertEquals(0, run("validate", job("  transforms: {normalize: {std: [0.2, 0.2, 0.2]}}\n")
+        .toString()).code());
+  }
+
+  @Test
   void cacheDirThatIsAFileIsAUsageError() throws Exception {
     oneLine(train(job(""), "--cache-dir", aFile.toString()), 2, "--cache-dir");
   }
