@@ -29,13 +29,21 @@ final class Preflight {
 
   private Preflight() {}
 
-  /** --threads: 0 (all the CPUs this process may use) or 1..cpus. */
+  /**
+   * --threads: 0 means all the CPUs this process may use; more than that is bounded to it with
+   * a log line (100,000 threads hung engine start-up past the SIGTERM grace period); negative
+   * is a usage error.
+   */
   static int threads(int threads, int cpus) {
-    if (threads < 0 || threads > cpus) {
-      throw new TrainerException(ExitCode.USAGE, "--threads must be 0 (all) or 1.." + cpus
-          + " (the CPUs this process may use); got " + threads);
+    if (threads < 0) {
+      throw new TrainerException(ExitCode.USAGE, "--threads must be 0 (all the CPUs this"
+          + " process may use) or more; got " + threads);
     }
-    return threads == 0 ? cpus : threads;
+    if (threads > cpus) {
+      LOG.warn("--threads {} is more than the {} CPU(s) this process may use; using {}",
+          threads, cpus, cpus);
+    }
+    return threads == 0 ? cpus : Math.min(threads, cpus);
   }
 
   /**

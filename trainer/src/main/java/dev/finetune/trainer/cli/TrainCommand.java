@@ -54,7 +54,7 @@ final class TrainCommand implements Callable<Integer> {
   int metricsPort;
 
   @Option(names = "--threads", defaultValue = "0",
-      description = "PyTorch compute threads: 0 = the CPUs this process may use, else 1 to that number.")
+      description = "PyTorch compute threads: 0 = the CPUs this process may use; more is bounded to that.")
   int threads;
 
   @Option(names = "--data-workers", defaultValue = "1",

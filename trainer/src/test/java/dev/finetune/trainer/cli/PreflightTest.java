@@ -125,9 +125,11 @@ class PreflightTest {
   }
 
   @Test
-  void absurdOrNegativeThreadsAreUsageErrors() throws Exception {
+  void absurdThreadsAreBoundedByTheCpusAndNegativeOnesRefused() throws Exception {
+    assertEquals(4, Preflight.threads(100_000, 4));
+    assertEquals(4, Preflight.threads(0, 4));
+    assertEquals(3, Preflight.threads(3, 4));
     Path job = job("");
-    oneLine(train(job, "--threads", "100000"), 2, "--threads");
     oneLine(train(job, "--threads", "-1"), 2, "--threads");
     oneLine(train(job, "--data-workers", "-3"), 2, "--data-workers");
   }
