@@ -14,7 +14,8 @@ import dev.finetune.trainer.data.Fetcher;
 import dev.finetune.trainer.data.ImagePipeline;
 import dev.finetune.trainer.data.LoadedDataset;
 import dev.finetune.trainer.data.RetryPolicy;
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
+import dev.finetune.contract.StorageLayout;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.listeners.CheckpointListener;
 import dev.finetune.trainer.listeners.MetricsListener;
@@ -187,7 +188,7 @@ public final class JobRunner {
     meta.put("lineage", lineage(rs));
     byte[] json = jsonBytes(meta);
     Map<String, byte[]> files = new LinkedHashMap<>();
-    files.put("model.safetensors", weights);
+    files.put(StorageLayout.MODEL_FILE, weights);
     files.put("model.json", json);
     try {
       store.saveFinalModel(files, meta);
@@ -197,12 +198,12 @@ public final class JobRunner {
     Path local = options.output().resolve(rs.run());
     try {
       Files.createDirectories(local);
-      Files.write(local.resolve("model.safetensors"), weights);
+      Files.write(local.resolve(StorageLayout.MODEL_FILE), weights);
       Files.write(local.resolve("model.json"), json);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return store.finalModelUri() + "/model.safetensors";
+    return store.finalModelUri() + "/" + StorageLayout.MODEL_FILE;
   }
 
   /**
@@ -242,9 +243,9 @@ public final class JobRunner {
     }
     Path path = fetcher.fetch(field, uri);
     if (Files.isDirectory(path)) {
-      Path candidate = path.resolve("model.safetensors");
+      Path candidate = path.resolve(StorageLayout.MODEL_FILE);
       if (!Files.isRegularFile(candidate)) {
-        candidate = path.resolve("finetune").resolve("model.safetensors");
+        candidate = path.resolve("finetune").resolve(StorageLayout.MODEL_FILE);
       }
       path = candidate;
     }

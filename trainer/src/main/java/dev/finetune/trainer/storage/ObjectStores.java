@@ -1,6 +1,7 @@
 package dev.finetune.trainer.storage;
 
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.S3Settings;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import java.net.URI;
 import java.nio.file.Path;

@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.storage.FileObjectStore;
 import dev.finetune.trainer.storage.ObjectStore;
 import dev.finetune.trainer.storage.ObjectStores;
-import dev.finetune.trainer.storage.S3Settings;
+import dev.finetune.contract.S3Settings;
 import dev.finetune.trainer.storage.S3TestServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,7 @@
 package dev.finetune.trainer.storage;
 
+import dev.finetune.contract.Keys;
+import dev.finetune.contract.S3Settings;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package dev.finetune.operator.status;
+package dev.finetune.contract;
 
 /** status.phase, derived from the conditions in {@link StatusBuilder}. */
 public enum Phase {

@@ -1,4 +1,4 @@
-package dev.finetune.operator.status;
+package dev.finetune.contract;
 
 /** Condition types and reasons the operator writes. */
 public final class Conditions {
