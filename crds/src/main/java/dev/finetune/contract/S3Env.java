@@ -2,6 +2,7 @@ package dev.finetune.contract;
 
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The S3 connection settings both processes read from environment-style variables: the trainer
@@ -19,6 +20,12 @@ import java.util.Map;
 public record S3Env(String region, String endpoint, String accessKeyId, String secretAccessKey,
     String sessionToken) {
   public static final String DEFAULT_REGION = "us-east-1";
+  /** S3 bucket names: 3-63 lowercase letters, digits, dots and hyphens. */
+  private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+
+  public static boolean isBucketName(String name) {
+    return name != null && BUCKET.matcher(name).matches();
+  }
 
   public static S3Env from(Map<String, String> env) {
     return new S3Env(

@@ -53,9 +53,6 @@ public final class SpecValidator {
   /** A label value: queueName becomes the kueue.x-k8s.io/queue-name label of the trainer Job. */
   private static final java.util.regex.Pattern LABEL_VALUE =
       java.util.regex.Pattern.compile("([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?");
-  /** S3 bucket names: 3-63 lowercase letters, digits, dots and hyphens. */
-  private static final java.util.regex.Pattern S3_BUCKET =
-      java.util.regex.Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
   private static final Map<Class<?>, Object> DEFAULTS = new ConcurrentHashMap<>();
 
   private SpecValidator() {}
@@ -264,7 +261,7 @@ public final class SpecValidator {
     String scheme = scheme(uri);
     String rest = uri.length() > scheme.length() + 3 ? uri.substring(scheme.length() + 3) : "";
     String authority = rest.split("[/#?]", 2)[0];
-    if ("s3".equals(scheme) && !S3_BUCKET.matcher(authority).matches()) {
+    if ("s3".equals(scheme) && !S3Env.isBucketName(authority)) {
       add(v, field, "'" + uri + "' has no valid bucket; use s3://BUCKET/KEY (bucket: 3-63"
           + " lowercase letters, digits, '.' and '-')");
     }

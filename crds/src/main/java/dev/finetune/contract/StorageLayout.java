@@ -27,8 +27,10 @@ public final class StorageLayout {
   /** File name of the final weights inside {@link #MODEL}. */
   public static final String MODEL_FILE = "model.safetensors";
   public static final String FINAL_MODEL = MODEL + MODEL_FILE;
-  /** Reserved for the run's result record, written after the final model. */
-  public static final String RESULT = MODEL + "result.json";
+  /** File name of the run's result record (locally in the output folder). */
+  public static final String RESULT_FILE = "result.json";
+  /** Reserved for the run's result record in object storage, next to the final model. */
+  public static final String RESULT = MODEL + RESULT_FILE;
   /** Largest step a checkpoint folder name holds (12 digits). */
   public static final long MAX_STEP = 999_999_999_999L;
   private static final Pattern CHECKPOINT_FOLDER = Pattern.compile("ckpt-(\\d{12})");

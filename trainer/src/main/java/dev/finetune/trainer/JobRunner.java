@@ -274,7 +274,7 @@ public final class JobRunner {
       Files.createDirectories(options.output());
       Path tmp = options.output().resolve("result.json.tmp");
       Files.write(tmp, jsonBytes(result));
-      Files.move(tmp, options.output().resolve("result.json"),
+      Files.move(tmp, options.output().resolve(StorageLayout.RESULT_FILE),
           java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {

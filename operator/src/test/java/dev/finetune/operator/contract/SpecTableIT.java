@@ -6,14 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.api.v1alpha1.spec.CheckpointSpec;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.api.v1alpha1.spec.NormalizeSpec;
 import dev.finetune.api.v1alpha1.spec.PretrainedSpec;
 import dev.finetune.contract.Conditions;
+import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.act.TrainerJobResource;
 import dev.finetune.operator.it.CrdSetup;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
@@ -57,18 +56,10 @@ class SpecTableIT {
   Path dir;
 
   static FineTuneJob job(String name, Consumer<FineTuneJobSpec> edit) {
-    FineTuneJob f = new FineTuneJob();
-    f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-    FineTuneJobSpec spec = new FineTuneJobSpec();
-    spec.dataset.train = "s3://data/train.tar.gz";
-    spec.dataset.test = "s3://data/test.tar.gz";
-    spec.checkpoints = new CheckpointSpec();
-    spec.checkpoints.uri = "s3://ckpt/" + name;
-    spec.resources.cpu = "2";
-    spec.resources.memory = "4Gi";
-    edit.accept(spec);
-    f.setSpec(spec);
-    return f;
+    return Fixtures.ftj(name).sentTo(NS).spec(s -> {
+      s.resources.cpu = "2";
+      s.resources.memory = "4Gi";
+    }).spec(edit).obj();
   }
 
   static void pretrained(FineTuneJobSpec s) {

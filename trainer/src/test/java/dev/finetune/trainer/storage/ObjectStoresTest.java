@@ -58,6 +58,6 @@ class ObjectStoresTest {
     assertEquals(ExitCode.UNSUPPORTED, assertThrows(TrainerException.class,
         () -> ObjectStores.open("file://otherhost/x", ENV)).exitCode());
     assertEquals(ExitCode.INVALID_SPEC, assertThrows(TrainerException.class,
-        () -> ObjectStores.open("s3://b/../x", ENV)).exitCode());
+        () -> ObjectStores.open("s3://bucket/../x", ENV)).exitCode());
   }
 }
