@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.trainer.cli.Main;
 import dev.finetune.trainer.storage.StderrCapture;
-import dev.finetune.trainer.testing.SyntheticImageFolder;
+import dev.finetune.testsupport.SyntheticImageFolder;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package dev.finetune.operator.observe;
 
+import dev.finetune.contract.ExitCode;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -52,17 +53,12 @@ public final class AttemptReader {
       }
       String message = terminated.map(ContainerStateTerminated::getMessage)
           .map(AttemptReader::trainerMessage).orElse(null);
-      if (exitCode >= 1 && exitCode <= 127) {
+      if (ExitCode.isPermanent(exitCode)) {
         return new Attempt(number, name, AttemptState.FAILED_PERMANENT, exitCode, "ExitCode" + exitCode,
-            message, at, active, stoppedBySuspend);
-      }
-      if (!ExitCodes.retryable(exitCode)) {
-        return new Attempt(number, name, AttemptState.FAILED_PERMANENT, exitCode,
-            "ExitCode" + exitCode, ExitCodes.crashMessage(exitCode, message), at, active,
-            stoppedBySuspend);
+            crashMessage(exitCode, message), at, active, stoppedBySuspend);
       }
       return new Attempt(number, name, AttemptState.FAILED_RETRYABLE, exitCode,
-          exitCode == 143 ? "Terminated" : "ExitCode" + exitCode, message, at, active, stoppedBySuspend);
+          exitCode == ExitCode.PREEMPTED.code() ? "Terminated" : "ExitCode" + exitCode, message, at, active, stoppedBySuspend);
     }
     if (condition(job, "Suspended").isPresent() || Boolean.TRUE.equals(job.getSpec().getSuspend())) {
       return new Attempt(number, name, AttemptState.PENDING, null, "Queued",
@@ -147,6 +143,21 @@ public final class AttemptReader {
 
   private static Instant time(String rfc3339) {
     return rfc3339 == null ? null : Instant.parse(rfc3339);
+  }
+
+  /**
+   * A crash signal (exit 128 + n other than SIGKILL and SIGTERM, e.g. 134 SIGABRT from libtorch)
+   * is permanent; the message says so and names the signal. Other codes keep the trainer's line.
+   */
+  static String crashMessage(int exitCode, String trainerMessage) {
+    if (exitCode <= 128) {
+      return trainerMessage;
+    }
+    String crash = "the trainer crashed (exit " + exitCode
+        + ExitCode.signalName(exitCode).map(s -> ", " + s).orElse("")
+        + "); not retried because the same input would crash again";
+    return trainerMessage == null || trainerMessage.isBlank() ? crash
+        : trainerMessage + " (" + crash + ")";
   }
 
   /**

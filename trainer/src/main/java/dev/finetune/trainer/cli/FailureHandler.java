@@ -1,6 +1,6 @@
 package dev.finetune.trainer.cli;
 
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.loop.StopSignal;
 import picocli.CommandLine;
@@ -9,7 +9,7 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * Turns a failure into one clear line on stderr and its exit code: permanent (1-127) or
- * retryable (128+). Only unexpected exceptions print a stack trace.
+ * retryable (128, 129, 143). Only unexpected exceptions print a stack trace.
  */
 final class FailureHandler implements IExecutionExceptionHandler {
   @Override

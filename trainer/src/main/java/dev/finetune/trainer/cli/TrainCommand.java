@@ -1,6 +1,7 @@
 package dev.finetune.trainer.cli;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.contract.StorageLayout;
 import dev.finetune.trainer.JobResult;
 import dev.finetune.trainer.JobRunner;
 import dev.finetune.trainer.RunResult;
@@ -14,7 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code finetune train JOB.yaml}: runs one FineTuneJob on this machine or in a pod. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-    footerHeading = "%nExit codes (1-127 permanent, 128+ retryable):%n",
+    footerHeading = "%nExit codes (1-127 permanent; 128, 129, 137, 143 retryable; other signals permanent):%n",
     description = {
         "Runs the FineTuneJob in JOB.yaml on this machine or in a trainer pod.",
         "Fetches data and source weights, fine-tunes, evaluates, checkpoints (resuming from",
@@ -135,7 +136,7 @@ final class TrainCommand implements Callable<Integer> {
       print(r.baseline());
       System.out.printf(Locale.ROOT, "  fine-tune vs scratch: %+.4f test accuracy%n", r.accuracyGain());
     }
-    System.out.println("  result: " + out.resolve("result.json"));
+    System.out.println("  result: " + out.resolve(StorageLayout.RESULT_FILE));
   }
 
   private static void print(RunResult run) {

@@ -2,7 +2,7 @@ package dev.finetune.trainer.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import java.io.StringReader;
 import java.util.Iterator;

@@ -189,7 +189,7 @@ public final class TrainingMetrics implements AutoCloseable {
       executor.shutdownNow();
       registry.close();
       throw new dev.finetune.trainer.error.TrainerException(
-          dev.finetune.trainer.error.ExitCode.USAGE, "--metrics-port " + port + ": cannot listen"
+          dev.finetune.contract.ExitCode.USAGE, "--metrics-port " + port + ": cannot listen"
           + " (" + e.getClass().getSimpleName() + "); pass another port, 0 or -1");
     }
     server.setExecutor(executor);

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.finetune.trainer.storage.FileObjectStore;
 import dev.finetune.trainer.storage.ObjectStore;
 import dev.finetune.trainer.storage.ObjectStores;
-import dev.finetune.trainer.storage.S3Settings;
-import dev.finetune.trainer.storage.S3TestServer;
+import dev.finetune.contract.S3Settings;
+import dev.finetune.testsupport.S3Server;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ForeignFilesTest {
   private static final AtomicInteger COUNTER = new AtomicInteger();
-  private static S3TestServer s3;
+  private static S3Server s3;
   @TempDir static Path tmp;
 
   interface Factory {
@@ -40,7 +40,7 @@ class ForeignFilesTest {
 
   @BeforeAll
   static void startS3() {
-    s3 = S3TestServer.start("foreign");
+    s3 = S3Server.start("foreign");
   }
 
   @AfterAll

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.trainer.cli.Main;
-import dev.finetune.trainer.storage.S3TestServer;
+import dev.finetune.testsupport.S3Server;
 import dev.finetune.trainer.storage.StderrCapture;
-import dev.finetune.trainer.testing.SyntheticImageFolder;
+import dev.finetune.testsupport.SyntheticImageFolder;
 import dev.finetune.trainer.testing.TrainerProcess;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,18 +24,18 @@ import org.junit.jupiter.api.io.TempDir;
  * job, or class list must not "resume" the old run. The trainer runs in-process (Main.run), with
  * checkpoints in a folder and in a real S3 API server.
  */
-class StaleRunTest {
+class StaleRunIT {
   /** ExitCode.RUN_MISMATCH, spelled as a number so this test also runs against older code. */
   static final int RUN_MISMATCH = 11;
 
   @TempDir static Path dir;
   static Path data;
-  static S3TestServer s3;
+  static S3Server s3;
 
   @BeforeAll
   static void data() throws IOException {
     data = SyntheticImageFolder.write(dir.resolve("ds"), 4, 2, 24, 5);
-    s3 = S3TestServer.start("stale");
+    s3 = S3Server.start("stale");
   }
 
   @AfterAll

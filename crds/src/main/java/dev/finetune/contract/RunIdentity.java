@@ -1,7 +1,6 @@
-package dev.finetune.trainer.checkpoint;
+package dev.finetune.contract;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.finetune.trainer.Sha256;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +12,9 @@ import java.util.TreeMap;
  * Who wrote a checkpoint or final model: the job and namespace, the run (finetune or baseline),
  * the architecture and classes, the dataset digest, the source weights' sha256 and the spec
  * fields that change results (flattened, e.g. {@code spec.training.learningRate -> 0.001}).
- * Every manifest records it; a run resumes only from checkpoints whose identity equals its own.
+ * Every checkpoint and final-model manifest records it ({@link CheckpointManifest}); the trainer
+ * resumes only from checkpoints whose identity equals its own, and otherwise exits
+ * {@link ExitCode#RUN_MISMATCH} naming what {@link #differences differs}.
  *
  * @param sourceSha256 sha256 of the source weights, "" for a from-scratch run
  * @param recipe the result-changing spec fields by their path; {@link #specDigest} hashes them
@@ -30,7 +31,13 @@ public record RunIdentity(String job, String namespace, String run, String archi
   public String specDigest() {
     StringBuilder lines = new StringBuilder();
     recipe.forEach((k, v) -> lines.append(k).append('=').append(v).append('\n'));
-    return "sha256:" + Sha256.hex(lines.toString());
+    try {
+      byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(lines.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return "sha256:" + java.util.HexFormat.of().formatHex(d);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+    }
   }
 
   /** The JSON form stored in manifests under "identity". */
@@ -49,7 +56,7 @@ public record RunIdentity(String job, String namespace, String run, String archi
   }
 
   /** Parses {@link #toMap}'s JSON; null when the node is missing or malformed. */
-  static RunIdentity fromJson(JsonNode n) {
+  public static RunIdentity fromJson(JsonNode n) {
     if (n == null || !n.isObject() || !n.path("classes").isArray() || !n.path("spec").isObject()) {
       return null;
     }

@@ -1,4 +1,4 @@
-package dev.finetune.trainer.error;
+package dev.finetune.contract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,11 +13,16 @@ class ExitCodeTest {
   @Test
   void onlyTheTablesRetryableCodesAndSigkillRetry() {
     for (int code : new int[] {128, 129, 137, 143}) {
-      assertTrue(ExitCode.retryableExit(code), Integer.toString(code));
+      assertTrue(ExitCode.isRetryable(code), Integer.toString(code));
     }
     for (int code : new int[] {1, 2, 5, 11, 127, 130, 131, 132, 134, 135, 136, 139, 255}) {
-      assertFalse(ExitCode.retryableExit(code), Integer.toString(code));
+      assertFalse(ExitCode.isRetryable(code), Integer.toString(code));
+      assertTrue(ExitCode.isPermanent(code), Integer.toString(code));
     }
+    assertFalse(ExitCode.isPermanent(0));
+    assertEquals("SIGABRT", ExitCode.signalName(134).orElseThrow());
+    assertEquals("SIGSEGV", ExitCode.signalName(139).orElseThrow());
+    assertTrue(ExitCode.signalName(5).isEmpty());
   }
 
   @Test
