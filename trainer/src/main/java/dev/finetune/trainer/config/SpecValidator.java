@@ -2,6 +2,7 @@ package dev.finetune.trainer.config;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
+import dev.finetune.api.v1alpha1.spec.ImageTransformSpec;
 import dev.finetune.api.v1alpha1.spec.NormalizeSpec;
 import dev.finetune.trainer.model.ResNet;
 import io.fabric8.generator.annotation.Max;
@@ -166,6 +167,10 @@ public final class SpecValidator {
     if (spec.transforms != null && spec.transforms.normalize != null) {
       checkNormalize(spec.transforms.normalize, v);
     }
+    if (spec.transforms != null) {
+      checkResize(spec.transforms.train, "spec.transforms.train.resize", v);
+      checkResize(spec.transforms.test, "spec.transforms.test.resize", v);
+    }
     List<String> freeze = spec.training.freeze;
     if (!freeze.isEmpty()) {
       ResNet probe = new ResNet(spec.model.architecture, 2);
@@ -180,6 +185,14 @@ public final class SpecValidator {
       if (spec.model.pretrained == null) {
         v.add("spec.training.freeze", "needs spec.model.pretrained: frozen random layers never learn");
       }
+    }
+  }
+
+  /** resize: n or [height, width] (see ResizeSpec); the CRD cannot type it. */
+  private static void checkResize(ImageTransformSpec t, String field, Violations v) {
+    String problem = t == null || t.resize == null ? null : t.resize.problem();
+    if (problem != null) {
+      v.add(field, problem);
     }
   }
 

@@ -35,6 +35,8 @@ class TorchvisionParityTest {
       "norm = [T.ToTensor(), T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])]",
       "if mode == 'resize_crop':",
       "    t = T.Compose([T.Resize(a[0]), T.CenterCrop(a[1])] + norm)(img)",
+      "elif mode == 'resize_hw_crop':",
+      "    t = T.Compose([T.Resize([a[0], a[1]]), T.CenterCrop(a[2])] + norm)(img)",
       "elif mode == 'resize':",
       "    t = T.Compose([T.Resize(a[0])] + norm)(img)",
       "else:",
@@ -103,6 +105,33 @@ class TorchvisionParityTest {
     float[] ours = pipeline(new Resize(17), new CenterCrop(24))
         .apply(new ImageDecoder().decode(png), new SplittableRandom(0));
     assertClose(tv, ours, "13x20 -> Resize(17) -> CenterCrop(24) (padded)");
+  }
+
+  /**
+   * d2l's test transform, {@code Resize([256, 256])} then {@code CenterCrop(224)}: both sides
+   * scaled to 256 whatever the aspect ratio. A wide (downscaled in x, upscaled in y) and a tall
+   * image, in d2l's own sizes.
+   */
+  @Test
+  void d2lResizeHeightWidthThenCenterCrop() throws Exception {
+    for (int[] wh : new int[][] {{331, 180}, {190, 301}}) {
+      Path png = TestImages.write(dir.resolve("hw" + wh[0] + ".png"),
+          TestImages.rgb(wh[0], wh[1], 6), "png");
+      float[] tv = torch(png, "resize_hw_crop", 256, 256, 224);
+      float[] ours = pipeline(new Resize(256, 256), new CenterCrop(224))
+          .apply(new ImageDecoder().decode(png), new SplittableRandom(0));
+      assertClose(tv, ours, wh[0] + "x" + wh[1] + " -> Resize([256, 256]) -> CenterCrop(224)");
+    }
+  }
+
+  /** {@code Resize([h, w])} with h != w: the order is height then width, as torchvision. */
+  @Test
+  void resizeHeightWidthKeepsTheOrder() throws Exception {
+    Path png = TestImages.write(dir.resolve("hw.png"), TestImages.rgb(70, 50, 7), "png");
+    float[] tv = torch(png, "resize_hw_crop", 30, 41, 33);
+    float[] ours = pipeline(new Resize(30, 41), new CenterCrop(33))
+        .apply(new ImageDecoder().decode(png), new SplittableRandom(0));
+    assertClose(tv, ours, "70x50 -> Resize([30, 41]) -> CenterCrop(33) (padded in height)");
   }
 
   @Test
