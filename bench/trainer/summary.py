@@ -18,8 +18,11 @@ ratios = [("djl-1.13", "torch-1.13", "overhead: DJL/PyTorch, same libtorch"),
 ratios = [x for x in ratios if x[0] in stacks and x[1] in stacks]
 
 
+KEY = "images_per_second"
+
+
 def ips(mode, size, stack, rnd=None):
-    v = [r["images_per_second"] for r in rows if (r["mode"], r["size"], r["run"]) == (mode, size, stack)
+    v = [r[KEY] for r in rows if (r["mode"], r["size"], r["run"]) == (mode, size, stack)
          and (rnd is None or r["round"] == rnd)]
     return v
 
@@ -28,23 +31,33 @@ def ratio_cell(per):
     return f"**{statistics.median(per):.2f}x** ({min(per):.2f}-{max(per):.2f})" if per else "-"
 
 
-head = ["mode", "size"] + [f"{s} img/s" for s in stacks] + [x[2] for x in ratios] + ["load (min-max)"]
-print("| " + " | ".join(head) + " |")
-print("|" + "---|" * len(head))
-for mode, size in cases:
-    cells = [mode, str(size)]
-    for s in stacks:
-        v = ips(mode, size, s)
-        cells.append(f"{statistics.median(v):.1f} ({min(v):.1f}-{max(v):.1f})" if v else "-")
-    rounds = sorted({r["round"] for r in rows})
-    for a, b, _ in ratios:
-        per = [ips(mode, size, a, k)[0] / ips(mode, size, b, k)[0] for k in rounds
-               if ips(mode, size, a, k) and ips(mode, size, b, k)]
-        cells.append(f"**{statistics.median(per):.2f}x** ({min(per):.2f}-{max(per):.2f})" if per else "-")
-    loads = [x for r in rows if (r["mode"], r["size"]) == (mode, size)
-             for x in (r["load_before"], r["load_after"])]
-    cells.append(f"{min(loads):.1f}-{max(loads):.1f}")
-    print("| " + " | ".join(cells) + " |")
+def table(title):
+    print(title)
+    head = ["mode", "size"] + [f"{s} img/s" for s in stacks] + [x[2] for x in ratios] + ["load (min-max)"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for mode, size in cases:
+        cells = [mode, str(size)]
+        for s in stacks:
+            v = ips(mode, size, s)
+            cells.append(f"{statistics.median(v):.1f} ({min(v):.1f}-{max(v):.1f})" if v else "-")
+        rounds = sorted({r["round"] for r in rows})
+        for a, b, _ in ratios:
+            per = [ips(mode, size, a, k)[0] / ips(mode, size, b, k)[0] for k in rounds
+                   if ips(mode, size, a, k) and ips(mode, size, b, k)]
+            cells.append(f"**{statistics.median(per):.2f}x** ({min(per):.2f}-{max(per):.2f})" if per else "-")
+        loads = [x for r in rows if (r["mode"], r["size"]) == (mode, size)
+                 for x in (r["load_before"], r["load_after"])]
+        cells.append(f"{min(loads):.1f}-{max(loads):.1f}")
+        print("| " + " | ".join(cells) + " |")
+
+
+table("images per wall second (median of the rounds; ratios: median of per-round ratios)")
+KEY = "images_per_cpu_second"
+print()
+table("images per CPU second of the process (all its threads; PyTorch's DataLoader worker processes"
+      " are not counted, so jpeg rows favour PyTorch)")
+KEY = "images_per_second"
 rss = {s: max((r["peak_rss_mb"] for r in rows if r["run"] == s), default=0) for s in stacks}
 print("\npeak RSS MB (max over modes): " + ", ".join(f"{s} {v:.0f}" for s, v in rss.items()))
 
