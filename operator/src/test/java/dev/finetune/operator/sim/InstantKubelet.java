@@ -38,6 +38,7 @@ public final class InstantKubelet implements AutoCloseable {
   private final Set<String> seen = ConcurrentHashMap.newKeySet();
   private final Map<String, Set<String>> jobsByOwner = new ConcurrentHashMap<>();
   private final Watch watch;
+  private volatile boolean serviceAccountAdmission;
 
   public InstantKubelet(KubernetesClient client, String ns, long runForMillis,
       ToIntFunction<Job> exitCode) {
@@ -65,6 +66,16 @@ public final class InstantKubelet implements AutoCloseable {
         });
   }
 
+  /**
+   * From now on, as the API server's ServiceAccount admission plugin does, a pod whose
+   * serviceAccountName does not exist in its namespace is never created (the Job stays without
+   * pods).
+   */
+  public InstantKubelet requireServiceAccounts() {
+    serviceAccountAdmission = true;
+    return this;
+  }
+
   /** Every trainer Job name ever created for the FineTuneJob {@code owner}. */
   public Set<String> jobsOf(String owner) {
     return Set.copyOf(jobsByOwner.getOrDefault(owner, Set.of()));
@@ -77,6 +88,13 @@ public final class InstantKubelet implements AutoCloseable {
   private void start(Job job) {
     String name = job.getMetadata().getName();
     try {
+      String sa = job.getSpec().getTemplate().getSpec().getServiceAccountName();
+      if (serviceAccountAdmission && client.serviceAccounts().inNamespace(ns)
+          .withName(sa == null ? "default" : sa).get() == null) {
+        System.err.println("[instant-kubelet] " + name + ": error looking up service account "
+            + ns + "/" + sa + ": not found");
+        return;
+      }
       client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata()
           .withName(name + "-pod").withNamespace(ns)
           .withLabels(job.getSpec().getTemplate().getMetadata().getLabels())

@@ -6,20 +6,25 @@ import io.fabric8.kubernetes.api.model.authorization.v1.ResourceRuleBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -87,6 +92,24 @@ public final class MockApiServer implements AutoCloseable {
 
   public KubernetesClient client() {
     return client;
+  }
+
+  /**
+   * A client of its own whose requests carry {@code userAgent}, so {@link #takeRequests()} can
+   * tell them from the operator's.
+   */
+  public KubernetesClient client(String userAgent) {
+    return new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(url())
+        .withTrustCerts(true).withNamespace("default").withUserAgent(userAgent).build()).build();
+  }
+
+  /** Every request received since the last call (method, path with query, headers). */
+  public List<RecordedRequest> takeRequests() throws InterruptedException {
+    List<RecordedRequest> out = new ArrayList<>();
+    for (RecordedRequest r; (r = server.takeRequest(10, TimeUnit.MILLISECONDS)) != null; ) {
+      out.add(r);
+    }
+    return out;
   }
 
   @Override
