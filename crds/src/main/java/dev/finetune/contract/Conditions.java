@@ -1,6 +1,10 @@
-package dev.finetune.operator.status;
+package dev.finetune.contract;
 
-/** Condition types and reasons the operator writes. */
+/**
+ * The condition types and reasons the operator writes in a FineTuneJob's
+ * {@code status.conditions}: API, like {@link Phase}. Types: Running, Suspended, Succeeded,
+ * Failed and StorageReachable; the reasons say why a condition has its status.
+ */
 public final class Conditions {
   public static final String RUNNING = "Running";
   public static final String SUSPENDED = "Suspended";
