@@ -15,8 +15,10 @@ import java.util.Map;
  * @param cacheDir download and extraction cache
  * @param fromJobs FineTuneJob name → model URI, to resolve spec.model.pretrained.fromJob
  * @param metricsPort Prometheus port, 0 for ephemeral, negative for none
+ * @param cpus CPUs this process may use (see {@link CpuShare})
  * @param threads PyTorch intra-op threads
- * @param dataWorkers threads decoding and augmenting images ahead of the loop
+ * @param dataWorkers threads decoding and augmenting images ahead of the loop; 0 = from cpus
+ *     and the device ({@link CpuShare#dataWorkers})
  * @param gracePeriod time allowed to checkpoint after SIGTERM
  * @param interactive draw a progress bar (a terminal) instead of log lines
  * @param env environment (object-store credentials, HF_ENDPOINT)
@@ -29,6 +31,7 @@ public record TrainOptions(
     Path cacheDir,
     Map<String, String> fromJobs,
     int metricsPort,
+    int cpus,
     int threads,
     int dataWorkers,
     Duration gracePeriod,
@@ -43,9 +46,10 @@ public record TrainOptions(
 
   /** With the default download deadline. */
   public TrainOptions(Path output, String namespace, Path cacheDir, Map<String, String> fromJobs,
-      int metricsPort, int threads, int dataWorkers, Duration gracePeriod, boolean interactive,
-      Map<String, String> env, UriPolicy uriPolicy) {
-    this(output, namespace, cacheDir, fromJobs, metricsPort, threads, dataWorkers, gracePeriod,
-        interactive, env, uriPolicy, dev.finetune.trainer.data.RetryPolicy.DEFAULT.deadline());
+      int metricsPort, int cpus, int threads, int dataWorkers, Duration gracePeriod,
+      boolean interactive, Map<String, String> env, UriPolicy uriPolicy) {
+    this(output, namespace, cacheDir, fromJobs, metricsPort, cpus, threads, dataWorkers,
+        gracePeriod, interactive, env, uriPolicy,
+        dev.finetune.trainer.data.RetryPolicy.DEFAULT.deadline());
   }
 }
