@@ -81,6 +81,11 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "Log lines instead of a progress bar.")
   boolean noProgress;
 
+  @Option(names = "--termination-log", paramLabel = "FILE",
+      description = "On success, writes the final numbers there as one line of JSON (the"
+          + " operator passes the pod's /dev/termination-log). Default: none.")
+  Path terminationLog;
+
   @Override
   public Integer call() {
     int cpus = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
@@ -94,7 +99,11 @@ final class TrainCommand implements Callable<Integer> {
     TrainOptions options = new TrainOptions(out, namespace, cacheDir, fromJobs, metricsPort, cpus,
         Math.max(1, dataWorkers), Duration.ofSeconds(gracePeriodSeconds),
         !noProgress && System.console() != null, System.getenv(), uriPolicy);
+    JobRunner.forgetOldResult(out);
     JobResult result = new JobRunner(options, stop).run(job);
+    if (terminationLog != null) {
+      TerminationMessage.write(terminationLog, out);
+    }
     printSummary(result, out);
     return 0;
   }
