@@ -30,6 +30,12 @@ import java.util.Map;
  * deleting the FineTuneJob garbage-collects its Jobs and pods.
  */
 public final class TrainerJobResource {
+  /**
+   * Where the trainer writes its final numbers on success (the container's termination message;
+   * the kubelet keeps 4 KiB). On failure it writes nothing, so the kubelet falls back to the
+   * log's tail, which ends with the trainer's error line.
+   */
+  public static final String TERMINATION_LOG = "/dev/termination-log";
   public static final String CONFIG_DIR = "/etc/finetune";
   public static final String WORK_DIR = "/work";
 
@@ -61,7 +67,8 @@ public final class TrainerJobResource {
     int port = config.metricsPort();
 
     List<String> args = new ArrayList<>(List.of("train", CONFIG_DIR + "/" + SpecConfigMapResource.KEY,
-        "--output", WORK_DIR + "/out", "--metrics-port", String.valueOf(port), "--no-progress"));
+        "--output", WORK_DIR + "/out", "--metrics-port", String.valueOf(port), "--no-progress",
+        "--termination-log", TERMINATION_LOG));
     threads(spec).ifPresent(t -> args.addAll(List.of("--threads", String.valueOf(t))));
     if (fromJobModelUri != null) {
       args.addAll(List.of("--from-job", spec.model.pretrained.fromJob + "=" + fromJobModelUri));
@@ -103,6 +110,7 @@ public final class TrainerJobResource {
         .withEnv(env)
         .addNewPort().withName("metrics").withContainerPort(port).endPort()
         .withNewResources().withRequests(requests).withLimits(limits).endResources()
+        .withTerminationMessagePath(TERMINATION_LOG)
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .addNewVolumeMount().withName("spec").withMountPath(CONFIG_DIR).withReadOnly(true)
         .endVolumeMount()
@@ -179,18 +187,11 @@ public final class TrainerJobResource {
   }
 
   /** Creates the Job; an existing Job of the same name (a lagging cache) is left as it is. */
-  public static boolean create(KubernetesClient client, Job job) {
-    try {
-      client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).resource(job)
-          .create();
-      return true;
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == 409) {
-        return false;
-      }
-      throw e;
-    }
+  public static Creation create(KubernetesClient client, Job job, String ownerUid) {
+    return Creation.create(client, job, ownerUid,
+        j -> client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).resource(j));
   }
+
 
   /**
    * Stops an attempt because spec.suspend became true: marks the Job (metadata only; the

@@ -31,7 +31,9 @@ public final class AttemptReader {
     Integer exitCode = terminated.map(ContainerStateTerminated::getExitCode).orElse(null);
 
     if (complete.isPresent() || (job.getStatus() != null && positive(job.getStatus().getSucceeded()))) {
-      return new Attempt(number, name, AttemptState.SUCCEEDED, 0, "Completed", null,
+      // The message of a successful trainer is its final result (FinalResult), kept verbatim.
+      return new Attempt(number, name, AttemptState.SUCCEEDED, 0, "Completed",
+          terminated.map(ContainerStateTerminated::getMessage).orElse(null),
           time(complete.map(JobCondition::getLastTransitionTime).orElse(
               job.getStatus().getCompletionTime())), active, stoppedBySuspend);
     }

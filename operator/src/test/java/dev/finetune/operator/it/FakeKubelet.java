@@ -28,9 +28,8 @@ final class FakeKubelet {
   /** The Job's pod is scheduled and its trainer runs. */
   Pod run(String jobName) {
     Job job = job(jobName);
-    var labels = job.getSpec().getTemplate().getMetadata().getLabels();
-    Pod pod = new PodBuilder().withNewMetadata().withName(jobName + "-pod").withNamespace(ns)
-        .withLabels(labels).addToLabels("job-name", jobName).endMetadata()
+    Pod pod = new PodBuilder()
+        .withMetadata(dev.finetune.operator.sim.JobOutcome.podMetadata(job, jobName + "-pod"))
         .withSpec(job.getSpec().getTemplate().getSpec())
         .withNewStatus().withPhase("Running").withPodIP("127.0.0.1").endStatus().build();
     client.pods().inNamespace(ns).resource(pod).create();

@@ -77,10 +77,8 @@ public final class InstantKubelet implements AutoCloseable {
   private void start(Job job) {
     String name = job.getMetadata().getName();
     try {
-      client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata()
-          .withName(name + "-pod").withNamespace(ns)
-          .withLabels(job.getSpec().getTemplate().getMetadata().getLabels())
-          .addToLabels("job-name", name).endMetadata()
+      client.pods().inNamespace(ns).resource(new PodBuilder()
+          .withMetadata(JobOutcome.podMetadata(job, name + "-pod"))
           .withSpec(job.getSpec().getTemplate().getSpec())
           .withNewStatus().withPhase("Running").withPodIP("127.0.0.1").endStatus().build())
           .create();

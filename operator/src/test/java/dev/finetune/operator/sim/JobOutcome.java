@@ -34,6 +34,25 @@ public final class JobOutcome {
     });
   }
 
+  /**
+   * A pod's metadata as the Job controller writes it: the template's labels and annotations,
+   * {@code job-name}, the Job's uid in {@code batch.kubernetes.io/controller-uid} and
+   * {@code controller-uid}, and a controller ownerReference to the Job.
+   */
+  public static io.fabric8.kubernetes.api.model.ObjectMeta podMetadata(Job job, String podName) {
+    var template = job.getSpec().getTemplate().getMetadata();
+    String uid = job.getMetadata().getUid();
+    return new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(podName)
+        .withNamespace(job.getMetadata().getNamespace())
+        .withLabels(template.getLabels()).addToLabels("job-name", job.getMetadata().getName())
+        .addToLabels("batch.kubernetes.io/controller-uid", uid).addToLabels("controller-uid", uid)
+        .withAnnotations(template.getAnnotations())
+        .addNewOwnerReference().withApiVersion("batch/v1").withKind("Job")
+        .withName(job.getMetadata().getName()).withUid(uid).withController(true)
+        .withBlockOwnerDeletion(true).endOwnerReference()
+        .build();
+  }
+
   private static String startTime(Job j) {
     return j.getStatus() == null ? null : j.getStatus().getStartTime();
   }

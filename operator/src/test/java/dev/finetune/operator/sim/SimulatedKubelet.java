@@ -42,7 +42,9 @@ import java.util.concurrent.TimeUnit;
  * <p>What a node would provide is mapped onto a per-pod folder: the ConfigMap volume mounted at
  * /etc/finetune is materialised there, and paths under /work and /tmp are rewritten into it. The
  * container's env is passed through (the downward-API namespace resolved, the envFrom Secret read
- * from the API server). The metrics port becomes a free loopback port, written in the pod's
+ * from the API server), and the termination message file is a file in that folder: what the
+ * trainer wrote there becomes the container's termination message, else (on failure) the log's
+ * tail, as with {@code FallbackToLogsOnError}. The metrics port becomes a free loopback port, written in the pod's
  * {@code prometheus.io/port} annotation, and the pod IP is 127.0.0.1, so the operator scrapes
  * the live trainer. DJL's native-library cache is shared (as if baked into the image).
  *
@@ -152,6 +154,10 @@ public final class SimulatedKubelet implements AutoCloseable {
       Map<String, Path> mounts = new LinkedHashMap<>();
       mounts.put("/work", work);
       mounts.put("/tmp", tmp);
+      // the kubelet mounts an empty file at terminationMessagePath
+      String terminationPath = c.getTerminationMessagePath() != null
+          ? c.getTerminationMessagePath() : "/dev/termination-log";
+      mounts.put(terminationPath, Files.createFile(dir.resolve("termination-log")));
       for (var m : c.getVolumeMounts()) {
         Volume v = podSpec.getVolumes().stream().filter(x -> x.getName().equals(m.getName()))
             .findFirst().orElseThrow();
@@ -209,9 +215,8 @@ public final class SimulatedKubelet implements AutoCloseable {
       Map<String, String> annotations = new LinkedHashMap<>(
           job.getSpec().getTemplate().getMetadata().getAnnotations());
       annotations.put(Labels.PROMETHEUS_PORT, String.valueOf(port));
-      Pod pod = new PodBuilder().withNewMetadata().withName(podName).withNamespace(ns)
-          .withLabels(job.getSpec().getTemplate().getMetadata().getLabels())
-          .addToLabels("job-name", jobName).withAnnotations(annotations).endMetadata()
+      Pod pod = new PodBuilder().withMetadata(JobOutcome.podMetadata(job, podName))
+          .editMetadata().withAnnotations(annotations).endMetadata()
           .withSpec(podSpec)
           .withNewStatus().withPhase("Running").withPodIP("127.0.0.1")
           .withContainerStatuses(new ContainerStatusBuilder().withName(c.getName())
@@ -232,7 +237,8 @@ public final class SimulatedKubelet implements AutoCloseable {
 
   /** Pod and Job status after the trainer exited, as the kubelet and the Job controller write it. */
   private void exited(Run run, int code, boolean podExists) {
-    String message = code == 0 ? null : logTail(run.stderr());
+    String message = terminationMessage(run.dir().resolve("termination-log"))
+        .orElse(code == 0 ? null : logTail(run.stderr()));
     if (podExists) {
       client.pods().inNamespace(ns).withName(run.pod()).editStatus(p -> {
         p.getStatus().setPhase(code == 0 ? "Succeeded" : "Failed");
@@ -258,6 +264,17 @@ public final class SimulatedKubelet implements AutoCloseable {
       }
     }
     return value;
+  }
+
+  /** What the container wrote to its termination message file, up to 4096 bytes, if anything. */
+  static java.util.Optional<String> terminationMessage(Path file) {
+    try {
+      byte[] bytes = Files.readAllBytes(file);
+      return bytes.length == 0 ? java.util.Optional.empty() : java.util.Optional.of(
+          new String(bytes, 0, Math.min(bytes.length, 4096), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      return java.util.Optional.empty();
+    }
   }
 
   /**
