@@ -36,6 +36,8 @@ public final class TrainerJobResource {
    * log's tail, which ends with the trainer's error line.
    */
   public static final String TERMINATION_LOG = "/dev/termination-log";
+  /** The trainer's exit code after SIGTERM (it checkpointed first). */
+  public static final int SIGTERM_EXIT_CODE = 143;
   public static final String CONFIG_DIR = "/etc/finetune";
   public static final String WORK_DIR = "/work";
 
@@ -161,6 +163,15 @@ public final class TrainerJobResource {
         .withNewSpec()
         // The operator retries (with checkpoints and its own backoff); the Job never does.
         .withBackoffLimit(0)
+        // Why the pod ended, kept in the Job's Failed condition after the pod is gone (a
+        // preempted pod is deleted): a disruption or SIGTERM is a preemption, not a failure.
+        .withNewPodFailurePolicy()
+        .addNewRule().withAction("FailJob").addNewOnPodCondition().withType("DisruptionTarget")
+        .withStatus("True").endOnPodCondition().endRule()
+        .addNewRule().withAction("FailJob").withNewOnExitCodes()
+        .withContainerName(Labels.TRAINER_CONTAINER).withOperator("In")
+        .withValues(SIGTERM_EXIT_CODE).endOnExitCodes().endRule()
+        .endPodFailurePolicy()
         .withSuspend(spec.queueName != null)
         .withTtlSecondsAfterFinished(spec.ttlSecondsAfterFinished)
         .withNewTemplate()

@@ -250,11 +250,11 @@ public final class SimulatedKubelet implements AutoCloseable {
         return p;
       });
     }
-    boolean ok = code == 0;
-    if (client.batch().v1().jobs().inNamespace(ns).withName(run.job()).get() == null) {
+    Job job = client.batch().v1().jobs().inNamespace(ns).withName(run.job()).get();
+    if (job == null) {
       return;
     }
-    JobOutcome.write(client, ns, run.job(), ok);
+    JobOutcome.write(client, ns, job, run.pod(), code);
   }
 
   private static String rewrite(String value, Map<String, Path> mounts) {
