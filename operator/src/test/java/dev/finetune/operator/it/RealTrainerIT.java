@@ -197,7 +197,7 @@ class RealTrainerIT {
 
   @Test
   @Order(1)
-  void runsTheRealTrainerToSuccessWithLiveMetricsAndBaseline() throws IOException {
+  void runsTheRealTrainerToSuccessAndTheStatusEqualsItsResult() throws IOException {
     create("ok", data, s -> {
       s.baseline = new BaselineSpec();
       s.baseline.fromScratch = new FromScratchSpec();
