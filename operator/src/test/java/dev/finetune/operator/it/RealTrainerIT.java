@@ -462,4 +462,30 @@ class RealTrainerIT {
     assertTrue(result.at("/finetune/resumedFromStep").asLong() > 0, result.toString());
     assertFinishedStatusEqualsResult(s, result);
   }
+
+  /**
+   * A real libtorch out-of-memory error (the trainer's address space capped, 1024 px images):
+   * the trainer exits 128, the operator retries, and after spec.backoffLimit the job fails with
+   * the trainer's one line.
+   */
+  @Test
+  @Order(10)
+  void aNativeOutOfMemoryIsRetried() {
+    kubelet.capAddressSpace("oom-attempt-", 6L << 30);
+    create("oom", data, s -> {
+      s.transforms.train.randomResizedCrop = 1024;
+      s.transforms.test.resize = 1024;
+      s.training.batchSize = 16;
+      s.resources.cpu = "1";
+      s.backoffLimit = 1;
+    });
+    FineTuneJobStatus s = awaitStatus("oom", phase("Failed"), new CopyOnWriteArrayList<>());
+    var failed = StatusBuilder.condition(s, "Failed").orElseThrow();
+    assertEquals("BackoffLimitExceeded", failed.getReason(), failed.getMessage());
+    assertEquals(2, s.restarts, "retried once, then over backoffLimit 1");
+    assertEquals(128, s.lastExitCode);
+    assertTrue(failed.getMessage().contains("out of memory in libtorch: DefaultCPUAllocator:"
+        + " can't allocate"), failed.getMessage());
+    assertEquals(2, jobsOf("oom").size());
+  }
 }

@@ -90,6 +90,17 @@ public final class SimulatedKubelet implements AutoCloseable {
     loop.scheduleWithFixedDelay(this::tick, 0, 200, TimeUnit.MILLISECONDS);
   }
 
+  /** Address-space caps (bytes) for the trainers of Jobs whose name starts with a prefix. */
+  private final Map<String, Long> addressSpaceCaps = new ConcurrentHashMap<>();
+
+  /**
+   * Runs the trainers of Jobs named {@code prefix*} under {@code prlimit --as=bytes}, so that
+   * libtorch's allocator really fails ("DefaultCPUAllocator: can't allocate memory").
+   */
+  public void capAddressSpace(String prefix, long bytes) {
+    addressSpaceCaps.put(prefix, bytes);
+  }
+
   /** The pod run of a Job, once started. */
   public Run run(String job) {
     return runs.get(job);
@@ -198,9 +209,16 @@ public final class SimulatedKubelet implements AutoCloseable {
       env.put("DJL_CACHE_DIR", System.getProperty("finetune.djl.cache",
           System.getProperty("user.home") + "/.djl.ai"));
 
-      List<String> cmd = new ArrayList<>(List.of(
+      List<String> cmd = new ArrayList<>();
+      addressSpaceCaps.entrySet().stream().filter(e -> jobName.startsWith(e.getKey())).findFirst()
+          .ifPresent(e -> {
+            cmd.addAll(List.of("prlimit", "--as=" + e.getValue(), "--"));
+            env.put("MALLOC_ARENA_MAX", "2");
+          });
+      cmd.addAll(List.of(
           Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx1g", "-Dai.djl.offline=true", "-cp", trainerClasspath,
+          "-Xmx1g", "-XX:CompressedClassSpaceSize=128m", "-XX:ReservedCodeCacheSize=64m",
+          "-Dai.djl.offline=true", "-cp", trainerClasspath,
           "dev.finetune.trainer.cli.Main"));
       cmd.addAll(args);
       Files.writeString(dir.resolve("command.txt"), String.join(" ", cmd) + "\n");
