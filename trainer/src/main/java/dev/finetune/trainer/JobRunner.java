@@ -5,7 +5,6 @@ import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.api.v1alpha1.result.FinalResult;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.trainer.checkpoint.CheckpointStore;
 import dev.finetune.trainer.data.ArchiveLimits;
@@ -15,7 +14,8 @@ import dev.finetune.trainer.data.Fetcher;
 import dev.finetune.trainer.data.ImagePipeline;
 import dev.finetune.trainer.data.LoadedDataset;
 import dev.finetune.trainer.data.RetryPolicy;
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
+import dev.finetune.contract.StorageLayout;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.listeners.CheckpointListener;
 import dev.finetune.trainer.listeners.MetricsListener;
@@ -61,6 +61,11 @@ public final class JobRunner {
   }
 
   public JobResult run(FineTuneJob job) {
+    return run(job, RunConfig.resolve(job.getSpec(), options.output()));
+  }
+
+  /** Runs the job with its checkpoint settings already resolved. */
+  public JobResult run(FineTuneJob job, RunConfig config) {
     long start = System.nanoTime();
     FineTuneJobSpec spec = job.getSpec();
     String name = job.getMetadata().getName();
@@ -80,9 +85,7 @@ public final class JobRunner {
     Source source = resolveSource(spec, fetcher);
     String datasetDigest = DatasetDigest.of(spec.dataset, fetcher);
 
-    String checkpointUri = (spec.checkpoints != null
-        ? spec.checkpoints.uri : options.output().toAbsolutePath().resolve("checkpoints").toUri()
-            .toString()).replaceAll("/+$", ""); // Path.toUri() adds '/' once the folder exists
+    String checkpointUri = config.checkpointUri();
     try (TrainingMetrics metrics =
         new TrainingMetrics(options.namespace(), name, options.metricsPort(), storageHealth)) {
       metrics.attempt(attempt(options.env()));
@@ -92,7 +95,7 @@ public final class JobRunner {
               spec.training.weightDecay, spec.training.momentum, spec.training.lossReduction,
               spec.training.freeze),
           spec.training.epochs);
-      Finished main = run(job, finetune, data, train, test, metrics, device);
+      Finished main = run(job, config, finetune, data, train, test, metrics, device);
       Finished baseline = null;
       if (spec.baseline != null && spec.baseline.fromScratch != null) {
         var scratch = spec.baseline.fromScratch;
@@ -102,7 +105,7 @@ public final class JobRunner {
                 1, spec.training.weightDecay, spec.training.momentum, spec.training.lossReduction,
                 List.of()),
             scratch.epochs != null ? scratch.epochs : spec.training.epochs);
-        baseline = run(job, baselineSpec, data, train, test, metrics, device);
+        baseline = run(job, config, baselineSpec, data, train, test, metrics, device);
         saveFinalModel(baseline, Map.of());
       }
       RunResult base = baseline == null ? null : baseline.result();
@@ -113,7 +116,7 @@ public final class JobRunner {
       byte[] resultJson = jsonBytes(result);
       // result.json goes next to the final model and is listed in its manifest, which is
       // written last: a model/manifest.json in storage means the whole job's result is there.
-      saveFinalModel(main, Map.of(FinalResult.FILE, resultJson));
+      saveFinalModel(main, Map.of(StorageLayout.RESULT_FILE, resultJson));
       writeResult(resultJson);
       return result;
     }
@@ -125,8 +128,8 @@ public final class JobRunner {
    */
   public static void forgetOldResult(Path output) {
     try {
-      Files.deleteIfExists(output.resolve(FinalResult.FILE));
-      Files.deleteIfExists(output.resolve(FinalResult.FILE + ".tmp"));
+      Files.deleteIfExists(output.resolve(StorageLayout.RESULT_FILE));
+      Files.deleteIfExists(output.resolve(StorageLayout.RESULT_FILE + ".tmp"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -146,12 +149,12 @@ public final class JobRunner {
   /** Source weights and where they came from. */
   private record Source(String uri, byte[] bytes) {}
 
-  private Finished run(FineTuneJob job, RunSpec rs, LoadedDataset data, ImagePipeline train,
-      ImagePipeline test, TrainingMetrics metrics, Device device) {
+  private Finished run(FineTuneJob job, RunConfig config, RunSpec rs, LoadedDataset data,
+      ImagePipeline train, ImagePipeline test, TrainingMetrics metrics, Device device) {
     FineTuneJobSpec spec = job.getSpec();
     boolean transfer = rs.source() != null;
-    int keep = spec.checkpoints != null ? spec.checkpoints.keep : 3;
-    int every = spec.checkpoints != null ? spec.checkpoints.everyEpochs : 1;
+    int keep = config.keep();
+    int every = config.everyEpochs();
     List<String> checkpoints = new ArrayList<>();
     try (ObjectStore store = ObjectStores.open(rs.checkpointUri(), options.env(), storageHealth);
         TrainingSession session = TrainingSession.open(
@@ -193,7 +196,7 @@ public final class JobRunner {
       double accuracy = history.isEmpty() ? Double.NaN : history.get(history.size() - 1).testAccuracy();
       Finished model = finalModel(job, rs, session, data, history);
       return new Finished(rs, new RunResult(rs.run(), transfer ? "pretrained:" + rs.source().uri()
-          : "scratch", history, accuracy, checkpointStore.finalModelUri() + "/model.safetensors",
+          : "scratch", history, accuracy, checkpointStore.finalModelUri() + "/" + StorageLayout.MODEL_FILE,
           checkpoints, resumedFrom), model.files(), model.meta());
     }
   }
@@ -213,12 +216,12 @@ public final class JobRunner {
     meta.put("lineage", lineage(rs));
     byte[] json = jsonBytes(meta);
     Map<String, byte[]> files = new LinkedHashMap<>();
-    files.put("model.safetensors", weights);
+    files.put(StorageLayout.MODEL_FILE, weights);
     files.put("model.json", json);
     Path local = options.output().resolve(rs.run());
     try {
       Files.createDirectories(local);
-      Files.write(local.resolve("model.safetensors"), weights);
+      Files.write(local.resolve(StorageLayout.MODEL_FILE), weights);
       Files.write(local.resolve("model.json"), json);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -275,9 +278,9 @@ public final class JobRunner {
     }
     Path path = fetcher.fetch(field, uri);
     if (Files.isDirectory(path)) {
-      Path candidate = path.resolve("model.safetensors");
+      Path candidate = path.resolve(StorageLayout.MODEL_FILE);
       if (!Files.isRegularFile(candidate)) {
-        candidate = path.resolve("finetune").resolve("model.safetensors");
+        candidate = path.resolve("finetune").resolve(StorageLayout.MODEL_FILE);
       }
       path = candidate;
     }
@@ -302,9 +305,9 @@ public final class JobRunner {
   private void writeResult(byte[] json) {
     try {
       Files.createDirectories(options.output());
-      Path tmp = options.output().resolve(FinalResult.FILE + ".tmp");
+      Path tmp = options.output().resolve(StorageLayout.RESULT_FILE + ".tmp");
       Files.write(tmp, json);
-      Files.move(tmp, options.output().resolve(FinalResult.FILE),
+      Files.move(tmp, options.output().resolve(StorageLayout.RESULT_FILE),
           java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {

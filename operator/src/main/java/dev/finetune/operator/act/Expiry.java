@@ -1,7 +1,7 @@
 package dev.finetune.operator.act;
 
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
-import dev.finetune.operator.status.Phase;
+import dev.finetune.contract.Phase;
 import dev.finetune.operator.status.StatusBuilder;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;

@@ -1,6 +1,6 @@
 package dev.finetune.operator.observe;
 
-import dev.finetune.api.v1alpha1.result.FinalResult;
+import dev.finetune.contract.FinalResult;
 import dev.finetune.api.v1alpha1.status.Lineage;
 import java.util.Optional;
 

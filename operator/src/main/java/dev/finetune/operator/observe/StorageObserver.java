@@ -3,8 +3,9 @@ package dev.finetune.operator.observe;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.api.v1alpha1.result.FinalResult;
+import dev.finetune.contract.FinalResult;
 import dev.finetune.api.v1alpha1.status.Lineage;
+import dev.finetune.contract.StorageLayout;
 import dev.finetune.operator.storage.S3Storage;
 import dev.finetune.operator.storage.StorageException;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -20,8 +21,6 @@ import java.util.Optional;
  * never fails the reconcile.
  */
 public final class StorageObserver {
-  static final String MODEL_MANIFEST = "model/manifest.json";
-  static final String MODEL_RESULT = "model/" + FinalResult.FILE;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private StorageObserver() {}
@@ -32,12 +31,13 @@ public final class StorageObserver {
       var listing = storage.list(CheckpointSelector.CHECKPOINTS);
       var selection = CheckpointSelector.select(listing, storage::read,
           name -> storage.uri(CheckpointSelector.CHECKPOINTS + name));
-      Optional<byte[]> manifest = storage.read(MODEL_MANIFEST);
+      Optional<byte[]> manifest = storage.read(StorageLayout.MODEL_MANIFEST);
       Optional<Lineage> lineage = manifest.flatMap(StorageObserver::lineage);
       // result.json is written before the manifest that lists it: read it once the manifest is
       // there, so a half-written final model is never taken for a result.
       Optional<FinalResult> result = manifest.isPresent()
-          ? storage.read(MODEL_RESULT).flatMap(FinalResult::fromResultJson) : Optional.empty();
+          ? storage.read(StorageLayout.RESULT).flatMap(FinalResult::fromResultJson)
+          : Optional.empty();
       return StorageObservation.answered(selection, lineage, result);
     } catch (StorageException e) {
       return StorageObservation.unreachable(e.getMessage());

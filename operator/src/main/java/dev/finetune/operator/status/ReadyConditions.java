@@ -1,5 +1,6 @@
 package dev.finetune.operator.status;
 
+import dev.finetune.contract.Conditions;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
@@ -27,9 +28,9 @@ import java.util.Objects;
  * between Current and InProgress. A job's desired state is "trained", so Ready means Succeeded.
  */
 final class ReadyConditions {
-  static final String READY = "Ready";
-  static final String RECONCILING = "Reconciling";
-  static final String STALLED = "Stalled";
+  static final String READY = Conditions.READY;
+  static final String RECONCILING = Conditions.RECONCILING;
+  static final String STALLED = Conditions.STALLED;
   static final List<String> TYPES = List.of(READY, RECONCILING, STALLED);
 
   private ReadyConditions() {}

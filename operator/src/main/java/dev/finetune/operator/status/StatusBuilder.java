@@ -1,7 +1,10 @@
 package dev.finetune.operator.status;
 
+import dev.finetune.contract.Conditions;
+import dev.finetune.contract.Phase;
+import dev.finetune.contract.StorageLayout;
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.api.v1alpha1.result.FinalResult;
+import dev.finetune.contract.FinalResult;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
 import dev.finetune.operator.observe.Attempt;
@@ -68,7 +71,7 @@ public final class StatusBuilder {
     Verdict v = verdict(spec, obs, validation, next.restarts);
     if (v.type().equals(Conditions.SUCCEEDED) && spec.checkpoints != null
         && spec.checkpoints.uri != null) {
-      next.finalModelUri = stripSlash(spec.checkpoints.uri) + "/model/model.safetensors";
+      next.finalModelUri = StorageLayout.finalModelUri(spec.checkpoints.uri);
     }
     next.conditions = conditions(v, prev.conditions, generation, now);
     next.phase = phase(next.conditions).label();
@@ -143,7 +146,8 @@ public final class StatusBuilder {
       return;
     }
     FinalResult r = result.get();
-    s.resultSource = fromPod.isPresent() ? TERMINATION_MESSAGE : OBJECT_STORAGE;
+    s.resultSource = fromPod.isPresent() ? FinalResult.SOURCE_TERMINATION_MESSAGE
+        : FinalResult.SOURCE_OBJECT_STORAGE;
     s.progress = new Progress();
     s.progress.epoch = r.finetune().epoch();
     s.progress.totalEpochs = r.finetune().totalEpochs();
@@ -155,8 +159,6 @@ public final class StatusBuilder {
     s.accuracyGain = exact(r.accuracyGain());
   }
 
-  public static final String TERMINATION_MESSAGE = "TerminationMessage";
-  public static final String OBJECT_STORAGE = "ObjectStorage";
 
   private static RunMetrics runMetrics(FinalResult.Run run) {
     RunMetrics m = new RunMetrics();
@@ -349,9 +351,5 @@ public final class StatusBuilder {
 
   private static int orZero(Integer i) {
     return i == null ? 0 : i;
-  }
-
-  private static String stripSlash(String uri) {
-    return uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
   }
 }

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.api.v1alpha1.result.FinalResult;
+import dev.finetune.contract.FinalResult;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
 import dev.finetune.operator.observe.CheckpointSelector;
 import dev.finetune.operator.observe.Observation;
@@ -51,7 +51,7 @@ class FinalResultStatusTest {
     FineTuneJobStatus s = StatusBuilder.build(ftj("a").obj(), succeeded(RESULT.toJson()), VALID,
         NOW);
     assertEquals("Succeeded", s.phase);
-    assertEquals(StatusBuilder.TERMINATION_MESSAGE, s.resultSource);
+    assertEquals(FinalResult.SOURCE_TERMINATION_MESSAGE, s.resultSource);
     assertEquals(100, s.progress.percentage);
     assertEquals(3, s.progress.epoch);
     assertEquals(3, s.progress.totalEpochs);
@@ -83,7 +83,7 @@ class FinalResultStatusTest {
   void fallsBackToResultJsonInStorage() {
     Observation o = succeeded("").withStorage(storage(RESULT_JSON));
     FineTuneJobStatus s = StatusBuilder.build(ftj("a").obj(), o, VALID, NOW);
-    assertEquals(StatusBuilder.OBJECT_STORAGE, s.resultSource);
+    assertEquals(FinalResult.SOURCE_OBJECT_STORAGE, s.resultSource);
     assertEquals("0.8333333333333334", s.metrics.testAccuracy);
     assertEquals(3, s.progress.epoch);
     assertEquals(2, s.progress.totalEpochs, "epochs in the history");
@@ -107,12 +107,12 @@ class FinalResultStatusTest {
     assertNull(a.getStatus().resultSource, "neither source yet");
     FineTuneJobStatus later = StatusBuilder.build(a, obs(List.of()).withStorage(
         storage(RESULT_JSON)), VALID, NOW.plusSeconds(60));
-    assertEquals(StatusBuilder.OBJECT_STORAGE, later.resultSource);
+    assertEquals(FinalResult.SOURCE_OBJECT_STORAGE, later.resultSource);
     assertEquals("0.8333333333333334", later.metrics.testAccuracy);
     a.setStatus(later);
     FineTuneJobStatus again = StatusBuilder.build(a, succeeded(RESULT.toJson()), VALID,
         NOW.plusSeconds(120));
-    assertEquals(StatusBuilder.OBJECT_STORAGE, again.resultSource, "read once, never replaced");
+    assertEquals(FinalResult.SOURCE_OBJECT_STORAGE, again.resultSource, "read once, never replaced");
   }
 
   static StorageObservation storage(String resultJson) {

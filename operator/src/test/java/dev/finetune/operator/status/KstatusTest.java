@@ -13,6 +13,7 @@ import static dev.finetune.operator.status.StatusBuilderTest.obs;
 import static dev.finetune.operator.status.StatusBuilderTest.stopped;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.finetune.contract.Conditions;
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
 import dev.finetune.operator.observe.Observation;

@@ -10,6 +10,7 @@ import static dev.finetune.operator.status.StatusBuilderTest.obs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune.contract.Conditions;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
 import dev.finetune.operator.act.AttemptPlanner;
 import dev.finetune.operator.act.Plan;

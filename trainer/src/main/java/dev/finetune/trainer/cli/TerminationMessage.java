@@ -1,7 +1,8 @@
 package dev.finetune.trainer.cli;
 
-import dev.finetune.api.v1alpha1.result.FinalResult;
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.FinalResult;
+import dev.finetune.contract.StorageLayout;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,8 +19,8 @@ final class TerminationMessage {
   static void write(Path terminationLog, Path output) {
     try {
       FinalResult result = FinalResult.fromResultJson(
-          Files.readAllBytes(output.resolve(FinalResult.FILE))).orElseThrow(() ->
-              new IllegalStateException(FinalResult.FILE + " has no finished epoch"));
+          Files.readAllBytes(output.resolve(StorageLayout.RESULT_FILE))).orElseThrow(() ->
+              new IllegalStateException(StorageLayout.RESULT_FILE + " has no finished epoch"));
       byte[] line = result.toJson().getBytes(StandardCharsets.UTF_8);
       if (line.length > FinalResult.TERMINATION_MESSAGE_LIMIT) {
         throw new IllegalStateException("the final result has " + line.length

@@ -13,7 +13,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-class SpecValidatorTest {
+/** Phase 2 as the reconciler runs it: the contract rules for a cluster, then the fromJob lookup. */
+class ValidationTest {
   static FineTuneJob source(String phase, String model) {
     return ftj("src").status(s -> {
       s.phase = phase;
@@ -84,7 +85,8 @@ class SpecValidatorTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void validates(String name, FineTuneJob f, Map<String, FineTuneJob> jobs, Object expected) {
-    Validation v = SpecValidator.validate(f, n -> Optional.ofNullable(jobs.get(n)));
+    Validation v = Validation.of(f, n -> Optional.ofNullable(jobs.get(n)), java.time.Instant.now(),
+        java.time.Duration.ZERO);
     if (expected instanceof Validation e) {
       assertEquals(e, v);
     } else if (v instanceof Validation.Invalid i) {
@@ -103,10 +105,10 @@ class SpecValidatorTest {
     f.getMetadata().setCreationTimestamp("2026-01-01T00:00:00Z");
     java.time.Instant created = java.time.Instant.parse("2026-01-01T00:00:00Z");
     java.time.Duration grace = java.time.Duration.ofMinutes(10);
-    Validation early = SpecValidator.validate(f, n -> Optional.empty(),
+    Validation early = Validation.of(f, n -> Optional.empty(),
         created.plusSeconds(599), grace);
     assertEquals("WaitingForSource", ((Validation.Waiting) early).reason());
-    Validation late = SpecValidator.validate(f, n -> Optional.empty(),
+    Validation late = Validation.of(f, n -> Optional.empty(),
         created.plusSeconds(600), grace);
     Validation.Invalid invalid = (Validation.Invalid) late;
     assertEquals("spec.model.pretrained.fromJob", invalid.field());

@@ -1,6 +1,11 @@
-package dev.finetune.operator.status;
+package dev.finetune.contract;
 
-/** status.phase, derived from the conditions in {@link StatusBuilder}. */
+/**
+ * The values of a FineTuneJob's {@code status.phase}: API, read by users, dashboards and the
+ * Argo CD health check ({@code deploy/argocd/finetunejob-health.lua}, which must know every
+ * value; ArgoHealthCheckTest checks it). The operator derives the phase from its conditions
+ * ({@link Conditions}); a terminal phase never changes again.
+ */
 public enum Phase {
   PENDING("Pending", false, "No trainer is running yet: creating, queued, waiting, or backing off"),
   RUNNING("Running", false, "A trainer pod runs the current attempt"),

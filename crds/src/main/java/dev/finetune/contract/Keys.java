@@ -1,4 +1,4 @@
-package dev.finetune.trainer.storage;
+package dev.finetune.contract;
 
 /** Validation and joining of relative, '/'-separated object keys. */
 public final class Keys {

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.finetune.api.v1alpha1.result.FinalResult;
-import dev.finetune.trainer.testing.SyntheticImageFolder;
+import dev.finetune.contract.FinalResult;
+import dev.finetune.testsupport.SyntheticImageFolder;
 import dev.finetune.trainer.testing.TrainerProcess;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * numbers. Also: a real libtorch allocation failure exits 128 (retryable), not 1.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class FinalResultTest {
+class FinalResultIT {
   static final ObjectMapper JSON = new ObjectMapper();
   @TempDir static Path dir;
   static Path data;

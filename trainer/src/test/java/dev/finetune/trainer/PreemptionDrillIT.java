@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.trainer.storage.FileObjectStore;
-import dev.finetune.trainer.testing.SyntheticImageFolder;
+import dev.finetune.testsupport.SyntheticImageFolder;
 import dev.finetune.trainer.testing.TrainerProcess;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * from). At the end the parameters must equal an undisturbed run's bit for bit. Prints
  * {@code DRILL sigterm: ...} and {@code DRILL kill: ...} lines that docs/RELIABILITY.md quotes.
  */
-class PreemptionDrillTest {
+class PreemptionDrillIT {
   private static final long SEED = 20240611L;
   private static final int STEPS_PER_EPOCH = 9; // 72 training images, batch 8
   private static final int EPOCHS = 4;
@@ -122,7 +122,7 @@ class PreemptionDrillTest {
     if (previousFault == Fault.SIGKILL) {
       maxLost = Math.max(maxLost, Math.max(0, previousSignalStep - resumed));
     }
-    Map<String, float[]> actual = KillAndResumeTest.tensors(out.resolve("finetune/model.safetensors"));
+    Map<String, float[]> actual = KillAndResumeIT.tensors(out.resolve("finetune/model.safetensors"));
     assertEquals(reference.keySet(), actual.keySet());
     reference.forEach((name, want) -> assertArrayEquals(want, actual.get(name), 0f, name));
 
@@ -156,7 +156,7 @@ class PreemptionDrillTest {
     Process p = TrainerProcess.start(log, args(manifest(data, dir.resolve("ckpt-" + name), name),
         out, -1));
     assertEquals(0, TrainerProcess.await(p, 300), Files.readString(log));
-    return KillAndResumeTest.tensors(out.resolve("finetune/model.safetensors"));
+    return KillAndResumeIT.tensors(out.resolve("finetune/model.safetensors"));
   }
 
   private Path manifest(Path data, Path ckpt, String name) throws IOException {

@@ -1,4 +1,4 @@
-package dev.finetune.trainer.testing;
+package dev.finetune.testsupport;
 
 import java.awt.Color;
 import java.awt.Graphics2D;

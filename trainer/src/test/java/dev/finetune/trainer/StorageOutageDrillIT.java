@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.trainer.storage.ObjectStore;
 import dev.finetune.trainer.storage.ObjectStores;
-import dev.finetune.trainer.storage.S3TestServer;
-import dev.finetune.trainer.testing.SyntheticImageFolder;
+import dev.finetune.testsupport.S3Server;
+import dev.finetune.testsupport.SyntheticImageFolder;
 import dev.finetune.trainer.testing.TrainerProcess;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * finetune_storage_retries_total} counting), finish the job, and leave no manifest that points
  * at a missing or partial object.
  */
-class StorageOutageDrillTest {
+class StorageOutageDrillIT {
   private static final Duration OUTAGE = Duration.ofSeconds(4);
 
   @TempDir Path dir;
@@ -55,7 +55,7 @@ class StorageOutageDrillTest {
           training: {epochs: 3, batchSize: 8, learningRate: 0.01, momentum: 0.9, seed: 1}
           checkpoints: {uri: "s3://drill/runs/outage", everyEpochs: 1, keep: 3}
         """.formatted(data));
-    try (S3TestServer s3 = S3TestServer.start("drill")) {
+    try (S3Server s3 = S3Server.start("drill")) {
       int port;
       try (ServerSocket free = new ServerSocket(0)) {
         port = free.getLocalPort();
@@ -103,7 +103,7 @@ class StorageOutageDrillTest {
   }
 
   /** Every manifest.json in the bucket lists objects that exist with its size and sha256. */
-  private static int assertEveryManifestIsComplete(S3TestServer s3) throws Exception {
+  private static int assertEveryManifestIsComplete(S3Server s3) throws Exception {
     int count = 0;
     try (ObjectStore store = ObjectStores.open(s3.uri("runs/outage"), s3.env())) {
       List<String> keys = store.list("");

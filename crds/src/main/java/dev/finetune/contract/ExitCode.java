@@ -1,9 +1,11 @@
-package dev.finetune.trainer.error;
+package dev.finetune.contract;
 
 /**
- * Process exit codes of the trainer. 1-127 are permanent (retrying cannot help: fix the spec or
- * the data); 128 and above are retryable (the operator starts a new attempt that resumes from the
- * newest checkpoint).
+ * Process exit codes of the trainer, part of the contract with the operator. 1-127 are permanent
+ * (retrying cannot help: fix the spec or the data); 128 and above are retryable (the operator
+ * starts a new attempt that resumes from the newest checkpoint). The trainer's CLI exits with
+ * these; the operator's {@code AttemptReader} classifies a terminated trainer container with
+ * {@link #isPermanent(int)}.
  */
 public enum ExitCode {
   OK(0, "success"),
@@ -41,6 +43,16 @@ public enum ExitCode {
   }
 
   public boolean retryable() {
+    return isRetryable(code);
+  }
+
+  /** 1-127: the trainer reported a problem that a new attempt cannot fix. */
+  public static boolean isPermanent(int code) {
+    return code >= 1 && code <= 127;
+  }
+
+  /** 128 and above (signals, {@link #RETRYABLE}, {@link #PREEMPTED}): a new attempt may succeed. */
+  public static boolean isRetryable(int code) {
     return code >= 128;
   }
 }

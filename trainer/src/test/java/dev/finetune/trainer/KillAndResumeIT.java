@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.finetune.trainer.testing.SyntheticImageFolder;
+import dev.finetune.testsupport.SyntheticImageFolder;
 import dev.finetune.trainer.testing.TorchReference;
 import dev.finetune.trainer.testing.TrainerProcess;
 import java.io.IOException;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Exact resume: the real CLI in a child JVM is killed (SIGKILL) or preempted (SIGTERM) mid-run
  * and restarted; its final parameters must equal an undisturbed run's bit for bit (CPU).
  */
-class KillAndResumeTest {
+class KillAndResumeIT {
   @TempDir static Path dir;
   static Path job;
   static Map<String, float[]> reference;

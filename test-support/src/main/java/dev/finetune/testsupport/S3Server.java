@@ -1,15 +1,19 @@
-package dev.finetune.trainer.storage;
+package dev.finetune.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
@@ -23,14 +27,16 @@ import org.gaul.s3proxy.blobstore.BlobStore;
  * folder, on a free loopback port, with AWS v2/v4 authentication and one bucket.
  *
  * <pre>{@code
- * try (S3TestServer s3 = S3TestServer.start("bucket")) {
+ * try (S3Server s3 = S3Server.start("bucket")) {
  *   ObjectStore store = ObjectStores.open(s3.uri("prefix"), s3.env());
  * }
  * }</pre>
  *
+ * <p>Objects can be inspected as files under {@link #root()}.
+ *
  * <p>{@link #stop()} and {@link #restart()} simulate an outage on the same port; data survives.
  */
-public final class S3TestServer implements AutoCloseable {
+public final class S3Server implements AutoCloseable {
   public static final String ACCESS_KEY = "test-access-key";
   public static final String SECRET_KEY = "test-secret-key-0123456789";
   public static final String REGION = "us-east-1";
@@ -51,7 +57,7 @@ public final class S3TestServer implements AutoCloseable {
   private final BlobStore blobStore;
   private S3Proxy proxy;
 
-  private S3TestServer(String bucket, String accessKey, String secretKey) throws Exception {
+  private S3Server(String bucket, String accessKey, String secretKey) throws Exception {
     this.bucket = bucket;
     this.accessKey = accessKey;
     this.secretKey = secretKey;
@@ -70,14 +76,14 @@ public final class S3TestServer implements AutoCloseable {
   }
 
   /** Starts a server with the default test credentials and creates bucket. */
-  public static S3TestServer start(String bucket) {
+  public static S3Server start(String bucket) {
     return start(bucket, ACCESS_KEY, SECRET_KEY);
   }
 
   /** Starts a server that accepts only the given credentials and creates bucket. */
-  public static S3TestServer start(String bucket, String accessKey, String secretKey) {
+  public static S3Server start(String bucket, String accessKey, String secretKey) {
     try {
-      return new S3TestServer(bucket, accessKey, secretKey);
+      return new S3Server(bucket, accessKey, secretKey);
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
@@ -147,7 +153,7 @@ public final class S3TestServer implements AutoCloseable {
     return "s3://" + bucket + (prefix == null || prefix.isEmpty() ? "" : "/" + prefix);
   }
 
-  /** The environment for {@link S3ObjectStore} / {@link ObjectStores#open(String, Map)}. */
+  /** The S3 environment (dev.finetune.contract.S3Env): the trainer's, or a Secret's data. */
   public Map<String, String> env() {
     Map<String, String> env = new HashMap<>();
     env.put("AWS_ACCESS_KEY_ID", accessKey);
@@ -155,6 +161,57 @@ public final class S3TestServer implements AutoCloseable {
     env.put("AWS_REGION", REGION);
     env.put("AWS_ENDPOINT_URL", endpoint());
     return env;
+  }
+
+  /**
+   * {@link #env()} as a Secret's {@code data} (base64): the mock API server does not turn
+   * {@code stringData} into {@code data} as a real one does.
+   */
+  public Map<String, String> secretData() {
+    Map<String, String> out = new HashMap<>();
+    env().forEach((k, v) -> out.put(k, Base64.getEncoder().encodeToString(
+        v.getBytes(StandardCharsets.UTF_8))));
+    return out;
+  }
+
+  /** The folder that holds the bucket's objects as files. */
+  public Path root() {
+    return baseDir.resolve(bucket);
+  }
+
+  /** The file of an s3://bucket/key URI. */
+  public Path file(String uri) {
+    String prefix = "s3://" + bucket + "/";
+    if (!uri.startsWith(prefix)) {
+      throw new IllegalArgumentException(uri + " is not in " + prefix);
+    }
+    return root().resolve(uri.substring(prefix.length()));
+  }
+
+  /** Keys under a prefix, sorted. */
+  public List<String> keys(String prefix) {
+    Path dir = root().resolve(prefix);
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    // Tests poll this while the trainer uploads: a file can vanish between the directory read
+    // and its stat, so such a walk is simply repeated.
+    for (int attempt = 1; ; attempt++) {
+      try (Stream<Path> walk = Files.walk(dir)) {
+        return walk.filter(Files::isRegularFile)
+            .map(p -> root().relativize(p).toString().replace('\\', '/')).sorted().toList();
+      } catch (UncheckedIOException e) {
+        if (!(e.getCause() instanceof NoSuchFileException) || attempt == 20) {
+          throw e;
+        }
+      } catch (NoSuchFileException e) {
+        if (attempt == 20) {
+          throw new UncheckedIOException(e);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
   }
 
   /** Creates another bucket. */

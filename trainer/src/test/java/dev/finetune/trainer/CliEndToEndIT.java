@@ -9,8 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.finetune.trainer.storage.ObjectStore;
 import dev.finetune.trainer.storage.ObjectStores;
-import dev.finetune.trainer.storage.S3TestServer;
-import dev.finetune.trainer.testing.SyntheticImageFolder;
+import dev.finetune.testsupport.S3Server;
+import dev.finetune.testsupport.SyntheticImageFolder;
 import dev.finetune.trainer.testing.TrainerProcess;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -38,10 +38,10 @@ import org.junit.jupiter.api.io.TempDir;
  * written to S3, a pretrained model imported over hf:// from a loopback hub, and a baseline.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class CliEndToEndTest {
+class CliEndToEndIT {
   @TempDir static Path dir;
   static HttpServer http;
-  static S3TestServer s3;
+  static S3Server s3;
   static byte[] zip;
 
   @BeforeAll
@@ -67,7 +67,7 @@ class CliEndToEndTest {
       exchange.close();
     });
     http.start();
-    s3 = S3TestServer.start("finetune");
+    s3 = S3Server.start("finetune");
   }
 
   @AfterAll

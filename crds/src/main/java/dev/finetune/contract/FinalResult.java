@@ -1,4 +1,4 @@
-package dev.finetune.api.v1alpha1.result;
+package dev.finetune.contract;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,7 +10,7 @@ import java.util.Optional;
 /**
  * The final numbers of a finished job, the same as the trainer's {@code result.json}, in the
  * compact form the trainer writes to its termination message (at most 4 KiB; this is about 400
- * bytes). The operator reads it from the termination message, or else from {@code result.json} in
+ * bytes). The operator reads it from the termination message, or else from {@link StorageLayout#RESULT} in
  * object storage ({@link #fromResultJson}), and fills status from it. One class on both sides.
  *
  * @param format {@link #FORMAT}; a message with another value is not a result
@@ -22,8 +22,10 @@ import java.util.Optional;
 public record FinalResult(String format, Run finetune, Run baseline, Double accuracyGain) {
   /** Marks a termination message as a result (not an error line or a log tail). */
   public static final String FORMAT = "finetune.dev/result-v1";
-  /** The file name, locally in the output folder and next to the final model in storage. */
-  public static final String FILE = "result.json";
+  /** status.resultSource: the final numbers came from the trainer's termination message. */
+  public static final String SOURCE_TERMINATION_MESSAGE = "TerminationMessage";
+  /** status.resultSource: they came from {@link StorageLayout#RESULT} in object storage. */
+  public static final String SOURCE_OBJECT_STORAGE = "ObjectStorage";
   /** The kubelet keeps at most this many bytes of a termination message. */
   public static final int TERMINATION_MESSAGE_LIMIT = 4096;
 

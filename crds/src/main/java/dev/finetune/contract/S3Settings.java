@@ -1,4 +1,4 @@
-package dev.finetune.trainer.storage;
+package dev.finetune.contract;
 
 import java.time.Duration;
 import java.util.Map;
