@@ -228,9 +228,9 @@ class RealTrainerIT {
     assertEquals(1, jobsOf("ok").size());
     assertEquals(0, s.restarts == null ? 0 : s.restarts);
 
-    // status.latestCheckpoint: an existing manifest, seen while running and after the end.
-    assertTrue(seen.stream().anyMatch(st -> "Running".equals(st.phase)
-        && st.latestCheckpoint != null), "latestCheckpoint while running");
+    // status.latestCheckpoint: an existing manifest after the end. (While running it is read
+    // only in reconciles, every 30 s without events: this 2-epoch run may end before one; the
+    // corrupt-checkpoint test below sees it while attempt 2 runs.)
     assertNotNull(s.latestCheckpoint, "latestCheckpoint after the run");
     assertTrue(Files.isRegularFile(s3.file(s.latestCheckpoint.uri + "/manifest.json")),
         s.latestCheckpoint.uri + " in " + keys);
