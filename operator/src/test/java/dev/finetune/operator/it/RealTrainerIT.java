@@ -13,6 +13,7 @@ import dev.finetune.api.v1alpha1.spec.CheckpointSpec;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.api.v1alpha1.spec.FromScratchSpec;
 import dev.finetune.api.v1alpha1.spec.ImageTransformSpec;
+import dev.finetune.api.v1alpha1.spec.ResizeSpec;
 import dev.finetune.api.v1alpha1.spec.PretrainedSpec;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
 import dev.finetune.operator.observe.Labels;
@@ -105,7 +106,7 @@ class RealTrainerIT {
     spec.transforms.train.randomResizedCrop = 32;
     spec.transforms.train.horizontalFlip = true;
     spec.transforms.test = new ImageTransformSpec();
-    spec.transforms.test.resize = 32;
+    spec.transforms.test.resize = ResizeSpec.shorterSide(32);
     spec.training.epochs = 2;
     spec.training.batchSize = 8;
     spec.training.learningRate = 0.01;
@@ -474,7 +475,7 @@ class RealTrainerIT {
     kubelet.capAddressSpace("oom-attempt-", 6L << 30);
     create("oom", data, s -> {
       s.transforms.train.randomResizedCrop = 1024;
-      s.transforms.test.resize = 1024;
+      s.transforms.test.resize = ResizeSpec.shorterSide(1024);
       s.training.batchSize = 16;
       s.resources.cpu = "1";
       s.backoffLimit = 1;
