@@ -117,19 +117,42 @@ public final class JobRunner {
       if (baselineSpec != null) {
         checkOwnership(job, baselineSpec, data);
       }
-      RunResult main = run(job, config, finetune, data, train, test, metrics, device);
-      RunResult baseline = null;
+      Finished main = run(job, config, finetune, data, train, test, metrics, device);
+      Finished baseline = null;
       if (baselineSpec != null) {
         baseline = run(job, config, baselineSpec, data, train, test, metrics, device);
+        saveFinalModel(baseline, Map.of());
       }
-      Double gain = baseline == null ? null : main.testAccuracy() - baseline.testAccuracy();
+      RunResult base = baseline == null ? null : baseline.result();
+      Double gain = base == null ? null : main.result().testAccuracy() - base.testAccuracy();
       JobResult result = new JobResult(name, options.namespace(), device.toString(),
-          data.classes(), data.train().size(), data.test().size(), main, baseline, gain,
+          data.classes(), data.train().size(), data.test().size(), main.result(), base, gain,
           (System.nanoTime() - start) / 1e9);
-      writeResult(result);
+      byte[] resultJson = jsonBytes(result);
+      // result.json goes next to the final model and is listed in its manifest, which is
+      // written last: a model/manifest.json in storage means the whole job's result is there.
+      saveFinalModel(main, Map.of(StorageLayout.RESULT_FILE, resultJson));
+      writeResult(resultJson);
       return result;
     }
   }
+
+  /**
+   * Removes a result.json left in the output folder by an earlier run, so a result that claims
+   * success never outlives a later failure: the file exists only after a run that succeeded.
+   */
+  public static void forgetOldResult(Path output) {
+    try {
+      Files.deleteIfExists(output.resolve(StorageLayout.RESULT_FILE));
+      Files.deleteIfExists(output.resolve(StorageLayout.RESULT_FILE + ".tmp"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A finished run: its result and the final model's files, not yet in storage. */
+  private record Finished(RunSpec spec, RunIdentity identity, RunResult result,
+      Map<String, byte[]> files, Map<String, Object> meta) {}
 
   /**
    * One run's identity: name, checkpoint location, source weights (null = scratch), the dataset's
@@ -150,7 +173,7 @@ public final class JobRunner {
   }
 
   private static final java.util.Set<String> MODEL_FILES =
-      java.util.Set.of("model.safetensors", "model.json");
+      java.util.Set.of(StorageLayout.MODEL_FILE, "model.json", StorageLayout.RESULT_FILE);
 
   private void checkOwnership(FineTuneJob job, RunSpec rs, LoadedDataset data) {
     try (ObjectStore store = ObjectStores.open(rs.checkpointUri(), options.env(), storageHealth)) {
@@ -160,7 +183,7 @@ public final class JobRunner {
     }
   }
 
-  private RunResult run(FineTuneJob job, RunConfig config, RunSpec rs, LoadedDataset data,
+  private Finished run(FineTuneJob job, RunConfig config, RunSpec rs, LoadedDataset data,
       ImagePipeline train, ImagePipeline test, TrainingMetrics metrics, Device device) {
     FineTuneJobSpec spec = job.getSpec();
     boolean transfer = rs.source() != null;
@@ -213,14 +236,16 @@ public final class JobRunner {
       RunState end = new RunLoop(plan, session, listeners, stop).run(from);
       List<EpochMetrics> history = end.history();
       double accuracy = history.isEmpty() ? Double.NaN : history.get(history.size() - 1).testAccuracy();
-      String modelUri = saveFinalModel(job, rs, session, checkpointStore, data, history);
-      return new RunResult(rs.run(), transfer ? "pretrained:" + rs.source().uri() : "scratch",
-          history, accuracy, modelUri, checkpoints, resumedFrom);
+      Finished model = finalModel(job, rs, session, data, history);
+      return new Finished(rs, model.identity(), new RunResult(rs.run(), transfer ? "pretrained:" + rs.source().uri()
+          : "scratch", history, accuracy, checkpointStore.finalModelUri() + "/" + StorageLayout.MODEL_FILE,
+          checkpoints, resumedFrom), model.files(), model.meta());
     }
   }
 
-  private String saveFinalModel(FineTuneJob job, RunSpec rs, TrainingSession session,
-      CheckpointStore store, LoadedDataset data, List<EpochMetrics> history) {
+  /** The final model's files (written locally now) and manifest metadata. */
+  private Finished finalModel(FineTuneJob job, RunSpec rs, TrainingSession session,
+      LoadedDataset data, List<EpochMetrics> history) {
     byte[] weights = Weights.encode(session.net());
     Map<String, Object> meta = new LinkedHashMap<>();
     meta.put("job", job.getMetadata().getName());
@@ -235,11 +260,6 @@ public final class JobRunner {
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put(StorageLayout.MODEL_FILE, weights);
     files.put("model.json", json);
-    try {
-      store.saveFinalModel(files, meta);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
     Path local = options.output().resolve(rs.run());
     try {
       Files.createDirectories(local);
@@ -248,7 +268,20 @@ public final class JobRunner {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return store.finalModelUri() + "/" + StorageLayout.MODEL_FILE;
+    return new Finished(rs, identity(job, rs, data), null, files, meta);
+  }
+
+  /** Writes a run's final model to storage: its files and {@code extra}, the manifest last. */
+  private void saveFinalModel(Finished run, Map<String, byte[]> extra) {
+    Map<String, byte[]> files = new LinkedHashMap<>(run.files());
+    files.putAll(extra);
+    try (ObjectStore store = ObjectStores.open(run.spec().checkpointUri(), options.env(),
+        storageHealth)) {
+      new CheckpointStore(store, Integer.MAX_VALUE, run.identity()).saveFinalModel(files,
+          run.meta());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /**
@@ -306,11 +339,12 @@ public final class JobRunner {
     }
   }
 
-  private void writeResult(JobResult result) {
+  /** Writes result.json atomically: a temporary file, then a rename over the final name. */
+  private void writeResult(byte[] json) {
     try {
       Files.createDirectories(options.output());
-      Path tmp = options.output().resolve("result.json.tmp");
-      Files.write(tmp, jsonBytes(result));
+      Path tmp = options.output().resolve(StorageLayout.RESULT_FILE + ".tmp");
+      Files.write(tmp, json);
       Files.move(tmp, options.output().resolve(StorageLayout.RESULT_FILE),
           java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);

@@ -62,10 +62,23 @@ class AttemptReaderTest {
                 .endCondition().endStatus().build()), AttemptState.FAILED_RETRYABLE, "Preempted"),
         Arguments.of("pod gone retries", failed, List.of(), AttemptState.FAILED_RETRYABLE,
             "PodMissing"),
+        Arguments.of("pod gone, the Job says it was preempted", byPolicy(
+            "Pod ns/a-attempt-1-x has condition DisruptionTarget matching FailJob rule at index 0"),
+            List.of(), AttemptState.FAILED_RETRYABLE, "Preempted"),
+        Arguments.of("pod gone, the Job says SIGTERM", byPolicy("Container trainer for pod"
+            + " ns/a-attempt-1-x failed with exit code 143 matching FailJob rule at index 1"),
+            List.of(), AttemptState.FAILED_RETRYABLE, "Terminated"),
         Arguments.of("stopped for suspend", new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder(
                 failed).editMetadata().addToAnnotations(Labels.STOPPED_BY, Labels.STOPPED_BY_SUSPEND)
                 .endMetadata().build(), List.of(terminatedPod("a", 1, 143, null).build()),
             AttemptState.STOPPED_BY_SUSPEND, "Suspended"));
+  }
+
+  /** A Job failed by its podFailurePolicy, as the Job controller writes it. */
+  static Job byPolicy(String message) {
+    return job("a", 1).withNewStatus().withFailed(1).addNewCondition().withType("Failed")
+        .withStatus("True").withReason("PodFailurePolicy").withMessage(message)
+        .withLastTransitionTime("2026-01-01T00:00:00Z").endCondition().endStatus().build();
   }
 
   @ParameterizedTest(name = "{0}")

@@ -14,6 +14,11 @@ import picocli.CommandLine.ParseResult;
 final class FailureHandler implements IExecutionExceptionHandler {
   @Override
   public int handleExecutionException(Exception e, CommandLine cli, ParseResult parsed) {
+    if (NativeOutOfMemory.in(e)) {
+      cli.getErr().println("error: " + NativeOutOfMemory.message(e));
+      cli.getErr().println("exit code " + ExitCode.RETRYABLE.code() + " (out of memory, retryable)");
+      return ExitCode.RETRYABLE.code();
+    }
     Throwable cause = e;
     while (cause.getCause() != null && !(cause instanceof TrainerException)
         && !(cause instanceof StopSignal.Preempted)) {

@@ -99,6 +99,11 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "Log lines instead of a progress bar.")
   boolean noProgress;
 
+  @Option(names = "--termination-log", paramLabel = "FILE",
+      description = "On success, writes the final numbers there as one line of JSON (the"
+          + " operator passes the pod's /dev/termination-log). Default: none.")
+  Path terminationLog;
+
   @Spec
   CommandSpec spec;
 
@@ -131,7 +136,11 @@ final class TrainCommand implements Callable<Integer> {
         processCpus, computeThreads, Math.max(0, dataWorkers), Duration.ofSeconds(gracePeriodSeconds),
         !noProgress && System.console() != null, System.getenv(), uriPolicy,
         Duration.ofSeconds(downloadDeadlineSeconds));
+    JobRunner.forgetOldResult(out);
     JobResult result = new JobRunner(options, stop).run(job);
+    if (terminationLog != null) {
+      TerminationMessage.write(terminationLog, out);
+    }
     printSummary(result, out);
     return 0;
   }
