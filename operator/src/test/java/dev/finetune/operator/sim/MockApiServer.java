@@ -26,10 +26,10 @@ public final class MockApiServer implements AutoCloseable {
   private final KubernetesMockServer server;
   private final KubernetesClient client;
 
-  private MockApiServer() {
+  private MockApiServer(InetAddress host) {
     server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
         new KubernetesCrudDispatcher(), false);
-    server.init(InetAddress.getLoopbackAddress(), 0);
+    server.init(host, 0);
     client = server.createClient();
     try (InputStream in = Files.newInputStream(CRD)) {
       var crd = client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
@@ -40,7 +40,12 @@ public final class MockApiServer implements AutoCloseable {
   }
 
   public static MockApiServer start() {
-    return new MockApiServer();
+    return new MockApiServer(InetAddress.getLoopbackAddress());
+  }
+
+  /** Listens on {@code host} instead of loopback (containers reach it on a bridge address). */
+  public static MockApiServer start(InetAddress host) {
+    return new MockApiServer(host);
   }
 
   /** The API server URL an operator process is pointed at. */

@@ -28,14 +28,16 @@ public final class S3Server implements AutoCloseable {
 
   private final String bucket;
   private final Path baseDir;
+  private final InetAddress host;
   private final int port;
   private final BlobStore store;
   private S3Proxy proxy;
 
-  private S3Server(String bucket) throws Exception {
+  private S3Server(String bucket, InetAddress host) throws Exception {
     this.bucket = bucket;
+    this.host = host;
     this.baseDir = Files.createTempDirectory("sim-s3-");
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+    try (ServerSocket s = new ServerSocket(0, 1, host)) {
       this.port = s.getLocalPort();
     }
     Properties props = new Properties();
@@ -77,15 +79,20 @@ public final class S3Server implements AutoCloseable {
   }
 
   public static S3Server start(String bucket) {
+    return start(bucket, InetAddress.getLoopbackAddress());
+  }
+
+  /** Listens on {@code host} instead of loopback (containers reach it on a bridge address). */
+  public static S3Server start(String bucket, InetAddress host) {
     try {
-      return new S3Server(bucket);
+      return new S3Server(bucket, host);
     } catch (Exception e) {
       throw new IllegalStateException("cannot start s3proxy: " + e, e);
     }
   }
 
   public String endpoint() {
-    return "http://127.0.0.1:" + port;
+    return "http://" + host.getHostAddress() + ":" + port;
   }
 
   /** s3://bucket/prefix */

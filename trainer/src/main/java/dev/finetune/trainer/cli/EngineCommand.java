@@ -1,0 +1,50 @@
+package dev.finetune.trainer.cli;
+
+import ai.djl.engine.Engine;
+import com.sun.jna.NativeLibrary;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code finetune engine}: loads PyTorch and says what it found. The image build runs it once, so
+ * DJL unpacks its natives into the image ({@code DJL_CACHE_DIR}) instead of into a volume at
+ * every pod start; the CUDA image's build also checks that JNA finds the CUDA runtime under the
+ * name DJL's {@code CudaUtils} loads ({@code cudart}), without which DJL sees no GPU.
+ */
+@Command(name = "engine", mixinStandardHelpOptions = true,
+    description = "Loads the PyTorch engine and prints its version, where its natives are, the"
+        + " CUDA runtime JNA resolves for 'cudart' and the GPUs it can see.")
+final class EngineCommand implements Callable<Integer> {
+  /** The JNA library name of DJL's CudaUtils. */
+  static final String CUDART = "cudart";
+
+  @Option(names = "--require-cudart",
+      description = "Exit 1 when JNA cannot load '" + CUDART + "' (the CUDA image's build check).")
+  boolean requireCudart;
+
+  @Override
+  public Integer call() {
+    Engines.configure(1);
+    String cudart = cudartFile();
+    Engine engine = Engine.getEngine("PyTorch");
+    System.out.println("engine: " + engine.getEngineName() + " " + engine.getVersion()
+        + ", natives in " + ai.djl.pytorch.jni.LibUtils.getLibtorchPath());
+    System.out.println(CUDART + " (the name DJL's CudaUtils loads through JNA): " + cudart);
+    System.out.println("gpus visible: " + engine.getGpuCount());
+    if (requireCudart && cudart.startsWith("not found")) {
+      System.err.println("error: JNA cannot load '" + CUDART + "' (jna.library.path="
+          + System.getProperty("jna.library.path") + "): DJL would train on the CPU");
+      return 1;
+    }
+    return 0;
+  }
+
+  static String cudartFile() {
+    try {
+      return NativeLibrary.getInstance(CUDART).getFile().getAbsolutePath();
+    } catch (UnsatisfiedLinkError e) {
+      return "not found (" + e.getMessage().lines().findFirst().orElse("") + ")";
+    }
+  }
+}
