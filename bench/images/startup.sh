@@ -8,7 +8,7 @@
 #             user 185, /work and /tmp fresh emptyDir-like folders)
 #   unpack    the same image and pod shape, but DJL unpacks the natives from the native jar into
 #             the /work emptyDir at start, as before (DJL_CACHE_DIR=/work/djl; the jar is mounted
-#             read-only from trainer/target/lib-cpu)
+#             read-only from trainer/target/lib)
 #
 # Rounds alternate the two; prints the median wall time of each (podman run to exit), their
 # ratio, and the emptyDir bytes each leaves behind.
@@ -18,7 +18,7 @@ cd "$root"
 rounds="${1:-5}"
 image="$(bin/images --print-names | head -1)"
 podman image exists "$image" || { echo "startup: $image missing: run bin/images first" >&2; exit 2; }
-natives=(trainer/target/lib-cpu/pytorch-native-cpu-*.jar)
+natives=(trainer/target/lib/pytorch-native-cpu-*.jar)
 [[ -f "${natives[0]}" ]] || { echo "startup: ${natives[0]} missing: run bin/images first" >&2; exit 2; }
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 run() { # variant round -> prints seconds; leaves the emptyDir in $tmp/<variant>-<round>

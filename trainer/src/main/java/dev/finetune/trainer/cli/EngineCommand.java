@@ -40,9 +40,12 @@ final class EngineCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The file JNA loads for {@code cudart}, or "not found (why)". */
   static String cudartFile() {
     try {
-      return NativeLibrary.getInstance(CUDART).getFile().getAbsolutePath();
+      java.io.File f = NativeLibrary.getInstance(CUDART).getFile();
+      // Found in no folder JNA searched: the dynamic linker's own search found it by name.
+      return f.isAbsolute() ? f.getPath() : f.getName() + " from the system's library path";
     } catch (UnsatisfiedLinkError e) {
       return "not found (" + e.getMessage().lines().findFirst().orElse("") + ")";
     }
