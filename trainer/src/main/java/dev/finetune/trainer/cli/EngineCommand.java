@@ -20,23 +20,35 @@ final class EngineCommand implements Callable<Integer> {
   static final String CUDART = "cudart";
 
   @Option(names = "--require-cudart",
-      description = "Exit 1 when JNA cannot load '" + CUDART + "' (the CUDA image's build check).")
+      description = "The CUDA image's build check: list the natives in PYTORCH_LIBRARY_PATH and"
+          + " exit 1 when JNA cannot load '" + CUDART + "'. Does not load the engine: the CUDA"
+          + " natives need the driver's libcuda.so.1, which only a GPU node provides.")
   boolean requireCudart;
 
   @Override
-  public Integer call() {
+  public Integer call() throws java.io.IOException {
     Engines.configure(1);
     String cudart = cudartFile();
+    if (requireCudart) {
+      String dir = System.getenv("PYTORCH_LIBRARY_PATH");
+      if (dir != null) {
+        try (var files = java.nio.file.Files.list(java.nio.file.Path.of(dir))) {
+          files.sorted().forEach(f -> System.out.println("native: " + f));
+        }
+      }
+      System.out.println(CUDART + " (the name DJL's CudaUtils loads through JNA): " + cudart);
+      if (cudart.startsWith("not found")) {
+        System.err.println("error: JNA cannot load '" + CUDART + "' (jna.library.path="
+            + System.getProperty("jna.library.path") + "): DJL would train on the CPU");
+        return 1;
+      }
+      return 0;
+    }
     Engine engine = Engine.getEngine("PyTorch");
     System.out.println("engine: " + engine.getEngineName() + " " + engine.getVersion()
         + ", natives in " + ai.djl.pytorch.jni.LibUtils.getLibtorchPath());
     System.out.println(CUDART + " (the name DJL's CudaUtils loads through JNA): " + cudart);
     System.out.println("gpus visible: " + engine.getGpuCount());
-    if (requireCudart && cudart.startsWith("not found")) {
-      System.err.println("error: JNA cannot load '" + CUDART + "' (jna.library.path="
-          + System.getProperty("jna.library.path") + "): DJL would train on the CPU");
-      return 1;
-    }
     return 0;
   }
 
