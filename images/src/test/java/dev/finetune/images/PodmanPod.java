@@ -69,12 +69,17 @@ final class PodmanPod implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     for (EnvVar e : c.getEnv()) {
+      String field = e.getValueFrom() == null || e.getValueFrom().getFieldRef() == null ? null
+          : e.getValueFrom().getFieldRef().getFieldPath();
       if (e.getValue() != null) {
         args.addAll(List.of("--env", e.getName() + "=" + e.getValue()));
-      } else if ("metadata.namespace".equals(e.getValueFrom().getFieldRef().getFieldPath())) {
+      } else if ("metadata.namespace".equals(field)) {
         args.addAll(List.of("--env", e.getName() + "=" + namespace));
+      } else if ("metadata.name".equals(field)) {
+        args.addAll(List.of("--env", e.getName() + "=" + name));
       } else {
-        throw new AssertionError("env " + e.getName() + ": only values and metadata.namespace");
+        throw new AssertionError("env " + e.getName() + ": only values, metadata.namespace and"
+            + " metadata.name");
       }
     }
     extraEnv.forEach((k, v) -> args.addAll(List.of("--env", k + "=" + v)));

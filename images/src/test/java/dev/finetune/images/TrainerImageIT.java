@@ -11,7 +11,7 @@ import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.act.SpecConfigMapResource;
 import dev.finetune.operator.act.TrainerJobResource;
 import dev.finetune.operator.config.OperatorConfig;
-import dev.finetune.operator.sim.S3Server;
+import dev.finetune.testsupport.S3Server;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.file.Files;
@@ -176,7 +176,7 @@ class TrainerImageIT {
   static PodmanPod start(FineTuneJob ftj, Job job, String folder) {
     var cm = SpecConfigMapResource.desired(ftj);
     return PodmanPod.start(job, Map.of(cm.getMetadata().getName(), cm.getData()),
-        Map.of(SECRET, s3.credentials()), dir.resolve(folder));
+        Map.of(SECRET, s3.env()), dir.resolve(folder));
   }
 
   static void awaitCheckpoint(PodmanPod pod, String prefix) throws InterruptedException {

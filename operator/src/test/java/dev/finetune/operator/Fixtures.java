@@ -42,6 +42,14 @@ public final class Fixtures {
       return this;
     }
 
+    /** As a client sends it to namespace {@code ns}: no uid or generation yet. */
+    public FtjWrapper sentTo(String ns) {
+      ftj.getMetadata().setNamespace(ns);
+      ftj.getMetadata().setUid(null);
+      ftj.getMetadata().setGeneration(null);
+      return this;
+    }
+
     public FtjWrapper suspend(boolean s) {
       ftj.getSpec().suspend = s;
       return this;
@@ -134,7 +142,7 @@ public final class Fixtures {
       }
 
       public String trainerServiceAccount() {
-        return "finetune-trainer";
+        return "default";
       }
 
       public Duration backoffBase() {

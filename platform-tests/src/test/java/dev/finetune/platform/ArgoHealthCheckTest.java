@@ -2,6 +2,7 @@ package dev.finetune.platform;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.finetune.contract.Phase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +35,30 @@ class ArgoHealthCheckTest {
           "case '" + c.get("name") + "'");
     }
     assertEquals(10, cases.size());
+  }
+
+  /**
+   * Every phase of the API ({@link Phase}) has a health of its own in the script: a phase added
+   * to the enum without teaching the script would show as Unknown in Argo CD.
+   */
+  @Test
+  void knowsEveryPhase() throws IOException {
+    Path lua = Tools.require("lua5.4", "run bin/setup (Debian package lua5.4)");
+    Path dir = SchemaCheck.workDir("argocd-phases");
+    Map<Phase, String> expected = Map.of(Phase.PENDING, "Progressing",
+        Phase.RUNNING, "Progressing", Phase.SUSPENDED, "Suspended",
+        Phase.SUCCEEDED, "Healthy", Phase.FAILED, "Degraded");
+    for (Phase phase : Phase.values()) {
+      Path driver = dir.resolve("phase.lua");
+      Files.writeString(driver, "obj = " + luaLiteral(Map.of("status",
+          Map.of("phase", phase.label()))) + "\n"
+          + "local hs = dofile(" + luaLiteral(Tools.root().resolve(SCRIPT).toString()) + ")\n"
+          + "io.write(hs.status, \"\\n\")\n");
+      Tools.Result result = Tools.run(dir, 30, lua.toString(), driver.toString());
+      result.assertOk("lua5.4 on phase " + phase.label());
+      assertEquals(expected.get(phase) + "\n", result.output(), "phase " + phase.label()
+          + " (add it to " + SCRIPT + " and to this table)");
+    }
   }
 
   @Test

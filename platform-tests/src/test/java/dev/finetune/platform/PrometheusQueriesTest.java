@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.finetune.operator.sim.TinyImageFolder;
+import dev.finetune.testsupport.SyntheticImageFolder;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -55,7 +55,7 @@ class PrometheusQueriesTest {
     Tools.missing(!Files.isRegularFile(root.resolve("trainer/target/finetune-trainer.jar")),
         "trainer/target/finetune-trainer.jar not built; run mvn package");
 
-    TinyImageFolder.write(dir.resolve("data"), 8, 4, 32, 7);
+    SyntheticImageFolder.write(dir.resolve("data"), 8, 4, 32, 7);
     Path job = dir.resolve("job.yaml");
     Files.writeString(job, """
         apiVersion: finetune.dev/v1alpha1

@@ -1,7 +1,7 @@
 package dev.finetune.trainer;
 
 import ai.djl.Device;
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import java.util.Optional;
 

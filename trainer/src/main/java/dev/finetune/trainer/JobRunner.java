@@ -14,7 +14,8 @@ import dev.finetune.trainer.data.Fetcher;
 import dev.finetune.trainer.data.ImagePipeline;
 import dev.finetune.trainer.data.LoadedDataset;
 import dev.finetune.trainer.data.RetryPolicy;
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
+import dev.finetune.contract.StorageLayout;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.listeners.CheckpointListener;
 import dev.finetune.trainer.listeners.MetricsListener;
@@ -60,6 +61,11 @@ public final class JobRunner {
   }
 
   public JobResult run(FineTuneJob job) {
+    return run(job, RunConfig.resolve(job.getSpec(), options.output()));
+  }
+
+  /** Runs the job with its checkpoint settings already resolved. */
+  public JobResult run(FineTuneJob job, RunConfig config) {
     long start = System.nanoTime();
     FineTuneJobSpec spec = job.getSpec();
     String name = job.getMetadata().getName();
@@ -79,9 +85,7 @@ public final class JobRunner {
     Source source = resolveSource(spec, fetcher);
     String datasetDigest = DatasetDigest.of(spec.dataset, fetcher);
 
-    String checkpointUri = (spec.checkpoints != null
-        ? spec.checkpoints.uri : options.output().toAbsolutePath().resolve("checkpoints").toUri()
-            .toString()).replaceAll("/+$", ""); // Path.toUri() adds '/' once the folder exists
+    String checkpointUri = config.checkpointUri();
     try (TrainingMetrics metrics =
         new TrainingMetrics(options.namespace(), name, options.metricsPort(), storageHealth)) {
       metrics.attempt(attempt(options.env()));
@@ -91,7 +95,7 @@ public final class JobRunner {
               spec.training.weightDecay, spec.training.momentum, spec.training.lossReduction,
               spec.training.freeze),
           spec.training.epochs);
-      RunResult main = run(job, finetune, data, train, test, metrics, device);
+      RunResult main = run(job, config, finetune, data, train, test, metrics, device);
       RunResult baseline = null;
       if (spec.baseline != null && spec.baseline.fromScratch != null) {
         var scratch = spec.baseline.fromScratch;
@@ -101,7 +105,7 @@ public final class JobRunner {
                 1, spec.training.weightDecay, spec.training.momentum, spec.training.lossReduction,
                 List.of()),
             scratch.epochs != null ? scratch.epochs : spec.training.epochs);
-        baseline = run(job, baselineSpec, data, train, test, metrics, device);
+        baseline = run(job, config, baselineSpec, data, train, test, metrics, device);
       }
       Double gain = baseline == null ? null : main.testAccuracy() - baseline.testAccuracy();
       JobResult result = new JobResult(name, options.namespace(), device.toString(),
@@ -122,12 +126,12 @@ public final class JobRunner {
   /** Source weights and where they came from. */
   private record Source(String uri, byte[] bytes) {}
 
-  private RunResult run(FineTuneJob job, RunSpec rs, LoadedDataset data, ImagePipeline train,
-      ImagePipeline test, TrainingMetrics metrics, Device device) {
+  private RunResult run(FineTuneJob job, RunConfig config, RunSpec rs, LoadedDataset data,
+      ImagePipeline train, ImagePipeline test, TrainingMetrics metrics, Device device) {
     FineTuneJobSpec spec = job.getSpec();
     boolean transfer = rs.source() != null;
-    int keep = spec.checkpoints != null ? spec.checkpoints.keep : 3;
-    int every = spec.checkpoints != null ? spec.checkpoints.everyEpochs : 1;
+    int keep = config.keep();
+    int every = config.everyEpochs();
     List<String> checkpoints = new ArrayList<>();
     try (ObjectStore store = ObjectStores.open(rs.checkpointUri(), options.env(), storageHealth);
         TrainingSession session = TrainingSession.open(
@@ -187,7 +191,7 @@ public final class JobRunner {
     meta.put("lineage", lineage(rs));
     byte[] json = jsonBytes(meta);
     Map<String, byte[]> files = new LinkedHashMap<>();
-    files.put("model.safetensors", weights);
+    files.put(StorageLayout.MODEL_FILE, weights);
     files.put("model.json", json);
     try {
       store.saveFinalModel(files, meta);
@@ -197,12 +201,12 @@ public final class JobRunner {
     Path local = options.output().resolve(rs.run());
     try {
       Files.createDirectories(local);
-      Files.write(local.resolve("model.safetensors"), weights);
+      Files.write(local.resolve(StorageLayout.MODEL_FILE), weights);
       Files.write(local.resolve("model.json"), json);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return store.finalModelUri() + "/model.safetensors";
+    return store.finalModelUri() + "/" + StorageLayout.MODEL_FILE;
   }
 
   /**
@@ -242,9 +246,9 @@ public final class JobRunner {
     }
     Path path = fetcher.fetch(field, uri);
     if (Files.isDirectory(path)) {
-      Path candidate = path.resolve("model.safetensors");
+      Path candidate = path.resolve(StorageLayout.MODEL_FILE);
       if (!Files.isRegularFile(candidate)) {
-        candidate = path.resolve("finetune").resolve("model.safetensors");
+        candidate = path.resolve("finetune").resolve(StorageLayout.MODEL_FILE);
       }
       path = candidate;
     }
@@ -270,7 +274,7 @@ public final class JobRunner {
       Files.createDirectories(options.output());
       Path tmp = options.output().resolve("result.json.tmp");
       Files.write(tmp, jsonBytes(result));
-      Files.move(tmp, options.output().resolve("result.json"),
+      Files.move(tmp, options.output().resolve(StorageLayout.RESULT_FILE),
           java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {

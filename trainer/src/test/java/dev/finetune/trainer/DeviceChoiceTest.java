@@ -3,7 +3,7 @@ package dev.finetune.trainer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 
 import org.junit.jupiter.params.ParameterizedTest;

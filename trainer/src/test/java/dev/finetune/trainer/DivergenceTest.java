@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.trainer.config.JobLoader;
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.loop.StopSignal;
-import dev.finetune.trainer.testing.SyntheticImageFolder;
+import dev.finetune.testsupport.SyntheticImageFolder;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -4,7 +4,7 @@ import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
 import dev.finetune.operator.observe.Attempt;
 import dev.finetune.operator.observe.Observation;
-import dev.finetune.operator.status.Phase;
+import dev.finetune.contract.Phase;
 import dev.finetune.operator.validate.Validation;
 import java.time.Duration;
 import java.time.Instant;

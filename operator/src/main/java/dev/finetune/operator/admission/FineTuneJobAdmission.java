@@ -1,7 +1,6 @@
 package dev.finetune.operator.admission;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.operator.validate.SpecValidator;
 import dev.finetune.operator.validate.Validation;
 import io.fabric8.kubernetes.api.model.GroupVersionKind;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
@@ -12,8 +11,9 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.Optional;
 
 /**
- * Decides one AdmissionRequest for a FineTuneJob with {@link SpecValidator#checkObject}, the
- * checks the reconciler runs first, so the denial message is the {@code Failed} condition's
+ * Decides one AdmissionRequest for a FineTuneJob with the contract's
+ * {@link dev.finetune.contract.SpecValidator} (cluster placement), the checks the reconciler runs
+ * first, so the denial message is the {@code Failed} condition's
  * message the job would otherwise get ({@code <field>: <what is wrong and what is allowed>}).
  *
  * <p>Only CREATE is judged. The CEL rule on spec makes every field but {@code suspend}
@@ -51,7 +51,7 @@ public final class FineTuneJobAdmission {
         && request.getName() != null && !request.getName().isEmpty()) {
       ftj.getMetadata().setName(request.getName());
     }
-    Optional<Validation.Invalid> invalid = SpecValidator.checkObject(ftj);
+    Optional<Validation.Invalid> invalid = Validation.objectProblem(ftj);
     return invalid.map(i -> deny(request, 422, "Invalid", i.text())).orElseGet(() -> allow(request));
   }
 

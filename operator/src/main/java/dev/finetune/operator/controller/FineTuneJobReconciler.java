@@ -17,13 +17,12 @@ import dev.finetune.operator.observe.Observation;
 import dev.finetune.operator.observe.StorageObservation;
 import dev.finetune.operator.observe.StorageObserver;
 import dev.finetune.operator.observe.StorageSchedule;
-import dev.finetune.operator.status.Conditions;
+import dev.finetune.contract.Conditions;
 import dev.finetune.operator.status.EventRecorder;
-import dev.finetune.operator.status.Phase;
+import dev.finetune.contract.Phase;
 import dev.finetune.operator.status.StatusBuilder;
 import dev.finetune.operator.storage.S3Storage;
 import dev.finetune.operator.storage.StorageException;
-import dev.finetune.operator.validate.SpecValidator;
 import dev.finetune.operator.validate.Validation;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -124,8 +123,8 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     Observation observation = JobObserver.observe(ftj, context, scraper, config.metricsPort());
     observation = observeStorage(ftj, observation, now);
 
-    // (2) Validate what the schema cannot.
-    Validation validation = SpecValidator.validate(ftj,
+    // (2) Validate: the contract's object rules, then the fromJob lookup.
+    Validation validation = Validation.of(ftj,
         name -> context.getPrimaryCache().get(new ResourceID(name, ns)), now,
         config.sourceGrace());
 
@@ -136,7 +135,11 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     Plan plan = AttemptPlanner.plan(ftj, observation, validation, status, now,
         config.backoffBase(), config.backoffMax());
     Duration reschedule = act(ftj, plan, validation);
-    Optional<Instant> deleteAt = Expiry.deleteAt(status, ftj.getSpec().ttlSecondsAfterFinished);
+    // A job that a GitOps tool keeps in sync is not deleted by its TTL: the tool would re-create
+    // it and train again (docs/OPERATOR.md, "GitOps").
+    Optional<Instant> deleteAt = Expiry.heldBy(ftj.getMetadata().getLabels(),
+            ftj.getMetadata().getAnnotations()).isPresent() ? Optional.empty()
+        : Expiry.deleteAt(status, ftj.getSpec().ttlSecondsAfterFinished);
     if (deleteAt.isPresent() && !now.isBefore(deleteAt.get())) {
       LOG.infof("%s/%s: deleting, %d s after it finished (spec.ttlSecondsAfterFinished)", ns,
           ftj.getMetadata().getName(), ftj.getSpec().ttlSecondsAfterFinished);

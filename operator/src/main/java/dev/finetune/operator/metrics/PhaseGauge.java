@@ -1,7 +1,7 @@
 package dev.finetune.operator.metrics;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.operator.status.Phase;
+import dev.finetune.contract.Phase;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;

@@ -1,5 +1,6 @@
 package dev.finetune.operator.observe;
 
+import dev.finetune.contract.ExitCode;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -52,12 +53,12 @@ public final class AttemptReader {
       }
       String message = terminated.map(ContainerStateTerminated::getMessage)
           .map(AttemptReader::trainerMessage).orElse(null);
-      if (exitCode >= 1 && exitCode <= 127) {
+      if (ExitCode.isPermanent(exitCode)) {
         return new Attempt(number, name, AttemptState.FAILED_PERMANENT, exitCode, "ExitCode" + exitCode,
             message, at, active, stoppedBySuspend);
       }
       return new Attempt(number, name, AttemptState.FAILED_RETRYABLE, exitCode,
-          exitCode == 143 ? "Terminated" : "ExitCode" + exitCode, message, at, active, stoppedBySuspend);
+          exitCode == ExitCode.PREEMPTED.code() ? "Terminated" : "ExitCode" + exitCode, message, at, active, stoppedBySuspend);
     }
     if (condition(job, "Suspended").isPresent() || Boolean.TRUE.equals(job.getSpec().getSuspend())) {
       return new Attempt(number, name, AttemptState.PENDING, null, "Queued",

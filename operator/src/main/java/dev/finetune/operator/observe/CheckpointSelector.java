@@ -1,34 +1,27 @@
 package dev.finetune.operator.observe;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.api.v1alpha1.status.CheckpointRef;
-import java.io.IOException;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
+import dev.finetune.contract.CheckpointManifest;
+import dev.finetune.contract.StorageLayout;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Picks the checkpoint a resume will use from one listing of {@code checkpoints/}: the newest
- * {@code ckpt-<12-digit step>/} whose manifest.json parses (the trainer's format: formatVersion,
- * epoch, step matching the folder, time, files [{name, size, sha256}]) and whose listed files all
+ * {@code ckpt-<12-digit step>/} whose manifest.json parses (the contract's
+ * {@link CheckpointManifest}) and whose listed files all
  * exist with the listed sizes. Pure: the listing and a manifest reader are its inputs. Folders
  * without a manifest are being written (or deleted) and are neither candidates nor invalid.
  * sha256 is not checked (that would download every weight file); the trainer checks it when it
  * resumes.
  */
 public final class CheckpointSelector {
-  public static final String CHECKPOINTS = "checkpoints/";
-  public static final String MANIFEST = "manifest.json";
-  private static final Pattern FOLDER = Pattern.compile("ckpt-(\\d{12})");
-  private static final ObjectMapper JSON = new ObjectMapper();
+  public static final String CHECKPOINTS = StorageLayout.CHECKPOINTS;
+  public static final String MANIFEST = StorageLayout.MANIFEST;
 
   private CheckpointSelector() {}
 
@@ -63,7 +56,7 @@ public final class CheckpointSelector {
       }
       String rest = e.getKey().substring(CHECKPOINTS.length());
       int slash = rest.indexOf('/');
-      if (slash > 0 && FOLDER.matcher(rest.substring(0, slash)).matches()) {
+      if (slash > 0 && StorageLayout.stepOf(rest.substring(0, slash)).isPresent()) {
         folders.computeIfAbsent(rest.substring(0, slash), n -> new TreeMap<>())
             .put(rest.substring(slash + 1), e.getValue());
       }
@@ -91,62 +84,21 @@ public final class CheckpointSelector {
 
   /** The manifest's checkpoint, or IllegalArgumentException naming what is wrong. */
   static CheckpointRef verify(String name, byte[] manifest, Map<String, Long> files) {
-    JsonNode root;
-    try {
-      root = JSON.readTree(manifest);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("manifest.json is not valid JSON");
-    }
-    if (root == null || !root.isObject()) {
-      throw new IllegalArgumentException("manifest.json is not a JSON object");
-    }
-    int version = integer(root, "formatVersion").intValue();
-    if (version != 1) {
-      throw new IllegalArgumentException("manifest.json has formatVersion " + version
-          + "; this operator reads version 1");
-    }
-    Matcher m = FOLDER.matcher(name);
-    m.matches();
-    CheckpointRef ref = new CheckpointRef();
-    ref.epoch = integer(root, "epoch").intValue();
-    ref.step = integer(root, "step");
-    if (ref.step != Long.parseLong(m.group(1))) {
-      throw new IllegalArgumentException("manifest.json says step " + ref.step
-          + ", the folder name another");
-    }
-    JsonNode time = root.get("time");
-    try {
-      ref.time = Instant.parse(time == null ? "" : time.asText()).toString();
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException("manifest.json has no valid \"time\"");
-    }
-    JsonNode list = root.get("files");
-    if (list == null || !list.isArray() || list.isEmpty()) {
-      throw new IllegalArgumentException("manifest.json has no \"files\"");
-    }
-    for (JsonNode f : list) {
-      String file = f.path("name").asText("");
-      long size = integer(f, "size");
-      if (file.isEmpty() || file.equals(MANIFEST)) {
-        throw new IllegalArgumentException("manifest.json lists a file without a valid name");
-      }
-      Long actual = files.get(file);
+    CheckpointManifest m = CheckpointManifest.parse(name, manifest);
+    for (CheckpointManifest.File f : m.files()) {
+      Long actual = files.get(f.name());
       if (actual == null) {
-        throw new IllegalArgumentException(file + " is missing");
+        throw new IllegalArgumentException(f.name() + " is missing");
       }
-      if (actual != size) {
-        throw new IllegalArgumentException(file + " has " + actual + " bytes, manifest.json says "
-            + size);
+      if (actual != f.size()) {
+        throw new IllegalArgumentException(f.name() + " has " + actual + " bytes, " + MANIFEST
+            + " says " + f.size());
       }
     }
+    CheckpointRef ref = new CheckpointRef();
+    ref.epoch = m.epoch();
+    ref.step = m.step();
+    ref.time = m.time().toString();
     return ref;
-  }
-
-  private static Long integer(JsonNode n, String field) {
-    JsonNode v = n.get(field);
-    if (v == null || !v.isIntegralNumber() || !v.canConvertToLong()) {
-      throw new IllegalArgumentException("manifest.json has no integer \"" + field + "\"");
-    }
-    return v.longValue();
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.status.Lineage;
+import dev.finetune.contract.StorageLayout;
 import dev.finetune.operator.storage.S3Storage;
 import dev.finetune.operator.storage.StorageException;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -18,7 +19,6 @@ import java.util.Optional;
  * never fails the reconcile.
  */
 public final class StorageObserver {
-  static final String MODEL_MANIFEST = "model/manifest.json";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private StorageObserver() {}
@@ -29,7 +29,7 @@ public final class StorageObserver {
       var listing = storage.list(CheckpointSelector.CHECKPOINTS);
       var selection = CheckpointSelector.select(listing, storage::read,
           name -> storage.uri(CheckpointSelector.CHECKPOINTS + name));
-      Optional<Lineage> lineage = storage.read(MODEL_MANIFEST).flatMap(StorageObserver::lineage);
+      Optional<Lineage> lineage = storage.read(StorageLayout.MODEL_MANIFEST).flatMap(StorageObserver::lineage);
       return StorageObservation.answered(selection, lineage);
     } catch (StorageException e) {
       return StorageObservation.unreachable(e.getMessage());

@@ -1,5 +1,8 @@
 package dev.finetune.operator.status;
 
+import dev.finetune.contract.Conditions;
+import dev.finetune.contract.Phase;
+import dev.finetune.contract.StorageLayout;
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
@@ -58,7 +61,7 @@ public final class StatusBuilder {
     Verdict v = verdict(spec, obs, validation, next.restarts);
     if (v.type().equals(Conditions.SUCCEEDED) && spec.checkpoints != null
         && spec.checkpoints.uri != null) {
-      next.finalModelUri = stripSlash(spec.checkpoints.uri) + "/model/model.safetensors";
+      next.finalModelUri = StorageLayout.finalModelUri(spec.checkpoints.uri);
     }
     next.conditions = conditions(v, prev.conditions, generation, now);
     next.phase = phase(next.conditions).label();
@@ -282,9 +285,5 @@ public final class StatusBuilder {
 
   private static int orZero(Integer i) {
     return i == null ? 0 : i;
-  }
-
-  private static String stripSlash(String uri) {
-    return uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
   }
 }

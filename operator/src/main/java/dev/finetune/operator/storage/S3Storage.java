@@ -1,6 +1,7 @@
 package dev.finetune.operator.storage;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.contract.S3Env;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -76,12 +77,10 @@ public final class S3Storage implements AutoCloseable {
     int slash = rest.indexOf('/');
     String bucket = slash < 0 ? rest : rest.substring(0, slash);
     String prefix = slash < 0 ? "" : rest.substring(slash + 1).replaceAll("^/+|/+$", "");
-    List<String> secrets = env.entrySet().stream()
-        .filter(e -> e.getKey().equals("AWS_SECRET_ACCESS_KEY")
-            || e.getKey().equals("AWS_SESSION_TOKEN"))
-        .map(Map.Entry::getValue).filter(v -> !v.isEmpty()).toList();
+    S3Env s3Env = S3Env.from(env);
+    List<String> secrets = s3Env.secrets();
     try {
-      return new S3Storage(client(env, timeout), bucket, prefix.isEmpty() ? "" : prefix + "/",
+      return new S3Storage(client(s3Env, timeout), bucket, prefix.isEmpty() ? "" : prefix + "/",
           secrets);
     } catch (IllegalArgumentException | SdkException e) {
       throw new StorageException("cannot configure S3 client from Secret " + secretName + ": "
@@ -101,17 +100,17 @@ public final class S3Storage implements AutoCloseable {
     return env;
   }
 
-  private static S3Client client(Map<String, String> env, Duration timeout) {
-    String region = first(env.get("AWS_REGION"), env.get("AWS_DEFAULT_REGION"), "us-east-1");
-    String endpoint = first(env.get("AWS_ENDPOINT_URL_S3"), env.get("AWS_ENDPOINT_URL"), null);
-    String key = env.get("AWS_ACCESS_KEY_ID");
-    String secret = env.get("AWS_SECRET_ACCESS_KEY");
-    if (key == null || key.isEmpty() || secret == null || secret.isEmpty()) {
+  private static S3Client client(S3Env env, Duration timeout) {
+    String region = env.region();
+    String endpoint = env.endpoint();
+    String key = env.accessKeyId();
+    String secret = env.secretAccessKey();
+    if (key == null || secret == null) {
       throw new IllegalArgumentException("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are"
           + " required");
     }
-    String token = env.get("AWS_SESSION_TOKEN");
-    AwsCredentials credentials = token == null || token.isEmpty()
+    String token = env.sessionToken();
+    AwsCredentials credentials = token == null
         ? AwsBasicCredentials.create(key, secret)
         : AwsSessionCredentials.create(key, secret, token);
     S3ClientBuilder b = S3Client.builder()
@@ -185,13 +184,6 @@ public final class S3Storage implements AutoCloseable {
       m = m.replace(s, "****");
     }
     return m;
-  }
-
-  private static String first(String a, String b, String fallback) {
-    if (a != null && !a.isBlank()) {
-      return a.trim();
-    }
-    return b != null && !b.isBlank() ? b.trim() : fallback;
   }
 
   @Override

@@ -1,5 +1,13 @@
 package dev.finetune.operator.validate;
 
+import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.contract.SpecValidator;
+import dev.finetune.contract.SpecValidator.Placement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Function;
+
 /** Outcome of phase 2. */
 public sealed interface Validation {
   /** The spec can run; {@code fromJobModelUri} is the source model when spec.model.pretrained.fromJob is set. */
@@ -14,4 +22,23 @@ public sealed interface Validation {
 
   /** The spec is fine but depends on something not ready yet (a fromJob that still runs). */
   record Waiting(String reason, String message) implements Validation {}
+
+  /**
+   * Phase 2 as the reconciler runs it: the contract's object rules for a cluster (the admission
+   * webhook's, first problem only), then the {@code fromJob} lookup.
+   */
+  static Validation of(FineTuneJob ftj, Function<String, Optional<FineTuneJob>> jobs,
+      Instant now, Duration sourceGrace) {
+    Optional<Invalid> invalid = objectProblem(ftj);
+    if (invalid.isPresent()) {
+      return invalid.get();
+    }
+    return FromJobLookup.resolve(ftj, jobs, now, sourceGrace);
+  }
+
+  /** The contract's first problem with the object alone (what the webhook denies). */
+  static Optional<Invalid> objectProblem(FineTuneJob ftj) {
+    return SpecValidator.firstProblem(ftj, Placement.CLUSTER)
+        .map(v -> new Invalid(v.field(), v.problem()));
+  }
 }

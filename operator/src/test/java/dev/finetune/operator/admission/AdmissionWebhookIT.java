@@ -181,8 +181,8 @@ class AdmissionWebhookIT {
     job.getSpec().dataset.train = "s3://finetune/t";
     job.getSpec().dataset.test = "s3://finetune/t";
     job.getSpec().queueName = "gpu/a100";
-    var reconciler = dev.finetune.operator.validate.SpecValidator.validate(job,
-        n -> java.util.Optional.empty());
+    var reconciler = dev.finetune.operator.validate.Validation.of(job,
+        n -> java.util.Optional.empty(), java.time.Instant.now(), java.time.Duration.ZERO);
     String text = ((dev.finetune.operator.validate.Validation.Invalid) reconciler).text();
     given().contentType(ContentType.JSON)
         .body(review("u-5", "CREATE", ftj("a", set("queueName", "gpu/a100"))))

@@ -11,9 +11,9 @@ import dev.finetune.api.v1alpha1.spec.ImageTransformSpec;
 import dev.finetune.operator.observe.Labels;
 import dev.finetune.operator.sim.MockApiServer;
 import dev.finetune.operator.sim.OperatorProcess;
-import dev.finetune.operator.sim.S3Server;
+import dev.finetune.testsupport.S3Server;
 import dev.finetune.operator.sim.SimulatedKubelet;
-import dev.finetune.operator.sim.TinyImageFolder;
+import dev.finetune.testsupport.SyntheticImageFolder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -69,7 +69,7 @@ class KillStormDrillIT {
     long seed = Long.getLong("drill.seed", 20261127L);
     Random random = new Random(seed);
     out("seed", seed);
-    Path data = TinyImageFolder.write(tmp.resolve("data"), 40, 4, 32, 7);
+    Path data = SyntheticImageFolder.write(tmp.resolve("data"), 40, 4, 32, 7);
     Path log = tmp.resolve("operator.log");
     try (MockApiServer api = MockApiServer.start(); S3Server s3 = S3Server.start("finetune")) {
       KubernetesClient client = api.client();

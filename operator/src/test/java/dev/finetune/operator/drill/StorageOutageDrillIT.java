@@ -8,9 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.operator.sim.MockApiServer;
 import dev.finetune.operator.sim.OperatorProcess;
-import dev.finetune.operator.sim.S3Server;
+import dev.finetune.testsupport.S3Server;
 import dev.finetune.operator.sim.SimulatedKubelet;
-import dev.finetune.operator.sim.TinyImageFolder;
+import dev.finetune.testsupport.SyntheticImageFolder;
 import dev.finetune.operator.status.StatusBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -49,7 +49,7 @@ class StorageOutageDrillIT {
 
   @Test
   void twoThirtySecondOutagesLoseNothing(@TempDir Path tmp) throws Exception {
-    Path data = TinyImageFolder.write(tmp.resolve("data"), 40, 4, 32, 7);
+    Path data = SyntheticImageFolder.write(tmp.resolve("data"), 40, 4, 32, 7);
     Path log = tmp.resolve("operator.log");
     try (MockApiServer api = MockApiServer.start(); S3Server s3 = S3Server.start("finetune")) {
       KubernetesClient client = api.client();

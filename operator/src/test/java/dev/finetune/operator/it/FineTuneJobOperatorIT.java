@@ -12,6 +12,7 @@ import dev.finetune.api.v1alpha1.spec.CheckpointSpec;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
 import dev.finetune.operator.observe.Labels;
+import dev.finetune.operator.sim.InstantKubelet;
 import dev.finetune.operator.status.StatusBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.TestInfo;
 
 /**
  * The operator against fabric8's mock API server (CRUD mode, CRD applied at start-up), with a
- * {@link FakeKubelet} playing the Job controller and kubelet. On failure it prints every
+ * {@link InstantKubelet} playing the Job controller and kubelet. On failure it prints every
  * FineTuneJob's status and every Job.
  */
 @QuarkusTest
@@ -43,8 +44,8 @@ class FineTuneJobOperatorIT {
   @Inject
   KubernetesClient client;
 
-  FakeKubelet kubelet() {
-    return new FakeKubelet(client, NS);
+  InstantKubelet kubelet() {
+    return InstantKubelet.manual(client, NS);
   }
 
   FineTuneJob create(String name, Consumer<FineTuneJobSpec> edit) {

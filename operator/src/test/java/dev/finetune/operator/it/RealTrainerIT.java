@@ -16,9 +16,9 @@ import dev.finetune.api.v1alpha1.spec.ImageTransformSpec;
 import dev.finetune.api.v1alpha1.spec.PretrainedSpec;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
 import dev.finetune.operator.observe.Labels;
-import dev.finetune.operator.sim.S3Server;
+import dev.finetune.testsupport.S3Server;
 import dev.finetune.operator.sim.SimulatedKubelet;
-import dev.finetune.operator.sim.TinyImageFolder;
+import dev.finetune.testsupport.SyntheticImageFolder;
 import dev.finetune.operator.status.StatusBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -72,8 +72,8 @@ class RealTrainerIT {
   void cluster() throws IOException {
     if (s3 == null) {
       dir = Files.createTempDirectory("real-trainer-it-");
-      data = TinyImageFolder.write(dir.resolve("data"), 12, 4, 32, 7);
-      dataMissingClass = TinyImageFolder.write(dir.resolve("data-missing"), 12, 4, 32, 7);
+      data = SyntheticImageFolder.write(dir.resolve("data"), 12, 4, 32, 7);
+      dataMissingClass = SyntheticImageFolder.write(dir.resolve("data-missing"), 12, 4, 32, 7);
       try (Stream<Path> w = Files.walk(dataMissingClass.resolve("test/stripe"))) {
         w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }

@@ -76,11 +76,11 @@ class CheckpointSelectorTest {
         Arguments.of("manifest step differs from folder", new Store().ckpt(5, 1, 8)
             .put(C10 + "manifest.json", manifest(11, 2, 8)).put(C10 + "state.json", "{}")
             .put(C10 + "weights.safetensors", "x".repeat(8)), 5L,
-            List.of("ckpt-000000000010: manifest.json says step 11, the folder name another")),
+            List.of("ckpt-000000000010: manifest.json says step 11, which does not match the folder name")),
         Arguments.of("newer format", new Store().ckpt(5, 1, 8).put(C10 + "manifest.json",
             manifest(10, 2, 8).replace("\"formatVersion\":1", "\"formatVersion\":2")), 5L,
-            List.of("ckpt-000000000010: manifest.json has formatVersion 2; this operator reads"
-                + " version 1")),
+            List.of("ckpt-000000000010: manifest.json has formatVersion 2; this version reads"
+                + " formatVersion 1")),
         Arguments.of("two invalid, newest first, then fallback", new Store().ckpt(1, 1, 8)
             .ckpt(5, 2, 8).ckpt(10, 3, 8).remove(C5 + "state.json")
             .put(C10 + "manifest.json", "[]"), 1L,

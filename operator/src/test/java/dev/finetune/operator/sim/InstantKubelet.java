@@ -2,6 +2,7 @@ package dev.finetune.operator.sim;
 
 import dev.finetune.operator.observe.Labels;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
@@ -21,23 +22,36 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.ToIntFunction;
 
 /**
- * A kubelet for load drills: no trainer runs; every trainer Job gets a Running pod at once and
- * ends after {@code runFor} with the exit code the drill's script gives for that Job. It also
- * counts every Job ever created per FineTuneJob, so "scheduled twice" is visible.
+ * Plays the Job controller and the kubelet, which the mock API server does not have; no trainer
+ * runs. Driven by hand ({@link #manual}: {@link #run}, {@link #exit}, {@link #finish}), or, for
+ * load drills, by a watch: every trainer Job gets a Running pod at once and ends after
+ * {@code runFor} with the exit code the drill's script gives for that Job; it then also counts
+ * every Job ever created per FineTuneJob, so "scheduled twice" is visible.
  */
 public final class InstantKubelet implements AutoCloseable {
   private final KubernetesClient client;
   private final String ns;
   private final ToIntFunction<Job> exitCode;
   private final long runForMillis;
-  private final ScheduledExecutorService pool = Executors.newScheduledThreadPool(4, r -> {
-    Thread t = new Thread(r, "instant-kubelet");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService pool;
   private final Set<String> seen = ConcurrentHashMap.newKeySet();
   private final Map<String, Set<String>> jobsByOwner = new ConcurrentHashMap<>();
   private final Watch watch;
+  private volatile boolean serviceAccountAdmission;
+
+  private InstantKubelet(KubernetesClient client, String ns) {
+    this.client = client;
+    this.ns = ns;
+    this.runForMillis = 0;
+    this.exitCode = null;
+    this.pool = null;
+    this.watch = null;
+  }
+
+  /** A kubelet that does only what the test tells it. */
+  public static InstantKubelet manual(KubernetesClient client, String ns) {
+    return new InstantKubelet(client, ns);
+  }
 
   public InstantKubelet(KubernetesClient client, String ns, long runForMillis,
       ToIntFunction<Job> exitCode) {
@@ -45,6 +59,11 @@ public final class InstantKubelet implements AutoCloseable {
     this.ns = ns;
     this.runForMillis = runForMillis;
     this.exitCode = exitCode;
+    this.pool = Executors.newScheduledThreadPool(4, r -> {
+      Thread t = new Thread(r, "instant-kubelet");
+      t.setDaemon(true);
+      return t;
+    });
     this.watch = client.batch().v1().jobs().inNamespace(ns).withLabel(Labels.JOB)
         .watch(new Watcher<>() {
           @Override
@@ -65,6 +84,16 @@ public final class InstantKubelet implements AutoCloseable {
         });
   }
 
+  /**
+   * From now on, as the API server's ServiceAccount admission plugin does, a pod whose
+   * serviceAccountName does not exist in its namespace is never created (the Job stays without
+   * pods).
+   */
+  public InstantKubelet requireServiceAccounts() {
+    serviceAccountAdmission = true;
+    return this;
+  }
+
   /** Every trainer Job name ever created for the FineTuneJob {@code owner}. */
   public Set<String> jobsOf(String owner) {
     return Set.copyOf(jobsByOwner.getOrDefault(owner, Set.of()));
@@ -74,39 +103,70 @@ public final class InstantKubelet implements AutoCloseable {
     return seen.size();
   }
 
+  public Job job(String name) {
+    return client.batch().v1().jobs().inNamespace(ns).withName(name).get();
+  }
+
+  /** The Job's pod is scheduled and its trainer runs. */
+  public Pod run(String jobName) {
+    return run(job(jobName));
+  }
+
+  private Pod run(Job job) {
+    String name = job.getMetadata().getName();
+    Pod pod = client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata()
+        .withName(name + "-pod").withNamespace(ns)
+        .withLabels(job.getSpec().getTemplate().getMetadata().getLabels())
+        .addToLabels("job-name", name).endMetadata()
+        .withSpec(job.getSpec().getTemplate().getSpec())
+        .withNewStatus().withPhase("Running").withPodIP("127.0.0.1").endStatus().build())
+        .create();
+    client.batch().v1().jobs().inNamespace(ns).withName(name).editStatus(j -> {
+      j.setStatus(new JobStatusBuilder().withActive(1).withStartTime(now()).build());
+      return j;
+    });
+    return pod;
+  }
+
+  /** The trainer exits with {@code code}; the Job fails (backoffLimit 0) unless it is 0. */
+  public void exit(String jobName, int code, String terminationMessage) {
+    client.pods().inNamespace(ns).withName(jobName + "-pod").editStatus(p -> {
+      p.getStatus().setPhase(code == 0 ? "Succeeded" : "Failed");
+      p.getStatus().setContainerStatuses(List.of(new ContainerStatusBuilder()
+          .withName(Labels.TRAINER_CONTAINER).withNewState().withNewTerminated()
+          .withExitCode(code).withFinishedAt(now()).withMessage(terminationMessage)
+          .endTerminated().endState().build()));
+      return p;
+    });
+    finish(jobName, code == 0);
+  }
+
+  /** The Job controller notices its pod ended (or vanished) and records the outcome. */
+  public void finish(String jobName, boolean succeeded) {
+    JobOutcome.write(client, ns, jobName, succeeded);
+  }
+
   private void start(Job job) {
     String name = job.getMetadata().getName();
     try {
-      client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata()
-          .withName(name + "-pod").withNamespace(ns)
-          .withLabels(job.getSpec().getTemplate().getMetadata().getLabels())
-          .addToLabels("job-name", name).endMetadata()
-          .withSpec(job.getSpec().getTemplate().getSpec())
-          .withNewStatus().withPhase("Running").withPodIP("127.0.0.1").endStatus().build())
-          .create();
-      client.batch().v1().jobs().inNamespace(ns).withName(name).editStatus(j -> {
-        j.setStatus(new JobStatusBuilder().withActive(1).withStartTime(now()).build());
-        return j;
-      });
+      String sa = job.getSpec().getTemplate().getSpec().getServiceAccountName();
+      if (serviceAccountAdmission && client.serviceAccounts().inNamespace(ns)
+          .withName(sa == null ? "default" : sa).get() == null) {
+        System.err.println("[instant-kubelet] " + name + ": error looking up service account "
+            + ns + "/" + sa + ": not found");
+        return;
+      }
+      run(job);
       int code = exitCode.applyAsInt(job);
-      pool.schedule(() -> exit(name, code), runForMillis, TimeUnit.MILLISECONDS);
+      pool.schedule(() -> drillExit(name, code), runForMillis, TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) {
       System.err.println("[instant-kubelet] " + name + ": " + e);
     }
   }
 
-  private void exit(String name, int code) {
+  private void drillExit(String name, int code) {
     try {
-      client.pods().inNamespace(ns).withName(name + "-pod").editStatus(p -> {
-        p.getStatus().setPhase(code == 0 ? "Succeeded" : "Failed");
-        p.getStatus().setContainerStatuses(List.of(new ContainerStatusBuilder()
-            .withName(Labels.TRAINER_CONTAINER).withNewState().withNewTerminated()
-            .withExitCode(code).withFinishedAt(now())
-            .withMessage(code == 0 ? null : "error: drill exit " + code)
-            .endTerminated().endState().build()));
-        return p;
-      });
-      JobOutcome.write(client, ns, name, code == 0);
+      exit(name, code, code == 0 ? null : "error: drill exit " + code);
     } catch (RuntimeException e) {
       System.err.println("[instant-kubelet] " + name + ": " + e);
     }
@@ -118,7 +178,9 @@ public final class InstantKubelet implements AutoCloseable {
 
   @Override
   public void close() {
-    watch.close();
-    pool.shutdownNow();
+    if (watch != null) {
+      watch.close();
+      pool.shutdownNow();
+    }
   }
 }

@@ -1,5 +1,7 @@
 package dev.finetune.operator.status;
 
+import dev.finetune.contract.Conditions;
+import dev.finetune.contract.Phase;
 import static dev.finetune.operator.Fixtures.failedJob;
 import static dev.finetune.operator.Fixtures.ftj;
 import static dev.finetune.operator.Fixtures.job;

@@ -1,5 +1,7 @@
 package dev.finetune.trainer.checkpoint;
 
+import dev.finetune.contract.CheckpointManifest;
+import dev.finetune.contract.StorageLayout;
 import dev.finetune.trainer.Sha256;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -8,12 +10,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.finetune.trainer.storage.Keys;
+import dev.finetune.contract.Keys;
 import dev.finetune.trainer.storage.ObjectStore;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -25,25 +26,12 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Checkpoints and the final model in an {@link ObjectStore}.
- *
- * <p>Layout (keys relative to the store root):
- *
- * <pre>
- * checkpoints/ckpt-000000000120/&lt;file&gt;...     the files passed to save, written first
- * checkpoints/ckpt-000000000120/state.json      {formatVersion, epoch, step, time, state}
- * checkpoints/ckpt-000000000120/manifest.json   written LAST: {formatVersion, epoch, step, time,
- *                                               files: [{name, size, sha256}] (incl. state.json)}
- * model/&lt;file&gt;...                              the final model files
- * model/manifest.json                           written LAST: {formatVersion, time, metadata,
- *                                               files: [{name, size, sha256}]}
- * </pre>
+ * Checkpoints and the final model in an {@link ObjectStore}, in the contract's
+ * {@link StorageLayout}; checkpoint manifests are {@link CheckpointManifest}s.
  *
  * <p>A checkpoint exists only once its manifest is written; folders without a manifest are
  * ignored. After a successful save, checkpoints beyond the newest {@code keep} are deleted
@@ -51,15 +39,13 @@ import org.slf4j.LoggerFactory;
  * failed save deletes nothing.
  */
 public final class CheckpointStore {
-  public static final String CHECKPOINTS = "checkpoints/";
-  public static final String MODEL = "model/";
-  public static final String MANIFEST = "manifest.json";
-  public static final String STATE = "state.json";
-  public static final int FORMAT_VERSION = 1;
-  public static final long MAX_STEP = 999_999_999_999L;
+  public static final String CHECKPOINTS = StorageLayout.CHECKPOINTS;
+  public static final String MODEL = StorageLayout.MODEL;
+  public static final String MANIFEST = StorageLayout.MANIFEST;
+  public static final String STATE = StorageLayout.STATE;
+  public static final int FORMAT_VERSION = CheckpointManifest.FORMAT_VERSION;
 
   private static final Logger log = LoggerFactory.getLogger(CheckpointStore.class);
-  private static final Pattern NAME = Pattern.compile("ckpt-(\\d{12})");
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(SerializationFeature.INDENT_OUTPUT)
       .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
@@ -92,10 +78,7 @@ public final class CheckpointStore {
 
   /** ckpt-&lt;step zero-padded to 12 digits&gt;. */
   public static String checkpointName(long step) {
-    if (step < 0 || step > MAX_STEP) {
-      throw new IllegalArgumentException("step must be in 0.." + MAX_STEP + ", got " + step);
-    }
-    return String.format("ckpt-%012d", step);
+    return StorageLayout.checkpointFolder(step);
   }
 
   /** The URI of the named checkpoint's folder. */
@@ -132,10 +115,10 @@ public final class CheckpointStore {
       log.warn("replacing existing checkpoint {}", checkpointUri(name));
       store.delete(dir + MANIFEST);
     }
-    ArrayNode entries = JSON.createArrayNode();
+    List<CheckpointManifest.File> entries = new ArrayList<>();
     for (Map.Entry<String, byte[]> e : sorted.entrySet()) {
       store.put(dir + e.getKey(), e.getValue());
-      entries.add(entry(e.getKey(), e.getValue()));
+      entries.add(file(e.getKey(), e.getValue()));
     }
     ObjectNode stateJson = JSON.createObjectNode();
     stateJson.put("formatVersion", FORMAT_VERSION);
@@ -145,15 +128,10 @@ public final class CheckpointStore {
     stateJson.set("state", JSON.valueToTree(state == null ? Map.of() : state));
     byte[] stateBytes = JSON.writeValueAsBytes(stateJson);
     store.put(dir + STATE, stateBytes);
-    entries.add(entry(STATE, stateBytes));
+    entries.add(file(STATE, stateBytes));
 
-    ObjectNode manifest = JSON.createObjectNode();
-    manifest.put("formatVersion", FORMAT_VERSION);
-    manifest.put("epoch", epoch);
-    manifest.put("step", step);
-    manifest.put("time", time.toString());
-    manifest.set("files", entries);
-    store.put(dir + MANIFEST, JSON.writeValueAsBytes(manifest));
+    var manifest = new CheckpointManifest(epoch, step, time, entries);
+    store.put(dir + MANIFEST, JSON.writeValueAsBytes(manifest.toJson()));
 
     CheckpointInfo info = new CheckpointInfo(name, checkpointUri(name), epoch, step, time);
     log.info("wrote checkpoint {} (epoch {}, step {})", info.uri(), epoch, step);
@@ -177,11 +155,16 @@ public final class CheckpointStore {
     }
   }
 
+  private static CheckpointManifest.File file(String name, byte[] bytes) {
+    return new CheckpointManifest.File(name, bytes.length, sha256(bytes));
+  }
+
   private static ObjectNode entry(String name, byte[] bytes) {
+    CheckpointManifest.File f = file(name, bytes);
     ObjectNode n = JSON.createObjectNode();
-    n.put("name", name);
-    n.put("size", bytes.length);
-    n.put("sha256", sha256(bytes));
+    n.put("name", f.name());
+    n.put("size", f.size());
+    n.put("sha256", f.sha256());
     return n;
   }
 
@@ -244,7 +227,7 @@ public final class CheckpointStore {
         continue;
       }
       String name = rest.substring(0, slash);
-      if (NAME.matcher(name).matches()) {
+      if (StorageLayout.stepOf(name).isPresent()) {
         result.computeIfAbsent(name, n -> new TreeSet<>()).add(key);
       }
     }
@@ -252,11 +235,7 @@ public final class CheckpointStore {
   }
 
   private static long stepOf(String name) {
-    Matcher m = NAME.matcher(name);
-    if (!m.matches()) {
-      throw new IllegalArgumentException(name);
-    }
-    return Long.parseLong(m.group(1));
+    return StorageLayout.stepOf(name).orElseThrow(() -> new IllegalArgumentException(name));
   }
 
   // ---------------------------------------------------------------- listing
@@ -340,12 +319,12 @@ public final class CheckpointStore {
     Manifest manifest = parseManifest(name, manifestBytes.get());
     Map<String, byte[]> files = new LinkedHashMap<>();
     byte[] stateBytes = null;
-    for (FileEntry f : manifest.files) {
+    for (CheckpointManifest.File f : manifest.files) {
       byte[] bytes = verifiedRead(dir, f);
-      if (f.name.equals(STATE)) {
+      if (f.name().equals(STATE)) {
         stateBytes = bytes;
       } else {
-        files.put(f.name, bytes);
+        files.put(f.name(), bytes);
       }
     }
     if (stateBytes == null) {
@@ -365,18 +344,18 @@ public final class CheckpointStore {
     return new LoadedCheckpoint(manifest.info, files, state);
   }
 
-  private byte[] verifiedRead(String dir, FileEntry f) throws IOException {
-    Optional<byte[]> bytes = store.read(dir + f.name);
+  private byte[] verifiedRead(String dir, CheckpointManifest.File f) throws IOException {
+    Optional<byte[]> bytes = store.read(dir + f.name());
     if (bytes.isEmpty()) {
-      throw new InvalidCheckpointException(f.name + " is missing");
+      throw new InvalidCheckpointException(f.name() + " is missing");
     }
     byte[] b = bytes.get();
-    if (b.length != f.size) {
-      throw new InvalidCheckpointException(f.name + " has " + b.length + " bytes, manifest says "
-          + f.size);
+    if (b.length != f.size()) {
+      throw new InvalidCheckpointException(f.name() + " has " + b.length + " bytes, manifest says "
+          + f.size());
     }
-    if (!sha256(b).equals(f.sha256)) {
-      throw new InvalidCheckpointException(f.name + " sha256 mismatch");
+    if (!sha256(b).equals(f.sha256())) {
+      throw new InvalidCheckpointException(f.name() + " sha256 mismatch");
     }
     return b;
   }
@@ -411,7 +390,7 @@ public final class CheckpointStore {
     store.put(MODEL + MANIFEST, JSON.writeValueAsBytes(manifest));
     for (String k : before) {
       String f = k.substring(MODEL.length());
-      if (!f.equals(MANIFEST) && !sorted.containsKey(f)) {
+      if (!f.equals(MANIFEST) && !k.equals(StorageLayout.RESULT) && !sorted.containsKey(f)) {
         try {
           store.delete(k);
         } catch (IOException | RuntimeException e) {
@@ -424,114 +403,17 @@ public final class CheckpointStore {
 
   // ---------------------------------------------------------------- manifest parsing
 
-  private static final class FileEntry {
-    final String name;
-    final long size;
-    final String sha256;
-
-    FileEntry(String name, long size, String sha256) {
-      this.name = name;
-      this.size = size;
-      this.sha256 = sha256;
-    }
-  }
-
-  private static final class Manifest {
-    final CheckpointInfo info;
-    final List<FileEntry> files;
-
-    Manifest(CheckpointInfo info, List<FileEntry> files) {
-      this.info = info;
-      this.files = files;
-    }
-  }
+  private record Manifest(CheckpointInfo info, List<CheckpointManifest.File> files) {}
 
   private Manifest parseManifest(String name, byte[] bytes) {
-    JsonNode root;
+    CheckpointManifest m;
     try {
-      root = JSON.readTree(bytes);
-    } catch (IOException e) {
-      throw new InvalidCheckpointException(MANIFEST + " is not valid JSON");
+      m = CheckpointManifest.parse(name, bytes);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidCheckpointException(e.getMessage());
     }
-    if (root == null || !root.isObject()) {
-      throw new InvalidCheckpointException(MANIFEST + " is not a JSON object");
-    }
-    int version = requireInt(root, "formatVersion");
-    if (version < 1 || version > FORMAT_VERSION) {
-      throw new InvalidCheckpointException(MANIFEST + " has formatVersion " + version
-          + ", this trainer reads version " + FORMAT_VERSION);
-    }
-    int epoch = requireInt(root, "epoch");
-    long step = requireLong(root, "step");
-    if (step != stepOf(name)) {
-      throw new InvalidCheckpointException(MANIFEST + " says step " + step
-          + ", which does not match the folder name");
-    }
-    Instant time;
-    try {
-      time = Instant.parse(requireText(root, "time"));
-    } catch (DateTimeParseException e) {
-      throw new InvalidCheckpointException(MANIFEST + " has an invalid time");
-    }
-    JsonNode filesNode = root.get("files");
-    if (filesNode == null || !filesNode.isArray()) {
-      throw new InvalidCheckpointException(MANIFEST + " has no \"files\" array");
-    }
-    List<FileEntry> files = new ArrayList<>();
-    Set<String> seen = new HashSet<>();
-    for (JsonNode f : filesNode) {
-      String fileName = requireText(f, "name");
-      try {
-        Keys.check(fileName);
-      } catch (IllegalArgumentException e) {
-        throw new InvalidCheckpointException(MANIFEST + " lists an invalid file name");
-      }
-      if (!seen.add(fileName) || fileName.equals(MANIFEST)) {
-        throw new InvalidCheckpointException(MANIFEST + " lists " + fileName + " twice");
-      }
-      long size = requireLong(f, "size");
-      String sha = requireText(f, "sha256");
-      if (size < 0 || !sha.matches("[0-9a-f]{64}")) {
-        throw new InvalidCheckpointException(MANIFEST + " has a bad size or sha256 for "
-            + fileName);
-      }
-      files.add(new FileEntry(fileName, size, sha));
-    }
-    return new Manifest(new CheckpointInfo(name, checkpointUri(name), epoch, step, time), files);
-  }
-
-  private static JsonNode require(JsonNode n, String field) {
-    JsonNode v = n == null ? null : n.get(field);
-    if (v == null || v.isNull()) {
-      throw new InvalidCheckpointException(MANIFEST + " lacks \"" + field + "\"");
-    }
-    return v;
-  }
-
-  private static int requireInt(JsonNode n, String field) {
-    JsonNode v = require(n, field);
-    if (!v.canConvertToInt() || !v.isIntegralNumber()) {
-      throw new InvalidCheckpointException(MANIFEST + " field \"" + field
-          + "\" is not an integer");
-    }
-    return v.intValue();
-  }
-
-  private static long requireLong(JsonNode n, String field) {
-    JsonNode v = require(n, field);
-    if (!v.canConvertToLong() || !v.isIntegralNumber()) {
-      throw new InvalidCheckpointException(MANIFEST + " field \"" + field
-          + "\" is not an integer");
-    }
-    return v.longValue();
-  }
-
-  private static String requireText(JsonNode n, String field) {
-    JsonNode v = require(n, field);
-    if (!v.isTextual()) {
-      throw new InvalidCheckpointException(MANIFEST + " field \"" + field + "\" is not a string");
-    }
-    return v.textValue();
+    return new Manifest(new CheckpointInfo(name, checkpointUri(name), m.epoch(), m.step(),
+        m.time()), m.files());
   }
 
   /** A checkpoint that does not match its manifest; message names the file at fault. */

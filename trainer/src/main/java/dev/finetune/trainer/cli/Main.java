@@ -1,6 +1,6 @@
 package dev.finetune.trainer.cli;
 
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -1,6 +1,7 @@
 package dev.finetune.trainer.cli;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.contract.StorageLayout;
 import dev.finetune.trainer.JobResult;
 import dev.finetune.trainer.JobRunner;
 import dev.finetune.trainer.RunResult;
@@ -107,7 +108,7 @@ final class TrainCommand implements Callable<Integer> {
       print(r.baseline());
       System.out.printf(Locale.ROOT, "  fine-tune vs scratch: %+.4f test accuracy%n", r.accuracyGain());
     }
-    System.out.println("  result: " + out.resolve("result.json"));
+    System.out.println("  result: " + out.resolve(StorageLayout.RESULT_FILE));
   }
 
   private static void print(RunResult run) {

@@ -10,7 +10,9 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
+import dev.finetune.contract.SpecValidator;
+import dev.finetune.contract.SpecValidator.Placement;
 import dev.finetune.trainer.error.TrainerException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,7 +33,12 @@ public final class JobLoader {
 
   private JobLoader() {}
 
+  /** Reads and validates a manifest for a run on this machine. */
   public static FineTuneJob load(Path manifest) {
+    return load(manifest, Placement.LOCAL);
+  }
+
+  public static FineTuneJob load(Path manifest, Placement placement) {
     byte[] bytes;
     try {
       if (Files.size(manifest) > MAX_MANIFEST_BYTES) {
@@ -44,11 +51,17 @@ public final class JobLoader {
     } catch (IOException e) {
       throw new TrainerException(ExitCode.NOT_FOUND, manifest + ": cannot read: " + e.getMessage());
     }
-    return parse(new String(bytes, java.nio.charset.StandardCharsets.UTF_8), manifest.toString());
+    return parse(new String(bytes, java.nio.charset.StandardCharsets.UTF_8), manifest.toString(),
+        placement);
+  }
+
+  /** Parses and validates YAML text for a run on this machine. */
+  public static FineTuneJob parse(String yaml, String source) {
+    return parse(yaml, source, Placement.LOCAL);
   }
 
   /** Parses and validates YAML text; {@code source} names it in messages. */
-  public static FineTuneJob parse(String yaml, String source) {
+  public static FineTuneJob parse(String yaml, String source, Placement placement) {
     FineTuneJob job;
     try {
       job = mapper().readValue(yaml, FineTuneJob.class);
@@ -76,7 +89,7 @@ public final class JobLoader {
     if (job == null) {
       throw invalid(source, "empty document; expected a FineTuneJob manifest");
     }
-    SpecValidator.validate(job).throwIfInvalid(source);
+    new Violations(SpecValidator.validate(job, placement)).throwIfInvalid(source);
     return job;
   }
 

@@ -1,31 +1,32 @@
 package dev.finetune.trainer.config;
 
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
+import dev.finetune.contract.Violation;
 import dev.finetune.trainer.error.TrainerException;
-import java.util.ArrayList;
 import java.util.List;
 
-/** Problems found in a spec, each naming its field path and what is allowed. */
+/** The problems {@link dev.finetune.contract.SpecValidator} found, as the trainer reports them. */
 public final class Violations {
-  private final List<String> messages = new ArrayList<>();
+  private final List<Violation> violations;
 
-  void add(String field, String problem) {
-    messages.add(field + ": " + problem);
+  public Violations(List<Violation> violations) {
+    this.violations = List.copyOf(violations);
   }
 
   public List<String> messages() {
-    return List.copyOf(messages);
+    return violations.stream().map(Violation::text).toList();
   }
 
   public boolean isEmpty() {
-    return messages.isEmpty();
+    return violations.isEmpty();
   }
 
   /** Throws INVALID_SPEC with the first problem (and a count of the others). */
   public void throwIfInvalid(String source) {
-    if (messages.isEmpty()) {
+    if (violations.isEmpty()) {
       return;
     }
+    List<String> messages = messages();
     String more = messages.size() > 1 ? " (and " + (messages.size() - 1) + " more: "
         + String.join("; ", messages.subList(1, messages.size())) + ")" : "";
     throw new TrainerException(ExitCode.INVALID_SPEC, source + ": " + messages.get(0) + more);

@@ -2,7 +2,7 @@ package dev.finetune.trainer.data;
 
 import dev.finetune.api.v1alpha1.spec.DatasetFormat;
 import dev.finetune.api.v1alpha1.spec.DatasetSpec;
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.finetune.trainer.data;
 
 import dev.finetune.trainer.Sha256;
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.storage.ObjectStore;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.finetune.trainer.data;
 
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import java.io.IOException;
 import java.nio.file.Files;

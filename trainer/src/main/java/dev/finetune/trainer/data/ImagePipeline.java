@@ -3,7 +3,7 @@ package dev.finetune.trainer.data;
 import dev.finetune.api.v1alpha1.spec.ImageTransformSpec;
 import dev.finetune.api.v1alpha1.spec.NormalizeSpec;
 import dev.finetune.api.v1alpha1.spec.TransformsSpec;
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import java.util.ArrayList;
 import java.util.List;

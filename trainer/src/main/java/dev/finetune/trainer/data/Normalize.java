@@ -1,7 +1,7 @@
 package dev.finetune.trainer.data;
 
 import dev.finetune.api.v1alpha1.spec.NormalizeSpec;
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import java.util.List;
 

@@ -1,5 +1,7 @@
 package dev.finetune.trainer.error;
 
+import dev.finetune.contract.ExitCode;
+
 /**
  * A failure with a one-line, user-facing message that names the field or file at fault and what
  * is allowed, plus the exit code the process ends with.

@@ -8,7 +8,7 @@ import dev.finetune.trainer.data.BatchStream;
 import dev.finetune.trainer.data.HostBatch;
 import dev.finetune.trainer.data.ImagePipeline;
 import dev.finetune.trainer.data.Split;
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import java.util.List;
 

@@ -18,6 +18,7 @@ import ai.djl.training.initializer.UniformInitializer;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.util.PairList;
 import dev.finetune.api.v1alpha1.spec.Architecture;
+import dev.finetune.contract.ResNetLayers;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -32,7 +33,7 @@ import java.util.Map;
  */
 public final class ResNet extends AbstractBlock {
   /** Name prefix of the output layer that transfer learning replaces. */
-  public static final String HEAD = "fc";
+  public static final String HEAD = ResNetLayers.HEAD;
 
   private static final int[] WIDTHS = {64, 128, 256, 512};
 

@@ -2,7 +2,7 @@ package dev.finetune.trainer.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

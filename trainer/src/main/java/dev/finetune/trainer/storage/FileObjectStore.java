@@ -1,5 +1,6 @@
 package dev.finetune.trainer.storage;
 
+import dev.finetune.contract.Keys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

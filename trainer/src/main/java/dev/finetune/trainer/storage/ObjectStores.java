@@ -1,6 +1,8 @@
 package dev.finetune.trainer.storage;
 
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.S3Env;
+import dev.finetune.contract.S3Settings;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -88,7 +90,7 @@ public final class ObjectStores {
     int slash = rest.indexOf('/');
     String bucket = slash < 0 ? rest : rest.substring(0, slash);
     String prefix = slash < 0 ? "" : rest.substring(slash + 1);
-    if (bucket.isEmpty() || !bucket.matches("[a-z0-9][a-z0-9._-]{1,254}")) {
+    if (!S3Env.isBucketName(bucket)) {
       throw new TrainerException(ExitCode.INVALID_SPEC, "storage URI '" + u
           + "' has an invalid bucket name '" + bucket + "': use s3://bucket/prefix with a"
           + " lower-case bucket name");

@@ -1,6 +1,9 @@
 package dev.finetune.trainer.storage;
 
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.Keys;
+import dev.finetune.contract.S3Env;
+import dev.finetune.contract.S3Settings;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -102,21 +105,14 @@ public final class S3ObjectStore implements ObjectStore {
     this.root = Keys.normalizeRoot(prefix);
     this.settings = settings;
     this.health = health;
-    this.secrets = new ArrayList<>();
-    for (String name : List.of("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")) {
-      String v = env.get(name);
-      if (v != null && !v.isEmpty()) {
-        secrets.add(v);
-      }
-    }
-    this.s3 = buildClient(env, settings);
+    S3Env s3Env = S3Env.from(env);
+    this.secrets = new ArrayList<>(s3Env.secrets());
+    this.s3 = buildClient(s3Env, settings);
   }
 
-  private S3Client buildClient(Map<String, String> env, S3Settings st) {
-    String region = firstNonBlank(env.get("AWS_REGION"), env.get("AWS_DEFAULT_REGION"),
-        "us-east-1");
-    String endpoint = firstNonBlank(env.get("AWS_ENDPOINT_URL_S3"), env.get("AWS_ENDPOINT_URL"),
-        null);
+  private S3Client buildClient(S3Env env, S3Settings st) {
+    String region = env.region();
+    String endpoint = env.endpoint();
     S3ClientBuilder b = S3Client.builder()
         .httpClientBuilder(UrlConnectionHttpClient.builder()
             .connectionTimeout(st.connectTimeout())
@@ -145,12 +141,12 @@ public final class S3ObjectStore implements ObjectStore {
     return b.build();
   }
 
-  private static AwsCredentialsProvider credentials(Map<String, String> env) {
-    String id = env.get("AWS_ACCESS_KEY_ID");
-    String secret = env.get("AWS_SECRET_ACCESS_KEY");
-    String token = env.get("AWS_SESSION_TOKEN");
-    boolean hasId = id != null && !id.isEmpty();
-    boolean hasSecret = secret != null && !secret.isEmpty();
+  private static AwsCredentialsProvider credentials(S3Env env) {
+    String id = env.accessKeyId();
+    String secret = env.secretAccessKey();
+    String token = env.sessionToken();
+    boolean hasId = id != null;
+    boolean hasSecret = secret != null;
     if (hasId != hasSecret) {
       throw new TrainerException(ExitCode.STORAGE_DENIED, "S3 credentials are incomplete: "
           + (hasId ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID")
@@ -160,20 +156,10 @@ public final class S3ObjectStore implements ObjectStore {
     if (!hasId) {
       return DefaultCredentialsProvider.builder().build();
     }
-    if (token != null && !token.isEmpty()) {
+    if (token != null) {
       return StaticCredentialsProvider.create(AwsSessionCredentials.create(id, secret, token));
     }
     return StaticCredentialsProvider.create(AwsBasicCredentials.create(id, secret));
-  }
-
-  private static String firstNonBlank(String a, String b, String fallback) {
-    if (a != null && !a.isBlank()) {
-      return a.trim();
-    }
-    if (b != null && !b.isBlank()) {
-      return b.trim();
-    }
-    return fallback;
   }
 
   public String bucket() {

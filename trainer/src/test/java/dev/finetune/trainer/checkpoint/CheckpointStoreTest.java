@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.storage.FileObjectStore;
 import dev.finetune.trainer.storage.ObjectStore;
 import dev.finetune.trainer.storage.ObjectStores;
-import dev.finetune.trainer.storage.S3Settings;
-import dev.finetune.trainer.storage.S3TestServer;
+import dev.finetune.contract.S3Settings;
+import dev.finetune.testsupport.S3Server;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -37,7 +37,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class CheckpointStoreTest {
   private static final AtomicInteger COUNTER = new AtomicInteger();
-  private static S3TestServer s3;
+  private static S3Server s3;
   @TempDir static Path tmp;
 
   interface Factory {
@@ -46,7 +46,7 @@ class CheckpointStoreTest {
 
   @BeforeAll
   static void startS3() {
-    s3 = S3TestServer.start("ckpt");
+    s3 = S3Server.start("ckpt");
   }
 
   @AfterAll

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.trainer.data.TestArchives.Entry;
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.storage.ObjectStore;
 import java.io.IOException;

@@ -9,7 +9,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.finetune.api.v1alpha1.spec.Architecture;
 import dev.finetune.api.v1alpha1.spec.LossReduction;
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
+import dev.finetune.contract.ResNetLayers;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.loop.Recipe;
 import dev.finetune.trainer.loop.TrainingSession;
@@ -35,6 +36,14 @@ class ResNetTest {
       assertTrue(names.containsKey("layer2.0.downsample.0.weight"));
       assertTrue(names.containsKey("layer4.1.conv2.weight"));
       assertTrue(!names.containsKey("layer1.0.downsample.0.weight"), "no projection in layer1");
+    }
+  }
+
+  /** The contract's static layer table (used to check spec.training.freeze) is this network's. */
+  @Test
+  void contractLayerTableMatchesTheNetwork() {
+    for (Architecture a : Architecture.values()) {
+      assertEquals(new ResNet(a, 2).moduleNames(), ResNetLayers.moduleNames(a), a.id());
     }
   }
 

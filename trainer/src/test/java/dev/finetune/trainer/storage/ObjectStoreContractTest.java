@@ -1,5 +1,8 @@
 package dev.finetune.trainer.storage;
 
+import dev.finetune.testsupport.S3Server;
+import dev.finetune.contract.Keys;
+import dev.finetune.contract.S3Settings;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** The {@link ObjectStore} contract, run against FileObjectStore and S3ObjectStore (s3proxy). */
 class ObjectStoreContractTest {
   private static final AtomicInteger COUNTER = new AtomicInteger();
-  private static S3TestServer s3;
+  private static S3Server s3;
   @TempDir static Path tmp;
 
   /** Lowered multipart threshold so that a 6 MiB object is uploaded in 2 parts (5 + 1 MiB). */
@@ -40,7 +43,7 @@ class ObjectStoreContractTest {
 
   @BeforeAll
   static void startS3() {
-    s3 = S3TestServer.start("contract");
+    s3 = S3Server.start("contract");
   }
 
   @AfterAll

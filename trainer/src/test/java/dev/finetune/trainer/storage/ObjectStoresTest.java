@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -58,6 +58,6 @@ class ObjectStoresTest {
     assertEquals(ExitCode.UNSUPPORTED, assertThrows(TrainerException.class,
         () -> ObjectStores.open("file://otherhost/x", ENV)).exitCode());
     assertEquals(ExitCode.INVALID_SPEC, assertThrows(TrainerException.class,
-        () -> ObjectStores.open("s3://b/../x", ENV)).exitCode());
+        () -> ObjectStores.open("s3://bucket/../x", ENV)).exitCode());
   }
 }

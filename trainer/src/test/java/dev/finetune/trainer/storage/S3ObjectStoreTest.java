@@ -1,12 +1,14 @@
 package dev.finetune.trainer.storage;
 
+import dev.finetune.testsupport.S3Server;
+import dev.finetune.contract.S3Settings;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.finetune.trainer.error.ExitCode;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -23,11 +25,11 @@ import org.junit.jupiter.api.Test;
 /** S3-specific behaviour: outages and retries, credentials, configuration from the environment. */
 class S3ObjectStoreTest {
   private static final String CANARY = "CANARY-s3cr3t-d0-not-l0g-9f8e7d";
-  private static S3TestServer s3;
+  private static S3Server s3;
 
   @BeforeAll
   static void start() {
-    s3 = S3TestServer.start("outage");
+    s3 = S3Server.start("outage");
   }
 
   @AfterAll

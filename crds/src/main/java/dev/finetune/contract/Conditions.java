@@ -1,0 +1,29 @@
+package dev.finetune.contract;
+
+/**
+ * The condition types and reasons the operator writes in a FineTuneJob's
+ * {@code status.conditions}: API, like {@link Phase}. Types: Running, Suspended, Succeeded,
+ * Failed and StorageReachable; the reasons say why a condition has its status.
+ */
+public final class Conditions {
+  public static final String RUNNING = "Running";
+  public static final String SUSPENDED = "Suspended";
+  public static final String SUCCEEDED = "Succeeded";
+  public static final String FAILED = "Failed";
+
+  public static final String INVALID_SPEC = "InvalidSpec";
+  public static final String PERMANENT_FAILURE = "PermanentFailure";
+  public static final String BACKOFF_LIMIT_EXCEEDED = "BackoffLimitExceeded";
+  public static final String COMPLETED = "Completed";
+  public static final String RESTARTING = "Restarting";
+  public static final String RESUMING = "Resuming";
+  public static final String CREATING = "Creating";
+  public static final String SUSPENDING = "Suspending";
+
+  /** Whether the last read of the job's object storage (checkpoints, model) answered. */
+  public static final String STORAGE_REACHABLE = "StorageReachable";
+  public static final String STORAGE_ANSWERED = "StorageAnswered";
+  public static final String STORAGE_UNREACHABLE = "StorageUnreachable";
+
+  private Conditions() {}
+}

@@ -1,0 +1,78 @@
+package dev.finetune.contract;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.api.v1alpha1.spec.CheckpointSpec;
+import dev.finetune.contract.SpecValidator.Placement;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The parts of the contract that have no other home for their tests. */
+class ContractTest {
+  static FineTuneJob job(String checkpoints, String train) {
+    FineTuneJob f = new FineTuneJob();
+    f.setMetadata(new ObjectMetaBuilder().withName("a").build());
+    f.setSpec(new dev.finetune.api.v1alpha1.spec.FineTuneJobSpec());
+    f.getSpec().dataset.train = train;
+    f.getSpec().dataset.test = "s3://data/test.zip";
+    f.getSpec().checkpoints = new CheckpointSpec();
+    f.getSpec().checkpoints.uri = checkpoints;
+    return f;
+  }
+
+  @Test
+  void clusterPlacementAddsOnlyTheClusterRules() {
+    FineTuneJob local = job("file:///tmp/ckpt", "http://example.com/train.zip");
+    assertEquals(List.of(), SpecValidator.validate(local, Placement.LOCAL));
+    assertEquals(List.of("spec.checkpoints.uri", "spec.dataset.train"),
+        SpecValidator.validate(local, Placement.CLUSTER).stream().map(Violation::field).toList());
+    assertEquals(List.of(), SpecValidator.validate(job("s3://ckpt/a", "s3://data/t.zip"),
+        Placement.CLUSTER));
+  }
+
+  @Test
+  void nameLimitLeavesRoomForTheAttemptSuffix() {
+    assertEquals(63, SpecValidator.MAX_NAME + "-attempt-999999".length());
+    assertTrue(SpecValidator.isJobName("a".repeat(48)));
+    assertFalse(SpecValidator.isJobName("a".repeat(49)));
+    assertFalse(SpecValidator.isJobName("a.b"));
+  }
+
+  @Test
+  void exitCodesSplitPermanentFromRetryable() {
+    for (ExitCode c : ExitCode.values()) {
+      assertEquals(c.code() >= 128, c.retryable(), c.name());
+      assertEquals(c.code() >= 1 && c.code() <= 127, ExitCode.isPermanent(c.code()), c.name());
+    }
+    assertFalse(ExitCode.isPermanent(0));
+    assertFalse(ExitCode.isRetryable(0));
+    assertTrue(ExitCode.isRetryable(137));
+  }
+
+  @Test
+  void checkpointManifestRoundTrips() {
+    var m = new CheckpointManifest(2, 120, Instant.parse("2026-01-01T00:00:00Z"),
+        List.of(new CheckpointManifest.File("state.json", 2, "a".repeat(64))));
+    byte[] json = m.toJson().toString().getBytes(StandardCharsets.UTF_8);
+    String folder = StorageLayout.checkpointFolder(120);
+    assertEquals("ckpt-000000000120", folder);
+    assertEquals(m, CheckpointManifest.parse(folder, json));
+    assertEquals("manifest.json says step 120, which does not match the folder name",
+        assertThrows(IllegalArgumentException.class,
+            () -> CheckpointManifest.parse(StorageLayout.checkpointFolder(121), json))
+            .getMessage());
+  }
+
+  @Test
+  void finalModelSitsUnderTheRunRoot() {
+    assertEquals("s3://b/run/model/model.safetensors", StorageLayout.finalModelUri("s3://b/run/"));
+    assertEquals("s3://b/run/model/model.safetensors", StorageLayout.finalModelUri("s3://b/run"));
+  }
+}
