@@ -1,6 +1,8 @@
 package dev.finetune.trainer;
 
 import ai.djl.Device;
+import dev.finetune.contract.ExitCode;
+import dev.finetune.trainer.error.TrainerException;
 import java.util.Optional;
 
 /**
@@ -13,8 +15,9 @@ import java.util.Optional;
  *   <li>gpus &ge; 1 with a GPU visible trains on gpu(0): the CUDA image selects it by itself
  *       once {@code nvidia.com/gpu} is allocated. The trainer uses one GPU; asking for more
  *       warns.
- *   <li>gpus &ge; 1 with none visible (the CPU image, or no GPU allocated) falls back to the CPU
- *       with a warning.
+ *   <li>gpus &ge; 1 with none visible (the CPU image, no GPU allocated, or a CUDA runtime DJL
+ *       cannot find) fails fast with exit code 128 (retryable: another node may have one), never
+ *       trains on the CPU while a GPU is held.
  * </ul>
  *
  * @param device the device to train on
@@ -25,6 +28,8 @@ public record DeviceChoice(Device device, Optional<String> warning) {
   /**
    * @param requestedGpus {@code spec.resources.gpus}; null means the default, 0
    * @param visibleGpus GPUs visible to PyTorch ({@code Engine.getGpuCount()})
+   * @throws TrainerException ({@link ExitCode#RETRYABLE}) when GPUs are requested and none is
+   *     visible
    */
   public static DeviceChoice choose(Integer requestedGpus, int visibleGpus) {
     int requested = requestedGpus == null ? 0 : requestedGpus;
@@ -34,9 +39,10 @@ public record DeviceChoice(Device device, Optional<String> warning) {
               + " training on the CPU (set resources.gpus: 1 to train on a GPU)"));
     }
     if (visibleGpus == 0) {
-      return new DeviceChoice(Device.cpu(), Optional.of("spec.resources.gpus is " + requested
-          + " but no GPU is visible to PyTorch (CPU image, or no nvidia.com/gpu allocated):"
-          + " training on the CPU"));
+      throw new TrainerException(ExitCode.RETRYABLE, "spec.resources.gpus is " + requested
+          + " but no GPU is usable: PyTorch sees none (a -cpu image, no nvidia.com/gpu allocated,"
+          + " or no CUDA runtime found); use the -cu124 image on a GPU node, or set"
+          + " resources.gpus: 0 to train on the CPU");
     }
     return new DeviceChoice(Device.gpu(0), requested == 1 ? Optional.empty()
         : Optional.of("spec.resources.gpus is " + requested + " but the trainer uses one GPU:"
