@@ -182,6 +182,14 @@ public final class Fixtures {
         return 9400;
       }
 
+      public int metricsThreads() {
+        return 4;
+      }
+
+      public int metricsQueue() {
+        return 2000;
+      }
+
       @Override
       public Duration storageInterval() {
         return Duration.ofSeconds(60);

@@ -66,6 +66,17 @@ public interface OperatorConfig {
   @WithDefault("1s")
   Duration metricsTimeout();
 
+  /**
+   * Threads that scrape trainer pods' /metrics, off the reconcile thread (at most one scrape in
+   * flight per pod). A blocked pod holds one for metrics-timeout.
+   */
+  @WithDefault("4")
+  int metricsThreads();
+
+  /** Scrapes that may wait for a thread; beyond that a scrape is skipped until the next reconcile. */
+  @WithDefault("2000")
+  int metricsQueue();
+
   /** Port of the trainer's Prometheus endpoint. */
   @WithDefault("9400")
   int metricsPort();

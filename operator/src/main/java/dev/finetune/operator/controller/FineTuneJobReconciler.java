@@ -14,6 +14,9 @@ import dev.finetune.operator.metrics.PhaseGauge;
 import dev.finetune.operator.observe.JobObserver;
 import dev.finetune.operator.observe.Labels;
 import dev.finetune.operator.observe.MetricsScraper;
+import dev.finetune.operator.observe.ProgressScraper;
+import dev.finetune.operator.observe.TrainerMetrics;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import dev.finetune.operator.observe.Observation;
 import dev.finetune.operator.observe.StorageObservation;
 import dev.finetune.operator.observe.StorageObserver;
@@ -79,7 +82,13 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
   @Inject
   PhaseGauge phaseGauge;
 
-  private MetricsScraper scraper;
+  @Inject
+  io.micrometer.core.instrument.MeterRegistry registry;
+
+  /** Trainer /metrics scrapes off the reconcile thread; a changed snapshot triggers a reconcile. */
+  private ProgressScraper progress;
+  private final SimpleInboundEventSource<FineTuneJob> progressEvents =
+      new SimpleInboundEventSource<>("trainer-progress");
 
   /** When each job's storage was last listed (by uid); throttles listing. */
   private final Map<String, Instant> lastListed = new ConcurrentHashMap<>();
@@ -88,7 +97,30 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
 
   @jakarta.annotation.PostConstruct
   void init() {
-    scraper = MetricsScraper.http(config.metricsTimeout());
+    progress = new ProgressScraper(MetricsScraper.http(config.metricsTimeout()),
+        config.metricsInterval(), config.metricsThreads(), config.metricsQueue(),
+        java.time.Clock.systemUTC(), registry, owner -> {
+          int slash = owner.indexOf('/');
+          progressEvents.propagateEvent(
+              new ResourceID(owner.substring(slash + 1), owner.substring(0, slash)));
+        });
+  }
+
+  @jakarta.annotation.PreDestroy
+  void close() {
+    progress.close();
+  }
+
+  /** The running pod's latest cached /metrics snapshot; queues a scrape when one is due. */
+  private Optional<TrainerMetrics> progressOf(Pod pod) {
+    String uid = pod.getMetadata().getUid();
+    var labels = pod.getMetadata().getLabels();
+    if (uid == null || labels == null || labels.get(Labels.JOB) == null) {
+      return Optional.empty();
+    }
+    return progress.latest(new ProgressScraper.Target(uid, pod.getStatus().getPodIP(),
+        JobObserver.metricsPort(pod, config.metricsPort()),
+        pod.getMetadata().getNamespace() + "/" + labels.get(Labels.JOB)));
   }
 
   @Override
@@ -109,7 +141,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
                 p.getMetadata().getLabels().get(Labels.JOB), p.getMetadata().getNamespace())))
             .build(),
         context);
-    return List.of(jobs, pods);
+    return List.of(jobs, pods, progressEvents);
   }
 
   @Override
@@ -121,7 +153,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
 
     // (1) Observe: read-only. Trainer Jobs and pods from the caches, then object storage when
     // it is due (throttled; once more when the job finishes).
-    Observation observation = JobObserver.observe(ftj, context, scraper, config.metricsPort());
+    Observation observation = JobObserver.observe(ftj, context, this::progressOf);
     observation = observeStorage(ftj, observation, now);
 
     // (2) Validate: the contract's object rules, then the fromJob lookup.
@@ -226,7 +258,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
       forget(ftj);
       return DeleteControl.defaultDelete();
     }
-    List<String> active = JobObserver.observe(ftj, context, (ip, port) -> Optional.empty(), 0)
+    List<String> active = JobObserver.observe(ftj, context, p -> Optional.empty())
         .attempts().stream().flatMap(a -> a.activePods().stream()).toList();
     if (!active.isEmpty()) {
       active.forEach(pod -> client.pods().inNamespace(ns).withName(pod).delete());

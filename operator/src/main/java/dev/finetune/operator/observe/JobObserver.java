@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -17,8 +18,12 @@ import java.util.stream.Collectors;
 public final class JobObserver {
   private JobObserver() {}
 
+  /**
+   * {@code progress} gives the latest cached /metrics snapshot of the running pod (a
+   * {@link ProgressScraper} read: no I/O on the reconcile thread).
+   */
   public static Observation observe(FineTuneJob ftj, Context<FineTuneJob> context,
-      MetricsScraper scraper, int metricsPort) {
+      Function<Pod, Optional<TrainerMetrics>> progress) {
     String uid = ftj.getMetadata().getUid();
     List<Job> jobs = context.getSecondaryResources(Job.class).stream()
         .filter(j -> j.getMetadata().getOwnerReferences().stream()
@@ -34,8 +39,8 @@ public final class JobObserver {
             .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase())
                 && p.getStatus().getPodIP() != null)
             .findFirst())
-        .flatMap(p -> scraper.scrape(p.getStatus().getPodIP(), metricsPort(p, metricsPort)))
-        .map(text -> new Observation(obs.attempts(), Optional.of(TrainerMetrics.parse(text))))
+        .flatMap(progress)
+        .map(m -> new Observation(obs.attempts(), Optional.of(m)))
         .orElse(obs);
   }
 
@@ -71,7 +76,7 @@ public final class JobObserver {
    * The port the pod declares in its {@code prometheus.io/port} annotation (what any Prometheus
    * would scrape), else {@code fallback} (finetune.operator.metrics-port).
    */
-  static int metricsPort(Pod pod, int fallback) {
+  public static int metricsPort(Pod pod, int fallback) {
     var annotations = pod.getMetadata().getAnnotations();
     String port = annotations == null ? null : annotations.get(Labels.PROMETHEUS_PORT);
     try {
