@@ -95,6 +95,28 @@ class HelmChartTest {
   }
 
   @Test
+  void networkPolicyRendersTheComponentInEachWatchedNamespace() {
+    Map<String, Map<String, Object>> helm = byKey(template(c -> c
+        .set("networkPolicy.enabled", "true")));
+    Map<String, Map<String, Object>> kustomize = byKey(KustomizeComponentsTest.renderWith(
+        List.of("network-policy")));
+    String key = "NetworkPolicy/finetune-system/finetune-trainer-metrics";
+    assertSame(kustomize.get(key), withoutHelmLabels(helm.get(key)), key);
+
+    List<Map<String, Object>> scoped = template(c -> c.set("networkPolicy.enabled", "true")
+        .set("watchNamespaces[0]", "team-a").set("watchNamespaces[1]", "team-b"));
+    Set<String> namespaces = scoped.stream().filter(o -> kind(o).equals("NetworkPolicy"))
+        .peek(p -> assertEquals("finetune-system", map(KustomizeRenderTest.asMap(
+            Manifests.list(KustomizeRenderTest.asMap(Manifests.list(p, "spec", "ingress").get(0)),
+                "from").get(0)), "namespaceSelector", "matchLabels")
+            .get("kubernetes.io/metadata.name"), "admits the operator's (release) namespace"))
+        .map(o -> (String) map(o, "metadata").get("namespace")).collect(Collectors.toSet());
+    assertEquals(Set.of("team-a", "team-b"), namespaces, "one per namespace where jobs run");
+    assertTrue(template(c -> c).stream().noneMatch(o -> kind(o).equals("NetworkPolicy")),
+        "off by default, as deploy/base");
+  }
+
+  @Test
   void watchNamespacesGrantsRolesOnlyInThoseNamespaces() {
     List<Map<String, Object>> objects = template(c -> c.set("watchNamespaces[0]", "team-a").set("watchNamespaces[1]", "team-b")
         .set("tenantRoles.create", "false"));
@@ -142,7 +164,8 @@ class HelmChartTest {
     List<Map<String, Object>> objects = new ArrayList<>(template(c -> c
         .set("monitoring.enabled", "true").set("webhook.enabled", "true")
         .set("kueue.enabled", "true")));
-    objects.addAll(template(c -> c.set("watchNamespaces[0]", "team-a")));
+    objects.addAll(template(c -> c.set("watchNamespaces[0]", "team-a")
+        .set("networkPolicy.enabled", "true")));
     objects.addAll(Manifests.readYaml(chart().resolve("crds/finetunejobs.finetune.dev-v1.yml")));
     assertTrue(PodSecurity.assertRestricted(objects) >= 2);
     ManifestSchemaTest.assertValid("schema-helm", objects);

@@ -106,6 +106,31 @@ class KustomizeComponentsTest {
     ManifestSchemaTest.assertValid("schema-components", new ArrayList<>(unique.values()));
   }
 
+  /**
+   * network-policy (not in the combinations above: it touches nothing else) admits exactly the
+   * operator's pods to trainer pods on the metrics port the operator scrapes.
+   */
+  @Test
+  void networkPolicyAdmitsTheOperatorToTrainerMetrics() {
+    List<Map<String, Object>> objects = renderWith(List.of("network-policy"));
+    Map<String, Object> policy = find(objects, "NetworkPolicy", "finetune-trainer-metrics")
+        .orElseThrow();
+    assertEquals("finetune-system", map(policy, "metadata").get("namespace"));
+    Map<String, Object> rule = KustomizeRenderTest.asMap(list(policy, "spec", "ingress").get(0));
+    Map<String, Object> from = KustomizeRenderTest.asMap(list(rule, "from").get(0));
+    Map<String, Object> deployment = find(objects, "Deployment", "finetune-operator").orElseThrow();
+    Map<String, Object> podLabels = map(deployment, "spec", "template", "metadata", "labels");
+    map(from, "podSelector", "matchLabels").forEach((k, v) -> assertEquals(v, podLabels.get(k),
+        "the policy selects the operator's pods by " + k));
+    assertEquals("finetune-system",
+        map(from, "namespaceSelector", "matchLabels").get("kubernetes.io/metadata.name"));
+    Map<String, Object> port = KustomizeRenderTest.asMap(list(rule, "ports").get(0));
+    assertEquals(9400, port.get("port"), "the trainer's --metrics-port and the operator's default");
+    assertEquals("finetune.dev/job", KustomizeRenderTest.asMap(
+        list(policy, "spec", "podSelector", "matchExpressions").get(0)).get("key"));
+    ManifestSchemaTest.assertValid("schema-network-policy", objects);
+  }
+
   @Test
   void productionOverlayCombinesMonitoringWebhookAndKueueWithTwoReplicas() {
     List<Map<String, Object>> objects = Manifests.render("deploy/overlays/production");

@@ -68,9 +68,9 @@ public interface OperatorConfig {
 
   /**
    * Threads that scrape trainer pods' /metrics, off the reconcile thread (at most one scrape in
-   * flight per pod). A blocked pod holds one for metrics-timeout.
+   * flight per pod). A blocked pod holds one for metrics-timeout; failing pods back off.
    */
-  @WithDefault("4")
+  @WithDefault("8")
   int metricsThreads();
 
   /** Scrapes that may wait for a thread; beyond that a scrape is skipped until the next reconcile. */

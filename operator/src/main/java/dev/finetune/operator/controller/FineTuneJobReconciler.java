@@ -113,11 +113,12 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
 
   /** The running pod's latest cached /metrics snapshot; queues a scrape when one is due. */
   private Optional<TrainerMetrics> progressOf(Pod pod) {
-    String uid = pod.getMetadata().getUid();
     var labels = pod.getMetadata().getLabels();
-    if (uid == null || labels == null || labels.get(Labels.JOB) == null) {
+    if (labels == null || labels.get(Labels.JOB) == null) {
       return Optional.empty();
     }
+    String uid = pod.getMetadata().getUid() != null ? pod.getMetadata().getUid()
+        : pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
     return progress.latest(new ProgressScraper.Target(uid, pod.getStatus().getPodIP(),
         JobObserver.metricsPort(pod, config.metricsPort()),
         pod.getMetadata().getNamespace() + "/" + labels.get(Labels.JOB)));

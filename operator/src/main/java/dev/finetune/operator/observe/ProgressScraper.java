@@ -24,14 +24,21 @@ import java.util.function.Consumer;
  * I/O. A small pool of its own does the scrapes, each with the {@link MetricsScraper}'s timeout,
  * at most one in flight per pod; a full queue skips the scrape until the next reconcile asks. A
  * snapshot that changed calls {@code onChange} with the pod's key (the reconciler turns it into a
- * reconcile of the FineTuneJob). Entries of pods nobody asked about for three intervals (the pod
- * finished or went away) are dropped.
+ * reconcile of the FineTuneJob). A pod whose scrapes keep failing (a default-deny NetworkPolicy)
+ * is tried after 2, 4, then 8 intervals, so blocked pods cannot take the pool from reachable ones.
+ * Entries of pods nobody asked about for ten intervals (the pod finished or went away) are
+ * dropped.
  */
 public final class ProgressScraper implements AutoCloseable {
   /** One pod to read: its UID (the cache key), where to scrape it, and whom to tell. */
   public record Target(String podUid, String ip, int port, String owner) {}
 
-  private record Entry(Optional<TrainerMetrics> metrics, Instant tried, Instant asked) {}
+  /** A pod's cache entry; {@code failures} in a row push the next scrape back. */
+  private record Entry(Optional<TrainerMetrics> metrics, Instant tried, int failures,
+      Instant asked) {}
+
+  /** Consecutive failures wait up to this many intervals: blocked pods must not hog the pool. */
+  static final int MAX_BACKOFF = 8;
 
   private final MetricsScraper scraper;
   private final Duration interval;
@@ -78,9 +85,10 @@ public final class ProgressScraper implements AutoCloseable {
   public Optional<TrainerMetrics> latest(Target target) {
     Instant now = clock.instant();
     Entry e = entries.compute(target.podUid(), (k, old) -> old == null
-        ? new Entry(Optional.empty(), Instant.EPOCH, now)
-        : new Entry(old.metrics(), old.tried(), now));
-    if (!now.isBefore(e.tried().plus(interval)) && inFlight.add(target.podUid())) {
+        ? new Entry(Optional.empty(), Instant.EPOCH, 0, now)
+        : new Entry(old.metrics(), old.tried(), old.failures(), now));
+    if (!now.isBefore(e.tried().plus(interval.multipliedBy(backoff(e.failures()))))
+        && inFlight.add(target.podUid())) {
       try {
         pool.execute(() -> scrape(target));
       } catch (RejectedExecutionException full) {
@@ -90,6 +98,16 @@ public final class ProgressScraper implements AutoCloseable {
     }
     sweep(now);
     return e.metrics();
+  }
+
+  /** 1, 2, 4, 8 intervals after 0, 1, 2, 3+ failures in a row. */
+  static long backoff(int failures) {
+    return Math.min(1L << Math.min(failures, 3), MAX_BACKOFF);
+  }
+
+  /** Scrapes queued or running. */
+  int inFlight() {
+    return inFlight.size();
   }
 
   /** Pods with a cached entry (for tests and the sweep). */
@@ -113,7 +131,7 @@ public final class ProgressScraper implements AutoCloseable {
     entries.computeIfPresent(target.podUid(), (k, old) -> {
       Optional<TrainerMetrics> keep = fresh.isPresent() ? fresh : old.metrics();
       changed[0] = !Objects.equals(keep, old.metrics());
-      return new Entry(keep, done, old.asked());
+      return new Entry(keep, done, fresh.isPresent() ? 0 : old.failures() + 1, old.asked());
     });
     inFlight.remove(target.podUid());
     if (changed[0]) {
@@ -126,7 +144,7 @@ public final class ProgressScraper implements AutoCloseable {
       return;
     }
     lastSweep = now;
-    Instant cutoff = now.minus(interval.multipliedBy(3));
+    Instant cutoff = now.minus(interval.multipliedBy(MAX_BACKOFF + 2));
     entries.entrySet().removeIf(x -> x.getValue().asked().isBefore(cutoff)
         && !inFlight.contains(x.getKey()));
   }

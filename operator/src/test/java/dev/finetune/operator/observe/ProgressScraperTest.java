@@ -81,7 +81,8 @@ class ProgressScraperTest {
         // the one scrape (at most one in flight per pod) runs into its timeout in the background
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (registry.find("finetune.operator.progress.scrape").tag("outcome", "failed")
-            .timer().count() == 0 && System.nanoTime() < deadline) {
+            .timer().count() == 0 || scraper.inFlight() > 0) {
+          assertTrue(System.nanoTime() < deadline, "the background scrape never finished");
           Thread.sleep(50);
         }
         var failed = registry.find("finetune.operator.progress.scrape").tag("outcome", "failed")
@@ -90,6 +91,18 @@ class ProgressScraperTest {
         assertTrue(failed.totalTime(TimeUnit.MILLISECONDS) >= TIMEOUT.toMillis() - 100,
             "the background scrape waited for its timeout: "
                 + failed.totalTime(TimeUnit.MILLISECONDS));
+        // a failing pod backs off: one interval later it is not tried again, two later it is
+        clock.now = clock.now.plusSeconds(31);
+        scraper.latest(target);
+        assertEquals(0, scraper.inFlight(), "no retry one interval after a failure");
+        clock.now = clock.now.plusSeconds(30);
+        scraper.latest(target);
+        assertEquals(1, scraper.inFlight(), "retried two intervals after the failure");
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (failed.count() < 2 && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        assertEquals(2, failed.count(), "retried two intervals after the failure");
       } finally {
         for (Socket s : held) {
           s.close();
@@ -126,12 +139,12 @@ class ProgressScraperTest {
       Thread.sleep(500);
       assertEquals(null, changed.poll(1, TimeUnit.SECONDS), "an unchanged snapshot is quiet");
 
-      // a pod nobody asks about for three intervals is forgotten
+      // a pod nobody asks about for ten intervals is forgotten
       var other = new ProgressScraper.Target("uid-3", "127.0.0.1",
           server.getAddress().getPort(), "team-a/ftj-2");
       scraper.latest(other);
       assertEquals(2, scraper.size());
-      for (int i = 0; i < 4; i++) {
+      for (int i = 0; i < ProgressScraper.MAX_BACKOFF + 3; i++) {
         clock.now = clock.now.plusSeconds(31);
         scraper.latest(other);
       }
