@@ -1,6 +1,6 @@
 package dev.finetune.trainer;
 
-import dev.finetune.trainer.data.UriPolicy;
+import dev.finetune.trainer.data.fetch.UriPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

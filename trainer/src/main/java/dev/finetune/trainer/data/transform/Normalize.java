@@ -1,0 +1,64 @@
+package dev.finetune.trainer.data.transform;
+
+import dev.finetune.api.v1alpha1.spec.NormalizeSpec;
+import dev.finetune.contract.ExitCode;
+import dev.finetune.trainer.data.format.RgbImage;
+import dev.finetune.trainer.error.TrainerException;
+import java.util.List;
+
+/**
+ * torchvision {@code ToTensor()} + {@code Normalize(mean, std)}: each byte becomes
+ * {@code (v / 255f - mean[c]) / std[c]} in float32, written CHW.
+ */
+public final class Normalize {
+  private final float[] mean;
+  private final float[] std;
+
+  public Normalize(double[] mean, double[] std) {
+    this.mean = new float[3];
+    this.std = new float[3];
+    for (int c = 0; c < 3; c++) {
+      this.mean[c] = (float) mean[c];
+      this.std[c] = (float) std[c];
+    }
+  }
+
+  /** Validates the spec: three finite means, three finite stds > 0. */
+  public static Normalize from(NormalizeSpec spec, String field) {
+    NormalizeSpec s = spec == null ? new NormalizeSpec() : spec;
+    return new Normalize(values(s.mean, field + ".mean", false),
+        values(s.std, field + ".std", true));
+  }
+
+  private static double[] values(List<Double> list, String field, boolean positive) {
+    if (list == null || list.size() != 3) {
+      throw new TrainerException(ExitCode.INVALID_SPEC, field + " must have exactly 3 values (R, G,"
+          + " B), got " + (list == null ? "none" : list.size()));
+    }
+    double[] out = new double[3];
+    for (int c = 0; c < 3; c++) {
+      Double v = list.get(c);
+      if (v == null || !Double.isFinite(v) || (positive && v <= 0)) {
+        throw new TrainerException(ExitCode.INVALID_SPEC, field + "[" + c + "] must be a finite"
+            + " number" + (positive ? " > 0" : "") + ", got " + v);
+      }
+      out[c] = v;
+    }
+    return out;
+  }
+
+  /** Writes 3 * h * w floats for the image at {@code dst[offset..]}. */
+  public void apply(RgbImage image, float[] dst, int offset) {
+    byte[] p = image.planes();
+    int n = image.width() * image.height();
+    for (int c = 0; c < 3; c++) {
+      float m = mean[c];
+      float s = std[c];
+      int base = c * n;
+      for (int i = 0; i < n; i++) {
+        float v = (p[base + i] & 0xff) / 255f;
+        dst[offset + base + i] = (v - m) / s;
+      }
+    }
+  }
+}
