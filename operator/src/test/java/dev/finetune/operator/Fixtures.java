@@ -132,7 +132,7 @@ public final class Fixtures {
       }
 
       public String trainerServiceAccount() {
-        return "finetune-trainer";
+        return "default";
       }
 
       public Duration backoffBase() {

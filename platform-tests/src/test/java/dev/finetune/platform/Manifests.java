@@ -27,8 +27,8 @@ import java.util.stream.Stream;
  */
 final class Manifests {
   static final List<String> TARGETS =
-      List.of("deploy/base", "deploy/overlays/dev", "deploy/overlays/monitoring",
-          "deploy/overlays/kueue", "deploy/overlays/webhook");
+      List.of("deploy/base", "deploy/overlays/dev", "deploy/overlays/production",
+          "deploy/overlays/monitoring", "deploy/overlays/kueue", "deploy/overlays/webhook");
   static final String CRD_FILE = "crds/finetunejobs.finetune.dev-v1.yml";
   static final ObjectMapper YAML = new YAMLMapper();
   static final ObjectMapper JSON = JsonMapper.builder().build();

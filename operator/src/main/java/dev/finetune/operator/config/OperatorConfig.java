@@ -13,10 +13,12 @@ public interface OperatorConfig {
   String trainerImage();
 
   /**
-   * ServiceAccount of trainer pods (deploy/base creates it with no API rights); its token is
-   * never mounted.
+   * ServiceAccount of trainer pods. Default: the namespace's own "default", which every
+   * namespace has, so a new namespace needs no setup; the pod never mounts its token
+   * (automountServiceAccountToken: false) and the trainer never calls the Kubernetes API. Name
+   * another one (that you create per namespace) for workload identity, such as IRSA.
    */
-  @WithDefault("finetune-trainer")
+  @WithDefault("default")
   String trainerServiceAccount();
 
   /** Delay before the first retry; doubles with every further retry. */

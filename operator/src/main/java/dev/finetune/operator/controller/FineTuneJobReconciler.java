@@ -135,7 +135,11 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     Plan plan = AttemptPlanner.plan(ftj, observation, validation, status, now,
         config.backoffBase(), config.backoffMax());
     Duration reschedule = act(ftj, plan, validation);
-    Optional<Instant> deleteAt = Expiry.deleteAt(status, ftj.getSpec().ttlSecondsAfterFinished);
+    // A job that a GitOps tool keeps in sync is not deleted by its TTL: the tool would re-create
+    // it and train again (docs/OPERATOR.md, "GitOps").
+    Optional<Instant> deleteAt = Expiry.heldBy(ftj.getMetadata().getLabels(),
+            ftj.getMetadata().getAnnotations()).isPresent() ? Optional.empty()
+        : Expiry.deleteAt(status, ftj.getSpec().ttlSecondsAfterFinished);
     if (deleteAt.isPresent() && !now.isBefore(deleteAt.get())) {
       LOG.infof("%s/%s: deleting, %d s after it finished (spec.ttlSecondsAfterFinished)", ns,
           ftj.getMetadata().getName(), ftj.getSpec().ttlSecondsAfterFinished);

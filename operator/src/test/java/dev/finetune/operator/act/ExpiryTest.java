@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,5 +60,27 @@ class ExpiryTest {
   void retryDelayDoubles(String name, Instant requested, Instant now, Duration base,
       Duration max, Duration expected) {
     assertEquals(expected, StorageArtifacts.retryDelay(requested, now, base, max));
+  }
+
+  static Stream<Arguments> marks() {
+    return Stream.of(
+        Arguments.of(Map.of(), Map.of(), Optional.empty()),
+        Arguments.of(Map.of("app.kubernetes.io/instance", "x"), Map.of(), Optional.empty()),
+        Arguments.of(Map.of(), Map.of("argocd.argoproj.io/tracking-id",
+            "experiments:finetune.dev/FineTuneJob:team-a/hotdog"),
+            Optional.of("annotation argocd.argoproj.io/tracking-id")),
+        Arguments.of(Map.of("argocd.argoproj.io/instance", "experiments"), Map.of(),
+            Optional.of("label argocd.argoproj.io/instance")),
+        Arguments.of(Map.of("kustomize.toolkit.fluxcd.io/name", "experiments"), Map.of(),
+            Optional.of("label kustomize.toolkit.fluxcd.io/name")),
+        Arguments.of(Map.of("helm.toolkit.fluxcd.io/name", "experiments"), null,
+            Optional.of("label helm.toolkit.fluxcd.io/name")));
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("marks")
+  void gitOpsMarksHoldFinishedJobs(Map<String, String> labels, Map<String, String> annotations,
+      Optional<String> expected) {
+    assertEquals(expected, Expiry.heldBy(labels, annotations));
   }
 }

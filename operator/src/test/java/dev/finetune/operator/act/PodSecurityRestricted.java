@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * violations, each naming the field, so a test can show exactly what a namespace labelled
  * {@code pod-security.kubernetes.io/enforce: restricted} would reject.
  */
-final class PodSecurityRestricted {
+public final class PodSecurityRestricted {
   static final Set<String> VOLUME_TYPES = Set.of("configMap", "csi", "downwardAPI", "emptyDir",
       "ephemeral", "persistentVolumeClaim", "projected", "secret");
   static final Set<String> SAFE_SYSCTLS = Set.of("kernel.shm_rmid_forced",
@@ -29,7 +29,7 @@ final class PodSecurityRestricted {
 
   private PodSecurityRestricted() {}
 
-  static List<String> violations(PodSpec pod) {
+  public static List<String> violations(PodSpec pod) {
     List<String> v = new ArrayList<>();
     PodSecurityContext psc = pod.getSecurityContext();
     if (Boolean.TRUE.equals(pod.getHostNetwork()) || Boolean.TRUE.equals(pod.getHostPID())

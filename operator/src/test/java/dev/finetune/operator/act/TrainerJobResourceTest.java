@@ -48,7 +48,7 @@ class TrainerJobResourceTest {
     PodSpec pod = template.getSpec();
     assertEquals("Never", pod.getRestartPolicy());
     assertTrue(pod.getSecurityContext().getRunAsNonRoot());
-    assertEquals("finetune-trainer", pod.getServiceAccountName());
+    assertEquals("default", pod.getServiceAccountName());
     assertFalse(pod.getAutomountServiceAccountToken());
     assertEquals("RuntimeDefault", pod.getSecurityContext().getSeccompProfile().getType());
     Container c = trainer(j);

@@ -37,6 +37,7 @@ public final class InstantKubelet implements AutoCloseable {
   private final Set<String> seen = ConcurrentHashMap.newKeySet();
   private final Map<String, Set<String>> jobsByOwner = new ConcurrentHashMap<>();
   private final Watch watch;
+  private volatile boolean serviceAccountAdmission;
 
   private InstantKubelet(KubernetesClient client, String ns) {
     this.client = client;
@@ -81,6 +82,16 @@ public final class InstantKubelet implements AutoCloseable {
             // closed by close()
           }
         });
+  }
+
+  /**
+   * From now on, as the API server's ServiceAccount admission plugin does, a pod whose
+   * serviceAccountName does not exist in its namespace is never created (the Job stays without
+   * pods).
+   */
+  public InstantKubelet requireServiceAccounts() {
+    serviceAccountAdmission = true;
+    return this;
   }
 
   /** Every trainer Job name ever created for the FineTuneJob {@code owner}. */
@@ -138,6 +149,13 @@ public final class InstantKubelet implements AutoCloseable {
   private void start(Job job) {
     String name = job.getMetadata().getName();
     try {
+      String sa = job.getSpec().getTemplate().getSpec().getServiceAccountName();
+      if (serviceAccountAdmission && client.serviceAccounts().inNamespace(ns)
+          .withName(sa == null ? "default" : sa).get() == null) {
+        System.err.println("[instant-kubelet] " + name + ": error looking up service account "
+            + ns + "/" + sa + ": not found");
+        return;
+      }
       run(job);
       int code = exitCode.applyAsInt(job);
       pool.schedule(() -> drillExit(name, code), runForMillis, TimeUnit.MILLISECONDS);

@@ -42,6 +42,16 @@ public final class OperatorProcess implements AutoCloseable {
    */
   public static OperatorProcess start(MockApiServer api, String heap, Map<String, String> props,
       Path log) {
+    return start(api, heap, props, log, "finetune-operator-0");
+  }
+
+  /**
+   * As above, with {@code identity} as its leader-election identity (a pod name). Restarting
+   * with the same identity is a container restart in the same pod: it takes the Lease back at
+   * once. Two live processes need two identities, as two pods have two names.
+   */
+  public static OperatorProcess start(MockApiServer api, String heap, Map<String, String> props,
+      Path log, String identity) {
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: drills run in the"
           + " integration-test phase, after quarkus:build (mvn -pl operator -am verify)");
@@ -53,7 +63,8 @@ public final class OperatorProcess implements AutoCloseable {
         "-Dquarkus.kubernetes-client.trust-certs=true",
         "-Dquarkus.kubernetes-client.namespace=default",
         "-Dquarkus.http.port=" + port,
-        "-Dquarkus.http.host=127.0.0.1"));
+        "-Dquarkus.http.host=127.0.0.1",
+        "-Dfinetune.operator.leader-election.identity=" + identity));
     // Extra JVM flags for benchmarks, e.g. -Ddrill.operator.jvm="-XX:+UseSerialGC -Xss512k".
     for (String flag : System.getProperty("drill.operator.jvm", "").trim().split("\\s+")) {
       if (!flag.isEmpty()) {
