@@ -20,9 +20,17 @@
 #   3. parity  torch_reference.py logits|sgd --device X, then ParityCheck on the same device
 #              (NVIDIA_TF32_OVERRIDE=0 on both sides)
 #   4. speed   TrainerBench vs torch_bench.py: ResNet-18 224 px batch 128 on pre-decoded tensors
-#              (train) and on synthetic JPEGs with decode + augmentation (jpeg, nproc workers)
-#   5. hotdog  bin/finetune train: 2 synthetic classes, 1,000 training JPEGs, 5 epochs, batch 128,
-#              fine-tune run only; trainer wall time from process start
+#              (train) and on synthetic JPEGs with decode + augmentation (jpeg: the trainer's
+#              default data workers for this machine's CPUs, the same count of DataLoader workers)
+#   5. cu124   the product's own natives (DJL's pytorch-native-cu124 2.5.1, what the CUDA image
+#              ships) when the driver supports CUDA >= 12.4 and the natives jar is here
+#              ($BENCH_CU124_JAR, trainer/target/lib or bench/gpu/build): engine + train speed;
+#              otherwise recorded as skipped with the reason
+#   6. hotdog  bin/finetune train: 2 synthetic classes, 1,000 training JPEGs, 5 epochs, batch 128,
+#              fine-tune run only, the trainer's default data workers; wall time from process start
+# CUDA: the CUDA runtime that DJL's CudaUtils loads by the name "cudart" is looked up in the
+# Python's nvidia/cuda_runtime/lib (pip wheels), then /usr/local/cuda/lib64, and put on
+# LD_LIBRARY_PATH and jna.library.path.
 # Needs trainer/target/{finetune-trainer.jar,lib/} and bench/target/finetune-bench.jar (built
 # with Maven when missing) and, for the JNI build, cmake, g++ and (CUDA) nvcc.
 set -uo pipefail
@@ -95,7 +103,26 @@ else
   [[ $dev == cuda && $has_cuda != True ]] && fail env "--device cuda but torch $(field version) sees no GPU"
 fi
 nproc=$(nproc)
-record "{\"stage\":\"env\",\"ok\":true,\"dry_run\":$( ((dry_run)) && echo true || echo false),\"device\":\"$dev\",\"python\":\"$py\",\"nproc\":$nproc,\"torch\":$env_json}"
+# The CUDA runtime for DJL's CudaUtils (JNA name "cudart"): pip wheels ship it under
+# nvidia/cuda_runtime/lib as libcudart.so.12 only, which JNA finds through jna.library.path.
+cudart_dir=$("$py" - <<'PY'
+import glob, os
+try:
+    import nvidia.cuda_runtime as m
+    d = os.path.join(list(m.__path__)[0], "lib")
+    print(d if glob.glob(os.path.join(d, "libcudart.so*")) else "")
+except ImportError:
+    print("")
+PY
+)
+if [[ -z $cudart_dir ]]; then
+  for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib; do
+    compgen -G "$d/libcudart.so*" >/dev/null && { cudart_dir=$d; break; }
+  done
+fi
+[[ -n $cudart_dir ]] && export LD_LIBRARY_PATH="$cudart_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+jna_opt=${cudart_dir:+-Djna.library.path=$cudart_dir}
+record "{\"stage\":\"env\",\"ok\":true,\"dry_run\":$( ((dry_run)) && echo true || echo false),\"device\":\"$dev\",\"python\":\"$py\",\"nproc\":$nproc,\"cudart_dir\":\"$cudart_dir\",\"torch\":$env_json}"
 log "python $py, torch $(field version), device $dev"
 
 # Maven build only when the jars are missing (the device machine has no Maven repository).
@@ -180,7 +207,7 @@ else
   export LD_LIBRARY_PATH="$(field libdir)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
 djl() { java -Xmx16g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$nproc" \
-  -Dai.djl.pytorch.num_interop_threads=1 -cp "$cp" "$@" 2>>"$work/djl-stderr.log"; }
+  -Dai.djl.pytorch.num_interop_threads=1 $jna_opt -cp "$cp" "$@" 2>>"$work/djl-stderr.log"; }
 engine=$(djl dev.finetune.bench.TrainerBench engine | tail -1) \
   || fail jni "DJL could not load libtorch (${PYTORCH_LIBRARY_PATH:-bundled}): $(tail -3 "$work/djl-stderr.log")"
 record "{\"stage\":\"jni\",\"ok\":true,\"state\":\"$jni_state\",\"torch\":\"$tv\",\"flavor\":\"$flavor\",\"pytorch_library_path\":\"${PYTORCH_LIBRARY_PATH:-}\",\"engine\":$engine}"
@@ -201,30 +228,62 @@ prc=$?
 record "{\"stage\":\"parity\",\"ok\":$( ((prc == 0)) && echo true || echo false),\"result\":${parity:-null}}"
 
 # 4. speed
-if ((dry_run)); then size=32 batch=4 steps=2 workers=1; else size=224 batch=128 steps=20 workers=$nproc; fi
+if ((dry_run)); then size=32 batch=4 steps=2; else size=224 batch=128 steps=20; fi
 jpegs="$work/jpegs"
 for mode in train jpeg; do
   extra=(); [[ $mode == jpeg ]] && extra=("$jpegs")
-  d=$(djl dev.finetune.bench.TrainerBench --device=$djl_dev --workers=$workers $mode $size $batch $steps "${extra[@]}" | tail -1) \
+  # no --workers: the trainer's default for these CPUs and the device (CpuShare)
+  d=$(djl dev.finetune.bench.TrainerBench --device=$djl_dev $mode $size $batch $steps "${extra[@]}" | tail -1) \
     || fail speed "TrainerBench $mode failed: $(tail -3 "$work/djl-stderr.log")"
   record "{\"stage\":\"speed\",\"ok\":true,\"result\":$d}"
+  workers=$("$py" -c 'import json,sys; print(max(1, json.loads(sys.argv[1]).get("workers") or 1))' "$d")
   t=$("$py" bench/trainer/torch_bench.py --device=$dev --workers=$workers $mode $size $batch $steps "$nproc" "${extra[@]}" | tail -1) \
     || fail speed "torch_bench.py $mode failed"
   record "{\"stage\":\"speed\",\"ok\":true,\"result\":$t}"
 done
 
-# 5. hotdog
+# 5. cu124: the product's own CUDA natives, as the CUDA trainer image runs them
+cu_skip=""
+if ((dry_run)) || [[ $dev != cuda ]]; then
+  cu_skip="no GPU run (device $dev$( ((dry_run)) && echo ', dry run'))"
+else
+  drv=$(nvidia-smi 2>/dev/null | sed -n 's/.*CUDA Version: *\([0-9.]*\).*/\1/p' | head -1)
+  natjar=$(ls ${BENCH_CU124_JAR:-} trainer/target/lib/pytorch-native-cu124-*.jar \
+    "$work"/pytorch-native-cu124-*.jar 2>/dev/null | head -1)
+  if ! "$py" -c 'import sys; v=[int(x) for x in sys.argv[1].split(".")[:2]]; sys.exit(v < [12, 4])' "${drv:-0.0}"; then
+    cu_skip="the driver supports CUDA ${drv:-unknown}, the cu124 natives need 12.4"
+  elif [[ -z $natjar ]]; then
+    cu_skip="pytorch-native-cu124 2.5.1 jar not on this machine (BENCH_CU124_JAR, trainer/target/lib, bench/gpu/build)"
+  fi
+fi
+if [[ -n $cu_skip ]]; then
+  record "{\"stage\":\"cu124\",\"ok\":true,\"state\":\"skipped\",\"reason\":\"$cu_skip\"}"
+else
+  cu() { env -u PYTORCH_LIBRARY_PATH -u PYTORCH_VERSION -u PYTORCH_FLAVOR DJL_CACHE_DIR="$work/djl-cache-cu124" \
+    java -Xmx16g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$nproc" -Dai.djl.pytorch.num_interop_threads=1 \
+    $jna_opt -cp "$cp:$natjar" "$@" 2>>"$work/djl-stderr.log"; }
+  cu_engine=$(cu dev.finetune.bench.TrainerBench engine | tail -1) \
+    || fail cu124 "DJL could not load its cu124 natives: $(tail -3 "$work/djl-stderr.log")"
+  "$py" -c 'import json,sys; e=json.loads(sys.argv[1]); sys.exit(e["gpus"] < 1 or not e["version"].startswith("2.5.1"))' "$cu_engine" \
+    || fail cu124 "DJL's cu124 natives loaded without a GPU or not 2.5.1: $cu_engine"
+  c=$(cu dev.finetune.bench.TrainerBench --device=gpu train $size $batch $steps | tail -1) \
+    || fail cu124 "TrainerBench train on cu124 failed: $(tail -3 "$work/djl-stderr.log")"
+  record "{\"stage\":\"cu124\",\"ok\":true,\"state\":\"ran\",\"engine\":$cu_engine,\"result\":$c}"
+fi
+
+# 6. hotdog
 if ((dry_run)); then n_train=16 n_test=8 epochs=1 hb=8 hs=32; else n_train=1000 n_test=200 epochs=5 hb=128 hs=224; fi
 data="$work/hotdog-$n_train"
 [[ -d $data/train ]] || "$py" bench/gpu/synthetic_folder.py "$data" "$n_train" "$n_test" || fail hotdog "synthetic_folder.py failed"
 gpus=0; [[ $dev == cuda ]] && gpus=1
 job="$work/hotdog-job.yaml"
-sed -e "s#@DATA@#$data#g; s#@EPOCHS@#$epochs#; s#@BATCH@#$hb#; s#@SIZE@#$hs#g; s#@RESIZE@#$((hs * 8 / 7))#; s#@GPUS@#$gpus#" \
+sed -e "s#@DATA@#$data#g; s#@EPOCHS@#$epochs#; s#@BATCH@#$hb#; s#@SIZE@#$hs#g; s#@RESIZE@#$((hs * 8 / 7))#g; s#@GPUS@#$gpus#" \
   bench/gpu/hotdog-job.yaml.in >"$job"
 rm -rf "$work/hotdog-out"
 t0=$(date +%s.%N)
-FINETUNE_JAVA_OPTS="-Xmx16g -Dai.djl.pytorch.num_threads=$nproc" bin/finetune train "$job" \
-  --output "$work/hotdog-out" --metrics-port -1 --no-progress --data-workers "$workers" \
+# the trainer's defaults for threads and data workers (from the CPUs it may use), as in a pod
+FINETUNE_JAVA_OPTS="-Xmx16g $jna_opt" bin/finetune train "$job" \
+  --output "$work/hotdog-out" --metrics-port -1 --no-progress \
   >"$work/hotdog.log" 2>&1 || fail hotdog "bin/finetune train failed: $(tail -3 "$work/hotdog.log")"
 t1=$(date +%s.%N)
 record "$("$py" - "$work/hotdog-out/result.json" "$t0" "$t1" "$n_train" "$epochs" <<'PY'

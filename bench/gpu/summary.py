@@ -5,7 +5,7 @@ Exits 1 when a stage failed or is missing, so a broken run cannot look like a fi
 import json
 import sys
 
-STAGES = ["env", "jni", "parity", "speed", "hotdog"]
+STAGES = ["env", "jni", "parity", "speed", "cu124", "hotdog"]
 
 
 def main(path):
@@ -50,6 +50,13 @@ def main(path):
         if speed.get(("djl", "jpeg")) and speed.get(("djl", "train")):
             goals.append(("DJL data path >= 90% of its pre-decoded rate",
                           speed[("djl", "jpeg")] / speed[("djl", "train")], 0.9, ">="))
+    cu = (by.get("cu124") or [{}])[0]
+    if cu.get("state") == "skipped":
+        print(f"cu124 (product natives): skipped: {cu.get('reason')}")
+    elif cu.get("result"):
+        c, t = cu["result"]["images_per_second"], speed.get(("pytorch", "train"))
+        print(f"cu124 (product natives, DJL {cu['engine'].get('version')}): train"
+              f" {c:.1f} img/s" + (f", {c / t:.2f}x PyTorch" if t else ""))
     hd = (by.get("hotdog") or [{}])[0]
     if hd.get("ok"):
         print(f"hotdog: {hd['train_images']} images x {hd['epochs']} epochs on {hd['device']}:"

@@ -1,49 +1,100 @@
 #!/usr/bin/env bash
-# Trainer benchmark: DJL trainer vs PyTorch (Debian's python3-torch) on this machine, same
-# threads, same batch, alternating runs in one session. Results: bench/results/trainer-*.jsonl
-# and a ratio table on stdout (copy it into docs/BENCHMARKS.md).
-#   bench/trainer/run.sh [REPEATS]     default 2 (each mode runs DJL, PyTorch, DJL, PyTorch)
+# Trainer benchmark on this machine's CPU: three stacks side by side in one session.
+#   djl-1.13    DJL 0.33 on Debian's libtorch 1.13 (the JNI that bench/gpu/run.sh builds)
+#   djl-2.5.1   DJL 0.33 on its bundled libtorch 2.5.1 (what the trainer ships)
+#   torch-1.13  Debian's python3-torch 1.13 + torchvision 0.14
+# djl-1.13 / torch-1.13 is the framework overhead (same libtorch, same build); djl-2.5.1 /
+# djl-1.13 is the library version. Both loops read loss and correct count back every step (one
+# host sync per step on each side). Same threads (nproc), batch, model and SGD settings.
+#
+#   bench/trainer/run.sh [REPEATS]     default 3; stacks interleaved: A B C A B C ...
+#
+# Every row carries the 1-minute load average before and after it (the machine is shared).
+# Raw rows: bench/results/trainer-<time>.jsonl (small; committed and cited in
+# docs/BENCHMARKS.md); a table of per-round ratios (median over rounds) on stdout.
+# Needs libtorch-dev, bench/gpu/djl-src (bench/gpu/fetch-djl-src.sh) and the JNI built once
+# against Debian's libtorch: bench/gpu/run.sh --dry-run --build-jni (cached in bench/gpu/build).
+# Each round ends with the data path alone on one thread (decode + RandomResizedCrop + flip +
+# normalise, 224 px): java-turbo (the trainer: libjpeg-turbo), java-imageio (the trainer with
+# -Dfinetune.jpeg=imageio, the decoder before) and pil (PIL + torchvision), compared per CPU
+# second of the process as well as per wall second.
+# BENCH_CASES overrides the cases ("mode size batch steps;..."), BENCH_STACKS the stacks,
+# BENCH_DATA_COUNT the images of the data rows (0: none).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
-repeats="${1:-2}"
+repeats="${1:-3}"
 threads="${BENCH_THREADS:-$(nproc)}"
-mvn -B -q -ntp -DskipTests package
-export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$HOME/.djl.ai}"
+[[ -f bench/target/finetune-bench.jar && -f trainer/target/finetune-trainer.jar ]] \
+  || mvn -B -q -ntp -DskipTests package -pl trainer,bench -am
 cp="bench/target/finetune-bench.jar:trainer/target/finetune-trainer.jar:trainer/target/lib/*"
-jpegs="$root/bench/results/jpegs"
+jpegs="$root/bench/results/jpegs"            # generated once, ignored
 mkdir -p bench/results
 out="bench/results/trainer-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
-djl() { java -Xmx8g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$1" \
-  -Dai.djl.pytorch.num_interop_threads=1 -cp "$cp" dev.finetune.bench.TrainerBench "${@:2}" 2>/dev/null | tail -1; }
-torch() { /usr/bin/python3 bench/trainer/torch_bench.py "$@"; }
-# mode args for both stacks
-cases=(
-  "train 224 32 12"
-  "train 64 64 40"
-  "jpeg 224 32 12"
-)
-for ((r = 0; r < repeats; r++)); do
-  for c in "${cases[@]}"; do
-    set -- $c
-    djl "$threads" "$@" $( [[ $1 == jpeg ]] && echo "$jpegs" ) | tee -a "$out"
-    torch "$@" "$threads" $( [[ $1 == jpeg ]] && echo "$jpegs" ) | tee -a "$out"
+
+# Debian's libtorch for DJL: the folder bench/gpu/run.sh uses (only libtorch's own libraries)
+env_json=$(/usr/bin/python3 bench/gpu/torch_env.py)
+field() { /usr/bin/python3 -c 'import json,sys;print(json.loads(sys.argv[1])[sys.argv[2]])' "$env_json" "$1"; }
+tv=$(field version_base)
+jni="bench/gpu/build/jni-$tv-cpu/libdjl_torch.so"
+[[ -f $jni ]] || { echo "missing $jni: run bench/gpu/run.sh --dry-run --build-jni first" >&2; exit 1; }
+djl_ver=$(basename "$(ls trainer/target/lib/pytorch-jni-*.jar)" .jar | sed 's/.*-//')
+cache13="$root/bench/gpu/build/djl-cache"
+mkdir -p "$cache13/pytorch/$tv-cpu-linux-x86_64"
+cp "$jni" "$cache13/pytorch/$tv-cpu-linux-x86_64/$djl_ver-libdjl_torch.so"
+libdir=$(field libdir)
+view=$libdir
+if [[ $libdir != */torch/lib || ! -f $libdir/libtorch.so ]]; then
+  # a system folder: DJL loads every library in it, so give it one with only libtorch's own
+  view="$root/bench/gpu/build/libtorch-$tv-cpu"; rm -rf "$view"; mkdir -p "$view"
+  for l in "$libdir"/lib{torch,torch_cpu,torch_global_deps,c10}.so; do
+    [[ -e $l ]] && ln -s "$(readlink -f "$l")" "$view/$(basename "$l")"
   done
-  djl 1 data 224 400 "$jpegs" | tee -a "$out"
-  torch data 224 400 "$jpegs" | tee -a "$out"
+fi
+
+load() { cut -d' ' -f1 /proc/loadavg; }
+row() { # stack, then the JSON line on stdin: adds stack name and load averages
+  /usr/bin/python3 -c 'import json,sys; r=json.loads(sys.stdin.read().strip().splitlines()[-1]); r["run"]=sys.argv[1]; r["round"]=int(sys.argv[2]); r["load_before"]=float(sys.argv[3]); r["load_after"]=float(open("/proc/loadavg").read().split()[0]); print(json.dumps(r))' "$@"
+}
+djl() { # stack, TrainerBench args...
+  local s=$1; shift
+  if [[ $s == djl-1.13 ]]; then
+    env DJL_CACHE_DIR="$cache13" PYTORCH_LIBRARY_PATH="$view" PYTORCH_VERSION="$tv" PYTORCH_FLAVOR=cpu \
+      LD_LIBRARY_PATH="$libdir" java -Xmx8g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$threads" \
+      -Dai.djl.pytorch.num_interop_threads=1 ${BENCH_JAVA_OPTS:-} -cp "$cp" dev.finetune.bench.TrainerBench "$@" 2>>"$out.stderr"
+  else
+    env DJL_CACHE_DIR="${DJL_CACHE_DIR:-$HOME/.djl.ai}" java -Xmx8g -Dai.djl.offline=true \
+      -Dai.djl.pytorch.num_threads="$threads" -Dai.djl.pytorch.num_interop_threads=1 ${BENCH_JAVA_OPTS:-} \
+      -cp "$cp" dev.finetune.bench.TrainerBench "$@" 2>>"$out.stderr"
+  fi
+}
+IFS=';' read -r -a cases <<<"${BENCH_CASES:-train 224 32 8;train 64 64 20;jpeg 224 32 8;jpeg 64 64 20}"
+read -r -a stacks <<<"${BENCH_STACKS:-djl-1.13 djl-2.5.1 torch-1.13}"
+for ((r = 1; r <= repeats; r++)); do
+  for c in "${cases[@]}"; do
+    read -r mode size batch steps <<<"$c"
+    extra=(); [[ $mode == jpeg ]] && extra=("$jpegs")
+    workers=""
+    for s in "${stacks[@]}"; do
+      l=$(load)
+      if [[ $s == torch-* ]]; then
+        # the same DataLoader workers as the trainer's default chose (its row's "workers")
+        /usr/bin/python3 bench/trainer/torch_bench.py ${workers:+--workers=$workers} \
+          "$mode" "$size" "$batch" "$steps" "$threads" "${extra[@]}" | row "$s" "$r" "$l" | tee -a "$out"
+      else
+        line=$(djl "$s" "$mode" "$size" "$batch" "$steps" "${extra[@]}" | tail -1)
+        echo "$line" | row "$s" "$r" "$l" | tee -a "$out"
+        workers=$(/usr/bin/python3 -c 'import json,sys; print(json.loads(sys.argv[1])["workers"] or "")' "$line")
+      fi
+    done
+  done
+  count="${BENCH_DATA_COUNT:-400}"
+  if ((count > 0)); then
+    l=$(load); djl djl-2.5.1 data 224 "$count" "$jpegs" | tail -1 | row java-turbo "$r" "$l" | tee -a "$out"
+    l=$(load); BENCH_JAVA_OPTS=-Dfinetune.jpeg=imageio djl djl-2.5.1 data 224 "$count" "$jpegs" | tail -1 \
+      | row java-imageio "$r" "$l" | tee -a "$out"
+    l=$(load); /usr/bin/python3 bench/trainer/torch_bench.py data 224 "$count" "$jpegs" | row pil "$r" "$l" | tee -a "$out"
+  fi
 done
-/usr/bin/python3 - "$out" <<'PY'
-import json, sys, statistics
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-key = lambda r: (r["mode"], r["size"])
-print("| mode | size | DJL img/s | PyTorch img/s | DJL/PyTorch | DJL peak RSS MB | PyTorch peak RSS MB |")
-print("|---|---|---|---|---|---|---|")
-for k in sorted({key(r) for r in rows}):
-    d = [r for r in rows if key(r) == k and r["stack"] == "djl"]
-    t = [r for r in rows if key(r) == k and r["stack"] == "pytorch"]
-    di = statistics.median(x["images_per_second"] for x in d)
-    ti = statistics.median(x["images_per_second"] for x in t)
-    print(f"| {k[0]} | {k[1]} | {di:.1f} | {ti:.1f} | {di/ti:.2f}x | "
-          f"{max(x['peak_rss_mb'] for x in d):.0f} | {max(x['peak_rss_mb'] for x in t):.0f} |")
-PY
+/usr/bin/python3 bench/trainer/summary.py "$out"
 echo "raw: $out"

@@ -5,7 +5,10 @@
   torch_bench.py data SIZE COUNT DIR                 (PIL decode + RandomResizedCrop + flip + normalise)
 Options anywhere: --device=cpu|cuda (default cpu; cuda keeps the model and the train tensors on
 the GPU, fp32 with PyTorch's default TF32 settings, reported), --workers=N (DataLoader workers
-in jpeg mode, default 1). Prints one JSON line like TrainerBench.
+in jpeg mode, default 1). Every step reads the loss and the correct count back to the host
+(.item()), as the DJL trainer does: one sync per step on both sides. Prints one JSON line like
+TrainerBench (images_per_cpu_second: this process's CPU time, all threads; DataLoader worker
+processes are not in it).
 """
 import glob
 import json
@@ -32,10 +35,16 @@ def model_and_opt():
 
 
 def step(m, opt, x, y):
+    """One SGD step; returns loss and correct count as Python numbers (a host sync), like
+    TrainingSession.step in the trainer."""
     opt.zero_grad()
-    loss = torch.nn.functional.cross_entropy(m(x), y)
+    logits = m(x)
+    loss = torch.nn.functional.cross_entropy(logits, y)
     loss.backward()
+    value = loss.item()
+    correct = (logits.argmax(1) == y).sum().item()
     opt.step()
+    return value, correct
 
 
 def pipeline(size):
@@ -81,7 +90,7 @@ def main():
             for _ in range(warmup):
                 step(m, opt, x, y)
             sync(device)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             for _ in range(steps):
                 step(m, opt, x, y)
         else:
@@ -95,23 +104,27 @@ def main():
                     done += 1
                     if done == warmup:
                         sync(device)
-                        t0 = time.perf_counter()
+                        t0, c0 = time.perf_counter(), time.process_time()
                     if done == steps + warmup:
                         break
         sync(device)
-        ips = steps * batch / (time.perf_counter() - t0)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        ips = steps * batch / wall
     else:
         count, d = int(argv[3]), argv[4]
         torch.set_num_threads(1)
         ds = Jpegs(d, size)
         for i in range(50):
             ds[i % len(ds)]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for i in range(count):
             ds[i % len(ds)]
-        ips = count / (time.perf_counter() - t0)
-    row = {"stack": "pytorch", "device": device.type, "mode": mode, "size": size,
-           "images_per_second": round(ips, 2), "peak_rss_mb": round(peak_rss_mb(), 1)}
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        ips = count / wall
+    row = {"stack": "pytorch", "libtorch": torch.__version__, "device": device.type, "mode": mode,
+           "size": size, "workers": workers if mode == "jpeg" else 0,
+           "images_per_second": round(ips, 2), "images_per_cpu_second": round(ips * wall / cpu, 2),
+           "peak_rss_mb": round(peak_rss_mb(), 1)}
     if device.type == "cuda":
         row["gpu"] = torch.cuda.get_device_name(0)
         row["tf32_conv"] = torch.backends.cudnn.allow_tf32

@@ -2,7 +2,9 @@ package dev.finetune.contract;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
+import dev.finetune.api.v1alpha1.spec.ImageTransformSpec;
 import dev.finetune.api.v1alpha1.spec.NormalizeSpec;
+import dev.finetune.api.v1alpha1.spec.ResizeSpec;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
@@ -323,6 +325,10 @@ public final class SpecValidator {
     if (spec.transforms != null && spec.transforms.normalize != null) {
       normalize(spec.transforms.normalize, v);
     }
+    if (spec.transforms != null) {
+      resize(spec.transforms.train, "spec.transforms.train.resize", v);
+      resize(spec.transforms.test, "spec.transforms.test.resize", v);
+    }
     List<String> freeze = spec.training.freeze;
     if (!freeze.isEmpty()) {
       for (String prefix : freeze) {
@@ -337,6 +343,17 @@ public final class SpecValidator {
         add(v, "spec.training.freeze", "needs spec.model.pretrained: frozen random layers never"
             + " learn");
       }
+    }
+  }
+
+  /**
+   * resize: n or [height, width] ({@link ResizeSpec}). The CRD cannot type it (an integer or a
+   * list), so the API server stores any value and this is the check.
+   */
+  private static void resize(ImageTransformSpec t, String field, List<Violation> v) {
+    String problem = t == null || t.resize == null ? null : t.resize.problem();
+    if (problem != null) {
+      add(v, field, problem);
     }
   }
 

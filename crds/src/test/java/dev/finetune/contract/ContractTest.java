@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.spec.CheckpointSpec;
+import dev.finetune.api.v1alpha1.spec.ImageTransformSpec;
+import dev.finetune.api.v1alpha1.spec.ResizeSpec;
 import dev.finetune.contract.SpecValidator.Placement;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +37,23 @@ class ContractTest {
         SpecValidator.validate(local, Placement.CLUSTER).stream().map(Violation::field).toList());
     assertEquals(List.of(), SpecValidator.validate(job("s3://ckpt/a", "s3://data/t.zip"),
         Placement.CLUSTER));
+  }
+
+  /** resize is n or [height, width]; the CRD stores any value, so the validator checks it. */
+  @Test
+  void resizeTakesItsTwoFormsOnly() {
+    FineTuneJob f = job("s3://ckpt/a", "s3://data/t.zip");
+    f.getSpec().transforms.train = new ImageTransformSpec();
+    f.getSpec().transforms.test = new ImageTransformSpec();
+    f.getSpec().transforms.train.resize = ResizeSpec.shorterSide(256);
+    f.getSpec().transforms.test.resize = ResizeSpec.exact(256, 256);
+    assertEquals(List.of(), SpecValidator.validate(f, Placement.CLUSTER));
+    f.getSpec().transforms.train.resize = new ResizeSpec(List.of(256));
+    f.getSpec().transforms.test.resize = new ResizeSpec("256");
+    List<Violation> v = SpecValidator.validate(f, Placement.CLUSTER);
+    assertEquals(List.of("spec.transforms.train.resize", "spec.transforms.test.resize"),
+        v.stream().map(Violation::field).toList());
+    assertTrue(v.get(0).problem().contains("[height, width]"), v.toString());
   }
 
   @Test

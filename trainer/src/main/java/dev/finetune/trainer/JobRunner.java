@@ -73,7 +73,9 @@ public final class JobRunner {
         Engine.getInstance().getGpuCount());
     choice.warning().ifPresent(LOG::warn);
     Device device = choice.device();
-    LOG.info("job {}: training on {} with {} threads", name, device, options.threads());
+    int dataWorkers = CpuShare.dataWorkers(options.dataWorkers(), options.cpus(), device.isGpu());
+    LOG.info("job {}: training on {} with {} CPUs: {} compute threads, {} data workers", name,
+        device, options.cpus(), options.threads(), dataWorkers);
     Fetcher fetcher = new Fetcher(options.cacheDir().resolve("downloads"),
         uri -> ObjectStores.open(uri, options.env(), storageHealth), options.uriPolicy(),
         options.env(), ArchiveLimits.DEFAULT, RetryPolicy.DEFAULT);
@@ -164,7 +166,8 @@ public final class JobRunner {
       session.applyFreeze();
       RunLoop.Plan plan = new RunLoop.Plan(rs.run(), data.train(), data.test(), train, test,
           rs.epochs(), spec.training.batchSize, spec.training.evalEveryEpochs, spec.training.seed,
-          options.dataWorkers(), spec.dataset.maxBadImagesPercent);
+          CpuShare.dataWorkers(options.dataWorkers(), options.cpus(), device.isGpu()),
+          spec.dataset.maxBadImagesPercent);
       List<TrainingEvents> listeners = List.of(
           new ProgressListener(options.interactive(), System.err),
           new MetricsListener(metrics), checkpointer);

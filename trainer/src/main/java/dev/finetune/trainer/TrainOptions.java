@@ -15,8 +15,10 @@ import java.util.Map;
  * @param cacheDir download and extraction cache
  * @param fromJobs FineTuneJob name → model URI, to resolve spec.model.pretrained.fromJob
  * @param metricsPort Prometheus port, 0 for ephemeral, negative for none
+ * @param cpus CPUs this process may use (see {@link CpuShare})
  * @param threads PyTorch intra-op threads
- * @param dataWorkers threads decoding and augmenting images ahead of the loop
+ * @param dataWorkers threads decoding and augmenting images ahead of the loop; 0 = from cpus
+ *     and the device ({@link CpuShare#dataWorkers})
  * @param gracePeriod time allowed to checkpoint after SIGTERM
  * @param interactive draw a progress bar (a terminal) instead of log lines
  * @param env environment (object-store credentials, HF_ENDPOINT)
@@ -28,6 +30,7 @@ public record TrainOptions(
     Path cacheDir,
     Map<String, String> fromJobs,
     int metricsPort,
+    int cpus,
     int threads,
     int dataWorkers,
     Duration gracePeriod,

@@ -63,7 +63,7 @@ class FashionMnistTransferTest {
   }
 
   static TrainOptions options(Path out, Map<String, String> fromJobs, int threads) {
-    return new TrainOptions(out, "test", out.resolve("cache"), fromJobs, -1, threads, 1,
+    return new TrainOptions(out, "test", out.resolve("cache"), fromJobs, -1, threads, threads, 1,
         Duration.ofSeconds(10), false, Map.of(), dev.finetune.trainer.data.fetch.UriPolicy.OPEN);
   }
 }

@@ -30,7 +30,7 @@ class GpuDryRunTest {
         List.of("BENCH_GPU_OUT=" + out), 300);
     assertEquals(0, r.rc, r.log);
     String rows = Files.readString(out);
-    for (String stage : List.of("env", "jni", "parity", "speed", "hotdog")) {
+    for (String stage : List.of("env", "jni", "parity", "speed", "cu124", "hotdog")) {
       assertTrue(rows.contains("{\"stage\":\"" + stage + "\",\"ok\":true"), stage + ":\n" + rows);
     }
     assertTrue(!rows.contains("\"ok\":false"), rows);

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.finetune.api.v1alpha1.spec.Architecture;
 import dev.finetune.api.v1alpha1.spec.LossReduction;
 import dev.finetune.api.v1alpha1.spec.TransformsSpec;
+import dev.finetune.trainer.CpuShare;
 import dev.finetune.trainer.data.batch.BadImagePolicy;
 import dev.finetune.trainer.data.batch.BatchStream;
 import dev.finetune.trainer.data.split.FileSplit;
@@ -42,16 +43,50 @@ import javax.imageio.ImageIO;
  * </pre>
  *
  * {@code --device=gpu} trains on gpu(0) (the tensors of {@code train} live on the GPU);
- * {@code --workers} is BatchStream's decode threads in {@code jpeg} mode (default 1).
- * Prints one JSON line: stack, device, mode, size, images_per_second, peak_rss_mb.
+ * {@code --workers} is BatchStream's decode threads in {@code jpeg} mode (default: the trainer's
+ * own default for this machine's CPUs and the device, {@link CpuShare#dataWorkers}). Every step
+ * reads the loss and the correct count back to the host, as the trainer does (one sync per step).
+ * Prints one JSON line: stack, libtorch, device, mode, size, workers, jpeg_decoder,
+ * images_per_second, images_per_cpu_second (process CPU time, all threads: robust to other
+ * processes competing for the cores), peak_rss_mb.
  */
 public final class TrainerBench {
   private TrainerBench() {}
 
+  /** Process CPU seconds of the timed part (all threads: compute, JIT, GC, data workers). */
+  private static double cpuSeconds = Double.NaN;
+  private static long cpu0;
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  /** Starts the timed part: returns System.nanoTime() and notes the process CPU time. */
+  private static long start() {
+    cpu0 = processCpuNanos();
+    return System.nanoTime();
+  }
+
+  /** images per CPU second = images per wall second x wall / CPU. */
+  private static double wallOverCpu() {
+    return lastWall / cpuSeconds;
+  }
+
+  private static double lastWall = Double.NaN;
+
+  /** Ends the timed part: images per wall second; notes the CPU seconds. */
+  private static double rate(long images, long t0) {
+    double wall = (System.nanoTime() - t0) / 1e9;
+    lastWall = wall;
+    cpuSeconds = (processCpuNanos() - cpu0) / 1e9;
+    return images / wall;
+  }
+
   public static void main(String[] args) throws Exception {
     List<String> positional = new ArrayList<>();
     Device device = Device.cpu();
-    int workers = 1;
+    int workers = 0;
     for (String a : args) {
       if (a.startsWith("--device=")) {
         device = device(a.substring("--device=".length()));
@@ -71,6 +106,7 @@ public final class TrainerBench {
     }
     String mode = p[0];
     int size = Integer.parseInt(p[1]);
+    workers = CpuShare.dataWorkers(workers, CpuShare.cpus(0), device.isGpu());
     double ips;
     switch (mode) {
       case "train" -> ips = train(size, Integer.parseInt(p[2]), Integer.parseInt(p[3]), null,
@@ -80,9 +116,13 @@ public final class TrainerBench {
       case "data" -> ips = data(size, Integer.parseInt(p[2]), jpegs(Path.of(p[3]), 512));
       default -> throw new IllegalArgumentException("mode: train, jpeg or data");
     }
-    System.out.printf(Locale.ROOT, "{\"stack\":\"djl\",\"device\":\"%s\",\"mode\":\"%s\",\"size\":%d,"
-        + "\"images_per_second\":%.2f,\"peak_rss_mb\":%.1f}%n", device.isGpu() ? "cuda" : "cpu", mode,
-        size, ips, peakRssMb());
+    System.out.printf(Locale.ROOT, "{\"stack\":\"djl\",\"libtorch\":\"%s\",\"device\":\"%s\","
+        + "\"mode\":\"%s\",\"size\":%d,\"workers\":%d,\"jpeg_decoder\":\"%s\","
+        + "\"images_per_second\":%.2f,\"images_per_cpu_second\":%.2f,\"peak_rss_mb\":%.1f}%n",
+        mode.equals("data") ? "-" : ai.djl.engine.Engine.getInstance().getVersion(),
+        device.isGpu() ? "cuda" : "cpu", mode, size, mode.equals("jpeg") ? workers : 0,
+        ImageDecoder.usesTurboJpeg() ? "libjpeg-turbo" : "imageio", ips,
+        ips * wallOverCpu(), peakRssMb());
   }
 
   /** cpu or gpu; gpu fails at once when PyTorch sees no GPU instead of timing the CPU. */
@@ -114,11 +154,11 @@ public final class TrainerBench {
         for (int i = 0; i < warmup; i++) {
           s.step(x, y);
         }
-        long t0 = System.nanoTime();
+        long t0 = start();
         for (int i = 0; i < steps; i++) {
           s.step(x, y);
         }
-        return (double) steps * batch / ((System.nanoTime() - t0) / 1e9);
+        return rate((long) steps * batch, t0);
       }
       ImagePipeline pipeline = ImagePipeline.forTraining(transforms(size));
       long t0 = 0;
@@ -134,26 +174,26 @@ public final class TrainerBench {
                   scope.create(b.labels()));
             }
             if (++done == warmup) {
-              t0 = System.nanoTime();
+              t0 = start();
             }
           }
         }
       }
-      return (double) steps * batch / ((System.nanoTime() - t0) / 1e9);
+      return rate((long) steps * batch, t0);
     }
   }
 
   static double data(int size, int count, Split jpegs) {
     ImagePipeline pipeline = ImagePipeline.forTraining(transforms(size));
     java.util.SplittableRandom rng = new java.util.SplittableRandom(0);
-    for (int i = 0; i < 50; i++) {
+    for (int i = 0; i < 200; i++) { // JIT warm-up
       pipeline.apply(jpegs.decode(i % jpegs.size()), rng);
     }
-    long t0 = System.nanoTime();
+    long t0 = start();
     for (int i = 0; i < count; i++) {
       pipeline.apply(jpegs.decode(i % jpegs.size()), rng);
     }
-    return count / ((System.nanoTime() - t0) / 1e9);
+    return rate(count, t0);
   }
 
   static TransformsSpec transforms(int size) {

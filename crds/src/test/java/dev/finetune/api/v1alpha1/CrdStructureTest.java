@@ -93,6 +93,19 @@ class CrdStructureTest {
         spec.getProperties().get("checkpoints").getProperties().get("uri").getPattern());
   }
 
+  /** resize is n or [height, width]: no type, any value stored, the validator checks it. */
+  @Test
+  void resizeTakesEitherForm() {
+    JSONSchemaProps transforms = version.getSchema().getOpenAPIV3Schema().getProperties()
+        .get("spec").getProperties().get("transforms");
+    for (String chain : List.of("train", "test")) {
+      JSONSchemaProps resize = transforms.getProperties().get(chain).getProperties().get("resize");
+      assertEquals(null, resize.getType(), chain);
+      assertEquals(Boolean.TRUE, resize.getXKubernetesPreserveUnknownFields(), chain);
+      assertTrue(resize.getDescription().contains("[height, width]"), chain);
+    }
+  }
+
   @Test
   void specIsImmutableExceptSuspend() throws Exception {
     JSONSchemaProps spec = version.getSchema().getOpenAPIV3Schema().getProperties().get("spec");

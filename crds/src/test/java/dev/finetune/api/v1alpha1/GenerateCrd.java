@@ -6,6 +6,7 @@ import io.fabric8.crdv2.generator.CRDPostProcessor;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,7 +23,9 @@ import java.util.List;
  * so kubectl would show Age, Baseline-Acc, Test-Acc, Phase, Epoch, and neither the annotations
  * nor the plugin's parameters can change that. The generator's {@link CRDPostProcessor} hook can:
  * it puts the columns back in the order the {@link AdditionalPrinterColumn} annotations are
- * declared on the class.
+ * declared on the class. {@link ResizeEitherForm} gives {@code transforms.*.resize} the schema of
+ * its two forms (an integer or a list), which the generator cannot derive from
+ * {@link dev.finetune.api.v1alpha1.spec.ResizeSpec}.
  */
 public final class GenerateCrd {
   private GenerateCrd() {}
@@ -37,12 +40,21 @@ public final class GenerateCrd {
         .withParallelGenerationEnabled(true)
         .withImplicitPreserveUnknownFields(false)
         .withMinQuotes(false)
-        .withPostProcessor(new DeclaredColumnOrder())
+        .withPostProcessor(new Both())
         .inOutputDir(out)
         .detailedGenerate()
         .getCRDDetailsPerNameAndVersion()
         .forEach((name, versions) -> versions.forEach((v, info) ->
             System.out.println("Generated CRD " + name + " " + v + " -> " + info.getFilePath())));
+  }
+
+  /** The generator keeps one post-processor (the last one set): both steps in one. */
+  static final class Both implements CRDPostProcessor {
+    @Override
+    public HasMetadata process(HasMetadata crd, String crdSpecVersion) {
+      return new ResizeEitherForm().process(
+          new DeclaredColumnOrder().process(crd, crdSpecVersion), crdSpecVersion);
+    }
   }
 
   /** Printer columns in the declaration order of the class's @AdditionalPrinterColumn. */
@@ -63,6 +75,33 @@ public final class GenerateCrd {
           return i < 0 ? declared.size() : i;
         }));
         version.setAdditionalPrinterColumns(columns);
+      }
+      return crd;
+    }
+  }
+
+  /**
+   * {@code transforms.train.resize} and {@code transforms.test.resize} are either an integer or
+   * {@code [height, width]}. A structural schema cannot say "integer or array" except through
+   * {@code x-kubernetes-preserve-unknown-fields} without a type, so the API server stores any
+   * value there and the spec validator rejects the wrong shapes with one line.
+   */
+  static final class ResizeEitherForm implements CRDPostProcessor {
+    @Override
+    public HasMetadata process(HasMetadata crd, String crdSpecVersion) {
+      if (!(crd instanceof CustomResourceDefinition v1)) {
+        return crd;
+      }
+      for (var version : v1.getSpec().getVersions()) {
+        JSONSchemaProps transforms = version.getSchema().getOpenAPIV3Schema().getProperties()
+            .get("spec").getProperties().get("transforms");
+        for (String chain : List.of("train", "test")) {
+          JSONSchemaProps resize = transforms.getProperties().get(chain).getProperties()
+              .get("resize");
+          resize.setType(null);
+          resize.setProperties(null);
+          resize.setXKubernetesPreserveUnknownFields(true);
+        }
       }
       return crd;
     }

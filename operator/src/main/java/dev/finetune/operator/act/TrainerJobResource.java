@@ -62,7 +62,7 @@ public final class TrainerJobResource {
 
     List<String> args = new ArrayList<>(List.of("train", CONFIG_DIR + "/" + SpecConfigMapResource.KEY,
         "--output", WORK_DIR + "/out", "--metrics-port", String.valueOf(port), "--no-progress"));
-    threads(spec).ifPresent(t -> args.addAll(List.of("--threads", String.valueOf(t))));
+    cpus(spec).ifPresent(c -> args.addAll(List.of("--cpus", String.valueOf(c))));
     if (fromJobModelUri != null) {
       args.addAll(List.of("--from-job", spec.model.pretrained.fromJob + "=" + fromJobModelUri));
     }
@@ -169,8 +169,12 @@ public final class TrainerJobResource {
         .build();
   }
 
-  /** --threads: the CPU limit rounded up to whole cores (at least 1); empty without a limit. */
-  static java.util.Optional<Integer> threads(FineTuneJobSpec spec) {
+  /**
+   * --cpus: the CPU request and limit rounded up to whole cores (at least 1); the trainer splits
+   * them between compute threads and data workers. Empty without spec.resources.cpu: the
+   * trainer's JVM then counts the CPUs of its cgroup (a LimitRange's limit, or the node's).
+   */
+  static java.util.Optional<Integer> cpus(FineTuneJobSpec spec) {
     if (spec.resources == null || spec.resources.cpu == null) {
       return java.util.Optional.empty();
     }

@@ -84,7 +84,7 @@ class TrainerJobResourceTest {
 
   static Stream<Arguments> specCases() {
     return Stream.of(
-        Arguments.of("cpu and memory: requests = limits, --threads = cpu",
+        Arguments.of("cpu and memory: requests = limits, --cpus = cpu",
             (Consumer<FineTuneJobSpec>) s -> {
               s.resources.cpu = "4";
               s.resources.memory = "8Gi";
@@ -94,9 +94,9 @@ class TrainerJobResourceTest {
               assertEquals(r.getRequests(), r.getLimits());
               assertEquals(new Quantity("4"), r.getLimits().get("cpu"));
               assertEquals(new Quantity("8Gi"), r.getLimits().get("memory"));
-              assertEquals(List.of("--threads", "4"), trainer(j).getArgs().subList(7, 9));
+              assertEquals(List.of("--cpus", "4"), trainer(j).getArgs().subList(7, 9));
             }),
-        Arguments.of("fractional cpu rounds threads up", (Consumer<FineTuneJobSpec>) s ->
+        Arguments.of("fractional cpu rounds --cpus up", (Consumer<FineTuneJobSpec>) s ->
             s.resources.cpu = "1500m",
             (Consumer<Job>) j -> assertEquals("2", trainer(j).getArgs().get(8))),
         Arguments.of("gpus become nvidia.com/gpu limits", (Consumer<FineTuneJobSpec>) s ->
@@ -130,8 +130,8 @@ class TrainerJobResourceTest {
         Arguments.of("spec.image overrides the configured image", (Consumer<FineTuneJobSpec>) s ->
             s.image = "registry/trainer:v2",
             (Consumer<Job>) j -> assertEquals("registry/trainer:v2", trainer(j).getImage())),
-        Arguments.of("no resources: no threads flag", (Consumer<FineTuneJobSpec>) s -> { },
-            (Consumer<Job>) j -> assertFalse(trainer(j).getArgs().contains("--threads"))));
+        Arguments.of("no resources: no --cpus flag", (Consumer<FineTuneJobSpec>) s -> { },
+            (Consumer<Job>) j -> assertFalse(trainer(j).getArgs().contains("--cpus"))));
   }
 
   @ParameterizedTest(name = "{0}")

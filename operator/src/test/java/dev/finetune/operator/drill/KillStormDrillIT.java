@@ -8,6 +8,7 @@ import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.spec.CheckpointSpec;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.api.v1alpha1.spec.ImageTransformSpec;
+import dev.finetune.api.v1alpha1.spec.ResizeSpec;
 import dev.finetune.operator.observe.Labels;
 import dev.finetune.operator.sim.MockApiServer;
 import dev.finetune.operator.sim.OperatorProcess;
@@ -248,7 +249,7 @@ class KillStormDrillIT {
     spec.transforms.train.randomResizedCrop = 32;
     spec.transforms.train.horizontalFlip = true;
     spec.transforms.test = new ImageTransformSpec();
-    spec.transforms.test.resize = 32;
+    spec.transforms.test.resize = ResizeSpec.shorterSide(32);
     spec.training.epochs = epochs;
     spec.training.batchSize = 8;
     spec.training.learningRate = 0.01;

@@ -112,7 +112,7 @@ class FineTuneJobOperatorIT {
     assertEquals(f.getMetadata().getUid(), job.getMetadata().getOwnerReferences().get(0).getUid());
     var c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
     assertEquals("trainer:it", c.getImage());
-    assertTrue(c.getArgs().containsAll(List.of("--threads", "2")), c.getArgs().toString());
+    assertTrue(c.getArgs().containsAll(List.of("--cpus", "2")), c.getArgs().toString());
     assertEquals("s3-creds", c.getEnvFrom().get(0).getSecretRef().getName());
     var cm = client.configMaps().inNamespace(NS).withName("one-spec").get();
     assertNotNull(cm, "spec ConfigMap");

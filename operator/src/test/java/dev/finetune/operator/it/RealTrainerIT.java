@@ -13,6 +13,7 @@ import dev.finetune.api.v1alpha1.spec.CheckpointSpec;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.api.v1alpha1.spec.FromScratchSpec;
 import dev.finetune.api.v1alpha1.spec.ImageTransformSpec;
+import dev.finetune.api.v1alpha1.spec.ResizeSpec;
 import dev.finetune.api.v1alpha1.spec.PretrainedSpec;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
 import dev.finetune.operator.observe.Labels;
@@ -105,7 +106,7 @@ class RealTrainerIT {
     spec.transforms.train.randomResizedCrop = 32;
     spec.transforms.train.horizontalFlip = true;
     spec.transforms.test = new ImageTransformSpec();
-    spec.transforms.test.resize = 32;
+    spec.transforms.test.resize = ResizeSpec.shorterSide(32);
     spec.training.epochs = 2;
     spec.training.batchSize = 8;
     spec.training.learningRate = 0.01;

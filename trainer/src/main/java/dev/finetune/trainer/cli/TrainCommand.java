@@ -2,6 +2,7 @@ package dev.finetune.trainer.cli;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.contract.StorageLayout;
+import dev.finetune.trainer.CpuShare;
 import dev.finetune.trainer.JobResult;
 import dev.finetune.trainer.JobRunner;
 import dev.finetune.trainer.RunResult;
@@ -50,12 +51,18 @@ final class TrainCommand implements Callable<Integer> {
       description = "Prometheus /metrics port; 0 picks a free one, -1 disables. Default: ${DEFAULT-VALUE}.")
   int metricsPort;
 
+  @Option(names = "--cpus", defaultValue = "${env:FINETUNE_CPUS:-0}",
+      description = "CPUs this process may use (the operator passes the pod's CPU limit); 0 ="
+          + " the JVM's count, which follows the cgroup CPU quota and cpuset. Default: ${DEFAULT-VALUE}.")
+  int cpus;
+
   @Option(names = "--threads", defaultValue = "0",
-      description = "PyTorch compute threads; 0 = the CPUs this process may use.")
+      description = "PyTorch compute threads; 0 = every CPU (--cpus).")
   int threads;
 
-  @Option(names = "--data-workers", defaultValue = "1",
-      description = "Threads decoding and augmenting images ahead of training. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--data-workers", defaultValue = "0",
+      description = "Threads decoding and augmenting images ahead of training; 0 = from --cpus:"
+          + " on a GPU all CPUs but one, on the CPU one per 8 CPUs (at least 1).")
   int dataWorkers;
 
   @Option(names = "--cache-dir", defaultValue = "${env:FINETUNE_CACHE_DIR:-${sys:user.home}/.cache/finetune}",
@@ -84,16 +91,17 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    int cpus = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    int processCpus = CpuShare.cpus(cpus);
+    int computeThreads = CpuShare.threads(threads, processCpus);
     UriPolicy uriPolicy = UriPolicy.parse(allowedSchemes, allowedHosts);
-    Engines.configure(cpus); // before anything can load the engine
+    Engines.configure(computeThreads); // before anything can load the engine
     FineTuneJob job = JobLoader.load(manifest);
     String name = job.getMetadata().getName();
     Path out = Path.of(output.replace("${JOB}", name));
     StopSignal stop = new StopSignal();
     Preemption.install(stop, Duration.ofSeconds(gracePeriodSeconds));
-    TrainOptions options = new TrainOptions(out, namespace, cacheDir, fromJobs, metricsPort, cpus,
-        Math.max(1, dataWorkers), Duration.ofSeconds(gracePeriodSeconds),
+    TrainOptions options = new TrainOptions(out, namespace, cacheDir, fromJobs, metricsPort,
+        processCpus, computeThreads, Math.max(0, dataWorkers), Duration.ofSeconds(gracePeriodSeconds),
         !noProgress && System.console() != null, System.getenv(), uriPolicy);
     JobResult result = new JobRunner(options, stop).run(job);
     printSummary(result, out);

@@ -33,8 +33,8 @@ class CliHelpTest {
       assertTrue(out.contains(code.name()), code + " missing from --help");
     }
     String train = capture("train", "--help");
-    for (String option : Arrays.asList("--output", "--from-job", "--metrics-port", "--threads",
-        "--data-workers", "--cache-dir", "--grace-period", "--no-progress", "--namespace")) {
+    for (String option : Arrays.asList("--output", "--from-job", "--metrics-port", "--cpus",
+        "--threads", "--data-workers", "--cache-dir", "--grace-period", "--no-progress", "--namespace")) {
       assertTrue(train.contains(option), option + " missing from train --help");
     }
     assertTrue(train.lines().allMatch(l -> l.length() <= 80), "help fits 80 columns:\n" + train);

@@ -69,6 +69,9 @@ class JobLoaderTest {
     "limitPerClass: 0 | spec.dataset.limitPerClass | [1, ",
     "architecture: null | spec.model.architecture: must not be null | omit the field",
     "freeze: null | spec.training.freeze: must not be null | omit the field",
+    "resize: [256] | spec.transforms.test.resize | [height, width]",
+    "resize: [256, 0] | spec.transforms.test.resize | 1..4096",
+    "resize: big | spec.transforms.test.resize | an integer 1..4096",
   })
   void badFieldsAreNamed(String change, String field, String allowed) {
     String yaml = mutate(change);
@@ -117,6 +120,7 @@ class JobLoaderTest {
       case "format", "limitPerClass" -> yaml = yaml.replace("dataset: {", "dataset: {" + change + ", ");
       case "freeze" -> yaml = yaml.replace("freeze: [conv1, layer1]", change);
       case "epochs" -> yaml = yaml.replace("epochs: 2", change);
+      case "resize" -> yaml = yaml + "  transforms: {test: {" + change + "}}\n";
       default -> yaml = yaml.replace("training: {", "training: {" + change + ", ");
     }
     return yaml;

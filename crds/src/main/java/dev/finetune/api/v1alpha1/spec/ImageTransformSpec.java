@@ -11,11 +11,11 @@ import io.fabric8.generator.annotation.Min;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ImageTransformSpec {
-  @Min(1)
-  @Max(4096)
-  @JsonPropertyDescription("torchvision Resize(n): the shorter side becomes n pixels (bilinear,"
-      + " antialiased).")
-  public Integer resize;
+  @JsonPropertyDescription("torchvision Resize, bilinear and antialiased as PIL. Two forms: n"
+      + " (Resize(n): the shorter side becomes n pixels, the aspect ratio is kept) or [height,"
+      + " width] (Resize([h, w]): both sides are set, the aspect ratio is not kept; d2l's test"
+      + " transform is [256, 256]). Each side 1-4096.")
+  public ResizeSpec resize;
 
   @Min(1)
   @Max(4096)

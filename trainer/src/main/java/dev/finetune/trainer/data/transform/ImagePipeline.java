@@ -2,6 +2,7 @@ package dev.finetune.trainer.data.transform;
 
 import dev.finetune.api.v1alpha1.spec.ImageTransformSpec;
 import dev.finetune.api.v1alpha1.spec.NormalizeSpec;
+import dev.finetune.api.v1alpha1.spec.ResizeSpec;
 import dev.finetune.api.v1alpha1.spec.TransformsSpec;
 import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.data.format.RgbImage;
@@ -56,12 +57,15 @@ public final class ImagePipeline {
     return of(t, spec == null ? null : spec.normalize, "spec.transforms.train", true);
   }
 
-  /** Evaluation chain from spec.transforms.test; default resize 256 + centerCrop 224. */
+  /**
+   * Evaluation chain from spec.transforms.test; default resize 256 (shorter side) + centerCrop
+   * 224. d2l's recipe sets {@code resize: [256, 256]} instead (see the hot dog example).
+   */
   public static ImagePipeline forTest(TransformsSpec spec) {
     ImageTransformSpec t = spec == null ? null : spec.test;
     if (t == null) {
       t = new ImageTransformSpec();
-      t.resize = 256;
+      t.resize = ResizeSpec.shorterSide(256);
       t.centerCrop = 224;
     }
     return of(t, spec == null ? null : spec.normalize, "spec.transforms.test", false);
@@ -75,7 +79,7 @@ public final class ImagePipeline {
       boolean allowRandom) {
     List<ImageTransform> steps = new ArrayList<>();
     if (spec.resize != null) {
-      steps.add(new Resize(side(spec.resize, field + ".resize")));
+      steps.add(resize(spec.resize, field + ".resize"));
     }
     if (spec.centerCrop != null) {
       steps.add(new CenterCrop(side(spec.centerCrop, field + ".centerCrop")));
@@ -91,6 +95,14 @@ public final class ImagePipeline {
     String normField = field.contains(".") ? field.substring(0, field.lastIndexOf('.'))
         + ".normalize" : "normalize";
     return new ImagePipeline(field, steps, Normalize.from(normalize, normField));
+  }
+
+  private static Resize resize(ResizeSpec r, String field) {
+    String problem = r.problem();
+    if (problem != null) {
+      throw new TrainerException(ExitCode.INVALID_SPEC, field + " " + problem);
+    }
+    return r.keepsAspectRatio() ? new Resize(r.shorterSide()) : new Resize(r.height(), r.width());
   }
 
   private static int side(int v, String field) {

@@ -13,6 +13,8 @@ import java.util.List;
 public final class Normalize {
   private final float[] mean;
   private final float[] std;
+  /** The output for each channel and byte value: the same float operations, done once. */
+  private final float[][] table = new float[3][256];
 
   public Normalize(double[] mean, double[] std) {
     this.mean = new float[3];
@@ -20,6 +22,10 @@ public final class Normalize {
     for (int c = 0; c < 3; c++) {
       this.mean[c] = (float) mean[c];
       this.std[c] = (float) std[c];
+      for (int b = 0; b < 256; b++) {
+        float v = b / 255f;
+        table[c][b] = (v - this.mean[c]) / this.std[c];
+      }
     }
   }
 
@@ -52,12 +58,10 @@ public final class Normalize {
     byte[] p = image.planes();
     int n = image.width() * image.height();
     for (int c = 0; c < 3; c++) {
-      float m = mean[c];
-      float s = std[c];
+      float[] t = table[c];
       int base = c * n;
       for (int i = 0; i < n; i++) {
-        float v = (p[base + i] & 0xff) / 255f;
-        dst[offset + base + i] = (v - m) / s;
+        dst[offset + base + i] = t[p[base + i] & 0xff];
       }
     }
   }

@@ -118,24 +118,42 @@ final class Resampler {
     return (byte) (in >> PRECISION_BITS);
   }
 
+  /**
+   * The horizontal pass, the three planes in one loop so that each output pixel's bounds and
+   * weights are read once (as Pillow does for its RGBX pixels); per channel the arithmetic is
+   * unchanged.
+   */
   private static RgbImage horizontal(RgbImage src, int outW) {
     int w = src.width();
     int h = src.height();
     Coeffs co = coeffs(w, outW);
+    int[] bounds = co.bounds;
+    int[] kk = co.kk;
+    int ksize = co.ksize;
     byte[] in = src.planes();
     byte[] out = new byte[3 * h * outW];
-    for (int row = 0; row < 3 * h; row++) {
+    int inPlane = h * w;
+    int outPlane = h * outW;
+    int half = 1 << (PRECISION_BITS - 1);
+    for (int row = 0; row < h; row++) {
       int inBase = row * w;
       int outBase = row * outW;
       for (int xx = 0; xx < outW; xx++) {
-        int xmin = co.bounds[2 * xx];
-        int xmax = co.bounds[2 * xx + 1];
-        int kb = xx * co.ksize;
-        int ss = 1 << (PRECISION_BITS - 1);
-        for (int x = 0; x < xmax; x++) {
-          ss += (in[inBase + xmin + x] & 0xff) * co.kk[kb + x];
+        int xmax = bounds[2 * xx + 1];
+        int kb = xx * ksize;
+        int i = inBase + bounds[2 * xx];
+        int s0 = half;
+        int s1 = half;
+        int s2 = half;
+        for (int x = 0; x < xmax; x++, i++) {
+          int k = kk[kb + x];
+          s0 += (in[i] & 0xff) * k;
+          s1 += (in[inPlane + i] & 0xff) * k;
+          s2 += (in[2 * inPlane + i] & 0xff) * k;
         }
-        out[outBase + xx] = clip8(ss);
+        out[outBase + xx] = clip8(s0);
+        out[outPlane + outBase + xx] = clip8(s1);
+        out[2 * outPlane + outBase + xx] = clip8(s2);
       }
     }
     return new RgbImage(outW, h, out);

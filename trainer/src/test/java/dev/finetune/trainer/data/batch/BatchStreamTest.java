@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.api.v1alpha1.spec.ImageTransformSpec;
+import dev.finetune.api.v1alpha1.spec.ResizeSpec;
 import dev.finetune.api.v1alpha1.spec.TransformsSpec;
 import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.data.TestImages;
@@ -145,7 +146,7 @@ class BatchStreamTest {
   void evaluationIsInOrder() {
     TransformsSpec t = new TransformsSpec();
     t.test = new ImageTransformSpec();
-    t.test.resize = 8;
+    t.test.resize = ResizeSpec.shorterSide(8);
     t.test.centerCrop = 6;
     List<HostBatch> b = all(BatchStream.evaluation(new FakeSplit(7), ImagePipeline.forTest(t), 3,
         2));
@@ -159,7 +160,7 @@ class BatchStreamTest {
   void differentSizesWithoutCropFailAtBatchTime() {
     TransformsSpec t = new TransformsSpec();
     t.test = new ImageTransformSpec();
-    t.test.resize = 8;
+    t.test.resize = ResizeSpec.shorterSide(8);
     TrainerException e = assertThrows(TrainerException.class, () -> all(
         BatchStream.evaluation(new FakeSplit(4), ImagePipeline.forTest(t), 4, 0)));
     assertEquals(ExitCode.INVALID_SPEC, e.exitCode());

@@ -28,16 +28,27 @@ import org.junit.jupiter.api.io.TempDir;
 class TorchvisionParityTest {
   private static final String PYTHON = "/usr/bin/python3";
   private static final String SCRIPT = String.join("\n",
-      "import sys, torch",
+      "import sys",
       "from PIL import Image",
-      "import torchvision.transforms as T",
-      "import torchvision.transforms.functional as F",
       "src, out, mode = sys.argv[1], sys.argv[2], sys.argv[3]",
       "a = [int(x) for x in sys.argv[4:]]",
+      "if mode == 'encode':",
+      "    Image.open(src).convert(['RGB', 'L'][a[3]]).save(out, quality=a[0], subsampling=a[1],"
+          + " progressive=bool(a[2]))",
+      "    sys.exit(0)",
       "img = Image.open(src).convert('RGB')",
+      "if mode == 'decode':",
+      "    open(out, 'wb').write(img.tobytes())",
+      "    print(img.size[0], img.size[1])",
+      "    sys.exit(0)",
+      "import torch",
+      "import torchvision.transforms as T",
+      "import torchvision.transforms.functional as F",
       "norm = [T.ToTensor(), T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])]",
       "if mode == 'resize_crop':",
       "    t = T.Compose([T.Resize(a[0]), T.CenterCrop(a[1])] + norm)(img)",
+      "elif mode == 'resize_hw_crop':",
+      "    t = T.Compose([T.Resize([a[0], a[1]]), T.CenterCrop(a[2])] + norm)(img)",
       "elif mode == 'resize':",
       "    t = T.Compose([T.Resize(a[0])] + norm)(img)",
       "else:",
@@ -58,6 +69,14 @@ class TorchvisionParityTest {
 
   private static float[] torch(Path png, String mode, int... args) throws Exception {
     Path out = Files.createTempFile(dir, "t", ".f32");
+    python(png, out, mode, args);
+    ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(out)).order(ByteOrder.LITTLE_ENDIAN);
+    float[] f = new float[b.remaining() / 4];
+    b.asFloatBuffer().get(f);
+    return f;
+  }
+
+  private static void python(Path png, Path out, String mode, int... args) throws Exception {
     Path script = dir.resolve("tv.py");
     Files.writeString(script, SCRIPT);
     List<String> cmd = new java.util.ArrayList<>(List.of(PYTHON, script.toString(),
@@ -70,10 +89,6 @@ class TorchvisionParityTest {
     if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
       throw new IOException("python failed: " + log);
     }
-    ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(out)).order(ByteOrder.LITTLE_ENDIAN);
-    float[] f = new float[b.remaining() / 4];
-    b.asFloatBuffer().get(f);
-    return f;
   }
 
   private static ImagePipeline pipeline(ImageTransform... steps) {
@@ -108,6 +123,33 @@ class TorchvisionParityTest {
     assertClose(tv, ours, "13x20 -> Resize(17) -> CenterCrop(24) (padded)");
   }
 
+  /**
+   * d2l's test transform, {@code Resize([256, 256])} then {@code CenterCrop(224)}: both sides
+   * scaled to 256 whatever the aspect ratio. A wide (downscaled in x, upscaled in y) and a tall
+   * image, in d2l's own sizes.
+   */
+  @Test
+  void d2lResizeHeightWidthThenCenterCrop() throws Exception {
+    for (int[] wh : new int[][] {{331, 180}, {190, 301}}) {
+      Path png = TestImages.write(dir.resolve("hw" + wh[0] + ".png"),
+          TestImages.rgb(wh[0], wh[1], 6), "png");
+      float[] tv = torch(png, "resize_hw_crop", 256, 256, 224);
+      float[] ours = pipeline(new Resize(256, 256), new CenterCrop(224))
+          .apply(new ImageDecoder().decode(png), new SplittableRandom(0));
+      assertClose(tv, ours, wh[0] + "x" + wh[1] + " -> Resize([256, 256]) -> CenterCrop(224)");
+    }
+  }
+
+  /** {@code Resize([h, w])} with h != w: the order is height then width, as torchvision. */
+  @Test
+  void resizeHeightWidthKeepsTheOrder() throws Exception {
+    Path png = TestImages.write(dir.resolve("hw.png"), TestImages.rgb(70, 50, 7), "png");
+    float[] tv = torch(png, "resize_hw_crop", 30, 41, 33);
+    float[] ours = pipeline(new Resize(30, 41), new CenterCrop(33))
+        .apply(new ImageDecoder().decode(png), new SplittableRandom(0));
+    assertClose(tv, ours, "70x50 -> Resize([30, 41]) -> CenterCrop(33) (padded in height)");
+  }
+
   @Test
   void greyPngResizeOnly() throws Exception {
     Path png = TestImages.write(dir.resolve("g.png"), TestImages.grey(50, 41, 3), "png");
@@ -126,6 +168,47 @@ class TorchvisionParityTest {
     float[] ours = new float[3 * 24 * 24];
     pipeline().toTensor(crop, ours, 0);
     assertClose(tv, ours, "resized_crop(5, 9, 40, 51) -> 24");
+  }
+
+  /**
+   * JPEG decoding against PIL ({@code Image.open(f).convert("RGB")}), byte for byte, for
+   * JPEGs written by PIL (4:4:4, 4:2:2, progressive 4:2:0, grey) and by ImageIO (4:2:0). With
+   * libjpeg-turbo (PIL's own decoder on Debian) every pixel is equal; ImageIO's IJG 6b decoder
+   * is reported alongside (it may differ by a few levels in chroma upsampling).
+   */
+  @Test
+  void jpegDecodeEqualsPil() throws Exception {
+    assumeTrue(ImageDecoder.usesTurboJpeg(), "libturbojpeg0 is not installed");
+    Path src = TestImages.write(dir.resolve("src.png"), TestImages.rgb(161, 97, 8), "png");
+    List<Path> jpegs = new java.util.ArrayList<>();
+    int[][] settings = {{90, 0, 0, 0}, {75, 1, 0, 0}, {85, 2, 1, 0}, {80, 0, 0, 1}};
+    for (int[] s : settings) {
+      Path jpg = dir.resolve("pil-" + s[0] + "-" + s[1] + "-" + s[2] + "-" + s[3] + ".jpg");
+      python(src, jpg, "encode", s);
+      jpegs.add(jpg);
+    }
+    jpegs.add(TestImages.write(dir.resolve("imageio.jpg"), TestImages.rgb(120, 90, 5), "jpg"));
+    for (Path jpg : jpegs) {
+      Path raw = Files.createTempFile(dir, "pil", ".rgb");
+      python(jpg, raw, "decode");
+      byte[] pil = Files.readAllBytes(raw);
+      RgbImage turbo = new ImageDecoder().decode(jpg);
+      RgbImage imageio = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS, false).decode(jpg);
+      int n = turbo.width() * turbo.height();
+      assertEquals(3 * n, pil.length, jpg + ": size");
+      int turboMax = 0;
+      int imageioMax = 0;
+      for (int i = 0; i < n; i++) {
+        for (int c = 0; c < 3; c++) {
+          int p = pil[3 * i + c] & 0xff;
+          turboMax = Math.max(turboMax, Math.abs(p - (turbo.planes()[c * n + i] & 0xff)));
+          imageioMax = Math.max(imageioMax, Math.abs(p - (imageio.planes()[c * n + i] & 0xff)));
+        }
+      }
+      System.out.printf("JPEG decode vs PIL, %s: libjpeg-turbo max diff %d, ImageIO max diff %d"
+          + " (8-bit levels)%n", jpg.getFileName(), turboMax, imageioMax);
+      assertEquals(0, turboMax, jpg + ": libjpeg-turbo vs PIL");
+    }
   }
 
   /**

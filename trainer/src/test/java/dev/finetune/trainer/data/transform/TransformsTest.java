@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.api.v1alpha1.spec.ImageTransformSpec;
 import dev.finetune.api.v1alpha1.spec.NormalizeSpec;
+import dev.finetune.api.v1alpha1.spec.ResizeSpec;
 import dev.finetune.api.v1alpha1.spec.TransformsSpec;
 import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.data.format.RgbImage;
@@ -151,9 +152,19 @@ class TransformsTest {
     assertTrue(invalid(() -> ImagePipeline.forTest(r)).getMessage()
         .startsWith("spec.transforms.test.randomResizedCrop"));
     r.train = new ImageTransformSpec();
-    r.train.resize = 5000;
+    r.train.resize = ResizeSpec.shorterSide(5000);
+    assertEquals("spec.transforms.train.resize must be an integer 1..4096 (shorter side) or"
+        + " [height, width] with each 1..4096, got 5000",
+        invalid(() -> ImagePipeline.forTraining(r)).getMessage());
+    r.train.resize = new ResizeSpec(List.of(256, 256, 3));
     assertTrue(invalid(() -> ImagePipeline.forTraining(r)).getMessage()
-        .startsWith("spec.transforms.train.resize must be 1..4096"));
+        .endsWith("got a list of 3"));
+    r.train.resize = new ResizeSpec(List.of(256, 0));
+    assertTrue(invalid(() -> ImagePipeline.forTraining(r)).getMessage()
+        .endsWith("got [256, 0]"));
+    r.train.resize = new ResizeSpec("256");
+    assertTrue(invalid(() -> ImagePipeline.forTraining(r)).getMessage()
+        .endsWith("got \"256\""));
   }
 
   @Test
@@ -162,7 +173,12 @@ class TransformsTest {
     assertEquals(224, ImagePipeline.forTest(null).fixedSize().getAsInt());
     TransformsSpec t = new TransformsSpec();
     t.test = new ImageTransformSpec();
-    t.test.resize = 32;
+    t.test.resize = ResizeSpec.shorterSide(32);
     assertTrue(ImagePipeline.forTest(t).fixedSize().isEmpty());
+    t.test.resize = ResizeSpec.exact(256, 256);
+    t.test.centerCrop = 224;
+    ImagePipeline d2l = ImagePipeline.forTest(t);
+    assertEquals("spec.transforms.test[Resize([256, 256]), CenterCrop(224)]", d2l.toString());
+    assertEquals(224, d2l.fixedSize().getAsInt());
   }
 }

@@ -1,0 +1,96 @@
+"""Table of bench/trainer/run.sh results: per (mode, size) the median images/s of each stack
+and the median over rounds of the per-round ratios (stacks of one round ran back to back).
+
+  summary.py RESULTS.jsonl
+"""
+import json
+import statistics
+import sys
+
+allrows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+data = [r for r in allrows if r["mode"] == "data"]
+rows = [r for r in allrows if r["mode"] != "data"]
+cases = sorted({(r["mode"], r["size"]) for r in rows}, key=lambda k: (k[0], -k[1]))
+stacks = [s for s in ("djl-1.13", "djl-2.5.1", "torch-1.13") if any(r["run"] == s for r in rows)]
+ratios = [("djl-1.13", "torch-1.13", "overhead: DJL/PyTorch, same libtorch"),
+          ("djl-2.5.1", "djl-1.13", "library: 2.5.1/1.13 under DJL"),
+          ("djl-2.5.1", "torch-1.13", "shipped trainer / Debian PyTorch")]
+ratios = [x for x in ratios if x[0] in stacks and x[1] in stacks]
+
+
+KEY = "images_per_second"
+
+
+def ips(mode, size, stack, rnd=None):
+    v = [r[KEY] for r in rows if (r["mode"], r["size"], r["run"]) == (mode, size, stack)
+         and (rnd is None or r["round"] == rnd)]
+    return v
+
+
+def ratio_cell(per):
+    return f"**{statistics.median(per):.2f}x** ({min(per):.2f}-{max(per):.2f})" if per else "-"
+
+
+def table(title):
+    print(title)
+    head = ["mode", "size"] + [f"{s} img/s" for s in stacks] + [x[2] for x in ratios] + ["load (min-max)"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for mode, size in cases:
+        cells = [mode, str(size)]
+        for s in stacks:
+            v = ips(mode, size, s)
+            cells.append(f"{statistics.median(v):.1f} ({min(v):.1f}-{max(v):.1f})" if v else "-")
+        rounds = sorted({r["round"] for r in rows})
+        for a, b, _ in ratios:
+            per = [ips(mode, size, a, k)[0] / ips(mode, size, b, k)[0] for k in rounds
+                   if ips(mode, size, a, k) and ips(mode, size, b, k)]
+            cells.append(f"**{statistics.median(per):.2f}x** ({min(per):.2f}-{max(per):.2f})" if per else "-")
+        loads = [x for r in rows if (r["mode"], r["size"]) == (mode, size)
+                 for x in (r["load_before"], r["load_after"])]
+        cells.append(f"{min(loads):.1f}-{max(loads):.1f}")
+        print("| " + " | ".join(cells) + " |")
+
+
+table("images per wall second (median of the rounds; ratios: median of per-round ratios)")
+KEY = "images_per_cpu_second"
+print()
+table("images per CPU second of the process (all its threads; PyTorch's DataLoader worker processes"
+      " are not counted, so jpeg rows favour PyTorch)")
+KEY = "images_per_second"
+rss = {s: max((r["peak_rss_mb"] for r in rows if r["run"] == s), default=0) for s in stacks}
+print("\npeak RSS MB (max over modes): " + ", ".join(f"{s} {v:.0f}" for s, v in rss.items()))
+
+if "djl-2.5.1" in stacks:
+    print("\nshipped trainer (djl-2.5.1), jpeg with its default data workers / compute only (train),"
+          " per round:")
+    for size in sorted({k[1] for k in cases}, reverse=True):
+        rounds = sorted({r["round"] for r in rows})
+        per = [ips("jpeg", size, "djl-2.5.1", k)[0] / ips("train", size, "djl-2.5.1", k)[0]
+               for k in rounds if ips("jpeg", size, "djl-2.5.1", k) and ips("train", size, "djl-2.5.1", k)]
+        w = {r["workers"] for r in rows if (r["mode"], r["size"], r["run"]) == ("jpeg", size, "djl-2.5.1")}
+        print(f"  {size} px: {ratio_cell(per)} (data workers {sorted(w)})")
+
+if data:
+    runs = [s for s in ("java-turbo", "java-imageio", "pil") if any(r["run"] == s for r in data)]
+    print("\n| data path, one thread, 224 px | " + " | ".join(runs)
+          + " | java-turbo / pil | java-imageio / pil | java-turbo / java-imageio |")
+    print("|---|" + "---|" * (len(runs) + 3))
+    for key, label in (("images_per_cpu_second", "img per CPU second"),
+                       ("images_per_second", "img per wall second")):
+        med = {s: statistics.median(r[key] for r in data if r["run"] == s) for s in runs}
+        rounds = sorted({r["round"] for r in data})
+
+        def per(a, b):
+            out = []
+            for k in rounds:
+                x = [r[key] for r in data if r["run"] == a and r["round"] == k]
+                y = [r[key] for r in data if r["run"] == b and r["round"] == k]
+                if x and y:
+                    out.append(x[0] / y[0])
+            return ratio_cell(out)
+        print(f"| {label} | " + " | ".join(f"{med[s]:.0f}" for s in runs) + " | "
+              + " | ".join(per(a, b) for a, b in (("java-turbo", "pil"), ("java-imageio", "pil"),
+                                                   ("java-turbo", "java-imageio"))) + " |")
+    loads = [x for r in data for x in (r["load_before"], r["load_after"])]
+    print(f"load average during the data rows: {min(loads):.1f}-{max(loads):.1f}")
