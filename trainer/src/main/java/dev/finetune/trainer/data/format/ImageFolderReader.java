@@ -1,7 +1,6 @@
 package dev.finetune.trainer.data.format;
 
 import dev.finetune.contract.ExitCode;
-import dev.finetune.trainer.data.split.FileSplit;
 import dev.finetune.trainer.error.TrainerException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -124,24 +123,5 @@ public final class ImageFolderReader {
     return new TrainerException(ExitCode.DATASET_INVALID, "spec.dataset.classes names '" + c
         + "', which is not a class of " + field + "; available: " + new LinkedHashSet<>(
         new TreeSet<>(available)));
-  }
-
-  /** The split of the chosen classes; an empty chosen class folder is DATASET_INVALID. */
-  public static FileSplit split(Map<String, List<Path>> scanned, Path root, List<String> classes,
-      ImageDecoder decoder, String field) {
-    List<Path> files = new ArrayList<>();
-    List<Integer> labels = new ArrayList<>();
-    for (int c = 0; c < classes.size(); c++) {
-      List<Path> imgs = scanned.get(classes.get(c));
-      if (imgs.isEmpty()) {
-        throw new TrainerException(ExitCode.DATASET_INVALID, field + ": class folder "
-            + root.resolve(classes.get(c)) + " has no .jpg, .jpeg or .png images");
-      }
-      for (Path p : imgs) {
-        files.add(p);
-        labels.add(c);
-      }
-    }
-    return new FileSplit(files, labels.stream().mapToInt(Integer::intValue).toArray(), decoder);
   }
 }

@@ -1,9 +1,13 @@
 package dev.finetune.trainer.data.split;
 
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.data.format.ImageDecoder;
 import dev.finetune.trainer.data.format.RgbImage;
+import dev.finetune.trainer.error.TrainerException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** A split backed by image files (the imagefolder format). */
 public final class FileSplit implements Split {
@@ -18,6 +22,29 @@ public final class FileSplit implements Split {
     this.files = List.copyOf(files);
     this.labels = labels.clone();
     this.decoder = decoder;
+  }
+
+  /**
+   * The split of the chosen classes of a scanned imagefolder (class name -> image files, see
+   * {@link dev.finetune.trainer.data.format.ImageFolderReader#scan}); an empty chosen class
+   * folder is DATASET_INVALID.
+   */
+  public static FileSplit of(Map<String, List<Path>> scanned, Path root, List<String> classes,
+      ImageDecoder decoder, String field) {
+    List<Path> files = new ArrayList<>();
+    List<Integer> labels = new ArrayList<>();
+    for (int c = 0; c < classes.size(); c++) {
+      List<Path> imgs = scanned.get(classes.get(c));
+      if (imgs.isEmpty()) {
+        throw new TrainerException(ExitCode.DATASET_INVALID, field + ": class folder "
+            + root.resolve(classes.get(c)) + " has no .jpg, .jpeg or .png images");
+      }
+      for (Path p : imgs) {
+        files.add(p);
+        labels.add(c);
+      }
+    }
+    return new FileSplit(files, labels.stream().mapToInt(Integer::intValue).toArray(), decoder);
   }
 
   @Override
