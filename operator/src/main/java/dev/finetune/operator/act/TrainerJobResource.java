@@ -30,6 +30,14 @@ import java.util.Map;
  * deleting the FineTuneJob garbage-collects its Jobs and pods.
  */
 public final class TrainerJobResource {
+  /**
+   * Where the trainer writes its final numbers on success (the container's termination message;
+   * the kubelet keeps 4 KiB). On failure it writes nothing, so the kubelet falls back to the
+   * log's tail, which ends with the trainer's error line.
+   */
+  public static final String TERMINATION_LOG = "/dev/termination-log";
+  /** The trainer's exit code after SIGTERM (it checkpointed first). */
+  public static final int SIGTERM_EXIT_CODE = 143;
   public static final String CONFIG_DIR = "/etc/finetune";
   public static final String WORK_DIR = "/work";
 
@@ -61,7 +69,8 @@ public final class TrainerJobResource {
     int port = config.metricsPort();
 
     List<String> args = new ArrayList<>(List.of("train", CONFIG_DIR + "/" + SpecConfigMapResource.KEY,
-        "--output", WORK_DIR + "/out", "--metrics-port", String.valueOf(port), "--no-progress"));
+        "--output", WORK_DIR + "/out", "--metrics-port", String.valueOf(port), "--no-progress",
+        "--termination-log", TERMINATION_LOG));
     cpus(spec).ifPresent(c -> args.addAll(List.of("--cpus", String.valueOf(c))));
     if (fromJobModelUri != null) {
       args.addAll(List.of("--from-job", spec.model.pretrained.fromJob + "=" + fromJobModelUri));
@@ -103,6 +112,7 @@ public final class TrainerJobResource {
         .withEnv(env)
         .addNewPort().withName("metrics").withContainerPort(port).endPort()
         .withNewResources().withRequests(requests).withLimits(limits).endResources()
+        .withTerminationMessagePath(TERMINATION_LOG)
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .addNewVolumeMount().withName("spec").withMountPath(CONFIG_DIR).withReadOnly(true)
         .endVolumeMount()
@@ -153,6 +163,15 @@ public final class TrainerJobResource {
         .withNewSpec()
         // The operator retries (with checkpoints and its own backoff); the Job never does.
         .withBackoffLimit(0)
+        // Why the pod ended, kept in the Job's Failed condition after the pod is gone (a
+        // preempted pod is deleted): a disruption or SIGTERM is a preemption, not a failure.
+        .withNewPodFailurePolicy()
+        .addNewRule().withAction("FailJob").addNewOnPodCondition().withType("DisruptionTarget")
+        .withStatus("True").endOnPodCondition().endRule()
+        .addNewRule().withAction("FailJob").withNewOnExitCodes()
+        .withContainerName(Labels.TRAINER_CONTAINER).withOperator("In")
+        .withValues(SIGTERM_EXIT_CODE).endOnExitCodes().endRule()
+        .endPodFailurePolicy()
         .withSuspend(spec.queueName != null)
         .withTtlSecondsAfterFinished(spec.ttlSecondsAfterFinished)
         .withNewTemplate()
@@ -183,18 +202,11 @@ public final class TrainerJobResource {
   }
 
   /** Creates the Job; an existing Job of the same name (a lagging cache) is left as it is. */
-  public static boolean create(KubernetesClient client, Job job) {
-    try {
-      client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).resource(job)
-          .create();
-      return true;
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == 409) {
-        return false;
-      }
-      throw e;
-    }
+  public static Creation create(KubernetesClient client, Job job, String ownerUid) {
+    return Creation.create(client, job, ownerUid,
+        j -> client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).resource(j));
   }
+
 
   /**
    * Stops an attempt because spec.suspend became true: marks the Job (metadata only; the

@@ -54,7 +54,9 @@ class TrainerJobResourceTest {
     Container c = trainer(j);
     assertEquals("trainer:test", c.getImage());
     assertEquals(List.of("train", "/etc/finetune/job.yaml", "--output", "/work/out",
-        "--metrics-port", "9400", "--no-progress"), c.getArgs());
+        "--metrics-port", "9400", "--no-progress", "--termination-log", "/dev/termination-log"),
+        c.getArgs());
+    assertEquals("/dev/termination-log", c.getTerminationMessagePath());
     assertEquals("FallbackToLogsOnError", c.getTerminationMessagePolicy());
     var sc = c.getSecurityContext();
     assertTrue(sc.getRunAsNonRoot());
@@ -94,11 +96,11 @@ class TrainerJobResourceTest {
               assertEquals(r.getRequests(), r.getLimits());
               assertEquals(new Quantity("4"), r.getLimits().get("cpu"));
               assertEquals(new Quantity("8Gi"), r.getLimits().get("memory"));
-              assertEquals(List.of("--cpus", "4"), trainer(j).getArgs().subList(7, 9));
+              assertEquals(List.of("--cpus", "4"), trainer(j).getArgs().subList(9, 11));
             }),
         Arguments.of("fractional cpu rounds --cpus up", (Consumer<FineTuneJobSpec>) s ->
             s.resources.cpu = "1500m",
-            (Consumer<Job>) j -> assertEquals("2", trainer(j).getArgs().get(8))),
+            (Consumer<Job>) j -> assertEquals("2", trainer(j).getArgs().get(10))),
         Arguments.of("gpus become nvidia.com/gpu limits", (Consumer<FineTuneJobSpec>) s ->
             s.resources.gpus = 2,
             (Consumer<Job>) j -> assertEquals(new Quantity("2"),
@@ -155,7 +157,7 @@ class TrainerJobResourceTest {
     FineTuneJob f = ftj("target").fromJob("source").obj();
     Job j = TrainerJobResource.desired(f, 1, config(), "s3://ckpt/source/model/model.safetensors");
     assertEquals(List.of("--from-job", "source=s3://ckpt/source/model/model.safetensors"),
-        trainer(j).getArgs().subList(7, 9));
+        trainer(j).getArgs().subList(9, 11));
   }
 
   @Test

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     description = "Fine-tunes image models described by FineTuneJob manifests"
         + " (finetune.dev/v1alpha1), locally or inside a trainer pod.",
     subcommands = {TrainCommand.class, ValidateCommand.class, CommandLine.HelpCommand.class},
-    footerHeading = "%nExit codes (1-127 permanent, 128+ retryable):%n",
+    footerHeading = "%nExit codes (1-127 permanent; 128, 129, 137, 143 retryable; other signals permanent):%n",
     footer = "")
 public final class Main implements Runnable {
   public static void main(String[] args) {
