@@ -1,29 +1,20 @@
 package dev.finetune.trainer.data.fetch;
 
-import dev.finetune.trainer.Sha256;
 import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.storage.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -40,13 +31,8 @@ import org.slf4j.LoggerFactory;
  * model.safetensors; HF_TOKEN, when set, is sent as a bearer token). A {@code #sub/path}
  * fragment selects a path inside the fetched folder or archive.
  *
- * <p>Cache policy, all under {@code cacheDir}: downloads are stored by the SHA-256 of their
- * bytes in {@code blobs/SHA/NAME}; {@code index/SHA256(URI)} remembers which blob a URI gave,
- * so fetching the same URI again does not download it again (URIs are treated as immutable;
- * use a fresh cache dir to force a re-download). Archives (.zip, .tar, .tar.gz, .tgz) are
- * extracted once into {@code extracted/SHA} (of the archive bytes): into a temporary folder,
- * then renamed atomically, so a crash never leaves a half-extracted cache entry. Local archives
- * are hashed in place, never copied.
+ * <p>Downloads are kept in a {@link DownloadCache} under {@code cacheDir}: by content hash,
+ * indexed by URI, archives extracted once. Local archives are hashed in place, never copied.
  *
  * <p>Which schemes and hosts may be fetched is a {@link UriPolicy}; redirects are followed by
  * this class (at most 5) so that every target is checked against it before connecting.
@@ -62,11 +48,10 @@ public final class Fetcher {
   private static final Logger LOG = LoggerFactory.getLogger(Fetcher.class);
   private static final String HF_DEFAULT = "https://huggingface.co";
 
-  private final Path cacheDir;
+  private final DownloadCache cache;
   private final Function<String, ObjectStore> s3Opener;
   private final UriPolicy policy;
   private final Map<String, String> env;
-  private final ArchiveExtractor extractor;
   private final RetryPolicy retry;
 
   /** Reads HF_ENDPOINT/HF_TOKEN from the process environment; default limits and retries. */
@@ -83,11 +68,10 @@ public final class Fetcher {
   /** With an allowlist of schemes and hosts (see {@link UriPolicy}). */
   public Fetcher(Path cacheDir, Function<String, ObjectStore> s3Opener, UriPolicy policy,
       Map<String, String> env, ArchiveLimits limits, RetryPolicy retry) {
-    this.cacheDir = cacheDir.toAbsolutePath().normalize();
+    this.cache = new DownloadCache(cacheDir, limits);
     this.s3Opener = s3Opener;
     this.policy = policy;
     this.env = Map.copyOf(env);
-    this.extractor = new ArchiveExtractor(limits);
     this.retry = retry;
   }
 
@@ -112,12 +96,7 @@ public final class Fetcher {
     int sep = base.indexOf("://");
     String scheme = sep < 0 ? "" : base.substring(0, sep).toLowerCase(Locale.ROOT);
     policy.checkScheme(field, uri, scheme);
-    try {
-      Files.createDirectories(cacheDir);
-    } catch (IOException e) {
-      throw new TrainerException(ExitCode.USAGE, "--cache-dir: cannot create the cache folder "
-          + cacheDir + " (" + e.getClass().getSimpleName() + "); choose a writable folder");
-    }
+    cache.create();
     try {
       Path local = switch (scheme) {
         case "file" -> local(base);
@@ -149,7 +128,7 @@ public final class Fetcher {
       throw new TrainerException(ExitCode.NOT_FOUND, base + ": no such file or directory");
     }
     if (Files.isRegularFile(p) && ArchiveExtractor.isArchive(p.getFileName().toString())) {
-      return extracted(p, Sha256.hex(p), base);
+      return cache.extractedLocal(p, base);
     }
     return p;
   }
@@ -179,10 +158,10 @@ public final class Fetcher {
       throws IOException {
     URI start = parseUrl(field, url);
     policy.checkUrl(field, start, "");
-    Path cached = cachedBlob(cacheKey);
+    Path cached = cache.find(cacheKey);
     if (cached != null) {
       LOG.info("using cached {} ({})", cacheKey, cached);
-      return materialize(cached, cacheKey);
+      return cached;
     }
     // Named after the requested URL, not a redirect target (a CDN path has no .zip suffix).
     String name = fileName(start.getPath(), "download");
@@ -213,9 +192,7 @@ public final class Fetcher {
         }
         try (InputStream in = new DeadlineInputStream(c.getInputStream(),
             () -> checkDeadline(deadline, field, url))) {
-          Path blob = storeBlob(in, name);
-          writeIndex(cacheKey, blob);
-          return materialize(blob, cacheKey);
+          return cache.put(cacheKey, in, name);
         }
       } catch (IOException e) {
         last = e;
@@ -330,26 +307,23 @@ public final class Fetcher {
       throw new TrainerException(ExitCode.INVALID_SPEC, "s3 URI '" + base + "' must look like"
           + " s3://BUCKET/KEY");
     }
-    Path cached = cachedBlob(base);
+    Path cached = cache.find(base);
     if (cached != null) {
-      return materialize(cached, base);
+      return cached;
     }
-    Path dirCache = cacheDir.resolve("s3").resolve(Sha256.hex(base));
+    Path dirCache = cache.folder(base);
     if (Files.isDirectory(dirCache)) {
       return dirCache;
     }
     try (ObjectStore store = s3Opener.apply("s3://" + bucket)) {
       if (!key.isEmpty()) {
-        Path tmp = tempPath("s3-");
+        Path tmp = cache.tempPath("s3-");
         if (store.get(key, tmp)) {
-          Path blob;
           try (InputStream in = Files.newInputStream(tmp)) {
-            blob = storeBlob(in, fileName(key, "object"));
+            return cache.put(base, in, fileName(key, "object"));
           } finally {
             Files.deleteIfExists(tmp);
           }
-          writeIndex(base, blob);
-          return materialize(blob, base);
         }
       }
       String prefix = key.isEmpty() ? "" : key + "/";
@@ -358,7 +332,7 @@ public final class Fetcher {
         throw new TrainerException(ExitCode.NOT_FOUND, base + ": no such object, and no objects"
             + " under " + prefix);
       }
-      Path tmpDir = tempPath("s3dir-");
+      Path tmpDir = cache.tempPath("s3dir-");
       for (String k : keys) {
         String relative = k.substring(prefix.length());
         if (relative.isEmpty() || relative.endsWith("/")) {
@@ -378,117 +352,9 @@ public final class Fetcher {
               + " vanished while downloading " + base);
         }
       }
-      return publish(tmpDir, dirCache);
+      return cache.publish(tmpDir, dirCache);
     } catch (UncheckedIOException e) {
       throw e.getCause();
-    }
-  }
-
-  // ---------------------------------------------------------------- cache
-
-  private Path cachedBlob(String cacheKey) throws IOException {
-    Path idx = cacheDir.resolve("index").resolve(Sha256.hex(cacheKey));
-    if (!Files.isRegularFile(idx)) {
-      return null;
-    }
-    String rel = Files.readString(idx, StandardCharsets.UTF_8).trim();
-    Path blob = cacheDir.resolve(rel).normalize();
-    return blob.startsWith(cacheDir.resolve("blobs")) && Files.isRegularFile(blob) ? blob : null;
-  }
-
-  private void writeIndex(String cacheKey, Path blob) throws IOException {
-    Path dir = Files.createDirectories(cacheDir.resolve("index"));
-    Path tmp = tempPath("idx-");
-    Files.writeString(tmp, cacheDir.relativize(blob).toString(), StandardCharsets.UTF_8);
-    move(tmp, dir.resolve(Sha256.hex(cacheKey)), true);
-  }
-
-  /** Copies the stream to blobs/SHA/name, hashing as it goes. */
-  private Path storeBlob(InputStream in, String name) throws IOException {
-    MessageDigest md = Sha256.digest();
-    Path tmp = tempPath("dl-");
-    try (OutputStream out = Files.newOutputStream(tmp)) {
-      byte[] buf = new byte[1 << 16];
-      int r;
-      while ((r = in.read(buf)) > 0) {
-        md.update(buf, 0, r);
-        out.write(buf, 0, r);
-      }
-    } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(tmp);
-      throw e;
-    }
-    String sha = Sha256.hex(md);
-    Path dir = Files.createDirectories(cacheDir.resolve("blobs").resolve(sha));
-    Path blob = dir.resolve(name);
-    if (Files.isRegularFile(blob)) {
-      Files.deleteIfExists(tmp);
-      return blob;
-    }
-    move(tmp, blob, false);
-    return blob;
-  }
-
-  private Path materialize(Path blob, String uri) throws IOException {
-    if (!ArchiveExtractor.isArchive(blob.getFileName().toString())) {
-      return blob;
-    }
-    return extracted(blob, blob.getParent().getFileName().toString(), uri);
-  }
-
-  private Path extracted(Path archive, String sha, String uri) throws IOException {
-    Path target = cacheDir.resolve("extracted").resolve(sha);
-    if (Files.isDirectory(target)) {
-      return target;
-    }
-    Path tmp = tempPath("x-");
-    try {
-      extractor.extract(archive, uri, tmp);
-    } catch (RuntimeException e) {
-      deleteTree(tmp);
-      throw e;
-    }
-    return publish(tmp, target);
-  }
-
-  /** Renames a finished temp folder into place; if another process won the race, use theirs. */
-  private Path publish(Path tmpDir, Path target) throws IOException {
-    Files.createDirectories(target.getParent());
-    try {
-      Files.move(tmpDir, target, StandardCopyOption.ATOMIC_MOVE);
-    } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
-      deleteTree(tmpDir);
-    }
-    return target;
-  }
-
-  private static void move(Path from, Path to, boolean replace) throws IOException {
-    try {
-      if (replace) {
-        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } else {
-        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-      }
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-    } catch (FileAlreadyExistsException e) {
-      Files.deleteIfExists(from);
-    }
-  }
-
-  private Path tempPath(String prefix) throws IOException {
-    Path tmp = Files.createDirectories(cacheDir.resolve("tmp"));
-    return tmp.resolve(prefix + UUID.randomUUID());
-  }
-
-  private static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(q);
-      }
     }
   }
 
@@ -534,6 +400,4 @@ public final class Fetcher {
     n = n.replaceAll("[^A-Za-z0-9._-]", "_");
     return n.isEmpty() || n.equals(".") || n.equals("..") ? fallback : n;
   }
-
-
 }
