@@ -46,25 +46,27 @@ final class DownloadCache {
     }
   }
 
-  /** What {@code key} gave before (extracted when an archive), or null if it is not cached. */
-  Path find(String key) throws IOException {
+  /** The blob {@code key} gave before, or null if it is not cached. */
+  Path blob(String key) throws IOException {
     Path idx = dir.resolve("index").resolve(Sha256.hex(key));
     if (!Files.isRegularFile(idx)) {
       return null;
     }
     String rel = Files.readString(idx, StandardCharsets.UTF_8).trim();
     Path blob = dir.resolve(rel).normalize();
-    if (!blob.startsWith(dir.resolve("blobs")) || !Files.isRegularFile(blob)) {
-      return null;
-    }
-    return materialize(blob, key);
+    return blob.startsWith(dir.resolve("blobs")) && Files.isRegularFile(blob) ? blob : null;
   }
 
   /** Stores the stream as {@code key}'s blob named {@code name}; returns it (extracted). */
   Path put(String key, InputStream in, String name) throws IOException {
+    return materialize(store(key, in, name), key);
+  }
+
+  /** Stores the stream as {@code key}'s blob named {@code name}; returns the blob as stored. */
+  Path store(String key, InputStream in, String name) throws IOException {
     Path blob = storeBlob(in, name);
     writeIndex(key, blob);
-    return materialize(blob, key);
+    return blob;
   }
 
   /** The folder a folder-valued {@code key} is kept in (it may not exist yet). */
@@ -110,7 +112,8 @@ final class DownloadCache {
     return blob;
   }
 
-  private Path materialize(Path blob, String uri) throws IOException {
+  /** The blob itself, or its extraction when it is an archive. */
+  Path materialize(Path blob, String uri) throws IOException {
     if (!ArchiveExtractor.isArchive(blob.getFileName().toString())) {
       return blob;
     }

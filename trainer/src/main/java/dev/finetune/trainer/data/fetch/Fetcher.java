@@ -158,10 +158,10 @@ public final class Fetcher {
       throws IOException {
     URI start = parseUrl(field, url);
     policy.checkUrl(field, start, "");
-    Path cached = cache.find(cacheKey);
+    Path cached = cache.blob(cacheKey);
     if (cached != null) {
       LOG.info("using cached {} ({})", cacheKey, cached);
-      return cached;
+      return cache.materialize(cached, cacheKey);
     }
     // Named after the requested URL, not a redirect target (a CDN path has no .zip suffix).
     String name = fileName(start.getPath(), "download");
@@ -307,9 +307,9 @@ public final class Fetcher {
       throw new TrainerException(ExitCode.INVALID_SPEC, "s3 URI '" + base + "' must look like"
           + " s3://BUCKET/KEY");
     }
-    Path cached = cache.find(base);
+    Path cached = cache.blob(base);
     if (cached != null) {
-      return cached;
+      return cache.materialize(cached, base);
     }
     Path dirCache = cache.folder(base);
     if (Files.isDirectory(dirCache)) {
@@ -319,11 +319,13 @@ public final class Fetcher {
       if (!key.isEmpty()) {
         Path tmp = cache.tempPath("s3-");
         if (store.get(key, tmp)) {
+          Path blob;
           try (InputStream in = Files.newInputStream(tmp)) {
-            return cache.put(base, in, fileName(key, "object"));
+            blob = cache.store(base, in, fileName(key, "object"));
           } finally {
             Files.deleteIfExists(tmp);
           }
+          return cache.materialize(blob, base);
         }
       }
       String prefix = key.isEmpty() ? "" : key + "/";
