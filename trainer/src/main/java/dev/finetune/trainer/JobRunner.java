@@ -73,8 +73,9 @@ public final class JobRunner {
     long start = System.nanoTime();
     FineTuneJobSpec spec = job.getSpec();
     String name = job.getMetadata().getName();
-    DeviceChoice choice = DeviceChoice.choose(spec.resources == null ? null : spec.resources.gpus,
-        Engine.getInstance().getGpuCount());
+    Integer gpus = spec.resources == null ? null : spec.resources.gpus;
+    DeviceChoice choice = DeviceChoice.choose(gpus,
+        DeviceChoice.visibleGpus(gpus, () -> Engine.getInstance().getGpuCount()));
     choice.warning().ifPresent(LOG::warn);
     Device device = choice.device();
     int dataWorkers = CpuShare.dataWorkers(options.dataWorkers(), options.cpus(), device.isGpu());
