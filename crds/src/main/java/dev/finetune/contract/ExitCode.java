@@ -27,7 +27,8 @@ public enum ExitCode {
   RUN_MISMATCH(11, "the checkpoint location holds checkpoints or a final model of another run"
       + " (job, namespace, spec, dataset, architecture or classes differ) or files this trainer"
       + " did not write; use another spec.checkpoints.uri or --output"),
-  RETRYABLE(128, "a transient failure; retry resumes from the newest checkpoint"),
+  RETRYABLE(128, "a transient failure (out of memory; resources.gpus >= 1 but no GPU usable"
+      + " here); retry resumes from the newest checkpoint"),
   STORAGE_UNAVAILABLE(129, "object storage or download host unreachable after retries"),
   PREEMPTED(143, "SIGTERM received: a checkpoint was written, resume later");
 

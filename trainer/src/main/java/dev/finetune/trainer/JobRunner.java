@@ -73,8 +73,9 @@ public final class JobRunner {
     long start = System.nanoTime();
     FineTuneJobSpec spec = job.getSpec();
     String name = job.getMetadata().getName();
-    DeviceChoice choice = DeviceChoice.choose(spec.resources == null ? null : spec.resources.gpus,
-        Engine.getInstance().getGpuCount());
+    Integer gpus = spec.resources == null ? null : spec.resources.gpus;
+    DeviceChoice choice = DeviceChoice.choose(gpus,
+        DeviceChoice.visibleGpus(gpus, () -> Engine.getInstance().getGpuCount()));
     choice.warning().ifPresent(LOG::warn);
     Device device = choice.device();
     int dataWorkers = CpuShare.dataWorkers(options.dataWorkers(), options.cpus(), device.isGpu());
@@ -117,6 +118,8 @@ public final class JobRunner {
       if (baselineSpec != null) {
         checkOwnership(job, baselineSpec, data);
       }
+      // From here on this run owns the location: an earlier result.json must not outlive it.
+      forgetOldResult(options.output());
       Finished main = run(job, config, finetune, data, train, test, metrics, device);
       Finished baseline = null;
       if (baselineSpec != null) {
@@ -138,8 +141,10 @@ public final class JobRunner {
   }
 
   /**
-   * Removes a result.json left in the output folder by an earlier run, so a result that claims
-   * success never outlives a later failure: the file exists only after a run that succeeded.
+   * Removes a result.json left in the output folder by an earlier run of the same identity, once
+   * the ownership checks have passed, so a result that claims success never outlives a later
+   * failure. The CLI also calls it when a run fails, except when the run was refused because
+   * the location holds another run's files (RUN_MISMATCH): that location stays untouched.
    */
   public static void forgetOldResult(Path output) {
     try {

@@ -13,6 +13,8 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -40,6 +42,8 @@ public final class TrainerJobResource {
   public static final int SIGTERM_EXIT_CODE = 143;
   public static final String CONFIG_DIR = "/etc/finetune";
   public static final String WORK_DIR = "/work";
+  /** The extended resource and taint key of NVIDIA's device plugin. */
+  static final String GPU = "nvidia.com/gpu";
 
   private TrainerJobResource() {}
 
@@ -88,7 +92,7 @@ public final class TrainerJobResource {
         limits.put("memory", new Quantity(spec.resources.memory));
       }
       if (spec.resources.gpus != null && spec.resources.gpus > 0) {
-        limits.put("nvidia.com/gpu", new Quantity(String.valueOf(spec.resources.gpus)));
+        limits.put(GPU, new Quantity(String.valueOf(spec.resources.gpus)));
       }
     }
 
@@ -98,7 +102,6 @@ public final class TrainerJobResource {
             .build(),
         new EnvVar("FINETUNE_ATTEMPT", String.valueOf(attempt), null),
         new EnvVar("FINETUNE_CACHE_DIR", WORK_DIR + "/cache", null),
-        new EnvVar("DJL_CACHE_DIR", WORK_DIR + "/djl", null),
         new EnvVar("HOME", "/tmp", null)));
     config.trainerAllowedHosts().filter(h -> !h.isBlank())
         .ifPresent(h -> env.add(new EnvVar("FINETUNE_ALLOWED_HOSTS", h.trim(), null)));
@@ -107,7 +110,7 @@ public final class TrainerJobResource {
 
     var container = new ContainerBuilder()
         .withName(Labels.TRAINER_CONTAINER)
-        .withImage(spec.image != null ? spec.image : config.trainerImage())
+        .withImage(image(spec, config))
         .withArgs(args)
         .withEnv(env)
         .addNewPort().withName("metrics").withContainerPort(port).endPort()
@@ -148,7 +151,7 @@ public final class TrainerJobResource {
         .addNewVolume().withName("work").withNewEmptyDir().endEmptyDir().endVolume()
         .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
         .withNodeSelector(spec.nodeSelector)
-        .withTolerations(spec.tolerations)
+        .withTolerations(tolerations(spec))
         .withAffinity(spec.affinity)
         .withPriorityClassName(spec.priorityClassName)
         .build();
@@ -186,6 +189,31 @@ public final class TrainerJobResource {
         .endTemplate()
         .endSpec()
         .build();
+  }
+
+  static boolean wantsGpu(FineTuneJobSpec spec) {
+    return spec.resources != null && spec.resources.gpus != null && spec.resources.gpus > 0;
+  }
+
+  /** spec.image, else the CUDA image for gpus >= 1, else the CPU image. */
+  static String image(FineTuneJobSpec spec, OperatorConfig config) {
+    if (spec.image != null) {
+      return spec.image;
+    }
+    return wantsGpu(spec) ? config.trainerImageGpu() : config.trainerImage();
+  }
+
+  /**
+   * spec.tolerations, plus {@code nvidia.com/gpu:NoSchedule} (the taint GPU node pools carry) for
+   * gpus >= 1 unless the spec already tolerates that key.
+   */
+  static List<Toleration> tolerations(FineTuneJobSpec spec) {
+    List<Toleration> out = new ArrayList<>(spec.tolerations == null ? List.of() : spec.tolerations);
+    if (wantsGpu(spec) && out.stream().noneMatch(t -> GPU.equals(t.getKey()))) {
+      out.add(new TolerationBuilder().withKey(GPU).withOperator("Exists")
+          .withEffect("NoSchedule").build());
+    }
+    return out;
   }
 
   /**

@@ -136,8 +136,21 @@ final class TrainCommand implements Callable<Integer> {
         processCpus, computeThreads, Math.max(0, dataWorkers), Duration.ofSeconds(gracePeriodSeconds),
         !noProgress && System.console() != null, System.getenv(), uriPolicy,
         Duration.ofSeconds(downloadDeadlineSeconds));
-    JobRunner.forgetOldResult(out);
-    JobResult result = new JobRunner(options, stop).run(job);
+    JobResult result;
+    try {
+      result = new JobRunner(options, stop).run(job);
+    } catch (RuntimeException | Error e) {
+      // An earlier result.json must not outlive a failure of this run; only a run refused because
+      // the location holds another run's files leaves that location (and its result) untouched.
+      if (!(e instanceof TrainerException t && t.exitCode() == ExitCode.RUN_MISMATCH)) {
+        try {
+          JobRunner.forgetOldResult(out);
+        } catch (RuntimeException cleanup) {
+          e.addSuppressed(cleanup);
+        }
+      }
+      throw e;
+    }
     if (terminationLog != null) {
       TerminationMessage.write(terminationLog, out);
     }
