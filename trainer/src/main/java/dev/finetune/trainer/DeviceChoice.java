@@ -4,6 +4,7 @@ import ai.djl.Device;
 import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import java.util.Optional;
+import java.util.function.IntSupplier;
 
 /**
  * Which device a job trains on, from {@code spec.resources.gpus} and the GPUs PyTorch can see.
@@ -48,5 +49,26 @@ public record DeviceChoice(Device device, Optional<String> warning) {
         : Optional.of("spec.resources.gpus is " + requested + " but the trainer uses one GPU:"
             + " training on gpu(0), the other " + (Math.min(requested, visibleGpus) - 1)
             + " allocated GPU(s) stay idle"));
+  }
+
+  /**
+   * The GPUs PyTorch can see, from {@code gpuCount} (which loads the engine). When GPUs are
+   * requested and the engine itself cannot load (a -cu124 image on a node without a usable
+   * NVIDIA driver: {@code libcuda.so.1} is missing), that is the same situation as no GPU
+   * visible: exit 128 with one line, not a permanent exit 1. For CPU jobs the failure is
+   * rethrown as it is.
+   */
+  public static int visibleGpus(Integer requestedGpus, IntSupplier gpuCount) {
+    try {
+      return gpuCount.getAsInt();
+    } catch (RuntimeException | LinkageError e) {
+      if (requestedGpus == null || requestedGpus == 0) {
+        throw e;
+      }
+      String cause = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+      throw new TrainerException(ExitCode.RETRYABLE, "spec.resources.gpus is " + requestedGpus
+          + " but no GPU is usable: the PyTorch engine did not load (" + cause + "); a -cu124"
+          + " image needs a node with an NVIDIA driver and nvidia.com/gpu allocated", e);
+    }
   }
 }

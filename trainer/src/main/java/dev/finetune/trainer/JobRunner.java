@@ -8,15 +8,15 @@ import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.trainer.checkpoint.CheckpointStore;
 import dev.finetune.contract.RunIdentity;
-import dev.finetune.trainer.data.ArchiveLimits;
-import dev.finetune.trainer.data.BadImagePolicy;
-import dev.finetune.trainer.data.SplitCheck;
+import dev.finetune.trainer.data.fetch.ArchiveLimits;
+import dev.finetune.trainer.data.batch.BadImagePolicy;
+import dev.finetune.trainer.data.batch.SplitCheck;
 import dev.finetune.trainer.data.DatasetDigest;
 import dev.finetune.trainer.data.DatasetLoader;
-import dev.finetune.trainer.data.Fetcher;
-import dev.finetune.trainer.data.ImagePipeline;
+import dev.finetune.trainer.data.fetch.Fetcher;
+import dev.finetune.trainer.data.transform.ImagePipeline;
 import dev.finetune.trainer.data.LoadedDataset;
-import dev.finetune.trainer.data.RetryPolicy;
+import dev.finetune.trainer.data.fetch.RetryPolicy;
 import dev.finetune.contract.ExitCode;
 import dev.finetune.contract.StorageLayout;
 import dev.finetune.trainer.error.TrainerException;
@@ -73,8 +73,9 @@ public final class JobRunner {
     long start = System.nanoTime();
     FineTuneJobSpec spec = job.getSpec();
     String name = job.getMetadata().getName();
-    DeviceChoice choice = DeviceChoice.choose(spec.resources == null ? null : spec.resources.gpus,
-        Engine.getInstance().getGpuCount());
+    Integer gpus = spec.resources == null ? null : spec.resources.gpus;
+    DeviceChoice choice = DeviceChoice.choose(gpus,
+        DeviceChoice.visibleGpus(gpus, () -> Engine.getInstance().getGpuCount()));
     choice.warning().ifPresent(LOG::warn);
     Device device = choice.device();
     int dataWorkers = CpuShare.dataWorkers(options.dataWorkers(), options.cpus(), device.isGpu());

@@ -48,4 +48,28 @@ class DeviceChoiceTest {
     assertEquals(true, e.getMessage().startsWith("spec.resources.gpus is " + requested
         + " but no GPU is usable"), e.getMessage());
   }
+
+  @ParameterizedTest(name = "gpus={0}, engine fails to load -> exit 128")
+  @CsvSource({"1", "2"})
+  void anEngineThatCannotLoadIsNoGpuForGpuJobs(int requested) {
+    TrainerException e = assertThrows(TrainerException.class, () -> DeviceChoice.visibleGpus(
+        requested, () -> {
+          throw new UnsatisfiedLinkError("libcuda.so.1: cannot open shared object file\nmore");
+        }));
+    assertEquals(ExitCode.RETRYABLE, e.exitCode());
+    assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+    assertEquals(true, e.getMessage().contains("the PyTorch engine did not load (libcuda.so.1:"
+        + " cannot open shared object file)"), e.getMessage());
+  }
+
+  @ParameterizedTest(name = "gpus={0}, engine fails to load -> the failure as it is")
+  @CsvSource(nullValues = "null", value = {"null", "0"})
+  void cpuJobsKeepTheEngineFailure(Integer requested) {
+    IllegalStateException boom = new IllegalStateException("no natives");
+    assertEquals(boom, assertThrows(IllegalStateException.class,
+        () -> DeviceChoice.visibleGpus(requested, () -> {
+          throw boom;
+        })));
+    assertEquals(3, DeviceChoice.visibleGpus(requested, () -> 3));
+  }
 }
