@@ -3,6 +3,9 @@
 --   Succeeded -> Healthy; Failed -> Degraded (with the Failed condition's message)
 --   Suspended -> Suspended; anything else -> Unknown
 -- The operator sets observedGeneration; a status older than the spec is still Progressing.
+-- This agrees with the kstatus conditions the operator also writes (Flux, kubectl wait):
+--   Healthy = Ready=True (Current); Degraded = Stalled=True (Failed), whose message is the
+--   Failed condition's; Progressing and Suspended = InProgress (Suspended: Reconciling=False).
 local hs = {}
 
 local function condition(status, type)

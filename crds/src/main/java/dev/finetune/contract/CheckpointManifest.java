@@ -13,11 +13,13 @@ import java.util.Set;
 
 /**
  * checkpoints/ckpt-&lt;step&gt;/manifest.json, format version 1: {@code {formatVersion, epoch,
- * step, time, files: [{name, size, sha256}]}}. The trainer writes it last, so a checkpoint
- * exists once its manifest does; the trainer (to resume) and the operator (to report the
- * checkpoint a resume will use) both read it with {@link #parse}.
+ * step, time, identity, files: [{name, size, sha256}]}}. The trainer writes it last, so a
+ * checkpoint exists once its manifest does; the trainer (to resume) and the operator (to report
+ * the checkpoint a resume will use) both read it with {@link #parse}. {@code identity} (the
+ * {@link RunIdentity} that wrote it) is absent in manifests of older trainers: null here.
  */
-public record CheckpointManifest(int epoch, long step, Instant time, List<File> files) {
+public record CheckpointManifest(int epoch, long step, Instant time, List<File> files,
+    RunIdentity identity) {
   public static final int FORMAT_VERSION = 1;
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -28,6 +30,11 @@ public record CheckpointManifest(int epoch, long step, Instant time, List<File> 
     files = List.copyOf(files);
   }
 
+  /** Without a run identity. */
+  public CheckpointManifest(int epoch, long step, Instant time, List<File> files) {
+    this(epoch, step, time, files, null);
+  }
+
   /** The manifest as JSON (the caller picks the formatting). */
   public ObjectNode toJson() {
     ObjectNode n = JSON.createObjectNode();
@@ -35,6 +42,9 @@ public record CheckpointManifest(int epoch, long step, Instant time, List<File> 
     n.put("epoch", epoch);
     n.put("step", step);
     n.put("time", time.toString());
+    if (identity != null) {
+      n.set("identity", JSON.valueToTree(identity.toMap()));
+    }
     var list = n.putArray("files");
     for (File f : files) {
       list.addObject().put("name", f.name()).put("size", f.size()).put("sha256", f.sha256());
@@ -98,7 +108,8 @@ public record CheckpointManifest(int epoch, long step, Instant time, List<File> 
       }
       files.add(new File(name, size, sha));
     }
-    return new CheckpointManifest(epoch, step, time, files);
+    return new CheckpointManifest(epoch, step, time, files,
+        RunIdentity.fromJson(root.get("identity")));
   }
 
   private static JsonNode require(JsonNode n, String field) {

@@ -3,7 +3,8 @@ package dev.finetune.contract;
 /**
  * The condition types and reasons the operator writes in a FineTuneJob's
  * {@code status.conditions}: API, like {@link Phase}. Types: Running, Suspended, Succeeded,
- * Failed and StorageReachable; the reasons say why a condition has its status.
+ * Failed, the kstatus Ready, Reconciling and Stalled, and StorageReachable; the reasons say why a
+ * condition has its status.
  */
 public final class Conditions {
   public static final String RUNNING = "Running";
@@ -19,6 +20,15 @@ public final class Conditions {
   public static final String RESUMING = "Resuming";
   public static final String CREATING = "Creating";
   public static final String SUSPENDING = "Suspending";
+
+  /**
+   * kstatus (sigs.k8s.io/cli-utils/pkg/kstatus), read by Flux health checks, kubectl wait and
+   * Argo CD: Ready=True once the job succeeded; Reconciling=True while the operator works
+   * towards that (pending, running, restarting, suspending); Stalled=True when it failed.
+   */
+  public static final String READY = "Ready";
+  public static final String RECONCILING = "Reconciling";
+  public static final String STALLED = "Stalled";
 
   /** Whether the last read of the job's object storage (checkpoints, model) answered. */
   public static final String STORAGE_REACHABLE = "StorageReachable";

@@ -10,19 +10,27 @@ import java.util.regex.Pattern;
  * checkpoint a resume uses, to report the final model, and to delete it on expiry.
  *
  * <pre>
- * checkpoints/ckpt-000000000120/&lt;file&gt;...     checkpoint files, written first
+ * checkpoints/ckpt-000000000120/writing.json    written FIRST: {files: [names to be written]}
+ * checkpoints/ckpt-000000000120/&lt;file&gt;...     checkpoint files
  * checkpoints/ckpt-000000000120/state.json      {formatVersion, epoch, step, time, state}
  * checkpoints/ckpt-000000000120/manifest.json   written LAST ({@link CheckpointManifest})
+ * model/writing.json                            written first, removed last
  * model/model.safetensors                       the final model
- * model/manifest.json                           written LAST: {formatVersion, time, metadata, files}
+ * model/manifest.json                           written LAST: {formatVersion, time, identity,
+ *                                               metadata, files}
  * model/result.json                             the run's result, next to the final model
  * </pre>
+ *
+ * <p>Manifests record the {@link RunIdentity} that wrote them. The trainer deletes only files
+ * that a manifest or writing.json of its own lists; anything else under the root is left alone.
  */
 public final class StorageLayout {
   public static final String CHECKPOINTS = "checkpoints/";
   public static final String MODEL = "model/";
   public static final String MANIFEST = "manifest.json";
   public static final String STATE = "state.json";
+  /** Names the files a save is about to write, so an interrupted save can be undone. */
+  public static final String WRITING = "writing.json";
   public static final String MODEL_MANIFEST = MODEL + MANIFEST;
   /** File name of the final weights inside {@link #MODEL}. */
   public static final String MODEL_FILE = "model.safetensors";

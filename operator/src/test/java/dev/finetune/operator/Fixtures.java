@@ -118,6 +118,12 @@ public final class Fixtures {
 
   /** The test config with the trainer URI allowlist set (null = unset). */
   public static OperatorConfig config(String allowedHosts, String allowedSchemes) {
+    return config(allowedHosts, allowedSchemes, "trainer:test", "trainer-gpu:test");
+  }
+
+  /** The test config with these trainer images (the image tests use bin/images' names). */
+  public static OperatorConfig config(String allowedHosts, String allowedSchemes,
+      String trainerImage, String trainerImageGpu) {
     return new OperatorConfig() {
       public java.util.Optional<String> trainerAllowedHosts() {
         return java.util.Optional.ofNullable(allowedHosts);
@@ -128,7 +134,11 @@ public final class Fixtures {
       }
 
       public String trainerImage() {
-        return "trainer:test";
+        return trainerImage;
+      }
+
+      public String trainerImageGpu() {
+        return trainerImageGpu;
       }
 
       public String trainerServiceAccount() {
@@ -157,7 +167,7 @@ public final class Fixtures {
       }
 
       public long runAsUser() {
-        return 1000;
+        return 185;
       }
 
       public Duration metricsInterval() {

@@ -34,7 +34,7 @@ class ArgoHealthCheckTest {
       assertEquals(c.get("status") + "\n" + c.get("message") + "\n", result.output(),
           "case '" + c.get("name") + "'");
     }
-    assertEquals(10, cases.size());
+    assertEquals(12, cases.size());
   }
 
   /**

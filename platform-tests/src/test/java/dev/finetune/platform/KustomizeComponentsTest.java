@@ -75,7 +75,7 @@ class KustomizeComponentsTest {
           && Manifests.name(o).equals("finetune-operator")).count(), what);
       Map<String, Object> container = container(objects);
       Map<String, String> env = env(container);
-      assertEquals("ghcr.io/finetune-dev/finetune-trainer:0.1.0-cpu",
+      assertEquals("localhost/finetune-trainer:0.1.0-cpu",
           env.get("FINETUNE_OPERATOR_TRAINER_IMAGE"), what + " keeps base's env");
 
       assertEquals(combo.contains("monitoring"),

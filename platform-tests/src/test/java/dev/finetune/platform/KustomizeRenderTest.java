@@ -50,7 +50,7 @@ class KustomizeRenderTest {
     assertEquals(true, map(pod, "securityContext").get("runAsNonRoot"));
     assertEquals("RuntimeDefault", map(pod, "securityContext", "seccompProfile").get("type"));
     Map<String, Object> container = asMap(list(pod, "containers").get(0));
-    assertEquals("ghcr.io/finetune-dev/finetune-operator:0.1.0", container.get("image"));
+    assertEquals("localhost/finetune-operator:0.1.0", container.get("image"));
     Map<String, Object> security = map(container, "securityContext");
     assertEquals(true, security.get("readOnlyRootFilesystem"));
     assertEquals(false, security.get("allowPrivilegeEscalation"));
@@ -61,7 +61,7 @@ class KustomizeRenderTest {
     assertFalse(map(container, "resources", "limits").isEmpty());
     assertTrue(list(container, "env").stream().map(KustomizeRenderTest::asMap).anyMatch(e ->
         "FINETUNE_OPERATOR_TRAINER_IMAGE".equals(e.get("name"))
-            && "ghcr.io/finetune-dev/finetune-trainer:0.1.0-cpu".equals(e.get("value"))));
+            && "localhost/finetune-trainer:0.1.0-cpu".equals(e.get("value"))));
     Map<String, Object> port = asMap(list(container, "ports").get(0));
     assertEquals(8080, port.get("containerPort"));
   }
@@ -228,7 +228,7 @@ class KustomizeRenderTest {
         .filter(e -> e.get("value") != null)
         .collect(Collectors.toMap(e -> (String) e.get("name"), e -> String.valueOf(e.get("value"))));
     assertEquals(String.valueOf(https.get("containerPort")), env.get("QUARKUS_HTTP_SSL_PORT"));
-    assertEquals("ghcr.io/finetune-dev/finetune-trainer:0.1.0-cpu",
+    assertEquals("localhost/finetune-trainer:0.1.0-cpu",
         env.get("FINETUNE_OPERATOR_TRAINER_IMAGE"), "the patch keeps base's env");
     assertEquals(true, map(container, "securityContext").get("readOnlyRootFilesystem"));
 

@@ -55,9 +55,12 @@ public final class S3Server implements AutoCloseable {
   private final String accessKey;
   private final String secretKey;
   private final BlobStore blobStore;
+  private final InetAddress host;
   private S3Proxy proxy;
 
-  private S3Server(String bucket, String accessKey, String secretKey) throws Exception {
+  private S3Server(String bucket, String accessKey, String secretKey, InetAddress host)
+      throws Exception {
+    this.host = host;
     this.bucket = bucket;
     this.accessKey = accessKey;
     this.secretKey = secretKey;
@@ -83,7 +86,7 @@ public final class S3Server implements AutoCloseable {
   /** Starts a server that accepts only the given credentials and creates bucket. */
   public static S3Server start(String bucket, String accessKey, String secretKey) {
     try {
-      return new S3Server(bucket, accessKey, secretKey);
+      return new S3Server(bucket, accessKey, secretKey, InetAddress.getLoopbackAddress());
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
@@ -91,8 +94,22 @@ public final class S3Server implements AutoCloseable {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+  /**
+   * Listens on {@code host} instead of loopback, with the default test credentials (containers
+   * reach it on a bridge address).
+   */
+  public static S3Server start(String bucket, InetAddress host) {
+    try {
+      return new S3Server(bucket, ACCESS_KEY, SECRET_KEY, host);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot start s3proxy: " + e, e);
+    }
+  }
+
+  private int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, host)) {
       s.setReuseAddress(true);
       return s.getLocalPort();
     }
@@ -101,7 +118,7 @@ public final class S3Server implements AutoCloseable {
   private void startProxy() throws Exception {
     S3Proxy p = S3Proxy.builder()
         .blobStore(blobStore)
-        .endpoint(URI.create("http://127.0.0.1:" + port))
+        .endpoint(URI.create(endpoint()))
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
         .stopTimeout(0)
         .jettyMaxThreads(24)
@@ -130,9 +147,9 @@ public final class S3Server implements AutoCloseable {
     proxy = p;
   }
 
-  /** http://127.0.0.1:port */
+  /** http://127.0.0.1:port (or the host it was started on) */
   public String endpoint() {
-    return "http://127.0.0.1:" + port;
+    return "http://" + host.getHostAddress() + ":" + port;
   }
 
   public int port() {

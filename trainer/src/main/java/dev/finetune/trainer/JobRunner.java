@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.trainer.checkpoint.CheckpointStore;
+import dev.finetune.contract.RunIdentity;
 import dev.finetune.trainer.data.ArchiveLimits;
+import dev.finetune.trainer.data.BadImagePolicy;
+import dev.finetune.trainer.data.SplitCheck;
 import dev.finetune.trainer.data.DatasetDigest;
 import dev.finetune.trainer.data.DatasetLoader;
 import dev.finetune.trainer.data.Fetcher;
@@ -29,6 +32,7 @@ import dev.finetune.trainer.loop.TrainingEvents;
 import dev.finetune.trainer.loop.TrainingSession;
 import dev.finetune.trainer.model.ResNet;
 import dev.finetune.trainer.model.Weights;
+import dev.finetune.trainer.model.WeightsFile;
 import dev.finetune.trainer.observe.TrainingMetrics;
 import dev.finetune.trainer.storage.ObjectStore;
 import dev.finetune.trainer.storage.ObjectStores;
@@ -69,8 +73,9 @@ public final class JobRunner {
     long start = System.nanoTime();
     FineTuneJobSpec spec = job.getSpec();
     String name = job.getMetadata().getName();
-    DeviceChoice choice = DeviceChoice.choose(spec.resources == null ? null : spec.resources.gpus,
-        Engine.getInstance().getGpuCount());
+    Integer gpus = spec.resources == null ? null : spec.resources.gpus;
+    DeviceChoice choice = DeviceChoice.choose(gpus,
+        DeviceChoice.visibleGpus(gpus, () -> Engine.getInstance().getGpuCount()));
     choice.warning().ifPresent(LOG::warn);
     Device device = choice.device();
     int dataWorkers = CpuShare.dataWorkers(options.dataWorkers(), options.cpus(), device.isGpu());
@@ -78,10 +83,12 @@ public final class JobRunner {
         device, options.cpus(), options.threads(), dataWorkers);
     Fetcher fetcher = new Fetcher(options.cacheDir().resolve("downloads"),
         uri -> ObjectStores.open(uri, options.env(), storageHealth), options.uriPolicy(),
-        options.env(), ArchiveLimits.DEFAULT, RetryPolicy.DEFAULT);
+        options.env(), ArchiveLimits.DEFAULT,
+        RetryPolicy.DEFAULT.withDeadline(options.downloadDeadline()));
     LoadedDataset data = DatasetLoader.load(spec.dataset, spec.training.seed, fetcher);
     LOG.info("dataset: {} classes {}, {} train and {} test images", data.classes().size(),
         data.classes(), data.train().size(), data.test().size());
+    SplitCheck.check(data.test(), "spec.dataset.test", BadImagePolicy.of(spec.dataset));
     ImagePipeline train = ImagePipeline.forTraining(spec.transforms);
     ImagePipeline test = ImagePipeline.forTest(spec.transforms);
     Source source = resolveSource(spec, fetcher);
@@ -97,26 +104,60 @@ public final class JobRunner {
               spec.training.weightDecay, spec.training.momentum, spec.training.lossReduction,
               spec.training.freeze),
           spec.training.epochs);
-      RunResult main = run(job, config, finetune, data, train, test, metrics, device);
-      RunResult baseline = null;
+      RunSpec baselineSpec = null;
       if (spec.baseline != null && spec.baseline.fromScratch != null) {
         var scratch = spec.baseline.fromScratch;
-        RunSpec baselineSpec = new RunSpec("baseline", checkpointUri + "/baseline", null,
+        baselineSpec = new RunSpec("baseline", checkpointUri + "/baseline", null,
             datasetDigest,
             new Recipe(scratch.learningRate != null ? scratch.learningRate : spec.training.learningRate,
                 1, spec.training.weightDecay, spec.training.momentum, spec.training.lossReduction,
                 List.of()),
             scratch.epochs != null ? scratch.epochs : spec.training.epochs);
-        baseline = run(job, config, baselineSpec, data, train, test, metrics, device);
       }
-      Double gain = baseline == null ? null : main.testAccuracy() - baseline.testAccuracy();
+      checkOwnership(job, finetune, data); // both runs, before either writes anything
+      if (baselineSpec != null) {
+        checkOwnership(job, baselineSpec, data);
+      }
+      // From here on this run owns the location: an earlier result.json must not outlive it.
+      forgetOldResult(options.output());
+      Finished main = run(job, config, finetune, data, train, test, metrics, device);
+      Finished baseline = null;
+      if (baselineSpec != null) {
+        baseline = run(job, config, baselineSpec, data, train, test, metrics, device);
+        saveFinalModel(baseline, Map.of());
+      }
+      RunResult base = baseline == null ? null : baseline.result();
+      Double gain = base == null ? null : main.result().testAccuracy() - base.testAccuracy();
       JobResult result = new JobResult(name, options.namespace(), device.toString(),
-          data.classes(), data.train().size(), data.test().size(), main, baseline, gain,
+          data.classes(), data.train().size(), data.test().size(), main.result(), base, gain,
           (System.nanoTime() - start) / 1e9);
-      writeResult(result);
+      byte[] resultJson = jsonBytes(result);
+      // result.json goes next to the final model and is listed in its manifest, which is
+      // written last: a model/manifest.json in storage means the whole job's result is there.
+      saveFinalModel(main, Map.of(StorageLayout.RESULT_FILE, resultJson));
+      writeResult(resultJson);
       return result;
     }
   }
+
+  /**
+   * Removes a result.json left in the output folder by an earlier run of the same identity, once
+   * the ownership checks have passed, so a result that claims success never outlives a later
+   * failure. The CLI also calls it when a run fails, except when the run was refused because
+   * the location holds another run's files (RUN_MISMATCH): that location stays untouched.
+   */
+  public static void forgetOldResult(Path output) {
+    try {
+      Files.deleteIfExists(output.resolve(StorageLayout.RESULT_FILE));
+      Files.deleteIfExists(output.resolve(StorageLayout.RESULT_FILE + ".tmp"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A finished run: its result and the final model's files, not yet in storage. */
+  private record Finished(RunSpec spec, RunIdentity identity, RunResult result,
+      Map<String, byte[]> files, Map<String, Object> meta) {}
 
   /**
    * One run's identity: name, checkpoint location, source weights (null = scratch), the dataset's
@@ -128,7 +169,26 @@ public final class JobRunner {
   /** Source weights and where they came from. */
   private record Source(String uri, byte[] bytes) {}
 
-  private RunResult run(FineTuneJob job, RunConfig config, RunSpec rs, LoadedDataset data,
+  /** The identity that this run's manifests record and that it resumes only from. */
+  private RunIdentity identity(FineTuneJob job, RunSpec rs, LoadedDataset data) {
+    return new RunIdentity(job.getMetadata().getName(), options.namespace(), rs.run(),
+        job.getSpec().model.architecture.id(), data.classes(), rs.datasetDigest(),
+        rs.source() == null ? "" : Sha256.hex(rs.source().bytes()),
+        RunIdentities.resultFields(job.getSpec(), rs.source() == null));
+  }
+
+  private static final java.util.Set<String> MODEL_FILES =
+      java.util.Set.of(StorageLayout.MODEL_FILE, "model.json", StorageLayout.RESULT_FILE);
+
+  private void checkOwnership(FineTuneJob job, RunSpec rs, LoadedDataset data) {
+    try (ObjectStore store = ObjectStores.open(rs.checkpointUri(), options.env(), storageHealth)) {
+      new CheckpointStore(store, 1, identity(job, rs, data)).checkOwnership(MODEL_FILES);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private Finished run(FineTuneJob job, RunConfig config, RunSpec rs, LoadedDataset data,
       ImagePipeline train, ImagePipeline test, TrainingMetrics metrics, Device device) {
     FineTuneJobSpec spec = job.getSpec();
     boolean transfer = rs.source() != null;
@@ -139,7 +199,8 @@ public final class JobRunner {
         TrainingSession session = TrainingSession.open(
             new ResNet(spec.model.architecture, data.classes().size()), rs.recipe(),
             spec.training.seed, transfer, 32, device, List.of())) {
-      CheckpointStore checkpointStore = new CheckpointStore(store, keep);
+      CheckpointStore checkpointStore = new CheckpointStore(store, keep,
+          identity(job, rs, data));
       CheckpointListener checkpointer = new CheckpointListener(checkpointStore, session, every)
           .onWritten(info -> {
             checkpoints.add(info.uri());
@@ -149,6 +210,12 @@ public final class JobRunner {
           });
       RunState from = checkpointer.restore(LOG::warn).orElse(null);
       long resumedFrom = 0;
+      if (from != null && from.epoch() > rs.epochs()) {
+        throw new TrainerException(ExitCode.RUN_MISMATCH, rs.checkpointUri() + " holds a"
+            + " checkpoint with " + from.epoch() + " epochs done, more than the " + rs.epochs()
+            + " this spec asks for; use another checkpoint location (spec.checkpoints.uri or"
+            + " --output) or delete the old files");
+      }
       if (from != null) {
         resumedFrom = from.step();
         LOG.info("{}: resuming from the newest valid checkpoint: {} epoch(s) done, step {}{}",
@@ -174,14 +241,16 @@ public final class JobRunner {
       RunState end = new RunLoop(plan, session, listeners, stop).run(from);
       List<EpochMetrics> history = end.history();
       double accuracy = history.isEmpty() ? Double.NaN : history.get(history.size() - 1).testAccuracy();
-      String modelUri = saveFinalModel(job, rs, session, checkpointStore, data, history);
-      return new RunResult(rs.run(), transfer ? "pretrained:" + rs.source().uri() : "scratch",
-          history, accuracy, modelUri, checkpoints, resumedFrom);
+      Finished model = finalModel(job, rs, session, data, history);
+      return new Finished(rs, model.identity(), new RunResult(rs.run(), transfer ? "pretrained:" + rs.source().uri()
+          : "scratch", history, accuracy, checkpointStore.finalModelUri() + "/" + StorageLayout.MODEL_FILE,
+          checkpoints, resumedFrom), model.files(), model.meta());
     }
   }
 
-  private String saveFinalModel(FineTuneJob job, RunSpec rs, TrainingSession session,
-      CheckpointStore store, LoadedDataset data, List<EpochMetrics> history) {
+  /** The final model's files (written locally now) and manifest metadata. */
+  private Finished finalModel(FineTuneJob job, RunSpec rs, TrainingSession session,
+      LoadedDataset data, List<EpochMetrics> history) {
     byte[] weights = Weights.encode(session.net());
     Map<String, Object> meta = new LinkedHashMap<>();
     meta.put("job", job.getMetadata().getName());
@@ -196,11 +265,6 @@ public final class JobRunner {
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put(StorageLayout.MODEL_FILE, weights);
     files.put("model.json", json);
-    try {
-      store.saveFinalModel(files, meta);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
     Path local = options.output().resolve(rs.run());
     try {
       Files.createDirectories(local);
@@ -209,7 +273,20 @@ public final class JobRunner {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return store.finalModelUri() + "/" + StorageLayout.MODEL_FILE;
+    return new Finished(rs, identity(job, rs, data), null, files, meta);
+  }
+
+  /** Writes a run's final model to storage: its files and {@code extra}, the manifest last. */
+  private void saveFinalModel(Finished run, Map<String, byte[]> extra) {
+    Map<String, byte[]> files = new LinkedHashMap<>(run.files());
+    files.putAll(extra);
+    try (ObjectStore store = ObjectStores.open(run.spec().checkpointUri(), options.env(),
+        storageHealth)) {
+      new CheckpointStore(store, Integer.MAX_VALUE, run.identity()).saveFinalModel(files,
+          run.meta());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /**
@@ -255,12 +332,7 @@ public final class JobRunner {
       }
       path = candidate;
     }
-    try {
-      return new Source(uri, Files.readAllBytes(path));
-    } catch (IOException e) {
-      throw new TrainerException(ExitCode.NOT_FOUND, "spec.model.pretrained: cannot read " + path
-          + " fetched from " + uri + ": " + e.getMessage());
-    }
+    return new Source(uri, WeightsFile.read(path, field + " " + uri, WeightsFile.limit()));
   }
 
   /** Attempt number set by the operator (FINETUNE_ATTEMPT), 1 for local runs. */
@@ -272,11 +344,12 @@ public final class JobRunner {
     }
   }
 
-  private void writeResult(JobResult result) {
+  /** Writes result.json atomically: a temporary file, then a rename over the final name. */
+  private void writeResult(byte[] json) {
     try {
       Files.createDirectories(options.output());
-      Path tmp = options.output().resolve("result.json.tmp");
-      Files.write(tmp, jsonBytes(result));
+      Path tmp = options.output().resolve(StorageLayout.RESULT_FILE + ".tmp");
+      Files.write(tmp, json);
       Files.move(tmp, options.output().resolve(StorageLayout.RESULT_FILE),
           java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);

@@ -23,6 +23,7 @@ import java.util.Map;
  * @param interactive draw a progress bar (a terminal) instead of log lines
  * @param env environment (object-store credentials, HF_ENDPOINT)
  * @param uriPolicy schemes and hosts that dataset and model URIs may use
+ * @param downloadDeadline the most one download may take in all, retries included
  */
 public record TrainOptions(
     Path output,
@@ -36,9 +37,19 @@ public record TrainOptions(
     Duration gracePeriod,
     boolean interactive,
     Map<String, String> env,
-    UriPolicy uriPolicy) {
+    UriPolicy uriPolicy,
+    Duration downloadDeadline) {
   public TrainOptions {
     fromJobs = Map.copyOf(fromJobs);
     env = Map.copyOf(env);
+  }
+
+  /** With the default download deadline. */
+  public TrainOptions(Path output, String namespace, Path cacheDir, Map<String, String> fromJobs,
+      int metricsPort, int cpus, int threads, int dataWorkers, Duration gracePeriod,
+      boolean interactive, Map<String, String> env, UriPolicy uriPolicy) {
+    this(output, namespace, cacheDir, fromJobs, metricsPort, cpus, threads, dataWorkers,
+        gracePeriod, interactive, env, uriPolicy,
+        dev.finetune.trainer.data.RetryPolicy.DEFAULT.deadline());
   }
 }

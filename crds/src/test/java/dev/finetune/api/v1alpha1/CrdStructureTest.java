@@ -49,9 +49,42 @@ class CrdStructureTest {
     assertEquals(List.of(
         List.of("Phase", ".status.phase", "string"),
         List.of("Epoch", ".status.progress.epoch", "integer"),
+        List.of("Progress", ".status.progress.percentage", "integer"),
         List.of("Test-Acc", ".status.metrics.testAccuracy", "string"),
         List.of("Baseline-Acc", ".status.baseline.testAccuracy", "string"),
+        List.of("Restarts", ".status.restarts", "integer"),
         List.of("Age", ".metadata.creationTimestamp", "date")), columns);
+  }
+
+  /** status.conditions has the schema of metav1.Condition, as kubebuilder generates it. */
+  @Test
+  void conditionsAreMetav1Conditions() {
+    JSONSchemaProps conditions = version.getSchema().getOpenAPIV3Schema().getProperties()
+        .get("status").getProperties().get("conditions");
+    assertEquals("map", conditions.getXKubernetesListType());
+    assertEquals(List.of("type"), conditions.getXKubernetesListMapKeys());
+    JSONSchemaProps item = conditions.getItems().getSchema();
+    assertEquals(List.of("lastTransitionTime", "message", "reason", "status", "type"),
+        item.getRequired());
+    var p = item.getProperties();
+    assertEquals(List.of("True", "False", "Unknown"),
+        p.get("status").getEnum().stream().map(n -> n.asText()).toList());
+    assertEquals("date-time", p.get("lastTransitionTime").getFormat());
+    assertEquals("int64", p.get("observedGeneration").getFormat());
+    assertEquals(1024L, p.get("reason").getMaxLength());
+    assertTrue("ExitCode5".matches(p.get("reason").getPattern()));
+    assertTrue(!"not a reason".matches(p.get("reason").getPattern()));
+    assertTrue("Ready".matches(p.get("type").getPattern()));
+    assertEquals(32768L, p.get("message").getMaxLength());
+  }
+
+  /** kubectl explain finetunejob, finetunejob.spec and finetunejob.status say what they are. */
+  @Test
+  void kindSpecAndStatusHaveDescriptions() {
+    JSONSchemaProps root = version.getSchema().getOpenAPIV3Schema();
+    assertTrue(root.getDescription().startsWith("A FineTuneJob fine-tunes"), root.getDescription());
+    assertNotNull(root.getProperties().get("spec").getDescription());
+    assertTrue(root.getProperties().get("status").getDescription().contains("Ready"));
   }
 
   @Test

@@ -48,12 +48,66 @@ public final class GenerateCrd {
             System.out.println("Generated CRD " + name + " " + v + " -> " + info.getFilePath())));
   }
 
-  /** The generator keeps one post-processor (the last one set): both steps in one. */
+  /**
+   * The schema fabric8's Condition class cannot express, made that of Kubernetes'
+   * metav1.Condition: required fields, the status enum, date-time format, the reason and type
+   * patterns and lengths, and a list-type map keyed by type (so a server-side apply merges
+   * conditions by type). Also the descriptions of the kind, spec and status, for kubectl
+   * explain.
+   */
+  static final class ConditionSchema implements CRDPostProcessor {
+    @Override
+    public HasMetadata process(HasMetadata crd, String crdSpecVersion) {
+      if (!(crd instanceof CustomResourceDefinition v1)) {
+        return crd;
+      }
+      for (var version : v1.getSpec().getVersions()) {
+        var root = version.getSchema().getOpenAPIV3Schema();
+        root.setDescription(FineTuneJob.DESCRIPTION);
+        root.getProperties().get("spec").setDescription(FineTuneJob.SPEC_DESCRIPTION);
+        var status = root.getProperties().get("status");
+        status.setDescription(FineTuneJob.STATUS_DESCRIPTION);
+        var conditions = status.getProperties().get("conditions");
+        conditions.setXKubernetesListType("map");
+        conditions.setXKubernetesListMapKeys(List.of("type"));
+        var item = conditions.getItems().getSchema();
+        item.setRequired(List.of("lastTransitionTime", "message", "reason", "status", "type"));
+        var p = item.getProperties();
+        p.get("lastTransitionTime").setFormat("date-time");
+        p.get("lastTransitionTime").setDescription("When the condition last changed from one"
+            + " status to another.");
+        p.get("message").setMaxLength(32768L);
+        p.get("message").setDescription("Human-readable details of the transition; may be"
+            + " empty.");
+        p.get("observedGeneration").setFormat("int64");
+        p.get("observedGeneration").setMinimum(0.0);
+        p.get("observedGeneration").setDescription("metadata.generation the condition was set"
+            + " for.");
+        p.get("reason").setMaxLength(1024L);
+        p.get("reason").setMinLength(1L);
+        p.get("reason").setPattern("^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$");
+        p.get("reason").setDescription("CamelCase reason for the last transition.");
+        p.get("status").setEnum(List.of(new com.fasterxml.jackson.databind.node.TextNode("True"),
+            new com.fasterxml.jackson.databind.node.TextNode("False"),
+            new com.fasterxml.jackson.databind.node.TextNode("Unknown")));
+        p.get("status").setDescription("True, False or Unknown.");
+        p.get("type").setMaxLength(316L);
+        p.get("type").setPattern("^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*"
+            + "[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$");
+        p.get("type").setDescription("Running, Suspended, Succeeded, Failed, Ready,"
+            + " Reconciling, Stalled or StorageReachable.");
+      }
+      return crd;
+    }
+  }
+
+  /** The generator keeps one post-processor (the last one set): every step in one. */
   static final class Both implements CRDPostProcessor {
     @Override
     public HasMetadata process(HasMetadata crd, String crdSpecVersion) {
-      return new ResizeEitherForm().process(
-          new DeclaredColumnOrder().process(crd, crdSpecVersion), crdSpecVersion);
+      return new ConditionSchema().process(new ResizeEitherForm().process(
+          new DeclaredColumnOrder().process(crd, crdSpecVersion), crdSpecVersion),
+          crdSpecVersion);
     }
   }
 

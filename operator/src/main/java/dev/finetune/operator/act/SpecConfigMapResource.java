@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.Map;
 
@@ -58,15 +57,13 @@ public final class SpecConfigMapResource {
     return YAML.asYaml(copy);
   }
 
-  /** Creates the ConfigMap unless it exists. */
-  public static void create(KubernetesClient client, FineTuneJob ftj) {
-    try {
-      client.configMaps().inNamespace(ftj.getMetadata().getNamespace())
-          .resource(desired(ftj)).create();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 409) {
-        throw e;
-      }
-    }
+  /**
+   * Creates the ConfigMap unless this FineTuneJob's exists. {@link Creation#STALE}: one of a
+   * previous FineTuneJob with the same name was there (and is being deleted); no Job may mount
+   * it, so the caller waits.
+   */
+  public static Creation create(KubernetesClient client, FineTuneJob ftj) {
+    return Creation.create(client, desired(ftj), ftj.getMetadata().getUid(),
+        cm -> client.configMaps().inNamespace(ftj.getMetadata().getNamespace()).resource(cm));
   }
 }

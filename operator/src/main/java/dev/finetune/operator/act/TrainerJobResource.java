@@ -13,6 +13,8 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -30,8 +32,18 @@ import java.util.Map;
  * deleting the FineTuneJob garbage-collects its Jobs and pods.
  */
 public final class TrainerJobResource {
+  /**
+   * Where the trainer writes its final numbers on success (the container's termination message;
+   * the kubelet keeps 4 KiB). On failure it writes nothing, so the kubelet falls back to the
+   * log's tail, which ends with the trainer's error line.
+   */
+  public static final String TERMINATION_LOG = "/dev/termination-log";
+  /** The trainer's exit code after SIGTERM (it checkpointed first). */
+  public static final int SIGTERM_EXIT_CODE = 143;
   public static final String CONFIG_DIR = "/etc/finetune";
   public static final String WORK_DIR = "/work";
+  /** The extended resource and taint key of NVIDIA's device plugin. */
+  static final String GPU = "nvidia.com/gpu";
 
   private TrainerJobResource() {}
 
@@ -61,7 +73,8 @@ public final class TrainerJobResource {
     int port = config.metricsPort();
 
     List<String> args = new ArrayList<>(List.of("train", CONFIG_DIR + "/" + SpecConfigMapResource.KEY,
-        "--output", WORK_DIR + "/out", "--metrics-port", String.valueOf(port), "--no-progress"));
+        "--output", WORK_DIR + "/out", "--metrics-port", String.valueOf(port), "--no-progress",
+        "--termination-log", TERMINATION_LOG));
     cpus(spec).ifPresent(c -> args.addAll(List.of("--cpus", String.valueOf(c))));
     if (fromJobModelUri != null) {
       args.addAll(List.of("--from-job", spec.model.pretrained.fromJob + "=" + fromJobModelUri));
@@ -79,7 +92,7 @@ public final class TrainerJobResource {
         limits.put("memory", new Quantity(spec.resources.memory));
       }
       if (spec.resources.gpus != null && spec.resources.gpus > 0) {
-        limits.put("nvidia.com/gpu", new Quantity(String.valueOf(spec.resources.gpus)));
+        limits.put(GPU, new Quantity(String.valueOf(spec.resources.gpus)));
       }
     }
 
@@ -89,7 +102,6 @@ public final class TrainerJobResource {
             .build(),
         new EnvVar("FINETUNE_ATTEMPT", String.valueOf(attempt), null),
         new EnvVar("FINETUNE_CACHE_DIR", WORK_DIR + "/cache", null),
-        new EnvVar("DJL_CACHE_DIR", WORK_DIR + "/djl", null),
         new EnvVar("HOME", "/tmp", null)));
     config.trainerAllowedHosts().filter(h -> !h.isBlank())
         .ifPresent(h -> env.add(new EnvVar("FINETUNE_ALLOWED_HOSTS", h.trim(), null)));
@@ -98,11 +110,12 @@ public final class TrainerJobResource {
 
     var container = new ContainerBuilder()
         .withName(Labels.TRAINER_CONTAINER)
-        .withImage(spec.image != null ? spec.image : config.trainerImage())
+        .withImage(image(spec, config))
         .withArgs(args)
         .withEnv(env)
         .addNewPort().withName("metrics").withContainerPort(port).endPort()
         .withNewResources().withRequests(requests).withLimits(limits).endResources()
+        .withTerminationMessagePath(TERMINATION_LOG)
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .addNewVolumeMount().withName("spec").withMountPath(CONFIG_DIR).withReadOnly(true)
         .endVolumeMount()
@@ -138,7 +151,7 @@ public final class TrainerJobResource {
         .addNewVolume().withName("work").withNewEmptyDir().endEmptyDir().endVolume()
         .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
         .withNodeSelector(spec.nodeSelector)
-        .withTolerations(spec.tolerations)
+        .withTolerations(tolerations(spec))
         .withAffinity(spec.affinity)
         .withPriorityClassName(spec.priorityClassName)
         .build();
@@ -153,6 +166,15 @@ public final class TrainerJobResource {
         .withNewSpec()
         // The operator retries (with checkpoints and its own backoff); the Job never does.
         .withBackoffLimit(0)
+        // Why the pod ended, kept in the Job's Failed condition after the pod is gone (a
+        // preempted pod is deleted): a disruption or SIGTERM is a preemption, not a failure.
+        .withNewPodFailurePolicy()
+        .addNewRule().withAction("FailJob").addNewOnPodCondition().withType("DisruptionTarget")
+        .withStatus("True").endOnPodCondition().endRule()
+        .addNewRule().withAction("FailJob").withNewOnExitCodes()
+        .withContainerName(Labels.TRAINER_CONTAINER).withOperator("In")
+        .withValues(SIGTERM_EXIT_CODE).endOnExitCodes().endRule()
+        .endPodFailurePolicy()
         .withSuspend(spec.queueName != null)
         .withTtlSecondsAfterFinished(spec.ttlSecondsAfterFinished)
         .withNewTemplate()
@@ -169,6 +191,31 @@ public final class TrainerJobResource {
         .build();
   }
 
+  static boolean wantsGpu(FineTuneJobSpec spec) {
+    return spec.resources != null && spec.resources.gpus != null && spec.resources.gpus > 0;
+  }
+
+  /** spec.image, else the CUDA image for gpus >= 1, else the CPU image. */
+  static String image(FineTuneJobSpec spec, OperatorConfig config) {
+    if (spec.image != null) {
+      return spec.image;
+    }
+    return wantsGpu(spec) ? config.trainerImageGpu() : config.trainerImage();
+  }
+
+  /**
+   * spec.tolerations, plus {@code nvidia.com/gpu:NoSchedule} (the taint GPU node pools carry) for
+   * gpus >= 1 unless the spec already tolerates that key.
+   */
+  static List<Toleration> tolerations(FineTuneJobSpec spec) {
+    List<Toleration> out = new ArrayList<>(spec.tolerations == null ? List.of() : spec.tolerations);
+    if (wantsGpu(spec) && out.stream().noneMatch(t -> GPU.equals(t.getKey()))) {
+      out.add(new TolerationBuilder().withKey(GPU).withOperator("Exists")
+          .withEffect("NoSchedule").build());
+    }
+    return out;
+  }
+
   /**
    * --cpus: the CPU request and limit rounded up to whole cores (at least 1); the trainer splits
    * them between compute threads and data workers. Empty without spec.resources.cpu: the
@@ -183,18 +230,11 @@ public final class TrainerJobResource {
   }
 
   /** Creates the Job; an existing Job of the same name (a lagging cache) is left as it is. */
-  public static boolean create(KubernetesClient client, Job job) {
-    try {
-      client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).resource(job)
-          .create();
-      return true;
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == 409) {
-        return false;
-      }
-      throw e;
-    }
+  public static Creation create(KubernetesClient client, Job job, String ownerUid) {
+    return Creation.create(client, job, ownerUid,
+        j -> client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).resource(j));
   }
+
 
   /**
    * Stops an attempt because spec.suspend became true: marks the Job (metadata only; the

@@ -8,9 +8,19 @@ import java.util.Optional;
 /** Every setting of the operator, from application.properties or FINETUNE_OPERATOR_* variables. */
 @ConfigMapping(prefix = "finetune.operator")
 public interface OperatorConfig {
-  /** Trainer image used when a FineTuneJob does not set spec.image. */
-  @WithDefault("ghcr.io/finetune/trainer:latest")
+  /**
+   * Trainer image used when a FineTuneJob does not set spec.image and asks for no GPU; bin/images
+   * builds it.
+   */
+  @WithDefault("localhost/finetune-trainer:0.1.0-cpu")
   String trainerImage();
+
+  /**
+   * Trainer image for jobs with {@code resources.gpus >= 1} that do not set spec.image: the CUDA
+   * flavour ({@code bin/images --cuda}). Their pods also tolerate {@code nvidia.com/gpu:NoSchedule}.
+   */
+  @WithDefault("localhost/finetune-trainer:0.1.0-cu124")
+  String trainerImageGpu();
 
   /**
    * ServiceAccount of trainer pods. Default: the namespace's own "default", which every
@@ -44,8 +54,8 @@ public interface OperatorConfig {
   @WithDefault("60")
   long terminationGracePeriodSeconds();
 
-  /** UID and GID the trainer runs as (runAsNonRoot needs a numeric user). */
-  @WithDefault("1000")
+  /** UID and GID the trainer runs as (runAsNonRoot needs a numeric user); the image's user is 185. */
+  @WithDefault("185")
   long runAsUser();
 
   /** How often a running job's progress and accuracy are read from its trainer pod. */

@@ -3,6 +3,7 @@ package dev.finetune.operator.controller;
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
 import dev.finetune.operator.act.AttemptPlanner;
+import dev.finetune.operator.act.Creation;
 import dev.finetune.operator.act.Expiry;
 import dev.finetune.operator.act.Plan;
 import dev.finetune.operator.act.SpecConfigMapResource;
@@ -262,13 +263,22 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
   private Duration act(FineTuneJob ftj, Plan plan, Validation validation) {
     String ns = ftj.getMetadata().getNamespace();
     if (plan instanceof Plan.CreateAttempt create) {
-      SpecConfigMapResource.create(client, ftj);
+      if (SpecConfigMapResource.create(client, ftj) == Creation.STALE) {
+        LOG.infof("%s/%s: %s belongs to a previous FineTuneJob of this name; deleted it, waiting",
+            ns, ftj.getMetadata().getName(), SpecConfigMapResource.name(ftj));
+        return config.backoffBase();
+      }
       String fromJobUri = ((Validation.Valid) validation).fromJobModelUri();
       Job job = TrainerJobResource.desired(ftj, create.number(), config, fromJobUri);
-      if (TrainerJobResource.create(client, job)) {
+      Creation created = TrainerJobResource.create(client, job, ftj.getMetadata().getUid());
+      if (created == Creation.CREATED) {
         LOG.infof("%s/%s: created %s", ns, ftj.getMetadata().getName(), job.getMetadata().getName());
         EventRecorder.normal(client, ftj, "AttemptCreated", "created trainer Job "
             + job.getMetadata().getName());
+      } else if (created == Creation.STALE) {
+        LOG.infof("%s/%s: %s belongs to a previous FineTuneJob of this name; deleted it, waiting",
+            ns, ftj.getMetadata().getName(), job.getMetadata().getName());
+        return config.backoffBase();
       }
     } else if (plan instanceof Plan.StopAttempt stop) {
       LOG.infof("%s/%s: suspending, stopping %s", ns, ftj.getMetadata().getName(),

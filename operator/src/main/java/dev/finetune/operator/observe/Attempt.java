@@ -24,4 +24,17 @@ public record Attempt(
     String message,
     Instant finishedAt,
     java.util.List<String> activePods,
-    boolean stopRequested) {}
+    boolean stopRequested) {
+  /** Reasons of a retryable failure that are a preemption (they do not use up backoffLimit). */
+  public static final java.util.Set<String> PREEMPTION_REASONS =
+      java.util.Set.of("Preempted", "Evicted", "Disrupted", "Terminated");
+
+  /**
+   * A retryable failure caused by the cluster, not the trainer: SIGTERM (exit 143, a drained or
+   * reclaimed node), eviction, or preemption (pod condition DisruptionTarget). Counted in
+   * status.preemptions, apart from backoffLimit, as PyTorchJob users on spot nodes expect.
+   */
+  public boolean preempted() {
+    return state == AttemptState.FAILED_RETRYABLE && PREEMPTION_REASONS.contains(reason);
+  }
+}

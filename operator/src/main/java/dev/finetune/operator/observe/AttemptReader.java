@@ -32,7 +32,9 @@ public final class AttemptReader {
     Integer exitCode = terminated.map(ContainerStateTerminated::getExitCode).orElse(null);
 
     if (complete.isPresent() || (job.getStatus() != null && positive(job.getStatus().getSucceeded()))) {
-      return new Attempt(number, name, AttemptState.SUCCEEDED, 0, "Completed", null,
+      // The message of a successful trainer is its final result (FinalResult), kept verbatim.
+      return new Attempt(number, name, AttemptState.SUCCEEDED, 0, "Completed",
+          terminated.map(ContainerStateTerminated::getMessage).orElse(null),
           time(complete.map(JobCondition::getLastTransitionTime).orElse(
               job.getStatus().getCompletionTime())), active, stoppedBySuspend);
     }
@@ -42,10 +44,13 @@ public final class AttemptReader {
         return new Attempt(number, name, AttemptState.STOPPED_BY_SUSPEND, exitCode, "Suspended",
             "stopped because spec.suspend is true", at, active, stoppedBySuspend);
       }
-      Optional<String> disruption = lastPod.flatMap(AttemptReader::disruption);
+      Optional<String> disruption = lastPod.flatMap(AttemptReader::disruption)
+          .or(() -> failed.flatMap(AttemptReader::podFailurePolicy));
       if (disruption.isPresent()) {
         return new Attempt(number, name, AttemptState.FAILED_RETRYABLE, exitCode,
-            disruption.get(), podMessage(lastPod.get()), at, active, stoppedBySuspend);
+            disruption.get(), lastPod.map(AttemptReader::podMessage)
+                .orElse(failed.map(JobCondition::getMessage).orElse(null)), at, active,
+            stoppedBySuspend);
       }
       if (exitCode == null) {
         return new Attempt(number, name, AttemptState.FAILED_RETRYABLE, null, "PodMissing",
@@ -55,7 +60,7 @@ public final class AttemptReader {
           .map(AttemptReader::trainerMessage).orElse(null);
       if (ExitCode.isPermanent(exitCode)) {
         return new Attempt(number, name, AttemptState.FAILED_PERMANENT, exitCode, "ExitCode" + exitCode,
-            message, at, active, stoppedBySuspend);
+            crashMessage(exitCode, message), at, active, stoppedBySuspend);
       }
       return new Attempt(number, name, AttemptState.FAILED_RETRYABLE, exitCode,
           exitCode == ExitCode.PREEMPTED.code() ? "Terminated" : "ExitCode" + exitCode, message, at, active, stoppedBySuspend);
@@ -95,6 +100,26 @@ public final class AttemptReader {
               : r.startsWith("Eviction") ? "Evicted" : "Disrupted");
         }
       }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The Job controller's record of why its pod ended (the Job's podFailurePolicy, see
+   * TrainerJobResource), which outlives the pod: "Pod ns/p has condition DisruptionTarget
+   * matching FailJob rule at index 0" is Preempted, "Container trainer for pod ns/p failed with
+   * exit code 143 matching FailJob rule ..." is Terminated (SIGTERM).
+   */
+  static Optional<String> podFailurePolicy(JobCondition failed) {
+    if (!"PodFailurePolicy".equals(failed.getReason()) || failed.getMessage() == null) {
+      return Optional.empty();
+    }
+    String m = failed.getMessage();
+    if (m.contains("condition DisruptionTarget")) {
+      return Optional.of("Preempted");
+    }
+    if (m.contains("exit code 143 ")) {
+      return Optional.of("Terminated");
     }
     return Optional.empty();
   }
@@ -143,6 +168,21 @@ public final class AttemptReader {
 
   private static Instant time(String rfc3339) {
     return rfc3339 == null ? null : Instant.parse(rfc3339);
+  }
+
+  /**
+   * A crash signal (exit 128 + n other than SIGKILL and SIGTERM, e.g. 134 SIGABRT from libtorch)
+   * is permanent; the message says so and names the signal. Other codes keep the trainer's line.
+   */
+  static String crashMessage(int exitCode, String trainerMessage) {
+    if (exitCode <= 128) {
+      return trainerMessage;
+    }
+    String crash = "the trainer crashed (exit " + exitCode
+        + ExitCode.signalName(exitCode).map(s -> ", " + s).orElse("")
+        + "); not retried because the same input would crash again";
+    return trainerMessage == null || trainerMessage.isBlank() ? crash
+        : trainerMessage + " (" + crash + ")";
   }
 
   /**

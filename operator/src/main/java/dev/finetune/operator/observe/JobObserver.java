@@ -24,10 +24,10 @@ public final class JobObserver {
         .filter(j -> j.getMetadata().getOwnerReferences().stream()
             .anyMatch(o -> Objects.equals(o.getUid(), uid)))
         .toList();
-    Map<String, List<Pod>> podsByAttempt = context.getSecondaryResources(Pod.class).stream()
-        .filter(p -> p.getMetadata().getLabels() != null
-            && p.getMetadata().getLabels().get(Labels.ATTEMPT) != null)
-        .collect(Collectors.groupingBy(p -> p.getMetadata().getLabels().get(Labels.ATTEMPT)));
+    List<Pod> pods = List.copyOf(context.getSecondaryResources(Pod.class));
+    Map<String, List<Pod>> podsByAttempt = jobs.stream().collect(Collectors.toMap(
+        j -> String.valueOf(AttemptReader.attemptNumber(j)), j -> podsOf(j, pods),
+        (a, b) -> java.util.stream.Stream.concat(a.stream(), b.stream()).toList()));
     Observation obs = observe(jobs, podsByAttempt);
     return obs.latest().filter(a -> a.state() == AttemptState.RUNNING)
         .flatMap(a -> podsByAttempt.getOrDefault(String.valueOf(a.number()), List.of()).stream()
@@ -37,6 +37,34 @@ public final class JobObserver {
         .flatMap(p -> scraper.scrape(p.getStatus().getPodIP(), metricsPort(p, metricsPort)))
         .map(text -> new Observation(obs.attempts(), Optional.of(TrainerMetrics.parse(text))))
         .orElse(obs);
+  }
+
+  /**
+   * The pods of this Job: those whose controller is the Job (ownerReference with the Job's uid,
+   * else the Job controller's {@code batch.kubernetes.io/controller-uid} label). Labels alone are
+   * not enough: a FineTuneJob deleted and re-created under the same name has Jobs and pods with
+   * the same names and labels until the garbage collector removes the old ones.
+   */
+  public static List<Pod> podsOf(Job job, List<Pod> pods) {
+    String uid = job.getMetadata().getUid();
+    return uid == null ? List.of()
+        : pods.stream().filter(p -> uid.equals(controllerUid(p))).toList();
+  }
+
+  static String controllerUid(Pod pod) {
+    var owners = pod.getMetadata().getOwnerReferences();
+    if (owners != null) {
+      for (var o : owners) {
+        if (Boolean.TRUE.equals(o.getController()) && "Job".equals(o.getKind())) {
+          return o.getUid();
+        }
+      }
+    }
+    var labels = pod.getMetadata().getLabels();
+    if (labels == null) {
+      return null;
+    }
+    return labels.getOrDefault(Labels.CONTROLLER_UID, labels.get(Labels.LEGACY_CONTROLLER_UID));
   }
 
   /**

@@ -38,8 +38,14 @@ public record Observation(List<Attempt> attempts, Optional<TrainerMetrics> metri
     return latest().map(Attempt::number).orElse(0);
   }
 
-  /** Attempts that ended in a retryable failure. */
+  /** Attempts that ended in a retryable failure that counts against backoffLimit. */
   public int retryableFailures() {
-    return (int) attempts.stream().filter(a -> a.state() == AttemptState.FAILED_RETRYABLE).count();
+    return (int) attempts.stream()
+        .filter(a -> a.state() == AttemptState.FAILED_RETRYABLE && !a.preempted()).count();
+  }
+
+  /** Attempts that were preempted, evicted or sent SIGTERM by the cluster. */
+  public int preemptions() {
+    return (int) attempts.stream().filter(Attempt::preempted).count();
   }
 }

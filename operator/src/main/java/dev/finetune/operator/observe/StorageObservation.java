@@ -1,5 +1,6 @@
 package dev.finetune.operator.observe;
 
+import dev.finetune.contract.FinalResult;
 import dev.finetune.api.v1alpha1.status.Lineage;
 import java.util.Optional;
 
@@ -10,20 +11,27 @@ import java.util.Optional;
  * @param error why storage did not answer (no secret values); null when it answered
  * @param checkpoints the newest valid checkpoint and the newer invalid ones
  * @param lineage from model/manifest.json, once the trainer wrote the final model
+ * @param result the trainer's model/result.json, once the final model's manifest lists it
  */
 public record StorageObservation(boolean observed, String error,
-    CheckpointSelector.Selection checkpoints, Optional<Lineage> lineage) {
-  public static final StorageObservation NOT_OBSERVED =
-      new StorageObservation(false, null, CheckpointSelector.Selection.NONE, Optional.empty());
+    CheckpointSelector.Selection checkpoints, Optional<Lineage> lineage,
+    Optional<FinalResult> result) {
+  public static final StorageObservation NOT_OBSERVED = new StorageObservation(false, null,
+      CheckpointSelector.Selection.NONE, Optional.empty(), Optional.empty());
 
   public static StorageObservation answered(CheckpointSelector.Selection checkpoints,
       Optional<Lineage> lineage) {
-    return new StorageObservation(true, null, checkpoints, lineage);
+    return answered(checkpoints, lineage, Optional.empty());
+  }
+
+  public static StorageObservation answered(CheckpointSelector.Selection checkpoints,
+      Optional<Lineage> lineage, Optional<FinalResult> result) {
+    return new StorageObservation(true, null, checkpoints, lineage, result);
   }
 
   public static StorageObservation unreachable(String error) {
     return new StorageObservation(true, error, CheckpointSelector.Selection.NONE,
-        Optional.empty());
+        Optional.empty(), Optional.empty());
   }
 
   public boolean reachable() {

@@ -4,6 +4,7 @@ import dev.finetune.contract.Conditions;
 import dev.finetune.contract.Phase;
 import dev.finetune.contract.StorageLayout;
 import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.contract.FinalResult;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
 import dev.finetune.operator.observe.Attempt;
@@ -45,13 +46,22 @@ public final class StatusBuilder {
     if (prev.phase != null && Phase.of(prev.phase).terminal()) {
       FineTuneJobStatus frozen = copy(prev);
       frozen.observedGeneration = generation;
+      // observedGeneration moves, so the conditions' does too (kstatus compares them)
+      frozen.conditions.forEach(c -> c.setObservedGeneration(generation));
+      if (frozen.conditions.stream().noneMatch(c -> ReadyConditions.READY.equals(c.getType()))) {
+        terminalVerdict(frozen.conditions).ifPresent(v -> frozen.conditions.addAll(
+            ReadyConditions.of(v, prev.conditions, generation, now)));
+      }
       applyStorage(frozen, obs.storage(), prev.conditions, generation, now);
+      applyFinalResult(frozen, obs); // storage may answer only after the job finished
       return frozen;
     }
     FineTuneJobStatus next = copy(prev);
     next.observedGeneration = generation;
     next.attempts = Math.max(orZero(prev.attempts), obs.highestAttempt());
     next.restarts = Math.max(orZero(prev.restarts), obs.retryableFailures());
+    int preemptions = Math.max(orZero(prev.preemptions), obs.preemptions());
+    next.preemptions = preemptions > 0 || prev.preemptions != null ? preemptions : null;
     Optional<Attempt> latest = obs.latest();
     next.currentJob = latest.map(Attempt::jobName).orElse(prev.currentJob);
     next.lastExitCode = latest.filter(a -> a.exitCode() != null && a.exitCode() != 0)
@@ -65,7 +75,9 @@ public final class StatusBuilder {
     }
     next.conditions = conditions(v, prev.conditions, generation, now);
     next.phase = phase(next.conditions).label();
+    next.conditions.addAll(ReadyConditions.of(v, prev.conditions, generation, now));
     applyStorage(next, obs.storage(), prev.conditions, generation, now);
+    applyFinalResult(next, obs);
     return next;
   }
 
@@ -114,6 +126,52 @@ public final class StatusBuilder {
         .withMessage(storage.reachable() ? "" : storage.error())
         .withObservedGeneration(generation).withLastTransitionTime(lastTransition).build());
     s.conditions = out;
+  }
+
+  /**
+   * On a Succeeded job whose final numbers were not read yet: progress (100 %), metrics,
+   * baseline and accuracyGain from the trainer's final result, the same numbers as its
+   * result.json: first the container's termination message, else model/result.json in object
+   * storage. resultSource says which. Values are the trainer's doubles, not rounded.
+   */
+  static void applyFinalResult(FineTuneJobStatus s, Observation obs) {
+    if (!Phase.SUCCEEDED.label().equals(s.phase) || s.resultSource != null) {
+      return;
+    }
+    Optional<FinalResult> fromPod = obs.latest()
+        .filter(a -> a.state() == AttemptState.SUCCEEDED)
+        .flatMap(a -> FinalResult.parse(a.message()));
+    Optional<FinalResult> result = fromPod.or(() -> obs.storage().result());
+    if (result.isEmpty()) {
+      return;
+    }
+    FinalResult r = result.get();
+    s.resultSource = fromPod.isPresent() ? FinalResult.SOURCE_TERMINATION_MESSAGE
+        : FinalResult.SOURCE_OBJECT_STORAGE;
+    s.progress = new Progress();
+    s.progress.epoch = r.finetune().epoch();
+    s.progress.totalEpochs = r.finetune().totalEpochs();
+    s.progress.step = r.finetune().step();
+    s.progress.percentage = 100;
+    s.progress.estimatedRemainingSeconds = 0L;
+    s.metrics = runMetrics(r.finetune());
+    s.baseline = r.baseline() == null ? null : runMetrics(r.baseline());
+    s.accuracyGain = exact(r.accuracyGain());
+  }
+
+
+  private static RunMetrics runMetrics(FinalResult.Run run) {
+    RunMetrics m = new RunMetrics();
+    m.trainLoss = exact(run.trainLoss());
+    m.trainAccuracy = exact(run.trainAccuracy());
+    m.testAccuracy = exact(run.testAccuracy());
+    m.imagesPerSecond = exact(run.imagesPerSecond());
+    return m;
+  }
+
+  /** The shortest decimal that reads back as the same double (Double.toString's digits). */
+  static String exact(Double v) {
+    return v == null ? null : java.math.BigDecimal.valueOf(v).toPlainString();
   }
 
   /** progress, metrics and baseline from the trainer's gauges; absent gauges keep old values. */
@@ -198,7 +256,8 @@ public final class StatusBuilder {
           a.message() != null ? a.message() : "attempt " + a.number() + " is waiting for its pod");
       case FAILED_RETRYABLE -> new Verdict(Conditions.RUNNING + "=False", Conditions.RESTARTING,
           describe(a) + "; attempt " + (a.number() + 1) + " resumes from the newest checkpoint"
-              + " after a backoff (" + restarts + " of " + limit + " retries used)");
+              + " after a backoff (" + restarts + " of " + limit + " retries used"
+              + (a.preempted() ? "; a preemption does not count" : "") + ")");
       case STOPPED_BY_SUSPEND -> new Verdict(Conditions.RUNNING + "=False", Conditions.RESUMING,
           "resuming after suspend with attempt " + (a.number() + 1));
       default -> throw new IllegalStateException("unhandled " + state);
@@ -252,6 +311,13 @@ public final class StatusBuilder {
           .build());
     }
     return out;
+  }
+
+  /** The True Succeeded or Failed condition of a status written before Ready existed. */
+  private static Optional<Verdict> terminalVerdict(List<Condition> conditions) {
+    return conditions.stream().filter(c -> "True".equals(c.getStatus())
+            && (Conditions.SUCCEEDED.equals(c.getType()) || Conditions.FAILED.equals(c.getType())))
+        .findFirst().map(c -> new Verdict(c.getType(), c.getReason(), c.getMessage()));
   }
 
   /** Failed, then Succeeded, then Suspended, then Running; Pending when none is True. */

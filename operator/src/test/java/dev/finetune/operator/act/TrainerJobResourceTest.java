@@ -54,7 +54,9 @@ class TrainerJobResourceTest {
     Container c = trainer(j);
     assertEquals("trainer:test", c.getImage());
     assertEquals(List.of("train", "/etc/finetune/job.yaml", "--output", "/work/out",
-        "--metrics-port", "9400", "--no-progress"), c.getArgs());
+        "--metrics-port", "9400", "--no-progress", "--termination-log", "/dev/termination-log"),
+        c.getArgs());
+    assertEquals("/dev/termination-log", c.getTerminationMessagePath());
     assertEquals("FallbackToLogsOnError", c.getTerminationMessagePolicy());
     var sc = c.getSecurityContext();
     assertTrue(sc.getRunAsNonRoot());
@@ -94,11 +96,11 @@ class TrainerJobResourceTest {
               assertEquals(r.getRequests(), r.getLimits());
               assertEquals(new Quantity("4"), r.getLimits().get("cpu"));
               assertEquals(new Quantity("8Gi"), r.getLimits().get("memory"));
-              assertEquals(List.of("--cpus", "4"), trainer(j).getArgs().subList(7, 9));
+              assertEquals(List.of("--cpus", "4"), trainer(j).getArgs().subList(9, 11));
             }),
         Arguments.of("fractional cpu rounds --cpus up", (Consumer<FineTuneJobSpec>) s ->
             s.resources.cpu = "1500m",
-            (Consumer<Job>) j -> assertEquals("2", trainer(j).getArgs().get(8))),
+            (Consumer<Job>) j -> assertEquals("2", trainer(j).getArgs().get(10))),
         Arguments.of("gpus become nvidia.com/gpu limits", (Consumer<FineTuneJobSpec>) s ->
             s.resources.gpus = 2,
             (Consumer<Job>) j -> assertEquals(new Quantity("2"),
@@ -130,6 +132,40 @@ class TrainerJobResourceTest {
         Arguments.of("spec.image overrides the configured image", (Consumer<FineTuneJobSpec>) s ->
             s.image = "registry/trainer:v2",
             (Consumer<Job>) j -> assertEquals("registry/trainer:v2", trainer(j).getImage())),
+        Arguments.of("no gpus: the CPU image, no GPU toleration", (Consumer<FineTuneJobSpec>) s ->
+            s.resources.gpus = 0,
+            (Consumer<Job>) j -> {
+              assertEquals("trainer:test", trainer(j).getImage());
+              assertEquals(List.of(), j.getSpec().getTemplate().getSpec().getTolerations());
+            }),
+        Arguments.of("gpus >= 1: the GPU image and the nvidia.com/gpu:NoSchedule toleration",
+            (Consumer<FineTuneJobSpec>) s -> s.resources.gpus = 1,
+            (Consumer<Job>) j -> {
+              assertEquals("trainer-gpu:test", trainer(j).getImage());
+              var t = j.getSpec().getTemplate().getSpec().getTolerations();
+              assertEquals(1, t.size());
+              assertEquals(List.of("nvidia.com/gpu", "Exists", "NoSchedule"),
+                  List.of(t.get(0).getKey(), t.get(0).getOperator(), t.get(0).getEffect()));
+            }),
+        Arguments.of("gpus >= 1 keeps the spec's own GPU toleration and image",
+            (Consumer<FineTuneJobSpec>) s -> {
+              s.resources.gpus = 2;
+              s.image = "registry/trainer:cuda";
+              s.tolerations = List.of(new TolerationBuilder().withKey("nvidia.com/gpu")
+                  .withOperator("Equal").withValue("a100").withEffect("NoSchedule").build(),
+                  new TolerationBuilder().withKey("spot").withOperator("Exists").build());
+            },
+            (Consumer<Job>) j -> {
+              assertEquals("registry/trainer:cuda", trainer(j).getImage());
+              var t = j.getSpec().getTemplate().getSpec().getTolerations();
+              assertEquals(List.of("nvidia.com/gpu", "spot"),
+                  t.stream().map(x -> x.getKey()).toList());
+              assertEquals("a100", t.get(0).getValue());
+            }),
+        Arguments.of("natives come with the image: no DJL_CACHE_DIR volume path",
+            (Consumer<FineTuneJobSpec>) s -> { },
+            (Consumer<Job>) j -> assertTrue(trainer(j).getEnv().stream()
+                .noneMatch(e -> e.getName().equals("DJL_CACHE_DIR")))),
         Arguments.of("no resources: no --cpus flag", (Consumer<FineTuneJobSpec>) s -> { },
             (Consumer<Job>) j -> assertFalse(trainer(j).getArgs().contains("--cpus"))));
   }
@@ -155,7 +191,7 @@ class TrainerJobResourceTest {
     FineTuneJob f = ftj("target").fromJob("source").obj();
     Job j = TrainerJobResource.desired(f, 1, config(), "s3://ckpt/source/model/model.safetensors");
     assertEquals(List.of("--from-job", "source=s3://ckpt/source/model/model.safetensors"),
-        trainer(j).getArgs().subList(7, 9));
+        trainer(j).getArgs().subList(9, 11));
   }
 
   @Test

@@ -158,7 +158,8 @@ class FineTuneJobOperatorIT {
     Job second = awaitJob("retry-attempt-2");
     assertEquals("2", second.getMetadata().getLabels().get(Labels.ATTEMPT));
     FineTuneJobStatus s = awaitStatus("retry", st -> st.attempts != null && st.attempts == 2);
-    assertEquals(1, s.restarts);
+    assertEquals(0, s.restarts, "SIGTERM (143) is a preemption: backoffLimit is not used");
+    assertEquals(1, s.preemptions);
     assertEquals(143, s.lastExitCode);
     assertEquals(2, jobsOf("retry").size());
     assertEquals("2", second.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()
@@ -292,5 +293,51 @@ class FineTuneJobOperatorIT {
         .body(containsString("quantile=\"0.99\""))
         .body(containsString("finetune_operator_jobs{phase=\"Pending\"}")));
     given().when().get("/q/health").then().statusCode(200).body(containsString("UP"));
+  }
+
+  /**
+   * A FineTuneJob deleted and re-created under the same name before the garbage collector ran:
+   * the old spec ConfigMap, Job and running pod are still there, with the same names and labels.
+   * The new one must never mount the old spec nor read the old pod.
+   */
+  @Test
+  void aReCreatedJobNeverUsesThePreviousIncarnationsChildren() throws Exception {
+    var oldOwner = new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+        .withApiVersion("finetune.dev/v1alpha1").withKind("FineTuneJob").withName("race")
+        .withUid("uid-of-the-deleted-one").withController(true).build();
+    client.configMaps().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model
+        .ConfigMapBuilder().withNewMetadata().withName("race-spec").withNamespace(NS)
+        .addToLabels(Labels.JOB, "race").withOwnerReferences(oldOwner).endMetadata()
+        .addToData("job.yaml", "the previous incarnation's spec").build()).create();
+    Job oldJob = client.batch().v1().jobs().inNamespace(NS).resource(
+        new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder().withNewMetadata()
+            .withName("race-attempt-1").withNamespace(NS).addToLabels(Labels.JOB, "race")
+            .addToLabels(Labels.ATTEMPT, "1").withOwnerReferences(oldOwner).endMetadata()
+            .withNewSpec().withNewTemplate().withNewMetadata().addToLabels(Labels.JOB, "race")
+            .addToLabels(Labels.ATTEMPT, "1").endMetadata().withNewSpec()
+            .addNewContainer().withName("trainer").withImage("old").endContainer()
+            .withRestartPolicy("Never").endSpec().endTemplate().endSpec().build()).create();
+    client.pods().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withMetadata(dev.finetune.operator.sim.JobOutcome.podMetadata(oldJob, "race-old-pod"))
+        .withNewSpec().addNewContainer().withName("trainer").withImage("old").endContainer()
+        .endSpec().withNewStatus().withPhase("Running").withPodIP("127.0.0.1").endStatus()
+        .build()).create();
+
+    FineTuneJob f = create("race", s -> { });
+    String uid = f.getMetadata().getUid();
+    await().atMost(TIMEOUT).until(() -> {
+      Job j = kubelet().job("race-attempt-1");
+      return j != null && j.getMetadata().getOwnerReferences().get(0).getUid().equals(uid);
+    });
+    var cm = client.configMaps().inNamespace(NS).withName("race-spec").get();
+    assertEquals(uid, cm.getMetadata().getOwnerReferences().get(0).getUid());
+    assertTrue(cm.getData().get("job.yaml").contains("s3://data/train.tar.gz"),
+        cm.getData().toString());
+    FineTuneJobStatus s = awaitStatus("race", st -> st.attempts != null && st.attempts == 1);
+    Thread.sleep(1000); // the old pod keeps running; it must not make the new job Running
+    s = get("race").getStatus();
+    assertEquals("Pending", s.phase, "the old pod is not this Job's");
+    kubelet().run("race-attempt-1");
+    awaitStatus("race", st -> "Running".equals(st.phase));
   }
 }

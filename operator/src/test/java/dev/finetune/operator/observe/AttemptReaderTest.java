@@ -38,6 +38,21 @@ class AttemptReaderTest {
         Arguments.of("exit 143 (SIGTERM, checkpointed) retries", failed,
             List.of(terminatedPod("a", 1, 143, null).build()), AttemptState.FAILED_RETRYABLE,
             "Terminated"),
+        Arguments.of("exit 137 (SIGKILL: OOM kill, node loss) retries", failed,
+            List.of(terminatedPod("a", 1, 137, null).build()), AttemptState.FAILED_RETRYABLE,
+            "ExitCode137"),
+        Arguments.of("exit 129 (storage unavailable) retries", failed,
+            List.of(terminatedPod("a", 1, 129, null).build()), AttemptState.FAILED_RETRYABLE,
+            "ExitCode129"),
+        Arguments.of("exit 134 (SIGABRT from libtorch) is permanent", failed,
+            List.of(terminatedPod("a", 1, 134, null).build()), AttemptState.FAILED_PERMANENT,
+            "ExitCode134"),
+        Arguments.of("exit 139 (SIGSEGV) is permanent", failed,
+            List.of(terminatedPod("a", 1, 139, "").build()), AttemptState.FAILED_PERMANENT,
+            "ExitCode139"),
+        Arguments.of("exit 136 (SIGFPE) is permanent", failed,
+            List.of(terminatedPod("a", 1, 136, null).build()), AttemptState.FAILED_PERMANENT,
+            "ExitCode136"),
         Arguments.of("evicted retries even with exit 1", failed,
             List.of(terminatedPod("a", 1, 1, null).editStatus().withReason("Evicted").endStatus()
                 .build()), AttemptState.FAILED_RETRYABLE, "Evicted"),
@@ -47,10 +62,23 @@ class AttemptReaderTest {
                 .endCondition().endStatus().build()), AttemptState.FAILED_RETRYABLE, "Preempted"),
         Arguments.of("pod gone retries", failed, List.of(), AttemptState.FAILED_RETRYABLE,
             "PodMissing"),
+        Arguments.of("pod gone, the Job says it was preempted", byPolicy(
+            "Pod ns/a-attempt-1-x has condition DisruptionTarget matching FailJob rule at index 0"),
+            List.of(), AttemptState.FAILED_RETRYABLE, "Preempted"),
+        Arguments.of("pod gone, the Job says SIGTERM", byPolicy("Container trainer for pod"
+            + " ns/a-attempt-1-x failed with exit code 143 matching FailJob rule at index 1"),
+            List.of(), AttemptState.FAILED_RETRYABLE, "Terminated"),
         Arguments.of("stopped for suspend", new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder(
                 failed).editMetadata().addToAnnotations(Labels.STOPPED_BY, Labels.STOPPED_BY_SUSPEND)
                 .endMetadata().build(), List.of(terminatedPod("a", 1, 143, null).build()),
             AttemptState.STOPPED_BY_SUSPEND, "Suspended"));
+  }
+
+  /** A Job failed by its podFailurePolicy, as the Job controller writes it. */
+  static Job byPolicy(String message) {
+    return job("a", 1).withNewStatus().withFailed(1).addNewCondition().withType("Failed")
+        .withStatus("True").withReason("PodFailurePolicy").withMessage(message)
+        .withLastTransitionTime("2026-01-01T00:00:00Z").endCondition().endStatus().build();
   }
 
   @ParameterizedTest(name = "{0}")
@@ -60,6 +88,14 @@ class AttemptReaderTest {
     assertEquals(state, a.state());
     assertEquals(reason, a.reason());
     assertEquals(1, a.number());
+  }
+
+  @org.junit.jupiter.api.Test
+  void aNativeAbortSaysSoInsteadOfLookingRetryable() {
+    Attempt a = AttemptReader.read(failedJob("a", 1, AT),
+        List.of(terminatedPod("a", 1, 134, null).build()));
+    assertEquals(AttemptState.FAILED_PERMANENT, a.state());
+    org.junit.jupiter.api.Assertions.assertTrue(a.message().contains("SIGABRT"), a.message());
   }
 
   @org.junit.jupiter.api.Test

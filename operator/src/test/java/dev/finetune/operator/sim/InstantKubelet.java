@@ -114,10 +114,8 @@ public final class InstantKubelet implements AutoCloseable {
 
   private Pod run(Job job) {
     String name = job.getMetadata().getName();
-    Pod pod = client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata()
-        .withName(name + "-pod").withNamespace(ns)
-        .withLabels(job.getSpec().getTemplate().getMetadata().getLabels())
-        .addToLabels("job-name", name).endMetadata()
+    Pod pod = client.pods().inNamespace(ns).resource(new PodBuilder()
+        .withMetadata(JobOutcome.podMetadata(job, name + "-pod"))
         .withSpec(job.getSpec().getTemplate().getSpec())
         .withNewStatus().withPhase("Running").withPodIP("127.0.0.1").endStatus().build())
         .create();

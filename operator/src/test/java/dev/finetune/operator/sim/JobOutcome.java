@@ -17,6 +17,31 @@ public final class JobOutcome {
 
   /** Writes the ended status of Job {@code name}, keeping its start time. */
   public static void write(KubernetesClient client, String ns, String name, boolean succeeded) {
+    write(client, ns, name, succeeded, succeeded ? "Completed" : "BackoffLimitExceeded", null);
+  }
+
+  /**
+   * The Job failed by a podFailurePolicy FailJob rule on the trainer's exit code, with the Job
+   * controller's message; otherwise as {@link #write(KubernetesClient, String, String, boolean)}.
+   */
+  public static void write(KubernetesClient client, String ns, Job job, String pod, int code) {
+    var policy = job.getSpec().getPodFailurePolicy();
+    if (code != 0 && policy != null) {
+      for (int i = 0; i < policy.getRules().size(); i++) {
+        var codes = policy.getRules().get(i).getOnExitCodes();
+        if (codes != null && "In".equals(codes.getOperator()) && codes.getValues().contains(code)) {
+          write(client, ns, job.getMetadata().getName(), false, "PodFailurePolicy", "Container "
+              + codes.getContainerName() + " for pod " + ns + "/" + pod + " failed with exit code "
+              + code + " matching " + policy.getRules().get(i).getAction() + " rule at index " + i);
+          return;
+        }
+      }
+    }
+    write(client, ns, job.getMetadata().getName(), code == 0);
+  }
+
+  private static void write(KubernetesClient client, String ns, String name, boolean succeeded,
+      String reason, String message) {
     String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     client.batch().v1().jobs().inNamespace(ns).withName(name).editStatus(j -> {
       var status = new JobStatusBuilder().withActive(0)
@@ -24,7 +49,7 @@ public final class JobOutcome {
           .withStartTime(startTime(j))
           .withConditions(new JobConditionBuilder()
               .withType(succeeded ? "Complete" : "Failed").withStatus("True")
-              .withReason(succeeded ? "Completed" : "BackoffLimitExceeded")
+              .withReason(reason).withMessage(message)
               .withLastTransitionTime(now).build());
       if (succeeded) {
         status.withCompletionTime(now);
@@ -32,6 +57,25 @@ public final class JobOutcome {
       j.setStatus(status.build());
       return j;
     });
+  }
+
+  /**
+   * A pod's metadata as the Job controller writes it: the template's labels and annotations,
+   * {@code job-name}, the Job's uid in {@code batch.kubernetes.io/controller-uid} and
+   * {@code controller-uid}, and a controller ownerReference to the Job.
+   */
+  public static io.fabric8.kubernetes.api.model.ObjectMeta podMetadata(Job job, String podName) {
+    var template = job.getSpec().getTemplate().getMetadata();
+    String uid = job.getMetadata().getUid();
+    return new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(podName)
+        .withNamespace(job.getMetadata().getNamespace())
+        .withLabels(template.getLabels()).addToLabels("job-name", job.getMetadata().getName())
+        .addToLabels("batch.kubernetes.io/controller-uid", uid).addToLabels("controller-uid", uid)
+        .withAnnotations(template.getAnnotations())
+        .addNewOwnerReference().withApiVersion("batch/v1").withKind("Job")
+        .withName(job.getMetadata().getName()).withUid(uid).withController(true)
+        .withBlockOwnerDeletion(true).endOwnerReference()
+        .build();
   }
 
   private static String startTime(Job j) {

@@ -49,11 +49,11 @@ public final class MockApiServer implements AutoCloseable {
   private final KubernetesMockServer server;
   private final KubernetesClient client;
 
-  private MockApiServer() {
+  private MockApiServer(InetAddress host) {
     Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
     server = new KubernetesMockServer(new Context(), new MockWebServer(), expectations,
         new KubernetesMixedDispatcher(expectations), false);
-    server.init(InetAddress.getLoopbackAddress(), 0);
+    server.init(host, 0);
     client = server.createClient();
     server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
         .andReturn(201, rulesReview(client)).always();
@@ -82,7 +82,12 @@ public final class MockApiServer implements AutoCloseable {
   }
 
   public static MockApiServer start() {
-    return new MockApiServer();
+    return new MockApiServer(InetAddress.getLoopbackAddress());
+  }
+
+  /** Listens on {@code host} instead of loopback (containers reach it on a bridge address). */
+  public static MockApiServer start(InetAddress host) {
+    return new MockApiServer(host);
   }
 
   /** The API server URL an operator process is pointed at. */

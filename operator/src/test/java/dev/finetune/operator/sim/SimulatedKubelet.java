@@ -42,7 +42,9 @@ import java.util.concurrent.TimeUnit;
  * <p>What a node would provide is mapped onto a per-pod folder: the ConfigMap volume mounted at
  * /etc/finetune is materialised there, and paths under /work and /tmp are rewritten into it. The
  * container's env is passed through (the downward-API namespace resolved, the envFrom Secret read
- * from the API server). The metrics port becomes a free loopback port, written in the pod's
+ * from the API server), and the termination message file is a file in that folder: what the
+ * trainer wrote there becomes the container's termination message, else (on failure) the log's
+ * tail, as with {@code FallbackToLogsOnError}. The metrics port becomes a free loopback port, written in the pod's
  * {@code prometheus.io/port} annotation, and the pod IP is 127.0.0.1, so the operator scrapes
  * the live trainer. DJL's native-library cache is shared (as if baked into the image).
  *
@@ -86,6 +88,17 @@ public final class SimulatedKubelet implements AutoCloseable {
           + " (run through Maven: mvn -B -o -pl operator -am verify)");
     }
     loop.scheduleWithFixedDelay(this::tick, 0, 200, TimeUnit.MILLISECONDS);
+  }
+
+  /** Address-space caps (bytes) for the trainers of Jobs whose name starts with a prefix. */
+  private final Map<String, Long> addressSpaceCaps = new ConcurrentHashMap<>();
+
+  /**
+   * Runs the trainers of Jobs named {@code prefix*} under {@code prlimit --as=bytes}, so that
+   * libtorch's allocator really fails ("DefaultCPUAllocator: can't allocate memory").
+   */
+  public void capAddressSpace(String prefix, long bytes) {
+    addressSpaceCaps.put(prefix, bytes);
   }
 
   /** The pod run of a Job, once started. */
@@ -152,6 +165,10 @@ public final class SimulatedKubelet implements AutoCloseable {
       Map<String, Path> mounts = new LinkedHashMap<>();
       mounts.put("/work", work);
       mounts.put("/tmp", tmp);
+      // the kubelet mounts an empty file at terminationMessagePath
+      String terminationPath = c.getTerminationMessagePath() != null
+          ? c.getTerminationMessagePath() : "/dev/termination-log";
+      mounts.put(terminationPath, Files.createFile(dir.resolve("termination-log")));
       for (var m : c.getVolumeMounts()) {
         Volume v = podSpec.getVolumes().stream().filter(x -> x.getName().equals(m.getName()))
             .findFirst().orElseThrow();
@@ -192,9 +209,16 @@ public final class SimulatedKubelet implements AutoCloseable {
       env.put("DJL_CACHE_DIR", System.getProperty("finetune.djl.cache",
           System.getProperty("user.home") + "/.djl.ai"));
 
-      List<String> cmd = new ArrayList<>(List.of(
+      List<String> cmd = new ArrayList<>();
+      addressSpaceCaps.entrySet().stream().filter(e -> jobName.startsWith(e.getKey())).findFirst()
+          .ifPresent(e -> {
+            cmd.addAll(List.of("prlimit", "--as=" + e.getValue(), "--"));
+            env.put("MALLOC_ARENA_MAX", "2");
+          });
+      cmd.addAll(List.of(
           Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx1g", "-Dai.djl.offline=true", "-cp", trainerClasspath,
+          "-Xmx1g", "-XX:CompressedClassSpaceSize=128m", "-XX:ReservedCodeCacheSize=64m",
+          "-Dai.djl.offline=true", "-cp", trainerClasspath,
           "dev.finetune.trainer.cli.Main"));
       cmd.addAll(args);
       Files.writeString(dir.resolve("command.txt"), String.join(" ", cmd) + "\n");
@@ -209,9 +233,8 @@ public final class SimulatedKubelet implements AutoCloseable {
       Map<String, String> annotations = new LinkedHashMap<>(
           job.getSpec().getTemplate().getMetadata().getAnnotations());
       annotations.put(Labels.PROMETHEUS_PORT, String.valueOf(port));
-      Pod pod = new PodBuilder().withNewMetadata().withName(podName).withNamespace(ns)
-          .withLabels(job.getSpec().getTemplate().getMetadata().getLabels())
-          .addToLabels("job-name", jobName).withAnnotations(annotations).endMetadata()
+      Pod pod = new PodBuilder().withMetadata(JobOutcome.podMetadata(job, podName))
+          .editMetadata().withAnnotations(annotations).endMetadata()
           .withSpec(podSpec)
           .withNewStatus().withPhase("Running").withPodIP("127.0.0.1")
           .withContainerStatuses(new ContainerStatusBuilder().withName(c.getName())
@@ -232,7 +255,8 @@ public final class SimulatedKubelet implements AutoCloseable {
 
   /** Pod and Job status after the trainer exited, as the kubelet and the Job controller write it. */
   private void exited(Run run, int code, boolean podExists) {
-    String message = code == 0 ? null : logTail(run.stderr());
+    String message = terminationMessage(run.dir().resolve("termination-log"))
+        .orElse(code == 0 ? null : logTail(run.stderr()));
     if (podExists) {
       client.pods().inNamespace(ns).withName(run.pod()).editStatus(p -> {
         p.getStatus().setPhase(code == 0 ? "Succeeded" : "Failed");
@@ -244,11 +268,11 @@ public final class SimulatedKubelet implements AutoCloseable {
         return p;
       });
     }
-    boolean ok = code == 0;
-    if (client.batch().v1().jobs().inNamespace(ns).withName(run.job()).get() == null) {
+    Job job = client.batch().v1().jobs().inNamespace(ns).withName(run.job()).get();
+    if (job == null) {
       return;
     }
-    JobOutcome.write(client, ns, run.job(), ok);
+    JobOutcome.write(client, ns, job, run.pod(), code);
   }
 
   private static String rewrite(String value, Map<String, Path> mounts) {
@@ -258,6 +282,17 @@ public final class SimulatedKubelet implements AutoCloseable {
       }
     }
     return value;
+  }
+
+  /** What the container wrote to its termination message file, up to 4096 bytes, if anything. */
+  static java.util.Optional<String> terminationMessage(Path file) {
+    try {
+      byte[] bytes = Files.readAllBytes(file);
+      return bytes.length == 0 ? java.util.Optional.empty() : java.util.Optional.of(
+          new String(bytes, 0, Math.min(bytes.length, 4096), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      return java.util.Optional.empty();
+    }
   }
 
   /**

@@ -9,11 +9,16 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * Turns a failure into one clear line on stderr and its exit code: permanent (1-127) or
- * retryable (128+). Only unexpected exceptions print a stack trace.
+ * retryable (128, 129, 143). Only unexpected exceptions print a stack trace.
  */
 final class FailureHandler implements IExecutionExceptionHandler {
   @Override
   public int handleExecutionException(Exception e, CommandLine cli, ParseResult parsed) {
+    if (NativeOutOfMemory.in(e)) {
+      cli.getErr().println("error: " + NativeOutOfMemory.message(e));
+      cli.getErr().println("exit code " + ExitCode.RETRYABLE.code() + " (out of memory, retryable)");
+      return ExitCode.RETRYABLE.code();
+    }
     Throwable cause = e;
     while (cause.getCause() != null && !(cause instanceof TrainerException)
         && !(cause instanceof StopSignal.Preempted)) {

@@ -16,13 +16,17 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import dev.finetune.contract.ExitCode;
+import dev.finetune.trainer.error.TrainerException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code finetune train JOB.yaml}: runs one FineTuneJob on this machine or in a pod. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-    footerHeading = "%nExit codes (1-127 permanent, 128+ retryable):%n",
+    footerHeading = "%nExit codes (1-127 permanent; 128, 129, 137, 143 retryable; other signals permanent):%n",
     description = {
         "Runs the FineTuneJob in JOB.yaml on this machine or in a trainer pod.",
         "Fetches data and source weights, fine-tunes, evaluates, checkpoints (resuming from",
@@ -48,7 +52,7 @@ final class TrainCommand implements Callable<Integer> {
   String namespace;
 
   @Option(names = "--metrics-port", defaultValue = "${env:FINETUNE_METRICS_PORT:-9400}",
-      description = "Prometheus /metrics port; 0 picks a free one, -1 disables. Default: ${DEFAULT-VALUE}.")
+      description = "Prometheus /metrics port; 0 picks a free one, -1 disables. A taken default port falls back to a free one. Default: ${DEFAULT-VALUE}.")
   int metricsPort;
 
   @Option(names = "--cpus", defaultValue = "${env:FINETUNE_CPUS:-0}",
@@ -57,7 +61,7 @@ final class TrainCommand implements Callable<Integer> {
   int cpus;
 
   @Option(names = "--threads", defaultValue = "0",
-      description = "PyTorch compute threads; 0 = every CPU (--cpus).")
+      description = "PyTorch compute threads; 0 = every CPU (--cpus); more is bounded to --cpus.")
   int threads;
 
   @Option(names = "--data-workers", defaultValue = "0",
@@ -86,24 +90,70 @@ final class TrainCommand implements Callable<Integer> {
           + " (env FINETUNE_ALLOWED_HOSTS). With a list, internal addresses need an exact entry.")
   String allowedHosts;
 
+  @Option(names = "--download-deadline", paramLabel = "SECONDS",
+      defaultValue = "${env:FINETUNE_DOWNLOAD_DEADLINE:-7200}",
+      description = "Most seconds one http(s)/hf:// download may take in all, retries included"
+          + " (env FINETUNE_DOWNLOAD_DEADLINE). Default: ${DEFAULT-VALUE}.")
+  long downloadDeadlineSeconds;
+
   @Option(names = "--no-progress", description = "Log lines instead of a progress bar.")
   boolean noProgress;
+
+  @Option(names = "--termination-log", paramLabel = "FILE",
+      description = "On success, writes the final numbers there as one line of JSON (the"
+          + " operator passes the pod's /dev/termination-log). Default: none.")
+  Path terminationLog;
+
+  @Spec
+  CommandSpec spec;
 
   @Override
   public Integer call() {
     int processCpus = CpuShare.cpus(cpus);
-    int computeThreads = CpuShare.threads(threads, processCpus);
+    int computeThreads = Preflight.threads(threads, processCpus);
+    if (dataWorkers < 0) {
+      throw new TrainerException(ExitCode.USAGE, "--data-workers must be 0 or more; got "
+          + dataWorkers);
+    }
+    boolean portAskedFor = spec.commandLine().getParseResult().hasMatchedOption("--metrics-port")
+        || System.getenv("FINETUNE_METRICS_PORT") != null;
+    int port = Preflight.metricsPort(metricsPort, portAskedFor);
+    if (downloadDeadlineSeconds < 1) {
+      throw new TrainerException(ExitCode.USAGE, "--download-deadline must be at least 1 second;"
+          + " got " + downloadDeadlineSeconds);
+    }
     UriPolicy uriPolicy = UriPolicy.parse(allowedSchemes, allowedHosts);
     Engines.configure(computeThreads); // before anything can load the engine
     FineTuneJob job = JobLoader.load(manifest);
     String name = job.getMetadata().getName();
     Path out = Path.of(output.replace("${JOB}", name));
+    Preflight.cacheDir(cacheDir);
+    Preflight.output(out);
+    Preflight.spec(job.getSpec());
     StopSignal stop = new StopSignal();
     Preemption.install(stop, Duration.ofSeconds(gracePeriodSeconds));
-    TrainOptions options = new TrainOptions(out, namespace, cacheDir, fromJobs, metricsPort,
+    TrainOptions options = new TrainOptions(out, namespace, cacheDir, fromJobs, port,
         processCpus, computeThreads, Math.max(0, dataWorkers), Duration.ofSeconds(gracePeriodSeconds),
-        !noProgress && System.console() != null, System.getenv(), uriPolicy);
-    JobResult result = new JobRunner(options, stop).run(job);
+        !noProgress && System.console() != null, System.getenv(), uriPolicy,
+        Duration.ofSeconds(downloadDeadlineSeconds));
+    JobResult result;
+    try {
+      result = new JobRunner(options, stop).run(job);
+    } catch (RuntimeException | Error e) {
+      // An earlier result.json must not outlive a failure of this run; only a run refused because
+      // the location holds another run's files leaves that location (and its result) untouched.
+      if (!(e instanceof TrainerException t && t.exitCode() == ExitCode.RUN_MISMATCH)) {
+        try {
+          JobRunner.forgetOldResult(out);
+        } catch (RuntimeException cleanup) {
+          e.addSuppressed(cleanup);
+        }
+      }
+      throw e;
+    }
+    if (terminationLog != null) {
+      TerminationMessage.write(terminationLog, out);
+    }
     printSummary(result, out);
     return 0;
   }

@@ -12,7 +12,8 @@ import picocli.CommandLine.Parameters;
 /** {@code finetune validate JOB.yaml}: checks a manifest without running it. */
 @Command(name = "validate", mixinStandardHelpOptions = true,
     description = "Checks a FineTuneJob manifest (schema bounds, enums, unknown fields,"
-        + " semantic rules) and exits 0 if it is valid, 3 otherwise.")
+        + " semantic rules, absolute file:// URIs, a writable file:// checkpoint location) and"
+        + " exits 0 if it is valid, else the code train would exit with.")
 final class ValidateCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "JOB.yaml", description = "FineTuneJob manifest.")
   Path manifest;
@@ -24,6 +25,7 @@ final class ValidateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     FineTuneJob job = JobLoader.load(manifest, cluster ? Placement.CLUSTER : Placement.LOCAL);
+    Preflight.spec(job.getSpec()); // what train checks before it starts, so the two agree
     System.out.println(manifest + ": valid FineTuneJob '" + job.getMetadata().getName() + "'");
     return 0;
   }

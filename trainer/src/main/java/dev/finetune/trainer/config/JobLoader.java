@@ -1,6 +1,11 @@
 package dev.finetune.trainer.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -63,8 +68,14 @@ public final class JobLoader {
   /** Parses and validates YAML text; {@code source} names it in messages. */
   public static FineTuneJob parse(String yaml, String source, Placement placement) {
     FineTuneJob job;
+    YamlShape.checkEvents(yaml, source, loaderOptions());
     try {
-      job = mapper().readValue(yaml, FineTuneJob.class);
+      ObjectMapper mapper = mapper();
+      job = mapper.readValue(yaml, FineTuneJob.class); // first: its errors name the field
+      if (job != null) {
+        JsonNode root = mapper.readTree(yaml);
+        YamlShape.checkType(root, source); // the mapped object always says FineTuneJob
+      }
     } catch (UnrecognizedPropertyException e) {
       String allowed = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
           .map(Object::toString).sorted().collect(Collectors.joining(", "));
@@ -112,15 +123,33 @@ public final class JobLoader {
     return sb.length() == 0 ? "(document)" : sb.toString();
   }
 
-  static ObjectMapper mapper() {
+  static LoaderOptions loaderOptions() {
     LoaderOptions options = new LoaderOptions();
     options.setMaxAliasesForCollections(20);
     options.setCodePointLimit((int) MAX_MANIFEST_BYTES);
     options.setNestingDepthLimit(20);
-    return YAMLMapper.builder(YAMLFactory.builder().loaderOptions(options).build())
+    options.setAllowDuplicateKeys(false);
+    return options;
+  }
+
+  /**
+   * As strict as the API server with the CRD schema: unknown fields, duplicate keys, a float
+   * for an integer (epochs: 1.9) and a string for a number or boolean are errors.
+   */
+  static ObjectMapper mapper() {
+    YAMLMapper mapper = YAMLMapper.builder(YAMLFactory.builder().loaderOptions(loaderOptions())
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
         .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
         .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+        .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
         .build();
+    for (LogicalType t : new LogicalType[] {LogicalType.Integer, LogicalType.Float,
+        LogicalType.Boolean}) {
+      mapper.coercionConfigFor(t).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
+    }
+    mapper.coercionConfigFor(LogicalType.Integer)
+        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+    return mapper;
   }
 }

@@ -61,7 +61,14 @@ public final class ArchiveExtractor {
    * the file name has no archive extension.
    */
   public void extract(Path archive, String name, Path target) {
-    Job job = new Job(name, target);
+    long archiveBytes;
+    try {
+      archiveBytes = Files.size(archive);
+    } catch (IOException e) {
+      throw new TrainerException(ExitCode.DATASET_INVALID, "cannot read archive " + name + " ("
+          + e.getClass().getSimpleName() + ")", e);
+    }
+    Job job = new Job(name, target, limits.maxExpandedBytes(archiveBytes), archiveBytes);
     String fileName = archive.getFileName().toString();
     String format = (isArchive(fileName) ? fileName : name).toLowerCase(Locale.ROOT);
     try {
@@ -72,9 +79,13 @@ public final class ArchiveExtractor {
         extractTar(archive, job, !format.endsWith(".tar"));
       }
       job.materializeLinks();
+    } catch (java.io.EOFException e) {
+      throw new TrainerException(ExitCode.DATASET_INVALID, "archive " + name + " is truncated:"
+          + " it ends in the middle of an entry (an interrupted download or copy?)", e);
     } catch (IOException e) {
       throw new TrainerException(ExitCode.DATASET_INVALID, "cannot read archive " + name + ": "
-          + e.getMessage(), e);
+          + (e.getMessage() == null ? e.getClass().getSimpleName()
+              : printable(e.getMessage())), e);
     }
   }
 
@@ -139,6 +150,9 @@ public final class ArchiveExtractor {
           job.link(e.getName(), parts, e.getLinkName(), true);
         } else if (e.isDirectory()) {
           Files.createDirectories(job.path(parts));
+        } else if (e.isFIFO() || e.isCharacterDevice() || e.isBlockDevice()) {
+          LOG.warn("{}: skipping special entry {} (a FIFO or device, not a file)", job.name,
+              printable(e.getName()));
         } else if (e.isFile()) {
           job.write(e.getName(), parts, tar);
         } else {
@@ -158,9 +172,14 @@ public final class ArchiveExtractor {
     final Map<String, Path> files = new LinkedHashMap<>();
     final Map<String, String> links = new LinkedHashMap<>();
 
-    Job(String name, Path root) {
+    final long maxExpanded;
+    final long archiveBytes;
+
+    Job(String name, Path root, long maxExpanded, long archiveBytes) {
       this.name = name;
       this.root = root;
+      this.maxExpanded = maxExpanded;
+      this.archiveBytes = archiveBytes;
     }
 
     TrainerException unsafe(String entry, String why) {
@@ -230,6 +249,11 @@ public final class ArchiveExtractor {
             throw unsafe(entry, "takes the archive over the limit of " + limits.maxTotalBytes()
                 + " uncompressed bytes");
           }
+          if (total > maxExpanded) {
+            throw unsafe(entry, "takes the archive over " + maxExpanded + " uncompressed bytes,"
+                + " more than " + limits.maxExpansionRatio() + " times its " + archiveBytes
+                + " bytes (a decompression bomb?)");
+          }
           os.write(buf, 0, r);
         }
       }
@@ -287,6 +311,10 @@ public final class ArchiveExtractor {
         if (total > limits.maxTotalBytes()) {
           throw unsafe(l.getKey(), "takes the archive over the limit of "
               + limits.maxTotalBytes() + " uncompressed bytes");
+        }
+        if (total > maxExpanded) {
+          throw unsafe(l.getKey(), "takes the archive over " + maxExpanded + " uncompressed"
+              + " bytes, more than " + limits.maxExpansionRatio() + " times its size");
         }
         Path out = path(List.of(l.getKey().split("/")));
         Files.createDirectories(out.getParent());

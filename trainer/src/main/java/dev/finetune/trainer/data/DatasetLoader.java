@@ -49,11 +49,48 @@ public final class DatasetLoader {
     }
     if (train.size() == 0) {
       throw new TrainerException(ExitCode.DATASET_INVALID, "spec.dataset.train has no images for"
-          + " the chosen classes " + ds.classes());
+          + " the chosen classes " + shortList(ds.classes()));
     }
+    checkUsable(ds.classes(), train, ds.test());
     LOG.info("dataset: {} classes, {} train and {} test images", ds.classes().size(),
         train.size(), ds.test().size());
     return new LoadedDataset(ds.classes(), train, ds.test());
+  }
+
+  /**
+   * At least 2 classes, every class with a training image, and a test split with images: else
+   * training has nothing to tell apart ("gradient values are all zeros") or the test accuracy
+   * is 0 of 0.
+   */
+  static void checkUsable(List<String> classes, Split train, Split test) {
+    if (classes.size() < 2) {
+      throw new TrainerException(ExitCode.DATASET_INVALID, "spec.dataset: at least 2 classes are"
+          + " needed to train a classifier; found " + classes.size() + ": " + shortList(classes));
+    }
+    int[] perClass = new int[classes.size()];
+    for (int i = 0; i < train.size(); i++) {
+      perClass[train.label(i)]++;
+    }
+    List<String> empty = new ArrayList<>();
+    for (int c = 0; c < perClass.length; c++) {
+      if (perClass[c] == 0) {
+        empty.add(classes.get(c));
+      }
+    }
+    if (!empty.isEmpty()) {
+      throw new TrainerException(ExitCode.DATASET_INVALID, "spec.dataset.train has no images of "
+          + empty.size() + " class(es): " + shortList(empty) + "; every class needs training"
+          + " images (use spec.dataset.classes to choose the classes)");
+    }
+    if (test.size() == 0) {
+      throw new TrainerException(ExitCode.DATASET_INVALID, "spec.dataset.test has no images for"
+          + " the chosen classes " + shortList(classes));
+    }
+  }
+
+  private static String shortList(List<String> names) {
+    return names.size() <= 10 ? names.toString()
+        : names.subList(0, 10).toString().replace("]", ", ... " + (names.size() - 10) + " more]");
   }
 
   private static void require(String v, String field) {

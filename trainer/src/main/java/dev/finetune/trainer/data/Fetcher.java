@@ -114,6 +114,11 @@ public final class Fetcher {
     policy.checkScheme(field, uri, scheme);
     try {
       Files.createDirectories(cacheDir);
+    } catch (IOException e) {
+      throw new TrainerException(ExitCode.USAGE, "--cache-dir: cannot create the cache folder "
+          + cacheDir + " (" + e.getClass().getSimpleName() + "); choose a writable folder");
+    }
+    try {
       Path local = switch (scheme) {
         case "file" -> local(base);
         case "http", "https" -> download(field, base, base, null);
@@ -182,9 +187,11 @@ public final class Fetcher {
     // Named after the requested URL, not a redirect target (a CDN path has no .zip suffix).
     String name = fileName(start.getPath(), "download");
     IOException last = null;
+    long deadline = System.nanoTime() + retry.deadline().toNanos();
     for (int attempt = 1; attempt <= retry.attempts(); attempt++) {
       if (attempt > 1) {
         sleep(retry.delay(attempt - 1).toMillis(), url);
+        checkDeadline(deadline, field, url);
       }
       HttpURLConnection c = null;
       try {
@@ -204,7 +211,8 @@ public final class Fetcher {
           throw new TrainerException(ExitCode.NOT_FOUND, "GET " + url + " returned HTTP " + status
               + "; expected 200 (is the URL right and readable without credentials?)");
         }
-        try (InputStream in = c.getInputStream()) {
+        try (InputStream in = new DeadlineInputStream(c.getInputStream(),
+            () -> checkDeadline(deadline, field, url))) {
           Path blob = storeBlob(in, name);
           writeIndex(cacheKey, blob);
           return materialize(blob, cacheKey);
@@ -220,6 +228,14 @@ public final class Fetcher {
     }
     throw new TrainerException(ExitCode.STORAGE_UNAVAILABLE, "GET " + url + " failed after "
         + retry.attempts() + " attempts: " + last, last);
+  }
+
+  private void checkDeadline(long deadline, String field, String url) {
+    if (System.nanoTime() - deadline > 0) {
+      throw new TrainerException(ExitCode.STORAGE_UNAVAILABLE, field + ": GET " + url
+          + " did not finish within the download deadline of " + retry.deadline().toSeconds()
+          + " s (--download-deadline, FINETUNE_DOWNLOAD_DEADLINE); the server is too slow");
+    }
   }
 
   private static URI parseUrl(String field, String url) {
@@ -239,7 +255,7 @@ public final class Fetcher {
   /**
    * Connects to url and follows up to {@value #MAX_REDIRECTS} redirects itself, checking each
    * target against the policy before connecting (HttpURLConnection would follow them blindly).
-   * The bearer token is sent only to the host of the first URL.
+   * The bearer token is sent only to the origin (scheme, host and port) of the first URL.
    */
   private HttpURLConnection open(String field, URI url, String bearer) throws IOException {
     URI current = url;
@@ -248,8 +264,7 @@ public final class Fetcher {
       c.setConnectTimeout((int) retry.timeout().toMillis());
       c.setReadTimeout((int) retry.timeout().toMillis());
       c.setInstanceFollowRedirects(false);
-      if (bearer != null && !bearer.isBlank()
-          && current.getHost().equalsIgnoreCase(url.getHost())) {
+      if (bearer != null && !bearer.isBlank() && sameOrigin(current, url)) {
         c.setRequestProperty("Authorization", "Bearer " + bearer);
       }
       int status = c.getResponseCode();
@@ -280,6 +295,16 @@ public final class Fetcher {
   }
 
   private static final int MAX_REDIRECTS = 5;
+
+  /** Same scheme, host and port (the default port when none is given). */
+  static boolean sameOrigin(URI a, URI b) {
+    return a.getScheme().equalsIgnoreCase(b.getScheme())
+        && a.getHost().equalsIgnoreCase(b.getHost()) && port(a) == port(b);
+  }
+
+  private static int port(URI u) {
+    return u.getPort() >= 0 ? u.getPort() : u.getScheme().equalsIgnoreCase("https") ? 443 : 80;
+  }
 
   private static void sleep(long ms, String url) {
     try {
@@ -389,7 +414,7 @@ public final class Fetcher {
         md.update(buf, 0, r);
         out.write(buf, 0, r);
       }
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(tmp);
       throw e;
     }

@@ -82,8 +82,8 @@ public final class IdxReader {
         throw invalid(file, "is too short to be an IDX " + kind + " file");
       }
       if (m != magic) {
-        throw invalid(file, String.format("is not an IDX %s file: magic number 0x%08x, expected"
-            + " 0x%08x", kind, m, magic));
+        throw invalid(file, String.format("is not an IDX %s file: it does not start with the"
+            + " magic number 0x%08x", kind, magic));
       }
       byte[] header = new byte[4 * dims];
       long expected = 1;
@@ -95,8 +95,8 @@ public final class IdxReader {
           throw invalid(file, "has a truncated header");
         }
         if (v < 0 || (d > 0 && (v < 1 || v > MAX_SIDE))) {
-          throw invalid(file, "has an invalid dimension " + (v & 0xffffffffL) + " in its header"
-              + (d > 0 ? " (image sides must be 1.." + MAX_SIDE + ")" : ""));
+          throw invalid(file, "has an invalid dimension " + (d + 1) + " in its header"
+              + (d > 0 ? " (image sides must be 1.." + MAX_SIDE + ")" : " (negative count)"));
         }
         header[4 * d] = (byte) (v >>> 24);
         header[4 * d + 1] = (byte) (v >>> 16);
@@ -105,24 +105,22 @@ public final class IdxReader {
         expected *= v;
       }
       if (expected > Integer.MAX_VALUE - 64) {
-        throw invalid(file, "declares " + expected + " data bytes, more than this reader"
-            + " supports (2 GiB)");
+        throw invalid(file, "declares more data than this reader supports (2 GiB)");
       }
       if (!gz && Files.size(file) - 4 - 4L * dims != expected) {
-        throw invalid(file, "header declares " + expected + " data bytes but the file holds "
-            + (Files.size(file) - 4 - 4L * dims));
+        throw invalid(file, "header's sizes do not match the file's " + Files.size(file)
+            + " bytes (truncated or not an IDX file)");
       }
       byte[] data = in.readNBytes((int) expected);
       if (data.length != expected) {
-        throw invalid(file, "header declares " + expected + " data bytes but the file holds only "
-            + data.length);
+        throw invalid(file, "holds less data than its header declares (truncated)");
       }
       if (in.read() >= 0) {
-        throw invalid(file, "has more data than its header declares (" + expected + " bytes)");
+        throw invalid(file, "has more data than its header declares");
       }
       return new byte[][] {header, data};
     } catch (IOException e) {
-      throw invalid(file, "cannot be read: " + e.getMessage());
+      throw invalid(file, "cannot be read (" + e.getClass().getSimpleName() + ")");
     }
   }
 

@@ -64,15 +64,42 @@ public final class ImageDecoder {
     return TurboJpeg.load().isPresent();
   }
 
-  /** Reads and decodes a file. */
+  /**
+   * The most bytes an encoded image may have: more than raw 4-byte pixels of {@code maxPixels}
+   * plus 1 MiB of metadata is not an image (an archive bomb's 1 GiB "image").
+   */
+  public long maxBytes() {
+    return maxPixels * 4 + (1 << 20);
+  }
+
+  /**
+   * Decodes a file, reading its header from the file itself: the size limits are checked before
+   * the pixels are read, and the file is never read into memory whole.
+   */
   public RgbImage decode(Path file) {
-    byte[] bytes;
+    long size;
     try {
-      bytes = Files.readAllBytes(file);
-    } catch (IOException | OutOfMemoryError e) {
-      throw new BadImageException(file.toString(), "cannot read: " + e.getMessage(), e);
+      size = Files.size(file);
+    } catch (IOException e) {
+      throw new BadImageException(file.toString(), "cannot read (" + e.getClass().getSimpleName()
+          + ")", e);
     }
-    return decode(bytes, file.toString());
+    if (size == 0) {
+      throw new BadImageException(file.toString(), "empty file (0 bytes)");
+    }
+    if (size > maxBytes()) {
+      throw new BadImageException(file.toString(), "file is " + size + " bytes, more than an"
+          + " image of at most " + maxPixels + " pixels can be (" + maxBytes() + ")");
+    }
+    try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+      if (in == null) {
+        throw new BadImageException(file.toString(), "cannot read");
+      }
+      return decode(in, file.toString());
+    } catch (IOException e) {
+      throw new BadImageException(file.toString(), "cannot read (" + e.getClass().getSimpleName()
+          + ")", e);
+    }
   }
 
   /** Decodes encoded image bytes; {@code source} names the image in messages. */
@@ -87,6 +114,14 @@ public final class ImageDecoder {
       }
     }
     try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+      return decode(in, source);
+    } catch (IOException e) {
+      throw new BadImageException(source, "cannot decode: " + e, e);
+    }
+  }
+
+  private RgbImage decode(ImageInputStream in, String source) {
+    try {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
       if (!readers.hasNext()) {
         throw new BadImageException(source, "not a recognised image format (JPEG, PNG expected)");

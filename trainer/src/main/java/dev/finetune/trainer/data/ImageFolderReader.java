@@ -21,7 +21,8 @@ import java.util.stream.Stream;
  * Reads the imagefolder layout {@code root/CLASS/**.{jpg,jpeg,png}} (extensions
  * case-insensitive, sub-folders of a class folder included, like torchvision's ImageFolder).
  * Hidden files and folders (name starting with '.') and {@code __MACOSX} are skipped; other
- * files are ignored. Files are ordered by path.
+ * files are ignored. Files are ordered by path. Symbolic links are followed inside the dataset
+ * folder; a class folder linking outside it is refused, and image links outside are skipped.
  */
 public final class ImageFolderReader {
   private ImageFolderReader() {}
@@ -35,16 +36,28 @@ public final class ImageFolderReader {
     }
     Map<String, List<Path>> classes = new TreeMap<>();
     try (Stream<Path> dirs = Files.list(root)) {
+      Path realRoot = root.toRealPath();
       for (Path d : dirs.filter(Files::isDirectory).toList()) {
         String name = d.getFileName().toString();
         if (hidden(name)) {
           continue;
         }
-        classes.put(name, images(d));
+        if (!d.toRealPath().startsWith(realRoot)) {
+          throw new TrainerException(ExitCode.DATASET_INVALID, field + ": class folder '"
+              + name + "' is a symbolic link to a folder outside " + root + "; symbolic links"
+              + " are followed only inside the dataset folder");
+        }
+        classes.put(name, images(d, realRoot, field));
       }
+    } catch (java.nio.file.FileSystemLoopException e) {
+      throw new TrainerException(ExitCode.DATASET_INVALID, field + ": " + root + " has a loop of"
+          + " symbolic links", e);
+    } catch (java.io.UncheckedIOException e) {
+      throw new TrainerException(ExitCode.DATASET_INVALID, field + ": cannot list " + root + " ("
+          + e.getCause().getClass().getSimpleName() + ")", e);
     } catch (IOException e) {
-      throw new TrainerException(ExitCode.DATASET_INVALID, field + ": cannot list " + root + ": "
-          + e.getMessage(), e);
+      throw new TrainerException(ExitCode.DATASET_INVALID, field + ": cannot list " + root + " ("
+          + e.getClass().getSimpleName() + ")", e);
     }
     if (classes.isEmpty()) {
       throw new TrainerException(ExitCode.DATASET_INVALID, field + ": " + root + " has no class"
@@ -57,9 +70,16 @@ public final class ImageFolderReader {
     return name.startsWith(".") || name.equals("__MACOSX");
   }
 
-  private static List<Path> images(Path classDir) throws IOException {
+  /**
+   * The images under a class folder. Symbolic links (the class folder itself, sub-folders,
+   * files) are followed when they stay inside the dataset folder {@code realRoot}; files they
+   * lead outside of it are skipped with a warning.
+   */
+  private static List<Path> images(Path classDir, Path realRoot, String field)
+      throws IOException {
     List<Path> out = new ArrayList<>();
-    try (Stream<Path> s = Files.walk(classDir)) {
+    int outside = 0;
+    try (Stream<Path> s = Files.walk(classDir, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
       for (Path p : s.sorted(Comparator.comparing(Path::toString)).toList()) {
         Path rel = classDir.relativize(p);
         boolean skip = false;
@@ -67,9 +87,18 @@ public final class ImageFolderReader {
           skip |= hidden(part.toString());
         }
         if (!skip && Files.isRegularFile(p) && isImage(p.getFileName().toString())) {
-          out.add(p);
+          if (p.toRealPath().startsWith(realRoot)) {
+            out.add(p);
+          } else {
+            outside++;
+          }
         }
       }
+    }
+    if (outside > 0) {
+      org.slf4j.LoggerFactory.getLogger(ImageFolderReader.class).warn("{}: skipped {} image(s)"
+          + " in {} that are symbolic links to outside the dataset folder", field, outside,
+          classDir.getFileName());
     }
     return out;
   }
@@ -103,10 +132,23 @@ public final class ImageFolderReader {
       Set<String> onlyTest = new TreeSet<>(test.keySet());
       onlyTest.removeAll(train.keySet());
       throw new TrainerException(ExitCode.DATASET_INVALID, "train and test have different class"
-          + " folders: only in spec.dataset.train " + onlyTrain + ", only in spec.dataset.test "
-          + onlyTest + " (or choose classes with spec.dataset.classes)");
+          + " folders: only in spec.dataset.train " + names(onlyTrain) + ", only in"
+          + " spec.dataset.test " + names(onlyTest) + " (or choose classes with"
+          + " spec.dataset.classes)");
     }
     return List.copyOf(train.keySet());
+  }
+
+  /**
+   * Folder names for a message: at most 10, and only names that look like class names, so a
+   * URI pointing at a system folder does not echo its listing into logs and job status.
+   */
+  static String names(java.util.Collection<String> names) {
+    boolean plain = names.stream().allMatch(n -> n.matches("[A-Za-z0-9][A-Za-z0-9 _.+-]{0,63}"));
+    if (names.size() > 10 || !plain) {
+      return names.size() + " folder(s)";
+    }
+    return names.toString();
   }
 
   static void checkDistinct(List<String> requested) {
@@ -121,8 +163,7 @@ public final class ImageFolderReader {
 
   static TrainerException unknown(String c, String field, Set<String> available) {
     return new TrainerException(ExitCode.DATASET_INVALID, "spec.dataset.classes names '" + c
-        + "', which is not a class of " + field + "; available: " + new LinkedHashSet<>(
-        new TreeSet<>(available)));
+        + "', which is not a class of " + field + "; available: " + names(new TreeSet<>(available)));
   }
 
   /** The split of the chosen classes; an empty chosen class folder is DATASET_INVALID. */

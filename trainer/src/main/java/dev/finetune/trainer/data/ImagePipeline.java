@@ -159,4 +159,9 @@ public final class ImagePipeline {
   public String toString() {
     return field + steps;
   }
+
+  /** The largest magnitude a normalized pixel can have (see {@link Normalize#maxMagnitude()}). */
+  public double maxInputMagnitude() {
+    return normalize.maxMagnitude();
+  }
 }

@@ -31,6 +31,9 @@ public final class RunLoop {
       int dataWorkers,
       int maxBadImagesPercent) {}
 
+  /** Normalized inputs larger than this make a diverging loss more likely than the rate. */
+  static final double SCALED_INPUT = 20;
+
   private final Plan plan;
   private final TrainingSession session;
   private final List<TrainingEvents> listeners;
@@ -73,9 +76,14 @@ public final class RunLoop {
           TrainingSession.StepOutcome out = step(batch);
           if (!Double.isFinite(out.loss())) {
             throw new TrainerException(ExitCode.DIVERGED, plan.run() + ": loss is " + out.loss()
-                + " at epoch " + (state.epoch() + 1) + ", step " + (state.step() + 1)
-                + "; lower spec.training.learningRate (now " + session.optimizerLearningRate()
-                + ") or use lossReduction: mean");
+                + " at epoch " + (state.epoch() + 1) + ", step " + (state.step() + 1) + "; "
+                + (plan.trainPipeline().maxInputMagnitude() > SCALED_INPUT
+                    ? "spec.transforms.normalize scales pixels up to " + Math.round(
+                        plan.trainPipeline().maxInputMagnitude()) + " times (std too small?); fix it first, then"
+                        + " consider spec.training.learningRate (now "
+                        + session.optimizerLearningRate() + ")"
+                    : "lower spec.training.learningRate (now " + session.optimizerLearningRate()
+                        + ") or use lossReduction: mean"));
           }
           long now = System.nanoTime();
           throughput.add(batch.count(), now - last);

@@ -28,6 +28,11 @@ final class SafetensorsHeader {
   /** Name → dtype (safetensors spelling, e.g. F32). */
   final Map<String, String> dtypes = new LinkedHashMap<>();
 
+  /** Name → [start, end) of its bytes, relative to the file's start. */
+  final Map<String, long[]> ranges = new LinkedHashMap<>();
+
+  private long dataStart;
+
   static SafetensorsHeader parse(byte[] file, String source) {
     SafetensorsHeader header = new SafetensorsHeader();
     if (file.length < 8) {
@@ -35,19 +40,20 @@ final class SafetensorsHeader {
     }
     long len = ByteBuffer.wrap(file, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
     if (len <= 0 || len > MAX_HEADER || 8 + len > file.length) {
-      throw invalid(source, "header length " + len + " does not fit a file of " + file.length
-          + " bytes (truncated or not a safetensors file)");
+      throw invalid(source, "the first 8 bytes are not a header length that fits a file of "
+          + file.length + " bytes (truncated or not a safetensors file)");
     }
     JsonNode root;
     try {
       root = new ObjectMapper().readTree(new String(file, 8, (int) len, StandardCharsets.UTF_8));
     } catch (java.io.IOException e) {
-      throw invalid(source, "header is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+      throw invalid(source, "header is not valid JSON (not a safetensors file?)");
     }
     if (root == null || !root.isObject()) {
       throw invalid(source, "header is not a JSON object");
     }
     long dataLength = file.length - 8 - len;
+    header.dataStart = 8 + len;
     for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       if (e.getKey().equals("__metadata__")) {
@@ -95,6 +101,7 @@ final class SafetensorsHeader {
     }
     shapes.put(name, shape);
     dtypes.put(name, dtype);
+    ranges.put(name, new long[] {dataStart + start, dataStart + end});
   }
 
   private static TrainerException invalid(String source, String why) {

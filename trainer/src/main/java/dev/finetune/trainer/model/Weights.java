@@ -3,16 +3,16 @@ package dev.finetune.trainer.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -85,28 +85,65 @@ public final class Weights {
           + " (is this a torchvision-named " + model.architecture().id() + " state_dict?)");
     }
     List<String> loaded = new ArrayList<>();
-    try (NDManager scope = NDManager.newBaseManager()) {
-      NDList arrays;
-      try {
-        arrays = NDList.decode(scope, file);
-      } catch (RuntimeException e) {
-        throw new TrainerException(ExitCode.WEIGHTS_INVALID, source + ": cannot decode: " + e, e);
+    // Decoded here rather than by libtorch: a BF16 tensor made NDList.decode abort the JVM
+    // (SIGABRT, exit 134). F32, F64, F16 and BF16 become float32; other dtypes are refused.
+    for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+      if (skip.test(e.getKey())) {
+        continue;
       }
-      Map<String, NDArray> byName = new HashMap<>();
-      for (NDArray a : arrays) {
-        byName.put(a.getName(), a);
-      }
-      for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
-        if (skip.test(e.getKey())) {
-          continue;
-        }
-        NDArray target = e.getValue().getArray();
-        NDArray src = byName.get(e.getKey()).toType(DataType.FLOAT32, false);
-        target.set(src.toByteBuffer());
-        loaded.add(e.getKey());
-      }
+      String name = e.getKey();
+      long[] range = header.ranges.get(name);
+      ByteBuffer floats = toFloat32(file, (int) range[0], (int) (range[1] - range[0]),
+          header.dtypes.get(name), source, name);
+      e.getValue().getArray().set(floats);
+      loaded.add(name);
     }
     return loaded;
+  }
+
+  /** Float dtypes a parameter may have in a safetensors file; each is converted to float32. */
+  static final List<String> FLOAT_DTYPES = List.of("F32", "F16", "BF16", "F64");
+
+  /** The little-endian tensor bytes file[offset, offset+length) as native-order float32. */
+  static ByteBuffer toFloat32(byte[] file, int offset, int length, String dtype, String source,
+      String name) {
+    ByteBuffer in = ByteBuffer.wrap(file, offset, length).order(ByteOrder.LITTLE_ENDIAN);
+    int width = switch (dtype) {
+      case "F32" -> 4;
+      case "F64" -> 8;
+      case "F16", "BF16" -> 2;
+      default -> throw new TrainerException(ExitCode.WEIGHTS_INVALID, source + ": tensor " + name
+          + " has dtype " + dtype + "; parameters must be one of " + FLOAT_DTYPES);
+    };
+    int n = length / width;
+    ByteBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
+    for (int i = 0; i < n; i++) {
+      float v = switch (dtype) {
+        case "F32" -> in.getFloat();
+        case "F64" -> (float) in.getDouble();
+        case "BF16" -> Float.intBitsToFloat((in.getShort() & 0xffff) << 16);
+        default -> halfToFloat(in.getShort());
+      };
+      out.putFloat(v);
+    }
+    out.flip();
+    return out;
+  }
+
+  /** IEEE 754 binary16 to float (Java 17 has no Float.float16ToFloat). */
+  static float halfToFloat(short half) {
+    int h = half & 0xffff;
+    int sign = (h & 0x8000) << 16;
+    int exp = (h >>> 10) & 0x1f;
+    int mant = h & 0x3ff;
+    if (exp == 0x1f) {
+      return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13)); // inf, NaN
+    }
+    if (exp == 0) {
+      float sub = mant * 0x1p-24f; // subnormal (or zero)
+      return sign == 0 ? sub : -sub;
+    }
+    return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
   }
 
   /** Total number of elements of the model's parameters, BN buffers excluded. */

@@ -12,7 +12,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -139,7 +138,7 @@ public final class TrainingMetrics implements AutoCloseable {
    * @param job value of the {@code job} label (the FineTuneJob's name)
    * @param port TCP port on 0.0.0.0; 0 picks a free one (see {@link #port()}); negative: no
    *     server, only {@link #scrape()}
-   * @throws UncheckedIOException if the port cannot be bound
+   * @throws dev.finetune.trainer.error.TrainerException USAGE if the port cannot be bound
    */
   public TrainingMetrics(String namespace, String job, int port) {
     this(namespace, job, port, new StorageHealth());
@@ -189,7 +188,9 @@ public final class TrainingMetrics implements AutoCloseable {
     } catch (IOException e) {
       executor.shutdownNow();
       registry.close();
-      throw new UncheckedIOException("cannot listen for metrics on port " + port, e);
+      throw new dev.finetune.trainer.error.TrainerException(
+          dev.finetune.contract.ExitCode.USAGE, "--metrics-port " + port + ": cannot listen"
+          + " (" + e.getClass().getSimpleName() + "); pass another port, 0 or -1");
     }
     server.setExecutor(executor);
     server.createContext("/metrics", this::handleMetrics);

@@ -115,7 +115,8 @@ class CheckpointStoreTest {
       assertEquals(List.of("checkpoints/ckpt-000000000120/manifest.json",
           "checkpoints/ckpt-000000000120/optimizer/adam.bin",
           "checkpoints/ckpt-000000000120/state.json",
-          "checkpoints/ckpt-000000000120/weights.safetensors"), store.list("checkpoints/"));
+          "checkpoints/ckpt-000000000120/weights.safetensors",
+          "checkpoints/ckpt-000000000120/writing.json"), store.list("checkpoints/"));
 
       LoadedCheckpoint loaded = ckpts.loadNewestValid(warnings::add).orElseThrow();
       assertEquals(List.of(), warnings);
@@ -158,10 +159,12 @@ class CheckpointStoreTest {
     ckpts.save(2, 20, files(20), state(20));
     String d = "checkpoints/ckpt-000000000020/";
     String old = "checkpoints/ckpt-000000000010/";
-    assertEquals(List.of("put " + d + "optimizer/adam.bin", "put " + d + "weights.safetensors",
+    assertEquals(List.of("put " + d + "writing.json", "put " + d + "optimizer/adam.bin",
+        "put " + d + "weights.safetensors",
         "put " + d + "state.json", "put " + d + "manifest.json",
         "delete " + old + "manifest.json", "delete " + old + "optimizer/adam.bin",
-        "delete " + old + "state.json", "delete " + old + "weights.safetensors"), store.ops);
+        "delete " + old + "state.json", "delete " + old + "weights.safetensors",
+        "delete " + old + "writing.json"), store.ops);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -328,8 +331,9 @@ class CheckpointStoreTest {
       store.ops.clear();
       ckpts.saveFinalModel(Map.of("model.pt", new byte[] {4, 5, 6}, "classes.txt",
           "cat\ndog\n".getBytes(StandardCharsets.UTF_8)), Map.of("accuracy", 0.95, "epochs", 3));
-      assertEquals(List.of("delete model/manifest.json", "put model/classes.txt",
-          "put model/model.pt", "put model/manifest.json", "delete model/old-only.txt"),
+      assertEquals(List.of("put model/writing.json", "delete model/manifest.json",
+          "put model/classes.txt", "put model/model.pt", "put model/manifest.json",
+          "delete model/old-only.txt", "delete model/writing.json"),
           store.ops);
       assertEquals(List.of("model/classes.txt", "model/manifest.json", "model/model.pt"),
           store.list("model/"));

@@ -29,6 +29,17 @@ public class FineTuneJobStatus {
   @JsonPropertyDescription("Latest metrics of the from-scratch baseline, if requested.")
   public RunMetrics baseline;
 
+  @JsonPropertyDescription("Test accuracy of the fine-tune run minus the baseline's, from the"
+      + " trainer's final result; absent without a baseline.")
+  public String accuracyGain;
+
+  @JsonPropertyDescription("Where the final progress, metrics, baseline and accuracyGain were"
+      + " read when the job succeeded: TerminationMessage (the trainer container's) or"
+      + " ObjectStorage (<checkpoints.uri>/model/result.json). They equal the trainer's"
+      + " result.json. Absent while the job runs: then the numbers are the trainer's /metrics,"
+      + " read every finetune.operator.metrics-interval and rounded to 4 decimals.")
+  public String resultSource;
+
   @JsonPropertyDescription("Newest checkpoint in object storage whose manifest parses and whose"
       + " listed files exist with the listed sizes: the one a resume starts from. Read by the"
       + " operator at most every finetune.operator.storage-interval while the job runs, and once"
@@ -46,9 +57,15 @@ public class FineTuneJobStatus {
       + " plus the first. The next attempt's Job is named <name>-attempt-<attempts+1>.")
   public Integer attempts;
 
-  @JsonPropertyDescription("Retryable failures (exit code 128 or above, eviction, preemption)"
-      + " so far; the job fails when this exceeds spec.backoffLimit.")
+  @JsonPropertyDescription("Retryable failures of the trainer (exit code 128 or above other"
+      + " than 143, a pod that vanished) so far; the job fails when this exceeds"
+      + " spec.backoffLimit.")
   public Integer restarts;
+
+  @JsonPropertyDescription("Attempts stopped by the cluster (SIGTERM, exit 143; pod evicted or"
+      + " preempted, condition DisruptionTarget) so far. Each resumes from the newest checkpoint"
+      + " and does not count against spec.backoffLimit.")
+  public Integer preemptions;
 
   @JsonPropertyDescription("Name of the newest trainer Job.")
   public String currentJob;

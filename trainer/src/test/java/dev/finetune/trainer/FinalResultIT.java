@@ -1,0 +1,161 @@
+package dev.finetune.trainer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune.contract.FinalResult;
+import dev.finetune.testsupport.SyntheticImageFolder;
+import dev.finetune.trainer.testing.TrainerProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The trainer's final record, from the real CLI in a child JVM: result.json (written atomically,
+ * gone after a later failure), the same file next to the final model in storage (listed in the
+ * model manifest, which is written last), and the compact termination message with the same
+ * numbers. Also: a real libtorch allocation failure exits 128 (retryable), not 1.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FinalResultIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir static Path dir;
+  static Path data;
+  static Path out;
+
+  @BeforeAll
+  static void data() throws IOException {
+    data = SyntheticImageFolder.write(dir.resolve("data"), 8, 3, 32, 5);
+    out = dir.resolve("out");
+  }
+
+  @Test
+  @Order(1)
+  void resultJsonInStorageAndTheTerminationMessageCarryTheSameNumbers() throws Exception {
+    Path ckpt = dir.resolve("store/run");
+    Path job = manifest("ok", data, ckpt, "baseline: {fromScratch: {epochs: 1}}", 32, 8);
+    Path termination = dir.resolve("termination-log");
+    int exit = train(job, "ok.log", "--termination-log", termination.toString());
+    assertEquals(0, exit, Files.readString(dir.resolve("ok.log")));
+
+    byte[] local = Files.readAllBytes(out.resolve("result.json"));
+    assertFalse(Files.exists(out.resolve("result.json.tmp")), "no temporary file left");
+    // Next to the final model, byte for byte, and listed in the manifest written after it.
+    assertArrayEquals(local, Files.readAllBytes(ckpt.resolve("model/result.json")));
+    JsonNode manifest = JSON.readTree(ckpt.resolve("model/manifest.json").toFile());
+    List<String> listed = new ArrayList<>();
+    manifest.get("files").forEach(f -> listed.add(f.get("name").asText()));
+    assertTrue(listed.contains("result.json"), listed.toString());
+    assertTrue(Files.getLastModifiedTime(ckpt.resolve("model/manifest.json")).toMillis()
+        >= Files.getLastModifiedTime(ckpt.resolve("model/result.json")).toMillis());
+
+    String message = Files.readString(termination);
+    assertTrue(message.length() <= 4096 && !message.contains("\n"), message);
+    FinalResult r = FinalResult.parse(message).orElseThrow(() -> new AssertionError(message));
+    JsonNode result = JSON.readTree(local);
+    assertRun(result.get("finetune"), r.finetune());
+    assertRun(result.get("baseline"), r.baseline());
+    assertEquals(result.get("accuracyGain").doubleValue(), r.accuracyGain());
+    assertEquals(r.finetune().testAccuracy() - r.baseline().testAccuracy(), r.accuracyGain());
+  }
+
+  static void assertRun(JsonNode run, FinalResult.Run r) {
+    JsonNode epochs = run.get("epochs");
+    JsonNode last = epochs.get(epochs.size() - 1);
+    assertEquals(last.get("epoch").asInt(), r.epoch());
+    assertEquals(epochs.size(), r.totalEpochs());
+    assertEquals(last.get("step").asLong(), r.step());
+    assertEquals(last.get("trainLoss").doubleValue(), r.trainLoss());
+    assertEquals(last.get("trainAccuracy").doubleValue(), r.trainAccuracy());
+    assertEquals(run.get("testAccuracy").doubleValue(), r.testAccuracy());
+    assertEquals(last.get("imagesPerSecond").doubleValue(), r.imagesPerSecond());
+  }
+
+  @Test
+  @Order(2)
+  void aLaterFailureLeavesNoResultThatClaimsSuccess() throws Exception {
+    assertTrue(Files.exists(out.resolve("result.json")), "from the run before");
+    Path broken = SyntheticImageFolder.write(dir.resolve("broken"), 8, 3, 32, 5);
+    try (Stream<Path> w = Files.walk(broken.resolve("test/stripe"))) {
+      w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+    Path termination = dir.resolve("termination-log-failed");
+    Path job = manifest("ok", broken, dir.resolve("store/broken"), "", 32, 8);
+    int exit = train(job, "failed.log", "--termination-log", termination.toString());
+    assertEquals(5, exit, Files.readString(dir.resolve("failed.log")));
+    assertFalse(Files.exists(out.resolve("result.json")), "the old success is gone");
+    assertFalse(Files.exists(termination), "no result in the termination message: the kubelet"
+        + " falls back to the log's error line");
+  }
+
+  /**
+   * A real libtorch allocation failure: the trainer's address space is capped (prlimit --as), so
+   * PyTorch's DefaultCPUAllocator cannot get memory for the activations of 1024 px images.
+   */
+  @Test
+  @Order(3)
+  void aLibtorchOutOfMemoryExitsRetryable128() throws Exception {
+    Path job = manifest("oom", data, dir.resolve("store/oom"), "", 1024, 16);
+    Path log = dir.resolve("oom.log");
+    List<String> cmd = new ArrayList<>(List.of("prlimit", "--as=" + (6L << 30), "--",
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+        "-XX:CompressedClassSpaceSize=128m", "-XX:ReservedCodeCacheSize=64m",
+        "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
+        "dev.finetune.trainer.cli.Main", "train", job.toString(), "--output",
+        dir.resolve("oom-out").toString(), "--metrics-port", "-1", "--no-progress",
+        "--threads", "1", "--cache-dir", dir.resolve("cache").toString()));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    pb.environment().put("MALLOC_ARENA_MAX", "2");
+    pb.environment().put("DJL_CACHE_DIR", System.getenv().getOrDefault("DJL_CACHE_DIR",
+        System.getProperty("user.home") + "/.djl.ai"));
+    int exit = TrainerProcess.await(pb.start(), 300);
+    String text = Files.readString(log);
+    assertEquals(128, exit, text);
+    assertTrue(text.contains("error: out of memory in libtorch: DefaultCPUAllocator: can't"
+        + " allocate"), text);
+    assertTrue(text.contains("spec.training.batchSize"), text);
+    assertFalse(text.contains("\tat "), "one line, no stack trace: " + text);
+  }
+
+  static int train(Path job, String log, String... extra) throws Exception {
+    List<String> args = new ArrayList<>(List.of("train", job.toString(), "--output",
+        out.toString(), "--metrics-port", "-1", "--no-progress", "--threads", "1",
+        "--cache-dir", dir.resolve("cache").toString()));
+    args.addAll(List.of(extra));
+    return TrainerProcess.await(TrainerProcess.start(dir.resolve(log),
+        args.toArray(String[]::new)), 300);
+  }
+
+  static Path manifest(String name, Path dataset, Path checkpoints, String extra, int size,
+      int batch) throws IOException {
+    Path file = dir.resolve(name + "-" + System.nanoTime() + ".yaml");
+    Files.writeString(file, """
+        apiVersion: finetune.dev/v1alpha1
+        kind: FineTuneJob
+        metadata: {name: %s}
+        spec:
+          model: {architecture: resnet18}
+          dataset: {train: "%s", test: "%s"}
+          transforms: {train: {randomResizedCrop: %d}, test: {resize: %d}}
+          training: {epochs: 2, batchSize: %d, learningRate: 0.01}
+          checkpoints: {uri: "%s"}
+          %s
+        """.formatted(name, dataset.resolve("train").toUri(), dataset.resolve("test").toUri(),
+        size, size, batch, checkpoints.toUri(), extra));
+    return file;
+  }
+}

@@ -1,0 +1,154 @@
+package dev.finetune.trainer.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.finetune.trainer.storage.StderrCapture;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 11, classes 5, 6, 12, 13 and 15 (relative file URI): bad options and unwritable
+ * locations fail before any training with one "error:" line and a usage or spec code, and
+ * {@code validate} agrees with {@code train} about the spec.
+ */
+class PreflightTest {
+  @TempDir Path dir;
+  Path data;
+  Path aFile;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    data = Files.createDirectories(dir.resolve("data"));
+    aFile = Files.writeString(dir.resolve("a-file"), "not a folder");
+  }
+
+  private Path job(String extra) throws Exception {
+    Path f = dir.resolve("job-" + Math.abs(extra.hashCode()) + ".yaml");
+    Files.writeString(f, """
+        apiVersion: finetune.dev/v1alpha1
+        kind: FineTuneJob
+        metadata: {name: pre}
+        spec:
+          model: {architecture: resnet18}
+          dataset: {train: "%s", test: "%s"}
+        %s""".formatted(data.toUri(), data.toUri(), extra));
+    return f;
+  }
+
+  record Result(int code, String err) {}
+
+  private Result run(String... args) {
+    try (StderrCapture err = new StderrCapture()) {
+      return new Result(Main.run(args), err.text());
+    }
+  }
+
+  /** train JOB with defaults for a test, each replaced by an option of {@code more}. */
+  private Result train(Path job, String... more) {
+    java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+    options.put("--output", dir.resolve("out").toString());
+    options.put("--cache-dir", dir.resolve("cache").toString());
+    options.put("--metrics-port", "-1");
+    for (int i = 0; i + 1 < more.length; i += 2) {
+      options.put(more[i], more[i + 1]);
+    }
+    List<String> args = new ArrayList<>(List.of("train", job.toString(), "--no-progress"));
+    options.forEach((k, v) -> args.add(k + "=" + v));
+    return run(args.toArray(String[]::new));
+  }
+
+  private static void oneLine(Result r, int code, String contains) {
+    assertEquals(code, r.code(), r.err());
+    assertTrue(r.err().contains("error: "), r.err());
+    assertTrue(r.err().contains(contains), r.err());
+    assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+  }
+
+  @Test
+  void unwritableOutputIsAUsageErrorBeforeTraining() throws Exception {
+    Path job = job("");
+    oneLine(train(job, "--output", aFile.toString()), 2, "--output");
+    oneLine(train(job, "--output", aFile.resolve("sub").toString()), 2, "is not a folder");
+    oneLine(train(job, "--output", "/proc/finetune-out"), 2, "is not writable");
+  }
+
+  @Test
+  void unwritableFileCheckpointUriFailsInValidateAndTrainAlike() throws Exception {
+    for (String uri : List.of(aFile.toUri() + "/ckpts", "file:///proc/finetune-ckpts",
+        aFile.toUri().toString())) {
+      Path job = job("  checkpoints: {uri: \"" + uri + "\"}\n");
+      Result v = run("validate", job.toString());
+      Result t = train(job);
+      oneLine(v, 10, "spec.checkpoints.uri");
+      oneLine(t, 10, "spec.checkpoints.uri");
+    }
+    Path ok = job("  checkpoints: {uri: \"" + dir.resolve("new/ckpts").toUri() + "\"}\n");
+    assertEquals(0, run("validate", ok.toString()).code());
+    assertFalse(Files.exists(dir.resolve("new")), "validate leaves no folders behind");
+  }
+
+  @Test
+  void relativeFileUrisFailInValidateAndTrainAlike() throws Exception {
+    for (String extra : List.of("  checkpoints: {uri: \"file://relative/dir\"}\n",
+        "  checkpoints: {uri: \"file:relative/dir\"}\n")) {
+      Path job = job(extra);
+      oneLine(run("validate", job.toString()), 3, "spec.checkpoints.uri");
+      oneLine(train(job), 3, "spec.checkpoints.uri");
+    }
+    Path ds = dir.resolve("rel.yaml");
+    Files.writeString(ds, Files.readString(job("")).replace(data.toUri().toString(),
+        "file://data/train"));
+    oneLine(run("validate", ds.toString()), 3, "spec.dataset.train");
+  }
+
+  @Test
+  void metricsPortOutOfRangeOrTakenIsAUsageError() throws Exception {
+    Path job = job("");
+    oneLine(train(job, "--metrics-port", "70000"), 2, "--metrics-port");
+    oneLine(train(job, "--metrics-port", "-7"), 2, "--metrics-port");
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress(0));
+      int port = taken.getLocalPort();
+      oneLine(train(job, "--metrics-port", Integer.toString(port)), 2, "already in use");
+      // The default port (not asked for) falls back to a free one.
+      assertEquals(0, Preflight.metricsPort(port, false));
+    }
+  }
+
+  @Test
+  void absurdThreadsAreBoundedByTheCpusAndNegativeOnesRefused() throws Exception {
+    assertEquals(4, Preflight.threads(100_000, 4));
+    assertEquals(4, Preflight.threads(0, 4));
+    assertEquals(3, Preflight.threads(3, 4));
+    Path job = job("");
+    oneLine(train(job, "--threads", "-1"), 2, "--threads");
+    oneLine(train(job, "--data-workers", "-3"), 2, "--data-workers");
+  }
+
+  @Test
+  void aTinyNormalizeStdIsNamedNotTheLearningRate() throws Exception {
+    for (String std : List.of("[1.0e-30, 0.224, 0.225]", "[0.0001, 0.0001, 0.0001]")) {
+      Path job = job("  transforms: {normalize: {std: " + std + "}}\n");
+      oneLine(run("validate", job.toString()), 3, "spec.transforms.normalize.std");
+      Result t = train(job);
+      oneLine(t, 3, "spec.transforms.normalize.std");
+      assertFalse(t.err().contains("learningRate"), t.err());
+    }
+    assertEquals(0, run("validate", job("  transforms: {normalize: {std: [0.2, 0.2, 0.2]}}\n")
+        .toString()).code());
+  }
+
+  @Test
+  void cacheDirThatIsAFileIsAUsageError() throws Exception {
+    oneLine(train(job(""), "--cache-dir", aFile.toString()), 2, "--cache-dir");
+  }
+}
