@@ -1,6 +1,6 @@
 package dev.finetune.trainer;
 
-import dev.finetune.trainer.data.UriPolicy;
+import dev.finetune.trainer.data.fetch.UriPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -50,6 +50,6 @@ public record TrainOptions(
       boolean interactive, Map<String, String> env, UriPolicy uriPolicy) {
     this(output, namespace, cacheDir, fromJobs, metricsPort, cpus, threads, dataWorkers,
         gracePeriod, interactive, env, uriPolicy,
-        dev.finetune.trainer.data.RetryPolicy.DEFAULT.deadline());
+        dev.finetune.trainer.data.fetch.RetryPolicy.DEFAULT.deadline());
   }
 }

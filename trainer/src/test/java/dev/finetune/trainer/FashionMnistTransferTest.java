@@ -64,6 +64,6 @@ class FashionMnistTransferTest {
 
   static TrainOptions options(Path out, Map<String, String> fromJobs, int threads) {
     return new TrainOptions(out, "test", out.resolve("cache"), fromJobs, -1, threads, threads, 1,
-        Duration.ofSeconds(10), false, Map.of(), dev.finetune.trainer.data.UriPolicy.OPEN);
+        Duration.ofSeconds(10), false, Map.of(), dev.finetune.trainer.data.fetch.UriPolicy.OPEN);
   }
 }

@@ -1,7 +1,7 @@
 package dev.finetune.trainer.cli;
 
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
-import dev.finetune.trainer.data.Normalize;
+import dev.finetune.trainer.data.transform.Normalize;
 import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import java.io.IOException;

@@ -3,6 +3,8 @@ package dev.finetune.trainer.data;
 import dev.finetune.trainer.Sha256;
 import dev.finetune.api.v1alpha1.spec.DatasetFormat;
 import dev.finetune.api.v1alpha1.spec.DatasetSpec;
+import dev.finetune.trainer.data.fetch.Fetcher;
+import dev.finetune.trainer.data.format.IdxReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -3,6 +3,14 @@ package dev.finetune.trainer.data;
 import dev.finetune.api.v1alpha1.spec.DatasetFormat;
 import dev.finetune.api.v1alpha1.spec.DatasetSpec;
 import dev.finetune.contract.ExitCode;
+import dev.finetune.trainer.data.fetch.Fetcher;
+import dev.finetune.trainer.data.format.IdxReader;
+import dev.finetune.trainer.data.format.ImageDecoder;
+import dev.finetune.trainer.data.format.ImageFolderReader;
+import dev.finetune.trainer.data.split.FewShot;
+import dev.finetune.trainer.data.split.FileSplit;
+import dev.finetune.trainer.data.split.IdxSplit;
+import dev.finetune.trainer.data.split.Split;
 import dev.finetune.trainer.error.TrainerException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -107,8 +115,8 @@ public final class DatasetLoader {
     Map<String, List<Path>> test = ImageFolderReader.scan(testRoot, "spec.dataset.test");
     List<String> classes = ImageFolderReader.classes(train, test, spec.classes);
     return new LoadedDataset(classes,
-        ImageFolderReader.split(train, trainRoot, classes, decoder, "spec.dataset.train"),
-        ImageFolderReader.split(test, testRoot, classes, decoder, "spec.dataset.test"));
+        FileSplit.of(train, trainRoot, classes, decoder, "spec.dataset.train"),
+        FileSplit.of(test, testRoot, classes, decoder, "spec.dataset.test"));
   }
 
   private static LoadedDataset idx(DatasetSpec spec, Fetcher fetcher) {

@@ -1,7 +1,5 @@
 package dev.finetune.trainer.observe;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.finetune.trainer.storage.StorageHealth;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -11,19 +9,12 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +22,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Prometheus metrics of one trainer process, served over HTTP for the pod's scrape.
  *
- * <p>{@code GET /metrics} answers the Prometheus text exposition format 0.0.4 ({@value
- * #CONTENT_TYPE}); {@code GET /healthz} answers {@code 200 ok}. The server listens on {@code
- * 0.0.0.0:port} and runs on two daemon threads, so it never keeps the JVM alive.
+ * <p>This class holds the meters; {@link MetricsServer} serves them: {@code GET /metrics}
+ * answers the Prometheus text exposition format 0.0.4 ({@value #CONTENT_TYPE}); {@code GET
+ * /healthz} answers {@code 200 ok}. The server listens on {@code 0.0.0.0:port} and runs on two
+ * daemon threads, so it never keeps the JVM alive.
  *
  * <p>Every series carries the labels {@code namespace} and {@code job} (the FineTuneJob's
  * namespace and name). The only other label is {@code run}, either {@value #RUN_FINETUNE} or
@@ -127,8 +119,7 @@ public final class TrainingMetrics implements AutoCloseable {
   private final DoubleHolder attempt = new DoubleHolder(1);
   private final Counter checkpoints;
   private final Counter badImages;
-  private final HttpServer server;
-  private final ExecutorService executor;
+  private final MetricsServer server;
   private volatile boolean closed;
 
   /**
@@ -174,34 +165,22 @@ public final class TrainingMetrics implements AutoCloseable {
 
     if (port < 0) {
       server = null;
-      executor = null;
       return;
     }
-    AtomicInteger threads = new AtomicInteger();
-    executor = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "metrics-http-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
     try {
-      server = HttpServer.create(new InetSocketAddress(port), 16);
+      server = MetricsServer.start(port, this::scrape);
     } catch (IOException e) {
-      executor.shutdownNow();
       registry.close();
       throw new dev.finetune.trainer.error.TrainerException(
           dev.finetune.contract.ExitCode.USAGE, "--metrics-port " + port + ": cannot listen"
           + " (" + e.getClass().getSimpleName() + "); pass another port, 0 or -1");
     }
-    server.setExecutor(executor);
-    server.createContext("/metrics", this::handleMetrics);
-    server.createContext("/healthz", this::handleHealth);
-    server.start();
     LOG.info("serving Prometheus metrics on http://0.0.0.0:{}/metrics", port());
   }
 
   /** The bound port, or -1 when no server runs. */
   public int port() {
-    return server == null ? -1 : server.getAddress().getPort();
+    return server == null ? -1 : server.port();
   }
 
   /** The current exposition, as {@code GET /metrics} answers it. */
@@ -287,13 +266,7 @@ public final class TrainingMetrics implements AutoCloseable {
     }
     closed = true;
     if (server != null) {
-      server.stop(0);
-      executor.shutdownNow();
-      try {
-        executor.awaitTermination(2, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      server.close();
     }
     registry.close();
   }
@@ -324,67 +297,6 @@ public final class TrainingMetrics implements AutoCloseable {
         .tags(tags)
         .strongReference(true)
         .register(registry);
-  }
-
-  private void handleMetrics(HttpExchange ex) throws IOException {
-    try {
-      if (!allowed(ex)) {
-        return;
-      }
-      byte[] body;
-      try {
-        body = scrape().getBytes(StandardCharsets.UTF_8);
-      } catch (RuntimeException e) {
-        LOG.warn("metrics scrape failed", e);
-        respond(ex, 500, "text/plain; charset=utf-8",
-            ("scrape failed: " + e + "\n").getBytes(StandardCharsets.UTF_8));
-        return;
-      }
-      respond(ex, 200, CONTENT_TYPE, body);
-    } finally {
-      ex.close();
-    }
-  }
-
-  private void handleHealth(HttpExchange ex) throws IOException {
-    try {
-      if (allowed(ex)) {
-        respond(ex, 200, "text/plain; charset=utf-8", "ok\n".getBytes(StandardCharsets.UTF_8));
-      }
-    } finally {
-      ex.close();
-    }
-  }
-
-  /** Only GET and HEAD on the exact path; answers 404/405 otherwise. */
-  private static boolean allowed(HttpExchange ex) throws IOException {
-    String ctx = ex.getHttpContext().getPath();
-    if (!ctx.equals(ex.getRequestURI().getPath())) {
-      respond(ex, 404, "text/plain; charset=utf-8",
-          "not found\n".getBytes(StandardCharsets.UTF_8));
-      return false;
-    }
-    String method = ex.getRequestMethod();
-    if (!"GET".equals(method) && !"HEAD".equals(method)) {
-      ex.getResponseHeaders().set("Allow", "GET, HEAD");
-      respond(ex, 405, "text/plain; charset=utf-8",
-          "method not allowed\n".getBytes(StandardCharsets.UTF_8));
-      return false;
-    }
-    return true;
-  }
-
-  private static void respond(HttpExchange ex, int status, String type, byte[] body)
-      throws IOException {
-    ex.getResponseHeaders().set("Content-Type", type);
-    if ("HEAD".equals(ex.getRequestMethod())) {
-      ex.sendResponseHeaders(status, -1);
-      return;
-    }
-    ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-    try (OutputStream os = ex.getResponseBody()) {
-      os.write(body);
-    }
   }
 
   /** The meters of one run, registered together on first use. */

@@ -8,7 +8,7 @@ import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.spec.Architecture;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.api.v1alpha1.spec.LossReduction;
-import dev.finetune.trainer.data.ImagePipeline;
+import dev.finetune.trainer.data.transform.ImagePipeline;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -16,33 +16,33 @@ import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 
 /** Builds zip and tar.gz archives for tests, including hostile ones. */
-final class TestArchives {
+public final class TestArchives {
   private TestArchives() {}
 
   /** An entry: a file with bytes, a directory (name ends in /), or a link (linkTo != null). */
-  record Entry(String name, byte[] bytes, String linkTo, boolean hard) {
-    static Entry file(String name, byte[] bytes) {
+  public record Entry(String name, byte[] bytes, String linkTo, boolean hard) {
+    public static Entry file(String name, byte[] bytes) {
       return new Entry(name, bytes, null, false);
     }
 
-    static Entry file(String name, String text) {
+    public static Entry file(String name, String text) {
       return file(name, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    static Entry symlink(String name, String target) {
+    public static Entry symlink(String name, String target) {
       return new Entry(name, null, target, false);
     }
 
-    static Entry hardlink(String name, String target) {
+    public static Entry hardlink(String name, String target) {
       return new Entry(name, null, target, true);
     }
   }
 
-  static Path zip(Path out, List<Entry> entries) throws IOException {
+  public static Path zip(Path out, List<Entry> entries) throws IOException {
     return zip(out, entries, "UTF-8");
   }
 
-  static Path zip(Path out, List<Entry> entries, String encoding) throws IOException {
+  public static Path zip(Path out, List<Entry> entries, String encoding) throws IOException {
     try (ZipArchiveOutputStream z = new ZipArchiveOutputStream(Files.newOutputStream(out))) {
       z.setEncoding(encoding);
       z.setUseLanguageEncodingFlag(encoding.equals("UTF-8"));
@@ -64,7 +64,7 @@ final class TestArchives {
     return out;
   }
 
-  static Path tarGz(Path out, List<Entry> entries) throws IOException {
+  public static Path tarGz(Path out, List<Entry> entries) throws IOException {
     try (OutputStream f = Files.newOutputStream(out);
         GzipCompressorOutputStream gz = new GzipCompressorOutputStream(f);
         TarArchiveOutputStream t = new TarArchiveOutputStream(gz, "UTF-8")) {
@@ -92,7 +92,7 @@ final class TestArchives {
   }
 
   /** Every regular file under dir as (relative path, bytes), for zipping a generated tree. */
-  static List<Entry> tree(Path dir, String prefix) throws IOException {
+  public static List<Entry> tree(Path dir, String prefix) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
       return s.filter(Files::isRegularFile).sorted().map(p -> {
         try {

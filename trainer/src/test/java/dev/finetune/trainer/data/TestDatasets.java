@@ -9,11 +9,11 @@ import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
 
 /** Writes small imagefolder trees and IDX files. */
-final class TestDatasets {
+public final class TestDatasets {
   private TestDatasets() {}
 
   /** root/CLASS/i.png|jpg for each class, {@code perClass} images of varying sizes. */
-  static Path imageFolder(Path root, int perClass, String... classes) {
+  public static Path imageFolder(Path root, int perClass, String... classes) {
     for (int c = 0; c < classes.length; c++) {
       for (int i = 0; i < perClass; i++) {
         boolean jpg = i % 3 == 2;
@@ -25,7 +25,7 @@ final class TestDatasets {
   }
 
   /** An IDX images file (n images of rows x cols, pixel = (i + y * cols + x) % 256). */
-  static byte[] idxImages(int declared, int actual, int rows, int cols) throws IOException {
+  public static byte[] idxImages(int declared, int actual, int rows, int cols) throws IOException {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     DataOutputStream d = new DataOutputStream(b);
     d.writeInt(0x803);
@@ -40,7 +40,7 @@ final class TestDatasets {
     return b.toByteArray();
   }
 
-  static byte[] idxLabels(int... labels) throws IOException {
+  public static byte[] idxLabels(int... labels) throws IOException {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     DataOutputStream d = new DataOutputStream(b);
     d.writeInt(0x801);
@@ -51,7 +51,7 @@ final class TestDatasets {
     return b.toByteArray();
   }
 
-  static Path write(Path file, byte[] bytes, boolean gzip) throws IOException {
+  public static Path write(Path file, byte[] bytes, boolean gzip) throws IOException {
     Files.createDirectories(file.getParent());
     try (OutputStream out = Files.newOutputStream(file);
         OutputStream o = gzip ? new GZIPOutputStream(out) : out) {

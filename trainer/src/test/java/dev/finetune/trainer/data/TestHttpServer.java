@@ -15,16 +15,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A loopback HTTP server serving byte arrays by path, with injectable 503 failures and
  * redirects (path to Location).
  */
-final class TestHttpServer implements AutoCloseable {
+public final class TestHttpServer implements AutoCloseable {
   private final HttpServer server;
-  final Map<String, byte[]> files = new ConcurrentHashMap<>();
-  final List<String> requests = new CopyOnWriteArrayList<>();
-  final AtomicInteger failuresLeft = new AtomicInteger();
-  final Map<String, String> redirects = new ConcurrentHashMap<>();
+  public final Map<String, byte[]> files = new ConcurrentHashMap<>();
+  public final List<String> requests = new CopyOnWriteArrayList<>();
+  public final AtomicInteger failuresLeft = new AtomicInteger();
+  public final Map<String, String> redirects = new ConcurrentHashMap<>();
   /** The Authorization header of each request, "" when absent. */
-  final List<String> authorizations = new CopyOnWriteArrayList<>();
+  public final List<String> authorizations = new CopyOnWriteArrayList<>();
 
-  TestHttpServer() throws IOException {
+  public TestHttpServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", ex -> {
       try (ex) {
@@ -56,11 +56,11 @@ final class TestHttpServer implements AutoCloseable {
     server.start();
   }
 
-  String url(String path) {
+  public String url(String path) {
     return "http://127.0.0.1:" + server.getAddress().getPort() + path;
   }
 
-  int port() {
+  public int port() {
     return server.getAddress().getPort();
   }
 

@@ -10,11 +10,11 @@ import java.util.Random;
 import javax.imageio.ImageIO;
 
 /** Generates small, deterministic test images. */
-final class TestImages {
+public final class TestImages {
   private TestImages() {}
 
   /** A smooth gradient with some noise, so resampling differences show up. */
-  static BufferedImage rgb(int w, int h, long seed) {
+  public static BufferedImage rgb(int w, int h, long seed) {
     Random r = new Random(seed);
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     for (int y = 0; y < h; y++) {
@@ -28,7 +28,7 @@ final class TestImages {
     return img;
   }
 
-  static BufferedImage grey(int w, int h, long seed) {
+  public static BufferedImage grey(int w, int h, long seed) {
     Random r = new Random(seed);
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
     for (int y = 0; y < h; y++) {
@@ -39,11 +39,11 @@ final class TestImages {
     return img;
   }
 
-  static int clamp(int v) {
+  public static int clamp(int v) {
     return Math.max(0, Math.min(255, v));
   }
 
-  static byte[] encode(BufferedImage img, String format) {
+  public static byte[] encode(BufferedImage img, String format) {
     try {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       if (!ImageIO.write(img, format, out)) {
@@ -55,7 +55,7 @@ final class TestImages {
     }
   }
 
-  static Path write(Path file, BufferedImage img, String format) {
+  public static Path write(Path file, BufferedImage img, String format) {
     try {
       Files.createDirectories(file.getParent());
       Files.write(file, encode(img, format));

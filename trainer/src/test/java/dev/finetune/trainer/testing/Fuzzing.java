@@ -1,6 +1,6 @@
 package dev.finetune.trainer.testing;
 
-import dev.finetune.trainer.data.BadImageException;
+import dev.finetune.trainer.data.format.BadImageException;
 import dev.finetune.trainer.error.TrainerException;
 
 /**
