@@ -20,6 +20,9 @@
 # second of the process as well as per wall second.
 # BENCH_CASES overrides the cases ("mode size batch steps;..."), BENCH_STACKS the stacks,
 # BENCH_DATA_COUNT the images of the data rows (0: none).
+# BENCH_OLD_JAR=path/to/finetune-trainer.jar (a trainer built from an older commit) also allows
+# the stacks djl-1.13-old and djl-2.5.1-old: the same runs with that jar, for before/after
+# comparisons in one session (e.g. BENCH_STACKS="djl-1.13-old djl-1.13 torch-1.13").
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -57,7 +60,11 @@ row() { # stack, then the JSON line on stdin: adds stack name and load averages
   /usr/bin/python3 -c 'import json,sys; r=json.loads(sys.stdin.read().strip().splitlines()[-1]); r["run"]=sys.argv[1]; r["round"]=int(sys.argv[2]); r["load_before"]=float(sys.argv[3]); r["load_after"]=float(open("/proc/loadavg").read().split()[0]); print(json.dumps(r))' "$@"
 }
 djl() { # stack, TrainerBench args...
-  local s=$1; shift
+  local s=$1 cp=$cp; shift
+  if [[ $s == *-old ]]; then
+    cp="bench/target/finetune-bench.jar:${BENCH_OLD_JAR:?BENCH_OLD_JAR for $s}:trainer/target/lib/*"
+    s=${s%-old}
+  fi
   if [[ $s == djl-1.13 ]]; then
     env DJL_CACHE_DIR="$cache13" PYTORCH_LIBRARY_PATH="$view" PYTORCH_VERSION="$tv" PYTORCH_FLAVOR=cpu \
       LD_LIBRARY_PATH="$libdir" java -Xmx8g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$threads" \

@@ -11,8 +11,13 @@ allrows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 data = [r for r in allrows if r["mode"] == "data"]
 rows = [r for r in allrows if r["mode"] != "data"]
 cases = sorted({(r["mode"], r["size"]) for r in rows}, key=lambda k: (k[0], -k[1]))
-stacks = [s for s in ("djl-1.13", "djl-2.5.1", "torch-1.13") if any(r["run"] == s for r in rows)]
-ratios = [("djl-1.13", "torch-1.13", "overhead: DJL/PyTorch, same libtorch"),
+stacks = [s for s in ("djl-1.13-old", "djl-1.13", "djl-2.5.1-old", "djl-2.5.1", "torch-1.13")
+          if any(r["run"] == s for r in rows)]
+ratios = [("djl-1.13-old", "torch-1.13", "before: DJL 1.13/PyTorch"),
+          ("djl-2.5.1-old", "torch-1.13", "before: shipped/PyTorch"),
+          ("djl-1.13", "djl-1.13-old", "after/before, DJL 1.13"),
+          ("djl-2.5.1", "djl-2.5.1-old", "after/before, DJL 2.5.1"),
+          ("djl-1.13", "torch-1.13", "overhead: DJL/PyTorch, same libtorch"),
           ("djl-2.5.1", "djl-1.13", "library: 2.5.1/1.13 under DJL"),
           ("djl-2.5.1", "torch-1.13", "shipped trainer / Debian PyTorch")]
 ratios = [x for x in ratios if x[0] in stacks and x[1] in stacks]

@@ -35,6 +35,8 @@ public final class StorageLayout {
   /** File name of the final weights inside {@link #MODEL}. */
   public static final String MODEL_FILE = "model.safetensors";
   public static final String FINAL_MODEL = MODEL + MODEL_FILE;
+  /** File name of the final model's metadata (classes, normalize, lineage) next to its weights. */
+  public static final String MODEL_METADATA = "model.json";
   /** File name of the run's result record (locally in the output folder). */
   public static final String RESULT_FILE = "result.json";
   /** Reserved for the run's result record in object storage, next to the final model. */

@@ -178,7 +178,7 @@ public final class JobRunner {
   }
 
   private static final java.util.Set<String> MODEL_FILES =
-      java.util.Set.of(StorageLayout.MODEL_FILE, "model.json", StorageLayout.RESULT_FILE);
+      java.util.Set.of(StorageLayout.MODEL_FILE, StorageLayout.MODEL_METADATA, StorageLayout.RESULT_FILE);
 
   private void checkOwnership(FineTuneJob job, RunSpec rs, LoadedDataset data) {
     try (ObjectStore store = ObjectStores.open(rs.checkpointUri(), options.env(), storageHealth)) {
@@ -264,12 +264,12 @@ public final class JobRunner {
     byte[] json = jsonBytes(meta);
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put(StorageLayout.MODEL_FILE, weights);
-    files.put("model.json", json);
+    files.put(StorageLayout.MODEL_METADATA, json);
     Path local = options.output().resolve(rs.run());
     try {
       Files.createDirectories(local);
       Files.write(local.resolve(StorageLayout.MODEL_FILE), weights);
-      Files.write(local.resolve("model.json"), json);
+      Files.write(local.resolve(StorageLayout.MODEL_METADATA), json);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -220,7 +220,8 @@ public final class StatusBuilder {
     }
     Optional<Attempt> latest = obs.latest();
     AttemptState state = latest.map(Attempt::state).orElse(null);
-    int limit = spec.backoffLimit == null ? 3 : spec.backoffLimit;
+    int limit = spec.backoffLimit == null ? FineTuneJobSpec.DEFAULT_BACKOFF_LIMIT
+        : spec.backoffLimit;
     if (state == AttemptState.SUCCEEDED) {
       return new Verdict(Conditions.SUCCEEDED, Conditions.COMPLETED,
           "attempt " + latest.get().number() + " completed");

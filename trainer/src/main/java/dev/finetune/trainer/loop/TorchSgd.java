@@ -2,6 +2,7 @@ package dev.finetune.trainer.loop;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
 import ai.djl.training.optimizer.Optimizer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,32 +49,63 @@ public final class TorchSgd extends Optimizer {
     this.stateManager = stateManager;
   }
 
+  /**
+   * One step over every parameter that requires a gradient, then clears the gradients: what
+   * {@code optimizer.step(); optimizer.zero_grad()} does in PyTorch. Unlike DJL's {@code
+   * Trainer.step()}, whose parameter server hands the optimizer a copy of each gradient, this
+   * works on the gradient itself: per parameter one new tensor when weight decay is on, one for
+   * the momentum step, and no copy.
+   *
+   * @param parameters parameters by torchvision name
+   */
+  public void step(Map<String, Parameter> parameters) {
+    parameters.forEach(
+        (name, parameter) -> {
+          if (!parameter.requiresGradient()) {
+            return; // frozen, or BatchNorm statistics
+          }
+          NDArray weight = parameter.getArray();
+          // getGradient returns a handle on the parameter's .grad storage, not a copy.
+          try (NDArray grad = weight.getGradient()) {
+            apply(name, weight, grad);
+            grad.subi(grad); // zero_grad for the next backward, which accumulates
+          }
+        });
+  }
+
+  /** DJL's entry point ({@code Trainer.step()}); {@link #step(Map)} is the cheaper one. */
   @Override
   public void update(String parameterId, NDArray weight, NDArray grad) {
-    String name = namesById.getOrDefault(parameterId, parameterId);
-    float lr = (float) learningRate.applyAsDouble(name);
-    try (NDManager scope = weight.getManager().newSubManager()) {
-      // Temporaries derived from weight or grad land in scope and die with it.
-      scope.tempAttachAll(weight, grad);
-      NDArray g = weightDecay != 0f ? grad.add(weight.mul(weightDecay)) : grad;
-      if (momentum != 0f) {
-        NDArray buf = buffers.get(name);
-        if (buf == null) {
-          buf = g.duplicate();
-          buf.attach(stateManager);
-          buffers.put(name, buf);
-        } else {
-          buf.muli(momentum).addi(g);
-        }
-        g = buf;
-      }
-      NDArray step = g.mul(lr);
-      step.attach(scope);
-      weight.subi(step);
-    }
-    // PyTorch accumulates into .grad: clear it for the next step, as DJL's native update does.
+    apply(namesById.getOrDefault(parameterId, parameterId), weight, grad);
+    // PyTorch accumulates into .grad: clear it for the next step (grad may be a copy of it).
     try (NDArray accumulated = weight.getGradient()) {
       accumulated.subi(accumulated);
+    }
+  }
+
+  /** Updates weight in place; grad is overwritten (it holds grad + weightDecay * w after). */
+  private void apply(String name, NDArray weight, NDArray grad) {
+    float lr = (float) learningRate.applyAsDouble(name);
+    if (weightDecay != 0f) {
+      try (NDArray decay = weight.mul(weightDecay)) {
+        grad.addi(decay);
+      }
+    }
+    if (momentum == 0f) {
+      grad.muli(lr);
+      weight.subi(grad);
+      return;
+    }
+    NDArray buf = buffers.get(name);
+    if (buf == null) {
+      buf = grad.duplicate();
+      buf.attach(stateManager);
+      buffers.put(name, buf);
+    } else {
+      buf.muli(momentum).addi(grad);
+    }
+    try (NDArray step = buf.mul(lr)) {
+      weight.subi(step);
     }
   }
 

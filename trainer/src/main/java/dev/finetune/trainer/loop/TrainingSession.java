@@ -127,7 +127,7 @@ public final class TrainingSession implements AutoCloseable {
         loss = lossValue.getFloat();
         correct = countCorrect(predictions.singletonOrThrow(), labels);
       }
-      trainer.step();
+      optimizer.step(net.namedParameters());
     }
     return new StepOutcome(loss, correct);
   }

@@ -69,9 +69,14 @@ public class FineTuneJobSpec {
 
   @Min(0)
   @Max(100)
-  @JsonPropertyDescription("Retryable trainer failures (preemption, eviction, storage outage)"
-      + " tolerated before the job fails. Each retry resumes from the newest checkpoint.")
-  public Integer backoffLimit = 3;
+  @JsonPropertyDescription("Retryable trainer failures (storage outage, out of memory, a lost"
+      + " pod) tolerated before the job fails. Preemptions and evictions are counted apart, in"
+      + " status.preemptions, and never use this up. Each retry resumes from the newest"
+      + " checkpoint.")
+  public Integer backoffLimit = DEFAULT_BACKOFF_LIMIT;
+
+  /** {@link #backoffLimit} when the field is absent. */
+  public static final int DEFAULT_BACKOFF_LIMIT = 3;
 
   @JsonPropertyDescription("Kueue LocalQueue to submit the trainer Job to. Sets the label"
       + " kueue.x-k8s.io/queue-name and creates the Job suspended, so Kueue admits it.")
