@@ -65,10 +65,10 @@ class AlertRulesTest {
     List<Object> groups = Manifests.list(
         Manifests.readYaml(Tools.root().resolve(RULES)).get(0), "groups");
     Map<String, Object> rule = Manifests.readYaml(
-        Tools.root().resolve("deploy/overlays/monitoring/prometheusrule.yaml")).get(0);
+        Tools.root().resolve("deploy/components/monitoring/prometheusrule.yaml")).get(0);
     assertEquals("PrometheusRule", rule.get("kind"));
     assertEquals(groups, Manifests.list(rule, "spec", "groups"),
-        "deploy/overlays/monitoring/prometheusrule.yaml must carry grafana/alerts.yaml's groups");
+        "deploy/components/monitoring/prometheusrule.yaml must carry grafana/alerts.yaml's groups");
     assertFalse(groups.isEmpty());
   }
 
