@@ -65,6 +65,14 @@ final class PodmanPod implements AutoCloseable {
             .findFirst().orElseThrow(() -> new AssertionError("no volume " + m.getName()));
         args.addAll(mount(v, m, configMaps, dir));
       }
+      // The kubelet bind-mounts a writable file at terminationMessagePath for every container.
+      Path termination = dir.resolve("termination-log");
+      Files.deleteIfExists(termination);
+      Files.createFile(termination);
+      termination.toFile().setWritable(true, false);
+      String path = c.getTerminationMessagePath() == null ? "/dev/termination-log"
+          : c.getTerminationMessagePath();
+      args.addAll(List.of("--volume", termination + ":" + path));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,9 +1,8 @@
 package dev.finetune.trainer.cli;
 
+import org.slf4j.LoggerFactory;
 import dev.finetune.contract.FinalResult;
 import dev.finetune.contract.StorageLayout;
-import dev.finetune.contract.ExitCode;
-import dev.finetune.trainer.error.TrainerException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,8 +27,11 @@ final class TerminationMessage {
       }
       Files.write(terminationLog, line);
     } catch (IOException e) {
-      throw new TrainerException(ExitCode.RETRYABLE, "--termination-log: cannot write "
-          + terminationLog + ": " + e.getMessage());
+      // The job has succeeded and its result.json is in storage next to the final model, where
+      // the operator falls back to: a missing termination message must not turn it into a retry.
+      LoggerFactory.getLogger(TerminationMessage.class).warn("--termination-log: cannot write {}"
+          + " ({}); the operator reads the result from model/result.json instead", terminationLog,
+          e.toString());
     }
   }
 }
