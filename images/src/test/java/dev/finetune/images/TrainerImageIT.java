@@ -119,7 +119,14 @@ class TrainerImageIT {
     assertTrue(src.at("/finetune/resumedFromStep").asLong() > 0, src.toString());
     double accuracy = src.at("/finetune/testAccuracy").asDouble(-1);
     assertTrue(accuracy >= 0 && accuracy <= 1, src.toString());
-    assertTrue(src.at("/finetune/checkpoints").size() >= 2, src.toString());
+    // The resumed attempt lists the checkpoints it wrote itself: one per epoch end still ahead
+    // of the step it resumed from (how far the first attempt got depends on when SIGTERM came).
+    long lastStep = src.at("/finetune/epochs/2/step").asLong();
+    long resumedFrom = src.at("/finetune/resumedFromStep").asLong();
+    assertEquals(3 - resumedFrom / (lastStep / 3), src.at("/finetune/checkpoints").size(),
+        src.toString());
+    assertTrue(src.at("/finetune/checkpoints/" + (src.at("/finetune/checkpoints").size() - 1))
+        .asText().endsWith(String.format("ckpt-%012d", lastStep)), src.toString());
     assertEquals(SOURCE_MODEL, src.at("/finetune/modelUri").asText(), src.toString());
     assertTrue(Files.isRegularFile(s3.file(SOURCE_MODEL)), "model uploaded to S3");
 
