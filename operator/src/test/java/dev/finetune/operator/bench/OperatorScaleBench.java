@@ -1,10 +1,7 @@
 package dev.finetune.operator.bench;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.api.v1alpha1.spec.CheckpointSpec;
-import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.operator.it.CrdSetup;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watcher;
@@ -57,19 +54,9 @@ class OperatorScaleBench {
   KubernetesClient client;
 
   FineTuneJob ftj(String name) {
-    FineTuneJob f = new FineTuneJob();
-    f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-    FineTuneJobSpec spec = new FineTuneJobSpec();
-    spec.dataset.train = "s3://data/train.tar.gz";
-    spec.dataset.test = "s3://data/test.tar.gz";
-    spec.checkpoints = new CheckpointSpec();
-    spec.checkpoints.uri = "s3://ckpt/" + name;
-    spec.checkpoints.credentialsSecret = "s3-creds";
-    spec.resources.cpu = "2";
-    spec.resources.memory = "4Gi";
-    f.setSpec(spec);
-    return f;
+    return OperatorScaleBenchJobs.ftj(name, NS);
   }
+
 
   static void out(String key, Object value) {
     System.out.println("BENCH " + key + " " + value);

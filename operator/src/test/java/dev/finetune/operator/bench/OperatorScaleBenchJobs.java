@@ -10,8 +10,12 @@ final class OperatorScaleBenchJobs {
   private OperatorScaleBenchJobs() {}
 
   static FineTuneJob ftj(String name) {
+    return ftj(name, "bench");
+  }
+
+  static FineTuneJob ftj(String name, String namespace) {
     FineTuneJob f = new FineTuneJob();
-    f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("bench").build());
+    f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
     FineTuneJobSpec spec = new FineTuneJobSpec();
     spec.dataset.train = "s3://data/train.tar.gz";
     spec.dataset.test = "s3://data/test.tar.gz";
