@@ -333,6 +333,9 @@ class RealTrainerIT {
     create("corrupt", data, s -> s.training.epochs = 8);
     await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(50))
         .until(() -> manifests("corrupt").size() >= 2);
+    // The next attempt waits until the newest checkpoint is corrupt: otherwise its trainer could
+    // write a newer one before the operator lists storage again, and there is nothing to report.
+    kubelet.hold("corrupt-attempt-2");
     kubelet.kill("corrupt-attempt-1");
     await().atMost(Duration.ofSeconds(30)).until(() -> !kubelet.run("corrupt-attempt-1")
         .process().isAlive());
@@ -342,6 +345,10 @@ class RealTrainerIT {
     String newestName = newest.substring(newest.lastIndexOf('/') + 1);
     Path weights = s3.root().resolve(newest + "/weights.safetensors");
     Files.write(weights, new byte[] {1, 2, 3}); // short: the manifest lists the full size
+    await().atMost(RUN_TIMEOUT).until(() -> !jobsOf("corrupt").stream()
+        .filter(j -> j.getMetadata().getName().equals("corrupt-attempt-2")).toList().isEmpty());
+    Thread.sleep(1000); // past storage-interval: any listing from now on sees the short file
+    kubelet.release("corrupt-attempt-2"); // the pod starts, the operator reconciles and lists
 
     await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(50))
         .until(() -> !events("corrupt", "CheckpointInvalid").isEmpty());

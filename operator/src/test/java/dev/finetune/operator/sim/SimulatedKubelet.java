@@ -101,6 +101,21 @@ public final class SimulatedKubelet implements AutoCloseable {
     addressSpaceCaps.put(prefix, bytes);
   }
 
+  private final java.util.Set<String> held = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Keeps the pod of Job {@code job} from starting (as a node that is slow to pull or schedule
+   * would) until {@link #release}. Lets a test change storage between two attempts without
+   * racing the next trainer.
+   */
+  public void hold(String job) {
+    held.add(job);
+  }
+
+  public void release(String job) {
+    held.remove(job);
+  }
+
   /** The pod run of a Job, once started. */
   public Run run(String job) {
     return runs.get(job);
@@ -126,7 +141,7 @@ public final class SimulatedKubelet implements AutoCloseable {
           .getItems()) {
         String name = job.getMetadata().getName();
         boolean suspended = Boolean.TRUE.equals(job.getSpec().getSuspend());
-        if (!runs.containsKey(name) && !suspended && !finished(job)) {
+        if (!runs.containsKey(name) && !suspended && !finished(job) && !held.contains(name)) {
           runs.put(name, start(job));
         }
       }
