@@ -30,6 +30,40 @@ final class Preflight {
   private Preflight() {}
 
   /**
+   * --cpus: 0 means the JVM's count ({@code available}, which follows the cgroup quota and
+   * cpuset); more than that is bounded to it with a log line, since threads past the CPUs a pod
+   * may use only queue; negative is a usage error.
+   */
+  static int cpus(int cpus, int available) {
+    if (cpus < 0) {
+      throw new TrainerException(ExitCode.USAGE, "--cpus must be 0 (the CPUs the JVM sees, "
+          + available + " here) or a CPU count from 1 to " + available + "; got " + cpus);
+    }
+    if (cpus > available) {
+      LOG.warn("--cpus {} is more than the {} CPU(s) this process may use; using {}", cpus,
+          available, available);
+    }
+    return cpus == 0 ? available : Math.min(cpus, available);
+  }
+
+  /**
+   * --data-workers: 0 means from the CPUs and the device ({@code CpuShare.dataWorkers}); more
+   * than the CPUs is bounded to them with a log line (decoding is CPU work); negative is a usage
+   * error.
+   */
+  static int dataWorkers(int workers, int cpus) {
+    if (workers < 0) {
+      throw new TrainerException(ExitCode.USAGE, "--data-workers must be 0 (from --cpus) or a"
+          + " thread count from 1 to " + cpus + "; got " + workers);
+    }
+    if (workers > cpus) {
+      LOG.warn("--data-workers {} is more than the {} CPU(s) this process may use; using {}",
+          workers, cpus, cpus);
+    }
+    return Math.min(workers, cpus);
+  }
+
+  /**
    * --threads: 0 means all the CPUs this process may use; more than that is bounded to it with
    * a log line (100,000 threads hung engine start-up past the SIGTERM grace period); negative
    * is a usage error.

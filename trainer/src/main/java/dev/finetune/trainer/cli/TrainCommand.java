@@ -2,7 +2,6 @@ package dev.finetune.trainer.cli;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.contract.StorageLayout;
-import dev.finetune.trainer.CpuShare;
 import dev.finetune.trainer.JobResult;
 import dev.finetune.trainer.JobRunner;
 import dev.finetune.trainer.RunResult;
@@ -109,12 +108,9 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    int processCpus = CpuShare.cpus(cpus);
+    int processCpus = Preflight.cpus(cpus, Runtime.getRuntime().availableProcessors());
     int computeThreads = Preflight.threads(threads, processCpus);
-    if (dataWorkers < 0) {
-      throw new TrainerException(ExitCode.USAGE, "--data-workers must be 0 or more; got "
-          + dataWorkers);
-    }
+    int workers = Preflight.dataWorkers(dataWorkers, processCpus);
     boolean portAskedFor = spec.commandLine().getParseResult().hasMatchedOption("--metrics-port")
         || System.getenv("FINETUNE_METRICS_PORT") != null;
     int port = Preflight.metricsPort(metricsPort, portAskedFor);
@@ -133,7 +129,7 @@ final class TrainCommand implements Callable<Integer> {
     StopSignal stop = new StopSignal();
     Preemption.install(stop, Duration.ofSeconds(gracePeriodSeconds));
     TrainOptions options = new TrainOptions(out, namespace, cacheDir, fromJobs, port,
-        processCpus, computeThreads, Math.max(0, dataWorkers), Duration.ofSeconds(gracePeriodSeconds),
+        processCpus, computeThreads, workers, Duration.ofSeconds(gracePeriodSeconds),
         !noProgress && System.console() != null, System.getenv(), uriPolicy,
         Duration.ofSeconds(downloadDeadlineSeconds));
     JobResult result;

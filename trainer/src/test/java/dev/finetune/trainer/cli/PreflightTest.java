@@ -135,6 +135,22 @@ class PreflightTest {
   }
 
   @Test
+  void absurdCpusAndDataWorkersAreBoundedAndNegativeOnesRefused() throws Exception {
+    assertEquals(4, Preflight.cpus(0, 4));
+    assertEquals(2, Preflight.cpus(2, 4));
+    assertEquals(4, Preflight.cpus(1_000_000, 4));
+    assertEquals(0, Preflight.dataWorkers(0, 4), "0 stays: CpuShare picks from the device");
+    assertEquals(4, Preflight.dataWorkers(100_000, 4));
+    assertEquals(3, Preflight.dataWorkers(3, 4));
+    Path job = job("");
+    Result negative = train(job, "--cpus", "-2");
+    oneLine(negative, 2, "--cpus");
+    assertTrue(negative.err().contains("from 1 to"), negative.err());
+    oneLine(train(job, "--cpus", "lots"), 2, "--cpus");
+    oneLine(train(job, "--data-workers", "99999999999"), 2, "--data-workers");
+  }
+
+  @Test
   void aTinyNormalizeStdIsNamedNotTheLearningRate() throws Exception {
     for (String std : List.of("[1.0e-30, 0.224, 0.225]", "[0.0001, 0.0001, 0.0001]")) {
       Path job = job("  transforms: {normalize: {std: " + std + "}}\n");
