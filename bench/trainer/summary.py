@@ -8,10 +8,19 @@ import statistics
 import sys
 
 allrows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+# trainer-20261203T131412Z.jsonl holds an experiment: data workers at nice 19 (a build that was
+# not kept) against the shipped trainer (its rows ran as the stack "djl-2.5.1-nice0"). Each row
+# says its workers' nice value, so the names follow from that: nice 19 -> djl-2.5.1-nice19.
+for r in allrows:
+    if r.get("worker_nice") == 19:
+        r["run"] = r["run"].replace("djl-2.5.1", "djl-2.5.1-nice19")
+    elif r["run"] == "djl-2.5.1-nice0":
+        r["run"] = "djl-2.5.1"
 data = [r for r in allrows if r["mode"] == "data"]
 rows = [r for r in allrows if r["mode"] != "data"]
 cases = sorted({(r["mode"], r["size"]) for r in rows}, key=lambda k: (k[0], -k[1]))
-stacks = [s for s in ("djl-1.13-old", "djl-1.13", "djl-2.5.1-old", "djl-2.5.1", "torch-1.13")
+stacks = [s for s in ("djl-1.13-old", "djl-1.13", "djl-2.5.1-old", "djl-2.5.1", "djl-2.5.1-nice19",
+                      "torch-1.13")
           if any(r["run"] == s for r in rows)]
 ratios = [("djl-1.13-old", "torch-1.13", "before: DJL 1.13/PyTorch"),
           ("djl-2.5.1-old", "torch-1.13", "before: shipped/PyTorch"),
@@ -19,7 +28,8 @@ ratios = [("djl-1.13-old", "torch-1.13", "before: DJL 1.13/PyTorch"),
           ("djl-2.5.1", "djl-2.5.1-old", "after/before, DJL 2.5.1"),
           ("djl-1.13", "torch-1.13", "overhead: DJL/PyTorch, same libtorch"),
           ("djl-2.5.1", "djl-1.13", "library: 2.5.1/1.13 under DJL"),
-          ("djl-2.5.1", "torch-1.13", "shipped trainer / Debian PyTorch")]
+          ("djl-2.5.1", "torch-1.13", "shipped trainer / Debian PyTorch"),
+          ("djl-2.5.1-nice19", "djl-2.5.1", "experiment: workers at nice 19 / shipped")]
 ratios = [x for x in ratios if x[0] in stacks and x[1] in stacks]
 
 
@@ -66,14 +76,18 @@ KEY = "images_per_second"
 rss = {s: max((r["peak_rss_mb"] for r in rows if r["run"] == s), default=0) for s in stacks}
 print("\npeak RSS MB (max over modes): " + ", ".join(f"{s} {v:.0f}" for s, v in rss.items()))
 
-if "djl-2.5.1" in stacks:
-    print("\nshipped trainer (djl-2.5.1), jpeg with its default data workers / compute only (train),"
-          " per round:")
+# jpeg (fed by data workers) / train (compute only) of the same stack in the same round; the
+# -nice19 experiment has no train rows of its own (no workers there): djl-2.5.1's compute-only rate.
+for st in ("djl-2.5.1", "djl-2.5.1-nice19", "torch-1.13"):
+    if st not in stacks:
+        continue
+    base = "djl-2.5.1" if st == "djl-2.5.1-nice19" else st
+    print(f"\n{st}: jpeg with the default data workers / compute only (train), per round:")
     for size in sorted({k[1] for k in cases}, reverse=True):
         rounds = sorted({r["round"] for r in rows})
-        per = [ips("jpeg", size, "djl-2.5.1", k)[0] / ips("train", size, "djl-2.5.1", k)[0]
-               for k in rounds if ips("jpeg", size, "djl-2.5.1", k) and ips("train", size, "djl-2.5.1", k)]
-        w = {r["workers"] for r in rows if (r["mode"], r["size"], r["run"]) == ("jpeg", size, "djl-2.5.1")}
+        per = [ips("jpeg", size, st, k)[0] / ips("train", size, base, k)[0]
+               for k in rounds if ips("jpeg", size, st, k) and ips("train", size, base, k)]
+        w = {r["workers"] for r in rows if (r["mode"], r["size"], r["run"]) == ("jpeg", size, st)}
         print(f"  {size} px: {ratio_cell(per)} (data workers {sorted(w)})")
 
 if data:

@@ -91,6 +91,16 @@ public final class ImageDecoder {
       throw new BadImageException(file.toString(), "file is " + size + " bytes, more than an"
           + " image of at most " + maxPixels + " pixels can be (" + maxBytes() + ")");
     }
+    if (turbo && TurboJpeg.load().isPresent() && startsLikeJpeg(file)) {
+      // libjpeg-turbo needs the encoded bytes in memory: at most maxBytes() (checked above),
+      // and it reads the header's size against maxPixels before it decodes a pixel
+      try {
+        return decode(Files.readAllBytes(file), file.toString());
+      } catch (IOException e) {
+        throw new BadImageException(file.toString(), "cannot read (" + e.getClass().getSimpleName()
+            + ")", e);
+      }
+    }
     try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
       if (in == null) {
         throw new BadImageException(file.toString(), "cannot read");
@@ -99,6 +109,16 @@ public final class ImageDecoder {
     } catch (IOException e) {
       throw new BadImageException(file.toString(), "cannot read (" + e.getClass().getSimpleName()
           + ")", e);
+    }
+  }
+
+  /** Whether the file's first bytes are a JPEG's SOI marker (false when it cannot be read). */
+  private static boolean startsLikeJpeg(Path file) {
+    byte[] head = new byte[4];
+    try (var in = Files.newInputStream(file)) {
+      return in.readNBytes(head, 0, head.length) == head.length && TurboJpeg.isJpeg(head);
+    } catch (IOException e) {
+      return false; // the ImageIO path below says why it cannot be read
     }
   }
 

@@ -45,6 +45,14 @@ final class TurboJpeg {
 
   private final Lib lib;
 
+  /** Images this process decoded with libjpeg-turbo (tests check which path a file takes). */
+  private static final java.util.concurrent.atomic.LongAdder DECODED =
+      new java.util.concurrent.atomic.LongAdder();
+
+  static long decoded() {
+    return DECODED.sum();
+  }
+
   private TurboJpeg(Lib lib) {
     this.lib = lib;
   }
@@ -122,6 +130,7 @@ final class TurboJpeg {
           planes[n + i] = interleaved[j + 1];
           planes[2 * n + i] = interleaved[j + 2];
         }
+        DECODED.increment();
         return new RgbImage((int) width, (int) height, planes);
       }
     } finally {

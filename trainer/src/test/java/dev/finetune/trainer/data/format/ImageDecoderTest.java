@@ -57,6 +57,31 @@ class ImageDecoderTest {
     assertEquals(16, img.width());
   }
 
+  /**
+   * A JPEG file (a folder dataset's image, FileSplit's path) is decoded by libjpeg-turbo, as a
+   * JPEG in memory is, with ImageIO's pixels; a PNG file keeps ImageIO. The file path once went
+   * to ImageIO only, which left every folder dataset on the slower decoder unnoticed.
+   */
+  @Test
+  void jpegFilesAreDecodedByLibjpegTurboWithImageIosPixels(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) {
+    org.junit.jupiter.api.Assumptions.assumeTrue(ImageDecoder.usesTurboJpeg(),
+        "libturbojpeg0 is not installed (bin/setup installs it)");
+    java.nio.file.Path jpg = TestImages.write(dir.resolve("a.jpg"), TestImages.rgb(40, 30, 6),
+        "jpg");
+    long before = TurboJpeg.decoded();
+    RgbImage turbo = decoder.decode(jpg);
+    assertEquals(before + 1, TurboJpeg.decoded(), "decoded by libjpeg-turbo");
+    RgbImage imageio = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS, false).decode(jpg);
+    assertEquals(before + 1, TurboJpeg.decoded(), "turbo=false keeps ImageIO");
+    assertEquals(40, turbo.width());
+    assertArrayEquals(imageio.planes(), turbo.planes(), "the same pixels");
+    java.nio.file.Path png = TestImages.write(dir.resolve("b.png"), TestImages.rgb(8, 8, 1),
+        "png");
+    assertEquals(8, decoder.decode(png).width());
+    assertEquals(before + 1, TurboJpeg.decoded(), "PNG files stay with ImageIO");
+  }
+
   @Test
   void emptyTruncatedAndGarbageAreBad() {
     assertThrows(BadImageException.class, () -> decoder.decode(new byte[0], "empty.png"));
