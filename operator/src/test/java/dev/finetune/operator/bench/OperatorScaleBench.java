@@ -1,6 +1,5 @@
 package dev.finetune.operator.bench;
 
-import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.operator.it.CrdSetup;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -52,11 +51,6 @@ class OperatorScaleBench {
 
   @Inject
   KubernetesClient client;
-
-  FineTuneJob ftj(String name) {
-    return OperatorScaleBenchJobs.ftj(name, NS);
-  }
-
 
   static void out(String key, Object value) {
     System.out.println("BENCH " + key + " " + value);
@@ -126,7 +120,7 @@ class OperatorScaleBench {
     long t0 = System.nanoTime();
     for (int i = 0; i < N; i++) {
       String name = String.format("ftj-%04d", i);
-      pool.submit(() -> client.resource(ftj(name)).create());
+      pool.submit(() -> client.resource(OperatorScaleBenchJobs.ftj(name, NS)).create());
     }
     pool.shutdown();
     pool.awaitTermination(TIMEOUT.toSeconds(), TimeUnit.SECONDS);

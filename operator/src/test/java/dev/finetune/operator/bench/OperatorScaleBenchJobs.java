@@ -9,10 +9,6 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 final class OperatorScaleBenchJobs {
   private OperatorScaleBenchJobs() {}
 
-  static FineTuneJob ftj(String name) {
-    return ftj(name, "bench");
-  }
-
   static FineTuneJob ftj(String name, String namespace) {
     FineTuneJob f = new FineTuneJob();
     f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());

@@ -97,7 +97,7 @@ class ProgressScrapeBench {
       ExecutorService pool = Executors.newFixedThreadPool(4);
       for (int i = 0; i < N; i++) {
         String name = String.format("ftj-%04d", i);
-        pool.submit(() -> client.resource(withNamespace(OperatorScaleBenchJobs.ftj(name), ns))
+        pool.submit(() -> client.resource(OperatorScaleBenchJobs.ftj(name, ns))
             .create());
       }
       pool.shutdown();
@@ -150,11 +150,6 @@ class ProgressScrapeBench {
       client.configMaps().inNamespace(ns).delete();
       Thread.sleep(5000);
     }
-  }
-
-  static FineTuneJob withNamespace(FineTuneJob f, String ns) {
-    f.getMetadata().setNamespace(ns);
-    return f;
   }
 
   /** A registry that records JOSDK's reconcile timer with percentiles, from now on. */

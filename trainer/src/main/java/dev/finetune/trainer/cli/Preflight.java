@@ -31,53 +31,44 @@ final class Preflight {
 
   /**
    * --cpus: 0 means the JVM's count ({@code available}, which follows the cgroup quota and
-   * cpuset); more than that is bounded to it with a log line, since threads past the CPUs a pod
-   * may use only queue; negative is a usage error.
+   * cpuset); more is bounded to it, since threads past the CPUs a pod may use only queue.
    */
   static int cpus(int cpus, int available) {
-    if (cpus < 0) {
-      throw new TrainerException(ExitCode.USAGE, "--cpus must be 0 (the CPUs the JVM sees, "
-          + available + " here) or a CPU count from 1 to " + available + "; got " + cpus);
-    }
-    if (cpus > available) {
-      LOG.warn("--cpus {} is more than the {} CPU(s) this process may use; using {}", cpus,
-          available, available);
-    }
-    return cpus == 0 ? available : Math.min(cpus, available);
+    int n = atMostCpus("--cpus", cpus, available, "the CPUs the JVM sees, " + available + " here");
+    return n == 0 ? available : n;
   }
 
   /**
-   * --data-workers: 0 means from the CPUs and the device ({@code CpuShare.dataWorkers}); more
-   * than the CPUs is bounded to them with a log line (decoding is CPU work); negative is a usage
-   * error.
+   * --data-workers: 0 stays 0, for {@code CpuShare.dataWorkers} to pick from the CPUs and the
+   * device; more than the CPUs is bounded to them (decoding is CPU work).
    */
   static int dataWorkers(int workers, int cpus) {
-    if (workers < 0) {
-      throw new TrainerException(ExitCode.USAGE, "--data-workers must be 0 (from --cpus) or a"
-          + " thread count from 1 to " + cpus + "; got " + workers);
-    }
-    if (workers > cpus) {
-      LOG.warn("--data-workers {} is more than the {} CPU(s) this process may use; using {}",
-          workers, cpus, cpus);
-    }
-    return Math.min(workers, cpus);
+    return atMostCpus("--data-workers", workers, cpus, "from --cpus");
   }
 
   /**
-   * --threads: 0 means all the CPUs this process may use; more than that is bounded to it with
-   * a log line (100,000 threads hung engine start-up past the SIGTERM grace period); negative
-   * is a usage error.
+   * --threads: 0 means all the CPUs this process may use; more is bounded to them (100,000
+   * threads hung engine start-up past the SIGTERM grace period).
    */
   static int threads(int threads, int cpus) {
-    if (threads < 0) {
-      throw new TrainerException(ExitCode.USAGE, "--threads must be 0 (all the CPUs this"
-          + " process may use) or more; got " + threads);
+    int n = atMostCpus("--threads", threads, cpus, "all the CPUs this process may use");
+    return n == 0 ? cpus : n;
+  }
+
+  /**
+   * A count option bounded by the CPUs this process may use: negative is a usage error naming
+   * the range, more than {@code cpus} is bounded to it with a log line.
+   */
+  private static int atMostCpus(String option, int value, int cpus, String zeroMeans) {
+    if (value < 0) {
+      throw new TrainerException(ExitCode.USAGE, option + " must be 0 (" + zeroMeans + ") or a"
+          + " count from 1 to " + cpus + "; got " + value);
     }
-    if (threads > cpus) {
-      LOG.warn("--threads {} is more than the {} CPU(s) this process may use; using {}",
-          threads, cpus, cpus);
+    if (value > cpus) {
+      LOG.warn("{} {} is more than the {} CPU(s) this process may use; using {}", option, value,
+          cpus, cpus);
     }
-    return threads == 0 ? cpus : Math.min(threads, cpus);
+    return Math.min(value, cpus);
   }
 
   /**

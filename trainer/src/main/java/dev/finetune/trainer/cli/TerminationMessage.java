@@ -1,18 +1,21 @@
 package dev.finetune.trainer.cli;
 
-import org.slf4j.LoggerFactory;
 import dev.finetune.contract.FinalResult;
 import dev.finetune.contract.StorageLayout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The final numbers in the container's termination message: the compact form of result.json
  * ({@link FinalResult}), read back from the result.json just written, so both say the same.
  */
 final class TerminationMessage {
+  private static final Logger LOG = LoggerFactory.getLogger(TerminationMessage.class);
+
   private TerminationMessage() {}
 
   static void write(Path terminationLog, Path output) {
@@ -29,7 +32,7 @@ final class TerminationMessage {
     } catch (IOException e) {
       // The job has succeeded and its result.json is in storage next to the final model, where
       // the operator falls back to: a missing termination message must not turn it into a retry.
-      LoggerFactory.getLogger(TerminationMessage.class).warn("--termination-log: cannot write {}"
+      LOG.warn("--termination-log: cannot write {}"
           + " ({}); the operator reads the result from model/result.json instead", terminationLog,
           e.toString());
     }

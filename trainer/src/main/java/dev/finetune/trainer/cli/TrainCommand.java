@@ -2,6 +2,7 @@ package dev.finetune.trainer.cli;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.contract.StorageLayout;
+import dev.finetune.trainer.CpuShare;
 import dev.finetune.trainer.JobResult;
 import dev.finetune.trainer.JobRunner;
 import dev.finetune.trainer.RunResult;
@@ -108,7 +109,7 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    int processCpus = Preflight.cpus(cpus, Runtime.getRuntime().availableProcessors());
+    int processCpus = Preflight.cpus(cpus, CpuShare.cpus(0));
     int computeThreads = Preflight.threads(threads, processCpus);
     int workers = Preflight.dataWorkers(dataWorkers, processCpus);
     boolean portAskedFor = spec.commandLine().getParseResult().hasMatchedOption("--metrics-port")

@@ -7,11 +7,14 @@ import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -91,14 +94,10 @@ public final class ImageDecoder {
       throw new BadImageException(file.toString(), "file is " + size + " bytes, more than an"
           + " image of at most " + maxPixels + " pixels can be (" + maxBytes() + ")");
     }
-    if (turbo && TurboJpeg.load().isPresent() && startsLikeJpeg(file)) {
-      // libjpeg-turbo needs the encoded bytes in memory: at most maxBytes() (checked above),
-      // and it reads the header's size against maxPixels before it decodes a pixel
-      try {
-        return decode(Files.readAllBytes(file), file.toString());
-      } catch (IOException e) {
-        throw new BadImageException(file.toString(), "cannot read (" + e.getClass().getSimpleName()
-            + ")", e);
+    if (turbo && TurboJpeg.load().isPresent()) {
+      Optional<byte[]> jpeg = readIfJpeg(file, size);
+      if (jpeg.isPresent()) {
+        return decode(jpeg.get(), file.toString());
       }
     }
     try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
@@ -112,13 +111,27 @@ public final class ImageDecoder {
     }
   }
 
-  /** Whether the file's first bytes are a JPEG's SOI marker (false when it cannot be read). */
-  private static boolean startsLikeJpeg(Path file) {
-    byte[] head = new byte[4];
-    try (var in = Files.newInputStream(file)) {
-      return in.readNBytes(head, 0, head.length) == head.length && TurboJpeg.isJpeg(head);
+  /**
+   * The whole file when it starts with a JPEG's SOI marker, read in one pass (libjpeg-turbo needs
+   * the encoded bytes in memory: at most {@link #maxBytes()}, checked before, and it reads the
+   * header's size against maxPixels before it decodes a pixel); empty for anything else, which
+   * ImageIO streams.
+   */
+  private static Optional<byte[]> readIfJpeg(Path file, long size) {
+    if (size > Integer.MAX_VALUE - 8) {
+      return Optional.empty(); // more than one array holds: ImageIO streams it
+    }
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] head = in.readNBytes(4);
+      if (!TurboJpeg.isJpeg(head)) {
+        return Optional.empty();
+      }
+      byte[] bytes = Arrays.copyOf(head, (int) size);
+      int n = head.length + in.readNBytes(bytes, head.length, bytes.length - head.length);
+      return Optional.of(n == bytes.length ? bytes : Arrays.copyOf(bytes, n));
     } catch (IOException e) {
-      return false; // the ImageIO path below says why it cannot be read
+      throw new BadImageException(file.toString(), "cannot read (" + e.getClass().getSimpleName()
+          + ")", e);
     }
   }
 

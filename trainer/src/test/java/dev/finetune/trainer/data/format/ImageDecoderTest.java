@@ -8,9 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.finetune.trainer.data.TestImages;
 import dev.finetune.trainer.data.transform.ImagePipeline;
 import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ImageDecoderTest {
   private final ImageDecoder decoder = new ImageDecoder();
@@ -63,12 +67,10 @@ class ImageDecoderTest {
    * to ImageIO only, which left every folder dataset on the slower decoder unnoticed.
    */
   @Test
-  void jpegFilesAreDecodedByLibjpegTurboWithImageIosPixels(@org.junit.jupiter.api.io.TempDir
-      java.nio.file.Path dir) {
-    org.junit.jupiter.api.Assumptions.assumeTrue(ImageDecoder.usesTurboJpeg(),
+  void jpegFilesAreDecodedByLibjpegTurboWithImageIosPixels(@TempDir Path dir) {
+    Assumptions.assumeTrue(ImageDecoder.usesTurboJpeg(),
         "libturbojpeg0 is not installed (bin/setup installs it)");
-    java.nio.file.Path jpg = TestImages.write(dir.resolve("a.jpg"), TestImages.rgb(40, 30, 6),
-        "jpg");
+    Path jpg = TestImages.write(dir.resolve("a.jpg"), TestImages.rgb(40, 30, 6), "jpg");
     long before = TurboJpeg.decoded();
     RgbImage turbo = decoder.decode(jpg);
     assertEquals(before + 1, TurboJpeg.decoded(), "decoded by libjpeg-turbo");
@@ -76,10 +78,25 @@ class ImageDecoderTest {
     assertEquals(before + 1, TurboJpeg.decoded(), "turbo=false keeps ImageIO");
     assertEquals(40, turbo.width());
     assertArrayEquals(imageio.planes(), turbo.planes(), "the same pixels");
-    java.nio.file.Path png = TestImages.write(dir.resolve("b.png"), TestImages.rgb(8, 8, 1),
-        "png");
+    Path png = TestImages.write(dir.resolve("b.png"), TestImages.rgb(8, 8, 1), "png");
     assertEquals(8, decoder.decode(png).width());
     assertEquals(before + 1, TurboJpeg.decoded(), "PNG files stay with ImageIO");
+  }
+
+  /** Files that are not what they claim, on the file path: one BadImageException naming them. */
+  @Test
+  void aJpegFileThatLiesIsBadAndNamed(@TempDir Path dir) throws Exception {
+    byte[] jpg = TestImages.encode(TestImages.rgb(200, 200, 4), "jpg");
+    Path cut = Files.write(dir.resolve("cut.jpg"), Arrays.copyOf(jpg, jpg.length * 4 / 5));
+    BadImageException e = assertThrows(BadImageException.class, () -> decoder.decode(cut));
+    assertTrue(e.getMessage().startsWith(cut + ": "), e.getMessage());
+    Path marker = Files.write(dir.resolve("marker.jpg"), new byte[] {(byte) 0xff, (byte) 0xd8,
+        (byte) 0xff}); // a JPEG's first three bytes and nothing else
+    assertThrows(BadImageException.class, () -> decoder.decode(marker));
+    Path header = Files.write(dir.resolve("header.jpg"), Arrays.copyOf(jpg, 4));
+    assertThrows(BadImageException.class, () -> decoder.decode(header));
+    Path pngNamedJpg = TestImages.write(dir.resolve("png.jpg"), TestImages.rgb(8, 8, 1), "png");
+    assertEquals(8, decoder.decode(pngNamedJpg).width(), "the bytes decide, not the name");
   }
 
   @Test
