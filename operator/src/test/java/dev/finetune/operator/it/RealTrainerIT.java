@@ -148,40 +148,6 @@ class RealTrainerIT {
     return client.batch().v1().jobs().inNamespace(NS).withLabel(Labels.JOB, ftj).list().getItems();
   }
 
-  /**
-   * Every number of the finished status equals the trainer's own result.json, exactly: progress
-   * (100 %, last epoch and step), the fine-tune run's and the baseline's last-epoch loss,
-   * accuracies and throughput, and accuracyGain; read from the termination message.
-   */
-  static void assertFinishedStatusEqualsResult(FineTuneJobStatus s, JsonNode result) {
-    assertEquals("TerminationMessage", s.resultSource);
-    JsonNode epochs = result.at("/finetune/epochs");
-    JsonNode last = epochs.get(epochs.size() - 1);
-    assertEquals(100, s.progress.percentage);
-    assertEquals(0L, s.progress.estimatedRemainingSeconds);
-    assertEquals(last.get("epoch").asInt(), s.progress.epoch);
-    assertEquals(epochs.size(), s.progress.totalEpochs);
-    assertEquals(last.get("step").asLong(), s.progress.step);
-    assertRunEquals(s.metrics, result.get("finetune"));
-    if (result.get("baseline").isNull()) {
-      assertEquals(null, s.baseline, "no baseline requested");
-      assertEquals(null, s.accuracyGain);
-    } else {
-      assertRunEquals(s.baseline, result.get("baseline"));
-      assertEquals(result.get("accuracyGain").doubleValue(), Double.parseDouble(s.accuracyGain));
-    }
-  }
-
-  static void assertRunEquals(dev.finetune.api.v1alpha1.status.RunMetrics m, JsonNode run) {
-    JsonNode epochs = run.get("epochs");
-    JsonNode last = epochs.get(epochs.size() - 1);
-    assertEquals(last.get("trainLoss").doubleValue(), Double.parseDouble(m.trainLoss));
-    assertEquals(last.get("trainAccuracy").doubleValue(), Double.parseDouble(m.trainAccuracy));
-    assertEquals(run.get("testAccuracy").doubleValue(), Double.parseDouble(m.testAccuracy));
-    assertEquals(last.get("imagesPerSecond").doubleValue(),
-        Double.parseDouble(m.imagesPerSecond));
-  }
-
   JsonNode result(String job) throws IOException {
     return JSON.readTree(kubelet.run(job).output().resolve("result.json").toFile());
   }
@@ -211,7 +177,7 @@ class RealTrainerIT {
     assertTrue(seen.stream().anyMatch(st -> "Pending".equals(st.phase)), "Pending first");
     assertEquals(2, s.progress.totalEpochs);
     JsonNode finished = result("ok-attempt-1");
-    assertFinishedStatusEqualsResult(s, finished);
+    ResultAssertions.assertFinishedStatusEqualsResult(s, finished);
     assertNotNull(s.baseline.testAccuracy, "baseline test accuracy");
     System.out.println("FINISHED STATUS ok: " + client.getKubernetesSerialization().asYaml(
         get("ok")));
@@ -296,7 +262,7 @@ class RealTrainerIT {
     assertTrue(i >= 0, args.toString());
     assertEquals("ok=" + source.getStatus().finalModelUri, args.get(i + 1));
     JsonNode result = result("tuned-attempt-1");
-    assertFinishedStatusEqualsResult(s, result); // a job without a baseline
+    ResultAssertions.assertFinishedStatusEqualsResult(s, result); // a job without a baseline
     assertTrue(result.at("/finetune/initialization").asText().contains(
         source.getStatus().finalModelUri), result.toString());
     assertTrue(Files.isRegularFile(s3.file(s.finalModelUri)));
@@ -468,7 +434,7 @@ class RealTrainerIT {
     assertEquals(3, s.attempts);
     JsonNode result = result("spot-attempt-3");
     assertTrue(result.at("/finetune/resumedFromStep").asLong() > 0, result.toString());
-    assertFinishedStatusEqualsResult(s, result);
+    ResultAssertions.assertFinishedStatusEqualsResult(s, result);
   }
 
   /**

@@ -52,6 +52,18 @@ public final class OperatorProcess implements AutoCloseable {
    */
   public static OperatorProcess start(MockApiServer api, String heap, Map<String, String> props,
       Path log, String identity) {
+    return start(Map.of("quarkus.kubernetes-client.api-server-url", api.url(),
+        "quarkus.kubernetes-client.trust-certs", "true",
+        "quarkus.kubernetes-client.namespace", "default"), heap, props, log, identity);
+  }
+
+  /**
+   * Starts the operator JVM against any API server: {@code client} holds the
+   * {@code quarkus.kubernetes-client.*} settings (URL, CA file, token, namespace), as the pod's
+   * mounted ServiceAccount token and CA would provide them in a cluster.
+   */
+  public static OperatorProcess start(Map<String, String> client, String heap,
+      Map<String, String> props, Path log, String identity) {
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: drills run in the"
           + " integration-test phase, after quarkus:build (mvn -pl operator -am verify)");
@@ -59,9 +71,6 @@ public final class OperatorProcess implements AutoCloseable {
     int port = SimulatedKubelet.freePort();
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
-        "-Dquarkus.kubernetes-client.api-server-url=" + api.url(),
-        "-Dquarkus.kubernetes-client.trust-certs=true",
-        "-Dquarkus.kubernetes-client.namespace=default",
         "-Dquarkus.http.port=" + port,
         "-Dquarkus.http.host=127.0.0.1",
         "-Dfinetune.operator.leader-election.identity=" + identity));
@@ -71,6 +80,7 @@ public final class OperatorProcess implements AutoCloseable {
         cmd.add(flag);
       }
     }
+    client.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
     props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
     cmd.addAll(List.of("-jar", JAR.toAbsolutePath().toString()));
     try {
