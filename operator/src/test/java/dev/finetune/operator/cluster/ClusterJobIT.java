@@ -73,7 +73,7 @@ class ClusterJobIT {
     dir = Files.createTempDirectory("cluster-job-it-");
     data = SyntheticImageFolder.write(dir.resolve("data"), 12, 4, 32, 7);
     oneClass = SyntheticImageFolder.write(dir.resolve("one-class"), 12, 4, 32, 7);
-    for (String gone : List.of("train/stripe", "train/ring")) {
+    for (String gone : List.of("train/square", "train/stripe")) {
       try (Stream<Path> w = Files.walk(oneClass.resolve(gone))) {
         w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
