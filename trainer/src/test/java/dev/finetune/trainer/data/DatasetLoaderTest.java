@@ -122,6 +122,26 @@ class DatasetLoaderTest {
         e.getMessage());
   }
 
+  /**
+   * Issue 24: a class folder whose name is not valid UTF-8 (Latin-1 "caf\xe9", made by the shell
+   * since Java cannot write such a name) is refused naming the folder name as the problem. It
+   * used to fail later with a message about images that cannot be decoded.
+   */
+  @Test
+  void nonUtf8ClassFolderNameIsNamedAsTheProblem() throws Exception {
+    TestDatasets.imageFolder(dir.resolve("train"), 2, "dog");
+    TestDatasets.imageFolder(dir.resolve("test"), 1, "dog");
+    Process p = new ProcessBuilder("bash", "-c", "for s in train test; do"
+        + " mkdir \"$1/$s/$(printf 'caf\\351')\" && cp \"$1/$s\"/dog/* \"$1/$s/$(printf 'caf\\351')/\";"
+        + " done", "bash", dir.toString()).inheritIO().start();
+    assertEquals(0, p.waitFor(), "bash made the Latin-1 folders");
+    TrainerException e = fails(ExitCode.DATASET_INVALID, () -> DatasetLoader.load(
+        spec(uri(dir.resolve("train")), uri(dir.resolve("test"))), 1, fetcher()));
+    assertTrue(e.getMessage().contains("spec.dataset.train: class folder name 'caf?'"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("is not valid UTF-8"), e.getMessage());
+  }
+
   @Test
   void emptyClassFolderIsNamed() throws Exception {
     TestDatasets.imageFolder(dir.resolve("train"), 1, "a");
