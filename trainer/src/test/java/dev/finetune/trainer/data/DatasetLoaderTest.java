@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.finetune.api.v1alpha1.spec.DatasetFormat;
 import dev.finetune.api.v1alpha1.spec.DatasetSpec;
@@ -17,6 +16,7 @@ import dev.finetune.trainer.data.format.IdxReader;
 import dev.finetune.trainer.data.format.RgbImage;
 import dev.finetune.trainer.data.split.Split;
 import dev.finetune.trainer.error.TrainerException;
+import dev.finetune.trainer.testing.Required;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -248,7 +248,8 @@ class DatasetLoaderTest {
   @Test
   void fashionMnistTestSplit() {
     Path fm = Path.of("/usr/share/datasets/fashion-mnist");
-    assumeTrue(Files.isRegularFile(fm.resolve("t10k-images-idx3-ubyte.gz")), "no " + fm);
+    Required.present(Files.isRegularFile(fm.resolve("t10k-images-idx3-ubyte.gz")),
+        fm + " (Debian's dataset-fashion-mnist)");
     DatasetSpec s = spec(uri(fm.resolve("t10k-images-idx3-ubyte.gz")),
         uri(fm.resolve("t10k-images-idx3-ubyte.gz")));
     s.format = DatasetFormat.IDX;

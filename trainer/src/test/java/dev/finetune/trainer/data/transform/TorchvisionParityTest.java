@@ -2,11 +2,11 @@ package dev.finetune.trainer.data.transform;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.finetune.trainer.data.TestImages;
 import dev.finetune.trainer.data.format.ImageDecoder;
 import dev.finetune.trainer.data.format.RgbImage;
+import dev.finetune.trainer.testing.Required;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -60,11 +60,11 @@ class TorchvisionParityTest {
 
   @BeforeAll
   static void needsTorchvision() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of(PYTHON)), "no " + PYTHON);
+    Required.present(Files.isExecutable(Path.of(PYTHON)), PYTHON);
     Process p = new ProcessBuilder(PYTHON, "-c", "import torchvision, PIL").redirectErrorStream(true)
         .start();
-    assumeTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0,
-        PYTHON + " lacks torchvision");
+    Required.present(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0,
+        "python3-torchvision and python3-pil for " + PYTHON);
   }
 
   private static float[] torch(Path png, String mode, int... args) throws Exception {
@@ -178,7 +178,7 @@ class TorchvisionParityTest {
    */
   @Test
   void jpegDecodeEqualsPil() throws Exception {
-    assumeTrue(ImageDecoder.usesTurboJpeg(), "libturbojpeg0 is not installed");
+    Required.present(ImageDecoder.usesTurboJpeg(), "libturbojpeg0 (libjpeg-turbo's TurboJPEG)");
     Path src = TestImages.write(dir.resolve("src.png"), TestImages.rgb(161, 97, 8), "png");
     List<Path> jpegs = new java.util.ArrayList<>();
     int[][] settings = {{90, 0, 0, 0}, {75, 1, 0, 0}, {85, 2, 1, 0}, {80, 0, 0, 1}};
