@@ -9,6 +9,7 @@ import dev.finetune.trainer.error.TrainerException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
@@ -53,7 +54,7 @@ public final class OutputFolder {
    */
   public void hold(RunIdentity identity) {
     Path result = dir.resolve(StorageLayout.RESULT_FILE);
-    if (Files.isRegularFile(result)) {
+    if (Files.exists(result, LinkOption.NOFOLLOW_LINKS)) { // a folder or FIFO there is not ours
       RunIdentity recorded = recorded(result);
       List<String> diff = recorded == null ? List.of("records no run identity")
           : identity.differences(recorded);

@@ -37,6 +37,10 @@ class FileTypesCliTest {
 
   @BeforeAll
   static void specialFiles() throws Exception {
+    // The CLI runs in a timeout thread below; load PyTorch here on the test thread first: libtorch
+    // keeps grad mode per thread, and DJL turns it off only on the thread that loads the engine,
+    // so a later test training on the main thread (DivergenceTest) would otherwise fail.
+    ai.djl.engine.Engine.getInstance();
     fifo = dir.resolve("f.yaml");
     Process p = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
     assertEquals(0, p.waitFor(), "mkfifo");

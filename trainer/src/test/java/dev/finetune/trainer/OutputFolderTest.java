@@ -140,6 +140,16 @@ class OutputFolderTest {
   }
 
   @Test
+  void aFolderOrFifoNamedResultJsonIsNotHeld() throws Exception {
+    Path out = Files.createDirectories(dir.resolve("odd"));
+    Files.createDirectories(out.resolve("result.json/inside"));
+    OutputFolder folder = new OutputFolder(out);
+    assertEquals(ExitCode.RUN_MISMATCH, assertThrows(TrainerException.class,
+        () -> folder.hold(identity("same"))).exitCode());
+    assertTrue(Files.isDirectory(out.resolve("result.json/inside")));
+  }
+
+  @Test
   void onlyAHoldingRunWritesAndTheResultRecordsItsIdentity() throws Exception {
     OutputFolder folder = new OutputFolder(dir.resolve("fresh"));
     assertThrows(IllegalStateException.class, () -> folder.writeResult(new byte[] {'{', '}'}));

@@ -89,13 +89,6 @@ final class YamlShape {
       Iterator<Event> events = new Yaml(options).parse(new StringReader(yaml)).iterator();
       while (events.hasNext()) {
         Event e = events.next();
-        if (e instanceof CollectionStartEvent && ++depth > MAX_DEPTH) {
-          throw invalid(source, "nested deeper than " + MAX_DEPTH + " levels"
-              + (e.getStartMark() == null ? "" : " (line " + (e.getStartMark().getLine() + 1)
-                  + ")") + "; a FineTuneJob needs a handful");
-        } else if (e instanceof CollectionEndEvent) {
-          depth--;
-        }
         if (e instanceof DocumentStartEvent && events.hasNext()) {
           Event first = events.next();
           boolean empty = first instanceof ScalarEvent s && s.getValue().isEmpty()
@@ -104,6 +97,13 @@ final class YamlShape {
             documents++;
           }
           e = first;
+        }
+        if (e instanceof CollectionStartEvent && ++depth > MAX_DEPTH) {
+          throw invalid(source, "nested deeper than " + MAX_DEPTH + " levels"
+              + (e.getStartMark() == null ? "" : " (line " + (e.getStartMark().getLine() + 1)
+                  + ")") + "; a FineTuneJob needs a handful");
+        } else if (e instanceof CollectionEndEvent) {
+          depth--;
         }
         if (e instanceof AliasEvent || (e instanceof NodeEvent n && n.getAnchor() != null)) {
           throw invalid(source, "YAML anchors and aliases (&name, *name) are not supported"
