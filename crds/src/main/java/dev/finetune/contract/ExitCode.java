@@ -25,8 +25,9 @@ public enum ExitCode {
   STORAGE_DENIED(10, "object storage rejected or lacks credentials (AWS_ACCESS_KEY_ID,"
       + " AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL)"),
   RUN_MISMATCH(11, "the checkpoint location holds checkpoints or a final model of another run"
-      + " (job, namespace, spec, dataset, architecture or classes differ) or files this trainer"
-      + " did not write; use another spec.checkpoints.uri or --output"),
+      + " (job, namespace, spec, dataset, architecture or classes differ) or files under model/"
+      + " this trainer did not write, or --output holds another run's result.json; use another"
+      + " spec.checkpoints.uri or --output"),
   RETRYABLE(128, "a transient failure (out of memory; resources.gpus >= 1 but no GPU usable"
       + " here); retry resumes from the newest checkpoint"),
   STORAGE_UNAVAILABLE(129, "object storage or download host unreachable after retries"),

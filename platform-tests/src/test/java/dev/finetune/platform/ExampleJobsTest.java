@@ -2,7 +2,6 @@ package dev.finetune.platform;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,7 +54,7 @@ class ExampleJobsTest {
 
   @Test
   void crdSchemaAcceptsEveryExampleAndRejectsAnUnknownField() throws IOException {
-    assumeTrue(Manifests.crdExists(), "SKIPPED: " + Manifests.CRD_FILE
+    Tools.missing(!Manifests.crdExists(), Manifests.CRD_FILE
         + " is not in this branch yet (the crds module generates it)");
     List<Map<String, Object>> jobs = examples()
         .flatMap(e -> Manifests.readYaml(Tools.root().resolve(e)).stream()).toList();

@@ -8,7 +8,6 @@ import static dev.finetune.platform.Manifests.render;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -253,7 +252,7 @@ class KustomizeRenderTest {
 
   @Test
   void crdHasTheExpectedNames() {
-    assumeTrue(Manifests.crdExists(), "SKIPPED: " + Manifests.CRD_FILE + " not in this branch yet");
+    Tools.missing(!Manifests.crdExists(), Manifests.CRD_FILE + " not in this branch yet");
     Map<String, Object> crd = Manifests.crd();
     assertEquals("finetune.dev", map(crd, "spec").get("group"));
     assertEquals(List.of("ftj"), list(crd, "spec", "names", "shortNames"));

@@ -15,6 +15,8 @@ import java.util.List;
  * @param baseline the from-scratch comparison, or null
  * @param accuracyGain finetune minus baseline test accuracy, or null without a baseline
  * @param seconds wall time of the whole job
+ * @param identity the fine-tune run's {@link dev.finetune.contract.RunIdentity} (its JSON form):
+ *     which run the output folder belongs to ({@link OutputFolder#hold})
  */
 public record JobResult(
     String job,
@@ -26,4 +28,5 @@ public record JobResult(
     RunResult finetune,
     RunResult baseline,
     Double accuracyGain,
-    double seconds) {}
+    double seconds,
+    java.util.Map<String, Object> identity) {}

@@ -58,10 +58,20 @@ public final class JobRunner {
   private final TrainOptions options;
   private final StopSignal stop;
   private final StorageHealth storageHealth = new StorageHealth();
+  private final OutputFolder output;
 
   public JobRunner(TrainOptions options, StopSignal stop) {
+    this(options, stop, new OutputFolder(options.output()));
+  }
+
+  /**
+   * With the output folder the caller watches: it holds the folder only once this run's
+   * ownership checks have passed, and only then may a failure remove anything there.
+   */
+  public JobRunner(TrainOptions options, StopSignal stop, OutputFolder output) {
     this.options = options;
     this.stop = stop;
+    this.output = output;
   }
 
   public JobResult run(FineTuneJob job) {
@@ -118,8 +128,9 @@ public final class JobRunner {
       if (baselineSpec != null) {
         checkOwnership(job, baselineSpec, data);
       }
-      // From here on this run owns the location: an earlier result.json must not outlive it.
-      forgetOldResult(options.output());
+      // From here on this run holds the output folder (its result.json, if any, must be this
+      // run's): an earlier result.json of this run must not outlive it.
+      output.hold(identity(job, finetune, data));
       Finished main = run(job, config, finetune, data, train, test, metrics, device);
       Finished baseline = null;
       if (baselineSpec != null) {
@@ -130,28 +141,13 @@ public final class JobRunner {
       Double gain = base == null ? null : main.result().testAccuracy() - base.testAccuracy();
       JobResult result = new JobResult(name, options.namespace(), device.toString(),
           data.classes(), data.train().size(), data.test().size(), main.result(), base, gain,
-          (System.nanoTime() - start) / 1e9);
+          (System.nanoTime() - start) / 1e9, main.identity().toMap());
       byte[] resultJson = jsonBytes(result);
       // result.json goes next to the final model and is listed in its manifest, which is
       // written last: a model/manifest.json in storage means the whole job's result is there.
       saveFinalModel(main, Map.of(StorageLayout.RESULT_FILE, resultJson));
-      writeResult(resultJson);
+      output.writeResult(resultJson);
       return result;
-    }
-  }
-
-  /**
-   * Removes a result.json left in the output folder by an earlier run of the same identity, once
-   * the ownership checks have passed, so a result that claims success never outlives a later
-   * failure. The CLI also calls it when a run fails, except when the run was refused because
-   * the location holds another run's files (RUN_MISMATCH): that location stays untouched.
-   */
-  public static void forgetOldResult(Path output) {
-    try {
-      Files.deleteIfExists(output.resolve(StorageLayout.RESULT_FILE));
-      Files.deleteIfExists(output.resolve(StorageLayout.RESULT_FILE + ".tmp"));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 
@@ -341,20 +337,6 @@ public final class JobRunner {
       return Math.max(1, Integer.parseInt(env.getOrDefault("FINETUNE_ATTEMPT", "1").trim()));
     } catch (NumberFormatException e) {
       return 1;
-    }
-  }
-
-  /** Writes result.json atomically: a temporary file, then a rename over the final name. */
-  private void writeResult(byte[] json) {
-    try {
-      Files.createDirectories(options.output());
-      Path tmp = options.output().resolve(StorageLayout.RESULT_FILE + ".tmp");
-      Files.write(tmp, json);
-      Files.move(tmp, options.output().resolve(StorageLayout.RESULT_FILE),
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 

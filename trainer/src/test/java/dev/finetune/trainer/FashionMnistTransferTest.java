@@ -1,11 +1,11 @@
 package dev.finetune.trainer;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.trainer.config.JobLoader;
 import dev.finetune.trainer.loop.StopSignal;
+import dev.finetune.trainer.testing.Required;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,10 +28,7 @@ class FashionMnistTransferTest {
   @Test
   void fineTuningBeatsScratchFewShot(@TempDir Path dir) {
     boolean present = Files.isDirectory(FASHION);
-    if (!present && "true".equals(System.getenv("CI"))) {
-      throw new AssertionError("dataset-fashion-mnist is required in CI (.ci/run installs it)");
-    }
-    assumeTrue(present, "Debian package dataset-fashion-mnist not installed");
+    Required.present(present, "Debian's dataset-fashion-mnist");
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     FineTuneJob source = JobLoader.load(Path.of("../deploy/examples/fashion-mnist/source-job.yaml"));
     JobResult src = new JobRunner(options(dir.resolve("source"), Map.of(), threads), new StopSignal())

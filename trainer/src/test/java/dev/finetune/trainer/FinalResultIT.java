@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The trainer's final record, from the real CLI in a child JVM: result.json (written atomically,
- * gone after a later failure), the same file next to the final model in storage (listed in the
+ * left alone by another run's failure), the same file next to the final model in storage (listed in the
  * model manifest, which is written last), and the compact termination message with the same
  * numbers. Also: a real libtorch allocation failure exits 128 (retryable), not 1.
  */
@@ -84,10 +84,17 @@ class FinalResultIT {
     assertEquals(last.get("imagesPerSecond").doubleValue(), r.imagesPerSecond());
   }
 
+  /**
+   * Another run (same job name, another dataset and checkpoint location) fails in the same
+   * --output folder before it could hold it: the finished run's result.json stays, byte for byte
+   * (issue 24: it used to be deleted). A failure of the same run after holding the folder
+   * removes it ({@code OutputFolderTest}).
+   */
   @Test
   @Order(2)
-  void aLaterFailureLeavesNoResultThatClaimsSuccess() throws Exception {
+  void aLaterFailureOfAnotherRunLeavesTheFinishedResultAlone() throws Exception {
     assertTrue(Files.exists(out.resolve("result.json")), "from the run before");
+    byte[] finished = Files.readAllBytes(out.resolve("result.json"));
     Path broken = SyntheticImageFolder.write(dir.resolve("broken"), 8, 3, 32, 5);
     try (Stream<Path> w = Files.walk(broken.resolve("test/stripe"))) {
       w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -96,7 +103,8 @@ class FinalResultIT {
     Path job = manifest("ok", broken, dir.resolve("store/broken"), "", 32, 8);
     int exit = train(job, "failed.log", "--termination-log", termination.toString());
     assertEquals(5, exit, Files.readString(dir.resolve("failed.log")));
-    assertFalse(Files.exists(out.resolve("result.json")), "the old success is gone");
+    assertArrayEquals(finished, Files.readAllBytes(out.resolve("result.json")),
+        "another run's failure must not touch the finished run's result");
     assertFalse(Files.exists(termination), "no result in the termination message: the kubelet"
         + " falls back to the log's error line");
   }

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Asserted: the trainer rides both outages out with its retries (one attempt, no restart) and
  * the job succeeds; the operator shows {@code StorageReachable=False} during each outage and
  * {@code True} after it; the trainer's {@code finetune_storage_unavailable} gauge was 1 during the
- * outage; every manifest in the bucket lists only objects that exist with the listed sizes.
+ * outage; every manifest in the bucket lists only objects that exist with the listed sizes and
+ * sha256, and there are exactly 4 (3 kept checkpoints and the final model).
  */
 class StorageOutageDrillIT {
   static final String NS = "outage";
@@ -160,7 +161,16 @@ class StorageOutageDrillIT {
     return byCkpt.values().stream().anyMatch(files -> !files.contains("manifest.json"));
   }
 
-  /** Every manifest's files exist with the listed sizes; returns how many manifests. */
+  /**
+   * Manifests the docs state: the newest {@code keep} (3, the default) checkpoints and the final
+   * model's.
+   */
+  static final int EXPECTED_MANIFESTS = new dev.finetune.api.v1alpha1.spec.CheckpointSpec().keep + 1;
+
+  /**
+   * Every manifest's files exist with the listed size and sha256, and there are exactly
+   * {@link #EXPECTED_MANIFESTS}; returns how many manifests.
+   */
   static int verifyManifests(S3Server s3) throws Exception {
     int n = 0;
     for (String k : s3.keys("runs/outage")) {
@@ -172,11 +182,15 @@ class StorageOutageDrillIT {
       for (JsonNode f : m.path("files")) {
         Path file = manifest.resolveSibling(f.path("name").asText());
         assertTrue(Files.isRegularFile(file), k + " lists a missing " + file);
-        assertEquals(f.path("size").asLong(), Files.size(file), k + " size of " + file);
+        byte[] bytes = Files.readAllBytes(file);
+        assertEquals(f.path("size").asLong(), bytes.length, k + " size of " + file);
+        assertEquals(f.path("sha256").asText(), java.util.HexFormat.of().formatHex(
+            java.security.MessageDigest.getInstance("SHA-256").digest(bytes)),
+            k + " sha256 of " + file);
       }
       n++;
     }
-    assertTrue(n > 0, "no manifest found");
+    assertEquals(EXPECTED_MANIFESTS, n, "manifests in the bucket (keep checkpoints + the model)");
     return n;
   }
 

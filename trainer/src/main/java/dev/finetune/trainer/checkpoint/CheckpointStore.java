@@ -550,7 +550,8 @@ public final class CheckpointStore {
 
   /**
    * Refuses, before anything is written, a location that holds another run's checkpoints or
-   * final model, or files this trainer would overwrite without having written them. Throws
+   * final model, or files under model/ that this trainer did not write (whether or not it would
+   * overwrite them; foreign files among the checkpoints are left alone and logged). Throws
    * {@link ExitCode#RUN_MISMATCH} naming the URI and what differs. No-op without an identity.
    *
    * @param modelFiles the names {@link #saveFinalModel} will write
@@ -587,6 +588,17 @@ public final class CheckpointStore {
             + " exists and was not written by this trainer; it would be overwritten. Use"
             + " another checkpoint location (spec.checkpoints.uri or --output) or move the file");
       }
+    }
+    // model/ is the trainer's: a file there that no manifest of it lists (a user's export, notes)
+    // means the location is not this trainer's to write, as exit 11 documents.
+    existing.removeAll(own);
+    existing.remove(WRITING);
+    if (!existing.isEmpty()) {
+      List<String> foreign = new ArrayList<>(existing);
+      throw new TrainerException(ExitCode.RUN_MISMATCH, finalModelUri() + " holds " + foreign.size()
+          + " file(s) that this trainer did not write: " + foreign.subList(0, Math.min(5,
+          foreign.size())) + ". Use another checkpoint location (spec.checkpoints.uri or"
+          + " --output) or move the files");
     }
   }
 

@@ -71,6 +71,52 @@ final class Preflight {
     return Math.min(value, cpus);
   }
 
+  /** --grace-period: at most an hour (the pod's terminationGracePeriodSeconds must exceed it). */
+  static final long MAX_GRACE_PERIOD_S = 3600;
+  /** --download-deadline: at most a week per download. */
+  static final long MAX_DOWNLOAD_DEADLINE_S = 7 * 24 * 3600;
+
+  /** A numeric option with a stated range: outside it is a usage error naming both. */
+  static long range(String option, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw new TrainerException(ExitCode.USAGE, option + " must be " + min + ".." + max
+          + "; got " + value);
+    }
+    return value;
+  }
+
+  /**
+   * --termination-log must not be the --output folder, inside it, or a folder around it: the
+   * message would overwrite a file of the run (result.json, the final model), or the run's files
+   * would land in a folder the kubelet reads as one message.
+   */
+  static void terminationLog(Path log, Path output) {
+    Path l = real(log);
+    Path o = real(output);
+    if (l.startsWith(o) || o.startsWith(l)) {
+      throw new TrainerException(ExitCode.USAGE, "--termination-log " + log + " is inside --output "
+          + output + " (or the other way round); the message would overwrite the run's files."
+          + " Write it outside the output folder (in a pod: /dev/termination-log)");
+    }
+  }
+
+  /** The absolute path with symbolic links of its longest existing part resolved. */
+  private static Path real(Path p) {
+    Path abs = p.toAbsolutePath().normalize();
+    Path existing = abs;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null) {
+      return abs;
+    }
+    try {
+      return existing.toRealPath().resolve(existing.relativize(abs));
+    } catch (IOException e) {
+      return abs;
+    }
+  }
+
   /**
    * --metrics-port: -1 (none), 0 (any free port) or 1..65535 and free. A default port that is
    * taken (a second local run) falls back to a free port with a log line; a port that was asked

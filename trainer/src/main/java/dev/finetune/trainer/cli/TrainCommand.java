@@ -5,6 +5,7 @@ import dev.finetune.contract.StorageLayout;
 import dev.finetune.trainer.CpuShare;
 import dev.finetune.trainer.JobResult;
 import dev.finetune.trainer.JobRunner;
+import dev.finetune.trainer.OutputFolder;
 import dev.finetune.trainer.RunResult;
 import dev.finetune.trainer.TrainOptions;
 import dev.finetune.trainer.config.JobLoader;
@@ -74,7 +75,8 @@ final class TrainCommand implements Callable<Integer> {
   Path cacheDir;
 
   @Option(names = "--grace-period", defaultValue = "25",
-      description = "Seconds allowed after SIGTERM to finish the step and checkpoint. Default: ${DEFAULT-VALUE}.")
+      description = "Seconds allowed after SIGTERM to finish the step and checkpoint, 1-3600."
+          + " Default: ${DEFAULT-VALUE}.")
   int gracePeriodSeconds;
 
   @Option(names = "--allowed-schemes", paramLabel = "LIST",
@@ -92,8 +94,8 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--download-deadline", paramLabel = "SECONDS",
       defaultValue = "${env:FINETUNE_DOWNLOAD_DEADLINE:-7200}",
-      description = "Most seconds one http(s)/hf:// download may take in all, retries included"
-          + " (env FINETUNE_DOWNLOAD_DEADLINE). Default: ${DEFAULT-VALUE}.")
+      description = "Most seconds one http(s)/hf:// download may take in all, retries included,"
+          + " 1-604800 (env FINETUNE_DOWNLOAD_DEADLINE). Default: ${DEFAULT-VALUE}.")
   long downloadDeadlineSeconds;
 
   @Option(names = "--no-progress", description = "Log lines instead of a progress bar.")
@@ -101,7 +103,8 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--termination-log", paramLabel = "FILE",
       description = "On success, writes the final numbers there as one line of JSON (the"
-          + " operator passes the pod's /dev/termination-log). Default: none.")
+          + " operator passes the pod's /dev/termination-log); must not be inside --output."
+          + " Default: none.")
   Path terminationLog;
 
   @Spec
@@ -115,10 +118,9 @@ final class TrainCommand implements Callable<Integer> {
     boolean portAskedFor = spec.commandLine().getParseResult().hasMatchedOption("--metrics-port")
         || System.getenv("FINETUNE_METRICS_PORT") != null;
     int port = Preflight.metricsPort(metricsPort, portAskedFor);
-    if (downloadDeadlineSeconds < 1) {
-      throw new TrainerException(ExitCode.USAGE, "--download-deadline must be at least 1 second;"
-          + " got " + downloadDeadlineSeconds);
-    }
+    Preflight.range("--download-deadline", downloadDeadlineSeconds, 1,
+        Preflight.MAX_DOWNLOAD_DEADLINE_S);
+    Preflight.range("--grace-period", gracePeriodSeconds, 1, Preflight.MAX_GRACE_PERIOD_S);
     UriPolicy uriPolicy = UriPolicy.parse(allowedSchemes, allowedHosts);
     Engines.configure(computeThreads); // before anything can load the engine
     FineTuneJob job = JobLoader.load(manifest);
@@ -126,6 +128,9 @@ final class TrainCommand implements Callable<Integer> {
     Path out = Path.of(output.replace("${JOB}", name));
     Preflight.cacheDir(cacheDir);
     Preflight.output(out);
+    if (terminationLog != null) {
+      Preflight.terminationLog(terminationLog, out);
+    }
     Preflight.spec(job.getSpec());
     StopSignal stop = new StopSignal();
     Preemption.install(stop, Duration.ofSeconds(gracePeriodSeconds));
@@ -133,21 +138,10 @@ final class TrainCommand implements Callable<Integer> {
         processCpus, computeThreads, workers, Duration.ofSeconds(gracePeriodSeconds),
         !noProgress && System.console() != null, System.getenv(), uriPolicy,
         Duration.ofSeconds(downloadDeadlineSeconds));
-    JobResult result;
-    try {
-      result = new JobRunner(options, stop).run(job);
-    } catch (RuntimeException | Error e) {
-      // An earlier result.json must not outlive a failure of this run; only a run refused because
-      // the location holds another run's files leaves that location (and its result) untouched.
-      if (!(e instanceof TrainerException t && t.exitCode() == ExitCode.RUN_MISMATCH)) {
-        try {
-          JobRunner.forgetOldResult(out);
-        } catch (RuntimeException cleanup) {
-          e.addSuppressed(cleanup);
-        }
-      }
-      throw e;
-    }
+    // Only a run that holds the output folder (its ownership checks passed) may remove anything
+    // there when it fails; a run that fails before that leaves the folder as it found it.
+    OutputFolder folder = new OutputFolder(out);
+    JobResult result = folder.run(() -> new JobRunner(options, stop, folder).run(job));
     if (terminationLog != null) {
       TerminationMessage.write(terminationLog, out);
     }

@@ -18,10 +18,8 @@ import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.contract.ExitCode;
 import dev.finetune.contract.SpecValidator;
 import dev.finetune.contract.SpecValidator.Placement;
+import dev.finetune.trainer.InputFile;
 import dev.finetune.trainer.error.TrainerException;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.stream.Collectors;
@@ -33,7 +31,7 @@ import org.yaml.snakeyaml.LoaderOptions;
  * allowed values.
  */
 public final class JobLoader {
-  /** Manifests larger than this are rejected before parsing. */
+  /** Manifests larger than this are rejected while reading, before parsing. */
   static final long MAX_MANIFEST_BYTES = 1 << 20;
 
   private JobLoader() {}
@@ -44,18 +42,10 @@ public final class JobLoader {
   }
 
   public static FineTuneJob load(Path manifest, Placement placement) {
-    byte[] bytes;
-    try {
-      if (Files.size(manifest) > MAX_MANIFEST_BYTES) {
-        throw new TrainerException(ExitCode.INVALID_SPEC,
-            manifest + ": larger than " + MAX_MANIFEST_BYTES + " bytes; a FineTuneJob is small");
-      }
-      bytes = Files.readAllBytes(manifest);
-    } catch (NoSuchFileException e) {
-      throw new TrainerException(ExitCode.NOT_FOUND, manifest + ": no such file");
-    } catch (IOException e) {
-      throw new TrainerException(ExitCode.NOT_FOUND, manifest + ": cannot read: " + e.getMessage());
-    }
+    // Type checked before opening (a FIFO would block), read bounded (Files.size is 0 for a
+    // device): /dev/zero, /dev/urandom and a FIFO each end in one line.
+    byte[] bytes = InputFile.read(manifest, manifest.toString(), MAX_MANIFEST_BYTES,
+        ExitCode.INVALID_SPEC);
     return parse(new String(bytes, java.nio.charset.StandardCharsets.UTF_8), manifest.toString(),
         placement);
   }
@@ -67,6 +57,10 @@ public final class JobLoader {
 
   /** Parses and validates YAML text; {@code source} names it in messages. */
   public static FineTuneJob parse(String yaml, String source, Placement placement) {
+    if (yaml.length() > MAX_MANIFEST_BYTES) {
+      throw invalid(source, "more than " + MAX_MANIFEST_BYTES + " characters; a FineTuneJob is"
+          + " small");
+    }
     FineTuneJob job;
     YamlShape.checkEvents(yaml, source, loaderOptions());
     try {

@@ -10,6 +10,8 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.events.AliasEvent;
+import org.yaml.snakeyaml.events.CollectionEndEvent;
+import org.yaml.snakeyaml.events.CollectionStartEvent;
 import org.yaml.snakeyaml.events.DocumentStartEvent;
 import org.yaml.snakeyaml.events.Event;
 import org.yaml.snakeyaml.events.NodeEvent;
@@ -25,9 +27,64 @@ import org.yaml.snakeyaml.events.ScalarEvent;
 final class YamlShape {
   private YamlShape() {}
 
+  /** The deepest nesting a manifest may have (a FineTuneJob needs 6); SnakeYAML's limit too. */
+  static final int MAX_DEPTH = 20;
+
+  /**
+   * Refuses flow nesting ({@code [ [ [ ...}, {@code { {...}) deeper than {@link #MAX_DEPTH} in one
+   * linear pass over the text, before SnakeYAML sees it: its scanner's cost grows with the flow
+   * level at every token, so 1 MB of '[' took about 30 s. Quoted scalars and comments are
+   * skipped; a quote opens a scalar only where a scalar can start.
+   */
+  static void checkFlowDepth(String yaml, String source) {
+    int depth = 0;
+    int line = 1;
+    char quote = 0;
+    boolean comment = false;
+    for (int i = 0; i < yaml.length(); i++) {
+      char c = yaml.charAt(i);
+      if (c == '\n') {
+        line++;
+        comment = false;
+      }
+      if (comment) {
+        continue;
+      }
+      if (quote != 0) {
+        if (quote == '"' && c == '\\') {
+          i++;
+        } else if (c == quote) {
+          if (quote == '\'' && i + 1 < yaml.length() && yaml.charAt(i + 1) == '\'') {
+            i++;
+          } else {
+            quote = 0;
+          }
+        }
+        continue;
+      }
+      char before = i == 0 ? ' ' : yaml.charAt(i - 1);
+      boolean start = Character.isWhitespace(before) || before == '[' || before == '{'
+          || before == ',';
+      if (c == '#' && Character.isWhitespace(before)) {
+        comment = true;
+      } else if ((c == '\'' || c == '"') && start) {
+        quote = c;
+      } else if (c == '[' || c == '{') {
+        if (++depth > MAX_DEPTH) {
+          throw invalid(source, "nested deeper than " + MAX_DEPTH + " levels (line " + line
+              + "); a FineTuneJob needs a handful");
+        }
+      } else if ((c == ']' || c == '}') && depth > 0) {
+        depth--;
+      }
+    }
+  }
+
   /** Scans the YAML's events; malformed YAML is left to the mapper, which reports its line. */
   static void checkEvents(String yaml, String source, LoaderOptions options) {
+    checkFlowDepth(yaml, source);
     int documents = 0;
+    int depth = 0;
     try {
       Iterator<Event> events = new Yaml(options).parse(new StringReader(yaml)).iterator();
       while (events.hasNext()) {
@@ -40,6 +97,13 @@ final class YamlShape {
             documents++;
           }
           e = first;
+        }
+        if (e instanceof CollectionStartEvent && ++depth > MAX_DEPTH) {
+          throw invalid(source, "nested deeper than " + MAX_DEPTH + " levels"
+              + (e.getStartMark() == null ? "" : " (line " + (e.getStartMark().getLine() + 1)
+                  + ")") + "; a FineTuneJob needs a handful");
+        } else if (e instanceof CollectionEndEvent) {
+          depth--;
         }
         if (e instanceof AliasEvent || (e instanceof NodeEvent n && n.getAnchor() != null)) {
           throw invalid(source, "YAML anchors and aliases (&name, *name) are not supported"

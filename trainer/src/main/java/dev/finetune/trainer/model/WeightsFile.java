@@ -1,6 +1,7 @@
 package dev.finetune.trainer.model;
 
 import dev.finetune.contract.ExitCode;
+import dev.finetune.trainer.InputFile;
 import dev.finetune.trainer.error.TrainerException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,29 +26,27 @@ public final class WeightsFile {
 
   /** The bytes of {@code path} (fetched from {@code uri}), at most {@code limit} of them. */
   public static byte[] read(Path path, String uri, long limit) {
-    if (!Files.isRegularFile(path)) {
-      throw new TrainerException(ExitCode.WEIGHTS_INVALID, uri + ": not a regular file (a"
-          + " folder, device or pipe); expected a .safetensors file");
-    }
     try {
-      long size = Files.size(path);
-      if (size > limit) {
-        throw tooLarge(uri, size, limit);
+      if (Files.size(path) > limit) { // a cheap early answer for a regular file; the read is bounded anyway
+        InputFile.requireRegular(path, uri, ExitCode.WEIGHTS_INVALID);
+        throw tooLarge(uri, Files.size(path), limit);
       }
-      try (InputStream in = Files.newInputStream(path)) {
-        byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
-        if (bytes.length > limit) {
-          throw tooLarge(uri, bytes.length, limit); // it grew while being read
-        }
-        return bytes;
+    } catch (IOException e) {
+      // missing or unreadable: InputFile names it below
+    }
+    try (InputStream in = InputFile.open(path, uri, ExitCode.WEIGHTS_INVALID)) {
+      byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+      if (bytes.length > limit) {
+        throw tooLarge(uri, "more than " + limit, limit); // endless (a device) or it grew
       }
+      return bytes;
     } catch (IOException e) {
       throw new TrainerException(ExitCode.NOT_FOUND, uri + ": cannot read ("
           + e.getClass().getSimpleName() + ")");
     }
   }
 
-  private static TrainerException tooLarge(String uri, long size, long limit) {
+  private static TrainerException tooLarge(String uri, Object size, long limit) {
     return new TrainerException(ExitCode.WEIGHTS_INVALID, uri + ": " + size + " bytes, more than"
         + " the " + limit + " bytes a weights file may have here (the largest supported"
         + " architecture needs about 0.5 GB; the limit is the smaller of 1 GiB and a third of"

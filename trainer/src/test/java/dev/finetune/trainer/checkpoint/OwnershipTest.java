@@ -98,6 +98,27 @@ class OwnershipTest {
     }
   }
 
+  /**
+   * Issue 24: exit 11 is documented as "files the trainer did not write"; a foreign file under
+   * model/ that no save would overwrite used to be only logged. Now it is refused before anything
+   * is written, naming the file.
+   */
+  @Test
+  void anyForeignFileUnderModelIsRefusedEvenIfNothingWouldOverwriteIt() throws Exception {
+    RunIdentity a = identity("a", "0.01", List.of("x", "y"));
+    try (ObjectStore store = new FileObjectStore(tmp.resolve("notes"))) {
+      CheckpointStore cs = new CheckpointStore(store, 1, a);
+      cs.saveFinalModel(Map.of("model.safetensors", utf8("m")), Map.of());
+      cs.checkOwnership(MODEL); // only its own files: the same run may go on
+      store.put("model/notes.txt", utf8("my notes"));
+      TrainerException e = assertThrows(TrainerException.class, () -> cs.checkOwnership(MODEL));
+      assertEquals(ExitCode.RUN_MISMATCH, e.exitCode());
+      assertTrue(e.getMessage().contains("did not write: [notes.txt]"), e.getMessage());
+      assertEquals("my notes", new String(store.read("model/notes.txt").orElseThrow(),
+          StandardCharsets.UTF_8));
+    }
+  }
+
   @Test
   void interruptedSavesOfTheTrainerAreCleanedUp() throws Exception {
     RunIdentity a = identity("a", "0.01", List.of("x", "y"));

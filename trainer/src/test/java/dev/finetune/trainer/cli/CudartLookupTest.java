@@ -3,8 +3,8 @@ package dev.finetune.trainer.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.finetune.trainer.testing.Required;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,7 +30,7 @@ class CudartLookupTest {
 
   @Test
   void hashedNameAloneIsNotFoundTheLinkMakesJnaFindIt(@TempDir Path djl) throws Exception {
-    assumeTrue(Files.isRegularFile(STAND_IN), STAND_IN + " missing (Debian's zlib1g)");
+    Required.present(Files.isRegularFile(STAND_IN), STAND_IN + " (Debian's zlib1g)");
     Path natives = Files.createDirectories(djl.resolve("pytorch/2.5.1-cu124-linux-x86_64"));
     Path cuda = Files.createDirectories(djl.resolve("cuda"));
     Path hashed = natives.resolve("libcudart-8774224f.so.12");

@@ -163,6 +163,54 @@ class PreflightTest {
         .toString()).code());
   }
 
+  /**
+   * Issue 24: every numeric option has a stated range, and a value outside it is a usage error
+   * naming the flag and the range. A negative --grace-period used to be accepted, and on SIGTERM
+   * the watchdog thread died ("timeout value is negative"), so nothing enforced the grace period.
+   */
+  @Test
+  void everyNumericOptionOutsideItsRangeIsAUsageErrorNamingFlagAndRange() throws Exception {
+    Path job = job("");
+    record Case(String option, String value, String range) {}
+    for (Case c : List.of(
+        new Case("--grace-period", "-1", "1..3600"),
+        new Case("--grace-period", "0", "1..3600"),
+        new Case("--grace-period", "3601", "1..3600"),
+        new Case("--download-deadline", "0", "1..604800"),
+        new Case("--download-deadline", "-5", "1..604800"),
+        new Case("--download-deadline", "9223372036854775807", "1..604800"),
+        new Case("--metrics-port", "65536", "1..65535"),
+        new Case("--metrics-port", "-2", "-1 (off)"),
+        new Case("--cpus", "-1", "from 1 to"),
+        new Case("--threads", "-1", "from 1 to"),
+        new Case("--data-workers", "-1", "from 1 to"),
+        new Case("--grace-period", "99999999999", "--grace-period"),
+        new Case("--metrics-port", "1e3", "--metrics-port"))) {
+      Result r = train(job, c.option(), c.value());
+      oneLine(r, 2, c.option());
+      assertTrue(r.err().contains(c.range()), c + ": " + r.err());
+    }
+  }
+
+  /**
+   * Issue 24: a --termination-log inside --output silently overwrote the model file with the
+   * JSON line. Refused as a usage error, whichever way round they nest, links resolved.
+   */
+  @Test
+  void terminationLogInsideOutputIsAUsageError() throws Exception {
+    Path job = job("");
+    Path out = dir.resolve("out");
+    Files.createDirectories(out);
+    Path link = Files.createSymbolicLink(dir.resolve("out-link"), out);
+    for (Path log : List.of(out.resolve("finetune/model.safetensors"), out.resolve("result.json"),
+        out, link.resolve("termination"), dir)) {
+      Result r = train(job, "--termination-log", log.toString());
+      oneLine(r, 2, "--termination-log");
+    }
+    Result outside = train(job, "--termination-log", dir.resolve("elsewhere/log").toString());
+    assertFalse(outside.err().contains("--termination-log"), outside.err());
+  }
+
   @Test
   void cacheDirThatIsAFileIsAUsageError() throws Exception {
     oneLine(train(job(""), "--cache-dir", aFile.toString()), 2, "--cache-dir");

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.finetune.api.v1alpha1.spec.DatasetFormat;
 import dev.finetune.api.v1alpha1.spec.DatasetSpec;
@@ -17,6 +16,7 @@ import dev.finetune.trainer.data.format.IdxReader;
 import dev.finetune.trainer.data.format.RgbImage;
 import dev.finetune.trainer.data.split.Split;
 import dev.finetune.trainer.error.TrainerException;
+import dev.finetune.trainer.testing.Required;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -120,6 +120,26 @@ class DatasetLoaderTest {
         fetcher()));
     assertTrue(e.getMessage().contains("'zebra'") && e.getMessage().contains("[a, b, c]"),
         e.getMessage());
+  }
+
+  /**
+   * Issue 24: a class folder whose name is not valid UTF-8 (Latin-1 "caf\xe9", made by the shell
+   * since Java cannot write such a name) is refused naming the folder name as the problem. It
+   * used to fail later with a message about images that cannot be decoded.
+   */
+  @Test
+  void nonUtf8ClassFolderNameIsNamedAsTheProblem() throws Exception {
+    TestDatasets.imageFolder(dir.resolve("train"), 2, "dog");
+    TestDatasets.imageFolder(dir.resolve("test"), 1, "dog");
+    Process p = new ProcessBuilder("bash", "-c", "for s in train test; do"
+        + " mkdir \"$1/$s/$(printf 'caf\\351')\" && cp \"$1/$s\"/dog/* \"$1/$s/$(printf 'caf\\351')/\";"
+        + " done", "bash", dir.toString()).inheritIO().start();
+    assertEquals(0, p.waitFor(), "bash made the Latin-1 folders");
+    TrainerException e = fails(ExitCode.DATASET_INVALID, () -> DatasetLoader.load(
+        spec(uri(dir.resolve("train")), uri(dir.resolve("test"))), 1, fetcher()));
+    assertTrue(e.getMessage().contains("spec.dataset.train: class folder name 'caf?'"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("is not valid UTF-8"), e.getMessage());
   }
 
   @Test
@@ -228,7 +248,8 @@ class DatasetLoaderTest {
   @Test
   void fashionMnistTestSplit() {
     Path fm = Path.of("/usr/share/datasets/fashion-mnist");
-    assumeTrue(Files.isRegularFile(fm.resolve("t10k-images-idx3-ubyte.gz")), "no " + fm);
+    Required.present(Files.isRegularFile(fm.resolve("t10k-images-idx3-ubyte.gz")),
+        fm + " (Debian's dataset-fashion-mnist)");
     DatasetSpec s = spec(uri(fm.resolve("t10k-images-idx3-ubyte.gz")),
         uri(fm.resolve("t10k-images-idx3-ubyte.gz")));
     s.format = DatasetFormat.IDX;

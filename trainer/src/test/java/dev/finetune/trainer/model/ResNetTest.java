@@ -23,7 +23,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ResNetTest {
-  private static final Recipe RECIPE =
+  static final Recipe RECIPE =
       new Recipe(0.01, 10, 0, 0, LossReduction.MEAN, List.of());
 
   @Test

@@ -1,6 +1,5 @@
 package dev.finetune.trainer.testing;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -38,7 +37,7 @@ public final class TorchReference {
     if (!ok && "true".equals(System.getenv("CI"))) {
       throw new AssertionError("python3-torch is required in CI (.ci/run installs it)");
     }
-    assumeTrue(ok, "Debian python3-torch/python3-torchvision not installed");
+    Required.present(ok, "Debian's python3-torch and python3-torchvision");
   }
 
   /** Runs one mode of the reference script once per JVM and returns its output folder. */

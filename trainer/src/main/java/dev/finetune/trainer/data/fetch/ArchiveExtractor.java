@@ -1,6 +1,7 @@
 package dev.finetune.trainer.data.fetch;
 
 import dev.finetune.contract.ExitCode;
+import dev.finetune.trainer.InputFile;
 import dev.finetune.trainer.error.TrainerException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -62,6 +63,7 @@ public final class ArchiveExtractor {
    */
   public void extract(Path archive, String name, Path target) {
     long archiveBytes;
+    InputFile.requireRegular(archive, "archive " + name, ExitCode.DATASET_INVALID);
     try {
       archiveBytes = Files.size(archive);
     } catch (IOException e) {

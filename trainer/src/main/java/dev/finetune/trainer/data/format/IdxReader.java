@@ -1,6 +1,7 @@
 package dev.finetune.trainer.data.format;
 
 import dev.finetune.contract.ExitCode;
+import dev.finetune.trainer.InputFile;
 import dev.finetune.trainer.error.TrainerException;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -66,11 +67,9 @@ public final class IdxReader {
   /** Returns {dims as big-endian ints, data}. */
   private static byte[][] readFile(Path file, int magic, int dims) {
     String kind = magic == IMAGES_MAGIC ? "images" : "labels";
-    if (!Files.isRegularFile(file)) {
-      throw new TrainerException(ExitCode.NOT_FOUND, "IDX " + kind + " file " + file
-          + " does not exist");
-    }
-    try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+    // Type checked before opening (a FIFO would block, a device never ends): InputFile's rule.
+    try (InputStream raw = new BufferedInputStream(InputFile.open(file, "IDX " + kind + " file "
+        + file, ExitCode.DATASET_INVALID), 1 << 16)) {
       raw.mark(2);
       boolean gz = raw.read() == 0x1f && raw.read() == 0x8b;
       raw.reset();

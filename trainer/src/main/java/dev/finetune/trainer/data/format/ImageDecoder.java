@@ -82,7 +82,14 @@ public final class ImageDecoder {
   public RgbImage decode(Path file) {
     long size;
     try {
-      size = Files.size(file);
+      // Type first (InputFile's rule): a FIFO named x.jpg would block the open, a device never ends.
+      java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(file,
+          java.nio.file.attribute.BasicFileAttributes.class);
+      if (!a.isRegularFile()) {
+        throw new BadImageException(file.toString(), "not a regular file ("
+            + (a.isDirectory() ? "a folder" : "a device, FIFO or socket") + ")");
+      }
+      size = a.size();
     } catch (IOException e) {
       throw new BadImageException(file.toString(), "cannot read (" + e.getClass().getSimpleName()
           + ")", e);

@@ -42,6 +42,7 @@ public final class ImageFolderReader {
         if (hidden(name)) {
           continue;
         }
+        checkName(name, root, field);
         if (!d.toRealPath().startsWith(realRoot)) {
           throw new TrainerException(ExitCode.DATASET_INVALID, field + ": class folder '"
               + name + "' is a symbolic link to a folder outside " + root + "; symbolic links"
@@ -64,6 +65,20 @@ public final class ImageFolderReader {
           + " folders; imagefolder needs ROOT/CLASS/*.jpg|jpeg|png");
     }
     return classes;
+  }
+
+  /**
+   * A class folder's name is the class name, text in job status and the model's metadata: bytes
+   * that are not valid UTF-8 (or not valid in this JVM's file name encoding) decode to U+FFFD, and
+   * the name no longer leads back to the folder. Refused naming the folder, not its images.
+   */
+  static void checkName(String name, Path root, String field) {
+    if (name.indexOf('\uFFFD') >= 0 || !Files.isDirectory(root.resolve(name))) {
+      throw new TrainerException(ExitCode.DATASET_INVALID, field + ": class folder name '"
+          + name.replaceAll("[^\\x20-\\x7E]", "?") + "' is not valid UTF-8 (file name encoding "
+          + System.getProperty("sun.jnu.encoding") + "); rename the folder: class names must be"
+          + " UTF-8 text");
+    }
   }
 
   private static boolean hidden(String name) {

@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.trainer.data.TestImages;
 import dev.finetune.trainer.data.transform.ImagePipeline;
+import dev.finetune.trainer.testing.Required;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,8 +68,7 @@ class ImageDecoderTest {
    */
   @Test
   void jpegFilesAreDecodedByLibjpegTurboWithImageIosPixels(@TempDir Path dir) {
-    Assumptions.assumeTrue(ImageDecoder.usesTurboJpeg(),
-        "libturbojpeg0 is not installed (bin/setup installs it)");
+    Required.present(ImageDecoder.usesTurboJpeg(), "libturbojpeg0 (libjpeg-turbo's TurboJPEG)");
     Path jpg = TestImages.write(dir.resolve("a.jpg"), TestImages.rgb(40, 30, 6), "jpg");
     long before = TurboJpeg.decoded();
     RgbImage turbo = decoder.decode(jpg);
