@@ -70,8 +70,16 @@ public final class AttemptReader {
           "the Job is suspended until its queue admits it", null, active, stoppedBySuspend);
     }
     boolean running = lastPod.map(p -> "Running".equals(phase(p))).orElse(false);
-    return new Attempt(number, name, running ? AttemptState.RUNNING : AttemptState.PENDING, null,
-        running ? "PodRunning" : "PodPending", null, null, active, stoppedBySuspend);
+    // The trainer ended but the Job controller has not concluded yet (it removes the pod's
+    // job-tracking finalizer, then sets SuccessCriteriaMet/FailureTarget, then Complete or
+    // Failed): the attempt is still in progress, not back to Pending.
+    boolean ended = terminated.isPresent();
+    if (running || ended) {
+      return new Attempt(number, name, AttemptState.RUNNING, null,
+          ended ? "PodEnded" : "PodRunning", null, null, active, stoppedBySuspend);
+    }
+    return new Attempt(number, name, AttemptState.PENDING, null, "PodPending", null, null,
+        active, stoppedBySuspend);
   }
 
   public static int attemptNumber(Job job) {

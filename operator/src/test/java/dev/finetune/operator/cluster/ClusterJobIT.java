@@ -8,19 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.api.v1alpha1.spec.CheckpointSpec;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
-import dev.finetune.api.v1alpha1.spec.ImageTransformSpec;
-import dev.finetune.api.v1alpha1.spec.ResizeSpec;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
 import dev.finetune.operator.it.ResultAssertions;
 import dev.finetune.operator.observe.Labels;
-import dev.finetune.operator.sim.OperatorProcess;
 import dev.finetune.testsupport.S3Server;
 import dev.finetune.testsupport.SyntheticImageFolder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
@@ -28,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -51,57 +44,37 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterJobIT {
   static final String NS = "team-a";
-  static final String SECRET = "s3-creds";
   static final Duration RUN_TIMEOUT = Duration.ofMinutes(4);
   static final ObjectMapper JSON = new ObjectMapper();
 
+  static TrainingRig rig;
   static RealCluster cluster;
   static KubernetesClient admin;
-  static Path dir;
   static Path data;
   static Path oneClass;
   static S3Server s3;
   static NodeAgent agent;
-  static OperatorProcess operator;
 
   @BeforeAll
   static void install() throws Exception {
-    cluster = RealCluster.shared();
-    admin = cluster.admin();
-    OperatorInstall.install(cluster, "deploy/base");
-    OperatorInstall.namespace(admin, NS);
-    dir = Files.createTempDirectory("cluster-job-it-");
-    data = SyntheticImageFolder.write(dir.resolve("data"), 12, 4, 32, 7);
-    oneClass = SyntheticImageFolder.write(dir.resolve("one-class"), 12, 4, 32, 7);
+    rig = TrainingRig.start(NS, "finetune-operator-0");
+    cluster = rig.cluster;
+    admin = rig.admin;
+    s3 = rig.s3;
+    agent = rig.agent;
+    data = rig.data;
+    oneClass = SyntheticImageFolder.write(rig.dir.resolve("one-class"), 12, 4, 32, 7);
     for (String gone : List.of("train/square", "train/stripe")) {
       try (Stream<Path> w = Files.walk(oneClass.resolve(gone))) {
         w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
-    s3 = S3Server.start("finetune");
-    admin.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata()
-        .withName(SECRET).withNamespace(NS).endMetadata().withData(s3.secretData()).build())
-        .serverSideApply();
-    agent = new NodeAgent(admin, Files.createDirectories(dir.resolve("nodes")));
-    operator = OperatorInstall.startOperator(cluster, dir.resolve("operator.log"),
-        "finetune-operator-0", Map.of(
-            "finetune.operator.backoff-base", "200ms",
-            "finetune.operator.backoff-max", "1s",
-            "finetune.operator.storage-interval", "500ms",
-            "finetune.operator.storage-timeout", "2s",
-            "finetune.operator.metrics-interval", "2s"));
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (operator != null) {
-      operator.close();
-    }
-    if (agent != null) {
-      agent.close();
-    }
-    if (s3 != null) {
-      s3.close();
+    if (rig != null) {
+      rig.close();
     }
   }
 
@@ -112,35 +85,12 @@ class ClusterJobIT {
       System.out.println("[" + info.getDisplayName() + "] " + f.getMetadata().getName()
           + " status: " + admin.getKubernetesSerialization().asJson(f.getStatus()));
     }
-    System.out.println("[" + info.getDisplayName() + "] operator log: " + dir.resolve(
+    System.out.println("[" + info.getDisplayName() + "] operator log: " + rig.dir.resolve(
         "operator.log") + ", control plane logs: " + cluster.logs());
   }
 
-  /** A small FineTuneJob as YAML, applied by the real kubectl. */
   static String yaml(String name, Path dataset, Consumer<FineTuneJobSpec> edit) {
-    FineTuneJob f = new FineTuneJob();
-    f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-    FineTuneJobSpec spec = new FineTuneJobSpec();
-    spec.dataset.train = dataset.resolve("train").toUri().toString();
-    spec.dataset.test = dataset.resolve("test").toUri().toString();
-    spec.transforms.train = new ImageTransformSpec();
-    spec.transforms.train.randomResizedCrop = 32;
-    spec.transforms.train.horizontalFlip = true;
-    spec.transforms.test = new ImageTransformSpec();
-    spec.transforms.test.resize = ResizeSpec.shorterSide(32);
-    spec.training.epochs = 2;
-    spec.training.batchSize = 8;
-    spec.training.learningRate = 0.01;
-    spec.training.momentum = 0.9;
-    spec.checkpoints = new CheckpointSpec();
-    spec.checkpoints.uri = s3.uri("runs/" + name);
-    spec.checkpoints.credentialsSecret = SECRET;
-    spec.resources.cpu = "1";
-    spec.resources.memory = "1Gi";
-    spec.backoffLimit = 2;
-    edit.accept(spec);
-    f.setSpec(spec);
-    return admin.getKubernetesSerialization().asYaml(f);
+    return rig.yaml(name, dataset, edit);
   }
 
   static void apply(String yaml) {

@@ -1,0 +1,104 @@
+package dev.finetune.operator.cluster;
+
+import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.api.v1alpha1.spec.CheckpointSpec;
+import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
+import dev.finetune.api.v1alpha1.spec.ImageTransformSpec;
+import dev.finetune.api.v1alpha1.spec.ResizeSpec;
+import dev.finetune.operator.sim.OperatorProcess;
+import dev.finetune.testsupport.S3Server;
+import dev.finetune.testsupport.SyntheticImageFolder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Everything a FineTuneJob needs to run on the {@link RealCluster}: deploy/base installed, a
+ * tenant namespace (only its default ServiceAccount) with an S3 Secret for a real S3 API
+ * (s3proxy), the {@link NodeAgent}, a tiny 3-class ImageFolder it can read (file://, as the
+ * trainer runs on this machine), and the packaged operator as its ServiceAccount with test
+ * intervals.
+ */
+final class TrainingRig implements AutoCloseable {
+  static final String SECRET = "s3-creds";
+
+  final RealCluster cluster;
+  final KubernetesClient admin;
+  final String namespace;
+  final Path dir;
+  final Path data;
+  final S3Server s3;
+  final NodeAgent agent;
+  final OperatorProcess operator;
+
+  private TrainingRig(String namespace, String identity) throws Exception {
+    this.namespace = namespace;
+    cluster = RealCluster.shared();
+    admin = cluster.admin();
+    OperatorInstall.install(cluster, "deploy/base");
+    OperatorInstall.namespace(admin, namespace);
+    dir = Files.createTempDirectory("cluster-rig-" + namespace + "-");
+    data = SyntheticImageFolder.write(dir.resolve("data"), 12, 4, 32, 7);
+    s3 = S3Server.start("finetune");
+    admin.secrets().inNamespace(namespace).resource(new SecretBuilder().withNewMetadata()
+        .withName(SECRET).withNamespace(namespace).endMetadata().withData(s3.secretData())
+        .build()).serverSideApply();
+    agent = new NodeAgent(admin, Files.createDirectories(dir.resolve("nodes")));
+    operator = OperatorInstall.startOperator(cluster, dir.resolve("operator.log"), identity,
+        Map.of(
+            "finetune.operator.backoff-base", "200ms",
+            "finetune.operator.backoff-max", "1s",
+            "finetune.operator.storage-interval", "500ms",
+            "finetune.operator.storage-timeout", "2s",
+            "finetune.operator.metrics-interval", "2s"));
+  }
+
+  static TrainingRig start(String namespace, String identity) throws Exception {
+    return new TrainingRig(namespace, identity);
+  }
+
+  /** A small FineTuneJob (32 px, batch 8, 2 epochs, 1 CPU) as YAML, for the real kubectl. */
+  String yaml(String name, Path dataset, Consumer<FineTuneJobSpec> edit) {
+    FineTuneJob f = new FineTuneJob();
+    f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    FineTuneJobSpec spec = new FineTuneJobSpec();
+    spec.dataset.train = dataset.resolve("train").toUri().toString();
+    spec.dataset.test = dataset.resolve("test").toUri().toString();
+    spec.transforms.train = new ImageTransformSpec();
+    spec.transforms.train.randomResizedCrop = 32;
+    spec.transforms.train.horizontalFlip = true;
+    spec.transforms.test = new ImageTransformSpec();
+    spec.transforms.test.resize = ResizeSpec.shorterSide(32);
+    spec.training.epochs = 2;
+    spec.training.batchSize = 8;
+    spec.training.learningRate = 0.01;
+    spec.training.momentum = 0.9;
+    spec.checkpoints = new CheckpointSpec();
+    spec.checkpoints.uri = s3.uri("runs/" + name);
+    spec.checkpoints.credentialsSecret = SECRET;
+    spec.resources.cpu = "1";
+    spec.resources.memory = "1Gi";
+    spec.backoffLimit = 2;
+    edit.accept(spec);
+    f.setSpec(spec);
+    return admin.getKubernetesSerialization().asYaml(f);
+  }
+
+  @Override
+  public void close() throws IOException, InterruptedException {
+    try {
+      operator.close();
+    } finally {
+      try {
+        agent.close();
+      } finally {
+        s3.close();
+      }
+    }
+  }
+}
