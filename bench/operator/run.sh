@@ -7,7 +7,11 @@
 # Then the same JOBS through OperatorLoadDrillIT: the packaged operator as its own JVM
 # (quarkus-run.jar, -Xmx256m) against a standalone mock API server, SIGKILLed half-way and
 # restarted; prints DRILL lines with its start-up time, reconcile p99 and the RSS of the operator
-# process alone. Skip either part with SKIP_INPROCESS=1 or SKIP_PROCESS=1.
+# process alone. Then the same JOBS against the real control plane (bin/cluster, kube-apiserver
+# 1.37.2): ClusterScaleBench, the packaged operator as its ServiceAccount with the same JVM flags,
+# the real Job controller and scheduler (BENCH cluster lines: time to every Job and to every pod
+# scheduled, reconcile p50/p99, API latency, RSS of the operator and of kube-apiserver).
+# Skip a part with SKIP_INPROCESS=1, SKIP_PROCESS=1 or SKIP_CLUSTER=1.
 # Extra Maven flags via MVN_FLAGS (e.g. MVN_FLAGS=-o for offline); JVM flags for the test JVM via
 # BENCH_ARGLINE (e.g. BENCH_ARGLINE=-Xmx256m; default: the JVM's own heap sizing).
 set -euo pipefail
@@ -43,4 +47,15 @@ if [ -z "${SKIP_PROCESS:-}" ]; then
     tail -50 "$plog"; echo "mvn failed, see $plog" >&2; exit 1; }
   grep '^DRILL load ' "$plog"
   echo "log: $plog"
+fi
+if [ -z "${SKIP_CLUSTER:-}" ]; then
+  clog="bench/results/operator-cluster-$(date -u +%Y%m%dT%H%M%SZ).log"
+  PATH="$(bin/cluster build):$PATH" mvn -B -ntp ${MVN_FLAGS:-} -pl operator -am verify \
+    -Dtest=ClusterScaleBench -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dit.test=none -Dfailsafe.failIfNoSpecifiedTests=false \
+    -Dbench.operator.cluster=true -Dbench.operator.jobs="$jobs" \
+    "-Ddrill.operator.jvm=${OPERATOR_JVM:-$deploy_jvm}" 2>&1 | tee "$clog" >/dev/null || {
+    tail -50 "$clog"; echo "mvn failed, see $clog" >&2; exit 1; }
+  grep '^BENCH cluster ' "$clog"
+  echo "log: $clog"
 fi

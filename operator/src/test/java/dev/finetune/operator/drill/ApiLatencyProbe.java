@@ -8,12 +8,12 @@ import java.util.List;
  * Times one small GET against the API server every 100 ms, so a drill can put the operator's
  * reconcile latency next to the latency of the API server it talks to.
  */
-final class ApiLatencyProbe {
+public final class ApiLatencyProbe {
   private final List<Long> nanos = new ArrayList<>();
   private final Thread thread;
   private volatile boolean stop;
 
-  ApiLatencyProbe(KubernetesClient client) {
+  public ApiLatencyProbe(KubernetesClient client) {
     thread = new Thread(() -> {
       while (!stop) {
         long t = System.nanoTime();
@@ -37,7 +37,7 @@ final class ApiLatencyProbe {
   }
 
   /** Stops and returns "p50=.. p99=.. max=.. n=..", in milliseconds. */
-  String stop() throws InterruptedException {
+  public String stop() throws InterruptedException {
     stop = true;
     thread.join();
     List<Long> s;
