@@ -33,10 +33,13 @@ public final class OperatorInstall {
   private OperatorInstall() {
   }
 
-  /** {@code kubectl kustomize DIR} (relative to the repository root), parsed. */
+  /**
+   * {@code kubectl kustomize DIR} (relative to the repository root, or absolute: a test's own
+   * overlay of the shipped base and components), parsed.
+   */
   public static List<HasMetadata> render(RealCluster cluster, String kustomization) {
-    String yaml = cluster.kubectl("kustomize", RealCluster.ROOT.resolve(kustomization).toString())
-        .ok().stdout();
+    String yaml = cluster.kubectl("kustomize", "--load-restrictor=LoadRestrictionsNone",
+        RealCluster.ROOT.resolve(kustomization).toString()).ok().stdout();
     return cluster.admin().load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)))
         .items();
   }
@@ -94,12 +97,18 @@ public final class OperatorInstall {
    */
   public static OperatorProcess startOperator(RealCluster cluster, Path log, String identity,
       Map<String, String> props) throws InterruptedException {
+    return startOperator(cluster, NAMESPACE, log, identity, props);
+  }
+
+  /** As above, for an operator installed in {@code namespace} (its pod's namespace). */
+  public static OperatorProcess startOperator(RealCluster cluster, String namespace, Path log,
+      String identity, Map<String, String> props) throws InterruptedException {
     Map<String, String> client = new LinkedHashMap<>();
     client.put("quarkus.kubernetes-client.api-server-url", cluster.url());
     client.put("quarkus.kubernetes-client.ca-cert-file", cluster.ca().toString());
-    client.put("quarkus.kubernetes-client.token", cluster.token(NAMESPACE, SERVICE_ACCOUNT));
-    client.put("quarkus.kubernetes-client.namespace", NAMESPACE);
-    client.put("finetune.operator.leader-election.namespace", NAMESPACE);
+    client.put("quarkus.kubernetes-client.token", cluster.token(namespace, SERVICE_ACCOUNT));
+    client.put("quarkus.kubernetes-client.namespace", namespace);
+    client.put("finetune.operator.leader-election.namespace", namespace);
     OperatorProcess operator = OperatorProcess.start(client, "256m", props, log, identity);
     operator.awaitReady(Duration.ofSeconds(90));
     return operator;

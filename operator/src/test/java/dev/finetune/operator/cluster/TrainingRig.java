@@ -64,6 +64,12 @@ final class TrainingRig implements AutoCloseable {
 
   /** A small FineTuneJob (32 px, batch 8, 2 epochs, 1 CPU) as YAML, for the real kubectl. */
   String yaml(String name, Path dataset, Consumer<FineTuneJobSpec> edit) {
+    return yaml(admin, name, namespace, dataset, s3, edit);
+  }
+
+  /** The same job for any namespace and S3 server. */
+  static String yaml(KubernetesClient client, String name, String namespace, Path dataset,
+      S3Server s3, Consumer<FineTuneJobSpec> edit) {
     FineTuneJob f = new FineTuneJob();
     f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
     FineTuneJobSpec spec = new FineTuneJobSpec();
@@ -86,7 +92,7 @@ final class TrainingRig implements AutoCloseable {
     spec.backoffLimit = 2;
     edit.accept(spec);
     f.setSpec(spec);
-    return admin.getKubernetesSerialization().asYaml(f);
+    return client.getKubernetesSerialization().asYaml(f);
   }
 
   @Override

@@ -153,7 +153,10 @@ public final class OperatorProcess implements AutoCloseable {
   String tail() {
     try {
       List<String> lines = Files.readAllLines(log);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+      List<String> causes = lines.stream().filter(l -> l.contains(" ERROR ")
+          || l.startsWith("Caused by:")).limit(20).toList();
+      return String.join("\n", causes) + "\n...\n"
+          + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     } catch (IOException e) {
       return "(no log: " + e + ")";
     }
