@@ -51,7 +51,10 @@ class ClusterScaleBench {
     OperatorInstall.install(cluster, "deploy/base");
     OperatorInstall.namespace(admin, NS);
     node(admin);
-    OperatorProcess op = OperatorInstall.startOperator(cluster, tmp.resolve("operator.log"),
+    Path log = Path.of("target/cluster-scale-bench-operator.log").toAbsolutePath();
+    Files.deleteIfExists(log);
+    out("operator_log", log);
+    OperatorProcess op = OperatorInstall.startOperator(cluster, log,
         "finetune-operator-0", Map.of(
             "finetune.operator.metrics-interval", "30s",
             "finetune.operator.metrics-timeout", "100ms"));
@@ -77,7 +80,7 @@ class ClusterScaleBench {
           .until(() -> admin.pods().inNamespace(NS).withLabel(Labels.JOB).list().getItems()
               .stream().filter(p -> p.getSpec().getNodeName() != null).count() >= N);
       out("all_scheduled_s", seconds(t0));
-      String metrics = op.metrics();
+      String metrics = metrics(op);
       out("reconcile_ms", "p50=" + quantile(metrics, "0.5") + " p99=" + quantile(metrics,
           "0.99"));
       out("api_get_latency_ms", probe.stop());
@@ -88,6 +91,21 @@ class ClusterScaleBench {
     } finally {
       op.close();
       admin.batch().v1().jobs().inNamespace(NS).delete();
+    }
+  }
+
+  /** /q/metrics, retried for a minute: a busy operator may answer slowly. */
+  static String metrics(OperatorProcess op) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        return op.metrics();
+      } catch (java.io.IOException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        out("metrics_retry", e.toString());
+      }
     }
   }
 
