@@ -1,5 +1,6 @@
 package dev.finetune.operator.cluster;
 
+import dev.finetune.operator.sim.LoopFailures;
 import dev.finetune.operator.sim.TrainerContainer;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
@@ -25,7 +26,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The node agent: what a kubelet does for this project's pods, against a real API server.
@@ -61,7 +61,7 @@ public final class NodeAgent implements AutoCloseable {
   private final Map<String, Running> running = new ConcurrentHashMap<>();
   private final Map<String, Boolean> done = new ConcurrentHashMap<>();
   private final Map<String, String> evicting = new ConcurrentHashMap<>();
-  private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  private final LoopFailures failures = new LoopFailures("node-agent");
   private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "node-agent");
     t.setDaemon(true);
@@ -140,10 +140,7 @@ public final class NodeAgent implements AutoCloseable {
 
   /** Throws what went wrong in the agent itself, if anything did. */
   public void check() {
-    Throwable t = failure.get();
-    if (t != null) {
-      throw new AssertionError("node agent failed: " + t, t);
-    }
+    failures.check();
   }
 
   private void tick() {
@@ -167,9 +164,10 @@ public final class NodeAgent implements AutoCloseable {
           exited(key, r, pod);
         }
       }
-    } catch (Throwable t) {
-      failure.compareAndSet(null, t);
-      System.err.println("[node-agent] " + t);
+    } catch (RuntimeException e) {
+      failures.record(e);
+    } catch (java.io.IOException | InterruptedException e) {
+      failures.record(new IllegalStateException(e));
     }
   }
 

@@ -130,6 +130,7 @@ class RealTrainerIT {
   FineTuneJobStatus awaitStatus(String name, Predicate<FineTuneJobStatus> ok,
       List<FineTuneJobStatus> seen) {
     await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
+      kubelet.check();
       FineTuneJob f = get(name);
       if (f == null || f.getStatus() == null) {
         return false;
@@ -461,5 +462,29 @@ class RealTrainerIT {
     assertTrue(failed.getMessage().contains("out of memory in libtorch: DefaultCPUAllocator:"
         + " can't allocate"), failed.getMessage());
     assertEquals(2, jobsOf("oom").size());
+  }
+
+  /**
+   * The pod is gone when the Job succeeds (drained node, pod garbage collection): no termination
+   * message to read. The finished status then comes from model/result.json in object storage
+   * ({@code resultSource: ObjectStorage}), and every number still equals the trainer's own
+   * result.json.
+   */
+  @Test
+  @Order(11)
+  void withThePodGoneTheFinalStatusComesFromObjectStorage() throws IOException {
+    kubelet.podGoneOnExit("gone-attempt-1");
+    create("gone", data, s -> { });
+    FineTuneJobStatus s = awaitStatus("gone", phase("Succeeded"), new CopyOnWriteArrayList<>());
+    assertEquals(dev.finetune.contract.FinalResult.SOURCE_OBJECT_STORAGE, s.resultSource);
+    assertEquals(null, client.pods().inNamespace(NS).withName(kubelet.run("gone-attempt-1")
+        .pod()).get(), "the pod is gone");
+    JsonNode result = result("gone-attempt-1");
+    JsonNode stored = JSON.readTree(s3.file(s3.uri("runs/gone/model/result.json")).toFile());
+    assertEquals(result, stored, "model/result.json is the trainer's result.json");
+    ResultAssertions.assertRunEquals(s.metrics, result.get("finetune"));
+    JsonNode epochs = result.at("/finetune/epochs");
+    assertEquals(100, s.progress.percentage);
+    assertEquals(epochs.get(epochs.size() - 1).get("step").asLong(), s.progress.step);
   }
 }

@@ -53,6 +53,8 @@ public final class InstantKubelet implements AutoCloseable {
     return new InstantKubelet(client, ns);
   }
 
+  private final LoopFailures failures = new LoopFailures("instant-kubelet");
+
   public InstantKubelet(KubernetesClient client, String ns, long runForMillis,
       ToIntFunction<Job> exitCode) {
     this.client = client;
@@ -158,7 +160,7 @@ public final class InstantKubelet implements AutoCloseable {
       int code = exitCode.applyAsInt(job);
       pool.schedule(() -> drillExit(name, code), runForMillis, TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) {
-      System.err.println("[instant-kubelet] " + name + ": " + e);
+      failures.record(e);
     }
   }
 
@@ -166,7 +168,7 @@ public final class InstantKubelet implements AutoCloseable {
     try {
       exit(name, code, code == 0 ? null : "error: drill exit " + code);
     } catch (RuntimeException e) {
-      System.err.println("[instant-kubelet] " + name + ": " + e);
+      failures.record(e);
     }
   }
 
@@ -174,11 +176,18 @@ public final class InstantKubelet implements AutoCloseable {
     return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
+  /** Throws what went wrong in the kubelet's own threads, if anything did. */
+  public void check() {
+    failures.check();
+  }
+
+  /** Stops watching; throws any failure of the kubelet's own threads. */
   @Override
   public void close() {
     if (watch != null) {
       watch.close();
       pool.shutdownNow();
     }
+    failures.check();
   }
 }

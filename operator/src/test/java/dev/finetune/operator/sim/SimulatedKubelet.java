@@ -47,6 +47,7 @@ public final class SimulatedKubelet implements AutoCloseable {
   private final String ns;
   private final Path root;
   private final Map<String, Run> runs = new ConcurrentHashMap<>();
+  private final LoopFailures failures = new LoopFailures("simulated-kubelet");
   private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "simulated-kubelet");
     t.setDaemon(true);
@@ -141,7 +142,7 @@ public final class SimulatedKubelet implements AutoCloseable {
         }
       }
     } catch (RuntimeException e) {
-      System.err.println("[simulated-kubelet] " + e);
+      failures.record(e);
     }
   }
 
@@ -194,7 +195,22 @@ public final class SimulatedKubelet implements AutoCloseable {
   }
 
   /** Pod and Job status after the trainer exited, as the kubelet and the Job controller write it. */
+  private final java.util.Set<String> podGoneOnExit = ConcurrentHashMap.newKeySet();
+
+  /**
+   * When the trainer of Job {@code job} exits, its pod is deleted before the Job's outcome is
+   * written, as when a node is drained or a pod garbage collector removes it: the operator must
+   * find the final result in object storage, not in the pod's termination message.
+   */
+  public void podGoneOnExit(String job) {
+    podGoneOnExit.add(job);
+  }
+
   private void exited(Run run, int code, boolean podExists) {
+    if (podExists && podGoneOnExit.contains(run.job())) {
+      client.pods().inNamespace(ns).withName(run.pod()).delete();
+      podExists = false;
+    }
     String message = TrainerContainer.message(run.dir().resolve("termination-log"),
         run.stderr(), code);
     if (podExists) {
@@ -228,10 +244,16 @@ public final class SimulatedKubelet implements AutoCloseable {
     return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
-  /** Stops the loop and SIGKILLs every trainer still running. */
+  /** Throws what went wrong in the kubelet's own loop, if anything did. */
+  public void check() {
+    failures.check();
+  }
+
+  /** Stops the loop, SIGKILLs every trainer still running, throws any failure of the loop. */
   @Override
   public void close() {
     loop.shutdownNow();
     runs.values().forEach(r -> r.process().destroyForcibly());
+    failures.check();
   }
 }
