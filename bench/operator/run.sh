@@ -34,7 +34,7 @@ echo "log: $log"
 fi
 # The operator JVM's flags: those of deploy/base/operator.yaml (JAVA_TOOL_OPTIONS) unless
 # OPERATOR_JVM is set (OPERATOR_JVM=" " runs the drill's plain -Xmx256m).
-deploy_jvm="-Xmx96m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m \
+deploy_jvm="-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m \
 -XX:MaxMetaspaceSize=128m -Xss512k -XX:MaxDirectMemorySize=32m \
 -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1"
 if [ -z "${SKIP_PROCESS:-}" ]; then

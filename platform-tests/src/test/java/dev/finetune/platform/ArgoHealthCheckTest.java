@@ -3,12 +3,12 @@ package dev.finetune.platform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.finetune.contract.Phase;
+import dev.finetune.testsupport.ArgoHealth;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,15 +23,11 @@ class ArgoHealthCheckTest {
   void healthOfSampleStatuses() throws IOException {
     Path lua = Tools.require("lua5.4", "run bin/setup (Debian package lua5.4)");
     List<Map<String, Object>> cases = casesFile();
-    Path dir = SchemaCheck.workDir("argocd");
     for (Map<String, Object> c : cases) {
-      Path driver = dir.resolve("case.lua");
-      Files.writeString(driver, "obj = " + luaLiteral(c.get("object")) + "\n"
-          + "local hs = dofile(" + luaLiteral(Tools.root().resolve(SCRIPT).toString()) + ")\n"
-          + "io.write(hs.status, \"\\n\", hs.message, \"\\n\")\n");
-      Tools.Result result = Tools.run(dir, 30, lua.toString(), driver.toString());
-      result.assertOk("lua5.4 on case '" + c.get("name") + "'");
-      assertEquals(c.get("status") + "\n" + c.get("message") + "\n", result.output(),
+      @SuppressWarnings("unchecked")
+      ArgoHealth.Verdict v = ArgoHealth.of(lua, Tools.root().resolve(SCRIPT),
+          (Map<String, Object>) c.get("object"));
+      assertEquals(c.get("status") + "\n" + c.get("message"), v.status() + "\n" + v.message(),
           "case '" + c.get("name") + "'");
     }
     assertEquals(12, cases.size());
@@ -50,9 +46,9 @@ class ArgoHealthCheckTest {
         Phase.SUCCEEDED, "Healthy", Phase.FAILED, "Degraded");
     for (Phase phase : Phase.values()) {
       Path driver = dir.resolve("phase.lua");
-      Files.writeString(driver, "obj = " + luaLiteral(Map.of("status",
+      Files.writeString(driver, "obj = " + ArgoHealth.literal(Map.of("status",
           Map.of("phase", phase.label()))) + "\n"
-          + "local hs = dofile(" + luaLiteral(Tools.root().resolve(SCRIPT).toString()) + ")\n"
+          + "local hs = dofile(" + ArgoHealth.literal(Tools.root().resolve(SCRIPT).toString()) + ")\n"
           + "io.write(hs.status, \"\\n\")\n");
       Tools.Result result = Tools.run(dir, 30, lua.toString(), driver.toString());
       result.assertOk("lua5.4 on phase " + phase.label());
@@ -75,25 +71,5 @@ class ArgoHealthCheckTest {
     return Manifests.YAML.readValue(
         Tools.root().resolve("platform-tests/src/test/resources/argocd/health-cases.yaml").toFile(),
         List.class);
-  }
-
-  /** A JSON-like value as a Lua table constructor (maps as records, lists as sequences). */
-  static String luaLiteral(Object value) {
-    if (value == null) {
-      return "nil";
-    }
-    if (value instanceof Map<?, ?> map) {
-      return map.entrySet().stream()
-          .map(e -> "[" + luaLiteral(String.valueOf(e.getKey())) + "] = " + luaLiteral(e.getValue()))
-          .collect(Collectors.joining(", ", "{", "}"));
-    }
-    if (value instanceof List<?> list) {
-      return list.stream().map(ArgoHealthCheckTest::luaLiteral).collect(Collectors.joining(", ", "{", "}"));
-    }
-    if (value instanceof Number || value instanceof Boolean) {
-      return value.toString();
-    }
-    String s = value.toString().replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
-    return "\"" + s + "\"";
   }
 }

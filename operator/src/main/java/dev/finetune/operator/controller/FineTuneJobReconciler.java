@@ -131,6 +131,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
         InformerEventSourceConfiguration.from(Job.class, FineTuneJob.class)
             .withName("trainer-jobs")
             .withLabelSelector(Labels.JOB)
+            .withItemStore(new LeanItemStore<>())
             .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(FineTuneJob.class))
             .build(),
         context);
@@ -138,6 +139,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
         InformerEventSourceConfiguration.from(Pod.class, FineTuneJob.class)
             .withName("trainer-pods")
             .withLabelSelector(Labels.JOB)
+            .withItemStore(new LeanItemStore<>())
             .withSecondaryToPrimaryMapper((Pod p) -> Set.of(new ResourceID(
                 p.getMetadata().getLabels().get(Labels.JOB), p.getMetadata().getNamespace())))
             .build(),

@@ -86,6 +86,14 @@ class ClusterScaleBench {
       out("api_get_latency_ms", probe.stop());
       out("apiserver_request_p99_ms", apiserverP99(admin));
       out("operator_rss_peak_mb", op.procStatusKb("VmHWM") / 1024);
+      Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd")
+          .toString(), String.valueOf(op.pid()), "GC.class_histogram").redirectErrorStream(true)
+          .start();
+      jcmd.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+      String histogram = new String(new ProcessBuilder(Path.of(System.getProperty("java.home"),
+          "bin", "jcmd").toString(), String.valueOf(op.pid()), "GC.class_histogram")
+          .redirectErrorStream(true).start().getInputStream().readAllBytes());
+      histogram.lines().limit(18).forEach(l -> out("operator_heap_histogram", l));
       Path apiPid = cluster.logs().resolveSibling("pids/kube-apiserver");
       out("apiserver_rss_peak_mb", hwmKb(Files.readString(apiPid).trim()) / 1024);
     } finally {

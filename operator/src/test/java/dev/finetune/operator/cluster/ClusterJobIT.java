@@ -12,6 +12,8 @@ import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
 import dev.finetune.operator.it.ResultAssertions;
 import dev.finetune.operator.observe.Labels;
+import dev.finetune.operator.status.KstatusTest;
+import dev.finetune.testsupport.ArgoHealth;
 import dev.finetune.testsupport.S3Server;
 import dev.finetune.testsupport.SyntheticImageFolder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -22,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -171,6 +174,22 @@ class ClusterJobIT {
     String table = cluster.kubectl("get", "finetunejob", "ok", "-n", NS).ok().stdout();
     assertTrue(table.lines().findFirst().orElseThrow().contains("PHASE"), table);
     assertTrue(table.contains("Succeeded"), table);
+    assertGitOpsHealth("ok", "Healthy", "Current");
+  }
+
+  /**
+   * How Argo CD (the shipped health script, deploy/argocd) and Flux (kstatus) judge the real
+   * object as the API server returns it.
+   */
+  @SuppressWarnings("unchecked")
+  static void assertGitOpsHealth(String name, String argo, String kstatus) throws Exception {
+    Map<String, Object> object = JSON.readValue(cluster.kubectl("get", "finetunejob", name,
+        "-n", NS, "-o", "json").ok().stdout(), Map.class);
+    ArgoHealth.Verdict v = ArgoHealth.of(Path.of("lua5.4"),
+        RealCluster.ROOT.resolve("deploy/argocd/finetunejob-health.lua"), object);
+    assertEquals(argo, v.status(), "Argo CD health: " + v);
+    FineTuneJob f = get(name);
+    assertEquals(kstatus, KstatusTest.kstatus(f, f.getStatus()), "Flux (kstatus) status");
   }
 
   @Test
@@ -209,11 +228,12 @@ class ClusterJobIT {
 
   @Test
   @Order(4)
-  void aPermanentExitCodeFailsTheJobWithoutRetry() {
+  void aPermanentExitCodeFailsTheJobWithoutRetry() throws Exception {
     apply(yaml("one-class", oneClass, s -> { }));
     FineTuneJobStatus s = awaitStatus("one-class", phase("Failed"));
     assertEquals(1, s.attempts, "exit 5 is permanent: no second attempt");
     assertEquals(1, jobsOf("one-class").size());
+    assertGitOpsHealth("one-class", "Degraded", "Failed");
   }
 
   @Test

@@ -142,6 +142,10 @@ public final class OperatorProcess implements AutoCloseable {
     process.waitFor();
   }
 
+  public long pid() {
+    return process.pid();
+  }
+
   public boolean alive() {
     return process.isAlive();
   }

@@ -32,9 +32,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Ready=False InProgress. Flux health checks use that computation; {@code kubectl wait
  * --for=condition=Ready} waits for Ready=True.
  */
-class KstatusTest {
+public class KstatusTest {
   /** kstatus' result for a custom resource with these conditions (documented rules). */
-  static String kstatus(FineTuneJob ftj, FineTuneJobStatus s) {
+  public static String kstatus(FineTuneJob ftj, FineTuneJobStatus s) {
     if (s.observedGeneration != null
         && !s.observedGeneration.equals(ftj.getMetadata().getGeneration())) {
       return "InProgress";
