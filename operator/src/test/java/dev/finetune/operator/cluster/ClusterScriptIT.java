@@ -1,0 +1,106 @@
+package dev.finetune.operator.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/cluster} itself: what it says when it cannot start (Go missing, a port taken), and
+ * that {@code down} leaves no process and no folder behind.
+ */
+class ClusterScriptIT {
+  static final Path SCRIPT = RealCluster.ROOT.resolve("bin/cluster");
+
+  record Run(int exitCode, String stdout, String stderr) {
+  }
+
+  static Run run(Map<String, String> env, String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of(SCRIPT.toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().putAll(env);
+    Path out = Files.createTempFile("cluster-script-", ".out");
+    Path err = Files.createTempFile("cluster-script-", ".err");
+    try {
+      Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      assertTrue(p.waitFor(300, TimeUnit.SECONDS), "bin/cluster " + String.join(" ", args)
+          + " hung");
+      return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+    }
+  }
+
+  @Test
+  void withoutGoItSaysWhatToInstall(@TempDir Path tmp) throws Exception {
+    // an empty binary cache forces a build; a PATH with no go on it
+    Run r = run(Map.of("FINETUNE_CLUSTER_CACHE", tmp.resolve("cache").toString(),
+        "PATH", "/usr/bin:/bin"), "build");
+    assertNotEquals(0, r.exitCode());
+    assertEquals("cluster: Go is not installed: install Go 1.26 (https://go.dev/dl) and run"
+        + " again", r.stderr().strip());
+  }
+
+  @Test
+  void aTakenPortIsNamedAndNothingIsLeftRunning(@TempDir Path tmp) throws Exception {
+    RealCluster.shared(); // the binaries are built
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Path dir = tmp.resolve("c");
+      Run r = run(Map.of("FINETUNE_APISERVER_PORT", String.valueOf(taken.getLocalPort())),
+          "up", dir.toString());
+      assertNotEquals(0, r.exitCode());
+      assertTrue(r.stderr().contains("port " + taken.getLocalPort() + " on 127.0.0.1 is taken:"
+          + " free it, or choose another with FINETUNE_ETCD_PORT / FINETUNE_APISERVER_PORT"),
+          r.stderr());
+      assertTrue(processesFor(dir).isEmpty(), "no component was started");
+    }
+  }
+
+  @Test
+  void downStopsEveryComponentAndRemovesTheFolder(@TempDir Path tmp) throws Exception {
+    RealCluster.shared();
+    Path dir = tmp.resolve("c");
+    Run up = run(Map.of(), "up", dir.toString());
+    assertEquals(0, up.exitCode(), up.stderr());
+    assertEquals(dir.resolve("admin.kubeconfig").toString(), up.stdout().strip());
+    Run status = run(Map.of(), "status", dir.toString());
+    assertEquals(0, status.exitCode(), status.stdout());
+    assertEquals(4, processesFor(dir).size(), "etcd, apiserver, controller-manager, scheduler: "
+        + processesFor(dir));
+    assertEquals(0, run(Map.of(), "down", dir.toString()).exitCode());
+    assertFalse(Files.exists(dir), "down removes the folder");
+    assertTrue(processesFor(dir).isEmpty(), "down stops every component");
+    assertEquals(3, run(Map.of(), "status", dir.toString()).exitCode(), "not up");
+  }
+
+  /** Processes whose command line names {@code dir} (the components' flags all do). */
+  static List<String> processesFor(Path dir) throws IOException {
+    List<String> found = new java.util.ArrayList<>();
+    try (var procs = Files.list(Path.of("/proc"))) {
+      for (Path p : procs.filter(x -> x.getFileName().toString().matches("\\d+")).toList()) {
+        try {
+          String cmdline = Files.readString(p.resolve("cmdline")).replace('\0', ' ');
+          if (cmdline.contains(dir.toString() + "/") && !cmdline.contains("bin/cluster")) {
+            found.add(p.getFileName() + ": " + cmdline);
+          }
+        } catch (IOException e) {
+          // the process ended meanwhile
+        }
+      }
+    }
+    return found;
+  }
+}
