@@ -3,7 +3,9 @@ package dev.finetune.operator;
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.spec.CheckpointSpec;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
+import dev.finetune.api.v1alpha1.spec.ImageTransformSpec;
 import dev.finetune.api.v1alpha1.spec.PretrainedSpec;
+import dev.finetune.api.v1alpha1.spec.ResizeSpec;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
 import dev.finetune.operator.config.OperatorConfig;
 import dev.finetune.operator.observe.Labels;
@@ -12,12 +14,44 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Consumer;
 
 /** Fluent builders for test objects: {@code Fixtures.ftj("a").suspend(true).obj()}. */
 public final class Fixtures {
   private Fixtures() {}
+
+  /**
+   * A FineTuneJob the real trainer finishes in seconds: a tiny ImageFolder at {@code dataset}
+   * (train/ and test/, file://), 32 px, batch 8, 2 epochs, 1 CPU, checkpoints at
+   * {@code checkpoints} with the S3 Secret {@code secret}, backoffLimit 2.
+   */
+  public static FineTuneJob trainerRun(String name, String namespace, Path dataset,
+      String checkpoints, String secret) {
+    FineTuneJob f = new FineTuneJob();
+    f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    FineTuneJobSpec spec = new FineTuneJobSpec();
+    spec.dataset.train = dataset.resolve("train").toUri().toString();
+    spec.dataset.test = dataset.resolve("test").toUri().toString();
+    spec.transforms.train = new ImageTransformSpec();
+    spec.transforms.train.randomResizedCrop = 32;
+    spec.transforms.train.horizontalFlip = true;
+    spec.transforms.test = new ImageTransformSpec();
+    spec.transforms.test.resize = ResizeSpec.shorterSide(32);
+    spec.training.epochs = 2;
+    spec.training.batchSize = 8;
+    spec.training.learningRate = 0.01;
+    spec.training.momentum = 0.9;
+    spec.checkpoints = new CheckpointSpec();
+    spec.checkpoints.uri = checkpoints;
+    spec.checkpoints.credentialsSecret = secret;
+    spec.resources.cpu = "1";
+    spec.resources.memory = "1Gi";
+    spec.backoffLimit = 2;
+    f.setSpec(spec);
+    return f;
+  }
 
   public static FtjWrapper ftj(String name) {
     return new FtjWrapper(name);

@@ -5,9 +5,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -27,32 +27,19 @@ public final class ArgoHealth {
   public static Verdict of(Path lua, Path script, Map<String, Object> object) {
     try {
       Path driver = Files.createTempFile("argo-health-", ".lua");
-      Path out = Files.createTempFile("argo-health-", ".out");
       try {
         Files.writeString(driver, "obj = " + literal(object) + "\n"
             + "local hs = dofile(" + literal(script.toString()) + ")\n"
             + "io.write(hs.status, \"\\n\", hs.message, \"\\n\")\n", StandardCharsets.UTF_8);
-        Process p = new ProcessBuilder(lua.toString(), driver.toString()).redirectErrorStream(true)
-            .redirectOutput(out.toFile()).start();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-          throw new AssertionError("lua5.4 hung for 30 s on " + script);
-        }
-        String text = Files.readString(out, StandardCharsets.UTF_8);
-        if (p.exitValue() != 0) {
-          throw new AssertionError("lua5.4 exited " + p.exitValue() + ": " + text);
-        }
+        String text = Command.run(List.of(lua.toString(), driver.toString()), Map.of(), null,
+            Duration.ofSeconds(30)).ok().stdout();
         String[] lines = text.split("\n", -1);
         return new Verdict(lines[0], lines.length > 1 ? lines[1] : "");
       } finally {
         Files.deleteIfExists(driver);
-        Files.deleteIfExists(out);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
     }
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune.testsupport.Command;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,22 +29,7 @@ class ClusterCrdIT {
   }
 
   static String job(String name, String training) {
-    return """
-        apiVersion: finetune.dev/v1alpha1
-        kind: FineTuneJob
-        metadata:
-          name: %s
-          namespace: %s
-        spec:
-          model:
-            pretrained:
-              uri: "s3://models/resnet18.safetensors"
-          dataset:
-            train: "s3://data/train"
-            test: "s3://data/test"
-          training:
-        %s
-        """.formatted(name, NS, training.indent(4).stripTrailing());
+    return ApiJobs.yaml(name, NS, training);
   }
 
   @Test
@@ -73,7 +59,7 @@ class ClusterCrdIT {
 
   @Test
   void anUnknownFieldIsRefusedByNameAtApply() {
-    Kubectl.Result r = cluster.kubectlWithInput(job("typo", "epochs: 2\nlearningRat: 0.1"),
+    Command.Result r = cluster.kubectlWithInput(job("typo", "epochs: 2\nlearningRat: 0.1"),
         "apply", "-f", "-");
     assertNotEquals(0, r.exitCode());
     assertTrue(r.stderr().contains("unknown field \"spec.training.learningRat\""), r.stderr());
@@ -81,7 +67,7 @@ class ClusterCrdIT {
 
   @Test
   void aValueOutsideTheSchemaIsRefusedWithTheField() {
-    Kubectl.Result r = cluster.kubectlWithInput(job("zero", "epochs: 0"), "apply", "-f", "-");
+    Command.Result r = cluster.kubectlWithInput(job("zero", "epochs: 0"), "apply", "-f", "-");
     assertNotEquals(0, r.exitCode());
     assertTrue(r.stderr().contains("spec.training.epochs"), r.stderr());
     assertTrue(r.stderr().contains("should be greater than or equal to 1"), r.stderr());
@@ -90,7 +76,7 @@ class ClusterCrdIT {
   @Test
   void theSpecIsImmutableExceptSuspendEnforcedByTheServersCel() {
     cluster.kubectlWithInput(job("frozen", "epochs: 2"), "apply", "-f", "-").ok();
-    Kubectl.Result edit = cluster.kubectlWithInput(job("frozen", "epochs: 3"), "apply", "-f",
+    Command.Result edit = cluster.kubectlWithInput(job("frozen", "epochs: 3"), "apply", "-f",
         "-");
     assertNotEquals(0, edit.exitCode(), edit.stdout());
     assertTrue(edit.stderr().contains("spec is immutable except spec.suspend"), edit.stderr());

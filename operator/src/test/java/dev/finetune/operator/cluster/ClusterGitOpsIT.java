@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune.testsupport.Command;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -45,7 +46,7 @@ class ClusterGitOpsIT {
   @MethodSource("examples")
   void serverSideApplyTwiceChangesNothingTheSecondTime(Path example) throws Exception {
     String file = example.toString();
-    Kubectl.Result first = cluster.kubectl("apply", "--server-side", "--field-manager=argocd",
+    Command.Result first = cluster.kubectl("apply", "--server-side", "--field-manager=argocd",
         "-n", NS, "-f", file).ok();
     assertTrue(first.stdout().contains("serverside-applied"), first.stdout());
     JsonNode before = JSON.readTree(cluster.kubectl("get", "-n", NS, "-f", file, "-o", "json")
@@ -57,7 +58,7 @@ class ClusterGitOpsIT {
     assertEquals(before.at("/metadata/resourceVersion"), after.at("/metadata/resourceVersion"),
         "the second apply changed the object");
     assertEquals(1, after.at("/metadata/generation").asInt());
-    Kubectl.Result diff = cluster.kubectl("diff", "--server-side", "--field-manager=argocd",
+    Command.Result diff = cluster.kubectl("diff", "--server-side", "--field-manager=argocd",
         "-n", NS, "-f", file);
     assertEquals(0, diff.exitCode(), "kubectl diff found a change:\n" + diff.stdout()
         + diff.stderr());
@@ -71,7 +72,7 @@ class ClusterGitOpsIT {
     String edited = Files.readString(example).replace("learningRate: 5.0e-5",
         "learningRate: 7.0e-5");
     assertNotEquals(Files.readString(example), edited, "the example sets learningRate 5.0e-5");
-    Kubectl.Result r = cluster.kubectlWithInput(edited, "apply", "--server-side",
+    Command.Result r = cluster.kubectlWithInput(edited, "apply", "--server-side",
         "--field-manager=flux", "-n", NS, "-f", "-");
     assertNotEquals(0, r.exitCode(), r.stdout());
     assertTrue(r.stderr().contains(

@@ -48,8 +48,8 @@ class ClusterLeaderElectionIT {
       await("op-a creates the first Jobs").atMost(TIMEOUT)
           .until(() -> first.stream().allMatch(n -> jobsOf(admin, n) == 1));
       assertEquals("op-a", holder(admin));
-      assertEquals(0.0, reconciliations(b), "the standby never reconciles");
-      assertTrue(reconciliations(a) > 0);
+      assertEquals(0.0, b.reconciliationsStarted(), "the standby never reconciles");
+      assertTrue(a.reconciliationsStarted() > 0);
 
       a.kill();
       long killedAt = System.nanoTime();
@@ -66,7 +66,7 @@ class ClusterLeaderElectionIT {
       all.addAll(second);
       await("op-b creates the later Jobs").atMost(TIMEOUT)
           .until(() -> second.stream().allMatch(n -> jobsOf(admin, n) == 1));
-      assertTrue(reconciliations(b) > 0, "the new leader reconciles");
+      assertTrue(b.reconciliationsStarted() > 0, "the new leader reconciles");
       Thread.sleep(2000); // a duplicate would appear within a reconcile or two
       for (String name : all) {
         assertEquals(1, jobsOf(admin, name), name + ": exactly one trainer Job");
@@ -93,12 +93,6 @@ class ClusterLeaderElectionIT {
   static int jobsOf(KubernetesClient admin, String ftj) {
     return admin.batch().v1().jobs().inNamespace(NS).withLabel(Labels.JOB, ftj).list()
         .getItems().size();
-  }
-
-  /** JOSDK's reconciliations_started_total of one process (0 before its first reconcile). */
-  static double reconciliations(OperatorProcess op) throws Exception {
-    return op.metrics().lines().filter(l -> l.startsWith("reconciliations_started_total"))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
   }
 
   static List<String> create(RealCluster cluster, String prefix, int n) {

@@ -5,14 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune.testsupport.Command;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,31 +24,16 @@ import org.junit.jupiter.api.io.TempDir;
 class ClusterScriptIT {
   static final Path SCRIPT = RealCluster.ROOT.resolve("bin/cluster");
 
-  record Run(int exitCode, String stdout, String stderr) {
-  }
-
-  static Run run(Map<String, String> env, String... args) throws Exception {
+  static Command.Result run(Map<String, String> env, String... args) {
     List<String> cmd = new java.util.ArrayList<>(List.of(SCRIPT.toString()));
     cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().putAll(env);
-    Path out = Files.createTempFile("cluster-script-", ".out");
-    Path err = Files.createTempFile("cluster-script-", ".err");
-    try {
-      Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-      assertTrue(p.waitFor(300, TimeUnit.SECONDS), "bin/cluster " + String.join(" ", args)
-          + " hung");
-      return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
-    } finally {
-      Files.deleteIfExists(out);
-      Files.deleteIfExists(err);
-    }
+    return Command.run(cmd, env, null, Duration.ofSeconds(300));
   }
 
   @Test
   void withoutGoItSaysWhatToInstall(@TempDir Path tmp) throws Exception {
     // an empty binary cache forces a build; a PATH with no go on it
-    Run r = run(Map.of("FINETUNE_CLUSTER_CACHE", tmp.resolve("cache").toString(),
+    Command.Result r = run(Map.of("FINETUNE_CLUSTER_CACHE", tmp.resolve("cache").toString(),
         "PATH", "/usr/bin:/bin"), "build");
     assertNotEquals(0, r.exitCode());
     assertEquals("cluster: Go is not installed: install Go 1.26 (https://go.dev/dl) and run"
@@ -59,7 +45,7 @@ class ClusterScriptIT {
     RealCluster.shared(); // the binaries are built
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       Path dir = tmp.resolve("c");
-      Run r = run(Map.of("FINETUNE_APISERVER_PORT", String.valueOf(taken.getLocalPort())),
+      Command.Result r = run(Map.of("FINETUNE_APISERVER_PORT", String.valueOf(taken.getLocalPort())),
           "up", dir.toString());
       assertNotEquals(0, r.exitCode());
       assertTrue(r.stderr().contains("port " + taken.getLocalPort() + " on 127.0.0.1 is taken:"
@@ -73,10 +59,10 @@ class ClusterScriptIT {
   void downStopsEveryComponentAndRemovesTheFolder(@TempDir Path tmp) throws Exception {
     RealCluster.shared();
     Path dir = tmp.resolve("c");
-    Run up = run(Map.of(), "up", dir.toString());
+    Command.Result up = run(Map.of(), "up", dir.toString());
     assertEquals(0, up.exitCode(), up.stderr());
     assertEquals(dir.resolve("admin.kubeconfig").toString(), up.stdout().strip());
-    Run status = run(Map.of(), "status", dir.toString());
+    Command.Result status = run(Map.of(), "status", dir.toString());
     assertEquals(0, status.exitCode(), status.stdout());
     assertEquals(4, processesFor(dir).size(), "etcd, apiserver, controller-manager, scheduler: "
         + processesFor(dir));

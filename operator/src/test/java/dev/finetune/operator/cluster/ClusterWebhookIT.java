@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune.testsupport.Command;
 import dev.finetune.operator.sim.OperatorProcess;
 import dev.finetune.operator.sim.SimulatedKubelet;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -97,29 +98,12 @@ class ClusterWebhookIT {
   }
 
   static String job(String name, String training) {
-    return """
-        apiVersion: finetune.dev/v1alpha1
-        kind: FineTuneJob
-        metadata:
-          name: %s
-          namespace: %s
-        spec:
-          model:
-            pretrained:
-              uri: "s3://models/resnet18.safetensors"
-          dataset:
-            train: "s3://data/train"
-            test: "s3://data/test"
-          checkpoints:
-            uri: "s3://finetune/%s"
-          training:
-        %s
-        """.formatted(name, NS, name, training.indent(4).stripTrailing());
+    return ApiJobs.yaml(name, NS, training);
   }
 
   @Test
   void kubectlApplyOfAFrozenOutputLayerIsRefusedWithTheValidatorsMessage() {
-    Kubectl.Result r = cluster.kubectlWithInput(job("frozen-fc", "freeze: [conv1, fc]"),
+    Command.Result r = cluster.kubectlWithInput(job("frozen-fc", "freeze: [conv1, fc]"),
         "apply", "-f", "-");
     assertNotEquals(0, r.exitCode(), r.stdout());
     assertTrue(r.stderr().contains("admission webhook \"validate.finetunejobs.finetune.dev\""
@@ -138,7 +122,7 @@ class ClusterWebhookIT {
 
   @Test
   void aServerSideDryRunIsJudgedToo() {
-    Kubectl.Result r = cluster.kubectlWithInput(job("dry", "freeze: [fc]"), "apply",
+    Command.Result r = cluster.kubectlWithInput(job("dry", "freeze: [fc]"), "apply",
         "--server-side", "--dry-run=server", "-f", "-");
     assertNotEquals(0, r.exitCode(), r.stdout());
     assertTrue(r.stderr().contains("'fc' is the new output layer"), r.stderr());

@@ -1,5 +1,6 @@
 package dev.finetune.operator.cluster;
 
+import dev.finetune.testsupport.Command;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -11,8 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 /**
  * A real control plane (etcd, kube-apiserver 1.37.2 with RBAC and admission webhooks,
@@ -66,34 +68,9 @@ public final class RealCluster {
     }
   }
 
-  /** Runs a command; its stdout, or an IllegalStateException with its output. */
+  /** Runs a command; its stdout, or an AssertionError with its output. */
   static String run(List<String> cmd, long timeoutSeconds) {
-    try {
-      Path out = Files.createTempFile("cluster-cmd-", ".log");
-      Path err = Files.createTempFile("cluster-cmd-", ".err");
-      try {
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
-            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-          throw new IllegalStateException(String.join(" ", cmd) + " did not finish in "
-              + timeoutSeconds + " s\n" + Files.readString(err));
-        }
-        if (p.exitValue() != 0) {
-          throw new IllegalStateException(String.join(" ", cmd) + " exited " + p.exitValue()
-              + "\n" + Files.readString(out) + Files.readString(err));
-        }
-        return Files.readString(out);
-      } finally {
-        Files.deleteIfExists(out);
-        Files.deleteIfExists(err);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return Command.run(cmd, Map.of(), null, Duration.ofSeconds(timeoutSeconds)).ok().stdout();
   }
 
   /** A client with cluster-admin rights (client certificate, group system:masters). */
@@ -120,12 +97,12 @@ public final class RealCluster {
   }
 
   /** {@code kubectl ARGS} as cluster-admin; its result, whatever the exit code. */
-  public Kubectl.Result kubectl(String... args) {
+  public Command.Result kubectl(String... args) {
     return Kubectl.run(kubectlBinary(), kubeconfig, null, args);
   }
 
   /** {@code kubectl ARGS} with {@code stdin} as its standard input (e.g. {@code apply -f -}). */
-  public Kubectl.Result kubectlWithInput(String stdin, String... args) {
+  public Command.Result kubectlWithInput(String stdin, String... args) {
     return Kubectl.run(kubectlBinary(), kubeconfig, stdin, args);
   }
 

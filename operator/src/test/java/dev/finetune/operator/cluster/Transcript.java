@@ -2,6 +2,7 @@ package dev.finetune.operator.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.finetune.testsupport.Command;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,8 +43,8 @@ final class Transcript {
   }
 
   /** Runs kubectl with {@code args}, shown as {@code shown}; returns its result. */
-  Kubectl.Result run(RealCluster cluster, String shown, String... args) {
-    Kubectl.Result r = cluster.kubectl(args);
+  Command.Result run(RealCluster cluster, String shown, String... args) {
+    Command.Result r = cluster.kubectl(args);
     String out = r.stdout() + r.stderr();
     for (var e : shownAs.entrySet()) {
       out = out.replace(e.getKey(), e.getValue());

@@ -54,10 +54,10 @@ class LeaderElectionDrillIT {
         List<String> first = create(client, "le-first", 4);
         awaitSucceeded(client, first);
         assertEquals("op-a", holder(client));
-        double byB = reconciliations(b);
-        out("reconciliations", "op-a " + reconciliations(a) + ", op-b " + byB);
+        double byB = b.reconciliationsStarted();
+        out("reconciliations", "op-a " + a.reconciliationsStarted() + ", op-b " + byB);
         assertEquals(0.0, byB, "the standby never reconciles");
-        assertTrue(reconciliations(a) > 0);
+        assertTrue(a.reconciliationsStarted() > 0);
 
         List<String> second = create(client, "le-second", 4);
         // Kill while the second batch is in flight: Jobs may exist, pods run, statuses lag.
@@ -78,7 +78,7 @@ class LeaderElectionDrillIT {
         all.addAll(second);
         all.addAll(third);
         awaitSucceeded(client, all);
-        assertTrue(reconciliations(b) > 0, "the new leader reconciles");
+        assertTrue(b.reconciliationsStarted() > 0, "the new leader reconciles");
         for (String name : all) {
           assertEquals(1, kubelet.jobsOf(name).size(), name + " got " + kubelet.jobsOf(name));
         }
@@ -102,12 +102,6 @@ class LeaderElectionDrillIT {
   static String holder(KubernetesClient client) {
     Lease lease = client.leases().inNamespace(NS).withName("finetune-operator").get();
     return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
-  }
-
-  /** JOSDK's reconciliations_started_total of one process (0 before its first reconcile). */
-  static double reconciliations(OperatorProcess op) throws Exception {
-    return op.metrics().lines().filter(l -> l.startsWith("reconciliations_started_total"))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
   }
 
   static List<String> create(KubernetesClient client, String prefix, int n) {

@@ -9,19 +9,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.spec.BaselineSpec;
-import dev.finetune.api.v1alpha1.spec.CheckpointSpec;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.api.v1alpha1.spec.FromScratchSpec;
-import dev.finetune.api.v1alpha1.spec.ImageTransformSpec;
 import dev.finetune.api.v1alpha1.spec.ResizeSpec;
 import dev.finetune.api.v1alpha1.spec.PretrainedSpec;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
+import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.observe.Labels;
 import dev.finetune.testsupport.S3Server;
 import dev.finetune.operator.sim.SimulatedKubelet;
 import dev.finetune.testsupport.SyntheticImageFolder;
 import dev.finetune.operator.status.StatusBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -97,28 +95,8 @@ class RealTrainerIT {
   }
 
   FineTuneJob create(String name, Path dataset, Consumer<FineTuneJobSpec> edit) {
-    FineTuneJob f = new FineTuneJob();
-    f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-    FineTuneJobSpec spec = new FineTuneJobSpec();
-    spec.dataset.train = dataset.resolve("train").toUri().toString();
-    spec.dataset.test = dataset.resolve("test").toUri().toString();
-    spec.transforms.train = new ImageTransformSpec();
-    spec.transforms.train.randomResizedCrop = 32;
-    spec.transforms.train.horizontalFlip = true;
-    spec.transforms.test = new ImageTransformSpec();
-    spec.transforms.test.resize = ResizeSpec.shorterSide(32);
-    spec.training.epochs = 2;
-    spec.training.batchSize = 8;
-    spec.training.learningRate = 0.01;
-    spec.training.momentum = 0.9;
-    spec.checkpoints = new CheckpointSpec();
-    spec.checkpoints.uri = s3.uri("runs/" + name);
-    spec.checkpoints.credentialsSecret = SECRET;
-    spec.resources.cpu = "1";
-    spec.resources.memory = "1Gi";
-    spec.backoffLimit = 2;
-    edit.accept(spec);
-    f.setSpec(spec);
+    FineTuneJob f = Fixtures.trainerRun(name, NS, dataset, s3.uri("runs/" + name), SECRET);
+    edit.accept(f.getSpec());
     return client.resource(f).create();
   }
 

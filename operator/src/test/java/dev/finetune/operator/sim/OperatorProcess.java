@@ -126,6 +126,12 @@ public final class OperatorProcess implements AutoCloseable {
         .build(), HttpResponse.BodyHandlers.ofString()).body();
   }
 
+  /** JOSDK's reconciliations_started_total of this process (0 before its first reconcile). */
+  public double reconciliationsStarted() throws IOException, InterruptedException {
+    return metrics().lines().filter(l -> l.startsWith("reconciliations_started_total"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+
   /** A field of /proc/PID/status in kB, e.g. VmRSS (now) or VmHWM (peak). */
   public long procStatusKb(String field) throws IOException {
     for (String l : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
