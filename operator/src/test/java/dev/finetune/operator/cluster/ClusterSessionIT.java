@@ -1,10 +1,12 @@
 package dev.finetune.operator.cluster;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -60,10 +62,11 @@ class ClusterSessionIT {
     readme.run(cluster, "kubectl get ftj", "get", "ftj").ok();
     readme.run(cluster, "kubectl get jobs,pods -l finetune.dev/job=ok", "get", "jobs,pods",
         "-l", "finetune.dev/job=ok").ok();
+    // Events in the same second have no defined order, so they are listed by reason.
     String events = "kubectl get events --field-selector involvedObject.name=ok"
-        + " --sort-by=.metadata.creationTimestamp -o custom-columns=TYPE:.type,REASON:.reason";
+        + " --sort-by=.reason -o custom-columns=TYPE:.type,REASON:.reason";
     readme.run(cluster, events, "get", "events", "--field-selector", "involvedObject.name=ok,"
-        + "involvedObject.kind=FineTuneJob", "--sort-by=.metadata.creationTimestamp", "-o",
+        + "involvedObject.kind=FineTuneJob", "--sort-by=.reason", "-o",
         "custom-columns=TYPE:.type,REASON:.reason").ok();
 
     Transcript operator = new Transcript("operator-session.console", shownAs);
@@ -80,6 +83,10 @@ class ClusterSessionIT {
         + " '{\"spec\":{\"training\":{\"epochs\":3}}}'", "patch", "ftj", "ok", "--type=merge",
         "-p", "{\"spec\":{\"training\":{\"epochs\":3}}}").exitCode());
     operator.run(cluster, "kubectl delete ftj ok", "delete", "ftj", "ok").ok();
+    await().atMost(Duration.ofMinutes(2)).until(() -> rig.admin.batch().v1().jobs()
+        .inNamespace("default").list().getItems().isEmpty() && rig.admin.pods()
+        .inNamespace("default").list().getItems().isEmpty());
+    operator.note("a few seconds later, when the garbage collector has removed the Job and pod:");
     operator.run(cluster, "kubectl get ftj,jobs,pods", "get", "ftj,jobs,pods").ok();
 
     readme.check();

@@ -22,13 +22,14 @@ import java.util.regex.Pattern;
  */
 final class Transcript {
   static final Path DIR = RealCluster.ROOT.resolve("docs/transcripts");
+  /** In this order: a float's digits must not be taken for a digest first. */
   private static final List<Pattern> VOLATILE = List.of(
       Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z"),
-      Pattern.compile("\\b[0-9a-f]{12,}\\b"),
       Pattern.compile("\\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\b"),
+      Pattern.compile("-?\\d+\\.\\d+(E-?\\d+)?"),
+      Pattern.compile("\\b[0-9a-f]{12,}\\b"),
       Pattern.compile("(?<=attempt-\\d{1,3}-)[a-z0-9]{5}\\b"),
       Pattern.compile("(?<=127\\.0\\.0\\.1:)\\d+"),
-      Pattern.compile("-?\\d+\\.\\d+(E-?\\d+)?"),
       Pattern.compile("\\b\\d+[smhd](\\d+[sm])?\\b"),
       Pattern.compile("(?<=resourceVersion: \")\\d+"));
 

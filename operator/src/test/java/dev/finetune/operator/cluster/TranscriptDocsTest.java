@@ -47,6 +47,18 @@ class TranscriptDocsTest {
     assertTrue(Files.readString(file).startsWith("$ kubectl "), file.toString());
   }
 
+  @org.junit.jupiter.api.Test
+  void onlyVolatileValuesAreMasked() {
+    String a = "ok Succeeded 2 100 0.3333333333333333 0 16s\nuid: 3637d36f-8dc3-4d57-8ced-b8844db73bed"
+        + "\n  imagesPerSecond: \"44.40042679318249\"\npod/ok-attempt-1-2kv72 0/1";
+    String b = "ok   Succeeded   2   100   0.9166666666666666   0   1m3s\n"
+        + "uid: 6abcbae7-2060-41ad-8e69-0123456789ab\n  imagesPerSecond: \"103.5\"\n"
+        + "pod/ok-attempt-1-vhh6c 0/1";
+    assertEquals(Transcript.masked(a), Transcript.masked(b));
+    assertTrue(!Transcript.masked(a).equals(Transcript.masked(a.replace("Succeeded", "Failed"))));
+    assertTrue(!Transcript.masked(a).equals(Transcript.masked(a.replace(" 2 100", " 1 50"))));
+  }
+
   /** {@code doc} with the block of transcript {@code name} replaced by {@code text}. */
   static String embed(String doc, String name, String text) {
     Matcher m = BLOCK.matcher(doc);
