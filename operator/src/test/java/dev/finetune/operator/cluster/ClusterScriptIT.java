@@ -56,6 +56,33 @@ class ClusterScriptIT {
   }
 
   @Test
+  void aFolderItDidNotMakeIsNeverUsedOrRemoved(@TempDir Path tmp) throws Exception {
+    Path mine = Files.createDirectories(tmp.resolve("mine"));
+    Path file = Files.writeString(mine.resolve("notes.txt"), "keep me");
+    Command.Result up = run(Map.of(), "up", mine.toString());
+    assertNotEquals(0, up.exitCode());
+    assertEquals("cluster: " + mine + " is not empty and was not made by bin/cluster: choose a"
+        + " new or empty folder", up.stderr().strip());
+    Command.Result down = run(Map.of(), "down", mine.toString());
+    assertNotEquals(0, down.exitCode());
+    assertEquals("cluster: " + mine + " was not made by bin/cluster (no .finetune-cluster):"
+        + " nothing stopped or removed", down.stderr().strip());
+    assertEquals("keep me", Files.readString(file), "the folder and its file are untouched");
+  }
+
+  @Test
+  void aPortThatIsNotANumberIsNamed(@TempDir Path tmp) throws Exception {
+    RealCluster.shared();
+    for (String bad : new String[] {"abc", "0", "70000"}) {
+      Command.Result r = run(Map.of("FINETUNE_APISERVER_PORT", bad), "up",
+          tmp.resolve("c-" + bad).toString());
+      assertNotEquals(0, r.exitCode());
+      assertTrue(r.stderr().contains("port '" + bad + "' is not a port number (1-65535)"),
+          r.stderr());
+    }
+  }
+
+  @Test
   void downStopsEveryComponentAndRemovesTheFolder(@TempDir Path tmp) throws Exception {
     RealCluster.shared();
     Path dir = tmp.resolve("c");
