@@ -39,7 +39,7 @@ class OperatorImageIT {
 
   @Test
   void reconcilesAFineTuneJobAndAnswersProbes() throws Exception {
-    Podman.requireOrSkip();
+    Podman.require();
     Images images = Images.build();
     Deployment deployment = deployment();
     PodSpec spec = deployment.getSpec().getTemplate().getSpec();

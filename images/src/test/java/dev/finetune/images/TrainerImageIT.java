@@ -2,7 +2,6 @@ package dev.finetune.images;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +10,7 @@ import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.act.SpecConfigMapResource;
 import dev.finetune.operator.act.TrainerJobResource;
 import dev.finetune.operator.config.OperatorConfig;
+import dev.finetune.testsupport.Required;
 import dev.finetune.testsupport.S3Server;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -46,12 +46,8 @@ class TrainerImageIT {
 
   @BeforeAll
   static void start() throws Exception {
-    Podman.requireOrSkip();
-    boolean present = Files.isDirectory(FASHION);
-    if (!present && "true".equals(System.getenv("CI"))) {
-      throw new AssertionError("dataset-fashion-mnist is required in CI (.ci/run installs it)");
-    }
-    assumeTrue(present, "Debian package dataset-fashion-mnist not installed");
+    Podman.require();
+    Required.present(Files.isDirectory(FASHION), FASHION + " (Debian's dataset-fashion-mnist)");
     images = Images.build();
     s3 = S3Server.start("finetune", Podman.host(images.trainer()));
     // The dataset as objects in the bucket (the filesystem backend serves files as objects).

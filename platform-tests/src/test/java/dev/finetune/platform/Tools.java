@@ -1,8 +1,8 @@
 package dev.finetune.platform;
 
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.finetune.testsupport.Required;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +37,7 @@ final class Tools {
     return Optional.empty();
   }
 
-  /** A tool that bin/setup installs: required under CI, otherwise skips with the fix. */
+  /** A tool that bin/setup installs: its absence fails the test ({@link Required}). */
   static Path require(String name, String howToInstall) {
     Optional<Path> tool = onPath(name);
     missing(tool.isEmpty(), name + " not found on PATH; " + howToInstall);
@@ -45,9 +45,9 @@ final class Tools {
   }
 
   /**
-   * A tool that is not in Debian's archive (kubectl): skips when absent outside CI; under CI
-   * (CI=true) the test fails naming the tool, so about 17 checks (rbacIsLeastPrivilege among
-   * them) cannot pass as skipped.
+   * A tool that is not in Debian's archive (kubectl, which bin/setup builds with the test
+   * control plane): its absence fails the test like any other ({@link Required}), so about 17
+   * checks (rbacIsLeastPrivilege among them) cannot pass as skipped.
    */
   static Path optional(String name, String why) {
     Optional<Path> tool = onPath(name);
@@ -55,19 +55,9 @@ final class Tools {
     return tool.orElseThrow();
   }
 
+  /** Fails naming what is missing, or skips where the developer opted in ({@link Required}). */
   static void missing(boolean isMissing, String message) {
-    missing(isMissing, message, "true".equalsIgnoreCase(System.getenv("CI")));
-  }
-
-  /** Fails under CI, else skips (aborts) the test; both name what is missing. */
-  static void missing(boolean isMissing, String message, boolean ci) {
-    if (!isMissing) {
-      return;
-    }
-    if (ci) {
-      fail(message + " (CI=true: bin/setup must have installed it)");
-    }
-    assumeTrue(false, "SKIPPED: " + message);
+    Required.present(!isMissing, message);
   }
 
   /** node with platform-tests/node_modules installed (bin/setup runs npm ci there). */

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.trainer.config.JobLoader;
 import dev.finetune.trainer.loop.StopSignal;
-import dev.finetune.trainer.testing.Required;
+import dev.finetune.testsupport.Required;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

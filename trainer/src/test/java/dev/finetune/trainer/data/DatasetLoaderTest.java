@@ -16,7 +16,7 @@ import dev.finetune.trainer.data.format.IdxReader;
 import dev.finetune.trainer.data.format.RgbImage;
 import dev.finetune.trainer.data.split.Split;
 import dev.finetune.trainer.error.TrainerException;
-import dev.finetune.trainer.testing.Required;
+import dev.finetune.testsupport.Required;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.finetune.trainer.testing;
 
+import dev.finetune.testsupport.Required;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;

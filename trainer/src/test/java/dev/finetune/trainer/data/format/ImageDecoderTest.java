@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.trainer.data.TestImages;
 import dev.finetune.trainer.data.transform.ImagePipeline;
-import dev.finetune.trainer.testing.Required;
+import dev.finetune.testsupport.Required;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;

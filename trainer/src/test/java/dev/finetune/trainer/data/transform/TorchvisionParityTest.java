@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.finetune.trainer.data.TestImages;
 import dev.finetune.trainer.data.format.ImageDecoder;
 import dev.finetune.trainer.data.format.RgbImage;
-import dev.finetune.trainer.testing.Required;
+import dev.finetune.testsupport.Required;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
