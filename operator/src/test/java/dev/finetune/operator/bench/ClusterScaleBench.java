@@ -7,6 +7,7 @@ import dev.finetune.operator.cluster.RealCluster;
 import dev.finetune.operator.drill.ApiLatencyProbe;
 import dev.finetune.operator.observe.Labels;
 import dev.finetune.operator.sim.OperatorProcess;
+import dev.finetune.testsupport.Command;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -14,13 +15,13 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The operator scale benchmark against the real control plane (bench/operator/run.sh runs it
@@ -45,7 +46,7 @@ class ClusterScaleBench {
   }
 
   @Test
-  void applyManyFineTuneJobsToARealApiServer(@TempDir Path tmp) throws Exception {
+  void applyManyFineTuneJobsToARealApiServer() throws Exception {
     RealCluster cluster = RealCluster.shared();
     KubernetesClient admin = cluster.admin();
     OperatorInstall.install(cluster, "deploy/base");
@@ -86,13 +87,9 @@ class ClusterScaleBench {
       out("api_get_latency_ms", probe.stop());
       out("apiserver_request_p99_ms", apiserverP99(admin));
       out("operator_rss_peak_mb", op.procStatusKb("VmHWM") / 1024);
-      Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd")
-          .toString(), String.valueOf(op.pid()), "GC.class_histogram").redirectErrorStream(true)
-          .start();
-      jcmd.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
-      String histogram = new String(new ProcessBuilder(Path.of(System.getProperty("java.home"),
-          "bin", "jcmd").toString(), String.valueOf(op.pid()), "GC.class_histogram")
-          .redirectErrorStream(true).start().getInputStream().readAllBytes());
+      String histogram = Command.run(List.of(Path.of(System.getProperty("java.home"), "bin",
+          "jcmd").toString(), String.valueOf(op.pid()), "GC.class_histogram"), Map.of(), null,
+          Duration.ofSeconds(60)).ok().stdout();
       histogram.lines().limit(18).forEach(l -> out("operator_heap_histogram", l));
       Path apiPid = cluster.logs().resolveSibling("pids/kube-apiserver");
       out("apiserver_rss_peak_mb", hwmKb(Files.readString(apiPid).trim()) / 1024);

@@ -23,9 +23,7 @@ class ClusterCrdIT {
 
   @BeforeAll
   static void install() {
-    cluster = RealCluster.shared();
-    OperatorInstall.install(cluster, "deploy/base");
-    OperatorInstall.namespace(cluster.admin(), NS);
+    cluster = OperatorInstall.withBase(NS);
   }
 
   static String job(String name, String training) {

@@ -30,9 +30,7 @@ class ClusterGitOpsIT {
 
   @BeforeAll
   static void install() {
-    cluster = RealCluster.shared();
-    OperatorInstall.install(cluster, "deploy/base");
-    OperatorInstall.namespace(cluster.admin(), NS);
+    cluster = OperatorInstall.withBase(NS);
   }
 
   static Stream<Path> examples() throws IOException {

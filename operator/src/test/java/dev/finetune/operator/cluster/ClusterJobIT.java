@@ -140,6 +140,18 @@ class ClusterJobIT {
         .orElseThrow().getMetadata().getName();
   }
 
+  /**
+   * Applies a job of {@code epochs} epochs and waits until its first pod runs and has written a
+   * checkpoint; returns the pod's name.
+   */
+  static String startAndAwaitCheckpoint(String name, int epochs) {
+    apply(yaml(name, data, s -> s.training.epochs = epochs));
+    String pod = awaitRunningPod(name, 1);
+    await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(50)).until(() -> s3.keys(
+        "runs/" + name + "/checkpoints").stream().anyMatch(k -> k.endsWith("/manifest.json")));
+    return pod;
+  }
+
   static JsonNode result(String pod) throws Exception {
     Path dir = agent.running(NS, pod).orElseThrow().dir();
     return JSON.readTree(dir.resolve("volumes/work/out/result.json").toFile());
@@ -195,10 +207,7 @@ class ClusterJobIT {
   @Test
   @Order(2)
   void sigkilledPodIsRetriedByTheOperatorFromItsCheckpoint() throws Exception {
-    apply(yaml("retry", data, s -> s.training.epochs = 3));
-    String pod = awaitRunningPod("retry", 1);
-    await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(50)).until(() -> s3.keys(
-        "runs/retry/checkpoints").stream().anyMatch(k -> k.endsWith("/manifest.json")));
+    String pod = startAndAwaitCheckpoint("retry", 3);
     agent.kill(NS, pod);
 
     FineTuneJobStatus s = awaitStatus("retry", phase("Succeeded"));
@@ -215,10 +224,7 @@ class ClusterJobIT {
   @Test
   @Order(3)
   void evictionWithDisruptionTargetIsAPreemptionNotAFailure() throws Exception {
-    apply(yaml("evicted", data, s -> s.training.epochs = 3));
-    String pod = awaitRunningPod("evicted", 1);
-    await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(50)).until(() -> s3.keys(
-        "runs/evicted/checkpoints").stream().anyMatch(k -> k.endsWith("/manifest.json")));
+    String pod = startAndAwaitCheckpoint("evicted", 3);
     agent.evict(NS, pod);
 
     FineTuneJobStatus s = awaitStatus("evicted", phase("Succeeded"));
@@ -239,10 +245,7 @@ class ClusterJobIT {
   @Test
   @Order(5)
   void suspendStopsThePodGracefullyAndResumeContinues() throws Exception {
-    apply(yaml("pause", data, s -> s.training.epochs = 4));
-    awaitRunningPod("pause", 1);
-    await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(50)).until(() -> s3.keys(
-        "runs/pause/checkpoints").stream().anyMatch(k -> k.endsWith("/manifest.json")));
+    startAndAwaitCheckpoint("pause", 4);
     cluster.kubectl("patch", "finetunejob", "pause", "-n", NS, "--type=merge", "-p",
         "{\"spec\":{\"suspend\":true}}").ok();
     awaitStatus("pause", phase("Suspended"));

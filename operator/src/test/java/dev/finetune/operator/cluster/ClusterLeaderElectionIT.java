@@ -34,10 +34,8 @@ class ClusterLeaderElectionIT {
   @Test
   void onlyTheHolderActsAndTheStandbyTakesOverAfterASigkill(@TempDir Path tmp)
       throws Exception {
-    RealCluster cluster = RealCluster.shared();
+    RealCluster cluster = OperatorInstall.withBase(NS);
     KubernetesClient admin = cluster.admin();
-    OperatorInstall.install(cluster, "deploy/base");
-    OperatorInstall.namespace(admin, NS);
     OperatorProcess a = OperatorInstall.startOperator(cluster, tmp.resolve("a.log"), "op-a",
         props());
     await("op-a holds the Lease").atMost(TIMEOUT).until(() -> "op-a".equals(holder(admin)));

@@ -38,9 +38,7 @@ class ClusterWebhookIT {
 
   @BeforeAll
   static void install() throws Exception {
-    cluster = RealCluster.shared();
-    OperatorInstall.install(cluster, "deploy/base");
-    OperatorInstall.namespace(cluster.admin(), NS);
+    cluster = OperatorInstall.withBase(NS);
     dir = Files.createTempDirectory("cluster-webhook-it-");
     Path ca = servingCertificate(dir);
     int httpsPort = SimulatedKubelet.freePort();

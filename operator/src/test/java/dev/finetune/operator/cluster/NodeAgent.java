@@ -59,8 +59,8 @@ public final class NodeAgent implements AutoCloseable {
   private final KubernetesClient client;
   private final Path root;
   private final Map<String, Running> running = new ConcurrentHashMap<>();
-  private final Map<String, Boolean> done = new ConcurrentHashMap<>();
-  private final Map<String, String> evicting = new ConcurrentHashMap<>();
+  private final java.util.Set<String> done = ConcurrentHashMap.newKeySet();
+  private final java.util.Set<String> evicting = ConcurrentHashMap.newKeySet();
   private final LoopFailures failures = new LoopFailures("node-agent");
   private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "node-agent");
@@ -115,11 +115,6 @@ public final class NodeAgent implements AutoCloseable {
     return Optional.ofNullable(running.get(namespace + "/" + pod));
   }
 
-  /** Every pod started on this node so far, in start order. */
-  public List<Running> started() {
-    return new ArrayList<>(running.values());
-  }
-
   /** SIGKILL to a pod's process (exit 137), as when a container is OOM-killed. */
   public void kill(String namespace, String pod) {
     running.get(namespace + "/" + pod).started().process().destroyForcibly();
@@ -134,7 +129,7 @@ public final class NodeAgent implements AutoCloseable {
         .withType("DisruptionTarget").withStatus("True").withReason("TerminationByKubelet")
         .withMessage("evicted by the finetune node agent").withLastTransitionTime(now())
         .build())));
-    evicting.put(namespace + "/" + pod, "evicted");
+    evicting.add(namespace + "/" + pod);
     running.get(namespace + "/" + pod).started().process().destroy();
   }
 
@@ -155,12 +150,12 @@ public final class NodeAgent implements AutoCloseable {
         if (r != null && !r.uid().equals(pod.getMetadata().getUid())) {
           continue; // an old pod of the same name, already handled
         }
-        if (r == null && !done.containsKey(key) && pod.getMetadata().getDeletionTimestamp() == null
+        if (r == null && !done.contains(key) && pod.getMetadata().getDeletionTimestamp() == null
             && "Pending".equals(phase(pod))) {
           start(key, pod);
         } else if (r != null && pod.getMetadata().getDeletionTimestamp() != null) {
           terminate(key, r, pod);
-        } else if (r != null && !r.started().process().isAlive() && !done.containsKey(key)) {
+        } else if (r != null && !r.started().process().isAlive() && !done.contains(key)) {
           exited(key, r, pod);
         }
       }
@@ -186,7 +181,7 @@ public final class NodeAgent implements AutoCloseable {
           root.resolve(ns).resolve(name + "-" + pod.getMetadata().getUid().substring(0, 8)),
           List.of(), Map.of());
     } catch (TrainerContainer.Refused e) {
-      done.put(key, true);
+      done.add(key);
       Map<String, Object> status = new LinkedHashMap<>();
       status.put("phase", "Failed");
       status.put("reason", "NodeAgentRefused");
@@ -228,14 +223,14 @@ public final class NodeAgent implements AutoCloseable {
         p.waitFor();
       }
     }
-    if (!done.containsKey(key)) {
+    if (!done.contains(key)) {
       exited(key, r, pod);
     }
     client.pods().inNamespace(r.namespace()).withName(r.pod()).withGracePeriod(0).delete();
   }
 
   private void exited(String key, Running r, Pod pod) {
-    done.put(key, true);
+    done.add(key);
     int code = r.started().process().exitValue();
     String message = TrainerContainer.message(r.started().terminationLog(),
         r.started().stderr(), code);
@@ -258,7 +253,7 @@ public final class NodeAgent implements AutoCloseable {
     conditions.add(condition("Ready", "False"));
     Map<String, Object> status = new LinkedHashMap<>();
     status.put("phase", code == 0 ? "Succeeded" : "Failed");
-    if (evicting.containsKey(key)) {
+    if (evicting.contains(key)) {
       status.put("reason", "Evicted");
       status.put("message", "evicted by the finetune node agent");
     }

@@ -56,6 +56,14 @@ public final class OperatorInstall {
     return items;
   }
 
+  /** The shared cluster with deploy/base installed and the namespace {@code namespace}. */
+  public static RealCluster withBase(String namespace) {
+    RealCluster cluster = RealCluster.shared();
+    install(cluster, "deploy/base");
+    namespace(cluster.admin(), namespace);
+    return cluster;
+  }
+
   /** Server-side apply as the test's field manager, taking conflicting fields. */
   public static void apply(KubernetesClient admin, List<HasMetadata> items) {
     for (HasMetadata item : items) {

@@ -8,10 +8,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -112,33 +110,6 @@ public final class RealCluster {
         .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L)
             .endSpec().build())
         .getStatus().getToken();
-  }
-
-  /** A client that authenticates as {@code system:serviceaccount:NS:NAME}. */
-  public KubernetesClient clientAs(String namespace, String serviceAccount) {
-    return new KubernetesClientBuilder().withConfig(new ConfigBuilder(Config.empty())
-        .withMasterUrl(url).withCaCertFile(ca().toString())
-        .withOauthToken(token(namespace, serviceAccount)).withNamespace(namespace)
-        .withRequestTimeout(30_000).build()).build();
-  }
-
-  /** A kubeconfig file for {@code system:serviceaccount:NS:NAME} (its token), for kubectl. */
-  public Path kubeconfigAs(String namespace, String serviceAccount) {
-    try {
-      Path file = dir.resolve("sa-" + namespace + "-" + serviceAccount + ".kubeconfig");
-      List<String> lines = new ArrayList<>(List.of(
-          "apiVersion: v1", "kind: Config",
-          "clusters:", "- name: finetune", "  cluster:", "    server: " + url,
-          "    certificate-authority: " + ca(),
-          "users:", "- name: sa", "  user:", "    token: " + token(namespace, serviceAccount),
-          "contexts:", "- name: sa", "  context: {cluster: finetune, user: sa, namespace: "
-              + namespace + "}",
-          "current-context: sa"));
-      Files.write(file, lines, StandardCharsets.UTF_8);
-      return file;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   /** The folder of the control plane's logs (etcd, kube-apiserver, ...), for failure reports. */

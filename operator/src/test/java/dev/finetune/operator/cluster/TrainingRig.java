@@ -35,10 +35,8 @@ final class TrainingRig implements AutoCloseable {
 
   private TrainingRig(String namespace, String identity) throws Exception {
     this.namespace = namespace;
-    cluster = RealCluster.shared();
+    cluster = OperatorInstall.withBase(namespace);
     admin = cluster.admin();
-    OperatorInstall.install(cluster, "deploy/base");
-    OperatorInstall.namespace(admin, namespace);
     dir = Files.createTempDirectory("cluster-rig-" + namespace + "-");
     data = SyntheticImageFolder.write(dir.resolve("data"), 12, 4, 32, 7);
     s3 = S3Server.start("finetune");

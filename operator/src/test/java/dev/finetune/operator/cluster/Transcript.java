@@ -22,6 +22,11 @@ import java.util.regex.Pattern;
  */
 final class Transcript {
   static final Path DIR = RealCluster.ROOT.resolve("docs/transcripts");
+  /** The docs that embed transcripts, each between these markers. */
+  static final List<String> DOCS = List.of("README.md", "docs/OPERATOR.md");
+  static final Pattern BLOCK = Pattern.compile(
+      "<!-- transcript: ([\\w.-]+) -->\\n```console\\n(.*?)```\\n<!-- /transcript -->",
+      Pattern.DOTALL);
   /** In this order: a float's digits must not be taken for a digest first. */
   private static final List<Pattern> VOLATILE = List.of(
       Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z"),
@@ -84,9 +89,9 @@ final class Transcript {
     if (Boolean.getBoolean("transcripts.update")) {
       Files.createDirectories(DIR);
       Files.writeString(committed, text());
-      for (String doc : TranscriptDocsTest.DOCS) {
+      for (String doc : DOCS) {
         Path file = RealCluster.ROOT.resolve(doc);
-        Files.writeString(file, TranscriptDocsTest.embed(Files.readString(file), name, text()));
+        Files.writeString(file, embed(Files.readString(file), name, text()));
       }
       return;
     }
@@ -95,5 +100,19 @@ final class Transcript {
         + " regenerate the docs' copy: mvn -B -pl operator -am verify -Dtest=none"
         + " -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ClusterSessionIT"
         + " -Dtranscripts.update=true");
+  }
+
+  /** {@code doc} with the block of transcript {@code name} replaced by {@code text}. */
+  static String embed(String doc, String name, String text) {
+    java.util.regex.Matcher m = BLOCK.matcher(doc);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String block = m.group(1).equals(name)
+          ? "<!-- transcript: " + name + " -->\n```console\n" + text + "```\n<!-- /transcript -->"
+          : m.group();
+      m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(block));
+    }
+    m.appendTail(out);
+    return out.toString();
   }
 }

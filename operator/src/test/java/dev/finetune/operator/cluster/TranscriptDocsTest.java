@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -18,17 +17,12 @@ import org.junit.jupiter.params.provider.CsvSource;
  * the run.
  */
 class TranscriptDocsTest {
-  static final java.util.List<String> DOCS = java.util.List.of("README.md", "docs/OPERATOR.md");
-  static final Pattern BLOCK = Pattern.compile(
-      "<!-- transcript: ([\\w.-]+) -->\\n```console\\n(.*?)```\\n<!-- /transcript -->",
-      Pattern.DOTALL);
-
   @ParameterizedTest
   @CsvSource({"README.md, readme-session.console", "docs/OPERATOR.md, operator-session.console"})
   void theDocShowsTheCommittedTranscriptVerbatim(String doc, String transcript)
       throws IOException {
     String text = Files.readString(RealCluster.ROOT.resolve(doc));
-    Matcher m = BLOCK.matcher(text);
+    Matcher m = Transcript.BLOCK.matcher(text);
     boolean found = false;
     while (m.find()) {
       if (m.group(1).equals(transcript)) {
@@ -57,19 +51,5 @@ class TranscriptDocsTest {
     assertEquals(Transcript.masked(a), Transcript.masked(b));
     assertTrue(!Transcript.masked(a).equals(Transcript.masked(a.replace("Succeeded", "Failed"))));
     assertTrue(!Transcript.masked(a).equals(Transcript.masked(a.replace(" 2 100", " 1 50"))));
-  }
-
-  /** {@code doc} with the block of transcript {@code name} replaced by {@code text}. */
-  static String embed(String doc, String name, String text) {
-    Matcher m = BLOCK.matcher(doc);
-    StringBuilder out = new StringBuilder();
-    while (m.find()) {
-      String block = m.group(1).equals(name)
-          ? "<!-- transcript: " + name + " -->\n```console\n" + text + "```\n<!-- /transcript -->"
-          : m.group();
-      m.appendReplacement(out, Matcher.quoteReplacement(block));
-    }
-    m.appendTail(out);
-    return out.toString();
   }
 }
