@@ -14,6 +14,9 @@ import java.util.Optional;
 
 /** Reads one trainer Job and its pods into an {@link Attempt}. Pure: no API calls. */
 public final class AttemptReader {
+  /** The reason of a failed attempt whose pod, and so its exit code, is gone. */
+  public static final String POD_MISSING = "PodMissing";
+
   private AttemptReader() {}
 
   public static Attempt read(Job job, List<Pod> pods) {
@@ -52,8 +55,15 @@ public final class AttemptReader {
                 .orElse(failed.map(JobCondition::getMessage).orElse(null)), at, active,
             stoppedBySuspend);
       }
+      if (exitCode == null && lastPod.filter(p -> !isTerminal(p)).isPresent()) {
+        // The Job controller concludes only after its pod ended, so a pod that looks alive here
+        // is a cache that has not caught up (or a pod still being killed): its exit code decides
+        // between a retry and a permanent failure, so wait for it instead of guessing.
+        return new Attempt(number, name, AttemptState.RUNNING, null, "PodEnding",
+            "the Job failed; waiting for its pod's exit code", null, active, stoppedBySuspend);
+      }
       if (exitCode == null) {
-        return new Attempt(number, name, AttemptState.FAILED_RETRYABLE, null, "PodMissing",
+        return new Attempt(number, name, AttemptState.FAILED_RETRYABLE, null, POD_MISSING,
             failed.map(JobCondition::getMessage).orElse("the trainer pod is gone"), at, active, stoppedBySuspend);
       }
       String message = terminated.map(ContainerStateTerminated::getMessage)

@@ -4,11 +4,13 @@ import dev.finetune.api.v1alpha1.FineTuneJob;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 
 /**
@@ -33,7 +35,11 @@ public final class JobObserver {
     Map<String, List<Pod>> podsByAttempt = jobs.stream().collect(Collectors.toMap(
         j -> String.valueOf(AttemptReader.attemptNumber(j)), j -> podsOf(j, pods),
         (a, b) -> java.util.stream.Stream.concat(a.stream(), b.stream()).toList()));
-    Observation obs = observe(jobs, podsByAttempt);
+    Observation cached = observe(jobs, podsByAttempt);
+    Observation obs = confirmPodMissing(cached, jobs, podsByAttempt,
+        attempt -> context.getClient().pods().inNamespace(ftj.getMetadata().getNamespace())
+            .withLabel(Labels.JOB, ftj.getMetadata().getName())
+            .withLabel(Labels.ATTEMPT, String.valueOf(attempt)).list().getItems());
     return obs.latest().filter(a -> a.state() == AttemptState.RUNNING)
         .flatMap(a -> podsByAttempt.getOrDefault(String.valueOf(a.number()), List.of()).stream()
             .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase())
@@ -42,6 +48,29 @@ public final class JobObserver {
         .flatMap(progress)
         .map(m -> new Observation(obs.attempts(), Optional.of(m)))
         .orElse(obs);
+  }
+
+  /**
+   * A failed latest attempt whose pod the cache does not hold would be retried as "PodMissing".
+   * The pod and Job informers are separate watches (and separate initial lists after a restart),
+   * so the Job's failure can be seen before the pod that explains it: a permanent exit would then
+   * be run again. Before that decision the attempt's pods are listed from the API server itself
+   * and the attempt is read again from them. One list call, only on this path.
+   */
+  static Observation confirmPodMissing(Observation cached, List<Job> jobs,
+      Map<String, List<Pod>> podsByAttempt, IntFunction<List<Pod>> livePodsOfAttempt) {
+    Optional<Attempt> latest = cached.latest().filter(a ->
+        a.state() == AttemptState.FAILED_RETRYABLE && AttemptReader.POD_MISSING.equals(a.reason()));
+    if (latest.isEmpty()) {
+      return cached;
+    }
+    int number = latest.get().number();
+    List<Pod> live = livePodsOfAttempt.apply(number);
+    Map<String, List<Pod>> confirmed = new HashMap<>(podsByAttempt);
+    confirmed.put(String.valueOf(number), jobs.stream()
+        .filter(j -> AttemptReader.attemptNumber(j) == number)
+        .flatMap(j -> podsOf(j, live).stream()).toList());
+    return observe(jobs, confirmed);
   }
 
   /**

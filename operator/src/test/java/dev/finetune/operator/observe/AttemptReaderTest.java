@@ -63,6 +63,8 @@ class AttemptReaderTest {
             List.of(terminatedPod("a", 1, 137, null).editStatus().addNewCondition()
                 .withType("DisruptionTarget").withStatus("True").withReason("PreemptionByScheduler")
                 .endCondition().endStatus().build()), AttemptState.FAILED_RETRYABLE, "Preempted"),
+        Arguments.of("Job failed before the cache saw its pod end: wait for the exit code",
+            failed, List.of(runningPod("a", 1)), AttemptState.RUNNING, "PodEnding"),
         Arguments.of("pod gone retries", failed, List.of(), AttemptState.FAILED_RETRYABLE,
             "PodMissing"),
         Arguments.of("pod gone, the Job says it was preempted", byPolicy(
