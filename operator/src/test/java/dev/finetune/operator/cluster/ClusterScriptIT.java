@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code bin/cluster} itself: what it says when it cannot start (Go missing, a port taken), and
- * that {@code down} leaves no process and no folder behind.
+ * {@code bin/cluster} itself: what it says when it cannot start (Go missing, a port taken, Kueue
+ * without a cluster), and that {@code down} leaves no process and no folder behind, Kueue
+ * included.
  */
 class ClusterScriptIT {
   static final Path SCRIPT = RealCluster.ROOT.resolve("bin/cluster");
@@ -71,6 +72,17 @@ class ClusterScriptIT {
   }
 
   @Test
+  void kueueWithoutAClusterSaysToStartOne(@TempDir Path tmp) throws Exception {
+    RealCluster.shared();
+    Path dir = tmp.resolve("none");
+    Command.Result r = run(Map.of(), "kueue", dir.toString());
+    assertNotEquals(0, r.exitCode());
+    assertEquals("cluster: no cluster runs in " + dir + ": bin/cluster up first",
+        r.stderr().strip());
+    assertFalse(Files.exists(dir), "nothing was made");
+  }
+
+  @Test
   void aPortThatIsNotANumberIsNamed(@TempDir Path tmp) throws Exception {
     RealCluster.shared();
     for (String bad : new String[] {"abc", "0", "70000"}) {
@@ -93,6 +105,10 @@ class ClusterScriptIT {
     assertEquals(0, status.exitCode(), status.stdout());
     assertEquals(4, processesFor(dir).size(), "etcd, apiserver, controller-manager, scheduler: "
         + processesFor(dir));
+    Command.Result kueue = run(Map.of(), "kueue", dir.toString());
+    assertEquals(0, kueue.exitCode(), kueue.stderr());
+    assertTrue(run(Map.of(), "status", dir.toString()).stdout().contains("kueue running"));
+    assertEquals(5, processesFor(dir).size(), "and Kueue: " + processesFor(dir));
     assertEquals(0, run(Map.of(), "down", dir.toString()).exitCode());
     assertFalse(Files.exists(dir), "down removes the folder");
     assertTrue(processesFor(dir).isEmpty(), "down stops every component");

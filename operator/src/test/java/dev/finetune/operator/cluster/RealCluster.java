@@ -31,6 +31,7 @@ public final class RealCluster {
   private final Path kubeconfig;
   private final String url;
   private final KubernetesClient admin;
+  private boolean kueue;
 
   private RealCluster(Path dir, Path bin, Path kubeconfig) throws IOException {
     this.dir = dir;
@@ -110,6 +111,17 @@ public final class RealCluster {
         .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L)
             .endSpec().build())
         .getStatus().getToken();
+  }
+
+  /**
+   * Starts Kueue's manager on this cluster ({@code bin/cluster kueue}: Kueue v0.17.0 built from
+   * Go modules, its CRDs, the batch/job integration), once; later calls return at once.
+   */
+  public synchronized void kueue() {
+    if (!kueue) {
+      run(List.of(ROOT.resolve("bin/cluster").toString(), "kueue", dir.toString()), 600);
+      kueue = true;
+    }
   }
 
   /** The folder of the control plane's logs (etcd, kube-apiserver, ...), for failure reports. */
