@@ -27,6 +27,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ShortNames("ftj")
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = Type.STRING,
     getDescription = "Pending, Running, Suspended, Succeeded or Failed")
+@AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason",
+    type = Type.STRING, getDescription = "Why the job is where it is (the Ready condition's reason):"
+        + " Queued while its queue holds it, PodPending, PodRunning, Restarting, Succeeded...")
 @AdditionalPrinterColumn(name = "Epoch", jsonPath = ".status.progress.epoch", type = Type.INTEGER,
     getDescription = "Completed epochs of the fine-tune run")
 @AdditionalPrinterColumn(name = "Progress", jsonPath = ".status.progress.percentage",
