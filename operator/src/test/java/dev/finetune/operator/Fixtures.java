@@ -167,6 +167,10 @@ public final class Fixtures {
         return java.util.Optional.ofNullable(allowedSchemes);
       }
 
+      public java.util.Optional<String> trainerAllowedImages() {
+        return java.util.Optional.empty();
+      }
+
       public String trainerImage() {
         return trainerImage;
       }

@@ -1,5 +1,7 @@
 package dev.finetune.operator.admission;
 
+import dev.finetune.operator.config.OperatorConfig;
+import dev.finetune.operator.validate.ImagePolicy;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -24,6 +26,9 @@ public class AdmissionResource {
   @Inject
   KubernetesClient client;
 
+  @Inject
+  OperatorConfig config;
+
   @POST
   @Path("/validate-finetunejob")
   @Consumes(MediaType.APPLICATION_JSON)
@@ -44,7 +49,8 @@ public class AdmissionResource {
     }
     AdmissionReview answer = new AdmissionReviewBuilder().withApiVersion(API_VERSION)
         .withKind("AdmissionReview")
-        .withResponse(FineTuneJobAdmission.review(review.getRequest(), serialization))
+        .withResponse(FineTuneJobAdmission.review(review.getRequest(), serialization,
+            ImagePolicy.parse(config.trainerAllowedImages())))
         .build();
     return Response.ok(serialization.asJson(answer), MediaType.APPLICATION_JSON).build();
   }

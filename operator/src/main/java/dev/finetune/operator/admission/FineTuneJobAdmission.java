@@ -1,6 +1,7 @@
 package dev.finetune.operator.admission;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.operator.validate.ImagePolicy;
 import dev.finetune.operator.validate.Validation;
 import io.fabric8.kubernetes.api.model.GroupVersionKind;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
@@ -31,6 +32,12 @@ public final class FineTuneJobAdmission {
 
   public static AdmissionResponse review(AdmissionRequest request,
       KubernetesSerialization serialization) {
+    return review(request, serialization, ImagePolicy.ANY);
+  }
+
+  /** As above, with the operator's image allowlist for spec.image. */
+  public static AdmissionResponse review(AdmissionRequest request,
+      KubernetesSerialization serialization, ImagePolicy images) {
     GroupVersionKind kind = request.getKind();
     if (kind == null || !GROUP.equals(kind.getGroup()) || !KIND.equals(kind.getKind())) {
       return deny(request, 400, "BadRequest", "this webhook validates " + GROUP + " " + KIND
@@ -51,7 +58,7 @@ public final class FineTuneJobAdmission {
         && request.getName() != null && !request.getName().isEmpty()) {
       ftj.getMetadata().setName(request.getName());
     }
-    Optional<Validation.Invalid> invalid = Validation.objectProblem(ftj);
+    Optional<Validation.Invalid> invalid = Validation.objectProblem(ftj, images);
     return invalid.map(i -> deny(request, 422, "Invalid", i.text())).orElseGet(() -> allow(request));
   }
 

@@ -92,6 +92,13 @@ public interface OperatorConfig {
   Optional<String> trainerAllowedSchemes();
 
   /**
+   * Images {@code spec.image} may name, comma-separated: exact references or prefixes ending in
+   * {@code *} ({@code registry.example.com/ml/*}). A job naming another image is Failed by
+   * validation and denied by the admission webhook. Unset: any image.
+   */
+  Optional<String> trainerAllowedImages();
+
+  /**
    * Least time between two listings of a job's object storage (latestCheckpoint, lineage) while
    * it is active; a finished job is listed once more, then no longer.
    */

@@ -27,6 +27,7 @@ import dev.finetune.contract.Phase;
 import dev.finetune.operator.status.StatusBuilder;
 import dev.finetune.operator.storage.S3Storage;
 import dev.finetune.operator.storage.StorageException;
+import dev.finetune.operator.validate.ImagePolicy;
 import dev.finetune.operator.validate.Validation;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -162,7 +163,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     // (2) Validate: the contract's object rules, then the fromJob lookup.
     Validation validation = Validation.of(ftj,
         name -> context.getPrimaryCache().get(new ResourceID(name, ns)), now,
-        config.sourceGrace());
+        config.sourceGrace(), ImagePolicy.parse(config.trainerAllowedImages()));
 
     // The status is a function of what was observed; it is written in (4).
     FineTuneJobStatus status = StatusBuilder.build(ftj, observation, validation, now);

@@ -29,7 +29,13 @@ public sealed interface Validation {
    */
   static Validation of(FineTuneJob ftj, Function<String, Optional<FineTuneJob>> jobs,
       Instant now, Duration sourceGrace) {
-    Optional<Invalid> invalid = objectProblem(ftj);
+    return of(ftj, jobs, now, sourceGrace, ImagePolicy.ANY);
+  }
+
+  /** As above, with the operator's image allowlist for spec.image. */
+  static Validation of(FineTuneJob ftj, Function<String, Optional<FineTuneJob>> jobs,
+      Instant now, Duration sourceGrace, ImagePolicy images) {
+    Optional<Invalid> invalid = objectProblem(ftj, images);
     if (invalid.isPresent()) {
       return invalid.get();
     }
@@ -38,7 +44,12 @@ public sealed interface Validation {
 
   /** The contract's first problem with the object alone (what the webhook denies). */
   static Optional<Invalid> objectProblem(FineTuneJob ftj) {
+    return objectProblem(ftj, ImagePolicy.ANY);
+  }
+
+  /** The same, then the operator's image allowlist. */
+  static Optional<Invalid> objectProblem(FineTuneJob ftj, ImagePolicy images) {
     return SpecValidator.firstProblem(ftj, Placement.CLUSTER)
-        .map(v -> new Invalid(v.field(), v.problem()));
+        .map(v -> new Invalid(v.field(), v.problem())).or(() -> images.check(ftj));
   }
 }
