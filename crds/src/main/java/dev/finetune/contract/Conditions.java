@@ -34,6 +34,8 @@ public final class Conditions {
   public static final String STORAGE_REACHABLE = "StorageReachable";
   public static final String STORAGE_ANSWERED = "StorageAnswered";
   public static final String STORAGE_UNREACHABLE = "StorageUnreachable";
+  /** s3:// checkpoints without credentialsSecret: the operator cannot read them (Unknown). */
+  public static final String STORAGE_NO_CREDENTIALS = "NoCredentials";
 
   private Conditions() {}
 }

@@ -53,6 +53,7 @@ public final class StatusBuilder {
             ReadyConditions.of(v, prev.conditions, generation, now)));
       }
       applyStorage(frozen, obs.storage(), prev.conditions, generation, now);
+      applyNoCredentials(frozen, spec, generation, now);
       applyFinalResult(frozen, obs); // storage may answer only after the job finished
       return frozen;
     }
@@ -77,6 +78,7 @@ public final class StatusBuilder {
     next.phase = phase(next.conditions).label();
     next.conditions.addAll(ReadyConditions.of(v, prev.conditions, generation, now));
     applyStorage(next, obs.storage(), prev.conditions, generation, now);
+    applyNoCredentials(next, spec, generation, now);
     applyFinalResult(next, obs);
     return next;
   }
@@ -93,6 +95,39 @@ public final class StatusBuilder {
     String type = verdict(ftj.getSpec(), obs, null,
         Math.max(orZero(prev.restarts), obs.retryableFailures())).type();
     return type.equals(Conditions.SUCCEEDED) || type.equals(Conditions.FAILED);
+  }
+
+  /**
+   * s3:// checkpoints without {@code credentialsSecret}: the trainer may reach them through its
+   * pod's identity (IRSA, workload identity), the operator cannot, so it says so instead of
+   * going quiet: StorageReachable=Unknown, reason NoCredentials, naming what is off.
+   */
+  static void applyNoCredentials(FineTuneJobStatus s, FineTuneJobSpec spec, Long generation,
+      Instant now) {
+    var c = spec.checkpoints;
+    if (c == null || c.uri == null || !c.uri.startsWith("s3://")
+        || (c.credentialsSecret != null && !c.credentialsSecret.isBlank())) {
+      return;
+    }
+    List<Condition> out = new ArrayList<>(s.conditions == null ? List.of() : s.conditions);
+    Optional<Condition> old = out.stream()
+        .filter(x -> Conditions.STORAGE_REACHABLE.equals(x.getType())).findFirst();
+    if (old.filter(x -> !Conditions.STORAGE_NO_CREDENTIALS.equals(x.getReason())).isPresent()) {
+      return; // a read of the storage answered or failed: that is what the condition says
+    }
+    out.removeIf(x -> Conditions.STORAGE_REACHABLE.equals(x.getType()));
+    out.add(new ConditionBuilder().withType(Conditions.STORAGE_REACHABLE).withStatus("Unknown")
+        .withReason(Conditions.STORAGE_NO_CREDENTIALS)
+        .withMessage("spec.checkpoints.credentialsSecret is not set: the trainer may reach "
+            + c.uri + " through its pod's identity, but the operator cannot read it, so"
+            + " status.latestCheckpoint, the final numbers from model/result.json and"
+            + " artifactPolicy: Delete are off; set credentialsSecret to a Secret with"
+            + " AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to turn them on")
+        .withObservedGeneration(generation)
+        .withLastTransitionTime(old.filter(x -> "Unknown".equals(x.getStatus()))
+            .map(Condition::getLastTransitionTime)
+            .orElse(now.truncatedTo(ChronoUnit.SECONDS).toString())).build());
+    s.conditions = out;
   }
 
   /**

@@ -106,7 +106,9 @@ class StatusBuilderTest {
         .orElseGet(() -> StatusBuilder.condition(s, Conditions.RUNNING).orElseThrow());
     assertEquals(reason, c.getReason());
     assertTrue(c.getMessage().contains(messagePart), c.getMessage());
-    assertEquals(7, s.conditions.size(), "4 lifecycle conditions and Ready, Reconciling, Stalled");
+    assertEquals(8, s.conditions.size(), "4 lifecycle conditions, Ready, Reconciling, Stalled,"
+        + " and StorageReachable=Unknown (NoCredentials: the fixture's s3:// checkpoints have no"
+        + " credentialsSecret)");
     assertEquals(phase, StatusBuilder.phase(s.conditions), "phase derives from conditions");
     assertTrue(s.conditions.stream().allMatch(x -> x.getObservedGeneration() == 1L));
   }
@@ -164,7 +166,8 @@ class StatusBuilderTest {
         Conditions.SUSPENDED, NOW.toString(),
         "Ready", NOW.plusSeconds(120).toString(),
         "Reconciling", NOW.plusSeconds(120).toString(),
-        "Stalled", NOW.toString());
+        "Stalled", NOW.toString(),
+        Conditions.STORAGE_REACHABLE, NOW.toString());
     for (Condition c : done.conditions) {
       assertEquals(times.get(c.getType()), c.getLastTransitionTime(), c.getType());
     }
@@ -214,7 +217,8 @@ class StatusBuilderTest {
     return Stream.of(
         // name, ftj, observation, storage, StorageReachable status (null: absent), its reason,
         // its lastTransitionTime, latest step, dataset digest, phase
-        Arguments.of("never read: no condition", ftj("a").obj(), running, none, null, null,
+        Arguments.of("never read: no condition", ftj("a").spec(s ->
+            s.checkpoints.credentialsSecret = "s3-creds").obj(), running, none, null, null,
             null, null, null, Phase.RUNNING),
         Arguments.of("answered with a checkpoint", ftj("a").obj(), running,
             answered(10L, null), "True", "StorageAnswered", LATER, 10L, null, Phase.RUNNING),
