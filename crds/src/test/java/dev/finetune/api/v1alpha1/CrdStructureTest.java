@@ -48,6 +48,7 @@ class CrdStructureTest {
         .map(c -> List.of(c.getName(), c.getJsonPath(), c.getType())).toList();
     assertEquals(List.of(
         List.of("Phase", ".status.phase", "string"),
+        List.of("Reason", ".status.conditions[?(@.type==\"Ready\")].reason", "string"),
         List.of("Epoch", ".status.progress.epoch", "integer"),
         List.of("Progress", ".status.progress.percentage", "integer"),
         List.of("Test-Acc", ".status.metrics.testAccuracy", "string"),
