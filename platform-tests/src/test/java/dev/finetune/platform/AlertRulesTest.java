@@ -82,8 +82,18 @@ class AlertRulesTest {
         }
       }
     }
-    assertEquals(Set.of("FineTuneJobFailed", "FineTuneJobStalled", "FineTuneCheckpointOverdue"), names);
+    assertEquals(Set.of("FineTuneJobFailed", "FineTuneJobStalled", "FineTuneCheckpointOverdue",
+        "FineTuneStorageUnreachable", "FineTuneOperatorDown", "FineTuneReconcileErrors",
+        "FineTuneScrapeFailing"), names);
     return names;
+  }
+
+  /** The expression of one alert. */
+  static String expression(String alert) {
+    return Manifests.list(Manifests.readYaml(Tools.root().resolve(RULES)).get(0), "groups").stream()
+        .flatMap(g -> Manifests.list(g, "rules").stream()).map(KustomizeRenderTest::asMap)
+        .filter(r -> alert.equals(r.get("alert"))).map(r -> (String) r.get("expr"))
+        .findFirst().orElseThrow(() -> new AssertionError("no alert " + alert));
   }
 
   static List<String> expressions() {

@@ -22,6 +22,9 @@ import org.junit.jupiter.api.Test;
  * so a wrong type or an unknown top-level/panel field fails. Plus the conventions tsc cannot see.
  */
 class DashboardSchemaTest {
+  static final java.util.regex.Pattern HARD_CODED_NAMESPACE =
+      java.util.regex.Pattern.compile("namespace\\s*=~?\\s*\"[^$\"]");
+
   @Test
   void dashboardsTypeCheckAgainstGrafanaSchema() throws IOException {
     Path dir = SchemaCheck.workDir("schema-dashboards");
@@ -59,6 +62,9 @@ class DashboardSchemaTest {
       assertEquals("datasource", variables.get(0), name + ": the datasource variable comes first");
       if (!name.equals("finetune-operator.json")) {
         assertTrue(variables.containsAll(List.of("namespace", "job")), name + ": " + variables);
+      } else {
+        assertTrue(variables.contains("namespace"), name + ": the operator's namespace is a "
+            + "variable (two releases, any namespace): " + variables);
       }
       Set<Integer> ids = new HashSet<>();
       for (Map<String, Object> panel : Dashboards.panels(dashboard)) {
@@ -76,6 +82,8 @@ class DashboardSchemaTest {
           Map<String, Object> target = KustomizeRenderTest.asMap(t);
           assertEquals("${datasource}", Manifests.map(target, "datasource").get("uid"), title);
           assertFalse(((String) target.get("expr")).isBlank(), title);
+          assertFalse(HARD_CODED_NAMESPACE.matcher((String) target.get("expr")).find(),
+              title + ": a namespace comes from a variable, never a literal: " + target.get("expr"));
         }
       }
     }

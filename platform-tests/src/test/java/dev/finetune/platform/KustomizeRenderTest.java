@@ -171,8 +171,12 @@ class KustomizeRenderTest {
     assertEquals("metrics", endpoint.get("port"));
     assertEquals(true, endpoint.get("honorLabels"), "dashboards use the trainer's namespace/job labels");
     assertEquals(true, map(podMonitor, "spec", "namespaceSelector").get("any"));
+    assertEquals("finetune.dev/job", map(podMonitor, "spec").get("jobLabel"),
+        "up{} of a trainer target carries the FineTuneJob's name (FineTuneScrapeFailing)");
     Map<String, Object> serviceMonitor = find(objects, "ServiceMonitor", "finetune-operator").orElseThrow();
     assertEquals("/q/metrics", asMap(list(serviceMonitor, "spec", "endpoints").get(0)).get("path"));
+    assertEquals(true, asMap(list(serviceMonitor, "spec", "endpoints").get(0)).get("honorLabels"),
+        "the operator's per-job series keep their namespace/job labels");
     assertTrue(find(objects, "PrometheusRule", "finetune-alerts").isPresent());
     List<Map<String, Object>> dashboards = objects.stream()
         .filter(o -> kind(o).equals("ConfigMap")

@@ -41,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PrometheusQueriesTest {
   static final String NAMESPACE = "platform-test";
   static final String JOB = "promtest";
+  static final String OPERATOR_NAMESPACE = "finetune-system";
   /** Metric families a loopback run cannot produce: parse-only. */
   static final Pattern CLUSTER_ONLY = Pattern.compile(
       "kueue_|DCGM_|reconciliations_failure_total|reconciliations_retries_total");
@@ -86,13 +87,15 @@ class PrometheusQueriesTest {
               honor_labels: true
               metrics_path: /metrics
               static_configs: [{targets: ["127.0.0.1:%d"]}]
-            # As the ServiceMonitor: the operator's /q/metrics, with the labels it adds.
-            - job_name: finetune-operator
+            # As the ServiceMonitor (honorLabels: true; the job is the Service's name): the
+            # operator's /q/metrics, with the labels it adds.
+            - job_name: finetune-operator-metrics
+              honor_labels: true
               metrics_path: /q/metrics
               static_configs:
                 - targets: ["%s"]
-                  labels: {namespace: finetune-system, pod: finetune-operator-0}
-          """.formatted(trainerPort, operator.target()));
+                  labels: {namespace: %s, pod: finetune-operator-0}
+          """.formatted(trainerPort, operator.target(), OPERATOR_NAMESPACE));
       prometheus = new ProcessBuilder(prometheusBin.toString(),
           "--config.file=" + dir.resolve("prometheus.yml"),
           "--storage.tsdb.path=" + dir.resolve("tsdb"),
@@ -124,7 +127,9 @@ class PrometheusQueriesTest {
             // at least 5 scrapes, so rate() and increase() windows hold two samples or more
             + "count_over_time(finetune_checkpoints_written_total[5m]) > 4 and on () "
             // every operator job finished, and its counters scraped at least 5 times since
-            + "count_over_time(finetune_operator_jobs{phase=\"Succeeded\"}[5m]) > 4", null);
+            + "count_over_time(finetune_operator_jobs{phase=\"Succeeded\"}[5m]) > 4 and on () "
+            // and the failed job's own series (FineTuneJobFailed) scraped
+            + "finetune_operator_job_failed_timestamp_seconds", null);
         if (ready != null && !ready.at("/data/result").isEmpty()
             && operator.finished() == RunningOperator.JOBS.size()) {
           at = System.currentTimeMillis() / 1000.0;
@@ -140,12 +145,20 @@ class PrometheusQueriesTest {
       assertEquals(NAMESPACE, labels.path("namespace").asText());
       assertEquals(JOB, labels.path("job").asText());
       assertTrue(labels.path("exported_job").isMissingNode(), labels.toString());
+      // The operator's per-job series keep the FineTuneJob's namespace and name (honor_labels,
+      // as the ServiceMonitor), so FineTuneJobFailed names the job.
+      JsonNode failed = query(api, AlertRulesTest.expression("FineTuneJobFailed"), at);
+      assertEquals(1, failed.at("/data/result").size(), failed.toString());
+      assertEquals(RunningOperator.NS, failed.at("/data/result/0/metric/namespace").asText());
+      assertEquals("ops-bad", failed.at("/data/result/0/metric/job").asText(), failed.toString());
 
       List<String> failures = new ArrayList<>();
       int withData = 0;
       int parseOnly = 0;
       for (Dashboards.Query q : Dashboards.queries()) {
-        String expr = Dashboards.substitute(q.expr(), NAMESPACE, JOB);
+        // The operator dashboard's $namespace is the operator's own (the scrape's label).
+        String expr = Dashboards.substitute(q.expr(),
+            q.dashboard().equals("finetune-operator.json") ? OPERATOR_NAMESPACE : NAMESPACE, JOB);
         String where = q.dashboard() + " / " + q.panel() + ": " + expr;
         JsonNode result = queryOrNull(api, expr, at);
         if (result == null) {

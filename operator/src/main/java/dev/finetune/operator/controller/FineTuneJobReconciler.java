@@ -10,6 +10,7 @@ import dev.finetune.operator.act.SpecConfigMapResource;
 import dev.finetune.operator.act.StorageArtifacts;
 import dev.finetune.operator.act.TrainerJobResource;
 import dev.finetune.operator.config.OperatorConfig;
+import dev.finetune.operator.metrics.JobGauges;
 import dev.finetune.operator.metrics.PhaseGauge;
 import dev.finetune.operator.observe.JobObserver;
 import dev.finetune.operator.observe.Labels;
@@ -84,6 +85,9 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
   PhaseGauge phaseGauge;
 
   @Inject
+  JobGauges jobGauges;
+
+  @Inject
   io.micrometer.core.instrument.MeterRegistry registry;
 
   /** Trainer /metrics scrapes off the reconcile thread; a changed snapshot triggers a reconcile. */
@@ -151,6 +155,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
   @Override
   public UpdateControl<FineTuneJob> reconcile(FineTuneJob ftj, Context<FineTuneJob> context) {
     phaseGauge.watch(() -> context.getPrimaryCache().list());
+    jobGauges.watch(() -> context.getPrimaryCache().list());
     Instant now = Instant.now();
     String ns = ftj.getMetadata().getNamespace();
     FineTuneJobStatus previous = ftj.getStatus();

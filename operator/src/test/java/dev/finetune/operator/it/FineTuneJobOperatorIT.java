@@ -291,7 +291,7 @@ class FineTuneJobOperatorIT {
         .body(containsString("reconciliations_started_total"))
         .body(containsString("reconciliations_execution_duration_seconds_bucket"))
         .body(containsString("quantile=\"0.99\""))
-        .body(containsString("finetune_operator_jobs{phase=\"Pending\"}"))
+        .body(containsString("finetune_operator_jobs{namespace=\"" + NS + "\",phase=\"Pending\"}"))
         // the background scraper's own meters (docs/controller-flow.md)
         .body(containsString("finetune_operator_progress_scrape_seconds_count{outcome=\"failed\"}"))
         .body(containsString("finetune_operator_progress_scrape_skipped_total")));
