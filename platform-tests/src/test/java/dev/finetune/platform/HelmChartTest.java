@@ -136,9 +136,11 @@ class HelmChartTest {
   @Test
   void everyValueReachesTheDeployment() {
     List<Map<String, Object>> objects = template(c -> c
-        .set("images.operator", "registry.example/op:1")
-        .set("images.trainer", "registry.example/trainer:1-cpu")
-        .set("images.trainerGpu", "registry.example/trainer:1-gpu")
+        .set("image.repository", "registry.example/op").set("image.tag", "1")
+        .set("trainer.image.repository", "registry.example/trainer")
+        .set("trainer.image.tag", "1-cpu")
+        .set("trainer.gpuImage.repository", "registry.example/trainer")
+        .set("trainer.gpuImage.tag", "1-gpu")
         .set("replicas", "3").set("resources.limits.memory", "1Gi")
         .set("jvmFlags", "-Xmx512m").set("trainer.allowedHosts", "huggingface.co,*.hf.co")
         .set("trainer.allowedSchemes", "https,hf").set("trainer.serviceAccount", "trainer")
@@ -157,6 +159,200 @@ class HelmChartTest {
     assertEquals("trainer", env.get("FINETUNE_OPERATOR_TRAINER_SERVICE_ACCOUNT"));
     assertEquals("30s", env.get("FINETUNE_OPERATOR_LEADER_ELECTION_LEASE_DURATION"));
     assertEquals("fieldRef:metadata.name", env.get("FINETUNE_OPERATOR_LEADER_ELECTION_IDENTITY"));
+  }
+
+  @Test
+  void imageTagsDefaultToTheChartsAppVersion() throws Exception {
+    String appVersion = (String) Manifests.readYaml(chart().resolve("Chart.yaml")).get(0)
+        .get("appVersion");
+    Map<String, Object> container = KustomizeComponentsTest.container(template(c -> c
+        .set("image.repository", "registry.example/op")
+        .set("trainer.image.repository", "registry.example/trainer")));
+    assertEquals("registry.example/op:" + appVersion, container.get("image"));
+    Map<String, String> env = KustomizeComponentsTest.env(container);
+    assertEquals("registry.example/trainer:" + appVersion + "-cpu",
+        env.get("FINETUNE_OPERATOR_TRAINER_IMAGE"));
+    assertEquals("localhost/finetune-trainer:" + appVersion + "-cu124",
+        env.get("FINETUNE_OPERATOR_TRAINER_IMAGE_GPU"));
+  }
+
+  @Test
+  void schedulingPullSecretsAndServiceAccountAnnotationsReachThePod() {
+    List<Map<String, Object>> objects = template(c -> c
+        .set("nodeSelector.node-role\\.example/ops", "yes-please")
+        .set("tolerations[0].key", "dedicated").set("tolerations[0].operator", "Equal")
+        .set("tolerations[0].value", "ops").set("tolerations[0].effect", "NoSchedule")
+        .set("affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight", "100")
+        .set("affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0]"
+            + ".podAffinityTerm.topologyKey", "kubernetes.io/hostname")
+        .set("imagePullSecrets[0].name", "regcred")
+        .set("serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn", "arn:aws:iam::1:role/op")
+        .set("podAnnotations.example\\.com/team", "ml-platform")
+        .set("priorityClassName", "system-cluster-critical"));
+    Map<String, Object> pod = map(find(objects, "Deployment", "finetune-operator").orElseThrow(),
+        "spec", "template", "spec");
+    assertEquals(Map.of("node-role.example/ops", "yes-please"), pod.get("nodeSelector"));
+    assertEquals(List.of(Map.of("key", "dedicated", "operator", "Equal", "value", "ops",
+        "effect", "NoSchedule")), pod.get("tolerations"));
+    assertEquals("kubernetes.io/hostname", KustomizeRenderTest.asMap(KustomizeRenderTest.asMap(
+        Manifests.list(pod, "affinity", "podAntiAffinity",
+            "preferredDuringSchedulingIgnoredDuringExecution").get(0)).get("podAffinityTerm"))
+        .get("topologyKey"));
+    assertEquals(List.of(Map.of("name", "regcred")), pod.get("imagePullSecrets"));
+    assertEquals("system-cluster-critical", pod.get("priorityClassName"));
+    assertEquals("ml-platform", map(find(objects, "Deployment", "finetune-operator").orElseThrow(),
+        "spec", "template", "metadata", "annotations").get("example.com/team"));
+    assertEquals("arn:aws:iam::1:role/op", map(find(objects, "ServiceAccount",
+        "finetune-operator").orElseThrow(), "metadata", "annotations")
+        .get("eks.amazonaws.com/role-arn"));
+    ManifestSchemaTest.assertValid("schema-helm-scheduling", objects);
+  }
+
+  @Test
+  void twoReplicasGetAPodDisruptionBudgetOneDoesNot() {
+    Map<String, Object> pdb = find(template(c -> c.set("replicas", "2")), "PodDisruptionBudget",
+        "finetune-operator").orElseThrow();
+    assertEquals(1, map(pdb, "spec").get("minAvailable"));
+    Map<String, Object> deployment = find(template(c -> c), "Deployment", "finetune-operator")
+        .orElseThrow();
+    assertEquals(map(deployment, "spec", "selector"), map(pdb, "spec", "selector"),
+        "it selects the operator's pods");
+    assertTrue(template(c -> c).stream().noneMatch(o -> kind(o).equals("PodDisruptionBudget")),
+        "one replica: a PDB would block every node drain");
+    assertTrue(template(c -> c.set("replicas", "2").set("podDisruptionBudget.enabled", "false"))
+        .stream().noneMatch(o -> kind(o).equals("PodDisruptionBudget")));
+  }
+
+  /**
+   * Two releases (team-a-ops in team-a-system watching team-a, team-b-ops in team-b-system
+   * watching team-b, all optional parts on; the cluster-wide tenant roles and Kueue queues in
+   * the first only) render no object twice, and each operator has its own ServiceAccount,
+   * bindings, Lease and webhook.
+   */
+  @Test
+  void twoReleasesInTwoNamespacesShareNoObject() {
+    List<Map<String, Object>> a = templateRelease("team-a-ops", "team-a-system", c -> c
+        .set("watchNamespaces[0]", "team-a").set("monitoring.enabled", "true")
+        .set("webhook.enabled", "true").set("networkPolicy.enabled", "true")
+        .set("kueue.enabled", "true").set("replicas", "2"));
+    List<Map<String, Object>> b = templateRelease("team-b-ops", "team-b-system", c -> c
+        .set("monitoring.enabled", "true").set("webhook.enabled", "true")
+        .set("networkPolicy.enabled", "true").set("replicas", "2")
+        .set("tenantRoles.create", "false"));
+    Set<String> keysA = byKey(a).keySet();
+    Set<String> both = new java.util.TreeSet<>(byKey(b).keySet());
+    both.retainAll(keysA);
+    assertEquals(Set.of(), both, "objects both releases would create");
+    assertEquals(a.size(), keysA.size(), "no object twice within a release");
+    assertFalse(keysA.contains("ClusterRole//team-a-ops-finetune-operator"),
+        "watchNamespaces: no operator ClusterRole: " + keysA);
+    assertTrue(keysA.contains("ClusterRole//finetune-edit"), "the tenant roles once: " + keysA);
+    assertTrue(byKey(b).containsKey("ClusterRoleBinding//team-b-ops-finetune-operator"),
+        byKey(b).keySet().toString());
+    assertTrue(byKey(b).containsKey("ValidatingWebhookConfiguration//team-b-ops-finetune-operator"),
+        byKey(b).keySet().toString());
+
+    Map<String, Object> binding = find(b, "ClusterRoleBinding", "team-b-ops-finetune-operator")
+        .orElseThrow();
+    assertEquals(Map.of("kind", "ServiceAccount", "name", "team-b-ops-finetune-operator",
+        "namespace", "team-b-system"), KustomizeRenderTest.asMap(Manifests.list(binding,
+        "subjects").get(0)));
+    Map<String, Object> deployment = find(b, "Deployment", "team-b-ops-finetune-operator")
+        .orElseThrow();
+    assertEquals("team-b-ops-finetune-operator", map(deployment, "spec", "template", "spec")
+        .get("serviceAccountName"));
+    Map<String, String> env = KustomizeComponentsTest.env(KustomizeRenderTest.asMap(
+        Manifests.list(deployment, "spec", "template", "spec", "containers").get(0)));
+    assertEquals("team-b-ops-finetune-operator",
+        env.get("FINETUNE_OPERATOR_LEADER_ELECTION_LEASE_NAME"));
+    Map<String, Object> webhook = find(b, "ValidatingWebhookConfiguration",
+        "team-b-ops-finetune-operator").orElseThrow();
+    assertEquals("team-b-system/team-b-ops-finetune-operator-webhook",
+        map(webhook, "metadata", "annotations").get("cert-manager.io/inject-ca-from"));
+    Map<String, Object> service = KustomizeRenderTest.asMap(map(KustomizeRenderTest.asMap(
+        Manifests.list(webhook, "webhooks").get(0)), "clientConfig").get("service"));
+    assertEquals("team-b-ops-finetune-operator-webhook", service.get("name"));
+    assertEquals("team-b-system", service.get("namespace"));
+    assertTrue(find(b, "Service", "team-b-ops-finetune-operator-webhook").isPresent());
+    Map<String, Object> certificate = find(b, "Certificate", "team-b-ops-finetune-operator-webhook")
+        .orElseThrow();
+    assertEquals(List.of("team-b-ops-finetune-operator-webhook.team-b-system.svc",
+        "team-b-ops-finetune-operator-webhook.team-b-system.svc.cluster.local"),
+        Manifests.list(certificate, "spec", "dnsNames"));
+    assertEquals("team-b-ops-finetune-operator-webhook-tls", map(certificate, "spec")
+        .get("secretName"));
+    ManifestSchemaTest.assertValid("schema-helm-two-releases", a);
+    ManifestSchemaTest.assertValid("schema-helm-two-releases-b", b);
+  }
+
+  @Test
+  void schemaRejectsAMisspelledOrMistypedValue() {
+    for (Map.Entry<String, String> bad : Map.of("replica", "2", "replicas", "two",
+        "config.backoffBase", "ten seconds", "image.pullPolicy", "Sometimes",
+        "trainer.allowedSchemes", "ftp").entrySet()) {
+      RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+          () -> template(c -> c.set(bad.getKey(), bad.getValue())), bad.toString());
+      assertTrue(e.getMessage().contains("schema"), bad + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Each setting of the operator's @ConfigMapping interfaces (read from their source) is a
+   * chart value that reaches its FINETUNE_OPERATOR_* variable.
+   */
+  @Test
+  void everyOperatorSettingIsAValue() throws Exception {
+    Map<String, String> valueOf = new TreeMap<>(Map.of(
+        "trainerImage", "trainer.image.tag=9-cpu",
+        "trainerImageGpu", "trainer.gpuImage.tag=9-gpu",
+        "trainerServiceAccount", "trainer.serviceAccount=sa",
+        "trainerAllowedHosts", "trainer.allowedHosts=example.com",
+        "trainerAllowedSchemes", "trainer.allowedSchemes=https",
+        "leaderElection.namespace", "(downward API)",
+        "leaderElection.identity", "(downward API)"));
+    List<String> settings = new ArrayList<>();
+    for (String[] source : List.of(new String[] {"OperatorConfig", ""},
+        new String[] {"LeaseConfig", "leaderElection."})) {
+      String text = Files.readString(Tools.root().resolve(
+          "operator/src/main/java/dev/finetune/operator/config/" + source[0] + ".java"));
+      java.util.regex.Matcher m = java.util.regex.Pattern
+          .compile("\\n  (?:[\\w<>.]+) (\\w+)\\(\\);").matcher(text);
+      while (m.find()) {
+        settings.add(source[1] + m.group(1));
+      }
+    }
+    assertTrue(settings.size() >= 24, settings.toString());
+    Map<String, Object> values = Manifests.readYaml(chart().resolve("values.yaml")).get(0);
+    for (String setting : settings) {
+      String assignment = valueOf.get(setting);
+      if (assignment == null) {
+        String path = setting.startsWith("leaderElection.") ? setting : "config." + setting;
+        assertTrue(map(values, path.split("\\.")[0]).containsKey(path.split("\\.")[1]),
+            setting + " has no value " + path + " in values.yaml");
+        String sample = setting.endsWith("Seconds") || setting.startsWith("metricsThreads")
+            || setting.startsWith("metricsQueue") || setting.startsWith("metricsPort")
+            || setting.equals("runAsUser") ? "7" : setting.equals("leaderElection.leaseName")
+            ? "my-lease" : "7s";
+        assignment = path + "=" + sample;
+      }
+      if (assignment.startsWith("(")) {
+        continue;
+      }
+      String[] kv = assignment.split("=", 2);
+      String env = "FINETUNE_OPERATOR_" + (setting.startsWith("leaderElection.")
+          ? "LEADER_ELECTION_" + setting.substring("leaderElection.".length()) : setting)
+          .replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(java.util.Locale.ROOT);
+      Map<String, String> rendered = KustomizeComponentsTest.env(KustomizeComponentsTest.container(
+          template(c -> c.set(kv[0], kv[1]))));
+      assertTrue(rendered.containsKey(env) && rendered.get(env).endsWith(kv[1]),
+          setting + ": " + assignment + " must set " + env + ", got " + rendered.get(env));
+    }
+  }
+
+  static List<Map<String, Object>> templateRelease(String release, String namespace,
+      UnaryOperator<TemplateCommand> values) {
+    TemplateCommand cmd = new Helm(chart()).template().withName(release).withNamespace(namespace);
+    return Manifests.parseYaml(values.apply(cmd).call());
   }
 
   @Test
