@@ -51,7 +51,7 @@ class OperatorImageIT {
     assertEquals(images.trainer(), trainerImage, "deploy/base's trainer image is bin/images'");
 
     try (MockApiServer api = MockApiServer.start(Podman.host(images.operator()))) {
-      String url = "http://" + Podman.HOST + ":" + URI.create(api.url()).getPort();
+      String url = "http://" + Podman.hostAddress() + ":" + URI.create(api.url()).getPort();
       // In a cluster the API server comes from the ServiceAccount; here from these settings.
       Map<String, String> env = Map.of(
           "QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", url,

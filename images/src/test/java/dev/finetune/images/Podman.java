@@ -20,14 +20,16 @@ import java.util.concurrent.TimeUnit;
  * manager and ulimits come from the containers.conf drop-in bin/setup-podman writes), plus the
  * tests' network.
  *
- * <p>The network {@code finetune-it} (src/test/resources/finetune-it.conflist, in a network config
- * folder of the tests' own) is a bridge whose only other end is the host at {@link #HOST}, with
- * no default route and no NAT: a container on it reaches the servers the test binds to that
- * address and nothing else, as a pod whose NetworkPolicy admits only object storage.
+ * <p>The network {@code finetune-it} (in a network config folder of the tests' own, for either
+ * network backend: {@link #networkArgs()}) is a bridge whose only other end is the host at
+ * {@link #hostAddress()}, with no default route and no NAT: a container on it reaches the servers the
+ * test binds to that address and nothing else, as a pod whose NetworkPolicy admits only object
+ * storage.
  */
 final class Podman {
   static final String NETWORK = "finetune-it";
-  static final String HOST = "10.89.7.1";
+  /** The host's address on the network: the gateway of its subnet ({@link #networkArgs()}). */
+  private static String hostAddress = "10.89.7.1";
   static final Path ROOT = Path.of(System.getProperty("finetune.root", "..")).toAbsolutePath()
       .normalize();
   private static Path networkDir;
@@ -95,18 +97,92 @@ final class Podman {
     }
   }
 
-  /** {@code --network-config-dir DIR --network finetune-it}, for {@code podman run}. */
+  /**
+   * {@code --network-config-dir DIR --network finetune-it}, for {@code podman run}: the tests'
+   * own network config folder, so the machine's podman configuration is never changed. What goes
+   * in it depends on podman's network backend ({@link #networkBackend()}):
+   * <ul>
+   *   <li>CNI (podman 4 without netavark, Debian 12's default): the conflist of
+   *       src/test/resources, a bridge with the host as gateway address but no default route for
+   *       containers and no NAT;
+   *   <li>netavark (podman 4+ where it is installed, podman 5): podman writes its own network
+   *       file with {@code podman network create --internal}: the same bridge, subnet and host
+   *       address, no default route, no NAT. (netavark reads only its own JSON format, so
+   *       handing it the conflist failed with "network not found".)
+   * </ul>
+   */
   static synchronized List<String> networkArgs() {
     if (networkDir == null) {
-      try (InputStream in = Podman.class.getResourceAsStream("/finetune-it.conflist")) {
-        networkDir = Files.createTempDirectory("finetune-cni-");
-        Files.copy(in, networkDir.resolve("finetune-it.conflist"),
-            StandardCopyOption.REPLACE_EXISTING);
+      try {
+        Path dir = Files.createTempDirectory("finetune-net-");
+        String backend = networkBackend();
+        switch (backend) {
+          case "cni" -> {
+            try (InputStream in = Podman.class.getResourceAsStream("/finetune-it.conflist")) {
+              Files.copy(in, dir.resolve("finetune-it.conflist"),
+                  StandardCopyOption.REPLACE_EXISTING);
+            }
+          }
+          case "netavark" -> hostAddress = createNetavarkNetwork(dir);
+          default -> throw new AssertionError("podman's network backend is \"" + backend
+              + "\"; the image tests know cni and netavark");
+        }
+        networkDir = dir;
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
     }
     return List.of("--network-config-dir", networkDir.toString(), "--network", NETWORK);
+  }
+
+  /**
+   * Creates the network in {@code dir} with netavark on the first free subnet of 10.89.7.0/24 to
+   * 10.89.22.0/24 (podman refuses one that a host interface uses, such as the bridge the CNI
+   * backend left behind) and returns the host's (gateway) address on it.
+   */
+  static String createNetavarkNetwork(Path dir) {
+    Result last = null;
+    for (int third = 7; third < 23; third++) {
+      String gateway = "10.89." + third + ".1";
+      last = run(Duration.ofSeconds(60), createNetworkArgs(dir, "10.89." + third + ".0/24",
+          gateway));
+      if (last.exit() == 0) {
+        return gateway;
+      }
+      if (!last.output().contains("already used")) {
+        break;
+      }
+    }
+    last.check("podman network create " + NETWORK + " (netavark)");
+    throw new IllegalStateException("unreachable");
+  }
+
+  /** The arguments that create the tests' network in {@code dir} with netavark. */
+  static List<String> createNetworkArgs(Path dir, String subnet, String gateway) {
+    return List.of("--network-config-dir", dir.toString(), "network", "create", "--internal",
+        "--disable-dns", "--subnet", subnet, "--gateway", gateway, NETWORK);
+  }
+
+  /**
+   * {@code --network-config-dir DIR} followed by {@code args}: for commands that tear down a
+   * container on the network ({@code stop}, {@code rm}), which must find the network as
+   * {@code podman run} did, or they fail to release its address and leave the bridge behind.
+   */
+  static List<String> withNetworkConfig(String... args) {
+    List<String> out = new ArrayList<>(networkArgs().subList(0, 2));
+    out.addAll(List.of(args));
+    return out;
+  }
+
+  /** The host's address on the tests' network, once {@link #networkArgs()} has run. */
+  static synchronized String hostAddress() {
+    return hostAddress;
+  }
+
+  /** {@code cni} or {@code netavark}: {@code podman info --format {{.Host.NetworkBackend}}}. */
+  static String networkBackend() {
+    return run(Duration.ofSeconds(60), "info", "--format", "{{.Host.NetworkBackend}}")
+        .check("podman info").output().strip();
   }
 
   /**
@@ -119,7 +195,7 @@ final class Podman {
     args.addAll(List.of("--entrypoint", "true", image));
     run(Duration.ofSeconds(120), args).check("podman run on network " + NETWORK);
     try {
-      return InetAddress.getByName(HOST);
+      return InetAddress.getByName(hostAddress());
     } catch (UnknownHostException e) {
       throw new IllegalStateException(e);
     }

@@ -180,8 +180,8 @@ final class PodmanPod implements AutoCloseable {
    * terminationGracePeriodSeconds. Returns the exit code.
    */
   int stop() {
-    Podman.run(Duration.ofSeconds(graceSeconds + 30), "stop", "-t", String.valueOf(graceSeconds),
-        name).check("podman stop");
+    Podman.run(Duration.ofSeconds(graceSeconds + 30), Podman.withNetworkConfig("stop", "-t",
+        String.valueOf(graceSeconds), name)).check("podman stop");
     return awaitExit(Duration.ofSeconds(30));
   }
 
@@ -210,6 +210,7 @@ final class PodmanPod implements AutoCloseable {
 
   @Override
   public void close() {
-    Podman.run(Duration.ofSeconds(60), "rm", "--force", "--time", "0", name);
+    Podman.run(Duration.ofSeconds(60), Podman.withNetworkConfig("rm", "--force", "--time", "0",
+        name));
   }
 }
