@@ -33,6 +33,8 @@ final class Podman {
   static final Path ROOT = Path.of(System.getProperty("finetune.root", "..")).toAbsolutePath()
       .normalize();
   private static Path networkDir;
+  /** The container that keeps the network's bridge up ({@link #host(String)}). */
+  private static String bridgeKeeper;
 
   private Podman() {}
 
@@ -186,14 +188,22 @@ final class Podman {
   }
 
   /**
-   * The host's address on the network. The bridge (and so the address) exists once a container
-   * has joined it: this starts one from {@code image} first.
+   * The host's address on the network. The bridge (and so the address) exists only while a
+   * container is on it: CNI leaves it behind when the last one exits, netavark removes it. So the
+   * first call starts a container from {@code image} that only sleeps and keeps the bridge up
+   * until this test JVM exits (a shutdown hook removes it); servers can then bind the address.
    */
-  static InetAddress host(String image) {
-    List<String> args = new ArrayList<>(List.of("run", "--rm"));
-    args.addAll(networkArgs());
-    args.addAll(List.of("--entrypoint", "true", image));
-    run(Duration.ofSeconds(120), args).check("podman run on network " + NETWORK);
+  static synchronized InetAddress host(String image) {
+    if (bridgeKeeper == null) {
+      String name = "finetune-it-bridge-" + ProcessHandle.current().pid();
+      List<String> args = new ArrayList<>(List.of("run", "--detach", "--rm", "--name", name));
+      args.addAll(networkArgs());
+      args.addAll(List.of("--entrypoint", "sleep", image, "infinity"));
+      run(Duration.ofSeconds(120), args).check("podman run on network " + NETWORK);
+      bridgeKeeper = name;
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> run(Duration.ofSeconds(60),
+          withNetworkConfig("rm", "--force", "--time", "0", name))));
+    }
     try {
       return InetAddress.getByName(hostAddress());
     } catch (UnknownHostException e) {
