@@ -18,7 +18,9 @@ import org.junit.jupiter.api.Test;
  * The chart README's values table is generated from values.yaml: one row per value, its
  * description from the comment lines above it. The test fails when they drift and names the
  * command that rewrites the table:
- * {@code mvn -B -o -pl platform-tests test -Dtest=HelmChartReadmeTest -Dfinetune.helm.readme=write}.
+ * {@code mvn -B -o -pl platform-tests -am verify -Dtest=HelmChartReadmeTest
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=none -Dfailsafe.failIfNoSpecifiedTests=false
+ * -Dfinetune.helm.readme=write}.
  */
 class HelmChartReadmeTest {
   static final String BEGIN = "<!-- values table: generated from values.yaml by HelmChartReadmeTest -->";
@@ -39,7 +41,9 @@ class HelmChartReadmeTest {
       text = expected;
     }
     assertEquals(expected, text, "the README's values table differs from values.yaml; rewrite it with "
-        + "mvn -B -o -pl platform-tests test -Dtest=HelmChartReadmeTest -Dfinetune.helm.readme=write");
+        + "mvn -B -o -pl platform-tests -am verify -Dtest=HelmChartReadmeTest "
+        + "-Dsurefire.failIfNoSpecifiedTests=false -Dit.test=none "
+        + "-Dfailsafe.failIfNoSpecifiedTests=false -Dfinetune.helm.readme=write");
   }
 
   @Test
