@@ -308,6 +308,7 @@ class HelmChartTest {
         "trainerServiceAccount", "trainer.serviceAccount=sa",
         "trainerAllowedHosts", "trainer.allowedHosts=example.com",
         "trainerAllowedSchemes", "trainer.allowedSchemes=https",
+        "trainerAllowedImages", "trainer.allowedImages=registry.example/ml/*",
         "leaderElection.namespace", "(downward API)",
         "leaderElection.identity", "(downward API)"));
     List<String> settings = new ArrayList<>();
