@@ -169,7 +169,8 @@ class KustomizeRenderTest {
     assertEquals("finetune.dev/job", asMap(list(podMonitor, "spec", "selector", "matchExpressions").get(0)).get("key"));
     Map<String, Object> endpoint = asMap(list(podMonitor, "spec", "podMetricsEndpoints").get(0));
     assertEquals("metrics", endpoint.get("port"));
-    assertEquals(true, endpoint.get("honorLabels"), "dashboards use the trainer's namespace/job labels");
+    assertEquals(false, endpoint.get("honorLabels"), "namespace and job come from the pod, so a"
+        + " pod cannot report under another tenant's labels");
     assertEquals(true, map(podMonitor, "spec", "namespaceSelector").get("any"));
     assertEquals("finetune.dev/job", map(podMonitor, "spec").get("jobLabel"),
         "up{} of a trainer target carries the FineTuneJob's name (FineTuneScrapeFailing)");

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real trainer run and the real operator scraped by a real Prometheus: Debian's prometheus on
- * loopback scrapes bin/finetune train (port picked free) with honor_labels, exactly as the
- * PodMonitor does, and the packaged operator's /q/metrics (its own JVM against the mock API
+ * loopback scrapes bin/finetune train (port picked free) with the pod's namespace and job labels
+ * and honor_labels off, exactly as the PodMonitor does, and the packaged operator's /q/metrics (its own JVM against the mock API
  * server, with jobs that succeed, fail and retry; {@link RunningOperator}) with the
  * namespace/pod labels the ServiceMonitor would add. Then every PromQL expression of the
  * dashboards (template variables substituted) and of the alert rules runs against its HTTP API.
@@ -82,11 +82,14 @@ class PrometheusQueriesTest {
       Files.writeString(dir.resolve("prometheus.yml"), """
           global: {scrape_interval: 1s, evaluation_interval: 1s}
           scrape_configs:
-            # As the PodMonitor (honorLabels: true): keep the trainer's namespace/job labels.
+            # As the PodMonitor (honorLabels: false): namespace is the pod's namespace, job its
+            # finetune.dev/job label (jobLabel); the trainer's own labels become exported_*.
             - job_name: finetune-trainer
-              honor_labels: true
+              honor_labels: false
               metrics_path: /metrics
-              static_configs: [{targets: ["127.0.0.1:%d"]}]
+              static_configs:
+                - targets: ["127.0.0.1:%d"]
+                  labels: {namespace: %s, job: %s}
             # As the ServiceMonitor (honorLabels: true; the job is the Service's name): the
             # operator's /q/metrics, with the labels it adds.
             - job_name: finetune-operator-metrics
@@ -95,7 +98,7 @@ class PrometheusQueriesTest {
               static_configs:
                 - targets: ["%s"]
                   labels: {namespace: %s, pod: finetune-operator-0}
-          """.formatted(trainerPort, operator.target(), OPERATOR_NAMESPACE));
+          """.formatted(trainerPort, NAMESPACE, JOB, operator.target(), OPERATOR_NAMESPACE));
       prometheus = new ProcessBuilder(prometheusBin.toString(),
           "--config.file=" + dir.resolve("prometheus.yml"),
           "--storage.tsdb.path=" + dir.resolve("tsdb"),
@@ -138,13 +141,14 @@ class PrometheusQueriesTest {
         Thread.sleep(500);
       }
 
-      // honor_labels: the trainer's labels win, no exported_* renames.
+      // The pod's labels win (honor_labels: false); what the trainer itself says is kept apart.
       JsonNode attempt = query(api, "finetune_attempt", at);
       assertEquals(1, attempt.at("/data/result").size(), attempt.toString());
       JsonNode labels = attempt.at("/data/result/0/metric");
       assertEquals(NAMESPACE, labels.path("namespace").asText());
       assertEquals(JOB, labels.path("job").asText());
-      assertTrue(labels.path("exported_job").isMissingNode(), labels.toString());
+      assertEquals(NAMESPACE, labels.path("exported_namespace").asText(), labels.toString());
+      assertEquals(JOB, labels.path("exported_job").asText(), labels.toString());
       // The operator's per-job series keep the FineTuneJob's namespace and name (honor_labels,
       // as the ServiceMonitor), so FineTuneJobFailed names the job.
       JsonNode failed = query(api, AlertRulesTest.expression("FineTuneJobFailed"), at);
