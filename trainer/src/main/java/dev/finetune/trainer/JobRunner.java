@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.trainer.checkpoint.CheckpointStore;
+import dev.finetune.trainer.checkpoint.FinalModelStore;
 import dev.finetune.contract.RunIdentity;
 import dev.finetune.trainer.data.fetch.ArchiveLimits;
 import dev.finetune.trainer.data.batch.BadImagePolicy;
@@ -178,7 +179,7 @@ public final class JobRunner {
 
   private void checkOwnership(FineTuneJob job, RunSpec rs, LoadedDataset data) {
     try (ObjectStore store = ObjectStores.open(rs.checkpointUri(), options.env(), storageHealth)) {
-      new CheckpointStore(store, 1, identity(job, rs, data)).checkOwnership(MODEL_FILES);
+      new FinalModelStore(store, identity(job, rs, data)).checkOwnership(MODEL_FILES);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -278,8 +279,7 @@ public final class JobRunner {
     files.putAll(extra);
     try (ObjectStore store = ObjectStores.open(run.spec().checkpointUri(), options.env(),
         storageHealth)) {
-      new CheckpointStore(store, Integer.MAX_VALUE, run.identity()).saveFinalModel(files,
-          run.meta());
+      new FinalModelStore(store, run.identity()).save(files, run.meta());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

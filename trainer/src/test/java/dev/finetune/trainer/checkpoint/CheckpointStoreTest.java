@@ -324,12 +324,13 @@ class CheckpointStoreTest {
   @MethodSource("stores")
   void finalModelHasItsOwnManifestWrittenLast(String name, Factory f) throws Exception {
     try (RecordingStore store = new RecordingStore(f.create())) {
-      CheckpointStore ckpts = new CheckpointStore(store, 3);
-      assertEquals(store.uri() + "/model", ckpts.finalModelUri());
-      ckpts.saveFinalModel(Map.of("model.pt", new byte[] {1, 2}, "old-only.txt", new byte[] {3}),
+      FinalModelStore model = new FinalModelStore(store);
+      assertEquals(store.uri() + "/model", model.uri());
+      assertEquals(model.uri(), new CheckpointStore(store, 3).finalModelUri());
+      model.save(Map.of("model.pt", new byte[] {1, 2}, "old-only.txt", new byte[] {3}),
           Map.of("accuracy", 0.9));
       store.ops.clear();
-      ckpts.saveFinalModel(Map.of("model.pt", new byte[] {4, 5, 6}, "classes.txt",
+      model.save(Map.of("model.pt", new byte[] {4, 5, 6}, "classes.txt",
           "cat\ndog\n".getBytes(StandardCharsets.UTF_8)), Map.of("accuracy", 0.95, "epochs", 3));
       assertEquals(List.of("put model/writing.json", "delete model/manifest.json",
           "put model/classes.txt", "put model/model.pt", "put model/manifest.json",

@@ -71,10 +71,9 @@ class ForeignFilesTest {
       store.put("model/notes.txt", utf8("my notes"));
       store.put("model/previous/best.safetensors", utf8("my best model"));
       store.put("model/model.onnx", utf8("an export of mine"));
-      CheckpointStore cs = new CheckpointStore(store, 2);
-      cs.saveFinalModel(Map.of("model.safetensors", utf8("v1"), "extra.bin", utf8("x")),
-          Map.of());
-      cs.saveFinalModel(Map.of("model.safetensors", utf8("v2")), Map.of());
+      FinalModelStore model = new FinalModelStore(store);
+      model.save(Map.of("model.safetensors", utf8("v1"), "extra.bin", utf8("x")), Map.of());
+      model.save(Map.of("model.safetensors", utf8("v2")), Map.of());
       assertArrayEquals(utf8("my notes"), store.read("model/notes.txt").orElseThrow());
       assertArrayEquals(utf8("my best model"),
           store.read("model/previous/best.safetensors").orElseThrow());
