@@ -1,6 +1,7 @@
 package dev.finetune.trainer.data.fetch;
 
 import dev.finetune.contract.ExitCode;
+import dev.finetune.contract.S3Uri;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.storage.ObjectStore;
 import java.io.IOException;
@@ -27,17 +28,14 @@ final class S3Source implements UriSource {
 
   @Override
   public Path fetch(String field, String base) throws IOException {
-    String rest = base.substring("s3://".length());
-    int slash = rest.indexOf('/');
-    String bucket = slash < 0 ? rest : rest.substring(0, slash);
-    String key = slash < 0 ? "" : rest.substring(slash + 1);
-    while (key.endsWith("/")) {
-      key = key.substring(0, key.length() - 1);
+    S3Uri uri;
+    try {
+      uri = S3Uri.parse(base);
+    } catch (IllegalArgumentException e) {
+      throw new TrainerException(ExitCode.INVALID_SPEC, field + ": " + e.getMessage());
     }
-    if (bucket.isEmpty()) {
-      throw new TrainerException(ExitCode.INVALID_SPEC, "s3 URI '" + base + "' must look like"
-          + " s3://BUCKET/KEY");
-    }
+    String bucket = uri.bucket();
+    String key = uri.key();
     Path cached = cache.blob(base);
     if (cached != null) {
       return cache.materialize(cached, base);
