@@ -7,6 +7,7 @@ import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.contract.StorageLayout;
 import dev.finetune.trainer.FinalModelWriter.Finished;
 import dev.finetune.trainer.RunExecutor.JobInputs;
+import dev.finetune.trainer.base.CpuShare;
 import dev.finetune.trainer.data.DatasetDigest;
 import dev.finetune.trainer.data.DatasetLoader;
 import dev.finetune.trainer.data.LoadedDataset;

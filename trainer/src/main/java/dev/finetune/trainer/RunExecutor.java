@@ -6,6 +6,7 @@ import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.contract.ExitCode;
 import dev.finetune.contract.StorageLayout;
 import dev.finetune.trainer.FinalModelWriter.Finished;
+import dev.finetune.trainer.base.CpuShare;
 import dev.finetune.trainer.checkpoint.CheckpointStore;
 import dev.finetune.trainer.data.LoadedDataset;
 import dev.finetune.trainer.data.transform.ImagePipeline;

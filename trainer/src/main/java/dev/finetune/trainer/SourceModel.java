@@ -3,6 +3,7 @@ package dev.finetune.trainer;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.contract.ExitCode;
 import dev.finetune.contract.StorageLayout;
+import dev.finetune.trainer.base.Sha256;
 import dev.finetune.trainer.data.fetch.Fetcher;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.model.WeightsFile;

@@ -10,7 +10,7 @@ import dev.finetune.contract.ExitCode;
 import dev.finetune.contract.Keys;
 import dev.finetune.contract.RunIdentity;
 import dev.finetune.contract.StorageLayout;
-import dev.finetune.trainer.Sha256;
+import dev.finetune.trainer.base.Sha256;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.storage.ObjectStore;
 import java.io.IOException;

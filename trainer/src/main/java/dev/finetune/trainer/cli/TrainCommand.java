@@ -2,7 +2,7 @@ package dev.finetune.trainer.cli;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.contract.StorageLayout;
-import dev.finetune.trainer.CpuShare;
+import dev.finetune.trainer.base.CpuShare;
 import dev.finetune.trainer.JobResult;
 import dev.finetune.trainer.JobRunner;
 import dev.finetune.trainer.OutputFolder;

@@ -18,7 +18,7 @@ import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.contract.ExitCode;
 import dev.finetune.contract.SpecValidator;
 import dev.finetune.contract.SpecValidator.Placement;
-import dev.finetune.trainer.InputFile;
+import dev.finetune.trainer.base.InputFile;
 import dev.finetune.trainer.error.TrainerException;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package dev.finetune.trainer;
+package dev.finetune.trainer.base;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package dev.finetune.trainer;
+package dev.finetune.trainer.base;
 
 import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;

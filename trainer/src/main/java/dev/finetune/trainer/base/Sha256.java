@@ -1,4 +1,4 @@
-package dev.finetune.trainer;
+package dev.finetune.trainer.base;
 
 import java.io.IOException;
 import java.io.InputStream;

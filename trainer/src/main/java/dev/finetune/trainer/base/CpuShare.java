@@ -1,4 +1,4 @@
-package dev.finetune.trainer;
+package dev.finetune.trainer.base;
 
 /**
  * How the CPUs this process may use are shared between PyTorch's compute threads and the data
