@@ -7,6 +7,7 @@ import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.contract.StorageLayout;
 import dev.finetune.trainer.FinalModelWriter.Finished;
 import dev.finetune.trainer.RunExecutor.JobInputs;
+import dev.finetune.trainer.checkpoint.CheckpointSettings;
 import dev.finetune.trainer.base.CpuShare;
 import dev.finetune.trainer.data.DatasetDigest;
 import dev.finetune.trainer.data.DatasetLoader;
@@ -18,7 +19,7 @@ import dev.finetune.trainer.data.fetch.Fetcher;
 import dev.finetune.trainer.data.fetch.RetryPolicy;
 import dev.finetune.trainer.data.transform.ImagePipeline;
 import dev.finetune.trainer.loop.StopSignal;
-import dev.finetune.trainer.observe.TrainingMetrics;
+import dev.finetune.trainer.telemetry.TrainingMetrics;
 import dev.finetune.trainer.storage.ObjectStores;
 import dev.finetune.trainer.storage.StorageHealth;
 import java.util.List;
@@ -55,7 +56,7 @@ public final class JobRunner {
   }
 
   public JobResult run(FineTuneJob job) {
-    RunConfig config = RunConfig.resolve(job.getSpec(), options.output());
+    CheckpointSettings settings = CheckpointSettings.resolve(job.getSpec(), options.output());
     long start = System.nanoTime();
     FineTuneJobSpec spec = job.getSpec();
     String name = job.getMetadata().getName();
@@ -80,7 +81,7 @@ public final class JobRunner {
     SourceModel source = SourceModel.resolve(spec, fetcher, options.fromJobs());
     String datasetDigest = DatasetDigest.of(spec.dataset, fetcher);
     List<RunPlan> plans = RunPlan.forJob(job, options.namespace(), data.classes(), datasetDigest,
-        source, config.checkpointUri());
+        source, settings.checkpointUri());
     RunPlan finetune = plans.get(0);
     RunPlan baselinePlan = plans.size() > 1 ? plans.get(1) : null;
 
@@ -94,7 +95,7 @@ public final class JobRunner {
       // run's): an earlier result.json of this run must not outlive it.
       output.hold(finetune.identity());
       RunExecutor executor =
-          new RunExecutor(options, stop, storageHealth, inputs, config, metrics);
+          new RunExecutor(options, stop, storageHealth, inputs, settings, metrics);
       Finished main = executor.run(finetune);
       Finished baseline = null;
       if (baselinePlan != null) {

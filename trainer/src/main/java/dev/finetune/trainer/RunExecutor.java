@@ -6,6 +6,7 @@ import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.contract.ExitCode;
 import dev.finetune.contract.StorageLayout;
 import dev.finetune.trainer.FinalModelWriter.Finished;
+import dev.finetune.trainer.checkpoint.CheckpointSettings;
 import dev.finetune.trainer.base.CpuShare;
 import dev.finetune.trainer.checkpoint.CheckpointStore;
 import dev.finetune.trainer.data.LoadedDataset;
@@ -22,7 +23,7 @@ import dev.finetune.trainer.loop.TrainingEvents;
 import dev.finetune.trainer.loop.TrainingSession;
 import dev.finetune.trainer.model.ResNet;
 import dev.finetune.trainer.model.Weights;
-import dev.finetune.trainer.observe.TrainingMetrics;
+import dev.finetune.trainer.telemetry.TrainingMetrics;
 import dev.finetune.trainer.storage.ObjectStore;
 import dev.finetune.trainer.storage.ObjectStores;
 import dev.finetune.trainer.storage.StorageHealth;
@@ -49,17 +50,17 @@ final class RunExecutor {
   private final StopSignal stop;
   private final StorageHealth storageHealth;
   private final JobInputs in;
-  private final RunConfig config;
+  private final CheckpointSettings settings;
   private final TrainingMetrics metrics;
   private final FinalModelWriter writer;
 
   RunExecutor(TrainOptions options, StopSignal stop, StorageHealth storageHealth, JobInputs in,
-      RunConfig config, TrainingMetrics metrics) {
+      CheckpointSettings settings, TrainingMetrics metrics) {
     this.options = options;
     this.stop = stop;
     this.storageHealth = storageHealth;
     this.in = in;
-    this.config = config;
+    this.settings = settings;
     this.metrics = metrics;
     this.writer = new FinalModelWriter(in.job(), options.output(), options.env(), storageHealth);
   }
@@ -74,9 +75,9 @@ final class RunExecutor {
         TrainingSession session = TrainingSession.open(
             new ResNet(spec.model.architecture, data.classes().size()), rs.recipe(),
             spec.training.seed, transfer, 32, device, List.of())) {
-      CheckpointStore checkpointStore = new CheckpointStore(store, config.keep(), rs.identity());
+      CheckpointStore checkpointStore = new CheckpointStore(store, settings.keep(), rs.identity());
       CheckpointListener checkpointer =
-          new CheckpointListener(checkpointStore, session, config.everyEpochs())
+          new CheckpointListener(checkpointStore, session, settings.everyEpochs())
           .onWritten(info -> {
             checkpoints.add(info.uri());
             metrics.checkpointWritten(Instant.now());

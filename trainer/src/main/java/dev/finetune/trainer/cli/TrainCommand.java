@@ -8,7 +8,7 @@ import dev.finetune.trainer.JobRunner;
 import dev.finetune.trainer.OutputFolder;
 import dev.finetune.trainer.RunResult;
 import dev.finetune.trainer.TrainOptions;
-import dev.finetune.trainer.config.JobLoader;
+import dev.finetune.trainer.spec.JobLoader;
 import dev.finetune.trainer.data.fetch.UriPolicy;
 import dev.finetune.trainer.loop.StopSignal;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.finetune.trainer.observe;
+package dev.finetune.trainer.telemetry;
 
 import dev.finetune.trainer.storage.StorageHealth;
 import io.micrometer.core.instrument.Counter;

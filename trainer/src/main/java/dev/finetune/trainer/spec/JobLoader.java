@@ -1,4 +1,4 @@
-package dev.finetune.trainer.config;
+package dev.finetune.trainer.spec;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;

@@ -1,4 +1,4 @@
-package dev.finetune.trainer.config;
+package dev.finetune.trainer.spec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package dev.finetune.trainer.observe;
+package dev.finetune.trainer.telemetry;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;

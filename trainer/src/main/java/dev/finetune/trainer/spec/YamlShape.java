@@ -1,4 +1,4 @@
-package dev.finetune.trainer.config;
+package dev.finetune.trainer.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.finetune.api.v1alpha1.FineTuneJob;

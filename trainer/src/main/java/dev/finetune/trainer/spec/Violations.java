@@ -1,4 +1,4 @@
-package dev.finetune.trainer.config;
+package dev.finetune.trainer.spec;
 
 import dev.finetune.contract.ExitCode;
 import dev.finetune.contract.Violation;

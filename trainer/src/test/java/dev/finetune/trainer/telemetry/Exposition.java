@@ -1,4 +1,4 @@
-package dev.finetune.trainer.observe;
+package dev.finetune.trainer.telemetry;
 
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,4 +1,4 @@
-package dev.finetune.trainer;
+package dev.finetune.trainer.checkpoint;
 
 import dev.finetune.api.v1alpha1.spec.CheckpointSpec;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
@@ -13,12 +13,12 @@ import java.nio.file.Path;
  * @param keep newest valid checkpoints kept
  * @param everyEpochs a checkpoint every N epochs
  */
-public record RunConfig(String checkpointUri, int keep, int everyEpochs) {
-  public static RunConfig resolve(FineTuneJobSpec spec, Path output) {
+public record CheckpointSettings(String checkpointUri, int keep, int everyEpochs) {
+  public static CheckpointSettings resolve(FineTuneJobSpec spec, Path output) {
     CheckpointSpec c = spec.checkpoints != null ? spec.checkpoints : new CheckpointSpec();
     String uri = c.uri != null ? c.uri
         : output.toAbsolutePath().resolve("checkpoints").toUri().toString();
     // Path.toUri() adds '/' once the folder exists.
-    return new RunConfig(uri.replaceAll("/+$", ""), c.keep, c.everyEpochs);
+    return new CheckpointSettings(uri.replaceAll("/+$", ""), c.keep, c.everyEpochs);
   }
 }

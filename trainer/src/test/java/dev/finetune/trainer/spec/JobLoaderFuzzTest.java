@@ -1,4 +1,4 @@
-package dev.finetune.trainer.config;
+package dev.finetune.trainer.spec;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.junit.jupiter.api.Tag;

@@ -1,4 +1,4 @@
-package dev.finetune.trainer.observe;
+package dev.finetune.trainer.telemetry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
