@@ -127,7 +127,8 @@ class OwnershipTest {
           utf8("{\"files\":[\"weights.safetensors\",\"state.json\",\"manifest.json\"]}"));
       store.put("checkpoints/ckpt-000000000003/weights.safetensors", utf8("partial"));
       new FinalModelStore(store, a).checkOwnership(MODEL);
-      new CheckpointStore(store, 1, a).save(1, 9, Map.of("weights.safetensors", utf8("w")), Map.of());
+      new CheckpointStore(store, 1, a).save(1, 9, Map.of("weights.safetensors", utf8("w")),
+          Map.of());
       assertTrue(store.list("checkpoints/ckpt-000000000003/").isEmpty());
       assertEquals(List.of("checkpoints/ckpt-000000000009/manifest.json",
           "checkpoints/ckpt-000000000009/state.json",
