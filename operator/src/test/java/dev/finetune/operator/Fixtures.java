@@ -57,6 +57,19 @@ public final class Fixtures {
     return new FtjWrapper(name);
   }
 
+  /**
+   * A job as a client applies it to {@code ns} (no uid or generation yet): S3 data and
+   * checkpoints with the credentials Secret "s3-creds", 2 CPUs and 4Gi. What the operator ITs
+   * and benchmarks create.
+   */
+  public static FtjWrapper applied(String name, String ns) {
+    return ftj(name).sentTo(ns).spec(s -> {
+      s.checkpoints.credentialsSecret = "s3-creds";
+      s.resources.cpu = "2";
+      s.resources.memory = "4Gi";
+    });
+  }
+
   public static final class FtjWrapper {
     private final FineTuneJob ftj = new FineTuneJob();
 

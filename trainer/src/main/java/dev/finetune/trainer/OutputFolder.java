@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.contract.ExitCode;
 import dev.finetune.contract.RunIdentity;
 import dev.finetune.contract.StorageLayout;
+import dev.finetune.trainer.base.InputFile;
 import dev.finetune.trainer.error.TrainerException;
 import java.io.IOException;
 import java.io.UncheckedIOException;

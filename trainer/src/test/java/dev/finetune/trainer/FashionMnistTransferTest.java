@@ -3,7 +3,7 @@ package dev.finetune.trainer;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.trainer.config.JobLoader;
+import dev.finetune.trainer.spec.JobLoader;
 import dev.finetune.trainer.loop.StopSignal;
 import dev.finetune.testsupport.Required;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package dev.finetune.trainer;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.finetune.trainer.config.JobLoader;
+import dev.finetune.trainer.spec.JobLoader;
 import dev.finetune.trainer.data.fetch.ArchiveExtractor;
 import dev.finetune.trainer.data.fetch.ArchiveLimits;
 import dev.finetune.trainer.data.format.IdxReader;

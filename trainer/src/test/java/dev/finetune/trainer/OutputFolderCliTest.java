@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.finetune.testsupport.SyntheticImageFolder;
+import dev.finetune.trainer.base.Sha256;
 import dev.finetune.trainer.cli.Main;
 import dev.finetune.trainer.data.TestArchives;
 import dev.finetune.trainer.storage.StderrCapture;

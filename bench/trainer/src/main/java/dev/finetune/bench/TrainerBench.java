@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.finetune.api.v1alpha1.spec.Architecture;
 import dev.finetune.api.v1alpha1.spec.LossReduction;
 import dev.finetune.api.v1alpha1.spec.TransformsSpec;
-import dev.finetune.trainer.CpuShare;
+import dev.finetune.trainer.base.CpuShare;
 import dev.finetune.trainer.data.batch.BadImagePolicy;
 import dev.finetune.trainer.data.batch.BatchStream;
 import dev.finetune.trainer.data.split.FileSplit;

@@ -2,6 +2,7 @@ package dev.finetune.operator.storage;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.contract.S3Env;
+import dev.finetune.contract.S3Uri;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -73,15 +74,16 @@ public final class S3Storage implements AutoCloseable {
           + " (spec.checkpoints.credentialsSecret) does not exist");
     }
     Map<String, String> env = decode(secret);
-    String rest = ftj.getSpec().checkpoints.uri.substring("s3://".length());
-    int slash = rest.indexOf('/');
-    String bucket = slash < 0 ? rest : rest.substring(0, slash);
-    String prefix = slash < 0 ? "" : rest.substring(slash + 1).replaceAll("^/+|/+$", "");
+    S3Uri uri;
+    try {
+      uri = S3Uri.parse(ftj.getSpec().checkpoints.uri);
+    } catch (IllegalArgumentException e) {
+      throw new StorageException("spec.checkpoints.uri: " + e.getMessage());
+    }
     S3Env s3Env = S3Env.from(env);
     List<String> secrets = s3Env.secrets();
     try {
-      return new S3Storage(client(s3Env, timeout), bucket, prefix.isEmpty() ? "" : prefix + "/",
-          secrets);
+      return new S3Storage(client(s3Env, timeout), uri.bucket(), uri.prefix(), secrets);
     } catch (IllegalArgumentException | SdkException e) {
       throw new StorageException("cannot configure S3 client from Secret " + secretName + ": "
           + redact(e.getMessage(), secrets));

@@ -2,6 +2,7 @@ package dev.finetune.operator.bench;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.cluster.OperatorInstall;
 import dev.finetune.operator.cluster.RealCluster;
 import dev.finetune.operator.drill.ApiLatencyProbe;
@@ -67,7 +68,7 @@ class ClusterScaleBench {
       ExecutorService pool = Executors.newFixedThreadPool(4);
       for (int i = 0; i < N; i++) {
         String name = String.format("cb-%04d", i);
-        pool.submit(() -> admin.resource(OperatorScaleBenchJobs.ftj(name, NS)).create());
+        pool.submit(() -> admin.resource(Fixtures.applied(name, NS).obj()).create());
       }
       pool.shutdown();
       pool.awaitTermination(TIMEOUT.toSeconds(), TimeUnit.SECONDS);

@@ -1,5 +1,6 @@
 package dev.finetune.operator.bench;
 
+import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.it.CrdSetup;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -120,7 +121,7 @@ class OperatorScaleBench {
     long t0 = System.nanoTime();
     for (int i = 0; i < N; i++) {
       String name = String.format("ftj-%04d", i);
-      pool.submit(() -> client.resource(OperatorScaleBenchJobs.ftj(name, NS)).create());
+      pool.submit(() -> client.resource(Fixtures.applied(name, NS).obj()).create());
     }
     pool.shutdown();
     pool.awaitTermination(TIMEOUT.toSeconds(), TimeUnit.SECONDS);

@@ -1,6 +1,7 @@
 package dev.finetune.operator.bench;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.it.CrdSetup;
 import dev.finetune.operator.observe.MetricsScraper;
 import dev.finetune.operator.observe.TrainerMetricsTest;
@@ -97,7 +98,7 @@ class ProgressScrapeBench {
       ExecutorService pool = Executors.newFixedThreadPool(4);
       for (int i = 0; i < N; i++) {
         String name = String.format("ftj-%04d", i);
-        pool.submit(() -> client.resource(OperatorScaleBenchJobs.ftj(name, ns))
+        pool.submit(() -> client.resource(Fixtures.applied(name, ns).obj())
             .create());
       }
       pool.shutdown();

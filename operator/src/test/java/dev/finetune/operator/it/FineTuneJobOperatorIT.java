@@ -8,13 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.api.v1alpha1.spec.CheckpointSpec;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
+import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.observe.Labels;
 import dev.finetune.operator.sim.InstantKubelet;
 import dev.finetune.operator.status.StatusBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
@@ -49,19 +48,7 @@ class FineTuneJobOperatorIT {
   }
 
   FineTuneJob create(String name, Consumer<FineTuneJobSpec> edit) {
-    FineTuneJob f = new FineTuneJob();
-    f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-    FineTuneJobSpec spec = new FineTuneJobSpec();
-    spec.dataset.train = "s3://data/train.tar.gz";
-    spec.dataset.test = "s3://data/test.tar.gz";
-    spec.checkpoints = new CheckpointSpec();
-    spec.checkpoints.uri = "s3://ckpt/" + name;
-    spec.checkpoints.credentialsSecret = "s3-creds";
-    spec.resources.cpu = "2";
-    spec.resources.memory = "4Gi";
-    edit.accept(spec);
-    f.setSpec(spec);
-    return client.resource(f).create();
+    return client.resource(Fixtures.applied(name, NS).spec(edit).obj()).create();
   }
 
   FineTuneJob get(String name) {

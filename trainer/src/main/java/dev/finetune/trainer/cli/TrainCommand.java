@@ -2,13 +2,13 @@ package dev.finetune.trainer.cli;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.contract.StorageLayout;
-import dev.finetune.trainer.CpuShare;
+import dev.finetune.trainer.base.CpuShare;
 import dev.finetune.trainer.JobResult;
 import dev.finetune.trainer.JobRunner;
 import dev.finetune.trainer.OutputFolder;
 import dev.finetune.trainer.RunResult;
 import dev.finetune.trainer.TrainOptions;
-import dev.finetune.trainer.config.JobLoader;
+import dev.finetune.trainer.spec.JobLoader;
 import dev.finetune.trainer.data.fetch.UriPolicy;
 import dev.finetune.trainer.loop.StopSignal;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.finetune.trainer.cli;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.contract.SpecValidator.Placement;
-import dev.finetune.trainer.config.JobLoader;
+import dev.finetune.trainer.spec.JobLoader;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

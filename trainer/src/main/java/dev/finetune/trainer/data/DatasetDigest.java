@@ -1,6 +1,6 @@
 package dev.finetune.trainer.data;
 
-import dev.finetune.trainer.Sha256;
+import dev.finetune.trainer.base.Sha256;
 import dev.finetune.api.v1alpha1.spec.DatasetFormat;
 import dev.finetune.api.v1alpha1.spec.DatasetSpec;
 import dev.finetune.trainer.data.fetch.Fetcher;

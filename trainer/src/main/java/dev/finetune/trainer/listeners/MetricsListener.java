@@ -3,7 +3,7 @@ package dev.finetune.trainer.listeners;
 import dev.finetune.trainer.loop.EpochMetrics;
 import dev.finetune.trainer.loop.RunState;
 import dev.finetune.trainer.loop.TrainingEvents;
-import dev.finetune.trainer.observe.TrainingMetrics;
+import dev.finetune.trainer.telemetry.TrainingMetrics;
 import java.time.Duration;
 
 /** Feeds loop events into the Prometheus series served by {@link TrainingMetrics}. */

@@ -3,7 +3,7 @@ package dev.finetune.trainer.listeners;
 import dev.finetune.trainer.loop.EpochMetrics;
 import dev.finetune.trainer.loop.RunState;
 import dev.finetune.trainer.loop.TrainingEvents;
-import dev.finetune.trainer.observe.ProgressView;
+import dev.finetune.trainer.telemetry.ProgressView;
 import java.io.PrintStream;
 import java.util.Locale;
 

@@ -1,7 +1,7 @@
 package dev.finetune.trainer.model;
 
 import dev.finetune.contract.ExitCode;
-import dev.finetune.trainer.InputFile;
+import dev.finetune.trainer.base.InputFile;
 import dev.finetune.trainer.error.TrainerException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,7 @@
 package dev.finetune.trainer.storage;
 
-import dev.finetune.contract.S3Env;
 import dev.finetune.contract.S3Settings;
+import dev.finetune.contract.S3Uri;
 import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import java.net.URI;
@@ -82,19 +82,18 @@ public final class ObjectStores {
 
   private static ObjectStore openS3(String u, Map<String, String> env, S3Settings settings,
       StorageHealth health) {
-    if (!u.regionMatches(true, 0, "s3://", 0, 5)) {
+    if (!S3Uri.isS3(u)) {
       throw new TrainerException(ExitCode.INVALID_SPEC, "storage URI '" + u
           + "' is malformed: use s3://bucket/prefix");
     }
-    String rest = u.substring(5);
-    int slash = rest.indexOf('/');
-    String bucket = slash < 0 ? rest : rest.substring(0, slash);
-    String prefix = slash < 0 ? "" : rest.substring(slash + 1);
-    if (!S3Env.isBucketName(bucket)) {
-      throw new TrainerException(ExitCode.INVALID_SPEC, "storage URI '" + u
-          + "' has an invalid bucket name '" + bucket + "': use s3://bucket/prefix with a"
-          + " lower-case bucket name");
+    S3Uri s3;
+    try {
+      s3 = S3Uri.parse(u);
+    } catch (IllegalArgumentException e) {
+      throw new TrainerException(ExitCode.INVALID_SPEC, "storage URI " + e.getMessage());
     }
+    String bucket = s3.bucket();
+    String prefix = s3.key();
     try {
       return new S3ObjectStore(bucket, prefix, env, settings, health);
     } catch (IllegalArgumentException e) {

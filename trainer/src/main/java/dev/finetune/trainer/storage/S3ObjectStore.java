@@ -5,12 +5,9 @@ import dev.finetune.contract.S3Env;
 import dev.finetune.contract.S3Settings;
 import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -21,11 +18,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -33,13 +27,10 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -58,29 +49,18 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * <p>Configuration comes from an environment map: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
  * (optional AWS_SESSION_TOKEN; without keys the SDK default chain is used), AWS_REGION (or
  * AWS_DEFAULT_REGION; default us-east-1), AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL (a custom
- * endpoint switches to path-style addressing). Transient failures (connection errors, timeouts,
- * 5xx, throttling) are retried with exponential backoff and jitter until {@link
- * S3Settings#retryDeadline()} has passed, then a {@link TrainerException} with {@link
- * ExitCode#STORAGE_UNAVAILABLE} is thrown. Rejected credentials are a permanent {@link
- * ExitCode#STORAGE_DENIED} error. Secret values never appear in messages or logs.
+ * endpoint switches to path-style addressing). Every request goes through {@link S3Retry}:
+ * transient failures are retried until {@link S3Settings#retryDeadline()}, others are classified
+ * into exit codes, and secret values never appear in messages or logs.
  */
 public final class S3ObjectStore implements ObjectStore {
   private static final Logger log = LoggerFactory.getLogger(S3ObjectStore.class);
-  private static final String REDACTED = "****";
-  private static final Set<String> TRANSIENT_CODES = Set.of("SlowDown", "Throttling",
-      "ThrottlingException", "RequestTimeout", "RequestTimeoutException", "InternalError",
-      "ServiceUnavailable", "RequestLimitExceeded", "TooManyRequestsException",
-      "ProvisionedThroughputExceededException", "BandwidthLimitExceeded");
-  private static final Set<String> CREDENTIAL_CODES = Set.of("AccessDenied", "InvalidAccessKeyId",
-      "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired",
-      "InvalidSecurity", "AuthorizationHeaderMalformed", "AccountProblem", "AllAccessDisabled");
 
   private final String bucket;
   private final String root;
   private final S3Settings settings;
   private final S3Client s3;
-  private final List<String> secrets;
-  private final StorageHealth health;
+  private final S3Retry retry;
   private final java.util.concurrent.atomic.AtomicLong multipartParts =
       new java.util.concurrent.atomic.AtomicLong();
 
@@ -104,9 +84,8 @@ public final class S3ObjectStore implements ObjectStore {
     this.bucket = bucket;
     this.root = Keys.normalizeRoot(prefix);
     this.settings = settings;
-    this.health = health;
     S3Env s3Env = S3Env.from(env);
-    this.secrets = new ArrayList<>(s3Env.secrets());
+    this.retry = new S3Retry(bucket, settings, health, s3Env.secrets());
     this.s3 = buildClient(s3Env, settings);
   }
 
@@ -181,7 +160,11 @@ public final class S3ObjectStore implements ObjectStore {
   }
 
   private String location(String fullKey) {
-    return "s3://" + bucket + "/" + fullKey;
+    return retry.location(fullKey);
+  }
+
+  private <T> T call(String op, String fullKey, S3Retry.S3Call<T> c) throws IOException {
+    return retry.call(op, fullKey, c);
   }
 
   // ---------------------------------------------------------------- operations
@@ -251,7 +234,7 @@ public final class S3ObjectStore implements ObjectStore {
         try {
           s3.abortMultipartUpload(r -> r.bucket(bucket).key(k).uploadId(uploadId));
         } catch (RuntimeException e) {
-          log.warn("could not abort multipart upload of {}: {}", location(k), describe(e));
+          log.warn("could not abort multipart upload of {}: {}", location(k), retry.describe(e));
         }
       }
     }
@@ -269,7 +252,7 @@ public final class S3ObjectStore implements ObjectStore {
       boolean found = call("get", k, () -> {
         try (ResponseInputStream<GetObjectResponse> in =
                 s3.getObject(r -> r.bucket(bucket).key(k));
-            OutputStream out = new LocalOutput(Files.newOutputStream(tmp))) {
+            OutputStream out = S3Retry.localOutput(Files.newOutputStream(tmp))) {
           in.transferTo(out);
           return true;
         } catch (NoSuchKeyException e) {
@@ -357,186 +340,5 @@ public final class S3ObjectStore implements ObjectStore {
   @Override
   public String toString() {
     return uri();
-  }
-
-  // ---------------------------------------------------------------- retries
-
-  @FunctionalInterface
-  private interface S3Call<T> {
-    T run() throws IOException;
-  }
-
-  /** Thrown by writes to local files, which are not retried. */
-  private static final class LocalIoException extends IOException {
-    LocalIoException(IOException cause) {
-      super(cause.getMessage(), cause);
-    }
-  }
-
-  private static final class LocalOutput extends FilterOutputStream {
-    LocalOutput(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      try {
-        out.write(b, off, len);
-      } catch (IOException e) {
-        throw new LocalIoException(e);
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      try {
-        out.close();
-      } catch (IOException e) {
-        throw new LocalIoException(e);
-      }
-    }
-  }
-
-  private enum Kind { TRANSIENT, CREDENTIALS, NOT_FOUND, PERMANENT }
-
-  private <T> T call(String op, String fullKey, S3Call<T> c) throws IOException {
-    long start = System.nanoTime();
-    long deadline = start + settings.retryDeadline().toNanos();
-    for (int attempt = 1; ; attempt++) {
-      Exception failure;
-      try {
-        T result = c.run();
-        health.succeeded();
-        return result;
-      } catch (LocalIoException e) {
-        throw (IOException) e.getCause();
-      } catch (SdkException | IOException | UncheckedIOException e) {
-        failure = e;
-      }
-      Kind kind = classify(failure);
-      String where = location(fullKey);
-      switch (kind) {
-        case CREDENTIALS:
-          throw new TrainerException(ExitCode.STORAGE_DENIED, "S3 rejected the credentials for "
-              + op + " of " + where + " (" + describe(failure) + "): check AWS_ACCESS_KEY_ID and"
-              + " AWS_SECRET_ACCESS_KEY (or the pod's credential source) and the bucket policy",
-              sanitized(failure));
-        case NOT_FOUND:
-          throw new TrainerException(ExitCode.NOT_FOUND, "S3 " + op + " of " + where
-              + " failed: " + describe(failure) + " (does bucket '" + bucket + "' exist?)",
-              sanitized(failure));
-        case PERMANENT:
-          throw new TrainerException(ExitCode.INTERNAL, "S3 " + op + " of " + where
-              + " failed: " + describe(failure), sanitized(failure));
-        default:
-          break;
-      }
-      long now = System.nanoTime();
-      if (now >= deadline) {
-        throw new TrainerException(ExitCode.STORAGE_UNAVAILABLE, "object storage " + where
-            + " unreachable after " + attempt + (attempt == 1 ? " attempt" : " attempts")
-            + " in " + String.format(Locale.ROOT, "%.1f", (now - start) / 1e9) + " s (" + op
-            + "): " + describe(failure), sanitized(failure));
-      }
-      long sleep = Math.min(backoffNanos(attempt), deadline - now);
-      health.retrying();
-      log.warn("S3 {} of {} failed (attempt {}): {}; retrying in {} ms", op, where, attempt,
-          describe(failure), sleep / 1_000_000);
-      try {
-        Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
-      } catch (InterruptedException ie) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted while retrying S3 " + op + " of " + where);
-      }
-    }
-  }
-
-  private long backoffNanos(int attempt) {
-    long initial = Math.max(1, settings.initialBackoff().toNanos());
-    long max = Math.max(initial, settings.maxBackoff().toNanos());
-    long exp = attempt >= 30 ? max : Math.min(max, initial << (attempt - 1));
-    if (exp <= 0) {
-      exp = max;
-    }
-    // "Equal jitter": half fixed, half random, so retries of several pods spread out.
-    return exp / 2 + ThreadLocalRandom.current().nextLong(exp / 2 + 1);
-  }
-
-  private static Kind classify(Exception e) {
-    if (e instanceof AwsServiceException) {
-      AwsServiceException se = (AwsServiceException) e;
-      int status = se.statusCode();
-      String code = se.awsErrorDetails() == null ? null : se.awsErrorDetails().errorCode();
-      if (se.isThrottlingException() || status >= 500 || status == 429 || status == 408
-          || (code != null && TRANSIENT_CODES.contains(code))) {
-        return Kind.TRANSIENT;
-      }
-      if (status == 401 || status == 403 || (code != null && CREDENTIAL_CODES.contains(code))) {
-        return Kind.CREDENTIALS;
-      }
-      if (status == 404) {
-        return Kind.NOT_FOUND;
-      }
-      return Kind.PERMANENT;
-    }
-    if (e instanceof SdkClientException) {
-      String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-      if (m.contains("unable to load credentials") || m.contains("credentials provider")
-          || m.contains("access key id")) {
-        return Kind.CREDENTIALS;
-      }
-      return Kind.TRANSIENT;
-    }
-    return Kind.TRANSIENT; // network IOExceptions while streaming a response
-  }
-
-  /** A one-line description of a failure, without secret values. */
-  private String describe(Throwable e) {
-    String text;
-    if (e instanceof AwsServiceException) {
-      AwsServiceException se = (AwsServiceException) e;
-      String code = se.awsErrorDetails() == null ? null : se.awsErrorDetails().errorCode();
-      String msg = se.awsErrorDetails() == null ? null : se.awsErrorDetails().errorMessage();
-      text = "HTTP " + se.statusCode() + (code == null ? "" : " " + code)
-          + (msg == null || msg.isEmpty() ? "" : ": " + msg);
-    } else {
-      Throwable root = e;
-      String msg = e.getMessage();
-      while (root.getCause() != null && root.getCause() != root) {
-        root = root.getCause();
-      }
-      text = msg == null ? e.getClass().getSimpleName() : msg;
-      if (root != e && root.getMessage() != null && (msg == null
-          || !msg.contains(root.getMessage()))) {
-        text = text + " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
-      }
-    }
-    return redact(text);
-  }
-
-  private String redact(String s) {
-    String out = s;
-    for (String secret : secrets) {
-      out = out.replace(secret, REDACTED);
-    }
-    return out;
-  }
-
-  /**
-   * The failure as a cause: itself when its message chain holds no secret, else a redacted copy.
-   */
-  private Throwable sanitized(Exception e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      String m = t.getMessage();
-      if (m != null && !redact(m).equals(m)) {
-        IOException copy = new IOException(e.getClass().getName() + ": " + describe(e));
-        copy.setStackTrace(e.getStackTrace());
-        return copy;
-      }
-      if (t.getCause() == t) {
-        break;
-      }
-    }
-    return e;
   }
 }

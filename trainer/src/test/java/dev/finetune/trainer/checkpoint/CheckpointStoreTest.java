@@ -10,9 +10,9 @@ import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.storage.FileObjectStore;
 import dev.finetune.trainer.storage.ObjectStore;
-import dev.finetune.trainer.storage.ObjectStores;
+import dev.finetune.trainer.storage.TestStores;
+import dev.finetune.trainer.storage.TestStores.Factory;
 import dev.finetune.contract.S3Settings;
-import dev.finetune.testsupport.S3Server;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -24,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -36,29 +35,21 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class CheckpointStoreTest {
-  private static final AtomicInteger COUNTER = new AtomicInteger();
-  private static S3Server s3;
+  private static TestStores stores;
   @TempDir static Path tmp;
-
-  interface Factory {
-    ObjectStore create() throws Exception;
-  }
 
   @BeforeAll
   static void startS3() {
-    s3 = S3Server.start("ckpt");
+    stores = TestStores.start("ckpt", tmp);
   }
 
   @AfterAll
   static void stopS3() {
-    s3.close();
+    stores.close();
   }
 
   static Stream<Arguments> stores() {
-    Factory file = () -> new FileObjectStore(tmp.resolve("run-" + COUNTER.incrementAndGet()));
-    Factory s3Store = () -> ObjectStores.open(s3.uri("run-" + COUNTER.incrementAndGet()),
-        s3.env(), S3Settings.defaults().withRetryDeadline(Duration.ofSeconds(5)));
-    return Stream.of(Arguments.of("file", file), Arguments.of("s3", s3Store));
+    return stores.fileAndS3(S3Settings.defaults().withRetryDeadline(Duration.ofSeconds(5)));
   }
 
   static Stream<Arguments> corruptions() {
@@ -324,12 +315,13 @@ class CheckpointStoreTest {
   @MethodSource("stores")
   void finalModelHasItsOwnManifestWrittenLast(String name, Factory f) throws Exception {
     try (RecordingStore store = new RecordingStore(f.create())) {
-      CheckpointStore ckpts = new CheckpointStore(store, 3);
-      assertEquals(store.uri() + "/model", ckpts.finalModelUri());
-      ckpts.saveFinalModel(Map.of("model.pt", new byte[] {1, 2}, "old-only.txt", new byte[] {3}),
+      FinalModelStore model = new FinalModelStore(store);
+      assertEquals(store.uri() + "/model", model.uri());
+      assertEquals(model.uri(), new CheckpointStore(store, 3).finalModelUri());
+      model.save(Map.of("model.pt", new byte[] {1, 2}, "old-only.txt", new byte[] {3}),
           Map.of("accuracy", 0.9));
       store.ops.clear();
-      ckpts.saveFinalModel(Map.of("model.pt", new byte[] {4, 5, 6}, "classes.txt",
+      model.save(Map.of("model.pt", new byte[] {4, 5, 6}, "classes.txt",
           "cat\ndog\n".getBytes(StandardCharsets.UTF_8)), Map.of("accuracy", 0.95, "epochs", 3));
       assertEquals(List.of("put model/writing.json", "delete model/manifest.json",
           "put model/classes.txt", "put model/model.pt", "put model/manifest.json",

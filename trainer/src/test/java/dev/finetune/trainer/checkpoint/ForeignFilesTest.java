@@ -5,17 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.finetune.trainer.storage.FileObjectStore;
 import dev.finetune.trainer.storage.ObjectStore;
-import dev.finetune.trainer.storage.ObjectStores;
+import dev.finetune.trainer.storage.TestStores;
+import dev.finetune.trainer.storage.TestStores.Factory;
 import dev.finetune.contract.S3Settings;
-import dev.finetune.testsupport.S3Server;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,29 +28,21 @@ import org.junit.jupiter.params.provider.MethodSource;
  * folder (file://) and a real S3 API server (s3proxy).
  */
 class ForeignFilesTest {
-  private static final AtomicInteger COUNTER = new AtomicInteger();
-  private static S3Server s3;
+  private static TestStores stores;
   @TempDir static Path tmp;
-
-  interface Factory {
-    ObjectStore create() throws Exception;
-  }
 
   @BeforeAll
   static void startS3() {
-    s3 = S3Server.start("foreign");
+    stores = TestStores.start("foreign", tmp);
   }
 
   @AfterAll
   static void stopS3() {
-    s3.close();
+    stores.close();
   }
 
   static Stream<Arguments> stores() {
-    Factory file = () -> new FileObjectStore(tmp.resolve("run-" + COUNTER.incrementAndGet()));
-    Factory s3Store = () -> ObjectStores.open(s3.uri("run-" + COUNTER.incrementAndGet()),
-        s3.env(), S3Settings.defaults().withRetryDeadline(Duration.ofSeconds(5)));
-    return Stream.of(Arguments.of("file", file), Arguments.of("s3", s3Store));
+    return stores.fileAndS3(S3Settings.defaults().withRetryDeadline(Duration.ofSeconds(5)));
   }
 
   private static byte[] utf8(String s) {
@@ -71,10 +61,9 @@ class ForeignFilesTest {
       store.put("model/notes.txt", utf8("my notes"));
       store.put("model/previous/best.safetensors", utf8("my best model"));
       store.put("model/model.onnx", utf8("an export of mine"));
-      CheckpointStore cs = new CheckpointStore(store, 2);
-      cs.saveFinalModel(Map.of("model.safetensors", utf8("v1"), "extra.bin", utf8("x")),
-          Map.of());
-      cs.saveFinalModel(Map.of("model.safetensors", utf8("v2")), Map.of());
+      FinalModelStore model = new FinalModelStore(store);
+      model.save(Map.of("model.safetensors", utf8("v1"), "extra.bin", utf8("x")), Map.of());
+      model.save(Map.of("model.safetensors", utf8("v2")), Map.of());
       assertArrayEquals(utf8("my notes"), store.read("model/notes.txt").orElseThrow());
       assertArrayEquals(utf8("my best model"),
           store.read("model/previous/best.safetensors").orElseThrow());

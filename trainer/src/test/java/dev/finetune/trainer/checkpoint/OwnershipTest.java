@@ -42,9 +42,9 @@ class OwnershipTest {
     try (ObjectStore store = new FileObjectStore(tmp.resolve("run"))) {
       CheckpointStore cs = new CheckpointStore(store, 2, a);
       cs.save(1, 5, Map.of("weights.safetensors", utf8("w")), Map.of());
-      cs.saveFinalModel(Map.of("model.safetensors", utf8("m"), "model.json", utf8("{}")),
-          Map.of());
-      cs.checkOwnership(MODEL);
+      FinalModelStore model = new FinalModelStore(store, a);
+      model.save(Map.of("model.safetensors", utf8("m"), "model.json", utf8("{}")), Map.of());
+      model.checkOwnership(MODEL);
       assertTrue(cs.loadNewestValid(null).isPresent());
 
       record Case(RunIdentity other, String named) {}
@@ -60,7 +60,7 @@ class OwnershipTest {
               "sha256:other", "", a.recipe()), "datasetDigest"))) {
         CheckpointStore other = new CheckpointStore(store, 2, c.other());
         TrainerException e = assertThrows(TrainerException.class,
-            () -> other.checkOwnership(MODEL), c.named());
+            () -> new FinalModelStore(store, c.other()).checkOwnership(MODEL), c.named());
         assertEquals(ExitCode.RUN_MISMATCH, e.exitCode());
         assertTrue(e.getMessage().contains(c.named()), e.getMessage());
         assertTrue(e.getMessage().startsWith(cs.checkpointUri("ckpt-000000000005")),
@@ -76,24 +76,23 @@ class OwnershipTest {
   void finalModelOfAnotherRunOrForeignModelFileIsRefused() throws Exception {
     RunIdentity a = identity("a", "0.01", List.of("x", "y"));
     try (ObjectStore store = new FileObjectStore(tmp.resolve("model-only"))) {
-      new CheckpointStore(store, 1, a).saveFinalModel(Map.of("model.safetensors", utf8("m")),
-          Map.of());
+      new FinalModelStore(store, a).save(Map.of("model.safetensors", utf8("m")), Map.of());
       TrainerException e = assertThrows(TrainerException.class,
-          () -> new CheckpointStore(store, 1, identity("a", "0.5", a.classes()))
+          () -> new FinalModelStore(store, identity("a", "0.5", a.classes()))
               .checkOwnership(MODEL));
       assertTrue(e.getMessage().contains("final model"), e.getMessage());
     }
     try (ObjectStore store = new FileObjectStore(tmp.resolve("users-folder"))) {
       store.put("model/model.safetensors", utf8("the user's own model"));
       TrainerException e = assertThrows(TrainerException.class,
-          () -> new CheckpointStore(store, 1, a).checkOwnership(MODEL));
+          () -> new FinalModelStore(store, a).checkOwnership(MODEL));
       assertEquals(ExitCode.RUN_MISMATCH, e.exitCode());
       assertTrue(e.getMessage().contains("not written by this trainer"), e.getMessage());
     }
     try (ObjectStore store = new FileObjectStore(tmp.resolve("legacy"))) {
       new CheckpointStore(store, 1).save(1, 1, Map.of("w", utf8("w")), Map.of());
       TrainerException e = assertThrows(TrainerException.class,
-          () -> new CheckpointStore(store, 1, a).checkOwnership(MODEL));
+          () -> new FinalModelStore(store, a).checkOwnership(MODEL));
       assertTrue(e.getMessage().contains("no run identity"), e.getMessage());
     }
   }
@@ -107,11 +106,12 @@ class OwnershipTest {
   void anyForeignFileUnderModelIsRefusedEvenIfNothingWouldOverwriteIt() throws Exception {
     RunIdentity a = identity("a", "0.01", List.of("x", "y"));
     try (ObjectStore store = new FileObjectStore(tmp.resolve("notes"))) {
-      CheckpointStore cs = new CheckpointStore(store, 1, a);
-      cs.saveFinalModel(Map.of("model.safetensors", utf8("m")), Map.of());
-      cs.checkOwnership(MODEL); // only its own files: the same run may go on
+      FinalModelStore model = new FinalModelStore(store, a);
+      model.save(Map.of("model.safetensors", utf8("m")), Map.of());
+      model.checkOwnership(MODEL); // only its own files: the same run may go on
       store.put("model/notes.txt", utf8("my notes"));
-      TrainerException e = assertThrows(TrainerException.class, () -> cs.checkOwnership(MODEL));
+      TrainerException e = assertThrows(TrainerException.class,
+          () -> model.checkOwnership(MODEL));
       assertEquals(ExitCode.RUN_MISMATCH, e.exitCode());
       assertTrue(e.getMessage().contains("did not write: [notes.txt]"), e.getMessage());
       assertEquals("my notes", new String(store.read("model/notes.txt").orElseThrow(),
@@ -126,9 +126,9 @@ class OwnershipTest {
       store.put("checkpoints/ckpt-000000000003/writing.json",
           utf8("{\"files\":[\"weights.safetensors\",\"state.json\",\"manifest.json\"]}"));
       store.put("checkpoints/ckpt-000000000003/weights.safetensors", utf8("partial"));
-      CheckpointStore cs = new CheckpointStore(store, 1, a);
-      cs.checkOwnership(MODEL);
-      cs.save(1, 9, Map.of("weights.safetensors", utf8("w")), Map.of());
+      new FinalModelStore(store, a).checkOwnership(MODEL);
+      new CheckpointStore(store, 1, a).save(1, 9, Map.of("weights.safetensors", utf8("w")),
+          Map.of());
       assertTrue(store.list("checkpoints/ckpt-000000000003/").isEmpty());
       assertEquals(List.of("checkpoints/ckpt-000000000009/manifest.json",
           "checkpoints/ckpt-000000000009/state.json",

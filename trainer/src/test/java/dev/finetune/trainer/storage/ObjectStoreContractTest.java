@@ -1,8 +1,8 @@
 package dev.finetune.trainer.storage;
 
-import dev.finetune.testsupport.S3Server;
 import dev.finetune.contract.Keys;
 import dev.finetune.contract.S3Settings;
+import dev.finetune.trainer.storage.TestStores.Factory;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** The {@link ObjectStore} contract, run against FileObjectStore and S3ObjectStore (s3proxy). */
 class ObjectStoreContractTest {
   private static final AtomicInteger COUNTER = new AtomicInteger();
-  private static S3Server s3;
+  private static TestStores stores;
   @TempDir static Path tmp;
 
   /** Lowered multipart threshold so that a 6 MiB object is uploaded in 2 parts (5 + 1 MiB). */
@@ -37,31 +37,20 @@ class ObjectStoreContractTest {
       .withBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
       .withMultipart(S3Settings.MIB, S3Settings.MIN_PART_SIZE);
 
-  interface Factory {
-    ObjectStore create() throws Exception;
-  }
-
   @BeforeAll
   static void startS3() {
-    s3 = S3Server.start("contract");
+    stores = TestStores.start("contract", tmp);
   }
 
   @AfterAll
   static void stopS3() {
-    s3.close();
+    stores.close();
   }
 
   static Stream<Arguments> stores() {
-    Factory file = () -> new FileObjectStore(tmp.resolve("store-" + COUNTER.incrementAndGet()));
-    Factory s3Store = () -> ObjectStores.open(s3.uri("run-" + COUNTER.incrementAndGet()),
-        s3.env(), SMALL_PARTS);
-    Factory s3Root = () -> {
-      String bucket = "root-" + COUNTER.incrementAndGet();
-      s3.createBucket(bucket);
-      return new S3ObjectStore(bucket, "", s3.env(), SMALL_PARTS);
-    };
-    return Stream.of(Arguments.of("file", file), Arguments.of("s3", s3Store),
-        Arguments.of("s3-bucket-root", s3Root));
+    return Stream.of(Arguments.of("file", stores.file("store-")),
+        Arguments.of("s3", stores.s3(SMALL_PARTS)),
+        Arguments.of("s3-bucket-root", stores.s3BucketRoot(SMALL_PARTS)));
   }
 
   private static byte[] utf8(String s) {

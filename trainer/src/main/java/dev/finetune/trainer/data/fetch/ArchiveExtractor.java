@@ -1,7 +1,7 @@
 package dev.finetune.trainer.data.fetch;
 
 import dev.finetune.contract.ExitCode;
-import dev.finetune.trainer.InputFile;
+import dev.finetune.trainer.base.InputFile;
 import dev.finetune.trainer.error.TrainerException;
 import java.io.BufferedInputStream;
 import java.io.IOException;

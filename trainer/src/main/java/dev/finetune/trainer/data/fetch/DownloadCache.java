@@ -1,7 +1,7 @@
 package dev.finetune.trainer.data.fetch;
 
 import dev.finetune.contract.ExitCode;
-import dev.finetune.trainer.Sha256;
+import dev.finetune.trainer.base.Sha256;
 import dev.finetune.trainer.error.TrainerException;
 import java.io.IOException;
 import java.io.InputStream;

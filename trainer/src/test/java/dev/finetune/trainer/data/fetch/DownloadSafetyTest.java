@@ -86,8 +86,8 @@ class DownloadSafetyTest {
   @Test
   void originsCompareSchemeHostAndPort() {
     java.net.URI a = java.net.URI.create("https://hub.example/x");
-    assertTrue(Fetcher.sameOrigin(a, java.net.URI.create("https://HUB.example:443/y")));
-    assertTrue(!Fetcher.sameOrigin(a, java.net.URI.create("http://hub.example/x")));
-    assertTrue(!Fetcher.sameOrigin(a, java.net.URI.create("https://hub.example:8443/x")));
+    assertTrue(HttpSource.sameOrigin(a, java.net.URI.create("https://HUB.example:443/y")));
+    assertTrue(!HttpSource.sameOrigin(a, java.net.URI.create("http://hub.example/x")));
+    assertTrue(!HttpSource.sameOrigin(a, java.net.URI.create("https://hub.example:8443/x")));
   }
 }

@@ -1,0 +1,149 @@
+package dev.finetune.trainer.spec;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.contract.ExitCode;
+import dev.finetune.contract.SpecValidator;
+import dev.finetune.contract.SpecValidator.Placement;
+import dev.finetune.trainer.base.InputFile;
+import dev.finetune.trainer.error.TrainerException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+import org.yaml.snakeyaml.LoaderOptions;
+
+/**
+ * Reads a FineTuneJob manifest (the same YAML that is applied to the cluster) and validates it.
+ * Unknown fields, wrong types and bad enum values are rejected with the field's path and the
+ * allowed values.
+ */
+public final class JobLoader {
+  /** Manifests larger than this are rejected while reading, before parsing. */
+  static final long MAX_MANIFEST_BYTES = 1 << 20;
+
+  private JobLoader() {}
+
+  /** Reads and validates a manifest for a run on this machine. */
+  public static FineTuneJob load(Path manifest) {
+    return load(manifest, Placement.LOCAL);
+  }
+
+  public static FineTuneJob load(Path manifest, Placement placement) {
+    // Type checked before opening (a FIFO would block), read bounded (Files.size is 0 for a
+    // device): /dev/zero, /dev/urandom and a FIFO each end in one line.
+    byte[] bytes = InputFile.read(manifest, manifest.toString(), MAX_MANIFEST_BYTES,
+        ExitCode.INVALID_SPEC);
+    return parse(new String(bytes, java.nio.charset.StandardCharsets.UTF_8), manifest.toString(),
+        placement);
+  }
+
+  /** Parses and validates YAML text for a run on this machine. */
+  public static FineTuneJob parse(String yaml, String source) {
+    return parse(yaml, source, Placement.LOCAL);
+  }
+
+  /** Parses and validates YAML text; {@code source} names it in messages. */
+  public static FineTuneJob parse(String yaml, String source, Placement placement) {
+    if (yaml.length() > MAX_MANIFEST_BYTES) {
+      throw invalid(source, "more than " + MAX_MANIFEST_BYTES + " characters; a FineTuneJob is"
+          + " small");
+    }
+    FineTuneJob job;
+    YamlShape.checkEvents(yaml, source, loaderOptions());
+    try {
+      ObjectMapper mapper = mapper();
+      job = mapper.readValue(yaml, FineTuneJob.class); // first: its errors name the field
+      if (job != null) {
+        JsonNode root = mapper.readTree(yaml);
+        YamlShape.checkType(root, source); // the mapped object always says FineTuneJob
+      }
+    } catch (UnrecognizedPropertyException e) {
+      String allowed = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
+          .map(Object::toString).sorted().collect(Collectors.joining(", "));
+      throw invalid(source, path(e) + ": unknown field; allowed: " + allowed);
+    } catch (InvalidFormatException e) {
+      Class<?> type = e.getTargetType();
+      String allowed = type != null && type.isEnum()
+          ? "one of " + Arrays.stream(type.getEnumConstants())
+              .map(c -> c.toString().toLowerCase(java.util.Locale.ROOT))
+              .collect(Collectors.joining(", "))
+          : "a value of type " + (type == null ? "?" : type.getSimpleName());
+      throw invalid(source, path(e) + ": invalid value '" + e.getValue() + "'; allowed: " + allowed);
+    } catch (MismatchedInputException e) {
+      String type = e.getTargetType() == null ? "?" : e.getTargetType().getSimpleName();
+      throw invalid(source, path(e) + ": wrong type; expected " + type);
+    } catch (JsonMappingException e) {
+      throw invalid(source, path(e) + ": " + e.getOriginalMessage());
+    } catch (JsonProcessingException e) {
+      throw invalid(source, "not valid YAML: " + e.getOriginalMessage()
+          + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()));
+    }
+    if (job == null) {
+      throw invalid(source, "empty document; expected a FineTuneJob manifest");
+    }
+    new Violations(SpecValidator.validate(job, placement)).throwIfInvalid(source);
+    return job;
+  }
+
+  private static TrainerException invalid(String source, String why) {
+    return new TrainerException(ExitCode.INVALID_SPEC, source + ": " + why);
+  }
+
+  private static String path(JsonMappingException e) {
+    StringBuilder sb = new StringBuilder();
+    for (JsonMappingException.Reference ref : e.getPath()) {
+      if (ref.getFieldName() != null) {
+        if (sb.length() > 0) {
+          sb.append('.');
+        }
+        sb.append(ref.getFieldName());
+      } else if (ref.getIndex() >= 0) {
+        sb.append('[').append(ref.getIndex()).append(']');
+      }
+    }
+    return sb.length() == 0 ? "(document)" : sb.toString();
+  }
+
+  static LoaderOptions loaderOptions() {
+    LoaderOptions options = new LoaderOptions();
+    options.setMaxAliasesForCollections(20);
+    options.setCodePointLimit((int) MAX_MANIFEST_BYTES);
+    options.setNestingDepthLimit(20);
+    options.setAllowDuplicateKeys(false);
+    return options;
+  }
+
+  /**
+   * As strict as the API server with the CRD schema: unknown fields, duplicate keys, a float
+   * for an integer (epochs: 1.9) and a string for a number or boolean are errors.
+   */
+  static ObjectMapper mapper() {
+    YAMLMapper mapper = YAMLMapper.builder(YAMLFactory.builder().loaderOptions(loaderOptions())
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+        .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+        .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+        .build();
+    for (LogicalType t : new LogicalType[] {LogicalType.Integer, LogicalType.Float,
+        LogicalType.Boolean}) {
+      mapper.coercionConfigFor(t).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
+    }
+    mapper.coercionConfigFor(LogicalType.Integer)
+        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+    return mapper;
+  }
+}
