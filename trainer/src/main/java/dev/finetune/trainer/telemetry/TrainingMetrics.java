@@ -29,10 +29,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every series carries the labels {@code namespace} and {@code job} (the FineTuneJob's
  * namespace and name). The only other label is {@code run}, either {@value #RUN_FINETUNE} or
- * {@value #RUN_BASELINE}; any other value is rejected so that cardinality stays fixed. Note that
- * Prometheus renames scraped {@code namespace}/{@code job} labels to {@code exported_namespace}/
- * {@code exported_job} when they clash with target labels, unless the scrape config sets {@code
- * honor_labels: true}.
+ * {@value #RUN_BASELINE}; any other value is rejected so that cardinality stays fixed. In a
+ * cluster the PodMonitor sets the target's own {@code namespace} (the pod's) and {@code job} (its
+ * {@code finetune.dev/job} label) and does not honour these, so Prometheus keeps them as
+ * {@code exported_namespace}/{@code exported_job}: a pod cannot claim another tenant's labels.
+ * Outside a cluster, a scrape config with {@code honor_labels: true} keeps them as they are.
  *
  * <p>Exposed series (names exactly as scraped):
  *
