@@ -28,9 +28,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * those a schema cannot express.
  *
  * <p>{@link Placement#CLUSTER} adds what only holds in a cluster: checkpoints in {@code s3://}
- * (a pod has no persistent disk) and datasets from {@code file://}, {@code https://} or
- * {@code s3://}. On one machine the trainer also reads {@code file://} checkpoints and
- * {@code http://}/{@code hf://} datasets (its {@code --allowed-schemes}).
+ * (a pod has no persistent disk), and datasets and source models only over the schemes the
+ * cluster's operator lets trainer pods read ({@link UriSchemes}: its
+ * {@code trainer-allowed-schemes}, {@link UriSchemes#CLUSTER_DEFAULT} as deploy/base sets it).
+ * On one machine the trainer's own {@code --allowed-schemes} applies when it fetches.
  */
 public final class SpecValidator {
   /** Where the job runs. */
@@ -44,7 +45,6 @@ public final class SpecValidator {
   public static final int MAX_NAME = 63 - "-attempt-".length() - 6;
   static final int MAX_STRING = 4096;
   static final int MAX_LIST = 1000;
-  static final Set<String> CLUSTER_DATASET_SCHEMES = Set.of("file", "https", "s3");
   private static final String SPEC_PACKAGE = FineTuneJobSpec.class.getPackageName();
   /** A DNS-1123 label: FineTuneJob names (they become parts of Job, pod and label values). */
   private static final java.util.regex.Pattern DNS_LABEL =
@@ -61,6 +61,15 @@ public final class SpecValidator {
 
   /** Every problem, in a fixed order (the first is the one a single-line report shows). */
   public static List<Violation> validate(FineTuneJob job, Placement placement) {
+    return validate(job, placement, UriSchemes.CLUSTER_DEFAULT);
+  }
+
+  /**
+   * As above; in a cluster, datasets and the source model must use one of {@code schemes} (the
+   * operator's trainer-allowed-schemes, as the trainer pod will enforce them).
+   */
+  public static List<Violation> validate(FineTuneJob job, Placement placement,
+      List<String> schemes) {
     List<Violation> v = new ArrayList<>();
     if (!(FineTuneJob.GROUP + "/" + FineTuneJob.VERSION).equals(job.getApiVersion())) {
       add(v, "apiVersion", "must be " + FineTuneJob.GROUP + "/" + FineTuneJob.VERSION + ", got '"
@@ -82,7 +91,7 @@ public final class SpecValidator {
     }
     walk(spec, "spec", v);
     boolean shapeOk = v.isEmpty();
-    objectRules(spec, name, placement, v);
+    objectRules(spec, name, placement, schemes, v);
     if (shapeOk) {
       semanticRules(spec, v);
     }
@@ -91,7 +100,13 @@ public final class SpecValidator {
 
   /** The first problem, or empty if the job is valid. */
   public static Optional<Violation> firstProblem(FineTuneJob job, Placement placement) {
-    List<Violation> v = validate(job, placement);
+    return firstProblem(job, placement, UriSchemes.CLUSTER_DEFAULT);
+  }
+
+  /** The first of {@link #validate(FineTuneJob, Placement, List)}'s problems. */
+  public static Optional<Violation> firstProblem(FineTuneJob job, Placement placement,
+      List<String> schemes) {
+    List<Violation> v = validate(job, placement, schemes);
     return v.isEmpty() ? Optional.empty() : Optional.of(v.get(0));
   }
 
@@ -194,7 +209,7 @@ public final class SpecValidator {
 
   /** Null-safe: they run even when the schema walk found problems. */
   private static void objectRules(FineTuneJobSpec spec, String name, Placement placement,
-      List<Violation> v) {
+      List<String> schemes, List<Violation> v) {
     if (spec.resources != null) {
       quantity(v, "spec.resources.cpu", spec.resources.cpu);
       quantity(v, "spec.resources.memory", spec.resources.memory);
@@ -219,16 +234,14 @@ public final class SpecValidator {
         if (e[1] == null) {
           continue;
         }
-        if (placement == Placement.CLUSTER && !CLUSTER_DATASET_SCHEMES.contains(scheme(e[1]))) {
-          add(v, e[0], "scheme '" + scheme(e[1])
-              + "' is not supported; use one of file://, https://, s3://");
-        } else {
+        if (!clusterScheme(v, e[0], e[1], placement, schemes)) {
           uriForm(v, e[0], e[1]);
         }
       }
     }
     var pretrained = spec.model == null ? null : spec.model.pretrained;
-    if (pretrained != null && pretrained.uri != null) {
+    if (pretrained != null && pretrained.uri != null
+        && !clusterScheme(v, "spec.model.pretrained.uri", pretrained.uri, placement, schemes)) {
       uriForm(v, "spec.model.pretrained.uri", pretrained.uri);
     }
     if (pretrained != null && pretrained.fromJob != null) {
@@ -256,6 +269,22 @@ public final class SpecValidator {
     if (q != null && !isQuantity(q)) {
       add(v, field, "'" + q + "' is not a Kubernetes quantity (e.g. \"4\", \"500m\", \"8Gi\")");
     }
+  }
+
+  /**
+   * In a cluster, a URI whose scheme the trainer pod will refuse: adds the violation and returns
+   * true. The message names the allowed schemes and the setting, so a refusal here and the
+   * pod's own refusal (exit 4) say the same thing.
+   */
+  private static boolean clusterScheme(List<Violation> v, String field, String uri,
+      Placement placement, List<String> schemes) {
+    String scheme = scheme(uri).toLowerCase(java.util.Locale.ROOT);
+    if (placement != Placement.CLUSTER || scheme.isEmpty() || schemes.contains(scheme)) {
+      return false; // no scheme at all: uriForm names the problem
+    }
+    add(v, field, "scheme '" + scheme(uri) + "' is not allowed in this cluster; allowed: "
+        + String.join(", ", schemes) + " (" + UriSchemes.SETTING + ")");
+    return true;
   }
 
   /** s3:// needs a valid bucket, https:// a host; file:// and hf:// have no host to check. */

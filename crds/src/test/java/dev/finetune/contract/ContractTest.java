@@ -31,12 +31,39 @@ class ContractTest {
 
   @Test
   void clusterPlacementAddsOnlyTheClusterRules() {
-    FineTuneJob local = job("file:///tmp/ckpt", "http://example.com/train.zip");
+    FineTuneJob local = job("file:///tmp/ckpt", "file:///data/train.zip");
     assertEquals(List.of(), SpecValidator.validate(local, Placement.LOCAL));
     assertEquals(List.of("spec.checkpoints.uri", "spec.dataset.train"),
         SpecValidator.validate(local, Placement.CLUSTER).stream().map(Violation::field).toList());
     assertEquals(List.of(), SpecValidator.validate(job("s3://ckpt/a", "s3://data/t.zip"),
         Placement.CLUSTER));
+  }
+
+  /**
+   * One rule for URI schemes: in a cluster a dataset or source model must use a scheme the
+   * operator lets trainer pods read, deploy/base's list by default; the message names the
+   * allowed schemes and the setting.
+   */
+  @Test
+  void clusterSchemesAreTheOperatorsAllowlist() {
+    assertEquals(List.of(), SpecValidator.validate(job("s3://ckpt/a",
+        "http://example.com/train.zip"), Placement.CLUSTER), "deploy/base admits http");
+    List<Violation> v = SpecValidator.validate(job("s3://ckpt/a", "file:///data/train.zip"),
+        Placement.CLUSTER);
+    assertEquals("scheme 'file' is not allowed in this cluster; allowed: http, https, s3, hf"
+        + " (finetune.operator.trainer-allowed-schemes)", v.get(0).problem());
+    assertEquals(List.of(), SpecValidator.validate(job("s3://ckpt/a", "file:///data/train.zip"),
+        Placement.CLUSTER, UriSchemes.TRAINER), "an operator that allows file");
+    FineTuneJob model = job("s3://ckpt/a", "s3://data/t.zip");
+    model.getSpec().model.pretrained = new dev.finetune.api.v1alpha1.spec.PretrainedSpec();
+    model.getSpec().model.pretrained.uri = "hf://timm/resnet18.a1_in1k";
+    List<Violation> strict = SpecValidator.validate(model, Placement.CLUSTER,
+        UriSchemes.parse(" HTTPS, s3 ,"));
+    assertEquals(List.of("spec.model.pretrained.uri"), strict.stream().map(Violation::field)
+        .toList());
+    assertEquals("scheme 'hf' is not allowed in this cluster; allowed: https, s3"
+        + " (finetune.operator.trainer-allowed-schemes)", strict.get(0).problem());
+    assertEquals(UriSchemes.TRAINER, UriSchemes.orTrainer(java.util.Optional.of(" , ")));
   }
 
   /** resize is n or [height, width]; the CRD stores any value, so the validator checks it. */

@@ -35,7 +35,8 @@ class ExampleJobsTest {
     for (String name : List.of("deploy/examples/hotdog-job.yaml",
         "deploy/examples/hotdog-freeze-job.yaml", "deploy/examples/lineage/source-job.yaml",
         "deploy/examples/lineage/target-job.yaml", "deploy/examples/sweep/hotdog-lr-1e-5.yaml",
-        "deploy/examples/sweep/hotdog-lr-5e-5.yaml", "deploy/examples/sweep/hotdog-lr-2e-4.yaml")) {
+        "deploy/examples/sweep/hotdog-lr-5e-5.yaml", "deploy/examples/sweep/hotdog-lr-2e-4.yaml",
+        "deploy/examples/cpu-cluster-job.yaml")) {
       assertTrue(all.contains(name), name);
     }
   }
@@ -50,6 +51,26 @@ class ExampleJobsTest {
     Tools.Result result = Tools.run(root, 120, root.resolve("bin/finetune").toString(),
         "validate", example);
     result.assertOk("bin/finetune validate " + example);
+  }
+
+  /**
+   * An example meant for a cluster passes {@code validate --cluster}, judged by deploy/base's
+   * URI allowlist, so the trainer pod will not refuse it; the Fashion-MNIST laptop examples
+   * (file:// data) are refused there, with the reason.
+   */
+  @ParameterizedTest
+  @MethodSource("examples")
+  void clusterExamplesPassTheClusterRulesAndLaptopOnesSayWhyNot(String example) {
+    Path root = Tools.root();
+    Tools.Result result = Tools.run(root, 120, root.resolve("bin/finetune").toString(),
+        "validate", "--cluster", example);
+    if (example.startsWith("deploy/examples/fashion-mnist/")) {
+      assertEquals(3, result.exitCode(), result.output());
+      assertTrue(result.output().contains("scheme 'file' is not allowed in this cluster"),
+          result.output());
+    } else {
+      result.assertOk("bin/finetune validate --cluster " + example);
+    }
   }
 
   @Test

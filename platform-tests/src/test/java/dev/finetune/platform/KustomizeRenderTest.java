@@ -43,6 +43,23 @@ class KustomizeRenderTest {
     }
   }
 
+  /**
+   * One rule for URI schemes: the list deploy/base gives trainer pods is the contract's
+   * {@code UriSchemes.CLUSTER_DEFAULT}, which {@code finetune validate --cluster} applies by
+   * default (the Helm chart's defaults render the same Deployment, HelmChartTest).
+   */
+  @Test
+  void trainerSchemesAreTheContractsClusterDefault() {
+    Map<String, Object> deployment =
+        find(render("deploy/base"), "Deployment", "finetune-operator").orElseThrow();
+    Map<String, Object> container = asMap(list(map(deployment, "spec", "template", "spec"),
+        "containers").get(0));
+    Object schemes = list(container, "env").stream().map(KustomizeRenderTest::asMap)
+        .filter(e -> "FINETUNE_OPERATOR_TRAINER_ALLOWED_SCHEMES".equals(e.get("name")))
+        .findFirst().orElseThrow().get("value");
+    assertEquals(String.join(",", dev.finetune.contract.UriSchemes.CLUSTER_DEFAULT), schemes);
+  }
+
   @Test
   void operatorDeploymentIsHardened() {
     Map<String, Object> deployment =

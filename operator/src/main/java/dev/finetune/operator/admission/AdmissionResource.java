@@ -1,5 +1,6 @@
 package dev.finetune.operator.admission;
 
+import dev.finetune.contract.UriSchemes;
 import dev.finetune.operator.config.OperatorConfig;
 import dev.finetune.operator.validate.ImagePolicy;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
@@ -50,7 +51,8 @@ public class AdmissionResource {
     AdmissionReview answer = new AdmissionReviewBuilder().withApiVersion(API_VERSION)
         .withKind("AdmissionReview")
         .withResponse(FineTuneJobAdmission.review(review.getRequest(), serialization,
-            ImagePolicy.parse(config.trainerAllowedImages())))
+            ImagePolicy.parse(config.trainerAllowedImages()),
+            UriSchemes.orTrainer(config.trainerAllowedSchemes())))
         .build();
     return Response.ok(serialization.asJson(answer), MediaType.APPLICATION_JSON).build();
   }

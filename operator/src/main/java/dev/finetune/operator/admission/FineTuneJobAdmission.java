@@ -1,6 +1,7 @@
 package dev.finetune.operator.admission;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.contract.UriSchemes;
 import dev.finetune.operator.validate.ImagePolicy;
 import dev.finetune.operator.validate.Validation;
 import io.fabric8.kubernetes.api.model.GroupVersionKind;
@@ -9,6 +10,7 @@ import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -38,6 +40,12 @@ public final class FineTuneJobAdmission {
   /** As above, with the operator's image allowlist for spec.image. */
   public static AdmissionResponse review(AdmissionRequest request,
       KubernetesSerialization serialization, ImagePolicy images) {
+    return review(request, serialization, images, UriSchemes.TRAINER);
+  }
+
+  /** As above, with the URI schemes trainer pods may read. */
+  public static AdmissionResponse review(AdmissionRequest request,
+      KubernetesSerialization serialization, ImagePolicy images, List<String> schemes) {
     GroupVersionKind kind = request.getKind();
     if (kind == null || !GROUP.equals(kind.getGroup()) || !KIND.equals(kind.getKind())) {
       return deny(request, 400, "BadRequest", "this webhook validates " + GROUP + " " + KIND
@@ -58,7 +66,7 @@ public final class FineTuneJobAdmission {
         && request.getName() != null && !request.getName().isEmpty()) {
       ftj.getMetadata().setName(request.getName());
     }
-    Optional<Validation.Invalid> invalid = Validation.objectProblem(ftj, images);
+    Optional<Validation.Invalid> invalid = Validation.objectProblem(ftj, images, schemes);
     return invalid.map(i -> deny(request, 422, "Invalid", i.text())).orElseGet(() -> allow(request));
   }
 

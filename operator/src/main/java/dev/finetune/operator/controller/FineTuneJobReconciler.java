@@ -28,6 +28,7 @@ import dev.finetune.contract.Phase;
 import dev.finetune.operator.status.StatusBuilder;
 import dev.finetune.operator.storage.S3Storage;
 import dev.finetune.operator.storage.StorageException;
+import dev.finetune.contract.UriSchemes;
 import dev.finetune.operator.validate.ImagePolicy;
 import dev.finetune.operator.validate.Validation;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -168,7 +169,8 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     // (2) Validate: the contract's object rules, then the fromJob lookup.
     Validation validation = Validation.of(ftj,
         name -> context.getPrimaryCache().get(new ResourceID(name, ns)), now,
-        config.sourceGrace(), ImagePolicy.parse(config.trainerAllowedImages()));
+        config.sourceGrace(), ImagePolicy.parse(config.trainerAllowedImages()),
+        UriSchemes.orTrainer(config.trainerAllowedSchemes()));
 
     // The status is a function of what was observed; it is written in (4).
     FineTuneJobStatus status = StatusBuilder.build(ftj, observation, validation, now);

@@ -3,8 +3,10 @@ package dev.finetune.operator.validate;
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.contract.SpecValidator;
 import dev.finetune.contract.SpecValidator.Placement;
+import dev.finetune.contract.UriSchemes;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -35,7 +37,17 @@ public sealed interface Validation {
   /** As above, with the operator's image allowlist for spec.image. */
   static Validation of(FineTuneJob ftj, Function<String, Optional<FineTuneJob>> jobs,
       Instant now, Duration sourceGrace, ImagePolicy images) {
-    Optional<Invalid> invalid = objectProblem(ftj, images);
+    return of(ftj, jobs, now, sourceGrace, images, UriSchemes.TRAINER);
+  }
+
+  /**
+   * As above, with the URI schemes the operator lets trainer pods read (its
+   * trainer-allowed-schemes, {@link UriSchemes#orTrainer}): a dataset the pod would refuse is
+   * refused here, before a pod starts.
+   */
+  static Validation of(FineTuneJob ftj, Function<String, Optional<FineTuneJob>> jobs,
+      Instant now, Duration sourceGrace, ImagePolicy images, List<String> schemes) {
+    Optional<Invalid> invalid = objectProblem(ftj, images, schemes);
     if (invalid.isPresent()) {
       return invalid.get();
     }
@@ -49,7 +61,13 @@ public sealed interface Validation {
 
   /** The same, then the operator's image allowlist. */
   static Optional<Invalid> objectProblem(FineTuneJob ftj, ImagePolicy images) {
-    return SpecValidator.firstProblem(ftj, Placement.CLUSTER)
+    return objectProblem(ftj, images, UriSchemes.TRAINER);
+  }
+
+  /** The same, with the URI schemes trainer pods may read. */
+  static Optional<Invalid> objectProblem(FineTuneJob ftj, ImagePolicy images,
+      List<String> schemes) {
+    return SpecValidator.firstProblem(ftj, Placement.CLUSTER, schemes)
         .map(v -> new Invalid(v.field(), v.problem())).or(() -> images.check(ftj));
   }
 }

@@ -78,7 +78,8 @@ class AdmissionWebhookIT {
         Arguments.of("s3 checkpoints without bucket", ftj("a", set("checkpoints.uri", "s3://x")),
             "spec.checkpoints.uri: 's3://x' has no valid bucket"),
         Arguments.of("ftp dataset", ftj("a", set("dataset.train", "ftp://h/train.zip")),
-            "spec.dataset.train: scheme 'ftp' is not supported; use one of file://, https://, s3://"),
+            "spec.dataset.train: scheme 'ftp' is not allowed in this cluster; allowed: file, http,"
+                + " https, s3, hf (finetune.operator.trainer-allowed-schemes)"),
         Arguments.of("https without host", ftj("a", set("dataset.test", "https:///t.zip")),
             "spec.dataset.test: 'https:///t.zip' is not a valid https:// URL with a host"),
         Arguments.of("cpu not a quantity", ftj("a", set("resources.cpu", "four")),

@@ -10,12 +10,16 @@ import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.api.v1alpha1.spec.NormalizeSpec;
 import dev.finetune.api.v1alpha1.spec.PretrainedSpec;
 import dev.finetune.contract.Conditions;
+import dev.finetune.contract.UriSchemes;
 import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.act.TrainerJobResource;
 import dev.finetune.operator.it.CrdSetup;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
@@ -45,7 +49,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = CrdSetup.class)
+@TestProfile(SpecTableIT.AsDeployBase.class)
 class SpecTableIT {
+  /** The operator's URI allowlist as deploy/base sets it; validate --cluster's default. */
+  public static class AsDeployBase implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      return Map.of(UriSchemes.SETTING, String.join(",", UriSchemes.CLUSTER_DEFAULT));
+    }
+  }
+
   static final String NS = "table";
   static final String WEBHOOK = "/admission/validate-finetunejob";
 
@@ -98,8 +111,19 @@ class SpecTableIT {
             "spec.checkpoints.uri: scheme 'file' is not supported in a cluster (the trainer pod"
                 + " has no persistent disk); use s3://BUCKET/PREFIX"),
         Arguments.of("ftp dataset", job("t-ftp", s -> s.dataset.train = "ftp://h/t.zip"),
-            "spec.dataset.train: scheme 'ftp' is not supported; use one of file://, https://,"
-                + " s3://"),
+            "spec.dataset.train: scheme 'ftp' is not allowed in this cluster; allowed: http,"
+                + " https, s3, hf (finetune.operator.trainer-allowed-schemes)"),
+        Arguments.of("file dataset: the pod would refuse it", job("t-file-data",
+            s -> s.dataset.test = "file:///data/test"),
+            "spec.dataset.test: scheme 'file' is not allowed in this cluster; allowed: http,"
+                + " https, s3, hf (finetune.operator.trainer-allowed-schemes)"),
+        Arguments.of("http dataset: the pod admits it", job("t-http-data",
+            s -> s.dataset.train = "http://data.example.com/train.zip"), null),
+        Arguments.of("file source model", job("t-file-model", s -> {
+          pretrained(s);
+          s.model.pretrained.uri = "file:///models/resnet18.safetensors";
+        }), "spec.model.pretrained.uri: scheme 'file' is not allowed in this cluster; allowed:"
+            + " http, https, s3, hf (finetune.operator.trainer-allowed-schemes)"),
         Arguments.of("duplicate classes", job("t-classes", s -> s.dataset.classes =
             List.of("cat", "cat", "dog")),
             "spec.dataset.classes: class names must be non-empty and unique, got 'cat'"),

@@ -39,8 +39,8 @@ class ValidationTest {
             none, "spec.checkpoints.uri"),
         Arguments.of("ftp dataset", ftj("a").spec(s -> s.dataset.train = "ftp://x/y").obj(), none,
             "spec.dataset.train"),
-        Arguments.of("hf test split", ftj("a").spec(s -> s.dataset.test = "hf://org/data").obj(),
-            none, "spec.dataset.test"),
+        Arguments.of("ftp test split: no trainer reads it", ftj("a").spec(s ->
+            s.dataset.test = "ftp://h/test.zip").obj(), none, "spec.dataset.test"),
         Arguments.of("missing source", ftj("a").fromJob("src").obj(), none,
             "spec.model.pretrained.fromJob"),
         Arguments.of("failed source", ftj("a").fromJob("src").obj(),

@@ -2,6 +2,7 @@ package dev.finetune.trainer.cli;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.contract.SpecValidator.Placement;
+import dev.finetune.contract.UriSchemes;
 import dev.finetune.trainer.spec.JobLoader;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -19,12 +20,20 @@ final class ValidateCommand implements Callable<Integer> {
   Path manifest;
 
   @Option(names = "--cluster", description = "Also apply the rules of a cluster (the admission"
-      + " webhook's): s3:// checkpoints, datasets from file://, https:// or s3://.")
+      + " webhook's and the operator's): s3:// checkpoints, datasets and source model over the"
+      + " schemes of --allowed-schemes.")
   boolean cluster;
+
+  @Option(names = "--allowed-schemes", paramLabel = "LIST", defaultValue = "http,https,s3,hf",
+      description = "With --cluster: the URI schemes the cluster's operator lets trainer pods"
+          + " read (its finetune.operator.trainer-allowed-schemes). Default: ${DEFAULT-VALUE},"
+          + " as deploy/base and the Helm chart set it.")
+  String allowedSchemes;
 
   @Override
   public Integer call() {
-    FineTuneJob job = JobLoader.load(manifest, cluster ? Placement.CLUSTER : Placement.LOCAL);
+    FineTuneJob job = JobLoader.load(manifest, cluster ? Placement.CLUSTER : Placement.LOCAL,
+        UriSchemes.parse(allowedSchemes));
     Preflight.spec(job.getSpec()); // what train checks before it starts, so the two agree
     System.out.println(manifest + ": valid FineTuneJob '" + job.getMetadata().getName() + "'");
     return 0;

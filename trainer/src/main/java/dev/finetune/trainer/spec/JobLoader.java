@@ -18,10 +18,12 @@ import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.contract.ExitCode;
 import dev.finetune.contract.SpecValidator;
 import dev.finetune.contract.SpecValidator.Placement;
+import dev.finetune.contract.UriSchemes;
 import dev.finetune.trainer.base.InputFile;
 import dev.finetune.trainer.error.TrainerException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Collectors;
 import org.yaml.snakeyaml.LoaderOptions;
 
@@ -42,12 +44,20 @@ public final class JobLoader {
   }
 
   public static FineTuneJob load(Path manifest, Placement placement) {
+    return load(manifest, placement, UriSchemes.CLUSTER_DEFAULT);
+  }
+
+  /**
+   * Reads and validates a manifest; in a cluster, datasets and the source model must use one
+   * of {@code schemes} (the cluster operator's trainer-allowed-schemes).
+   */
+  public static FineTuneJob load(Path manifest, Placement placement, List<String> schemes) {
     // Type checked before opening (a FIFO would block), read bounded (Files.size is 0 for a
     // device): /dev/zero, /dev/urandom and a FIFO each end in one line.
     byte[] bytes = InputFile.read(manifest, manifest.toString(), MAX_MANIFEST_BYTES,
         ExitCode.INVALID_SPEC);
     return parse(new String(bytes, java.nio.charset.StandardCharsets.UTF_8), manifest.toString(),
-        placement);
+        placement, schemes);
   }
 
   /** Parses and validates YAML text for a run on this machine. */
@@ -57,6 +67,12 @@ public final class JobLoader {
 
   /** Parses and validates YAML text; {@code source} names it in messages. */
   public static FineTuneJob parse(String yaml, String source, Placement placement) {
+    return parse(yaml, source, placement, UriSchemes.CLUSTER_DEFAULT);
+  }
+
+  /** As above, with the URI schemes a cluster allows. */
+  public static FineTuneJob parse(String yaml, String source, Placement placement,
+      List<String> schemes) {
     if (yaml.length() > MAX_MANIFEST_BYTES) {
       throw invalid(source, "more than " + MAX_MANIFEST_BYTES + " characters; a FineTuneJob is"
           + " small");
@@ -94,7 +110,7 @@ public final class JobLoader {
     if (job == null) {
       throw invalid(source, "empty document; expected a FineTuneJob manifest");
     }
-    new Violations(SpecValidator.validate(job, placement)).throwIfInvalid(source);
+    new Violations(SpecValidator.validate(job, placement, schemes)).throwIfInvalid(source);
     return job;
   }
 

@@ -1,0 +1,64 @@
+package dev.finetune.trainer.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.finetune.contract.UriSchemes;
+import dev.finetune.trainer.storage.StderrCapture;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code validate --cluster} judges URIs by the cluster's allowlist, deploy/base's by default:
+ * the same list as the contract's, so a manifest that passes {@code --cluster} is not refused by
+ * the trainer pod (exit 4).
+ */
+class ValidateSchemesTest {
+  @TempDir
+  Path dir;
+
+  Path job(String train) throws Exception {
+    return Files.writeString(dir.resolve("job.yaml"), """
+        apiVersion: finetune.dev/v1alpha1
+        kind: FineTuneJob
+        metadata: {name: j}
+        spec:
+          model: {architecture: resnet18}
+          dataset: {train: "%s", test: "s3://data/test.zip"}
+          checkpoints: {uri: "s3://ckpt/j"}
+        """.formatted(train));
+  }
+
+  static int run(StringBuilder err, String... args) {
+    try (StderrCapture capture = new StderrCapture()) {
+      int code = Main.run(args);
+      err.append(capture.text());
+      return code;
+    }
+  }
+
+  @Test
+  void theDefaultIsDeployBasesList() {
+    String defaultValue = new CommandLine(new ValidateCommand()).getCommandSpec()
+        .findOption("--allowed-schemes").defaultValue();
+    assertEquals(UriSchemes.CLUSTER_DEFAULT, UriSchemes.parse(defaultValue));
+  }
+
+  @Test
+  void aFileDatasetPassesOnThisMachineButNotInADeployBaseCluster() throws Exception {
+    Path job = job("file:///data/train.zip");
+    StringBuilder err = new StringBuilder();
+    assertEquals(0, run(err, "validate", job.toString()), err.toString());
+    assertEquals(3, run(err, "validate", "--cluster", job.toString()));
+    assertTrue(err.toString().contains("spec.dataset.train: scheme 'file' is not allowed in this"
+        + " cluster; allowed: http, https, s3, hf (finetune.operator.trainer-allowed-schemes)"),
+        err.toString());
+    assertEquals(0, run(new StringBuilder(), "validate", "--cluster", "--allowed-schemes",
+        "file,https,s3", job.toString()), "a cluster whose operator allows file");
+    assertEquals(0, run(new StringBuilder(), "validate", "--cluster",
+        job("http://data.example.com/train.zip").toString()), "deploy/base admits http");
+  }
+}
