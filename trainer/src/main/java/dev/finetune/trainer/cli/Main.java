@@ -1,6 +1,8 @@
 package dev.finetune.trainer.cli;
 
 import dev.finetune.contract.ExitCode;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,11 +21,20 @@ public final class Main implements Runnable {
     System.exit(run(args));
   }
 
+  /** The exit codes, then the environment variables the trainer reads. */
+  static String[] footer() {
+    List<String> lines = new ArrayList<>(List.of(ExitCodesHelp.lines()));
+    lines.add("");
+    lines.add("Environment variables:");
+    lines.addAll(List.of(EnvironmentHelp.lines()));
+    return lines.toArray(String[]::new);
+  }
+
   /** Runs the command line and returns the exit code (tests call this). */
   public static int run(String... args) {
     CommandLine cli = new CommandLine(new Main());
-    cli.getCommandSpec().usageMessage().footer(ExitCodesHelp.lines());
-    cli.getSubcommands().get("train").getCommandSpec().usageMessage().footer(ExitCodesHelp.lines());
+    cli.getCommandSpec().usageMessage().footer(footer());
+    cli.getSubcommands().get("train").getCommandSpec().usageMessage().footer(footer());
     cli.setExecutionExceptionHandler(new FailureHandler());
     cli.setParameterExceptionHandler((e, a) -> {
       e.getCommandLine().getErr().println("error: " + e.getMessage());
