@@ -23,10 +23,13 @@ public final class UriSchemes {
 
   private UriSchemes() {}
 
-  /** A comma-separated list ({@code "https, s3"}), lower-cased; blank entries dropped. */
+  /**
+   * A comma-separated list ({@code "https, s3://"}), lower-cased, a trailing {@code ://}
+   * dropped as the trainer drops it; blank entries dropped.
+   */
   public static List<String> parse(String csv) {
-    return Arrays.stream(csv.split(",")).map(s -> s.strip().toLowerCase(java.util.Locale.ROOT))
-        .filter(s -> !s.isEmpty()).toList();
+    return Arrays.stream(csv.split(",")).map(s -> s.strip().toLowerCase(java.util.Locale.ROOT)
+        .replaceAll("://$", "")).filter(s -> !s.isEmpty()).toList();
   }
 
   /** The operator's setting when set and not blank, else every scheme the trainer reads. */

@@ -3,8 +3,10 @@ package dev.finetune.trainer.cli;
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.contract.SpecValidator.Placement;
 import dev.finetune.contract.UriSchemes;
+import dev.finetune.trainer.data.fetch.UriPolicy;
 import dev.finetune.trainer.spec.JobLoader;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,8 +34,9 @@ final class ValidateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    UriPolicy.parse(allowedSchemes, null); // the trainer's check: an unknown scheme is exit 2
     FineTuneJob job = JobLoader.load(manifest, cluster ? Placement.CLUSTER : Placement.LOCAL,
-        UriSchemes.parse(allowedSchemes));
+        UriSchemes.orTrainer(Optional.of(allowedSchemes)));
     Preflight.spec(job.getSpec()); // what train checks before it starts, so the two agree
     System.out.println(manifest + ": valid FineTuneJob '" + job.getMetadata().getName() + "'");
     return 0;

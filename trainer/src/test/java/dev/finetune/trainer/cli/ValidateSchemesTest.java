@@ -61,4 +61,21 @@ class ValidateSchemesTest {
     assertEquals(0, run(new StringBuilder(), "validate", "--cluster",
         job("http://data.example.com/train.zip").toString()), "deploy/base admits http");
   }
+
+  /** A hostile --allowed-schemes: one line, exit 2 (USAGE); an empty list means every scheme. */
+  @Test
+  void aBadSchemeListIsAUsageErrorInOneLine() throws Exception {
+    Path job = job("file:///data/train.zip");
+    StringBuilder err = new StringBuilder();
+    assertEquals(2, run(err, "validate", "--cluster", "--allowed-schemes", "ftp,s3",
+        job.toString()));
+    assertEquals(1, err.toString().lines().filter(l -> l.startsWith("error: ")).count(),
+        err.toString());
+    assertTrue(!err.toString().contains("\tat ") && err.toString().contains("exit code 2"),
+        "one error line and the exit code, no stack trace: " + err);
+    assertTrue(err.toString().contains("'ftp' is not one of [file, hf, http, https, s3]"),
+        err.toString());
+    assertEquals(0, run(new StringBuilder(), "validate", "--cluster", "--allowed-schemes", " , ",
+        job.toString()), "an empty list allows every scheme the trainer reads, as in train");
+  }
 }

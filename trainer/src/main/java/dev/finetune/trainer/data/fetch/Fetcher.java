@@ -1,6 +1,7 @@
 package dev.finetune.trainer.data.fetch;
 
 import dev.finetune.contract.ExitCode;
+import dev.finetune.contract.UriSchemes;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.storage.ObjectStore;
 import java.io.IOException;
@@ -37,7 +38,7 @@ import java.util.stream.Stream;
  */
 public final class Fetcher {
   /** Every scheme this class understands. */
-  public static final Set<String> ALL_SCHEMES = Set.of("file", "http", "https", "s3", "hf");
+  public static final Set<String> ALL_SCHEMES = Set.copyOf(UriSchemes.TRAINER);
 
   private final DownloadCache cache;
   private final UriPolicy policy;
