@@ -1,7 +1,6 @@
 package dev.finetune.operator.admission;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.contract.UriSchemes;
 import dev.finetune.operator.validate.ImagePolicy;
 import dev.finetune.operator.validate.Validation;
 import io.fabric8.kubernetes.api.model.GroupVersionKind;
@@ -32,18 +31,7 @@ public final class FineTuneJobAdmission {
 
   private FineTuneJobAdmission() {}
 
-  public static AdmissionResponse review(AdmissionRequest request,
-      KubernetesSerialization serialization) {
-    return review(request, serialization, ImagePolicy.ANY);
-  }
-
-  /** As above, with the operator's image allowlist for spec.image. */
-  public static AdmissionResponse review(AdmissionRequest request,
-      KubernetesSerialization serialization, ImagePolicy images) {
-    return review(request, serialization, images, UriSchemes.TRAINER);
-  }
-
-  /** As above, with the URI schemes trainer pods may read. */
+  /** The review, with the operator's image allowlist and the URI schemes trainer pods may read. */
   public static AdmissionResponse review(AdmissionRequest request,
       KubernetesSerialization serialization, ImagePolicy images, List<String> schemes) {
     GroupVersionKind kind = request.getKind();

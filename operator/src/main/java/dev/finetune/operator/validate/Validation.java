@@ -31,17 +31,11 @@ public sealed interface Validation {
    */
   static Validation of(FineTuneJob ftj, Function<String, Optional<FineTuneJob>> jobs,
       Instant now, Duration sourceGrace) {
-    return of(ftj, jobs, now, sourceGrace, ImagePolicy.ANY);
-  }
-
-  /** As above, with the operator's image allowlist for spec.image. */
-  static Validation of(FineTuneJob ftj, Function<String, Optional<FineTuneJob>> jobs,
-      Instant now, Duration sourceGrace, ImagePolicy images) {
-    return of(ftj, jobs, now, sourceGrace, images, UriSchemes.TRAINER);
+    return of(ftj, jobs, now, sourceGrace, ImagePolicy.ANY, UriSchemes.TRAINER);
   }
 
   /**
-   * As above, with the URI schemes the operator lets trainer pods read (its
+   * As above, with the operator's image allowlist for spec.image and the URI schemes the operator lets trainer pods read (its
    * trainer-allowed-schemes, {@link UriSchemes#orTrainer}): a dataset the pod would refuse is
    * refused here, before a pod starts.
    */
@@ -54,17 +48,10 @@ public sealed interface Validation {
     return FromJobLookup.resolve(ftj, jobs, now, sourceGrace);
   }
 
-  /** The contract's first problem with the object alone (what the webhook denies). */
-  static Optional<Invalid> objectProblem(FineTuneJob ftj) {
-    return objectProblem(ftj, ImagePolicy.ANY);
-  }
-
-  /** The same, then the operator's image allowlist. */
-  static Optional<Invalid> objectProblem(FineTuneJob ftj, ImagePolicy images) {
-    return objectProblem(ftj, images, UriSchemes.TRAINER);
-  }
-
-  /** The same, with the URI schemes trainer pods may read. */
+  /**
+   * The contract's first problem with the object alone (what the webhook denies), with the URI
+   * schemes trainer pods may read, then the operator's image allowlist.
+   */
   static Optional<Invalid> objectProblem(FineTuneJob ftj, ImagePolicy images,
       List<String> schemes) {
     return SpecValidator.firstProblem(ftj, Placement.CLUSTER, schemes)

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.contract.UriSchemes;
 import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.admission.FineTuneJobAdmission;
 import io.fabric8.kubernetes.api.model.GroupVersionKind;
@@ -43,7 +44,7 @@ class ImagePolicyTest {
   @Test
   void aRefusedImageFailsValidationNamingTheFieldAndTheAllowedImages() {
     Validation v = Validation.of(job("docker.io/attacker/miner:latest"), n -> Optional.empty(),
-        Instant.now(), Duration.ofMinutes(1), POLICY);
+        Instant.now(), Duration.ofMinutes(1), POLICY, UriSchemes.TRAINER);
     Validation.Invalid invalid = (Validation.Invalid) v;
     assertEquals("spec.image", invalid.field());
     assertEquals("\"docker.io/attacker/miner:latest\" is not allowed by this operator; allowed:"
@@ -55,9 +56,10 @@ class ImagePolicyTest {
   @Test
   void aJobWithoutSpecImageIsNeverRefused() {
     assertTrue(Validation.of(job(null), n -> Optional.empty(), Instant.now(),
-        Duration.ofMinutes(1), POLICY) instanceof Validation.Valid);
+        Duration.ofMinutes(1), POLICY, UriSchemes.TRAINER) instanceof Validation.Valid);
     assertTrue(Validation.of(job("registry.example.com/ml/t:1"), n -> Optional.empty(),
-        Instant.now(), Duration.ofMinutes(1), POLICY) instanceof Validation.Valid);
+        Instant.now(), Duration.ofMinutes(1), POLICY,
+        UriSchemes.TRAINER) instanceof Validation.Valid);
   }
 
   @Test
@@ -68,11 +70,13 @@ class ImagePolicyTest {
     request.setOperation("CREATE");
     request.setKind(new GroupVersionKind("finetune.dev", "FineTuneJob", "v1alpha1"));
     request.setObject(job("docker.io/attacker/miner:latest"));
-    AdmissionResponse denied = FineTuneJobAdmission.review(request, json, POLICY);
+    AdmissionResponse denied = FineTuneJobAdmission.review(request, json, POLICY,
+        UriSchemes.TRAINER);
     assertFalse(denied.getAllowed());
     assertTrue(denied.getStatus().getMessage().startsWith("spec.image: \"docker.io/attacker"),
         denied.getStatus().getMessage());
     request.setObject(job("registry.example.com/ml/t:1"));
-    assertTrue(FineTuneJobAdmission.review(request, json, POLICY).getAllowed());
+    assertTrue(FineTuneJobAdmission.review(request, json, POLICY, UriSchemes.TRAINER)
+        .getAllowed());
   }
 }

@@ -10,9 +10,6 @@ import java.util.Map;
  * {@code CliHelpTest} fails when the trainer's code reads a variable this table does not name.
  */
 final class EnvironmentHelp {
-  private static final int INDENT = 40;
-  private static final int WIDTH = 79;
-
   /** Variable, what it does. In the order a reader needs them. */
   static final Map<String, String> VARIABLES = table();
 
@@ -49,17 +46,8 @@ final class EnvironmentHelp {
 
   static String[] lines() {
     List<String> lines = new ArrayList<>();
-    VARIABLES.forEach((name, meaning) -> {
-      StringBuilder line = new StringBuilder(String.format("  %-37s ", name));
-      for (String word : meaning.split(" ")) {
-        if (line.length() + word.length() + 1 > WIDTH) {
-          lines.add(line.toString().stripTrailing());
-          line = new StringBuilder(" ".repeat(INDENT));
-        }
-        line.append(word).append(' ');
-      }
-      lines.add(line.toString().stripTrailing());
-    });
+    VARIABLES.forEach((name, meaning) ->
+        HelpLines.add(lines, String.format("  %-37s ", name), meaning));
     return lines.toArray(String[]::new);
   }
 }
