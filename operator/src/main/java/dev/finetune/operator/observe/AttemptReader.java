@@ -2,6 +2,7 @@ package dev.finetune.operator.observe;
 
 import dev.finetune.contract.ExitCode;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -72,6 +73,12 @@ public final class AttemptReader {
         return new Attempt(number, name, AttemptState.FAILED_PERMANENT, exitCode, "ExitCode" + exitCode,
             crashMessage(exitCode, message), at, active, stoppedBySuspend);
       }
+      if (terminated.map(t -> OOM_KILLED.equals(t.getReason())).orElse(false)) {
+        // The kubelet's reason for a container the kernel killed at its memory limit.
+        return new Attempt(number, name, AttemptState.FAILED_RETRYABLE, exitCode, OOM_KILLED,
+            "the trainer exceeded its memory limit (spec.resources.memory) and was killed",
+            at, active, stoppedBySuspend);
+      }
       return new Attempt(number, name, AttemptState.FAILED_RETRYABLE, exitCode,
           exitCode == ExitCode.PREEMPTED.code() ? "Terminated" : "ExitCode" + exitCode, message, at, active, stoppedBySuspend);
     }
@@ -88,8 +95,34 @@ public final class AttemptReader {
       return new Attempt(number, name, AttemptState.RUNNING, null,
           ended ? "PodEnded" : "PodRunning", null, null, active, stoppedBySuspend);
     }
+    Optional<ContainerStateWaiting> stuck = lastPod.flatMap(AttemptReader::cannotStart);
+    if (stuck.isPresent()) {
+      // The kubelet's reason (ErrImageNeverPull, ImagePullBackOff, CreateContainerConfigError...)
+      // and message, so `kubectl get ftj` says why the job does not start instead of hanging.
+      return new Attempt(number, name, AttemptState.PENDING, null, stuck.get().getReason(),
+          stuck.get().getMessage(), null, active, stoppedBySuspend);
+    }
     return new Attempt(number, name, AttemptState.PENDING, null, "PodPending", null, null,
         active, stoppedBySuspend);
+  }
+
+  /** A container's terminated reason when the kernel killed it at its memory limit. */
+  static final String OOM_KILLED = "OOMKilled";
+
+  /** Waiting reasons of a container that a kubelet cannot start until someone acts. */
+  static final java.util.Set<String> CANNOT_START = java.util.Set.of("ErrImageNeverPull",
+      "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError",
+      "CreateContainerError");
+
+  /** The trainer container's waiting state when it is one of {@link #CANNOT_START}. */
+  static Optional<ContainerStateWaiting> cannotStart(Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+      return Optional.empty();
+    }
+    return pod.getStatus().getContainerStatuses().stream()
+        .filter(c -> c.getState() != null && c.getState().getWaiting() != null)
+        .map(c -> c.getState().getWaiting())
+        .filter(w -> CANNOT_START.contains(w.getReason())).findFirst();
   }
 
   public static int attemptNumber(Job job) {

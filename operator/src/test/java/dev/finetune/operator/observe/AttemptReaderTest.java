@@ -27,6 +27,14 @@ class AttemptReaderTest {
         Arguments.of("trainer ended, Job not concluded yet: still running (no Pending flap)",
             job("a", 1).build(), List.of(terminatedPod("a", 1, 0, "{}").build()),
             AttemptState.RUNNING, "PodEnded"),
+        Arguments.of("image never built: the kubelet's reason, not a silent PodPending",
+            job("a", 1).build(), List.of(new io.fabric8.kubernetes.api.model.PodBuilder(
+                runningPod("a", 1)).editStatus().withPhase("Pending").addNewContainerStatus()
+                .withName(Labels.TRAINER_CONTAINER).withNewState().withNewWaiting()
+                .withReason("ErrImageNeverPull").withMessage("Container image \"t:1\" is not"
+                    + " present with pull policy of Never").endWaiting().endState()
+                .endContainerStatus().endStatus().build()),
+            AttemptState.PENDING, "ErrImageNeverPull"),
         Arguments.of("kueue holds it", job("a", 1).editSpec().withSuspend(true).endSpec().build(),
             List.of(), AttemptState.PENDING, "Queued"),
         Arguments.of("succeeded", succeededJob("a", 1), List.of(), AttemptState.SUCCEEDED,
@@ -44,6 +52,12 @@ class AttemptReaderTest {
         Arguments.of("exit 137 (SIGKILL: OOM kill, node loss) retries", failed,
             List.of(terminatedPod("a", 1, 137, null).build()), AttemptState.FAILED_RETRYABLE,
             "ExitCode137"),
+        Arguments.of("OOM-killed (the kubelet's reason) retries and says so", failed,
+            List.of(new io.fabric8.kubernetes.api.model.PodBuilder(terminatedPod("a", 1, 137,
+                null).build()).editStatus().editFirstContainerStatus().editState()
+                .editTerminated().withReason("OOMKilled").endTerminated().endState()
+                .endContainerStatus().endStatus().build()), AttemptState.FAILED_RETRYABLE,
+            "OOMKilled"),
         Arguments.of("exit 129 (storage unavailable) retries", failed,
             List.of(terminatedPod("a", 1, 129, null).build()), AttemptState.FAILED_RETRYABLE,
             "ExitCode129"),
