@@ -58,9 +58,13 @@ public final class NodeAgent implements AutoCloseable {
 
   private final KubernetesClient client;
   private final Path root;
+  private final PodRuntime runtime;
   private final Map<String, Running> running = new ConcurrentHashMap<>();
+  /** Pods deleted from the API server, kept so tests can still read their folders. */
+  private final Map<String, Running> gone = new ConcurrentHashMap<>();
   private final java.util.Set<String> done = ConcurrentHashMap.newKeySet();
   private final java.util.Set<String> evicting = ConcurrentHashMap.newKeySet();
+  private final Map<String, String> evictions = new ConcurrentHashMap<>();
   private final LoopFailures failures = new LoopFailures("node-agent");
   private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "node-agent");
@@ -68,17 +72,51 @@ public final class NodeAgent implements AutoCloseable {
     return t;
   });
 
-  /** A pod's process on this node. */
-  public record Running(String namespace, String pod, String uid, TrainerContainer.Started started,
-      String containerName) {
+  /** A pod's container on this node; {@code restarts} counts restarts in place. */
+  public static final class Running {
+    private final String namespace;
+    private final String pod;
+    private final String uid;
+    private final String containerName;
+    private final Path dir;
+    private volatile PodRuntime.Container container;
+    private int restarts;
+    private Boolean ready;
+
+    Running(String namespace, String pod, String uid, String containerName, Path dir,
+        PodRuntime.Container container) {
+      this.namespace = namespace;
+      this.pod = pod;
+      this.uid = uid;
+      this.containerName = containerName;
+      this.dir = dir;
+      this.container = container;
+    }
+
+    /** The pod's folder: volumes, logs, the termination message file. */
     public Path dir() {
-      return started.dir();
+      return dir;
+    }
+
+    public PodRuntime.Container container() {
+      return container;
+    }
+
+    public int restarts() {
+      return restarts;
     }
   }
 
+  /** An agent whose pods run as local child JVMs ({@link ProcessRuntime}). */
   public NodeAgent(KubernetesClient client, Path root) {
+    this(client, root, new ProcessRuntime(client));
+  }
+
+  /** An agent whose pods run on {@code runtime}. */
+  public NodeAgent(KubernetesClient client, Path root, PodRuntime runtime) {
     this.client = client;
     this.root = root;
+    this.runtime = runtime;
     register(CPU_NODE, Map.of("cpu", "8", "memory", "32Gi", "pods", "110"), false);
     register(GPU_NODE, Map.of("cpu", "8", "memory", "32Gi", "pods", "110", GPU, "1"), true);
     loop.scheduleWithFixedDelay(this::tick, 0, 200, TimeUnit.MILLISECONDS);
@@ -112,12 +150,13 @@ public final class NodeAgent implements AutoCloseable {
 
   /** The process of a pod, once started. */
   public Optional<Running> running(String namespace, String pod) {
-    return Optional.ofNullable(running.get(namespace + "/" + pod));
+    String key = namespace + "/" + pod;
+    return Optional.ofNullable(running.get(key)).or(() -> Optional.ofNullable(gone.get(key)));
   }
 
-  /** SIGKILL to a pod's process (exit 137), as when a container is OOM-killed. */
+  /** SIGKILL to a pod's container (exit 137), as when a container is OOM-killed. */
   public void kill(String namespace, String pod) {
-    running.get(namespace + "/" + pod).started().process().destroyForcibly();
+    running.get(namespace + "/" + pod).container().kill();
   }
 
   /**
@@ -125,12 +164,16 @@ public final class NodeAgent implements AutoCloseable {
    * first, then SIGTERM and the grace period; the pod ends Failed and stays.
    */
   public void evict(String namespace, String pod) {
+    evict(namespace, pod, "evicted by the finetune node agent");
+  }
+
+  private void evict(String namespace, String pod, String message) {
     patchStatus(namespace, pod, Map.of("conditions", List.of(new PodConditionBuilder()
         .withType("DisruptionTarget").withStatus("True").withReason("TerminationByKubelet")
-        .withMessage("evicted by the finetune node agent").withLastTransitionTime(now())
-        .build())));
+        .withMessage(message).withLastTransitionTime(now()).build())));
+    evictions.put(namespace + "/" + pod, message);
     evicting.add(namespace + "/" + pod);
-    running.get(namespace + "/" + pod).started().process().destroy();
+    running.get(namespace + "/" + pod).container().terminate();
   }
 
   /** Throws what went wrong in the agent itself, if anything did. */
@@ -140,29 +183,69 @@ public final class NodeAgent implements AutoCloseable {
 
   private void tick() {
     try {
+      java.util.Set<String> seen = new java.util.HashSet<>();
       for (Pod pod : client.pods().inAnyNamespace().list().getItems()) {
         String node = pod.getSpec().getNodeName();
         if (!CPU_NODE.equals(node) && !GPU_NODE.equals(node)) {
           continue;
         }
         String key = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+        seen.add(key);
         Running r = running.get(key);
-        if (r != null && !r.uid().equals(pod.getMetadata().getUid())) {
-          continue; // an old pod of the same name, already handled
+        if (r != null && !r.uid.equals(pod.getMetadata().getUid())) {
+          if (!done.contains(key)) {
+            continue; // the old pod of this name still ends; the new one starts after
+          }
+          running.remove(key);
+          done.remove(key);
+          evicting.remove(key);
+          evictions.remove(key);
+          r = null;
         }
         if (r == null && !done.contains(key) && pod.getMetadata().getDeletionTimestamp() == null
             && "Pending".equals(phase(pod))) {
-          start(key, pod);
+          Long retry = waitingRetry.get(pod.getMetadata().getUid());
+          if (retry == null || System.nanoTime() >= retry) {
+            start(key, pod);
+          }
+        } else if (r == null && pod.getMetadata().getDeletionTimestamp() != null
+            && waitingRetry.remove(pod.getMetadata().getUid()) != null) {
+          // a pod that never started: nothing to stop
+          client.pods().inNamespace(pod.getMetadata().getNamespace())
+              .withName(pod.getMetadata().getName()).withGracePeriod(0).delete();
         } else if (r != null && pod.getMetadata().getDeletionTimestamp() != null) {
           terminate(key, r, pod);
-        } else if (r != null && !r.started().process().isAlive() && !done.contains(key)) {
+        } else if (r != null && !done.contains(key) && !r.container().alive()) {
           exited(key, r, pod);
+        } else if (r != null && !done.contains(key)) {
+          probe(r, pod);
         }
       }
+      forgetDeleted(seen);
     } catch (RuntimeException e) {
       failures.record(e);
     } catch (java.io.IOException | InterruptedException e) {
       failures.record(new IllegalStateException(e));
+    }
+  }
+
+  /**
+   * Pods gone from the API server without a graceful deletion (a terminal pod is deleted at
+   * once): their containers are removed, as a kubelet's pod cleanup does.
+   */
+  private void forgetDeleted(java.util.Set<String> seen) {
+    for (String key : List.copyOf(running.keySet())) {
+      if (!seen.contains(key)) {
+        Running r = running.remove(key);
+        gone.put(key, r);
+        if (r.container().alive()) {
+          r.container().kill();
+        }
+        r.container().remove();
+        done.remove(key);
+        evicting.remove(key);
+        evictions.remove(key);
+      }
     }
   }
 
@@ -171,76 +254,207 @@ public final class NodeAgent implements AutoCloseable {
         : pod.getStatus().getPhase();
   }
 
+  private Path podDir(Pod pod) {
+    return root.resolve(pod.getMetadata().getNamespace()).resolve(pod.getMetadata().getName()
+        + "-" + pod.getMetadata().getUid().substring(0, 8));
+  }
+
   private void start(String key, Pod pod) throws java.io.IOException {
     String ns = pod.getMetadata().getNamespace();
     String name = pod.getMetadata().getName();
     String container = pod.getSpec().getContainers().get(0).getName();
-    TrainerContainer.Started started;
+    Path dir = podDir(pod);
+    PodRuntime.Container started;
     try {
-      started = TrainerContainer.start(client, ns, name, pod.getSpec(),
-          root.resolve(ns).resolve(name + "-" + pod.getMetadata().getUid().substring(0, 8)),
-          List.of(), Map.of());
-    } catch (TrainerContainer.Refused e) {
+      started = runtime.start(pod, dir);
+    } catch (PodRuntime.Refused e) {
       done.add(key);
       Map<String, Object> status = new LinkedHashMap<>();
       status.put("phase", "Failed");
       status.put("reason", "NodeAgentRefused");
       status.put("message", "the finetune node agent cannot run this pod: " + e.getMessage());
       patchStatus(ns, name, status);
+      event(pod, "Failed", e.getMessage());
+      return;
+    } catch (PodRuntime.Waiting e) {
+      waiting(key, pod, container, e);
       return;
     }
-    running.put(key, new Running(ns, name, pod.getMetadata().getUid(), started, container));
+    Running r = new Running(ns, name, pod.getMetadata().getUid(), container, dir, started);
+    running.put(key, r);
+    waitingRetry.remove(pod.getMetadata().getUid());
     String at = now();
     Map<String, Object> status = new LinkedHashMap<>();
     status.put("phase", "Running");
-    status.put("podIP", "127.0.0.1");
-    status.put("podIPs", List.of(Map.of("ip", "127.0.0.1")));
+    status.put("podIP", started.ip());
+    status.put("podIPs", List.of(Map.of("ip", started.ip())));
     status.put("hostIP", "127.0.0.1");
     status.put("startTime", at);
+    boolean ready = started.ready();
+    r.ready = ready;
+    String s = ready ? "True" : "False";
     status.put("conditions", List.of(condition("PodScheduled", "True"),
-        condition("Initialized", "True"), condition("ContainersReady", "True"),
-        condition("Ready", "True")));
-    status.put("containerStatuses", List.of(new ContainerStatusBuilder().withName(container)
-        .withImage(pod.getSpec().getContainers().get(0).getImage()).withImageID("")
-        .withReady(true).withStarted(true).withRestartCount(0)
-        .withNewState().withNewRunning().withStartedAt(at).endRunning().endState().build()));
-    // the trainer listens on a free loopback port; the annotation tells the operator which
-    Map<String, String> ann = new LinkedHashMap<>();
-    ann.put("prometheus.io/port", String.valueOf(started.metricsPort()));
-    client.pods().inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
-        Serialization.asJson(Map.of("metadata", Map.of("annotations", ann))));
+        condition("Initialized", "True"), condition("ContainersReady", s),
+        condition("Ready", s)));
+    status.put("containerStatuses", List.of(runningStatus(pod, r, at, ready)));
+    if (!started.annotations().isEmpty()) {
+      client.pods().inNamespace(ns).withName(name).patch(
+          PatchContext.of(PatchType.STRATEGIC_MERGE), Serialization.asJson(
+              Map.of("metadata", Map.of("annotations", started.annotations()))));
+    }
     patchStatus(ns, name, status);
+    event(pod, "Started", "Started container " + container);
+  }
+
+  /** Pods waiting to start (an image not present): when to try again, by pod UID. */
+  private final Map<String, Long> waitingRetry = new ConcurrentHashMap<>();
+
+  /**
+   * The pod stays Pending with the reason and a Warning Event, as a kubelet's image errors; the
+   * start is tried again every 5 s (an image built meanwhile is used).
+   */
+  private void waiting(String key, Pod pod, String container, PodRuntime.Waiting e) {
+    Long before = waitingRetry.put(pod.getMetadata().getUid(),
+        System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+    if (before != null) {
+      return;
+    }
+    ContainerStatus cs = new ContainerStatusBuilder().withName(container)
+        .withImage(pod.getSpec().getContainers().get(0).getImage()).withImageID("")
+        .withReady(false).withStarted(false).withRestartCount(0)
+        .withNewState().withNewWaiting().withReason(e.reason()).withMessage(e.getMessage())
+        .endWaiting().endState().build();
+    Map<String, Object> status = new LinkedHashMap<>();
+    status.put("phase", "Pending");
+    status.put("conditions", List.of(condition("PodScheduled", "True"),
+        condition("Initialized", "True"), condition("ContainersReady", "False"),
+        condition("Ready", "False")));
+    status.put("containerStatuses", List.of(cs));
+    patchStatus(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), status);
+    event(pod, e.reason(), e.getMessage());
+  }
+
+  private ContainerStatus runningStatus(Pod pod, Running r, String startedAt, boolean ready) {
+    ContainerStatusBuilder b = new ContainerStatusBuilder().withName(r.containerName)
+        .withImage(pod.getSpec().getContainers().get(0).getImage()).withImageID("")
+        .withReady(ready).withStarted(true).withRestartCount(r.restarts)
+        .withNewState().withNewRunning().withStartedAt(startedAt).endRunning().endState();
+    return b.build();
+  }
+
+  /** Readiness and liveness, as a kubelet's prober: Ready follows the probe; liveness restarts. */
+  private void probe(Running r, Pod pod) {
+    PodRuntime.Container c = r.container();
+    if (!evicting.contains(r.namespace + "/" + r.pod)) {
+      java.util.Optional<String> evict = c.evictionReason();
+      if (evict.isPresent()) {
+        event(pod, "Evicted", evict.get());
+        evict(r.namespace, r.pod, evict.get());
+        return;
+      }
+    }
+    if (c.livenessFailed()) {
+      event(pod, "Unhealthy", "Liveness probe failed; the container will be restarted");
+      c.terminate();
+      return;
+    }
+    boolean ready = c.ready();
+    if (r.ready == null || r.ready != ready) {
+      r.ready = ready;
+      List<PodCondition> conditions = new ArrayList<>();
+      List<PodCondition> now = pod.getStatus() == null ? List.of()
+          : pod.getStatus().getConditions();
+      for (PodCondition pc : now) {
+        if (!"Ready".equals(pc.getType()) && !"ContainersReady".equals(pc.getType())) {
+          conditions.add(pc);
+        }
+      }
+      String s = ready ? "True" : "False";
+      conditions.add(condition("ContainersReady", s));
+      conditions.add(condition("Ready", s));
+      List<ContainerStatus> css = pod.getStatus() == null ? List.of()
+          : pod.getStatus().getContainerStatuses();
+      String startedAt = css.isEmpty() || css.get(0).getState() == null
+          || css.get(0).getState().getRunning() == null ? now()
+          : css.get(0).getState().getRunning().getStartedAt();
+      patchStatus(r.namespace, r.pod, Map.of("conditions", conditions,
+          "containerStatuses", List.of(runningStatus(pod, r, startedAt, ready))));
+    }
   }
 
   private void terminate(String key, Running r, Pod pod) throws InterruptedException {
-    Process p = r.started().process();
-    if (p.isAlive()) {
-      p.destroy(); // SIGTERM
+    PodRuntime.Container c = r.container();
+    if (c.alive()) {
+      c.terminate(); // SIGTERM
       long grace = Optional.ofNullable(pod.getMetadata().getDeletionGracePeriodSeconds())
           .orElse(30L);
-      if (!p.waitFor(grace, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        p.waitFor();
+      if (!c.awaitExit(java.time.Duration.ofSeconds(grace))) {
+        c.kill();
+        c.awaitExit(java.time.Duration.ofSeconds(30));
       }
     }
     if (!done.contains(key)) {
-      exited(key, r, pod);
+      done.add(key);
+      report(r, pod, c.exitCode(), false);
     }
-    client.pods().inNamespace(r.namespace()).withName(r.pod()).withGracePeriod(0).delete();
+    c.remove();
+    client.pods().inNamespace(r.namespace).withName(r.pod).withGracePeriod(0).delete();
   }
 
-  private void exited(String key, Running r, Pod pod) {
-    done.add(key);
-    int code = r.started().process().exitValue();
-    String message = TrainerContainer.message(r.started().terminationLog(),
-        r.started().stderr(), code);
-    ContainerStatus cs = new ContainerStatusBuilder().withName(r.containerName())
+  /**
+   * The container exited by itself: with restartPolicy Always (or OnFailure and a failure) the
+   * container is started again in place and restartCount grows, as a kubelet does; otherwise the
+   * pod ends.
+   */
+  private void exited(String key, Running r, Pod pod) throws java.io.IOException {
+    int code = r.container().exitCode();
+    String policy = Optional.ofNullable(pod.getSpec().getRestartPolicy()).orElse("Always");
+    boolean restart = "Always".equals(policy) || ("OnFailure".equals(policy) && code != 0);
+    if (!restart) {
+      done.add(key);
+      report(r, pod, code, false);
+      return;
+    }
+    report(r, pod, code, true);
+    r.container().remove();
+    try {
+      r.container = runtime.start(pod, r.dir);
+    } catch (PodRuntime.Refused | PodRuntime.Waiting e) {
+      done.add(key);
+      report(r, pod, code, false);
+      return;
+    }
+    r.restarts++;
+    r.ready = null;
+    event(pod, "Started", "Restarted container " + r.containerName + " (restart " + r.restarts
+        + ", exit code " + code + ")");
+    patchStatus(r.namespace, r.pod, Map.of("podIP", r.container.ip(),
+        "podIPs", List.of(Map.of("ip", r.container.ip())),
+        "containerStatuses", List.of(runningStatus(pod, r, now(), false))));
+  }
+
+  /** The exit as status: terminated (the pod ends), or lastState of a restart. */
+  private void report(Running r, Pod pod, int code, boolean restarting) {
+    String message = r.container().message(code);
+    String reason = code == 0 ? "Completed" : code == 137 && r.container().oomKilled()
+        ? "OOMKilled" : "Error";
+    var terminated = new io.fabric8.kubernetes.api.model.ContainerStateTerminatedBuilder()
+        .withExitCode(code).withMessage(message).withReason(reason).withFinishedAt(now())
+        .withStartedAt(pod.getStatus() == null ? now() : pod.getStatus().getStartTime()).build();
+    if (restarting) {
+      ContainerStatus cs = new ContainerStatusBuilder().withName(r.containerName)
+          .withImage(pod.getSpec().getContainers().get(0).getImage()).withImageID("")
+          .withReady(false).withStarted(false).withRestartCount(r.restarts)
+          .withNewLastState().withTerminated(terminated).endLastState()
+          .withNewState().withNewWaiting().withReason("ContainerRestarting").endWaiting()
+          .endState().build();
+      patchStatus(r.namespace, r.pod, Map.of("containerStatuses", List.of(cs)));
+      return;
+    }
+    ContainerStatus cs = new ContainerStatusBuilder().withName(r.containerName)
         .withImage(pod.getSpec().getContainers().get(0).getImage()).withImageID("")
-        .withReady(false).withStarted(false).withRestartCount(0)
-        .withNewState().withNewTerminated().withExitCode(code).withMessage(message)
-        .withReason(code == 0 ? "Completed" : "Error").withFinishedAt(now())
-        .withStartedAt(pod.getStatus() == null ? now() : pod.getStatus().getStartTime())
-        .endTerminated().endState().build();
+        .withReady(false).withStarted(false).withRestartCount(r.restarts)
+        .withNewState().withTerminated(terminated).endState().build();
     List<PodCondition> conditions = new ArrayList<>();
     if (pod.getStatus() != null && pod.getStatus().getConditions() != null) {
       for (PodCondition c : pod.getStatus().getConditions()) {
@@ -253,19 +467,36 @@ public final class NodeAgent implements AutoCloseable {
     conditions.add(condition("Ready", "False"));
     Map<String, Object> status = new LinkedHashMap<>();
     status.put("phase", code == 0 ? "Succeeded" : "Failed");
-    if (evicting.contains(key)) {
+    if (evicting.contains(r.namespace + "/" + r.pod)) {
       status.put("reason", "Evicted");
-      status.put("message", "evicted by the finetune node agent");
+      status.put("message", evictions.getOrDefault(r.namespace + "/" + r.pod,
+          "evicted by the finetune node agent"));
     }
     status.put("conditions", conditions);
     status.put("containerStatuses", List.of(cs));
-    patchStatus(r.namespace(), r.pod(), status);
+    patchStatus(r.namespace, r.pod, status);
   }
 
   private void patchStatus(String ns, String pod, Map<String, Object> status) {
     client.pods().inNamespace(ns).withName(pod).subresource("status")
         .patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
             Serialization.asJson(Map.of("status", status)));
+  }
+
+  /** An Event on the pod from this node, as a kubelet records one ({@code kubectl describe}). */
+  private void event(Pod pod, String reason, String message) {
+    String type = "Started".equals(reason) ? "Normal" : "Warning";
+    client.v1().events().inNamespace(pod.getMetadata().getNamespace()).resource(
+        new io.fabric8.kubernetes.api.model.EventBuilder().withNewMetadata()
+            .withGenerateName(pod.getMetadata().getName() + ".").endMetadata()
+            .withNewInvolvedObject().withKind("Pod").withApiVersion("v1")
+            .withName(pod.getMetadata().getName())
+            .withNamespace(pod.getMetadata().getNamespace())
+            .withUid(pod.getMetadata().getUid()).endInvolvedObject()
+            .withReason(reason).withMessage(message).withType(type)
+            .withNewSource().withComponent("kubelet").withHost(pod.getSpec().getNodeName())
+            .endSource().withFirstTimestamp(now()).withLastTimestamp(now()).withCount(1)
+            .build()).create();
   }
 
   private static PodCondition condition(String type, String status) {
@@ -277,11 +508,19 @@ public final class NodeAgent implements AutoCloseable {
     return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
-  /** Stops the loop, SIGKILLs every pod process, removes the Nodes, throws any own failure. */
+  /** Stops the loop, SIGKILLs every pod's container, removes the Nodes, throws own failures. */
   @Override
   public void close() {
     loop.shutdownNow();
-    running.values().forEach(r -> r.started().process().destroyForcibly());
+    try {
+      loop.awaitTermination(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    running.values().forEach(r -> {
+      r.container().kill();
+      r.container().remove();
+    });
     client.nodes().withName(CPU_NODE).delete();
     client.nodes().withName(GPU_NODE).delete();
     check();

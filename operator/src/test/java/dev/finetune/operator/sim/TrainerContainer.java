@@ -1,11 +1,7 @@
 package dev.finetune.operator.sim;
 
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.EnvFromSource;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -14,8 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,18 +86,8 @@ public final class TrainerContainer {
       }
       args.add(rewrite(a, mounts));
     }
-    Map<String, String> env = new HashMap<>();
-    for (EnvFromSource from : c.getEnvFrom()) {
-      if (from.getSecretRef() != null) {
-        env.putAll(secret(client, ns, from.getSecretRef().getName()));
-      } else if (from.getConfigMapRef() != null) {
-        env.putAll(configMap(client, ns, from.getConfigMapRef().getName()));
-      }
-    }
-    for (EnvVar e : c.getEnv()) {
-      env.put(e.getName(), e.getValueFrom() == null ? rewrite(e.getValue() == null ? ""
-          : e.getValue(), mounts) : valueFrom(client, ns, podName, e));
-    }
+    Map<String, String> env = PodSources.env(client, ns, podName, c,
+        value -> rewrite(value, mounts));
     env.put("DJL_CACHE_DIR", System.getProperty("finetune.djl.cache",
         System.getProperty("user.home") + "/.djl.ai"));
     env.putAll(extraEnv);
@@ -132,9 +116,9 @@ public final class TrainerContainer {
     if (v.getEmptyDir() != null) {
       return target;
     } else if (v.getConfigMap() != null) {
-      files = configMap(client, ns, v.getConfigMap().getName());
+      files = PodSources.configMap(client, ns, v.getConfigMap().getName());
     } else if (v.getSecret() != null) {
-      files = secret(client, ns, v.getSecret().getSecretName());
+      files = PodSources.secret(client, ns, v.getSecret().getSecretName());
     } else {
       throw new Refused("volume " + v.getName() + ": only configMap, secret and emptyDir"
           + " volumes are supported");
@@ -143,57 +127,6 @@ public final class TrainerContainer {
       Files.writeString(target.resolve(e.getKey()), e.getValue());
     }
     return target;
-  }
-
-  private static String valueFrom(KubernetesClient client, String ns, String podName, EnvVar e) {
-    var from = e.getValueFrom();
-    if (from.getFieldRef() != null) {
-      return switch (from.getFieldRef().getFieldPath()) {
-        case "metadata.namespace" -> ns;
-        case "metadata.name" -> podName;
-        default -> throw new Refused("env " + e.getName() + ": fieldRef "
-            + from.getFieldRef().getFieldPath() + " is not supported");
-      };
-    } else if (from.getSecretKeyRef() != null) {
-      return key(secret(client, ns, from.getSecretKeyRef().getName()),
-          from.getSecretKeyRef().getKey(), e.getName());
-    } else if (from.getConfigMapKeyRef() != null) {
-      return key(configMap(client, ns, from.getConfigMapKeyRef().getName()),
-          from.getConfigMapKeyRef().getKey(), e.getName());
-    }
-    throw new Refused("env " + e.getName() + ": this valueFrom is not supported");
-  }
-
-  private static String key(Map<String, String> data, String key, String env) {
-    String v = data.get(key);
-    if (v == null) {
-      throw new Refused("env " + env + ": key " + key + " not found");
-    }
-    return v;
-  }
-
-  private static Map<String, String> secret(KubernetesClient client, String ns, String name) {
-    Secret s = client.secrets().inNamespace(ns).withName(name).get();
-    if (s == null) {
-      throw new Refused("secret \"" + name + "\" not found");
-    }
-    Map<String, String> out = new HashMap<>();
-    if (s.getData() != null) {
-      s.getData().forEach((k, v) ->
-          out.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
-    }
-    if (s.getStringData() != null) {
-      out.putAll(s.getStringData());
-    }
-    return out;
-  }
-
-  private static Map<String, String> configMap(KubernetesClient client, String ns, String name) {
-    ConfigMap cm = client.configMaps().inNamespace(ns).withName(name).get();
-    if (cm == null) {
-      throw new Refused("configmap \"" + name + "\" not found");
-    }
-    return cm.getData() == null ? Map.of() : cm.getData();
   }
 
   /**
