@@ -2,9 +2,7 @@ package dev.finetune.images;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSpec;
-import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -57,7 +55,8 @@ final class PodmanPod implements AutoCloseable {
     String name = podName + "-" + Long.toHexString(System.nanoTime());
     List<String> args = new ArrayList<>(List.of("run", "--detach", "--name", name));
     args.addAll(Podman.networkArgs());
-    args.addAll(security(pod.getSecurityContext(), c.getSecurityContext()));
+    args.addAll(SecurityArgs.of(pod.getSecurityContext(), c.getSecurityContext(),
+        c.getImage()));
     try {
       Files.createDirectories(dir);
       for (VolumeMount m : c.getVolumeMounts()) {
@@ -107,33 +106,6 @@ final class PodmanPod implements AutoCloseable {
     long grace = pod.getTerminationGracePeriodSeconds() == null ? 30
         : pod.getTerminationGracePeriodSeconds();
     return new PodmanPod(name, dir, grace);
-  }
-
-  private static List<String> security(PodSecurityContext pod, SecurityContext c) {
-    List<String> args = new ArrayList<>();
-    long uid = c.getRunAsUser() != null ? c.getRunAsUser() : pod.getRunAsUser();
-    Long group = c.getRunAsGroup() != null ? c.getRunAsGroup() : pod.getRunAsGroup();
-    long gid = group == null ? uid : group;
-    if (Boolean.TRUE.equals(c.getRunAsNonRoot()) || Boolean.TRUE.equals(pod.getRunAsNonRoot())) {
-      if (uid == 0) {
-        throw new AssertionError("runAsNonRoot with runAsUser 0: a kubelet refuses this pod");
-      }
-    }
-    args.addAll(List.of("--user", uid + ":" + gid));
-    if (pod.getFsGroup() != null) {
-      args.addAll(List.of("--group-add", pod.getFsGroup().toString()));
-    }
-    if (Boolean.TRUE.equals(c.getReadOnlyRootFilesystem())) {
-      // Podman would add writable /tmp, /var/tmp and /run; a kubelet adds nothing.
-      args.addAll(List.of("--read-only", "--read-only-tmpfs=false"));
-    }
-    if (c.getCapabilities() != null && c.getCapabilities().getDrop().contains("ALL")) {
-      args.add("--cap-drop=all");
-    }
-    if (Boolean.FALSE.equals(c.getAllowPrivilegeEscalation())) {
-      args.add("--security-opt=no-new-privileges");
-    }
-    return args;
   }
 
   private static List<String> mount(Volume v, VolumeMount m,

@@ -29,7 +29,7 @@ final class Manifests {
   static final List<String> TARGETS =
       List.of("deploy/base", "deploy/overlays/dev", "deploy/overlays/production",
           "deploy/overlays/monitoring", "deploy/overlays/kueue", "deploy/overlays/webhook",
-          "deploy/overlays/namespace-scoped");
+          "deploy/overlays/namespace-scoped", "deploy/overlays/local");
   static final String CRD_FILE = "crds/finetunejobs.finetune.dev-v1.yml";
   static final ObjectMapper YAML = new YAMLMapper();
   static final ObjectMapper JSON = JsonMapper.builder().build();

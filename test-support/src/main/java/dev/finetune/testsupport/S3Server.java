@@ -60,12 +60,18 @@ public final class S3Server implements AutoCloseable {
 
   private S3Server(String bucket, String accessKey, String secretKey, InetAddress host)
       throws Exception {
+    this(bucket, accessKey, secretKey, host, null);
+  }
+
+  private S3Server(String bucket, String accessKey, String secretKey, InetAddress host,
+      Path baseDir) throws Exception {
     this.host = host;
     this.bucket = bucket;
     this.accessKey = accessKey;
     this.secretKey = secretKey;
-    this.baseDir = Files.createTempDirectory("s3proxy-");
-    this.ownsBaseDir = true;
+    this.baseDir = baseDir == null ? Files.createTempDirectory("s3proxy-")
+        : Files.createDirectories(baseDir);
+    this.ownsBaseDir = baseDir == null;
     this.port = freePort();
     Properties props = new Properties();
     props.setProperty("jclouds.provider", "filesystem-nio2");
@@ -101,6 +107,20 @@ public final class S3Server implements AutoCloseable {
   public static S3Server start(String bucket, InetAddress host) {
     try {
       return new S3Server(bucket, ACCESS_KEY, SECRET_KEY, host);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot start s3proxy: " + e, e);
+    }
+  }
+
+  /**
+   * Listens on {@code host} with the default test credentials and keeps the objects in
+   * {@code baseDir}, which outlives the server ({@code bin/cluster node}'s object store).
+   */
+  public static S3Server start(String bucket, InetAddress host, Path baseDir) {
+    try {
+      return new S3Server(bucket, ACCESS_KEY, SECRET_KEY, host, baseDir);
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
