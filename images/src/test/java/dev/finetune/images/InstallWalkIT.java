@@ -193,7 +193,8 @@ class InstallWalkIT {
         .replace("spec:\n", "spec:\n  backoffLimit: 1\n"), "apply", "-n", ns, "-f", "-");
     FineTuneJob oom = awaitPhase(ns, "small-memory", "Failed", Duration.ofMinutes(10));
     assertEquals(137, oom.getStatus().lastExitCode, "SIGKILL at the memory limit");
-    assertEquals(1, oom.getStatus().restarts, "one retry (backoffLimit 1), then Failed");
+    assertEquals(2, oom.getStatus().attempts, "one retry (backoffLimit 1)");
+    assertEquals(2, oom.getStatus().restarts, "two retryable failures exceed backoffLimit 1");
     String failed = oom.getStatus().conditions.stream().filter(c -> c.getType().equals("Failed"))
         .findFirst().orElseThrow().getMessage();
     assertTrue(failed.contains("OOMKilled"), failed);

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 final class PodmanContainer implements PodRuntime.Container {
   private static final Duration SIZE_CHECK = Duration.ofSeconds(10);
   private final String name;
+  private final String id;
   private final Path dir;
   private final Container spec;
   private final PodVolumes volumes;
@@ -29,9 +30,10 @@ final class PodmanContainer implements PodRuntime.Container {
   private String ip;
   private long nextSizeCheck;
 
-  private PodmanContainer(String name, Path dir, Container spec, PodVolumes volumes,
+  private PodmanContainer(String name, String id, Path dir, Container spec, PodVolumes volumes,
       Prober startup, Prober readiness, Prober liveness, Process wait, Path waitOut) {
     this.name = name;
+    this.id = id;
     this.dir = dir;
     this.spec = spec;
     this.volumes = volumes;
@@ -42,12 +44,13 @@ final class PodmanContainer implements PodRuntime.Container {
     this.waitOut = waitOut;
   }
 
-  static PodmanContainer started(String name, Path dir, Container spec, PodVolumes volumes,
-      Prober startup, Prober readiness, Prober liveness) throws IOException {
+  static PodmanContainer started(String name, String id, Path dir, Container spec,
+      PodVolumes volumes, Prober startup, Prober readiness, Prober liveness) throws IOException {
     Path out = dir.resolve(name + ".exit");
     Process wait = new ProcessBuilder("podman", "wait", name).redirectErrorStream(true)
         .redirectOutput(out.toFile()).start();
-    return new PodmanContainer(name, dir, spec, volumes, startup, readiness, liveness, wait, out);
+    return new PodmanContainer(name, id, dir, spec, volumes, startup, readiness, liveness, wait,
+        out);
   }
 
   String name() {
@@ -140,9 +143,30 @@ final class PodmanContainer implements PodRuntime.Container {
     return volumes.overLimit();
   }
 
+  /**
+   * Whether the kernel's OOM killer ended the container at its memory limit. Podman says so on
+   * cgroup v2; with runc on cgroup v1 (these machines) it reports false, so the kernel's own
+   * record is read too: an {@code oom-kill:} line whose {@code oom_memcg} is this container's
+   * cgroup ({@code dmesg}, as root).
+   */
   @Override
   public boolean oomKilled() {
-    return "true".equals(inspect("{{.State.OOMKilled}}"));
+    if ("true".equals(inspect("{{.State.OOMKilled}}"))) {
+      return true;
+    }
+    try {
+      Process p = new ProcessBuilder("dmesg").redirectErrorStream(true).start();
+      String log = new String(p.getInputStream().readAllBytes(),
+          java.nio.charset.StandardCharsets.UTF_8);
+      p.waitFor(10, TimeUnit.SECONDS);
+      return log.lines().anyMatch(l -> l.contains("oom-kill:")
+          && l.contains("oom_memcg=") && l.contains("libpod-" + id));
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   @Override

@@ -110,8 +110,9 @@ final class PodmanRuntime implements PodRuntime {
         : new Prober(c.getReadinessProbe(), c, cmd -> exec(name, cmd));
     Prober liveness = c.getLivenessProbe() == null ? null
         : new Prober(c.getLivenessProbe(), c, cmd -> exec(name, cmd));
-    Podman.run(Duration.ofMinutes(2), args).check("podman run " + name);
-    return PodmanContainer.started(name, dir, c, volumes, startup, readiness, liveness);
+    String id = Podman.run(Duration.ofMinutes(2), args).check("podman run " + name).output()
+        .strip().lines().reduce((a, b) -> b).orElseThrow();
+    return PodmanContainer.started(name, id, dir, c, volumes, startup, readiness, liveness);
   }
 
   private static int exec(String name, List<String> command) {

@@ -75,7 +75,7 @@ public final class S3Server implements AutoCloseable {
     this.port = freePort();
     Properties props = new Properties();
     props.setProperty("jclouds.provider", "filesystem-nio2");
-    props.setProperty("jclouds.filesystem.basedir", baseDir.toString());
+    props.setProperty("jclouds.filesystem.basedir", this.baseDir.toString());
     props.setProperty("jclouds.identity", accessKey);
     props.setProperty("jclouds.credential", secretKey);
     props.setProperty("s3proxy.authorization", "aws-v2-or-v4");
