@@ -39,6 +39,8 @@ final class EnvironmentHelp {
     t.put("AWS_ENDPOINT_URL_S3", "see AWS_ENDPOINT_URL");
     t.put("HF_ENDPOINT", "the Hugging Face hub for hf:// (default https://huggingface.co)");
     t.put("HF_TOKEN", "hub token, sent only to HF_ENDPOINT's origin");
+    t.put("FINETUNE_LOG_LEVEL", "trace, debug, info, warn, error or off (default: warn under"
+        + " train's progress bar on a terminal, else info)");
     t.put("DJL_CACHE_DIR", "where DJL unpacks the PyTorch natives once (430 MB)");
     t.put("PYTORCH_LIBRARY_PATH", "the libtorch folder the CUDA image's engine check lists");
     return t;

@@ -18,6 +18,12 @@ import picocli.CommandLine.Command;
     footer = "")
 public final class Main implements Runnable {
   public static void main(String[] args) {
+    try {
+      LogLevel.apply(args, System.console() != null, System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      System.exit(ExitCode.USAGE.code());
+    }
     System.exit(run(args));
   }
 
