@@ -131,6 +131,7 @@ class HelmChartTest {
     assertEquals(Set.of("team-a", "team-b"), namespaces);
     Map<String, String> env = KustomizeComponentsTest.env(KustomizeComponentsTest.container(objects));
     assertEquals("team-a,team-b", env.get("QUARKUS_OPERATOR_SDK_CONTROLLERS_FINETUNEJOB_NAMESPACES"));
+    assertEquals("team-a,team-b", env.get("QUARKUS_OPERATOR_SDK_CONTROLLERS_FINETUNESWEEP_NAMESPACES"));
   }
 
   @Test

@@ -90,7 +90,12 @@ class KustomizeRenderTest {
     List<Map<String, Object>> objects = render("deploy/base");
     Map<String, Object> clusterRole = find(objects, "ClusterRole", "finetune-operator").orElseThrow();
     Map<String, Set<String>> verbs = verbsByResource(clusterRole);
-    assertEquals(Set.of("get", "list", "watch", "patch", "update"), verbs.get("finetune.dev/finetunejobs"));
+    // create, delete: a FineTuneSweep's trials and baseline are FineTuneJobs the operator owns.
+    assertEquals(Set.of("get", "list", "watch", "patch", "update", "create", "delete"),
+        verbs.get("finetune.dev/finetunejobs"));
+    assertEquals(Set.of("get", "list", "watch", "patch", "update"),
+        verbs.get("finetune.dev/finetunesweeps"));
+    assertEquals(Set.of("get", "patch", "update"), verbs.get("finetune.dev/finetunesweeps/status"));
     assertEquals(Set.of("get", "patch", "update"), verbs.get("finetune.dev/finetunejobs/status"));
     assertEquals(Set.of("update"), verbs.get("finetune.dev/finetunejobs/finalizers"));
     // patch: suspend marks the running Job (ClusterJobIT found it missing on a real API server)

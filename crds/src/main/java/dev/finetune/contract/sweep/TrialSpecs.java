@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * The FineTuneJob specs a sweep creates, built on a copy of the typed template (no text
- * templating). Each writes its checkpoints and final model under its own folder,
+ * templating), without a TTL (the sweep owns their lifecycle). Each writes its checkpoints and final model under its own folder,
  * {@code <template checkpoints.uri>/<job name>/}, so trials never share a checkpoint. Trials
  * carry no baseline: the sweep runs one, {@link #baseline}, for all of them.
  */
@@ -58,6 +58,8 @@ public final class TrialSpecs {
   private static FineTuneJobSpec ownFolder(FineTuneJobSpec spec, String name) {
     spec.baseline = null;
     spec.suspend = false;
+    // The sweep owns its trials' lifecycle: a trial deleted by its TTL would be created again.
+    spec.ttlSecondsAfterFinished = null;
     if (spec.checkpoints != null && spec.checkpoints.uri != null) {
       spec.checkpoints.uri = folder(spec.checkpoints.uri, name);
     }

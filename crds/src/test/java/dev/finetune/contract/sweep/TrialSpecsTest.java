@@ -21,7 +21,9 @@ class TrialSpecsTest {
         "training.freeze", "conv1,bn1,layer1", "training.epochs", "7",
         "training.lossReduction", "sum", "transforms.train.horizontalFlip", "false",
         "training.seed", "9"));
+    sweep.getSpec().template.ttlSecondsAfterFinished = 60;
     FineTuneJobSpec spec = TrialSpecs.trial(sweep.getSpec(), a, "t1");
+    assertNull(spec.ttlSecondsAfterFinished, "the sweep owns its trials' lifecycle");
     assertEquals(0.0001, spec.training.learningRate);
     assertEquals(List.of("conv1", "bn1", "layer1"), spec.training.freeze);
     assertEquals(7, spec.training.epochs);

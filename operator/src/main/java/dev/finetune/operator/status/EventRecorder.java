@@ -1,6 +1,6 @@
 package dev.finetune.operator.status;
 
-import dev.finetune.api.v1alpha1.FineTuneJob;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * Kubernetes Events on the FineTuneJob (kubectl describe ftj NAME). Best effort and asynchronous,
+ * Kubernetes Events on a FineTuneJob or FineTuneSweep (kubectl describe ftj NAME). Best effort and asynchronous,
  * as client-go's recorder is: an Event is a side note, so its API call runs on one background
  * thread instead of adding a round trip to the reconcile; when 1,000 are queued, more are dropped
  * with a log line rather than slowing the controller down.
@@ -30,15 +30,15 @@ public final class EventRecorder {
 
   private EventRecorder() {}
 
-  public static void normal(KubernetesClient client, FineTuneJob ftj, String reason, String message) {
+  public static void normal(KubernetesClient client, HasMetadata ftj, String reason, String message) {
     emit(client, ftj, "Normal", reason, message);
   }
 
-  public static void warning(KubernetesClient client, FineTuneJob ftj, String reason, String message) {
+  public static void warning(KubernetesClient client, HasMetadata ftj, String reason, String message) {
     emit(client, ftj, "Warning", reason, message);
   }
 
-  private static void emit(KubernetesClient client, FineTuneJob ftj, String type, String reason,
+  private static void emit(KubernetesClient client, HasMetadata ftj, String type, String reason,
       String message) {
     String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     var event = new EventBuilder()
