@@ -9,7 +9,7 @@ import java.util.List;
 /** Observed state of a FineTuneSweep, derived from its trials' FineTuneJob statuses. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class FineTuneSweepStatus {
-  /** Rows kept in {@link #trials}: the best ones, so the object stays small. */
+  /** Rows kept in {@link #trials}, so the object stays small. */
   public static final int MAX_TABLE_ROWS = 50;
 
   @JsonPropertyDescription("Pending, Running, Suspended, Succeeded or Failed; derived from"
@@ -32,6 +32,7 @@ public class FineTuneSweepStatus {
   @JsonPropertyDescription("The sweep's one from-scratch baseline run.")
   public SweepBaseline baseline;
 
-  @JsonPropertyDescription("The trials, best first, at most 50 rows.")
+  @JsonPropertyDescription("The trials created so far, in the order the search planned them; at"
+      + " most 50 rows (status.counts counts them all).")
   public List<TrialRow> trials;
 }
