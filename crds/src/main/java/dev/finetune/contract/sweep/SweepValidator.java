@@ -106,6 +106,11 @@ public final class SweepValidator {
       v.add(new Violation("spec.parameters", "needs at least one {name, searchSpace}"));
       return;
     }
+    if (spec.parameters.size() > FineTuneSweepSpec.MAX_PARAMETERS) {
+      v.add(new Violation("spec.parameters", "has " + spec.parameters.size() + " entries; at"
+          + " most " + FineTuneSweepSpec.MAX_PARAMETERS + " allowed"));
+      return;
+    }
     boolean grid = spec.algorithm != null && spec.algorithm.type == SweepAlgorithm.Type.GRID;
     Set<String> seen = new HashSet<>();
     int before = v.size();

@@ -99,6 +99,12 @@ class SweepValidatorTest {
             "spec.maxTrials", "is required with algorithm random"),
         row("no parameters", s -> s.getSpec().parameters = new ArrayList<>(),
             "spec.parameters", "needs at least one {name, searchSpace}"),
+        row("17 parameters", s -> {
+          for (int i = 0; i < 15; i++) {
+            s.getSpec().parameters.add(new SweepParameter("training.seed",
+                SearchSpace.categorical("1")));
+          }
+        }, "spec.parameters", "has 17 entries; at most 16 allowed"),
         row("the same field twice",
             s -> param(s, 1, "training.learningRate", SearchSpace.categorical("0.1")),
             "spec.parameters[1].name", "'training.learningRate' is searched twice"),

@@ -3,6 +3,7 @@ package dev.finetune.api.v1alpha1.sweep;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,6 +11,8 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Categorical {
   @Required
-  @JsonPropertyDescription("The values, in the order grid search visits them; no duplicates.")
+  @Size(max = 1000)
+  @JsonPropertyDescription("The values, in the order grid search visits them; no duplicates; at"
+      + " most 1000.")
   public List<String> choices = new ArrayList<>();
 }

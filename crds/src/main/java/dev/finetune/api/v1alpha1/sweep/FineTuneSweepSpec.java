@@ -6,6 +6,7 @@ import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,13 +17,18 @@ import java.util.List;
     message = "spec is immutable: create a new FineTuneSweep (a new name) to search again",
     reason = "FieldValueForbidden")
 public class FineTuneSweepSpec {
+  /** Most parameters a sweep may search; bounds the CRD's CEL cost per item too. */
+  public static final int MAX_PARAMETERS = 16;
+
   @Required
   @JsonPropertyDescription("The FineTuneJob spec every trial starts from; each trial sets the"
       + " parameters' fields on a copy of it (no string templating).")
   public FineTuneJobSpec template = new FineTuneJobSpec();
 
   @Required
-  @JsonPropertyDescription("The fields to search and their spaces; at most one entry per field.")
+  @Size(min = 1, max = FineTuneSweepSpec.MAX_PARAMETERS)
+  @JsonPropertyDescription("The fields to search and their spaces; at most one entry per field,"
+      + " at most 16 entries.")
   public List<SweepParameter> parameters = new ArrayList<>();
 
   @JsonPropertyDescription("How assignments are chosen: grid (every point, in order) or random"
