@@ -1,5 +1,7 @@
 package dev.finetune.trainer.spec;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.finetune.api.v1alpha1.FineTuneSweep;
 import dev.finetune.contract.SpecValidator.Placement;
 import dev.finetune.contract.sweep.SweepValidator;
@@ -14,10 +16,18 @@ import java.util.List;
 public final class SweepLoader {
   private SweepLoader() {}
 
-  /** Whether the manifest's text declares {@code kind: FineTuneSweep} (at top level). */
+  /**
+   * Whether the manifest declares {@code kind: FineTuneSweep}. YAML that does not parse is not
+   * a sweep here: {@link JobLoader} then reports what is wrong with it.
+   */
   public static boolean isSweep(String yaml) {
-    return yaml.lines().anyMatch(l -> l.strip().equals("kind: FineTuneSweep")
-        && !l.startsWith(" "));
+    try {
+      JsonNode root = JobLoader.mapper().readTree(yaml);
+      return root != null && root.isObject() && root.get("kind") != null
+          && "FineTuneSweep".equals(root.get("kind").asText());
+    } catch (JsonProcessingException | RuntimeException e) {
+      return false;
+    }
   }
 
   public static FineTuneSweep load(Path manifest, Placement placement, List<String> schemes) {

@@ -68,4 +68,14 @@ class ValidateSweepTest {
     assertEquals(3, r.code(), r.out());
     assertTrue(r.err().contains("spec.parallelTrial: unknown field; allowed: algorithm,"), r.err());
   }
+
+  /** A quoted kind is still a sweep (the kind is read from the parsed document). */
+  @Test
+  void aQuotedKindIsASweep() throws Exception {
+    Path quoted = Files.writeString(dir.resolve("quoted.yaml"), Files.readString(EXAMPLE)
+        .replace("kind: FineTuneSweep", "kind: \"FineTuneSweep\""));
+    Run r = run("validate", quoted.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("valid FineTuneSweep 'hotdog-sweep'"), r.out());
+  }
 }
