@@ -15,8 +15,8 @@ import org.jboss.logging.Logger;
 /**
  * Kubernetes Events on a FineTuneJob or a FineTuneSweep (kubectl describe ftj|fts NAME). Best
  * effort and asynchronous, as client-go's recorder is: an Event is a side note, so its API call
- * runs on one background thread instead of adding a round trip to the reconcile; when 1,000 are queued, more are dropped
- * with a log line rather than slowing the controller down.
+ * runs on one background thread instead of adding a round trip to the reconcile; when 1,000
+ * are queued, more are dropped with a log line rather than slowing the controller down.
  */
 public final class EventRecorder {
   private static final Logger LOG = Logger.getLogger(EventRecorder.class);
