@@ -25,7 +25,7 @@ public class SearchSpace {
   public IntegerRange integer;
 
   @JsonPropertyDescription("A list of values, each written as the field's value in YAML would be"
-      + " read (0.01, true, Mean); a list field takes comma-separated items (conv1,bn1,layer1) and"
+      + " read (0.01, true, sum); a list field takes comma-separated items (conv1,bn1,layer1) and"
       + " \"\" for an empty list.")
   public Categorical categorical;
 
