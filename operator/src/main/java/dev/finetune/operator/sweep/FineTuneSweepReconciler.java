@@ -77,7 +77,7 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
         ? new SweepObservation(List.of(), Trial.missing("", null))
         : SweepObserver.observe(sweep, owned);
     SweepPlan plan = SweepPlanner.plan(sweep.getSpec(), observation, invalid,
-        Objectives.unmeasurable(sweep.getSpec().objective));
+        Objectives.unmeasurable(sweep.getSpec().objective), previousVerdict(previous));
 
     // (3) Act: the only writes to children.
     for (Trial t : plan.create()) {
@@ -124,6 +124,17 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
       // It exists already and the cache has not seen it yet: the next event brings it.
       LOG.debugf("%s/%s exists already", sweep.getMetadata().getNamespace(), t.name());
     }
+  }
+
+  /** The verdict the last written status holds (phase, and the Ready condition's reason). */
+  private static SweepVerdict previousVerdict(FineTuneSweepStatus s) {
+    if (s == null || s.phase == null || s.conditions == null) {
+      return null;
+    }
+    return s.conditions.stream().filter(c -> "Ready".equals(c.getType())).findFirst()
+        .map(c -> new SweepVerdict(s.phase, "Succeeded".equals(s.phase) ? SweepVerdict.COMPLETED
+            : c.getReason(), c.getMessage()))
+        .orElse(null);
   }
 
   private static String readyReason(FineTuneSweepStatus s) {

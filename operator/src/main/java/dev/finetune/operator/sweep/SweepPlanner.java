@@ -20,6 +20,18 @@ final class SweepPlanner {
 
   static SweepPlan plan(FineTuneSweepSpec spec, SweepObservation o, Optional<String> invalid,
       Optional<String> unmeasurable) {
+    return plan(spec, o, invalid, unmeasurable, null);
+  }
+
+  /**
+   * As above, after {@code previous}: a sweep that ended (Succeeded, or Failed by its trials)
+   * stays where it ended, so a finished trial deleted afterwards is never trained again.
+   */
+  static SweepPlan plan(FineTuneSweepSpec spec, SweepObservation o, Optional<String> invalid,
+      Optional<String> unmeasurable, SweepVerdict previous) {
+    if (previous != null && previous.ended()) {
+      return new SweepPlan(List.of(), List.of(), previous);
+    }
     if (invalid.isPresent()) {
       return new SweepPlan(List.of(), List.of(),
           new SweepVerdict("Failed", SweepVerdict.INVALID_SPEC, invalid.get()));

@@ -16,6 +16,11 @@ record SweepVerdict(String phase, String reason, String message) {
     return "Succeeded".equals(phase);
   }
 
+  /** Ended by its trials: Succeeded, or Failed other than for an invalid spec. */
+  boolean ended() {
+    return succeeded() || ("Failed".equals(phase) && !INVALID_SPEC.equals(reason));
+  }
+
   /** Stalled in kstatus: it will not progress without a change to the spec (or the operator). */
   boolean stalled() {
     return "Failed".equals(phase) || OBJECTIVE_UNAVAILABLE.equals(reason);

@@ -64,6 +64,24 @@ class SweepPlannerTest {
     assertEquals(reason, p.verdict().reason());
   }
 
+  /** An ended sweep stays ended: a finished trial deleted afterwards is not trained again. */
+  @Test
+  void anEndedSweepCreatesNothingMore() {
+    FineTuneSweepSpec spec = new FineTuneSweepSpec();
+    SweepVerdict done = new SweepVerdict("Succeeded", "Completed", "2 trials finished");
+    SweepPlan p = SweepPlanner.plan(spec, observation("- Succeeded", "Succeeded"),
+        Optional.empty(), MEASURABLE, done);
+    assertEquals(List.of(), p.create());
+    assertEquals(done, p.verdict());
+    SweepVerdict failed = new SweepVerdict("Failed", "MaxFailedTrialsReached", "4 failed");
+    assertEquals(List.of(), SweepPlanner.plan(spec, observation("- -", "-"), Optional.empty(),
+        MEASURABLE, failed).create());
+    // an invalid spec is not an end: the same object is judged again on every reconcile
+    SweepVerdict invalid = new SweepVerdict("Failed", "InvalidSpec", "x");
+    assertEquals("b t0", names(SweepPlanner.plan(spec, observation("- -", "-"),
+        Optional.empty(), MEASURABLE, invalid).create()));
+  }
+
   @Test
   void invalidSpecCreatesNothing() {
     SweepPlan p = SweepPlanner.plan(new FineTuneSweepSpec(), observation("- -", "-"),
