@@ -65,7 +65,7 @@ class CrdCelRulesTest {
   }
 
   @SuppressWarnings("unchecked")
-  private static void collect(Map<String, Object> schema, List<String> path, List<Rule> out) {
+  static void collect(Map<String, Object> schema, List<String> path, List<Rule> out) {
     for (Object v : Manifests.list(schema, "x-kubernetes-validations")) {
       Map<String, Object> validation = (Map<String, Object>) v;
       String rule = (String) validation.get("rule");

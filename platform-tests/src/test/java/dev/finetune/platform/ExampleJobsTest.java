@@ -103,4 +103,33 @@ class ExampleJobsTest {
     assertTrue(entries.get(jobs.size()).error().contains("trainingg"));
     assertEquals("invalid", entries.get(jobs.size() + 1).status());
   }
+
+  /** The FineTuneSweep examples against the sweep CRD's schema (SweepExamplesTest: the rules). */
+  @Test
+  void sweepCrdSchemaAcceptsTheSweepExamplesAndRejectsAnUnknownField() throws IOException {
+    Path root = Tools.root();
+    List<Map<String, Object>> sweeps;
+    try (Stream<Path> files = Files.walk(root.resolve("deploy/examples"))) {
+      sweeps = files.filter(p -> p.toString().endsWith(".yaml")).sorted()
+          .flatMap(p -> Manifests.readYaml(p).stream())
+          .filter(d -> "FineTuneSweep".equals(d.get("kind"))).toList();
+    }
+    assertTrue(!sweeps.isEmpty(), "no FineTuneSweep example");
+    Map<String, Object> typo = new LinkedHashMap<>(sweeps.get(0));
+    Map<String, Object> spec = new LinkedHashMap<>(Manifests.map(typo, "spec"));
+    spec.put("parallelTrial", 2);
+    typo.put("spec", spec);
+    List<Map<String, Object>> all = new java.util.ArrayList<>(sweeps);
+    all.add(typo);
+    List<SchemaCheck.Entry> entries = SchemaCheck.validate("schema-sweep-examples", all,
+        List.of(Manifests.readYaml(root.resolve(Manifests.SWEEP_CRD_FILE)).get(0))).entries();
+    for (int i = 0; i < sweeps.size(); i++) {
+      assertEquals("valid", entries.get(i).status(),
+          entries.get(i).name() + ": " + entries.get(i).error());
+      assertEquals("crd", entries.get(i).schema());
+    }
+    assertEquals("invalid", entries.get(sweeps.size()).status());
+    assertTrue(entries.get(sweeps.size()).error().contains("parallelTrial"),
+        entries.get(sweeps.size()).error());
+  }
 }

@@ -73,6 +73,11 @@ class HelmChartTest {
   void crdIsTheCommittedOneInHelmsCrdsFolder() throws Exception {
     Path crd = chart().resolve("crds/finetunejobs.finetune.dev-v1.yml");
     assertEquals(Files.readString(Tools.root().resolve(Manifests.CRD_FILE)), Files.readString(crd));
+    assertEquals(Files.readString(Tools.root().resolve(Manifests.SWEEP_CRD_FILE)),
+        Files.readString(chart().resolve("crds/finetunesweeps.finetune.dev-v1.yml")),
+        "the chart installs the FineTuneSweep CRD too");
+    assertTrue(find(Manifests.render("deploy/base"), "CustomResourceDefinition",
+        "finetunesweeps.finetune.dev").isPresent(), "deploy/base installs the FineTuneSweep CRD");
     Map<String, Object> rendered = find(Manifests.render("deploy/base"),
         "CustomResourceDefinition", "finetunejobs.finetune.dev").orElseThrow();
     Map<String, Object> fromChart = new LinkedHashMap<>(Manifests.readYaml(crd).get(0));
@@ -131,6 +136,7 @@ class HelmChartTest {
     assertEquals(Set.of("team-a", "team-b"), namespaces);
     Map<String, String> env = KustomizeComponentsTest.env(KustomizeComponentsTest.container(objects));
     assertEquals("team-a,team-b", env.get("QUARKUS_OPERATOR_SDK_CONTROLLERS_FINETUNEJOB_NAMESPACES"));
+    assertEquals("team-a,team-b", env.get("QUARKUS_OPERATOR_SDK_CONTROLLERS_FINETUNESWEEP_NAMESPACES"));
   }
 
   @Test

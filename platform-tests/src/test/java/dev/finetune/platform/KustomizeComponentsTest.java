@@ -91,6 +91,8 @@ class KustomizeComponentsTest {
       assertEquals(scoped, find(objects, "ClusterRoleBinding", "finetune-operator").isEmpty(), what);
       assertEquals(scoped, "JOSDK_WATCH_CURRENT".equals(
           env.get("QUARKUS_OPERATOR_SDK_CONTROLLERS_FINETUNEJOB_NAMESPACES")), what);
+      assertEquals(scoped, "JOSDK_WATCH_CURRENT".equals(
+          env.get("QUARKUS_OPERATOR_SDK_CONTROLLERS_FINETUNESWEEP_NAMESPACES")), what);
       if (scoped) {
         Map<String, Object> role = find(objects, "Role", "finetune-operator").orElseThrow();
         assertEquals("finetune-system", map(role, "metadata").get("namespace"));

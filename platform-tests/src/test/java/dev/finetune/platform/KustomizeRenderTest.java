@@ -90,7 +90,12 @@ class KustomizeRenderTest {
     List<Map<String, Object>> objects = render("deploy/base");
     Map<String, Object> clusterRole = find(objects, "ClusterRole", "finetune-operator").orElseThrow();
     Map<String, Set<String>> verbs = verbsByResource(clusterRole);
-    assertEquals(Set.of("get", "list", "watch", "patch", "update"), verbs.get("finetune.dev/finetunejobs"));
+    // create, delete: a FineTuneSweep's trials and baseline are FineTuneJobs the operator owns.
+    assertEquals(Set.of("get", "list", "watch", "patch", "update", "create", "delete"),
+        verbs.get("finetune.dev/finetunejobs"));
+    assertEquals(Set.of("get", "list", "watch", "patch", "update"),
+        verbs.get("finetune.dev/finetunesweeps"));
+    assertEquals(Set.of("get", "patch", "update"), verbs.get("finetune.dev/finetunesweeps/status"));
     assertEquals(Set.of("get", "patch", "update"), verbs.get("finetune.dev/finetunejobs/status"));
     assertEquals(Set.of("update"), verbs.get("finetune.dev/finetunejobs/finalizers"));
     // patch: suspend marks the running Job (ClusterJobIT found it missing on a real API server)
@@ -139,6 +144,10 @@ class KustomizeRenderTest {
         Set.of("create", "delete", "patch", "update")));
     assertEquals(Set.of("get", "list", "watch"), verbsByResource(edit).get("finetune.dev/finetunejobs/status"),
         "only the operator writes status");
+    assertTrue(verbsByResource(edit).get("finetune.dev/finetunesweeps").containsAll(
+        Set.of("create", "delete")));
+    assertEquals(Set.of("get", "list", "watch"),
+        verbsByResource(edit).get("finetune.dev/finetunesweeps/status"));
     Map<String, Object> view = find(objects, "ClusterRole", "finetune-view").orElseThrow();
     assertEquals("true", map(view, "metadata", "labels").get("rbac.authorization.k8s.io/aggregate-to-view"));
     verbsByResource(view).values().forEach(v -> assertEquals(Set.of("get", "list", "watch"), v));
@@ -225,20 +234,30 @@ class KustomizeRenderTest {
     assertEquals("finetune-system/finetune-operator-webhook",
         map(config, "metadata", "annotations").get("cert-manager.io/inject-ca-from"));
     List<Object> webhooks = list(config, "webhooks");
-    assertEquals(1, webhooks.size());
-    Map<String, Object> webhook = asMap(webhooks.get(0));
-    assertEquals("Ignore", webhook.get("failurePolicy"), "the reconciler runs the same checks");
-    assertEquals("None", webhook.get("sideEffects"));
-    assertEquals(List.of("v1"), webhook.get("admissionReviewVersions"));
-    int timeout = (Integer) webhook.get("timeoutSeconds");
-    assertTrue(timeout >= 1 && timeout <= 10, "timeoutSeconds " + timeout);
-    assertFalse(map(webhook, "namespaceSelector").isEmpty());
-    Map<String, Object> rule = asMap(list(webhook, "rules").get(0));
-    assertEquals(List.of("finetune.dev"), rule.get("apiGroups"));
-    assertEquals(List.of("finetunejobs"), rule.get("resources"));
-    assertEquals(List.of("CREATE"), rule.get("operations"));
-    Map<String, Object> service = map(webhook, "clientConfig", "service");
-    assertEquals("/admission/validate-finetunejob", service.get("path"));
+    assertEquals(2, webhooks.size(), "FineTuneJobs and FineTuneSweeps");
+    Map<String, Object> service = null;
+    List<List<String>> served = List.of(
+        List.of("finetunejobs", "/admission/validate-finetunejob"),
+        List.of("finetunesweeps", "/admission/validate-finetunesweep"));
+    for (int i = 0; i < served.size(); i++) {
+      Map<String, Object> webhook = asMap(webhooks.get(i));
+      assertEquals("Ignore", webhook.get("failurePolicy"), "the reconciler runs the same checks");
+      assertEquals("None", webhook.get("sideEffects"));
+      assertEquals(List.of("v1"), webhook.get("admissionReviewVersions"));
+      int timeout = (Integer) webhook.get("timeoutSeconds");
+      assertTrue(timeout >= 1 && timeout <= 10, "timeoutSeconds " + timeout);
+      assertFalse(map(webhook, "namespaceSelector").isEmpty());
+      Map<String, Object> rule = asMap(list(webhook, "rules").get(0));
+      assertEquals(List.of("finetune.dev"), rule.get("apiGroups"));
+      assertEquals(List.of(served.get(i).get(0)), rule.get("resources"));
+      assertEquals(List.of("CREATE"), rule.get("operations"));
+      Map<String, Object> svc = map(webhook, "clientConfig", "service");
+      assertEquals(served.get(i).get(1), svc.get("path"));
+      if (service != null) {
+        assertEquals(service.get("name"), svc.get("name"), "one Service for both");
+      }
+      service = svc;
+    }
 
     // clientConfig.service -> Service -> the Deployment's https port.
     Map<String, Object> svc = find(objects, "Service", (String) service.get("name")).orElseThrow();

@@ -31,6 +31,7 @@ final class Manifests {
           "deploy/overlays/monitoring", "deploy/overlays/kueue", "deploy/overlays/webhook",
           "deploy/overlays/namespace-scoped", "deploy/overlays/local");
   static final String CRD_FILE = "crds/finetunejobs.finetune.dev-v1.yml";
+  static final String SWEEP_CRD_FILE = "crds/finetunesweeps.finetune.dev-v1.yml";
   static final ObjectMapper YAML = new YAMLMapper();
   static final ObjectMapper JSON = JsonMapper.builder().build();
 

@@ -25,7 +25,8 @@ import java.util.List;
  * it puts the columns back in the order the {@link AdditionalPrinterColumn} annotations are
  * declared on the class. {@link ResizeEitherForm} gives {@code transforms.*.resize} the schema of
  * its two forms (an integer or a list), which the generator cannot derive from
- * {@link dev.finetune.api.v1alpha1.spec.ResizeSpec}.
+ * {@link dev.finetune.api.v1alpha1.spec.ResizeSpec}. Both kinds are written: FineTuneJob and
+ * FineTuneSweep (whose spec.template is a FineTuneJob spec and gets the same resize schema).
  */
 public final class GenerateCrd {
   private GenerateCrd() {}
@@ -36,7 +37,7 @@ public final class GenerateCrd {
       throw new IllegalStateException("cannot create " + out);
     }
     new CRDGenerator()
-        .customResourceClasses(FineTuneJob.class)
+        .customResourceClasses(FineTuneJob.class, FineTuneSweep.class)
         .withParallelGenerationEnabled(true)
         .withImplicitPreserveUnknownFields(false)
         .withMinQuotes(false)
@@ -61,12 +62,15 @@ public final class GenerateCrd {
       if (!(crd instanceof CustomResourceDefinition v1)) {
         return crd;
       }
+      boolean sweep = isSweep(v1);
       for (var version : v1.getSpec().getVersions()) {
         var root = version.getSchema().getOpenAPIV3Schema();
-        root.setDescription(FineTuneJob.DESCRIPTION);
-        root.getProperties().get("spec").setDescription(FineTuneJob.SPEC_DESCRIPTION);
+        root.setDescription(sweep ? FineTuneSweep.DESCRIPTION : FineTuneJob.DESCRIPTION);
+        root.getProperties().get("spec").setDescription(
+            sweep ? FineTuneSweep.SPEC_DESCRIPTION : FineTuneJob.SPEC_DESCRIPTION);
         var status = root.getProperties().get("status");
-        status.setDescription(FineTuneJob.STATUS_DESCRIPTION);
+        status.setDescription(
+            sweep ? FineTuneSweep.STATUS_DESCRIPTION : FineTuneJob.STATUS_DESCRIPTION);
         var conditions = status.getProperties().get("conditions");
         conditions.setXKubernetesListType("map");
         conditions.setXKubernetesListMapKeys(List.of("type"));
@@ -94,11 +98,16 @@ public final class GenerateCrd {
         p.get("type").setMaxLength(316L);
         p.get("type").setPattern("^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*"
             + "[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$");
-        p.get("type").setDescription("Running, Suspended, Succeeded, Failed, Ready,"
-            + " Reconciling, Stalled or StorageReachable.");
+        p.get("type").setDescription(sweep ? "Ready, Reconciling or Stalled."
+            : "Running, Suspended, Succeeded, Failed, Ready, Reconciling, Stalled or"
+                + " StorageReachable.");
       }
       return crd;
     }
+  }
+
+  static boolean isSweep(CustomResourceDefinition crd) {
+    return "FineTuneSweep".equals(crd.getSpec().getNames().getKind());
   }
 
   /** The generator keeps one post-processor (the last one set): every step in one. */
@@ -118,8 +127,9 @@ public final class GenerateCrd {
       if (!(crd instanceof CustomResourceDefinition v1)) {
         return crd;
       }
+      Class<?> kind = isSweep(v1) ? FineTuneSweep.class : FineTuneJob.class;
       List<String> declared = Arrays.stream(
-              FineTuneJob.class.getAnnotationsByType(AdditionalPrinterColumn.class))
+              kind.getAnnotationsByType(AdditionalPrinterColumn.class))
           .map(AdditionalPrinterColumn::jsonPath).toList();
       for (var version : v1.getSpec().getVersions()) {
         List<CustomResourceColumnDefinition> columns =
@@ -146,9 +156,17 @@ public final class GenerateCrd {
       if (!(crd instanceof CustomResourceDefinition v1)) {
         return crd;
       }
+      boolean sweep = isSweep(v1);
       for (var version : v1.getSpec().getVersions()) {
-        JSONSchemaProps transforms = version.getSchema().getOpenAPIV3Schema().getProperties()
-            .get("spec").getProperties().get("transforms");
+        JSONSchemaProps jobSpec = version.getSchema().getOpenAPIV3Schema().getProperties()
+            .get("spec");
+        if (sweep) {
+          jobSpec = jobSpec.getProperties().get("template");
+          // The sweep's spec is immutable as a whole (self == oldSelf); the job spec's own
+          // "immutable except suspend" rule would only repeat that with a FineTuneJob's words.
+          jobSpec.setXKubernetesValidations(null);
+        }
+        JSONSchemaProps transforms = jobSpec.getProperties().get("transforms");
         for (String chain : List.of("train", "test")) {
           JSONSchemaProps resize = transforms.getProperties().get(chain).getProperties()
               .get("resize");

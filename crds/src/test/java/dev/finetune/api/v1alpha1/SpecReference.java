@@ -28,7 +28,7 @@ final class SpecReference {
     var version = crd.getSpec().getVersions().get(0);
     JSONSchemaProps spec = version.getSchema().getOpenAPIV3Schema().getProperties().get("spec");
     List<String> rows = new ArrayList<>();
-    walk("", spec, rows);
+    walk("", spec, rows, Set.of());
     StringBuilder out = new StringBuilder();
     out.append("# FineTuneJob spec reference (").append(crd.getSpec().getGroup()).append('/')
         .append(version.getName()).append(")\n\n")
@@ -43,7 +43,33 @@ final class SpecReference {
     return out.toString();
   }
 
-  private static void walk(String prefix, JSONSchemaProps node, List<String> rows) {
+  /**
+   * docs/SWEEP-SPEC.md, the FineTuneSweep spec reference, from the sweep's CRD; its template is
+   * one row (it is a FineTuneJob spec: docs/SPEC.md).
+   */
+  static String renderSweep(Path crdYaml) throws IOException {
+    CustomResourceDefinition crd = new KubernetesSerialization().unmarshal(
+        Files.readString(crdYaml), CustomResourceDefinition.class);
+    var version = crd.getSpec().getVersions().get(0);
+    JSONSchemaProps spec = version.getSchema().getOpenAPIV3Schema().getProperties().get("spec");
+    List<String> rows = new ArrayList<>();
+    walk("", spec, rows, Set.of("template"));
+    StringBuilder out = new StringBuilder();
+    out.append("# FineTuneSweep spec reference (").append(crd.getSpec().getGroup()).append('/')
+        .append(version.getName()).append(")\n\n")
+        .append("Generated from the CRD (`crds/finetunesweeps.finetune.dev-v1.yml`) by the crds\n")
+        .append("module's `SpecReferenceTest`, which fails when this file and the CRD differ.\n")
+        .append("Refresh it with\n`mvn -B -pl crds test -Dtest=SpecReferenceTest")
+        .append(" -Dreference.update=true`.\n`template` is a FineTuneJob spec: its fields are in")
+        .append(" [SPEC.md](SPEC.md). The whole spec\nis immutable once the sweep exists. What")
+        .append(" works and what does not yet: README, \"FineTuneSweep\".\n\n")
+        .append("| field | type | allowed | description |\n|---|---|---|---|\n");
+    rows.forEach(r -> out.append(r).append('\n'));
+    return out.toString();
+  }
+
+  private static void walk(String prefix, JSONSchemaProps node, List<String> rows,
+      Set<String> leaves) {
     Map<String, JSONSchemaProps> props = node.getProperties();
     if (props == null) {
       return;
@@ -54,12 +80,12 @@ final class SpecReference {
       JSONSchemaProps p = e.getValue();
       rows.add("| `" + path + "`" + (required.contains(e.getKey()) ? " **required**" : "")
           + " | " + type(p) + " | " + allowed(p) + " | " + cell(p.getDescription()) + " |");
-      if (NATIVE.contains(path)) {
+      if (NATIVE.contains(path) || leaves.contains(path)) {
         continue;
       }
-      walk(path, p, rows);
+      walk(path, p, rows, leaves);
       if (p.getItems() != null && p.getItems().getSchema() != null) {
-        walk(path + "[]", p.getItems().getSchema(), rows);
+        walk(path + "[]", p.getItems().getSchema(), rows, leaves);
       }
     }
   }

@@ -12,12 +12,14 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * docs/SPEC.md is the spec reference generated from the committed CRD, and the README's spec
+ * docs/SPEC.md (and docs/SWEEP-SPEC.md for FineTuneSweeps) is the spec reference generated from
+ * the committed CRD, and the README's spec
  * table names every top-level spec field: neither can drift from the API types.
  */
 class SpecReferenceTest {
   static final Path CRD = CrdUpToDateTest.COMMITTED;
   static final Path REFERENCE = Path.of("../docs/SPEC.md");
+  static final Path SWEEP_REFERENCE = Path.of("../docs/SWEEP-SPEC.md");
   static final Path README = Path.of("../README.md");
 
   @Test
@@ -29,6 +31,17 @@ class SpecReferenceTest {
     assertEquals(generated, Files.exists(REFERENCE) ? Files.readString(REFERENCE) : "",
         "docs/SPEC.md is out of date with the CRD; refresh it with: mvn -B -pl crds test"
             + " -Dtest=SpecReferenceTest -Dreference.update=true");
+  }
+
+  @Test
+  void docsSweepSpecMdIsGeneratedFromTheSweepCrd() throws IOException {
+    String generated = SpecReference.renderSweep(CrdUpToDateTest.SWEEP_COMMITTED);
+    if (Boolean.getBoolean("reference.update")) {
+      Files.writeString(SWEEP_REFERENCE, generated);
+    }
+    assertEquals(generated, Files.exists(SWEEP_REFERENCE) ? Files.readString(SWEEP_REFERENCE)
+        : "", "docs/SWEEP-SPEC.md is out of date with the sweep CRD; refresh it with: mvn -B"
+            + " -pl crds test -Dtest=SpecReferenceTest -Dreference.update=true");
   }
 
   @Test

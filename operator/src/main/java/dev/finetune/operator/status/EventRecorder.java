@@ -1,6 +1,6 @@
 package dev.finetune.operator.status;
 
-import dev.finetune.api.v1alpha1.FineTuneJob;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -13,10 +13,10 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * Kubernetes Events on the FineTuneJob (kubectl describe ftj NAME). Best effort and asynchronous,
- * as client-go's recorder is: an Event is a side note, so its API call runs on one background
- * thread instead of adding a round trip to the reconcile; when 1,000 are queued, more are dropped
- * with a log line rather than slowing the controller down.
+ * Kubernetes Events on a FineTuneJob or a FineTuneSweep (kubectl describe ftj|fts NAME). Best
+ * effort and asynchronous, as client-go's recorder is: an Event is a side note, so its API call
+ * runs on one background thread instead of adding a round trip to the reconcile; when 1,000
+ * are queued, more are dropped with a log line rather than slowing the controller down.
  */
 public final class EventRecorder {
   private static final Logger LOG = Logger.getLogger(EventRecorder.class);
@@ -30,26 +30,26 @@ public final class EventRecorder {
 
   private EventRecorder() {}
 
-  public static void normal(KubernetesClient client, FineTuneJob ftj, String reason, String message) {
-    emit(client, ftj, "Normal", reason, message);
+  public static void normal(KubernetesClient client, HasMetadata resource, String reason, String message) {
+    emit(client, resource, "Normal", reason, message);
   }
 
-  public static void warning(KubernetesClient client, FineTuneJob ftj, String reason, String message) {
-    emit(client, ftj, "Warning", reason, message);
+  public static void warning(KubernetesClient client, HasMetadata resource, String reason, String message) {
+    emit(client, resource, "Warning", reason, message);
   }
 
-  private static void emit(KubernetesClient client, FineTuneJob ftj, String type, String reason,
+  private static void emit(KubernetesClient client, HasMetadata resource, String type, String reason,
       String message) {
     String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     var event = new EventBuilder()
         .withNewMetadata()
-        .withName(ftj.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 8))
-        .withNamespace(ftj.getMetadata().getNamespace())
+        .withName(resource.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 8))
+        .withNamespace(resource.getMetadata().getNamespace())
         .endMetadata()
         .withNewInvolvedObject()
-        .withApiVersion(ftj.getApiVersion()).withKind(ftj.getKind())
-        .withName(ftj.getMetadata().getName()).withNamespace(ftj.getMetadata().getNamespace())
-        .withUid(ftj.getMetadata().getUid())
+        .withApiVersion(resource.getApiVersion()).withKind(resource.getKind())
+        .withName(resource.getMetadata().getName()).withNamespace(resource.getMetadata().getNamespace())
+        .withUid(resource.getMetadata().getUid())
         .endInvolvedObject()
         .withType(type).withReason(reason)
         .withMessage(message.length() > 1024 ? message.substring(0, 1024) : message)
@@ -59,10 +59,10 @@ public final class EventRecorder {
         .build();
     SENDER.execute(() -> {
       try {
-        client.v1().events().inNamespace(ftj.getMetadata().getNamespace()).resource(event)
+        client.v1().events().inNamespace(resource.getMetadata().getNamespace()).resource(event)
             .create();
       } catch (KubernetesClientException e) {
-        LOG.warnf("could not record event %s on %s: %s", reason, ftj.getMetadata().getName(),
+        LOG.warnf("could not record event %s on %s: %s", reason, resource.getMetadata().getName(),
             e.getMessage());
       }
     });

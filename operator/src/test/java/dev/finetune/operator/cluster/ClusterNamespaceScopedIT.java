@@ -63,6 +63,7 @@ class ClusterNamespaceScopedIT {
       OperatorProcess op = OperatorInstall.startOperator(cluster, NS, tmp.resolve("op.log"),
           "finetune-operator-0", Map.of(
               "quarkus.operator-sdk.controllers.finetunejob.namespaces", "JOSDK_WATCH_CURRENT",
+              "quarkus.operator-sdk.controllers.finetunesweep.namespaces", "JOSDK_WATCH_CURRENT",
               "finetune.operator.storage-interval", "500ms"));
       try {
         String job = TrainingRig.yaml(admin, "team-job", NS, data, s3, s -> { });

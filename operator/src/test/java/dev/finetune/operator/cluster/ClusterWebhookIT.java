@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 class ClusterWebhookIT {
   static final String NS = "webhook-checks";
   static final String PATH = "/admission/validate-finetunejob";
+  static final String SWEEP_PATH = "/admission/validate-finetunesweep";
   static RealCluster cluster;
   static Path dir;
   static OperatorProcess operator;
@@ -54,11 +55,13 @@ class ClusterWebhookIT {
         .map(ValidatingWebhookConfiguration.class::cast).findFirst().orElseThrow();
     webhookName = webhook.getMetadata().getName();
     String caBundle = Base64.getEncoder().encodeToString(Files.readAllBytes(ca));
+    assertEquals(List.of(PATH, SWEEP_PATH), webhook.getWebhooks().stream()
+        .map(w -> w.getClientConfig().getService().getPath()).toList(), "the shipped paths");
     webhook.getWebhooks().forEach(w -> {
       WebhookClientConfig c = w.getClientConfig();
-      assertEquals(PATH, c.getService().getPath(), "the shipped webhook's path");
+      String path = c.getService().getPath();
       c.setService(null);
-      c.setUrl("https://127.0.0.1:" + httpsPort + PATH);
+      c.setUrl("https://127.0.0.1:" + httpsPort + path);
       c.setCaBundle(caBundle);
     });
     OperatorInstall.apply(cluster.admin(), List.of(webhook));
@@ -124,5 +127,79 @@ class ClusterWebhookIT {
         "--server-side", "--dry-run=server", "-f", "-");
     assertNotEquals(0, r.exitCode(), r.stdout());
     assertTrue(r.stderr().contains("'fc' is the new output layer"), r.stderr());
+  }
+
+  /** The example sweep renamed, with one line of its YAML replaced. */
+  static String sweep(String name, String line, String replacement) throws Exception {
+    String yaml = Files.readString(RealCluster.ROOT.resolve("deploy/examples/hotdog-sweep.yaml"))
+        .replace("name: hotdog-sweep", "name: " + name + "\n  namespace: " + NS);
+    assertTrue(line.isEmpty() || yaml.contains(line), line);
+    return line.isEmpty() ? yaml : yaml.replace(line, replacement);
+  }
+
+  Command.Result refused(String yaml) {
+    Command.Result r = cluster.kubectlWithInput(yaml, "apply", "-f", "-");
+    assertNotEquals(0, r.exitCode(), r.stdout());
+    return r;
+  }
+
+  /** Hostile sweeps: the webhook (or the CRD's schema) answers each with one line. */
+  @Test
+  void hostileSweepsAreRefusedWithOneLineEach() throws Exception {
+    String byWebhook = "admission webhook \"validate.finetunesweeps.finetune.dev\" denied the"
+        + " request: ";
+    Command.Result unknown = refused(sweep("unknown-path", "- name: training.freeze",
+        "- name: training.frozen"));
+    assertTrue(unknown.stderr().contains(byWebhook + "spec.parameters[0].name: 'training.frozen'"
+        + " is not a sweepable FineTuneJob spec field; allowed: "), unknown.stderr());
+    Command.Result wrongType = refused(sweep("wrong-type",
+        "- name: training.headLearningRateMultiplier", "- name: training.epochs"));
+    assertTrue(wrongType.stderr().contains(byWebhook + "spec.parameters[1].searchSpace.logUniform:"
+        + " needs a real-number field; training.epochs is an integer: use integer"),
+        wrongType.stderr());
+    Command.Result empty = refused(sweep("empty-space",
+        "choices: [\"\", \"conv1,bn1,layer1\", \"conv1,bn1,layer1,layer2\"]", "choices: []"));
+    assertTrue(empty.stderr().contains(byWebhook
+        + "spec.parameters[0].searchSpace.categorical.choices: is empty"), empty.stderr());
+    Command.Result huge = refused(sweep("huge-grid", "{min: 1, max: 100, gridPoints: 3}",
+        "{min: 1, max: 100, gridPoints: 1000}\n    - name: training.seed\n      searchSpace:"
+            + " {integer: {min: 0, max: 999}}"));
+    assertTrue(huge.stderr().contains(byWebhook + "spec.parameters: the grid has 3000000 points;"
+        + " at most 1000 allowed"), huge.stderr());
+    // parallelTrials 0 never reaches the webhook: the CRD's schema refuses it.
+    Command.Result zero = refused(sweep("no-parallel", "parallelTrials: 2", "parallelTrials: 0"));
+    assertTrue(zero.stderr().contains("spec.parallelTrials: Invalid value: 0"), zero.stderr());
+    for (String name : List.of("unknown-path", "wrong-type", "empty-space", "huge-grid",
+        "no-parallel")) {
+      assertEquals(null, cluster.admin().genericKubernetesResources("finetune.dev/v1alpha1",
+          "FineTuneSweep").inNamespace(NS).withName(name).get(), name + " was stored");
+    }
+  }
+
+  /**
+   * A valid sweep is admitted, and the operator, as its ServiceAccount under the shipped RBAC,
+   * reports that it cannot measure the objective yet and starts no trial; its spec is immutable.
+   */
+  @Test
+  void aValidSweepIsAdmittedAndReportsWhyNoTrialRuns() throws Exception {
+    cluster.kubectlWithInput(sweep("admitted", "", ""), "apply", "-f", "-").ok();
+    var sweeps = cluster.admin().resources(dev.finetune.api.v1alpha1.FineTuneSweep.class)
+        .inNamespace(NS);
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> {
+      var s = sweeps.withName("admitted").get();
+      return s.getStatus() != null && s.getStatus().conditions.stream().anyMatch(c ->
+          "Stalled".equals(c.getType()) && "ObjectiveUnavailable".equals(c.getReason()));
+    });
+    String table = cluster.kubectl("get", "fts", "admitted", "-n", NS).ok().stdout();
+    assertTrue(table.startsWith("NAME       TRIALS   BEST   GAIN   PHASE     AGE"), table);
+    assertEquals(List.of("admitted", "0", "Pending"), List.of(table.lines().toList().get(1)
+        .split(" +")).subList(0, 3), table);
+    assertEquals(List.of(), cluster.admin().resources(dev.finetune.api.v1alpha1.FineTuneJob.class)
+        .inNamespace(NS).withLabel("finetune.dev/sweep", "admitted").list().getItems());
+    Command.Result edit = cluster.kubectl("patch", "fts", "admitted", "-n", NS, "--type=merge",
+        "-p", "{\"spec\":{\"parallelTrials\":3}}");
+    assertNotEquals(0, edit.exitCode(), edit.stdout());
+    assertTrue(edit.stderr().contains("spec is immutable: create a new FineTuneSweep"),
+        edit.stderr());
   }
 }

@@ -27,6 +27,7 @@ public final class OperatorInstall {
   public static final String NAMESPACE = "finetune-system";
   public static final String SERVICE_ACCOUNT = "finetune-operator";
   public static final String CRD = "finetunejobs.finetune.dev";
+  public static final String SWEEP_CRD = "finetunesweeps.finetune.dev";
   /** Kinds a local operator process replaces (it is not run from its image here). */
   static final Set<String> RUN_LOCALLY = Set.of("Deployment", "Service");
 
@@ -46,7 +47,7 @@ public final class OperatorInstall {
 
   /**
    * Server-side applies the rendered manifests of {@code kustomization}, except what
-   * {@link #RUN_LOCALLY} replaces, and waits until the CRD is established.
+   * {@link #RUN_LOCALLY} replaces, and waits until the CRDs are established.
    */
   public static List<HasMetadata> install(RealCluster cluster, String kustomization) {
     List<HasMetadata> items = render(cluster, kustomization).stream()
@@ -72,16 +73,22 @@ public final class OperatorInstall {
   }
 
   static void awaitCrd(KubernetesClient admin) {
+    for (String name : List.of(CRD, SWEEP_CRD)) {
+      awaitCrd(admin, name);
+    }
+  }
+
+  static void awaitCrd(KubernetesClient admin, String name) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
-      var crd = admin.apiextensions().v1().customResourceDefinitions().withName(CRD).get();
+      var crd = admin.apiextensions().v1().customResourceDefinitions().withName(name).get();
       if (crd != null && crd.getStatus() != null && crd.getStatus().getConditions().stream()
           .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()))) {
         return;
       }
       sleep(200);
     }
-    throw new AssertionError("CRD " + CRD + " not established after 30 s");
+    throw new AssertionError("CRD " + name + " not established after 30 s");
   }
 
   /** Creates a namespace (a tenant's: it gets only its default ServiceAccount). */

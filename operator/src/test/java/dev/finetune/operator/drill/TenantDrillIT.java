@@ -90,6 +90,8 @@ class TenantDrillIT {
       Map<String, String> props = new java.util.HashMap<>(LeaderElectionDrillIT.props());
       props.put("quarkus.kubernetes-client.namespace", ns);
       props.put("quarkus.operator-sdk.controllers.finetunejob.namespaces", "JOSDK_WATCH_CURRENT");
+      props.put("quarkus.operator-sdk.controllers.finetunesweep.namespaces",
+          "JOSDK_WATCH_CURRENT");
       try (OperatorProcess op = OperatorProcess.start(api, "256m", props,
           tmp.resolve("operator.log"))) {
         op.awaitReady(Duration.ofSeconds(120));

@@ -10,20 +10,24 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 
 /**
- * Applies the committed CRD to the mock API server before the operator starts, so the mock
- * gives FineTuneJob a status subresource (status writes don't touch spec and vice versa).
+ * Applies the committed CRDs to the mock API server before the operator starts, so the mock
+ * gives FineTuneJob and FineTuneSweep a status subresource (status writes don't touch spec and vice versa).
  */
 public class CrdSetup implements Consumer<KubernetesServer> {
   static final Path CRD = Path.of("../crds/finetunejobs.finetune.dev-v1.yml");
+  static final Path SWEEP_CRD = Path.of("../crds/finetunesweeps.finetune.dev-v1.yml");
 
   @Override
   public void accept(KubernetesServer server) {
-    try (InputStream in = Files.newInputStream(CRD)) {
-      var crd = server.getClient().getKubernetesSerialization()
-          .unmarshal(in, CustomResourceDefinition.class);
-      server.getClient().apiextensions().v1().customResourceDefinitions().resource(crd).create();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    for (Path file : new Path[] {CRD, SWEEP_CRD}) {
+      try (InputStream in = Files.newInputStream(file)) {
+        var crd = server.getClient().getKubernetesSerialization()
+            .unmarshal(in, CustomResourceDefinition.class);
+        server.getClient().apiextensions().v1().customResourceDefinitions().resource(crd)
+            .create();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
   }
 }

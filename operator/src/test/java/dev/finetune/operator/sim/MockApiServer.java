@@ -42,6 +42,7 @@ import java.util.Queue;
 public final class MockApiServer implements AutoCloseable {
   /** The committed CRD; modules are siblings, so this works from operator/ and platform-tests/. */
   static final Path CRD = Path.of("../crds/finetunejobs.finetune.dev-v1.yml");
+  static final Path SWEEP_CRD = Path.of("../crds/finetunesweeps.finetune.dev-v1.yml");
   /** The operator's RBAC as shipped; its leader-election Role answers SelfSubjectRulesReviews. */
   static final Path RBAC = Path.of("../deploy/base/rbac.yaml");
   static final String LEASE_ROLE = "finetune-operator-leader-election";
@@ -57,11 +58,14 @@ public final class MockApiServer implements AutoCloseable {
     client = server.createClient();
     server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
         .andReturn(201, rulesReview(client)).always();
-    try (InputStream in = Files.newInputStream(CRD)) {
-      var crd = client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
-      client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    for (Path file : new Path[] {CRD, SWEEP_CRD}) {
+      try (InputStream in = Files.newInputStream(file)) {
+        var crd = client.getKubernetesSerialization().unmarshal(in,
+            CustomResourceDefinition.class);
+        client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
   }
 

@@ -54,10 +54,7 @@ public final class JobLoader {
   public static FineTuneJob load(Path manifest, Placement placement, List<String> schemes) {
     // Type checked before opening (a FIFO would block), read bounded (Files.size is 0 for a
     // device): /dev/zero, /dev/urandom and a FIFO each end in one line.
-    byte[] bytes = InputFile.read(manifest, manifest.toString(), MAX_MANIFEST_BYTES,
-        ExitCode.INVALID_SPEC);
-    return parse(new String(bytes, java.nio.charset.StandardCharsets.UTF_8), manifest.toString(),
-        placement, schemes);
+    return parse(text(manifest), manifest.toString(), placement, schemes);
   }
 
   /** Parses and validates YAML text for a run on this machine. */
@@ -73,45 +70,61 @@ public final class JobLoader {
   /** As above, with the URI schemes a cluster allows. */
   public static FineTuneJob parse(String yaml, String source, Placement placement,
       List<String> schemes) {
+    FineTuneJob job = read(yaml, source, FineTuneJob.class, "FineTuneJob");
+    new Violations(SpecValidator.validate(job, placement, schemes)).throwIfInvalid(source);
+    return job;
+  }
+
+  /** The manifest's text as bounded, read like {@link #load(Path)} reads it. */
+  public static String text(Path manifest) {
+    byte[] bytes = InputFile.read(manifest, manifest.toString(), MAX_MANIFEST_BYTES,
+        ExitCode.INVALID_SPEC);
+    return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Maps YAML text to {@code type} as strictly as the API server with the CRD schema, the
+   * document's own apiVersion and kind ({@code kind}) checked; every error names the field.
+   */
+  static <T> T read(String yaml, String source, Class<T> type, String kind) {
     if (yaml.length() > MAX_MANIFEST_BYTES) {
-      throw invalid(source, "more than " + MAX_MANIFEST_BYTES + " characters; a FineTuneJob is"
-          + " small");
+      throw invalid(source, "more than " + MAX_MANIFEST_BYTES + " characters; a " + kind
+          + " is small");
     }
-    FineTuneJob job;
+    T object;
     YamlShape.checkEvents(yaml, source, loaderOptions());
     try {
       ObjectMapper mapper = mapper();
-      job = mapper.readValue(yaml, FineTuneJob.class); // first: its errors name the field
-      if (job != null) {
+      object = mapper.readValue(yaml, type); // first: its errors name the field
+      if (object != null) {
         JsonNode root = mapper.readTree(yaml);
-        YamlShape.checkType(root, source); // the mapped object always says FineTuneJob
+        YamlShape.checkType(root, source, kind); // the mapped object always says its own kind
       }
     } catch (UnrecognizedPropertyException e) {
       String allowed = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
           .map(Object::toString).sorted().collect(Collectors.joining(", "));
       throw invalid(source, path(e) + ": unknown field; allowed: " + allowed);
     } catch (InvalidFormatException e) {
-      Class<?> type = e.getTargetType();
-      String allowed = type != null && type.isEnum()
-          ? "one of " + Arrays.stream(type.getEnumConstants())
+      Class<?> target = e.getTargetType();
+      String allowed = target != null && target.isEnum()
+          ? "one of " + Arrays.stream(target.getEnumConstants())
               .map(c -> c.toString().toLowerCase(java.util.Locale.ROOT))
               .collect(Collectors.joining(", "))
-          : "a value of type " + (type == null ? "?" : type.getSimpleName());
+          : "a value of type " + (target == null ? "?" : target.getSimpleName());
       throw invalid(source, path(e) + ": invalid value '" + e.getValue() + "'; allowed: " + allowed);
     } catch (MismatchedInputException e) {
-      String type = e.getTargetType() == null ? "?" : e.getTargetType().getSimpleName();
-      throw invalid(source, path(e) + ": wrong type; expected " + type);
+      String expected = e.getTargetType() == null ? "?" : e.getTargetType().getSimpleName();
+      throw invalid(source, path(e) + ": wrong type; expected " + expected);
     } catch (JsonMappingException e) {
       throw invalid(source, path(e) + ": " + e.getOriginalMessage());
     } catch (JsonProcessingException e) {
       throw invalid(source, "not valid YAML: " + e.getOriginalMessage()
           + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()));
     }
-    if (job == null) {
-      throw invalid(source, "empty document; expected a FineTuneJob manifest");
+    if (object == null) {
+      throw invalid(source, "empty document; expected a " + kind + " manifest");
     }
-    new Violations(SpecValidator.validate(job, placement, schemes)).throwIfInvalid(source);
-    return job;
+    return object;
   }
 
   private static TrainerException invalid(String source, String why) {

@@ -120,8 +120,13 @@ final class YamlShape {
     }
   }
 
-  /** apiVersion and kind, read from the document itself. */
+  /** apiVersion and kind (FineTuneJob), read from the document itself. */
   static void checkType(JsonNode root, String source) {
+    checkType(root, source, "FineTuneJob");
+  }
+
+  /** apiVersion and kind ({@code expectedKind}), read from the document itself. */
+  static void checkType(JsonNode root, String source, String expectedKind) {
     if (root == null || !root.isObject()) {
       return; // the mapper reports it
     }
@@ -132,8 +137,8 @@ final class YamlShape {
           + (apiVersion == null ? "nothing" : "'" + shorten(apiVersion.asText()) + "'"));
     }
     JsonNode kind = root.get("kind");
-    if (kind == null || !kind.isTextual() || !"FineTuneJob".equals(kind.asText())) {
-      throw invalid(source, "kind: must be FineTuneJob, got "
+    if (kind == null || !kind.isTextual() || !expectedKind.equals(kind.asText())) {
+      throw invalid(source, "kind: must be " + expectedKind + ", got "
           + (kind == null ? "nothing" : "'" + shorten(kind.asText()) + "'"));
     }
   }

@@ -1,0 +1,57 @@
+package dev.finetune.api.v1alpha1.sweep;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A search over FineTuneJob spec fields: template, parameters, algorithm, objective, budget. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "self == oldSelf",
+    message = "spec is immutable: create a new FineTuneSweep (a new name) to search again",
+    reason = "FieldValueForbidden")
+public class FineTuneSweepSpec {
+  /** Most parameters a sweep may search; bounds the CRD's CEL cost per item too. */
+  public static final int MAX_PARAMETERS = 16;
+
+  @Required
+  @JsonPropertyDescription("The FineTuneJob spec every trial starts from; each trial sets the"
+      + " parameters' fields on a copy of it (no string templating).")
+  public FineTuneJobSpec template = new FineTuneJobSpec();
+
+  @Required
+  @Size(min = 1, max = FineTuneSweepSpec.MAX_PARAMETERS)
+  @JsonPropertyDescription("The fields to search and their spaces; at most one entry per field,"
+      + " at most 16 entries.")
+  public List<SweepParameter> parameters = new ArrayList<>();
+
+  @JsonPropertyDescription("How assignments are chosen: grid (every point, in order) or random"
+      + " (seeded, deterministic).")
+  public SweepAlgorithm algorithm = new SweepAlgorithm();
+
+  @Required
+  @JsonPropertyDescription("The metric each trial is judged by and whether higher or lower wins.")
+  public SweepObjective objective = new SweepObjective();
+
+  @Min(1)
+  @Max(1000)
+  @JsonPropertyDescription("Trials to run at most. Required for random; for grid it defaults to"
+      + " the number of grid points and may cut the grid short.")
+  public Integer maxTrials;
+
+  @Min(1)
+  @Max(100)
+  @JsonPropertyDescription("Trials running at the same time.")
+  public Integer parallelTrials = 1;
+
+  @Min(0)
+  @Max(1000)
+  @JsonPropertyDescription("Failed trials tolerated; one more ends the sweep Failed.")
+  public Integer maxFailedTrials = 3;
+}

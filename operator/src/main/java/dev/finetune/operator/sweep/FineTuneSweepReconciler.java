@@ -1,0 +1,145 @@
+package dev.finetune.operator.sweep;
+
+import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.api.v1alpha1.FineTuneSweep;
+import dev.finetune.api.v1alpha1.sweep.FineTuneSweepStatus;
+import dev.finetune.contract.SpecValidator.Placement;
+import dev.finetune.contract.UriSchemes;
+import dev.finetune.contract.Violation;
+import dev.finetune.contract.sweep.Objectives;
+import dev.finetune.contract.sweep.SweepValidator;
+import dev.finetune.operator.config.OperatorConfig;
+import dev.finetune.operator.status.EventRecorder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs a FineTuneSweep as FineTuneJobs it owns, in the same four phases as the FineTuneJob
+ * controller (docs/controller-flow.md, "FineTuneSweep"): (1) observe the owned FineTuneJobs
+ * from the informer cache, read like any client reads them; (2) validate with the contract's
+ * {@link SweepValidator} and check that the objective can be measured; (3) act: create the
+ * trials and the baseline the {@link SweepPlanner} asks for, delete those it stops; (4) Events
+ * and the status, written only when it changed. It uses nothing of the FineTuneJob controller:
+ * a trial is a FineTuneJob, and that controller trains it.
+ */
+@ControllerConfiguration(name = "finetunesweep")
+public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
+  private static final Logger LOG = Logger.getLogger(FineTuneSweepReconciler.class);
+
+  @Inject
+  OperatorConfig config;
+
+  @Inject
+  KubernetesClient client;
+
+  @Override
+  public List<EventSource<?, FineTuneSweep>> prepareEventSources(
+      EventSourceContext<FineTuneSweep> context) {
+    var trials = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(FineTuneJob.class, FineTuneSweep.class)
+            .withName("sweep-trials")
+            .withLabelSelector(TrialJobs.SWEEP_LABEL)
+            .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(FineTuneSweep.class))
+            .build(),
+        context);
+    return List.of(trials);
+  }
+
+  @Override
+  public UpdateControl<FineTuneSweep> reconcile(FineTuneSweep sweep,
+      Context<FineTuneSweep> context) {
+    Instant now = Instant.now();
+    FineTuneSweepStatus previous = sweep.getStatus();
+
+    // (1) Observe: the FineTuneJobs this sweep owns, from the cache (read only).
+    Set<FineTuneJob> owned = context.getSecondaryResources(FineTuneJob.class);
+
+    // (2) Validate: the contract's rules (each trial's spec included), then the objective.
+    Optional<String> invalid = SweepValidator.firstProblem(sweep, Placement.CLUSTER,
+        UriSchemes.orTrainer(config.trainerAllowedSchemes())).map(Violation::text);
+    SweepObservation observation = invalid.isPresent()
+        ? new SweepObservation(List.of(), Trial.missing("", null))
+        : SweepObserver.observe(sweep, owned);
+    SweepPlan plan = SweepPlanner.plan(sweep.getSpec(), observation, invalid,
+        Objectives.unmeasurable(sweep.getSpec().objective), previousVerdict(previous));
+
+    // (3) Act: the only writes to children.
+    for (Trial t : plan.create()) {
+      create(sweep, t);
+    }
+    for (Trial t : plan.stop()) {
+      client.resources(FineTuneJob.class).inNamespace(sweep.getMetadata().getNamespace())
+          .withName(t.name()).delete();
+      EventRecorder.normal(client, sweep, "TrialStopped", "deleted " + t.name()
+          + ": " + plan.verdict().message());
+    }
+
+    // (4) Status: Events on transitions, then the status if it changed.
+    FineTuneSweepStatus status = SweepStatusBuilder.build(observation, plan.verdict(), previous,
+        sweep.getMetadata().getGeneration(), now);
+    String before = previous == null ? null : previous.phase;
+    String reasonBefore = previous == null ? null : readyReason(previous);
+    if (!Objects.equals(before, status.phase)
+        || !Objects.equals(reasonBefore, readyReason(status))) {
+      if (plan.verdict().stalled()) {
+        EventRecorder.warning(client, sweep, plan.verdict().reason(), plan.verdict().message());
+      } else {
+        EventRecorder.normal(client, sweep, plan.verdict().reason(), plan.verdict().message());
+      }
+    }
+    if (SweepStatusBuilder.same(previous, status)) {
+      return UpdateControl.noUpdate();
+    }
+    sweep.setStatus(status);
+    return UpdateControl.patchStatus(sweep);
+  }
+
+  private void create(FineTuneSweep sweep, Trial t) {
+    FineTuneJob job = TrialJobs.of(sweep, t);
+    try {
+      client.resource(job).create();
+      EventRecorder.normal(client, sweep, "TrialCreated", "created " + t.name()
+          + (t.assignment() == null ? " (the from-scratch baseline)"
+              : ": " + t.assignment().text()));
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      // It exists already and the cache has not seen it yet: the next event brings it.
+      LOG.debugf("%s/%s exists already", sweep.getMetadata().getNamespace(), t.name());
+    }
+  }
+
+  /** The verdict the last written status holds (phase, and the Ready condition's reason). */
+  private static SweepVerdict previousVerdict(FineTuneSweepStatus s) {
+    if (s == null || s.phase == null || s.conditions == null) {
+      return null;
+    }
+    return s.conditions.stream().filter(c -> "Ready".equals(c.getType())).findFirst()
+        .map(c -> new SweepVerdict(s.phase, "Succeeded".equals(s.phase) ? SweepVerdict.COMPLETED
+            : c.getReason(), c.getMessage()))
+        .orElse(null);
+  }
+
+  private static String readyReason(FineTuneSweepStatus s) {
+    return s.conditions == null ? null : s.conditions.stream()
+        .filter(c -> "Ready".equals(c.getType())).map(c -> c.getReason()).findFirst()
+        .orElse(null);
+  }
+}

@@ -1,0 +1,52 @@
+package dev.finetune.operator.sweep;
+
+import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.api.v1alpha1.FineTuneSweep;
+import dev.finetune.contract.sweep.Assignment;
+import dev.finetune.contract.sweep.SearchPoints;
+import dev.finetune.contract.sweep.TrialNames;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Phase 1, read only: the trials the spec plans (deterministic names) matched with the
+ * FineTuneJobs the sweep owns, read like any client reads a FineTuneJob (status.phase,
+ * status.metrics.testAccuracy). A FineTuneJob with a trial's name that the sweep does not own
+ * (no ownerReference with its uid) is not its trial.
+ */
+final class SweepObserver {
+  private SweepObserver() {}
+
+  static SweepObservation observe(FineTuneSweep sweep, Collection<FineTuneJob> jobs) {
+    String uid = sweep.getMetadata().getUid();
+    Map<String, FineTuneJob> owned = jobs.stream()
+        .filter(j -> j.getMetadata().getOwnerReferences() != null && j.getMetadata()
+            .getOwnerReferences().stream().anyMatch(o -> uid != null && uid.equals(o.getUid())))
+        .collect(Collectors.toMap(j -> j.getMetadata().getName(), Function.identity(),
+            (a, b) -> a));
+    String name = sweep.getMetadata().getName();
+    List<Trial> trials = SearchPoints.trials(sweep.getSpec()).stream()
+        .map(a -> trial(TrialNames.trial(name, a), a, owned)).toList();
+    return new SweepObservation(trials, trial(TrialNames.baseline(name), null, owned));
+  }
+
+  private static Trial trial(String name, Assignment a, Map<String, FineTuneJob> owned) {
+    FineTuneJob job = owned.get(name);
+    if (job == null) {
+      return Trial.missing(name, a);
+    }
+    var status = job.getStatus();
+    Double accuracy = null;
+    if (status != null && status.metrics != null && status.metrics.testAccuracy != null) {
+      try {
+        accuracy = Double.valueOf(status.metrics.testAccuracy);
+      } catch (NumberFormatException e) {
+        accuracy = null;
+      }
+    }
+    return new Trial(name, a, true, status == null ? null : status.phase, accuracy);
+  }
+}

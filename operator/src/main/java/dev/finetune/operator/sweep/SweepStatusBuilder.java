@@ -1,0 +1,87 @@
+package dev.finetune.operator.sweep;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune.api.v1alpha1.sweep.FineTuneSweepStatus;
+import dev.finetune.api.v1alpha1.sweep.SweepBaseline;
+import dev.finetune.api.v1alpha1.sweep.TrialCounts;
+import dev.finetune.api.v1alpha1.sweep.TrialRow;
+import dev.finetune.contract.Conditions;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Pure: the sweep's status from the observation and the verdict. The kstatus conditions follow
+ * the FineTuneJob's table (docs/controller-flow.md): Ready=True once Succeeded, Reconciling=True
+ * while trials are pending or running, Stalled=True when it failed or cannot measure its
+ * objective; lastTransitionTime is kept while a condition's status stays.
+ */
+final class SweepStatusBuilder {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private SweepStatusBuilder() {}
+
+  static FineTuneSweepStatus build(SweepObservation o, SweepVerdict v,
+      FineTuneSweepStatus previous, Long generation, Instant now) {
+    FineTuneSweepStatus s = new FineTuneSweepStatus();
+    s.phase = v.phase();
+    s.observedGeneration = generation;
+    List<Condition> before = previous == null ? null : previous.conditions;
+    boolean ready = v.succeeded();
+    boolean stalled = v.stalled();
+    boolean working = !ready && !stalled;
+    String message = v.message() == null ? "" : v.message();
+    s.conditions = new ArrayList<>(List.of(
+        condition(Conditions.READY, ready, ready ? Conditions.SUCCEEDED : v.reason(), message,
+            before, generation, now),
+        condition(Conditions.RECONCILING, working, working ? v.reason() : "NotReconciling",
+            working ? message : "", before, generation, now),
+        condition(Conditions.STALLED, stalled, stalled ? v.reason() : "NotStalled",
+            stalled ? message : "", before, generation, now)));
+    TrialCounts c = new TrialCounts();
+    List<Trial> existing = o.trials().stream().filter(Trial::exists).toList();
+    c.total = existing.size();
+    c.running = (int) existing.stream().filter(Trial::running).count();
+    c.pending = (int) existing.stream().filter(t -> t.active() && !t.running()).count();
+    c.succeeded = (int) existing.stream().filter(Trial::succeeded).count();
+    c.failed = (int) existing.stream().filter(Trial::failed).count();
+    s.counts = c;
+    if (o.baseline().exists()) {
+      s.baseline = new SweepBaseline();
+      s.baseline.job = o.baseline().name();
+      s.baseline.testAccuracy = o.baseline().testAccuracy();
+    }
+    if (!existing.isEmpty()) {
+      s.trials = existing.stream().limit(FineTuneSweepStatus.MAX_TABLE_ROWS).map(t -> {
+        TrialRow r = new TrialRow();
+        r.name = t.name();
+        r.parameters = t.assignment().values();
+        r.phase = t.phase();
+        r.testAccuracy = t.testAccuracy();
+        return r;
+      }).toList();
+    }
+    return s;
+  }
+
+  static boolean same(FineTuneSweepStatus a, FineTuneSweepStatus b) {
+    return Objects.equals(JSON.valueToTree(a), JSON.valueToTree(b));
+  }
+
+  private static Condition condition(String type, boolean isTrue, String reason, String message,
+      List<Condition> previous, Long generation, Instant now) {
+    String status = isTrue ? "True" : "False";
+    String lastTransition = previous == null ? null : previous.stream()
+        .filter(c -> type.equals(c.getType()) && status.equals(c.getStatus()))
+        .map(Condition::getLastTransitionTime).filter(Objects::nonNull).findFirst().orElse(null);
+    return new ConditionBuilder().withType(type).withStatus(status).withReason(reason)
+        .withMessage(message).withObservedGeneration(generation)
+        .withLastTransitionTime(lastTransition != null ? lastTransition
+            : now.truncatedTo(ChronoUnit.SECONDS).toString())
+        .build();
+  }
+}

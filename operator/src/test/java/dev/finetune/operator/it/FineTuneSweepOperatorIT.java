@@ -1,0 +1,145 @@
+package dev.finetune.operator.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.api.v1alpha1.FineTuneSweep;
+import dev.finetune.api.v1alpha1.sweep.FineTuneSweepStatus;
+import dev.finetune.contract.sweep.SearchPoints;
+import dev.finetune.contract.sweep.TrialNames;
+import dev.finetune.contract.sweep.TrialSpecs;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/**
+ * The FineTuneSweep controller in the operator against fabric8's mock API server (both CRDs
+ * applied at start-up). The mock has no webhook, so an invalid sweep reaches the reconciler.
+ * On failure it prints every sweep's status and every FineTuneJob's name.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true, setup = CrdSetup.class)
+class FineTuneSweepOperatorIT {
+  static final String NS = "sweeps";
+  static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+  @Inject
+  KubernetesClient client;
+
+  static FineTuneSweep example(String name) throws Exception {
+    FineTuneSweep sweep = Serialization.unmarshal(
+        Files.readString(Path.of("../deploy/examples/hotdog-sweep.yaml")), FineTuneSweep.class);
+    sweep.getMetadata().setName(name);
+    sweep.getMetadata().setNamespace(NS);
+    return sweep;
+  }
+
+  FineTuneSweepStatus awaitStatus(String name, Predicate<FineTuneSweepStatus> ok) {
+    await().atMost(TIMEOUT).until(() -> {
+      FineTuneSweep s = client.resources(FineTuneSweep.class).inNamespace(NS).withName(name)
+          .get();
+      return s != null && s.getStatus() != null && ok.test(s.getStatus());
+    });
+    return client.resources(FineTuneSweep.class).inNamespace(NS).withName(name).get()
+        .getStatus();
+  }
+
+  List<String> jobs() {
+    return client.resources(FineTuneJob.class).inNamespace(NS).list().getItems().stream()
+        .map(j -> j.getMetadata().getName()).sorted().toList();
+  }
+
+  static Condition condition(FineTuneSweepStatus s, String type) {
+    return s.conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElseThrow();
+  }
+
+  @AfterEach
+  void dump(TestInfo info) {
+    for (FineTuneSweep s : client.resources(FineTuneSweep.class).inNamespace(NS).list()
+        .getItems()) {
+      System.out.println("[" + info.getDisplayName() + "] " + s.getMetadata().getName()
+          + " status: " + client.getKubernetesSerialization().asJson(s.getStatus()));
+    }
+    System.out.println("[" + info.getDisplayName() + "] FineTuneJobs: " + jobs());
+  }
+
+  @Test
+  void invalidSweepIsStalledWithTheFieldAndStartsNothing() throws Exception {
+    FineTuneSweep sweep = example("bad-path");
+    sweep.getSpec().parameters.get(0).name = "training.lr";
+    client.resource(sweep).create();
+    FineTuneSweepStatus s = awaitStatus("bad-path", st -> "Failed".equals(st.phase));
+    Condition stalled = condition(s, "Stalled");
+    assertEquals("True", stalled.getStatus());
+    assertEquals("InvalidSpec", stalled.getReason());
+    assertTrue(stalled.getMessage().startsWith("spec.parameters[0].name: 'training.lr' is not a"
+        + " sweepable FineTuneJob spec field"), stalled.getMessage());
+    assertEquals("False", condition(s, "Ready").getStatus());
+    assertEquals(List.of(), jobs().stream().filter(j -> j.startsWith("bad-path")).toList());
+  }
+
+  /**
+   * The example's objective (validationAccuracy) needs a validation split the trainer does not
+   * have yet: the sweep says so and starts no trial, not even the baseline.
+   */
+  @Test
+  void unmeasurableObjectiveStartsNoTrial() throws Exception {
+    client.resource(example("gated")).create();
+    FineTuneSweepStatus s = awaitStatus("gated", st -> st.phase != null);
+    assertEquals("Pending", s.phase);
+    Condition stalled = condition(s, "Stalled");
+    assertEquals("True", stalled.getStatus());
+    assertEquals("ObjectiveUnavailable", stalled.getReason());
+    assertTrue(stalled.getMessage().contains("dataset.validation"), stalled.getMessage());
+    assertEquals("False", condition(s, "Reconciling").getStatus());
+    assertEquals(0, s.counts.total);
+    assertEquals(1L, s.observedGeneration);
+    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+        .until(() -> jobs().stream().noneMatch(j -> j.startsWith("gated")));
+    await().atMost(TIMEOUT).until(() -> client.v1().events().inNamespace(NS).list().getItems()
+        .stream().anyMatch(e -> "gated".equals(e.getInvolvedObject().getName())
+            && "ObjectiveUnavailable".equals(e.getReason())));
+  }
+
+  /**
+   * A FineTuneJob the sweep owns under a trial's name is read like any client reads it and
+   * counted; one with a trial's name that another owner holds is not.
+   */
+  @Test
+  void ownedTrialsAreObservedAndCounted() throws Exception {
+    FineTuneSweep sweep = client.resource(example("observed")).create();
+    var first = SearchPoints.trials(sweep.getSpec()).get(0);
+    String name = TrialNames.trial("observed", first);
+    FineTuneJob trial = new FineTuneJob();
+    trial.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS)
+        .withLabels(Map.of("finetune.dev/sweep", "observed"))
+        .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(sweep.getApiVersion())
+            .withKind("FineTuneSweep").withName("observed").withUid(sweep.getMetadata().getUid())
+            .withController(true).build())
+        .build());
+    trial.setSpec(TrialSpecs.trial(sweep.getSpec(), first, name));
+    client.resource(trial).create();
+    FineTuneSweepStatus s = awaitStatus("observed",
+        st -> st.counts != null && st.counts.total == 1);
+    assertEquals(name, s.trials.get(0).name);
+    assertEquals(first.values(), s.trials.get(0).parameters);
+    assertEquals(List.of(name), jobs().stream().filter(j -> j.startsWith("observed")).toList(),
+        "the gated sweep created nothing more");
+  }
+}
