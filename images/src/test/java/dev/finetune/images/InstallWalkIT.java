@@ -155,7 +155,8 @@ class InstallWalkIT {
         "--wait=true", "--timeout=120s");
     Helm.uninstall("finetune-operator").withNamespace(OPERATOR_NS).withKubeConfig(kubeconfig)
         .call();
-    kubectl("delete", "crd", "finetunejobs.finetune.dev", "--wait=true", "--timeout=120s");
+    kubectl("delete", "crd", "finetunejobs.finetune.dev", "finetunesweeps.finetune.dev",
+        "--wait=true", "--timeout=120s");
     kubectl("delete", "namespace", OPERATOR_NS, ns, "--wait=true", "--timeout=180s");
     assertNothingLeft(ns);
   }
@@ -210,8 +211,9 @@ class InstallWalkIT {
   private static void assertNothingLeft(String jobNamespace) throws Exception {
     await("namespace " + OPERATOR_NS + " is gone", Duration.ofMinutes(3),
         () -> admin.namespaces().withName(OPERATOR_NS).get() == null);
-    assertEquals(null, admin.apiextensions().v1().customResourceDefinitions()
-        .withName("finetunejobs.finetune.dev").get(), "the CRD is gone");
+    assertEquals(List.of(), admin.apiextensions().v1().customResourceDefinitions().list()
+        .getItems().stream().map(c -> c.getMetadata().getName())
+        .filter(n -> n.endsWith(".finetune.dev")).toList(), "the CRDs are gone");
     List<String> left = new ArrayList<>();
     admin.rbac().clusterRoles().withLabel("app.kubernetes.io/part-of", "finetune-operator")
         .list().getItems().forEach(r -> left.add("ClusterRole " + r.getMetadata().getName()));
