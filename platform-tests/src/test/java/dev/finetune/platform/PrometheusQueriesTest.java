@@ -156,6 +156,13 @@ class PrometheusQueriesTest {
       assertEquals(RunningOperator.NS, failed.at("/data/result/0/metric/namespace").asText());
       assertEquals("ops-bad", failed.at("/data/result/0/metric/job").asText(), failed.toString());
 
+      // docs/OPERATOR.md's Metrics table against what this operator exposes.
+      String exposition = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://" + operator.target() + "/q/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      assertEquals(List.of(), OperatorMetricsDoc.problems(exposition,
+          root.resolve("docs/OPERATOR.md")), "docs/OPERATOR.md, Metrics");
+
       List<String> failures = new ArrayList<>();
       int withData = 0;
       int parseOnly = 0;

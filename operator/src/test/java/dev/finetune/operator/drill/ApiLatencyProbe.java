@@ -1,6 +1,7 @@
 package dev.finetune.operator.drill;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,36 +11,25 @@ import java.util.List;
  */
 public final class ApiLatencyProbe {
   private final List<Long> nanos = new ArrayList<>();
-  private final Thread thread;
-  private volatile boolean stop;
+  private final Sampler sampler;
 
   public ApiLatencyProbe(KubernetesClient client) {
-    thread = new Thread(() -> {
-      while (!stop) {
-        long t = System.nanoTime();
-        try {
-          client.configMaps().inNamespace("probe").withName("none").get();
-        } catch (RuntimeException e) {
-          // counted like any answer: the latency is what matters
-        }
-        synchronized (nanos) {
-          nanos.add(System.nanoTime() - t);
-        }
-        try {
-          Thread.sleep(100);
-        } catch (InterruptedException e) {
-          return;
-        }
+    sampler = Sampler.every(Duration.ofMillis(100), "api-latency-probe", () -> {
+      long t = System.nanoTime();
+      try {
+        client.configMaps().inNamespace("probe").withName("none").get();
+      } catch (RuntimeException e) {
+        // counted like any answer: the latency is what matters
       }
-    }, "api-latency-probe");
-    thread.setDaemon(true);
-    thread.start();
+      synchronized (nanos) {
+        nanos.add(System.nanoTime() - t);
+      }
+    });
   }
 
   /** Stops and returns "p50=.. p99=.. max=.. n=..", in milliseconds. */
   public String stop() throws InterruptedException {
-    stop = true;
-    thread.join();
+    sampler.close();
     List<Long> s;
     synchronized (nanos) {
       s = new ArrayList<>(nanos);

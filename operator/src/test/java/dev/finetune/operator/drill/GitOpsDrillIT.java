@@ -44,9 +44,8 @@ class GitOpsDrillIT {
               "experiments:finetune.dev/FineTuneJob:default/ttl-argo")));
       // How often the loop created each object (the first sync included).
       Map<String, AtomicInteger> recreated = new ConcurrentHashMap<>();
-      Thread selfHeal = new Thread(() -> {
-        while (!Thread.currentThread().isInterrupted()) {
-          git.forEach((name, f) -> {
+      Sampler selfHeal = Sampler.every(java.time.Duration.ofMillis(200), "self-heal",
+          () -> git.forEach((name, f) -> {
             if (client.resources(FineTuneJob.class).inNamespace(NS).withName(name).get() == null) {
               try {
                 client.resource(job(name, f.getMetadata().getAnnotations())).create();
@@ -55,16 +54,7 @@ class GitOpsDrillIT {
                 // still being deleted: next round
               }
             }
-          });
-          try {
-            Thread.sleep(200);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }, "self-heal");
-      selfHeal.setDaemon(true);
-      selfHeal.start();
+          }));
       try {
         await("self-heal re-creates the deleted plain job").atMost(TIMEOUT)
             .until(() -> recreated.getOrDefault("ttl-plain", new AtomicInteger()).get() >= 2);
@@ -82,8 +72,7 @@ class GitOpsDrillIT {
         assertTrue(recreated.get("ttl-plain").get() >= 2, "the untracked job trained again");
         System.out.println("DRILL gitops recreated " + recreated);
       } finally {
-        selfHeal.interrupt();
-        selfHeal.join();
+        selfHeal.close();
       }
     }
   }

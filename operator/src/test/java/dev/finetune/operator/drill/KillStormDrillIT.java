@@ -197,24 +197,14 @@ class KillStormDrillIT {
   /** Samples every 20 ms how many trainer processes of "storm" are alive at once. */
   static final class LiveTrainers implements AutoCloseable {
     private final AtomicInteger max = new AtomicInteger();
-    private final Thread thread;
-    private volatile boolean stop;
+    private final Sampler sampler;
 
     LiveTrainers(SimulatedKubelet kubelet) {
-      thread = new Thread(() -> {
-        while (!stop) {
-          int alive = (int) kubelet.runs().values().stream()
-              .filter(r -> r.job().startsWith("storm-") && r.process().isAlive()).count();
-          max.accumulateAndGet(alive, Math::max);
-          try {
-            Thread.sleep(20);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }, "live-trainers");
-      thread.setDaemon(true);
-      thread.start();
+      sampler = Sampler.every(java.time.Duration.ofMillis(20), "live-trainers", () -> {
+        int alive = (int) kubelet.runs().values().stream()
+            .filter(r -> r.job().startsWith("storm-") && r.process().isAlive()).count();
+        max.accumulateAndGet(alive, Math::max);
+      });
     }
 
     int max() {
@@ -223,8 +213,7 @@ class KillStormDrillIT {
 
     @Override
     public void close() throws InterruptedException {
-      stop = true;
-      thread.join();
+      sampler.close();
     }
   }
 
