@@ -60,6 +60,8 @@ final class FinalModelWriter {
     meta.put("architecture", job.getSpec().model.architecture.id());
     meta.put("classes", classes);
     meta.put("normalize", job.getSpec().transforms.normalize);
+    // What finetune serve needs to preprocess as evaluation did (ImagePipeline.forTest).
+    meta.put("transforms", job.getSpec().transforms);
     meta.put("initialization", plan.source() == null ? "scratch" : plan.source().uri());
     meta.put("epochs", history);
     meta.put("lineage", plan.lineage());
