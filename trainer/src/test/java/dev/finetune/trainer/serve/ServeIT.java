@@ -189,7 +189,7 @@ class ServeIT {
   @Order(3)
   void hostileRequestsGetOneLine4xxAndTheServerLives() throws Exception {
     byte[] png = TestImages.encode(TestImages.rgb(8, 8, 1), "png");
-    refused(400, "not an image", infer("shapes", request("hello, not an image".getBytes())));
+    refused(400, "not a recognised image format", infer("shapes", request("hello, not an image".getBytes())));
     refused(400, "pixels", infer("shapes", request(headerBomb())));
     refused(400, "pixels", infer("shapes", request(compressedBomb())));
     refused(404, "unknown model", infer("nope", request(png)));
