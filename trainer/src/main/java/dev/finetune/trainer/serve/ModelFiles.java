@@ -20,7 +20,8 @@ import java.util.Optional;
  * A final model's two files, model.json and model.safetensors, read from where {@code train}
  * left them: a final-model folder, a {@code train} output folder (its {@code finetune/}), or a
  * checkpoint location (its {@code model/}); local or through the trainer's object stores
- * ({@code file://}, {@code s3://}).
+ * ({@code file://}, {@code s3://}). A location naming model.safetensors itself (a job's
+ * {@code status.finalModelUri}) means its folder.
  *
  * @param uri where the files were found
  * @param metadata model.json
@@ -32,7 +33,11 @@ public record ModelFiles(String uri, JsonNode metadata, byte[] weights) {
 
   /** Reads the model at {@code location} (a path or URI), with S3 settings from {@code env}. */
   public static ModelFiles read(String location, Map<String, String> env) {
-    String uri = location.contains("://") ? location : toFileUri(location);
+    // status.finalModelUri names the weights file: its folder holds the rest.
+    String folder = location.endsWith("/" + StorageLayout.MODEL_FILE)
+        ? location.substring(0, location.length() - StorageLayout.MODEL_FILE.length())
+        : location;
+    String uri = folder.contains("://") ? folder : toFileUri(folder);
     try (ObjectStore store = ObjectStores.open(uri, env)) {
       for (String place : PLACES) {
         Optional<byte[]> json = store.read(place + StorageLayout.MODEL_METADATA);
