@@ -76,4 +76,9 @@ public final class StorageLayout {
   public static String finalModelUri(String root) {
     return (root.endsWith("/") ? root : root + "/") + FINAL_MODEL;
   }
+
+  /** The URI of the final model's card (README.md) under a run's root URI. */
+  public static String modelCardUri(String root) {
+    return (root.endsWith("/") ? root : root + "/") + MODEL_CARD;
+  }
 }
