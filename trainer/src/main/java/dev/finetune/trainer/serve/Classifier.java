@@ -98,7 +98,7 @@ public final class Classifier implements AutoCloseable {
       }
     }
     throw new TrainerException(ExitCode.WEIGHTS_INVALID, where + ": architecture '" + id
-        + "' is not one of " + Arrays.toString(Architecture.values()).toLowerCase());
+        + "' is not one of " + Arrays.stream(Architecture.values()).map(Architecture::id).toList());
   }
 
   /** The model's name on the protocol: the job's name. */

@@ -85,7 +85,7 @@ public final class InferenceProtocol {
       JsonNode element = data.get(i);
       if (!element.isTextual()) {
         throw new BadRequest(400, "inputs[0].data[" + i + "] must be a base64 string, got "
-            + element.getNodeType().toString().toLowerCase());
+            + element.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
       }
       String text = element.textValue();
       if (!text.matches("[A-Za-z0-9+/=\\r\\n]*")) {
