@@ -58,6 +58,7 @@ public final class InferenceServer implements AutoCloseable {
   private final ExecutorService executor;
   private final HttpServer server;
   private volatile boolean ready;
+  private final AtomicInteger inFlight = new AtomicInteger();
 
   private InferenceServer(Classifier classifier, String architecture, Settings settings)
       throws IOException {
@@ -107,7 +108,18 @@ public final class InferenceServer implements AutoCloseable {
    */
   public void stop(Duration grace) {
     ready = false;
-    server.stop((int) Math.max(1, grace.toSeconds()));
+    // The JDK's HttpServer.stop(delay) waits the whole delay when connections stay open (JDK 17),
+    // so wait for the requests in flight here and then stop at once.
+    long deadline = System.nanoTime() + grace.toNanos();
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    server.stop(0);
     batcher.close(grace);
     executor.shutdown();
     try {
@@ -125,6 +137,7 @@ public final class InferenceServer implements AutoCloseable {
 
   private void handle(HttpExchange ex) {
     int status = 500;
+    inFlight.incrementAndGet();
     try {
       status = route(ex);
     } catch (BadRequest e) {
@@ -137,6 +150,7 @@ public final class InferenceServer implements AutoCloseable {
     } finally {
       metrics.request(status);
       ex.close();
+      inFlight.decrementAndGet();
     }
   }
 

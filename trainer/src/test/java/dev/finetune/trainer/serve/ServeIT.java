@@ -236,9 +236,23 @@ class ServeIT {
 
   @Test
   @Order(5)
-  void sigtermStopsCleanly() throws Exception {
+  void sigtermFinishesTheRequestInFlightAndStopsWithoutWaitingTheWholeGrace() throws Exception {
+    List<byte[]> all = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(data.resolve("test"))) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        all.add(Files.readAllBytes(f));
+      }
+    }
+    var inFlight = HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + "models/shapes/infer"))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(
+            request(all.toArray(byte[][]::new))))).build(), HttpResponse.BodyHandlers.ofString());
+    Thread.sleep(20);
+    long start = System.nanoTime();
     server.destroy(); // SIGTERM
     assertEquals(0, TrainerProcess.await(server, 60), Files.readString(serverLog));
+    assertTrue(System.nanoTime() - start < 15_000_000_000L, "the grace period is 25 s; nothing"
+        + " was left to wait for");
+    assertEquals(200, inFlight.get().statusCode(), "a request in flight is answered");
     String log = Files.readString(serverLog);
     assertTrue(log.contains("stopped"), log);
     assertFalse(log.contains("\tat "), "no stack trace: " + log);
