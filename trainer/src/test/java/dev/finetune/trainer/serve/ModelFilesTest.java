@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.contract.ExitCode;
+import dev.finetune.testsupport.S3Server;
+import dev.finetune.trainer.storage.ObjectStore;
+import dev.finetune.trainer.storage.ObjectStores;
 import dev.finetune.trainer.error.TrainerException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +43,26 @@ class ModelFilesTest {
         dir.resolve("ckpt/model/model.safetensors").toUri().toString(), env);
     assertEquals("c", fromStatus.metadata().get("job").asText(), "status.finalModelUri");
     assertArrayEquals(new byte[] {1, 2, 3}, fromStatus.weights());
+  }
+
+  /** A checkpoint location in a real S3 API server (s3proxy), as the operator's jobs leave it. */
+  @Test
+  void readsACheckpointLocationInS3AndItsFinalModelUri() throws Exception {
+    try (S3Server s3 = S3Server.start("models")) {
+      try (ObjectStore store = ObjectStores.open(s3.uri("runs/shapes"), s3.env())) {
+        store.put("model/model.json", "{\"job\": \"shapes\"}".getBytes());
+        store.put("model/model.safetensors", new byte[] {4, 5});
+      }
+      ModelFiles root = ModelFiles.read(s3.uri("runs/shapes"), s3.env());
+      assertEquals("shapes", root.metadata().get("job").asText());
+      assertArrayEquals(new byte[] {4, 5}, root.weights());
+      assertTrue(root.uri().startsWith("s3://models/runs/shapes"), root.uri());
+      ModelFiles status = ModelFiles.read(s3.uri("runs/shapes/model/model.safetensors"), s3.env());
+      assertArrayEquals(new byte[] {4, 5}, status.weights());
+      TrainerException e = assertThrows(TrainerException.class,
+          () -> ModelFiles.read(s3.uri("runs/other"), s3.env()));
+      assertEquals(ExitCode.NOT_FOUND, e.exitCode());
+    }
   }
 
   @Test
