@@ -130,12 +130,15 @@ final class ModelCard {
     setting(md, "trainer image", image == null || image.isBlank() ? "none (run outside a pod)"
         : image);
     md.append("\n## Files and use\n\n");
-    md.append("- `model.safetensors`: float32 weights with torchvision's names; `torchvision.models.")
+    md.append("- `model.safetensors`: float32 weights with torchvision's names;"
+        + " `torchvision.models.")
         .append(spec.model.architecture.id()).append("(num_classes=")
         .append(result.classes().size()).append(")` loads them with `load_state_dict`.\n");
     md.append("- `labels.json`: the class names; output i is `labels[i]`.\n");
-    md.append("- `model.json`: classes, transforms, lineage; `result.json`: every epoch's numbers.\n");
-    md.append("- Serve it with `finetune serve` (KServe's Open Inference Protocol v2): model name `")
+    md.append("- `model.json`: classes, transforms, lineage; `result.json`: every epoch's"
+        + " numbers.\n");
+    md.append("- Serve it with `finetune serve` (KServe's Open Inference Protocol v2):"
+        + " model name `")
         .append(name).append("`.\n");
     return md.toString().getBytes(StandardCharsets.UTF_8);
   }

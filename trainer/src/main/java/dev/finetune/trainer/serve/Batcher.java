@@ -121,7 +121,7 @@ final class Batcher implements AutoCloseable {
     }
   }
 
-  /** Refuses new requests, runs the queued ones, and stops the thread (waits up to {@code wait}). */
+  /** Refuses new requests, runs the queued ones and stops the thread (waits up to 30 s). */
   @Override
   public void close() {
     close(Duration.ofSeconds(30));

@@ -112,7 +112,8 @@ public final class Classifier implements AutoCloseable {
 
   /** The test chain's pixels of one decoded image (CHW floats); thread-safe. */
   public Pixels prepare(RgbImage image) {
-    RgbImage g = pipeline.geometry(image, new SplittableRandom(0)); // the test chain has no randomness
+    // The test chain has no random step: the generator is never drawn from.
+    RgbImage g = pipeline.geometry(image, new SplittableRandom(0));
     float[] data = new float[3 * g.width() * g.height()];
     pipeline.toTensor(g, data, 0);
     return new Pixels(data, g.height(), g.width());

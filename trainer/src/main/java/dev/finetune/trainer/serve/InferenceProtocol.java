@@ -176,7 +176,7 @@ public final class InferenceProtocol {
     return bytes(root);
   }
 
-  /** {@code GET /v2/health/...}, {@code /v2/models/{name}/ready}: {"ready": ...}; "live" for live. */
+  /** The health answers: {"live": true}, {"ready": ...}. */
   public byte[] flag(String name, boolean value) {
     ObjectNode root = json.createObjectNode();
     root.put(name, value);

@@ -179,7 +179,8 @@ public final class InferenceServer implements AutoCloseable {
     if (path.startsWith(MODELS)) {
       String[] parts = path.substring(MODELS.length()).split("/", -1);
       String name = parts[0];
-      String action = parts.length == 1 ? "" : String.join("/", List.of(parts).subList(1, parts.length));
+      String action = parts.length == 1 ? ""
+          : String.join("/", List.of(parts).subList(1, parts.length));
       if (!name.equals(classifier.name())) {
         throw new BadRequest(404, "unknown model '" + clip(name) + "'; this server serves '"
             + classifier.name() + "'");

@@ -19,7 +19,8 @@ import java.time.Duration;
  * </ul>
  */
 final class ServeMetrics implements AutoCloseable {
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final String model;
   private final Timer latency;
   private final DistributionSummary batches;
