@@ -41,6 +41,12 @@ public final class StorageLayout {
   public static final String RESULT_FILE = "result.json";
   /** Reserved for the run's result record in object storage, next to the final model. */
   public static final String RESULT = MODEL + RESULT_FILE;
+  /** File name of the fine-tune's model card (Hugging Face front matter) next to its weights. */
+  public static final String MODEL_CARD_FILE = "README.md";
+  /** The model card in object storage, listed in the model manifest. */
+  public static final String MODEL_CARD = MODEL + MODEL_CARD_FILE;
+  /** File name of the class labels (a JSON array, in output order) next to the weights. */
+  public static final String LABELS_FILE = "labels.json";
   /** Largest step a checkpoint folder name holds (12 digits). */
   public static final long MAX_STEP = 999_999_999_999L;
   private static final Pattern CHECKPOINT_FOLDER = Pattern.compile("ckpt-(\\d{12})");
@@ -69,5 +75,10 @@ public final class StorageLayout {
   /** The URI of the final model file under a run's root URI (s3://bucket/prefix). */
   public static String finalModelUri(String root) {
     return (root.endsWith("/") ? root : root + "/") + FINAL_MODEL;
+  }
+
+  /** The URI of the final model's card (README.md) under a run's root URI. */
+  public static String modelCardUri(String root) {
+    return (root.endsWith("/") ? root : root + "/") + MODEL_CARD;
   }
 }

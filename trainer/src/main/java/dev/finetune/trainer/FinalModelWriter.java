@@ -29,7 +29,8 @@ import java.util.Set;
 final class FinalModelWriter {
   /** The names {@link #store} writes under model/ at most. */
   static final Set<String> MODEL_FILES = Set.of(StorageLayout.MODEL_FILE,
-      StorageLayout.MODEL_METADATA, StorageLayout.RESULT_FILE);
+      StorageLayout.MODEL_METADATA, StorageLayout.RESULT_FILE, StorageLayout.MODEL_CARD_FILE,
+      StorageLayout.LABELS_FILE);
 
   /** A finished run: its result and the final model's files, not yet in storage. */
   record Finished(RunPlan plan, RunResult result, Map<String, byte[]> files,
@@ -60,6 +61,8 @@ final class FinalModelWriter {
     meta.put("architecture", job.getSpec().model.architecture.id());
     meta.put("classes", classes);
     meta.put("normalize", job.getSpec().transforms.normalize);
+    // What finetune serve needs to preprocess as evaluation did (ImagePipeline.forTest).
+    meta.put("transforms", job.getSpec().transforms);
     meta.put("initialization", plan.source() == null ? "scratch" : plan.source().uri());
     meta.put("epochs", history);
     meta.put("lineage", plan.lineage());
@@ -76,6 +79,26 @@ final class FinalModelWriter {
       throw new UncheckedIOException(e);
     }
     return new Finished(plan, result, files, meta);
+  }
+
+  /**
+   * The fine-tune's model card (README.md) and labels.json for {@code result}, written to
+   * {@code output/<run>/} next to its weights; returned for {@link #store}.
+   */
+  Map<String, byte[]> card(Finished run, JobResult result) {
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    files.put(StorageLayout.MODEL_CARD_FILE, ModelCard.readme(job, result, run.plan().lineage(),
+        env.get(ModelCard.IMAGE_VARIABLE)));
+    files.put(StorageLayout.LABELS_FILE, ModelCard.labels(result.classes()));
+    Path local = output.resolve(run.plan().run());
+    try {
+      for (Map.Entry<String, byte[]> f : files.entrySet()) {
+        Files.write(local.resolve(f.getKey()), f.getValue());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return files;
   }
 
   /** Refuses a run's location that holds another run's files, before anything is written. */

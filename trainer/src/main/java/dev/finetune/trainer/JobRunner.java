@@ -108,9 +108,12 @@ public final class JobRunner {
           data.classes(), data.train().size(), data.test().size(), main.result(), base, gain,
           (System.nanoTime() - start) / 1e9, finetune.identity().toMap());
       byte[] resultJson = FinalModelWriter.jsonBytes(result);
-      // result.json goes next to the final model and is listed in its manifest, which is
-      // written last: a model/manifest.json in storage means the whole job's result is there.
-      writer.store(main, Map.of(StorageLayout.RESULT_FILE, resultJson));
+      // result.json, the model card and labels.json go next to the final model and are listed
+      // in its manifest, which is written last: a model/manifest.json in storage means the
+      // whole job's result is there.
+      Map<String, byte[]> extra = new java.util.LinkedHashMap<>(writer.card(main, result));
+      extra.put(StorageLayout.RESULT_FILE, resultJson);
+      writer.store(main, extra);
       output.writeResult(resultJson);
       return result;
     }

@@ -59,6 +59,17 @@ class FinalResultIT {
     List<String> listed = new ArrayList<>();
     manifest.get("files").forEach(f -> listed.add(f.get("name").asText()));
     assertTrue(listed.contains("result.json"), listed.toString());
+    // The model card and labels are listed too, and say what result.json says.
+    assertTrue(listed.containsAll(List.of("README.md", "labels.json")), listed.toString());
+    assertArrayEquals(Files.readAllBytes(out.resolve("finetune/README.md")),
+        Files.readAllBytes(ckpt.resolve("model/README.md")));
+    String card = Files.readString(ckpt.resolve("model/README.md"));
+    JsonNode front = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+        .readTree(card.substring(4, card.indexOf("\n---\n", 4) + 1));
+    assertEquals(JSON.readTree(local).at("/finetune/testAccuracy").doubleValue(),
+        front.at("/model-index/0/results/0/metrics/0/value").doubleValue());
+    assertEquals(JSON.readTree(local).get("classes"),
+        JSON.readTree(ckpt.resolve("model/labels.json").toFile()));
     assertTrue(Files.getLastModifiedTime(ckpt.resolve("model/manifest.json")).toMillis()
         >= Files.getLastModifiedTime(ckpt.resolve("model/result.json")).toMillis());
 

@@ -102,6 +102,8 @@ public final class TrainerJobResource {
             .build(),
         new EnvVar("FINETUNE_ATTEMPT", String.valueOf(attempt), null),
         new EnvVar("FINETUNE_CACHE_DIR", WORK_DIR + "/cache", null),
+        // The image the trainer names in its model card (README.md next to the final model).
+        new EnvVar("FINETUNE_IMAGE", image(spec, config), null),
         new EnvVar("HOME", "/tmp", null)));
     config.trainerAllowedHosts().filter(h -> !h.isBlank())
         .ifPresent(h -> env.add(new EnvVar("FINETUNE_ALLOWED_HOSTS", h.trim(), null)));

@@ -73,6 +73,7 @@ public final class StatusBuilder {
     if (v.type().equals(Conditions.SUCCEEDED) && spec.checkpoints != null
         && spec.checkpoints.uri != null) {
       next.finalModelUri = StorageLayout.finalModelUri(spec.checkpoints.uri);
+      next.modelCardUri = StorageLayout.modelCardUri(spec.checkpoints.uri);
     }
     next.conditions = conditions(v, prev.conditions, generation, now);
     next.phase = phase(next.conditions).label();

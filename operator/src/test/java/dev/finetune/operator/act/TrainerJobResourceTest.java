@@ -72,6 +72,7 @@ class TrainerJobResourceTest {
     assertTrue(pod.getVolumes().stream().filter(v -> !v.getName().equals("spec"))
         .allMatch(v -> v.getEmptyDir() != null));
     assertEquals("2", env(c, "FINETUNE_ATTEMPT"));
+    assertEquals(c.getImage(), env(c, "FINETUNE_IMAGE"), "the model card names the image");
     assertEquals("metadata.namespace", c.getEnv().stream()
         .filter(e -> e.getName().equals("FINETUNE_NAMESPACE")).findFirst().orElseThrow()
         .getValueFrom().getFieldRef().getFieldPath());

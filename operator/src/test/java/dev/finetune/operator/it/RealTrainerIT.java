@@ -163,6 +163,7 @@ class RealTrainerIT {
 
     assertEquals(s3.uri("runs/ok/model/model.safetensors"), s.finalModelUri);
     assertTrue(Files.isRegularFile(s3.file(s.finalModelUri)), "model in S3: " + s3.keys("runs"));
+    assertTrue(Files.isRegularFile(s3.file(s.modelCardUri)), "model card in S3: " + s3.keys("runs"));
     List<String> keys = s3.keys("runs/ok");
     assertTrue(keys.stream().anyMatch(k -> k.matches("runs/ok/checkpoints/ckpt-\\d+/manifest.json")),
         keys.toString());

@@ -124,6 +124,7 @@ class StatusBuilderTest {
     assertEquals(1, s.restarts);
     assertEquals("a-attempt-2", s.currentJob);
     assertEquals("s3://ckpt/a/model/model.safetensors", s.finalModelUri);
+    assertEquals("s3://ckpt/a/model/README.md", s.modelCardUri, "the model card, linked from status");
   }
 
   @Test

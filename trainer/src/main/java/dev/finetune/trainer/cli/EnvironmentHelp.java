@@ -26,6 +26,7 @@ final class EnvironmentHelp {
     t.put("FINETUNE_DOWNLOAD_DEADLINE", "default of --download-deadline, in seconds");
     t.put("FINETUNE_ATTEMPT", "the attempt number for the finetune_attempt metric (the"
         + " operator sets it; 1 when unset)");
+    t.put("FINETUNE_IMAGE", "the trainer image, named in the model card (the operator sets it)");
     t.put("FINETUNE_S3_RETRY_DEADLINE_SECONDS", "how long S3 requests are retried");
     t.put("FINETUNE_S3_PART_SIZE_BYTES", "S3 multipart part size");
     t.put("FINETUNE_S3_MULTIPART_THRESHOLD_BYTES", "size from which uploads are multipart");

@@ -28,7 +28,7 @@ class CliHelpTest {
   @Test
   void helpListsCommandsAndEveryExitCode() {
     String out = capture("--help");
-    assertTrue(out.contains("train") && out.contains("validate"), out);
+    assertTrue(out.contains("train") && out.contains("validate") && out.contains("serve"), out);
     for (ExitCode code : ExitCode.values()) {
       assertTrue(out.contains(code.name()), code + " missing from --help");
     }
@@ -38,6 +38,19 @@ class CliHelpTest {
       assertTrue(train.contains(option), option + " missing from train --help");
     }
     assertTrue(train.lines().allMatch(l -> l.length() <= 80), "help fits 80 columns:\n" + train);
+    String serve = capture("serve", "--help");
+    for (String option : Arrays.asList("MODEL", "--from-job", "--port", "--max-batch",
+        "--batch-wait", "--max-body", "--max-pixels", "/v2/models/NAME/infer")) {
+      assertTrue(serve.contains(option), option + " missing from serve --help");
+    }
+    assertTrue(serve.lines().allMatch(l -> l.length() <= 80), "help fits 80 columns:\n" + serve);
+  }
+
+  @Test
+  void serveNeedsExactlyOneModel() {
+    assertEquals(ExitCode.USAGE.code(), Main.run("serve"));
+    assertEquals(ExitCode.USAGE.code(), Main.run("serve", "out/x", "--from-job", "a=s3://b/a"));
+    assertEquals(ExitCode.USAGE.code(), Main.run("serve", "out/x", "--max-batch", "0"));
   }
 
   @Test

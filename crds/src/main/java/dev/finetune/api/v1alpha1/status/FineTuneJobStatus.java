@@ -53,6 +53,11 @@ public class FineTuneJobStatus {
   @JsonPropertyDescription("URI of the final model, set when the job succeeded.")
   public String finalModelUri;
 
+  @JsonPropertyDescription("URI of the final model's model card (README.md with Hugging Face"
+      + " front matter: base model, datasets, test accuracy), next to finalModelUri; set when"
+      + " the job succeeded.")
+  public String modelCardUri;
+
   @JsonPropertyDescription("Trainer attempts started so far: retries plus resumes after suspend"
       + " plus the first. The next attempt's Job is named <name>-attempt-<attempts+1>.")
   public Integer attempts;
