@@ -9,6 +9,7 @@ import dev.finetune.trainer.model.WeightsFile;
 import dev.finetune.trainer.storage.ObjectStore;
 import dev.finetune.trainer.storage.ObjectStores;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,16 +47,23 @@ public record ModelFiles(String uri, JsonNode metadata, byte[] weights) {
         }
         String where = store.uri() + "/" + place;
         JsonNode meta = parse(json.get(), where + StorageLayout.MODEL_METADATA);
-        Optional<byte[]> weights = store.read(place + StorageLayout.MODEL_FILE);
+        Optional<InputStream> weights = store.open(place + StorageLayout.MODEL_FILE);
         if (weights.isEmpty()) {
           throw new TrainerException(ExitCode.NOT_FOUND, where + StorageLayout.MODEL_FILE
               + " not found next to its " + StorageLayout.MODEL_METADATA);
         }
-        if (weights.get().length > WeightsFile.limit()) {
-          throw new TrainerException(ExitCode.WEIGHTS_INVALID, where + StorageLayout.MODEL_FILE
-              + " is larger than " + WeightsFile.limit() + " bytes");
+        // Read at most one byte past the limit, so an oversized file is refused without being
+        // held in memory whole.
+        long limit = WeightsFile.limit();
+        byte[] bytes;
+        try (InputStream in = weights.get()) {
+          bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
         }
-        return new ModelFiles(where, meta, weights.get());
+        if (bytes.length > limit) {
+          throw new TrainerException(ExitCode.WEIGHTS_INVALID, where + StorageLayout.MODEL_FILE
+              + " is larger than " + limit + " bytes");
+        }
+        return new ModelFiles(where, meta, bytes);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
