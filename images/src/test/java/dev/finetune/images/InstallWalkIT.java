@@ -8,7 +8,6 @@ import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.operator.cluster.NodeAgent;
 import dev.finetune.operator.cluster.RealCluster;
 import dev.finetune.testsupport.Command;
-import dev.finetune.testsupport.Required;
 import dev.finetune.testsupport.S3Server;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -41,7 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class InstallWalkIT {
-  static final Path FASHION = Path.of("/usr/share/datasets/fashion-mnist");
   static final String OPERATOR_NS = "finetune-system";
   static final String JOB = "fmnist-cpu";
 
@@ -56,7 +54,7 @@ class InstallWalkIT {
   @BeforeAll
   static void start() throws Exception {
     Podman.require();
-    Required.present(Files.isDirectory(FASHION), FASHION + " (Debian's dataset-fashion-mnist)");
+    FashionMnist.require();
     images = Images.build();
     InetAddress host = Podman.host(images.trainer());
     cluster = RealCluster.shared();
@@ -66,11 +64,7 @@ class InstallWalkIT {
         new PodmanRuntime(admin, host.getHostAddress(), forwarder.port()));
     s3 = S3Server.start("finetune", host);
     // The README's upload step: the four Fashion-MNIST files under data/fashion-mnist/.
-    Path data = Files.createDirectories(s3.root().resolve("data/fashion-mnist"));
-    for (String f : List.of("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")) {
-      Files.copy(FASHION.resolve(f), data.resolve(f));
-    }
+    FashionMnist.copyTo(s3.root().resolve("data/fashion-mnist"));
   }
 
   @AfterAll

@@ -10,7 +10,6 @@ import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.act.SpecConfigMapResource;
 import dev.finetune.operator.act.TrainerJobResource;
 import dev.finetune.operator.config.OperatorConfig;
-import dev.finetune.testsupport.Required;
 import dev.finetune.testsupport.S3Server;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -34,7 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
  * and a second pod resumes it; the 10-shot target job then fine-tunes the source's model from S3. Asserts the result.json fields the jar-based tests assert.
  */
 class TrainerImageIT {
-  static final Path FASHION = Path.of("/usr/share/datasets/fashion-mnist");
   static final String NS = "images";
   static final KubernetesSerialization K8S = new KubernetesSerialization();
   static final String SECRET = "s3-credentials";
@@ -47,15 +45,11 @@ class TrainerImageIT {
   @BeforeAll
   static void start() throws Exception {
     Podman.require();
-    Required.present(Files.isDirectory(FASHION), FASHION + " (Debian's dataset-fashion-mnist)");
+    FashionMnist.require();
     images = Images.build();
     s3 = S3Server.start("finetune", Podman.host(images.trainer()));
     // The dataset as objects in the bucket (the filesystem backend serves files as objects).
-    Path data = Files.createDirectories(s3.root().resolve("datasets/fmnist"));
-    for (String f : List.of("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")) {
-      Files.copy(FASHION.resolve(f), data.resolve(f));
-    }
+    FashionMnist.copyTo(s3.root().resolve("datasets/fmnist"));
   }
 
   @AfterAll
