@@ -37,5 +37,14 @@ public final class Conditions {
   /** s3:// checkpoints without credentialsSecret: the operator cannot read them (Unknown). */
   public static final String STORAGE_NO_CREDENTIALS = "NoCredentials";
 
+  /**
+   * spec.registry only: whether the final model is a version in the model registry. False with
+   * RegistryUnavailable (the registry did not answer or refused; retried with backoff) never
+   * changes the phase.
+   */
+  public static final String REGISTERED = "Registered";
+  public static final String VERSION_REGISTERED = "VersionRegistered";
+  public static final String REGISTRY_UNAVAILABLE = "RegistryUnavailable";
+
   private Conditions() {}
 }

@@ -259,6 +259,18 @@ public final class SpecValidator {
           + " usable as the kueue.x-k8s.io/queue-name label (1-63 letters, digits, '-', '_' and"
           + " '.', starting and ending with a letter or digit)");
     }
+    var mlflow = spec.registry == null ? null : spec.registry.mlflow;
+    if (mlflow != null) {
+      // the schema's pattern names the schemes; this names a URL without a host
+      if (mlflow.uri != null && mlflow.uri.matches("^https?://.+") && !hasHost(mlflow.uri)) {
+        add(v, "spec.registry.mlflow.uri", "'" + abbreviate(mlflow.uri) + "' is not a URL with"
+            + " a host; use http://HOST[:PORT][/PATH] or https://HOST[:PORT][/PATH]");
+      }
+      if (mlflow.credentialsSecret != null && !isObjectName(mlflow.credentialsSecret)) {
+        add(v, "spec.registry.mlflow.credentialsSecret", "'" + mlflow.credentialsSecret
+            + "' is not a Secret name (lowercase letters, digits, '-' and '.', at most 253)");
+      }
+    }
     if (spec.priorityClassName != null && !isObjectName(spec.priorityClassName)) {
       add(v, "spec.priorityClassName", "'" + spec.priorityClassName
           + "' is not a PriorityClass name (lowercase letters, digits, '-' and '.', at most 253)");
@@ -306,6 +318,15 @@ public final class SpecValidator {
       if (host == null || host.isEmpty()) {
         add(v, field, "'" + uri + "' is not a valid https:// URL with a host");
       }
+    }
+  }
+
+  private static boolean hasHost(String url) {
+    try {
+      String host = URI.create(url).getHost();
+      return host != null && !host.isEmpty();
+    } catch (IllegalArgumentException e) {
+      return false;
     }
   }
 

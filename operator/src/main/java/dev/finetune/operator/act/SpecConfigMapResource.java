@@ -53,6 +53,7 @@ public final class SpecConfigMapResource {
     spec.ttlSecondsAfterFinished = null;
     spec.artifactPolicy = null;
     spec.image = null;
+    spec.registry = null;
     copy.setSpec(spec);
     return YAML.asYaml(copy);
   }

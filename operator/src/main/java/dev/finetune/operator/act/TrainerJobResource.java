@@ -198,7 +198,7 @@ public final class TrainerJobResource {
   }
 
   /** spec.image, else the CUDA image for gpus >= 1, else the CPU image. */
-  static String image(FineTuneJobSpec spec, OperatorConfig config) {
+  public static String image(FineTuneJobSpec spec, OperatorConfig config) {
     if (spec.image != null) {
       return spec.image;
     }

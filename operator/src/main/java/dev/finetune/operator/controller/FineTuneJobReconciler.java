@@ -22,6 +22,12 @@ import dev.finetune.operator.observe.Observation;
 import dev.finetune.operator.observe.StorageObservation;
 import dev.finetune.operator.observe.StorageObserver;
 import dev.finetune.operator.observe.StorageSchedule;
+import dev.finetune.operator.registry.MlflowCredentials;
+import dev.finetune.operator.registry.MlflowRegistry;
+import dev.finetune.operator.registry.ModelVersionEntry;
+import dev.finetune.operator.registry.RegistryException;
+import dev.finetune.operator.registry.Registration;
+import dev.finetune.api.v1alpha1.status.RegisteredModel;
 import dev.finetune.contract.Conditions;
 import dev.finetune.operator.status.EventRecorder;
 import dev.finetune.contract.Phase;
@@ -71,7 +77,8 @@ import org.jboss.logging.Logger;
 @RBACRule(apiGroups = "", resources = "events", verbs = {"create"})
 // Only get, of the one Secret named in spec.checkpoints.credentialsSecret: the operator reads
 // checkpoint manifests (latestCheckpoint, lineage) and deletes artifacts with the same
-// credentials the trainer gets. No list or watch: Secrets are never cached by the operator.
+// credentials the trainer gets; and the one named in spec.registry.mlflow.credentialsSecret, to
+// register the final model in MLflow. No list or watch: Secrets are never cached by the operator.
 @RBACRule(apiGroups = "", resources = "secrets", verbs = {"get"})
 public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<FineTuneJob> {
   private static final Logger LOG = Logger.getLogger(FineTuneJobReconciler.class);
@@ -100,6 +107,8 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
   private final Map<String, Instant> lastListed = new ConcurrentHashMap<>();
   /** Invalid checkpoints already reported in an Event (by uid), so each is reported once. */
   private final Map<String, Set<String>> reportedInvalid = new ConcurrentHashMap<>();
+  /** When a failed model registration is tried again (by uid); in memory, as lastListed. */
+  private final Map<String, Instant> nextRegistration = new ConcurrentHashMap<>();
 
   @jakarta.annotation.PostConstruct
   void init() {
@@ -205,6 +214,16 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
           ? config.storageInterval() : reschedule;
     }
 
+    // (3b) Act: register the final model in the model registry (spec.registry), once the job
+    // succeeded with its final numbers; a failure is retried with backoff and never changes
+    // the phase.
+    if (Registration.wanted(ftj, status, S3Storage.configured(ftj))) {
+      Duration next = register(ftj, status, now);
+      if (next != null && (reschedule == null || reschedule.compareTo(next) > 0)) {
+        reschedule = next;
+      }
+    }
+
     // (4) Status: events for transitions, write only when something changed.
     recordTransition(ftj, previous, status);
     reportInvalidCheckpoints(ftj, observation.storage());
@@ -298,8 +317,58 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     }
   }
 
+  /**
+   * One registration try, bounded by finetune.operator.storage-timeout per request: finds the
+   * version tagged with this job's uid, else creates it. Writes the outcome into {@code status};
+   * returns when to try again (null: done).
+   */
+  private Duration register(FineTuneJob ftj, FineTuneJobStatus status, Instant now) {
+    String uid = ftj.getMetadata().getUid();
+    String ns = ftj.getMetadata().getNamespace();
+    String name = ftj.getMetadata().getName();
+    Instant due = nextRegistration.get(uid);
+    if (due != null && now.isBefore(due)) {
+      return Duration.between(now, due);
+    }
+    var mlflow = ftj.getSpec().registry.mlflow;
+    Long generation = ftj.getMetadata().getGeneration();
+    ModelVersionEntry entry = ModelVersionEntry.of(ftj, status,
+        TrainerJobResource.image(ftj.getSpec(), config));
+    String error;
+    try {
+      MlflowCredentials credentials = MlflowCredentials.read(client, ns,
+          mlflow.credentialsSecret);
+      RegisteredModel model = new MlflowRegistry(mlflow.uri, credentials,
+          config.storageTimeout()).register(entry);
+      Registration.registered(status, model, generation, now);
+      nextRegistration.remove(uid);
+      LOG.infof("%s/%s: registered model %s version %s in MLflow", ns, name, model.name,
+          model.version);
+      EventRecorder.normal(client, ftj, "ModelRegistered", "MLflow registered model "
+          + model.name + " version " + model.version + " (source " + model.uri + ")");
+      return null;
+    } catch (RegistryException e) {
+      error = e.getMessage();
+    } catch (RuntimeException e) {
+      error = "MLflow registration failed: " + e.getClass().getSimpleName();
+    }
+    Optional<Instant> failingSince = Registration.failingSince(status);
+    Duration delay = Registration.retryDelay(failingSince.orElse(null), now,
+        config.backoffBase(), config.backoffMax());
+    Registration.unavailable(status, error, delay, generation, now);
+    nextRegistration.put(uid, now.plus(delay));
+    LOG.warnf("%s/%s: cannot register the final model, retrying in %s: %s", ns, name, delay,
+        error);
+    if (failingSince.isEmpty()) {
+      EventRecorder.warning(client, ftj, Conditions.REGISTRY_UNAVAILABLE, error
+          + "; registration is retried with backoff, the job stays Succeeded");
+    }
+    return delay;
+  }
+
   private void forget(FineTuneJob ftj) {
     lastListed.remove(ftj.getMetadata().getUid());
+    nextRegistration.remove(ftj.getMetadata().getUid());
     reportedInvalid.remove(ftj.getMetadata().getUid());
   }
 

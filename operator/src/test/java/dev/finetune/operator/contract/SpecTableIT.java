@@ -80,6 +80,14 @@ class SpecTableIT {
     s.model.pretrained.uri = "hf://timm/resnet18.a1_in1k";
   }
 
+  static void mlflow(FineTuneJobSpec s, String uri, String modelName, String secret) {
+    s.registry = new dev.finetune.api.v1alpha1.spec.RegistrySpec();
+    s.registry.mlflow = new dev.finetune.api.v1alpha1.spec.MlflowRegistrySpec();
+    s.registry.mlflow.uri = uri;
+    s.registry.mlflow.modelName = modelName;
+    s.registry.mlflow.credentialsSecret = secret;
+  }
+
   /** name, job, the expected "field: problem" (null: valid). */
   static Stream<Arguments> table() {
     String longName = "n".repeat(49);
@@ -90,6 +98,15 @@ class SpecTableIT {
           s.training.freeze = List.of("conv1", "bn1", "layer1", "layer2.0.bn1");
         }), null),
         Arguments.of("longest name", job("m".repeat(48), s -> { }), null),
+        Arguments.of("valid MLflow registry", job("t-mlflow-ok", s -> mlflow(s,
+            "http://mlflow.mlflow.svc:5000", "resnet18-cats", "mlflow-creds")), null),
+        Arguments.of("MLflow URL without a host", job("t-mlflow-host", s -> mlflow(s,
+            "http:///api", null, null)), "spec.registry.mlflow.uri: 'http:///api' is not a URL"
+                + " with a host; use http://HOST[:PORT][/PATH] or https://HOST[:PORT][/PATH]"),
+        Arguments.of("MLflow model name with a slash", job("t-mlflow-name", s -> mlflow(s,
+            "https://mlflow.example.com", "team/cats", null)),
+            "spec.registry.mlflow.modelName: must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$, got"
+                + " 'team/cats'"),
         Arguments.of("freeze fc", job("t-freeze-fc", s -> {
           pretrained(s);
           s.training.freeze = List.of("fc");

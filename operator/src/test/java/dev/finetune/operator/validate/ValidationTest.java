@@ -79,7 +79,29 @@ class ValidationTest {
             "spec.checkpoints.credentialsSecret"),
         Arguments.of("priorityClassName with spaces",
             ftj("a").spec(s -> s.priorityClassName = "high prio").obj(), none,
-            "spec.priorityClassName"));
+            "spec.priorityClassName"),
+        Arguments.of("mlflow uri ftp", mlflow("ftp://m", null, null), none,
+            "spec.registry.mlflow.uri"),
+        Arguments.of("mlflow uri without host", mlflow("http:///api", null, null), none,
+            "spec.registry.mlflow.uri"),
+        Arguments.of("mlflow uri missing", mlflow(null, null, null), none,
+            "spec.registry.mlflow.uri"),
+        Arguments.of("mlflow modelName with a slash", mlflow("http://m:5000", "a/b", null), none,
+            "spec.registry.mlflow.modelName"),
+        Arguments.of("mlflow secret name with capitals", mlflow("http://m", null, "Creds"), none,
+            "spec.registry.mlflow.credentialsSecret"),
+        Arguments.of("mlflow ok", mlflow("https://mlflow.example.com/ml", "resnet18-cats_v2",
+            "mlflow-creds"), none, new Validation.Valid(null)));
+  }
+
+  static FineTuneJob mlflow(String uri, String modelName, String secret) {
+    return ftj("a").spec(s -> {
+      s.registry = new dev.finetune.api.v1alpha1.spec.RegistrySpec();
+      s.registry.mlflow = new dev.finetune.api.v1alpha1.spec.MlflowRegistrySpec();
+      s.registry.mlflow.uri = uri;
+      s.registry.mlflow.modelName = modelName;
+      s.registry.mlflow.credentialsSecret = secret;
+    }).obj();
   }
 
   @ParameterizedTest(name = "{0}")

@@ -38,6 +38,7 @@ public class FineTuneJobSpec {
           + " && (has(self.priorityClassName) ? has(oldSelf.priorityClassName) && self.priorityClassName == oldSelf.priorityClassName : !has(oldSelf.priorityClassName))"
           + " && (has(self.ttlSecondsAfterFinished) ? has(oldSelf.ttlSecondsAfterFinished) && self.ttlSecondsAfterFinished == oldSelf.ttlSecondsAfterFinished : !has(oldSelf.ttlSecondsAfterFinished))"
           + " && (has(self.artifactPolicy) ? has(oldSelf.artifactPolicy) && self.artifactPolicy == oldSelf.artifactPolicy : !has(oldSelf.artifactPolicy))"
+          + " && (has(self.registry) ? has(oldSelf.registry) && self.registry == oldSelf.registry : !has(oldSelf.registry))"
           + " && (has(self.image) ? has(oldSelf.image) && self.image == oldSelf.image : !has(oldSelf.image))";
 
   @Required
@@ -105,6 +106,10 @@ public class FineTuneJobSpec {
       + " storage when the FineTuneJob is deleted; Delete removes every object under"
       + " checkpoints.uri before the operator's finalizer lets the FineTuneJob go.")
   public ArtifactPolicy artifactPolicy;
+
+  @JsonPropertyDescription("Model registries to register the final model in once the job"
+      + " succeeded; registration never changes the job's phase (condition Registered).")
+  public RegistrySpec registry;
 
   @JsonPropertyDescription("Trainer container image; defaults to the operator's"
       + " finetune.operator.trainer-image.")

@@ -58,6 +58,11 @@ public class FineTuneJobStatus {
       + " the job succeeded.")
   public String modelCardUri;
 
+  @JsonPropertyDescription("The model registry version of the final model (spec.registry), set"
+      + " once the registry created or returned it; condition Registered says why it is not"
+      + " set yet.")
+  public RegisteredModel registeredModel;
+
   @JsonPropertyDescription("Trainer attempts started so far: retries plus resumes after suspend"
       + " plus the first. The next attempt's Job is named <name>-attempt-<attempts+1>.")
   public Integer attempts;
