@@ -77,7 +77,7 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
         ? new SweepObservation(List.of(), Trial.missing("", null))
         : SweepObserver.observe(sweep, owned);
     SweepPlan plan = SweepPlanner.plan(sweep.getSpec(), observation, invalid,
-        Objectives.unmeasurable(sweep.getSpec().objective), previousVerdict(previous));
+        Objectives.unmeasurable(sweep.getSpec()), previousVerdict(previous));
 
     // (3) Act: the only writes to children.
     for (Trial t : plan.create()) {
