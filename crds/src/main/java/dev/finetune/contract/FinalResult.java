@@ -34,17 +34,18 @@ public record FinalResult(String format, Run finetune, Run baseline, Double accu
   /**
    * One run's last epoch. Accuracies are 0-1; testAccuracy is null when the last epoch was not
    * evaluated. validationAccuracy and validationLoss (mean cross-entropy per image) are the
-   * newest evaluated epoch's numbers on spec.dataset.validation, null without one.
+   * newest evaluated epoch's numbers on spec.dataset.validation (validationEpoch: which epoch),
+   * null without one.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Run(int epoch, int totalEpochs, long step, Double trainLoss, Double trainAccuracy,
       Double testAccuracy, Double imagesPerSecond, Double validationAccuracy,
-      Double validationLoss) {
+      Double validationLoss, Integer validationEpoch) {
     /** Without validation numbers. */
     public Run(int epoch, int totalEpochs, long step, Double trainLoss, Double trainAccuracy,
         Double testAccuracy, Double imagesPerSecond) {
       this(epoch, totalEpochs, step, trainLoss, trainAccuracy, testAccuracy, imagesPerSecond,
-          null, null);
+          null, null, null);
     }
   }
 
@@ -105,7 +106,8 @@ public record FinalResult(String format, Run finetune, Run baseline, Double accu
         number(last.path("trainAccuracy")), number(run.path("testAccuracy")),
         number(last.path("imagesPerSecond")),
         validated == null ? null : number(validated.path("validationAccuracy")),
-        validated == null ? null : number(validated.path("validationLoss"))));
+        validated == null ? null : number(validated.path("validationLoss")),
+        validated == null ? null : validated.path("epoch").asInt()));
   }
 
   /** A finite number, else null (Jackson writes NaN as the string "NaN"). */

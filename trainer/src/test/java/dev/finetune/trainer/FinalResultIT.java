@@ -94,6 +94,7 @@ class FinalResultIT {
     assertEquals(last.get("imagesPerSecond").doubleValue(), r.imagesPerSecond());
     assertEquals(last.get("validationAccuracy").doubleValue(), r.validationAccuracy());
     assertEquals(last.get("validationLoss").doubleValue(), r.validationLoss());
+    assertEquals(last.get("epoch").asInt(), r.validationEpoch());
   }
 
   /**

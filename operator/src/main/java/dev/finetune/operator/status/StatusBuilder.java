@@ -202,6 +202,7 @@ public final class StatusBuilder {
     m.testAccuracy = exact(run.testAccuracy());
     m.validationAccuracy = exact(run.validationAccuracy());
     m.validationLoss = exact(run.validationLoss());
+    m.validationEpoch = run.validationEpoch();
     m.imagesPerSecond = exact(run.imagesPerSecond());
     return m;
   }
@@ -243,6 +244,11 @@ public final class StatusBuilder {
         e.getValue().accept(format(v.get()));
         any = true;
       }
+    }
+    Optional<Double> validated = m.get(run, "finetune_validation_epoch");
+    if (validated.isPresent() && validated.get() >= 1) {
+      r.validationEpoch = (int) Math.round(validated.get());
+      any = true;
     }
     return any ? r : previous;
   }

@@ -33,7 +33,9 @@ import org.junit.jupiter.api.TestInfo;
  * A FineTuneSweep on a real control plane ({@link TrainingRig}: the packaged operator under
  * deploy/base's RBAC, the {@link NodeAgent} running the real trainer as a child JVM, S3 on
  * s3proxy): a 2 x 1 grid over a tiny 3-class ImageFolder (32 px, 1 epoch, a held-out validation
- * fraction), one trial at a time, applied with the real kubectl.
+ * fraction), one trial at a time, applied with the real kubectl; a re-apply creates nothing; the
+ * best trial by validation accuracy is promoted to the sweep's best/ folder in S3, which a new
+ * sweep of the same name does not overwrite.
  */
 class ClusterSweepIT {
   static final String NS = "sweep-a";
@@ -114,7 +116,8 @@ class ClusterSweepIT {
   }
 
   @Test
-  void aGridSweepRunsItsTrialsAndOneBaselineAndAReapplyCreatesNothing() throws Exception {
+  void aGridSweepRunsItsTrialsAndOneBaselinePromotesTheBestAndNeverOverwritesIt()
+      throws Exception {
     FineTuneSweep sweep = sweep("grid");
     String yaml = rig.admin.getKubernetesSerialization().asYaml(sweep);
     rig.cluster.kubectlWithInput(yaml, "apply", "-f", "-").ok();
@@ -152,6 +155,70 @@ class ClusterSweepIT {
     await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(15))
         .until(() -> jobs("grid").equals(before));
     assertEquals("Succeeded", awaitStatus("grid", st -> true).phase);
+
+    // The best trial by validation accuracy, its gain over the baseline's test accuracy.
+    FineTuneSweepStatus done = awaitStatus("grid", st -> st.promotedModelUri != null);
+    FineTuneJob winner = rig.admin.resources(FineTuneJob.class).inNamespace(NS)
+        .withName(done.bestTrial.name).get();
+    double best = trials.stream().mapToDouble(t -> Double.parseDouble(rig.admin
+        .resources(FineTuneJob.class).inNamespace(NS).withName(t).get().getStatus().metrics
+        .validationAccuracy)).max().orElseThrow();
+    assertEquals(best, done.bestTrial.objective);
+    assertEquals(Double.parseDouble(winner.getStatus().metrics.validationAccuracy),
+        done.bestTrial.objective);
+    assertEquals(Double.parseDouble(winner.getStatus().metrics.testAccuracy)
+        - done.baseline.testAccuracy, done.bestTrial.accuracyGain, 1e-12);
+    assertEquals(SearchPoints.trials(sweep.getSpec()).get(trials.indexOf(done.bestTrial.name))
+        .values(), done.bestTrial.parameters);
+    String table = rig.cluster.kubectl("get", "fts", "grid", "-n", NS).ok().stdout();
+    List<String> row = List.of(table.lines().toList().get(1).split(" +"));
+    assertEquals(List.of("grid", "2", done.bestTrial.name), row.subList(0, 3), table);
+    assertEquals("Succeeded", row.get(4), table);
+
+    // Promotion: the winner's model/ objects under <template uri>/grid/best/, byte for byte.
+    assertEquals(rig.s3.uri("sweeps/grid/best/model.safetensors"), done.promotedModelUri);
+    assertEquals("True", condition(done, "Promoted").getStatus());
+    java.nio.file.Path bestDir = rig.s3.root().resolve("sweeps/grid/best");
+    java.nio.file.Path modelDir = rig.s3.root().resolve("sweeps/" + done.bestTrial.name
+        + "/model");
+    List<String> copied = new java.util.ArrayList<>();
+    try (var files = java.nio.file.Files.list(modelDir)) {
+      for (java.nio.file.Path f : files.sorted().toList()) {
+        copied.add(f.getFileName().toString());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(java.nio.file.Files.readAllBytes(f),
+            java.nio.file.Files.readAllBytes(bestDir.resolve(f.getFileName())), f.toString());
+      }
+    }
+    assertTrue(copied.containsAll(List.of("manifest.json", "model.safetensors",
+        "result.json")), copied.toString());
+    var lineage = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        bestDir.resolve("promotion.json").toFile());
+    assertEquals(done.bestTrial.name, lineage.path("trial").asText());
+    assertEquals(sweepUid("grid"), lineage.path("sweep").path("uid").asText());
+    byte[] promotion = java.nio.file.Files.readAllBytes(bestDir.resolve("promotion.json"));
+
+    // A new sweep of the same name never overwrites the promoted model of the old one.
+    rig.cluster.kubectl("delete", "fts", "grid", "-n", NS).ok();
+    await().atMost(RUN_TIMEOUT).until(() -> jobs("grid").isEmpty());
+    rig.cluster.kubectlWithInput(yaml, "apply", "-f", "-").ok();
+    FineTuneSweepStatus again = awaitStatus("grid", st -> st.conditions.stream()
+        .anyMatch(c -> "Promoted".equals(c.getType())));
+    assertEquals("BestTaken", condition(again, "Promoted").getReason(),
+        condition(again, "Promoted").getMessage());
+    assertEquals(null, again.promotedModelUri);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(promotion,
+        java.nio.file.Files.readAllBytes(bestDir.resolve("promotion.json")));
+  }
+
+  static String sweepUid(String name) {
+    return rig.admin.resources(FineTuneSweep.class).inNamespace(NS).withName(name).get()
+        .getMetadata().getUid();
+  }
+
+  static io.fabric8.kubernetes.api.model.Condition condition(FineTuneSweepStatus s,
+      String type) {
+    return s.conditions.stream().filter(c -> type.equals(c.getType())).findFirst()
+        .orElseThrow(() -> new AssertionError("no " + type + " condition: " + s.conditions));
   }
 
   static String phase(String ftj) {

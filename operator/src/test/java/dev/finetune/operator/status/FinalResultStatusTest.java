@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class FinalResultStatusTest {
   static final FinalResult RESULT = new FinalResult(FinalResult.FORMAT,
       new FinalResult.Run(3, 3, 27, 0.41234567, 0.875, 0.8333333333333334, 101.5, 0.75,
-          0.6931471805599453),
+          0.6931471805599453, 3),
       new FinalResult.Run(2, 2, 18, 1.0986, 0.375, 0.5, 99.25), 0.33333333333333337);
 
   /** The trainer's result.json as it writes it (other fields left out). */
@@ -97,6 +97,7 @@ class FinalResultStatusTest {
     assertEquals(27L, s.progress.step);
     assertEquals("0.625", s.metrics.validationAccuracy, "the newest validated epoch");
     assertEquals("0.9", s.metrics.validationLoss);
+    assertEquals(1, s.metrics.validationEpoch);
     assertNull(s.baseline);
     assertNull(s.accuracyGain);
   }

@@ -63,6 +63,8 @@ import org.slf4j.LoggerFactory;
  *       without one)</td></tr>
  *   <tr><td>{@code finetune_validation_loss}</td><td>gauge</td><td>namespace, job, run</td>
  *       <td>mean cross-entropy per image on the validation split (NaN without one)</td></tr>
+ *   <tr><td>{@code finetune_validation_epoch}</td><td>gauge</td><td>namespace, job, run</td>
+ *       <td>the epoch the validation numbers are from (0 before the first validation)</td></tr>
  *   <tr><td>{@code finetune_images_per_second}</td><td>gauge</td><td>namespace, job, run</td>
  *       <td>training throughput: smoothed per step, replaced by the epoch mean at epoch end</td>
  *   </tr>
@@ -248,6 +250,7 @@ public final class TrainingMetrics implements AutoCloseable {
     if (!Double.isNaN(validationAccuracy)) {
       m.validationAccuracy.set(validationAccuracy);
       m.validationLoss.set(validationLoss);
+      m.validationEpoch.set(epoch);
     }
     m.imagesPerSecond.set(imagesPerSecond);
     if (RUN_BASELINE.equals(run)) {
@@ -327,6 +330,7 @@ public final class TrainingMetrics implements AutoCloseable {
     final DoubleHolder testAccuracy = new DoubleHolder(Double.NaN);
     final DoubleHolder validationAccuracy = new DoubleHolder(Double.NaN);
     final DoubleHolder validationLoss = new DoubleHolder(Double.NaN);
+    final DoubleHolder validationEpoch = new DoubleHolder(0);
     final DoubleHolder imagesPerSecond = new DoubleHolder(Double.NaN);
     final DoubleHolder eta = new DoubleHolder(Double.NaN);
     final Counter images;
@@ -353,6 +357,9 @@ public final class TrainingMetrics implements AutoCloseable {
           validationAccuracy);
       gauge("finetune.validation.loss", null,
           "mean cross-entropy per image on the validation split", tags, validationLoss);
+      gauge("finetune.validation.epoch", null,
+          "the epoch the validation numbers are from (0 before the first validation)", tags,
+          validationEpoch);
       gauge("finetune.images.per.second", null,
           "training throughput in images per second", tags, imagesPerSecond);
       gauge("finetune.eta", "seconds", "estimated seconds until the run finishes", tags, eta);

@@ -41,6 +41,7 @@ class TrainingMetricsTest {
       "finetune_test_accuracy",
       "finetune_validation_accuracy",
       "finetune_validation_loss",
+      "finetune_validation_epoch",
       "finetune_images_per_second",
       "finetune_eta_seconds",
       "finetune_images_processed_total",
@@ -151,6 +152,7 @@ class TrainingMetricsTest {
     assertEquals(0.6, e.value("finetune_validation_accuracy", "run", ft), 1e-9,
         "epoch 2 was not validated: epoch 1's value stays");
     assertEquals(0.9, e.value("finetune_validation_loss", "run", ft), 1e-9);
+    assertEquals(1, e.value("finetune_validation_epoch", "run", ft), 1e-9, "from epoch 1");
     assertTrue(Double.isNaN(e.value("finetune_validation_accuracy", "run", "baseline")));
     assertEquals(500, e.value("finetune_images_per_second", "run", ft), 1e-9);
     assertEquals(0, e.value("finetune_eta_seconds", "run", ft));

@@ -23,6 +23,9 @@ public class RunMetrics {
       + " newest evaluated epoch; absent without a validation split.")
   public String validationLoss;
 
+  @JsonPropertyDescription("The epoch validationAccuracy and validationLoss are from.")
+  public Integer validationEpoch;
+
   @JsonPropertyDescription("Training throughput, images per second.")
   public String imagesPerSecond;
 }
