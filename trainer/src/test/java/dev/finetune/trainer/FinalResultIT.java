@@ -80,6 +80,11 @@ class FinalResultIT {
     }
     assertTrue(r.finetune().validationAccuracy() != null && r.baseline().validationLoss() != null,
         message);
+    String log = Files.readString(dir.resolve("ok.log"));
+    String summary = String.format(java.util.Locale.ROOT, "  finetune  test accuracy %.4f,"
+        + " validation accuracy %.4f  (", r.finetune().testAccuracy(),
+        r.finetune().validationAccuracy());
+    assertTrue(log.contains(summary), summary + " not in " + log);
   }
 
   static void assertRun(JsonNode run, FinalResult.Run r) {
