@@ -61,6 +61,18 @@ class ValidateSweepTest {
         + " measured on a validation split held out from the training data; set fraction"), r.out());
   }
 
+  /** finetune sweep trains nothing for a template without a validation split: one line, 3. */
+  @Test
+  void sweepRefusesATemplateWithoutValidation() throws Exception {
+    Path gated = Files.writeString(dir.resolve("gated-sweep.yaml"), Files.readString(EXAMPLE)
+        .replace("validation: {fraction: 0.2}", ""));
+    Run r = run("sweep", gated.toString(), "-o", dir.resolve("out").toString());
+    assertEquals(3, r.code(), r.out());
+    assertTrue(r.err().contains("spec.template.dataset.validation: validationAccuracy is"
+        + " measured on a validation split"), r.err());
+    assertFalse(Files.exists(dir.resolve("out")), "nothing was trained");
+  }
+
   @Test
   void aHostileSweepGetsOneLineAndTheInvalidSpecExitCode() throws Exception {
     Path bad = Files.writeString(dir.resolve("bad.yaml"), Files.readString(EXAMPLE)
