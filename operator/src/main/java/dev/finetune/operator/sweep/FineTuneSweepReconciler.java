@@ -87,6 +87,14 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
       create(sweep, t);
     }
     Map<String, List<Double>> curves = EarlyStopping.curves(observation, previous);
+    if (sweep.getSpec().earlyStopping != null) {
+      for (Trial t : observation.trials()) {
+        if (t.succeeded() && !succeededBefore(previous, t.name())) {
+          TrialCurves.read(client, sweep, t.name(), config.storageTimeout())
+              .ifPresent(c -> curves.put(t.name(), c));
+        }
+      }
+    }
     if (invalid.isEmpty() && !plan.verdict().ended() && plan.stop().isEmpty()) {
       for (EarlyStopping.Stop stop : EarlyStopping.stops(sweep.getSpec(), observation, curves)) {
         stopEarly(sweep, stop);
@@ -144,6 +152,12 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
     sweep.setStatus(status);
     return retry == null ? UpdateControl.patchStatus(sweep)
         : UpdateControl.patchStatus(sweep).rescheduleAfter(retry);
+  }
+
+  /** Whether the last written status's table already had the trial as Succeeded. */
+  private static boolean succeededBefore(FineTuneSweepStatus s, String trial) {
+    return s != null && s.trials != null && s.trials.stream()
+        .anyMatch(r -> trial.equals(r.name) && "Succeeded".equals(r.phase));
   }
 
   /** What promotion did, as the last written status's Promoted condition says. */

@@ -210,6 +210,48 @@ class ClusterSweepIT {
         java.nio.file.Files.readAllBytes(bestDir.resolve("promotion.json")));
   }
 
+  /**
+   * The median rule on the real cluster: judged by validation loss, the first trial (learning
+   * rate 1e-4) finishes; the second (0.05 from scratch, whose seeded loss blows up from epoch 1)
+   * is suspended at the first epoch the operator sees validated, annotated, and counted
+   * EarlyStopped; the sweep still succeeds and promotes the first.
+   */
+  @Test
+  void theMedianRuleSuspendsALosingTrial() throws Exception {
+    FineTuneSweep sweep = sweep("early");
+    sweep.getSpec().template.training.epochs = 6;
+    sweep.getSpec().parameters = List.of(categorical("training.learningRate", "0.0001", "0.05"),
+        categorical("training.weightDecay", "0.0001"));
+    sweep.getSpec().objective.metric =
+        dev.finetune.api.v1alpha1.sweep.SweepObjective.Metric.VALIDATION_LOSS;
+    sweep.getSpec().objective.direction =
+        dev.finetune.api.v1alpha1.sweep.SweepObjective.Direction.MINIMIZE;
+    sweep.getSpec().earlyStopping = new dev.finetune.api.v1alpha1.sweep.SweepEarlyStopping();
+    sweep.getSpec().earlyStopping.minCompletedTrials = 1;
+    rig.cluster.kubectlWithInput(rig.admin.getKubernetesSerialization().asYaml(sweep), "apply",
+        "-f", "-").ok();
+    List<String> trials = SearchPoints.trials(sweep.getSpec()).stream()
+        .map(a -> TrialNames.trial("early", a)).toList();
+
+    FineTuneSweepStatus s = awaitStatus("early", st -> "Succeeded".equals(st.phase)
+        || "Failed".equals(st.phase));
+    assertEquals("Succeeded", s.phase);
+    assertEquals(1, s.counts.succeeded, "status: " + s.counts.succeeded);
+    assertEquals(1, s.counts.earlyStopped);
+    assertEquals(List.of("Succeeded", "EarlyStopped"), s.trials.stream().map(r -> r.phase)
+        .toList());
+    assertEquals(6, s.trials.get(0).objectiveByEpoch.size(), "the finished trial's whole curve");
+    FineTuneJob stopped = rig.admin.resources(FineTuneJob.class).inNamespace(NS)
+        .withName(trials.get(1)).get();
+    assertTrue(stopped.getSpec().suspend, "suspended, not deleted");
+    String why = stopped.getMetadata().getAnnotations().get("finetune.dev/early-stopped");
+    assertTrue(why != null && why.contains("worse than the median"), String.valueOf(why));
+    assertTrue(stopped.getStatus().metrics.validationEpoch < 6, "stopped before its last epoch");
+    assertEquals(trials.get(0), s.bestTrial.name);
+    assertEquals("True", condition(awaitStatus("early", st -> st.promotedModelUri != null),
+        "Promoted").getStatus());
+  }
+
   static String sweepUid(String name) {
     return rig.admin.resources(FineTuneSweep.class).inNamespace(NS).withName(name).get()
         .getMetadata().getUid();
