@@ -9,7 +9,7 @@ import java.util.Optional;
 
 /**
  * The final numbers of a finished job, the same as the trainer's {@code result.json}, in the
- * compact form the trainer writes to its termination message (at most 4 KiB; this is about 400
+ * compact form the trainer writes to its termination message (at most 4 KiB; this is about 500
  * bytes). The operator reads it from the termination message, or else from {@link StorageLayout#RESULT} in
  * object storage ({@link #fromResultJson}), and fills status from it. One class on both sides.
  *
@@ -33,11 +33,21 @@ public record FinalResult(String format, Run finetune, Run baseline, Double accu
 
   /**
    * One run's last epoch. Accuracies are 0-1; testAccuracy is null when the last epoch was not
-   * evaluated.
+   * evaluated. validationAccuracy and validationLoss (mean cross-entropy per image) are the
+   * newest evaluated epoch's numbers on spec.dataset.validation (validationEpoch: which epoch),
+   * null without one.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Run(int epoch, int totalEpochs, long step, Double trainLoss, Double trainAccuracy,
-      Double testAccuracy, Double imagesPerSecond) {}
+      Double testAccuracy, Double imagesPerSecond, Double validationAccuracy,
+      Double validationLoss, Integer validationEpoch) {
+    /** Without validation numbers. */
+    public Run(int epoch, int totalEpochs, long step, Double trainLoss, Double trainAccuracy,
+        Double testAccuracy, Double imagesPerSecond) {
+      this(epoch, totalEpochs, step, trainLoss, trainAccuracy, testAccuracy, imagesPerSecond,
+          null, null, null);
+    }
+  }
 
   /** The compact single-line JSON written to the termination message. */
   public String toJson() {
@@ -85,10 +95,19 @@ public record FinalResult(String format, Run finetune, Run baseline, Double accu
       return Optional.empty();
     }
     JsonNode last = epochs.get(epochs.size() - 1);
+    JsonNode validated = null;
+    for (int i = epochs.size() - 1; i >= 0 && validated == null; i--) {
+      if (number(epochs.get(i).path("validationAccuracy")) != null) {
+        validated = epochs.get(i);
+      }
+    }
     return Optional.of(new Run(last.path("epoch").asInt(), epochs.size(),
         last.path("step").asLong(), number(last.path("trainLoss")),
         number(last.path("trainAccuracy")), number(run.path("testAccuracy")),
-        number(last.path("imagesPerSecond"))));
+        number(last.path("imagesPerSecond")),
+        validated == null ? null : number(validated.path("validationAccuracy")),
+        validated == null ? null : number(validated.path("validationLoss")),
+        validated == null ? null : validated.path("epoch").asInt()));
   }
 
   /** A finite number, else null (Jackson writes NaN as the string "NaN"). */

@@ -230,7 +230,9 @@ public final class SpecValidator {
     }
     if (spec.dataset != null) {
       for (String[] e : new String[][] {{"spec.dataset.train", spec.dataset.train},
-          {"spec.dataset.test", spec.dataset.test}}) {
+          {"spec.dataset.test", spec.dataset.test},
+          {"spec.dataset.validation.uri",
+              spec.dataset.validation == null ? null : spec.dataset.validation.uri}}) {
         if (e[1] == null) {
           continue;
         }
@@ -371,6 +373,11 @@ public final class SpecValidator {
       if (spec.dataset.classes.size() < 2) {
         add(v, "spec.dataset.classes", "needs at least 2 classes, got " + spec.dataset.classes);
       }
+    }
+    if (spec.dataset.validation != null
+        && (spec.dataset.validation.fraction != null) == (spec.dataset.validation.uri != null)) {
+      add(v, "spec.dataset.validation", "set exactly one of fraction (0.01-0.5 of each class's"
+          + " training images) or uri (a split of its own)");
     }
     if (spec.transforms != null && spec.transforms.normalize != null) {
       normalize(spec.transforms.normalize, v);

@@ -66,6 +66,28 @@ class ContractTest {
     assertEquals(UriSchemes.TRAINER, UriSchemes.orTrainer(java.util.Optional.of(" , ")));
   }
 
+  /** dataset.validation: exactly one of fraction (0.01-0.5) or uri, the uri under the schemes. */
+  @Test
+  void validationIsAFractionOrAUri() {
+    FineTuneJob j = job("s3://ckpt/a", "s3://data/t.zip");
+    j.getSpec().dataset.validation = new dev.finetune.api.v1alpha1.spec.ValidationSpec();
+    j.getSpec().dataset.validation.fraction = 0.2;
+    assertEquals(List.of(), SpecValidator.validate(j, Placement.CLUSTER));
+    j.getSpec().dataset.validation.uri = "s3://data/val.zip";
+    assertEquals(List.of(new Violation("spec.dataset.validation", "set exactly one of fraction"
+        + " (0.01-0.5 of each class's training images) or uri (a split of its own)")),
+        SpecValidator.validate(j, Placement.CLUSTER));
+    j.getSpec().dataset.validation.fraction = null;
+    assertEquals(List.of(), SpecValidator.validate(j, Placement.CLUSTER));
+    j.getSpec().dataset.validation.uri = "file:///data/val";
+    assertEquals(List.of("spec.dataset.validation.uri"), SpecValidator.validate(j,
+        Placement.CLUSTER).stream().map(Violation::field).toList());
+    j.getSpec().dataset.validation.uri = null;
+    j.getSpec().dataset.validation.fraction = 0.9;
+    assertEquals(List.of(new Violation("spec.dataset.validation.fraction",
+        "must be in [0.01, 0.5], got 0.9")), SpecValidator.validate(j, Placement.CLUSTER));
+  }
+
   /** resize is n or [height, width]; the CRD stores any value, so the validator checks it. */
   @Test
   void resizeTakesItsTwoFormsOnly() {

@@ -182,6 +182,19 @@ class CrdCelRulesTest {
     assertTrue(evaluated >= jobs.size(), "every example is checked by the spec rule");
   }
 
+  /** dataset.validation is exactly one of fraction or uri. */
+  @Test
+  void validationIsAFractionOrAUri() {
+    Rule rule = rules.stream().filter(r -> r.path().equals(List.of("spec", "dataset",
+        "validation"))).findFirst().orElseThrow();
+    assertEquals("set exactly one of fraction or uri", rule.message());
+    assertTrue(eval(rule, Map.of("fraction", 0.2), Map.of("fraction", 0.2)));
+    assertTrue(eval(rule, Map.of("uri", "s3://d/v"), Map.of("uri", "s3://d/v")));
+    Map<String, Object> both = Map.of("fraction", 0.2, "uri", "s3://d/v");
+    assertFalse(eval(rule, both, both));
+    assertFalse(eval(rule, Map.of(), Map.of()));
+  }
+
   @Test
   @SuppressWarnings("unchecked")
   void specIsImmutableExceptSuspend() {

@@ -41,9 +41,10 @@ class SweepCelRulesTest {
 
   static final List<String> SPACE = List.of("spec", "parameters", "[]", "searchSpace");
 
+  /** The spec's, each search space's, and the template's dataset.validation (fraction or uri). */
   @Test
   void theRulesAreTheSpecsAndTheSearchSpaces() {
-    assertEquals(List.of("spec", String.join(".", SPACE)),
+    assertEquals(List.of("spec", String.join(".", SPACE), "spec.template.dataset.validation"),
         rules.stream().map(Rule::where).sorted().toList());
   }
 

@@ -107,7 +107,7 @@ final class RunExecutor {
         }
       }
       session.applyFreeze();
-      RunLoop.Plan plan = new RunLoop.Plan(rs.run(), data.train(), data.test(), in.train(),
+      RunLoop.Plan plan = new RunLoop.Plan(rs.run(), data.train(), data.test(), data.validation(), in.train(),
           in.test(), rs.epochs(), spec.training.batchSize, spec.training.evalEveryEpochs,
           spec.training.seed,
           CpuShare.dataWorkers(options.dataWorkers(), options.cpus(), device.isGpu()),

@@ -46,7 +46,8 @@ class FinalResultIT {
   @Order(1)
   void resultJsonInStorageAndTheTerminationMessageCarryTheSameNumbers() throws Exception {
     Path ckpt = dir.resolve("store/run");
-    Path job = manifest("ok", data, ckpt, "baseline: {fromScratch: {epochs: 1}}", 32, 8);
+    Path job = manifest("ok", data, ckpt, "baseline: {fromScratch: {epochs: 1}}", 32, 8,
+        ", validation: {fraction: 0.25}");
     Path termination = dir.resolve("termination-log");
     int exit = train(job, "ok.log", "--termination-log", termination.toString());
     assertEquals(0, exit, Files.readString(dir.resolve("ok.log")));
@@ -81,6 +82,20 @@ class FinalResultIT {
     assertRun(result.get("baseline"), r.baseline());
     assertEquals(result.get("accuracyGain").doubleValue(), r.accuracyGain());
     assertEquals(r.finetune().testAccuracy() - r.baseline().testAccuracy(), r.accuracyGain());
+    // validation.fraction 0.25 of 8 per class: 2 of each of the 3 classes, every epoch.
+    assertEquals(18, result.get("trainImages").asInt());
+    for (JsonNode e : result.get("finetune").get("epochs")) {
+      double v = e.get("validationAccuracy").doubleValue();
+      assertTrue(v >= 0 && v <= 1 && v * 6 == Math.rint(v * 6), "a share of 6 images: " + e);
+      assertTrue(e.get("validationLoss").doubleValue() > 0, e.toString());
+    }
+    assertTrue(r.finetune().validationAccuracy() != null && r.baseline().validationLoss() != null,
+        message);
+    String log = Files.readString(dir.resolve("ok.log"));
+    String summary = String.format(java.util.Locale.ROOT, "  finetune  test accuracy %.4f,"
+        + " validation accuracy %.4f  (", r.finetune().testAccuracy(),
+        r.finetune().validationAccuracy());
+    assertTrue(log.contains(summary), summary + " not in " + log);
   }
 
   static void assertRun(JsonNode run, FinalResult.Run r) {
@@ -93,6 +108,9 @@ class FinalResultIT {
     assertEquals(last.get("trainAccuracy").doubleValue(), r.trainAccuracy());
     assertEquals(run.get("testAccuracy").doubleValue(), r.testAccuracy());
     assertEquals(last.get("imagesPerSecond").doubleValue(), r.imagesPerSecond());
+    assertEquals(last.get("validationAccuracy").doubleValue(), r.validationAccuracy());
+    assertEquals(last.get("validationLoss").doubleValue(), r.validationLoss());
+    assertEquals(last.get("epoch").asInt(), r.validationEpoch());
   }
 
   /**
@@ -161,6 +179,11 @@ class FinalResultIT {
 
   static Path manifest(String name, Path dataset, Path checkpoints, String extra, int size,
       int batch) throws IOException {
+    return manifest(name, dataset, checkpoints, extra, size, batch, "");
+  }
+
+  static Path manifest(String name, Path dataset, Path checkpoints, String extra, int size,
+      int batch, String datasetExtra) throws IOException {
     Path file = dir.resolve(name + "-" + System.nanoTime() + ".yaml");
     Files.writeString(file, """
         apiVersion: finetune.dev/v1alpha1
@@ -168,13 +191,13 @@ class FinalResultIT {
         metadata: {name: %s}
         spec:
           model: {architecture: resnet18}
-          dataset: {train: "%s", test: "%s"}
+          dataset: {train: "%s", test: "%s"%s}
           transforms: {train: {randomResizedCrop: %d}, test: {resize: %d}}
           training: {epochs: 2, batchSize: %d, learningRate: 0.01}
           checkpoints: {uri: "%s"}
           %s
         """.formatted(name, dataset.resolve("train").toUri(), dataset.resolve("test").toUri(),
-        size, size, batch, checkpoints.toUri(), extra));
+        datasetExtra, size, size, batch, checkpoints.toUri(), extra));
     return file;
   }
 }

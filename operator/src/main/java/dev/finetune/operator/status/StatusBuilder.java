@@ -201,6 +201,9 @@ public final class StatusBuilder {
     m.trainLoss = exact(run.trainLoss());
     m.trainAccuracy = exact(run.trainAccuracy());
     m.testAccuracy = exact(run.testAccuracy());
+    m.validationAccuracy = exact(run.validationAccuracy());
+    m.validationLoss = exact(run.validationLoss());
+    m.validationEpoch = run.validationEpoch();
     m.imagesPerSecond = exact(run.imagesPerSecond());
     return m;
   }
@@ -234,12 +237,19 @@ public final class StatusBuilder {
         java.util.Map.entry("finetune_train_epoch_loss", (java.util.function.Consumer<String>) v -> r.trainLoss = v),
         java.util.Map.entry("finetune_train_accuracy", (java.util.function.Consumer<String>) v -> r.trainAccuracy = v),
         java.util.Map.entry("finetune_test_accuracy", (java.util.function.Consumer<String>) v -> r.testAccuracy = v),
+        java.util.Map.entry("finetune_validation_accuracy", (java.util.function.Consumer<String>) v -> r.validationAccuracy = v),
+        java.util.Map.entry("finetune_validation_loss", (java.util.function.Consumer<String>) v -> r.validationLoss = v),
         java.util.Map.entry("finetune_images_per_second", (java.util.function.Consumer<String>) v -> r.imagesPerSecond = v))) {
       Optional<Double> v = m.get(run, e.getKey());
       if (v.isPresent()) {
         e.getValue().accept(format(v.get()));
         any = true;
       }
+    }
+    Optional<Double> validated = m.get(run, "finetune_validation_epoch");
+    if (validated.isPresent() && validated.get() >= 1) {
+      r.validationEpoch = (int) Math.round(validated.get());
+      any = true;
     }
     return any ? r : previous;
   }

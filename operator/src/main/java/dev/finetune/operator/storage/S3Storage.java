@@ -60,8 +60,16 @@ public final class S3Storage implements AutoCloseable {
   /** Reads the Secret through the API server and builds a client; nothing is sent to S3 yet. */
   public static S3Storage open(KubernetesClient client, FineTuneJob ftj, Duration timeout)
       throws StorageException {
-    String ns = ftj.getMetadata().getNamespace();
-    String secretName = ftj.getSpec().checkpoints.credentialsSecret;
+    return open(client, ftj.getMetadata().getNamespace(), ftj.getSpec().checkpoints.uri,
+        ftj.getSpec().checkpoints.credentialsSecret, timeout);
+  }
+
+  /**
+   * Any s3:// prefix with a Secret of namespace {@code ns} (a FineTuneSweep's template
+   * checkpoints.uri, for promotion), read like a FineTuneJob's.
+   */
+  public static S3Storage open(KubernetesClient client, String ns, String checkpointsUri,
+      String secretName, Duration timeout) throws StorageException {
     Secret secret;
     try {
       secret = client.secrets().inNamespace(ns).withName(secretName).get();
@@ -76,7 +84,7 @@ public final class S3Storage implements AutoCloseable {
     Map<String, String> env = decode(secret);
     S3Uri uri;
     try {
-      uri = S3Uri.parse(ftj.getSpec().checkpoints.uri);
+      uri = S3Uri.parse(checkpointsUri);
     } catch (IllegalArgumentException e) {
       throw new StorageException("spec.checkpoints.uri: " + e.getMessage());
     }
@@ -158,6 +166,26 @@ public final class S3Storage implements AutoCloseable {
       return Optional.empty();
     } catch (SdkException e) {
       throw failure("read " + uri(key), e);
+    }
+  }
+
+  /** Copies object {@code from} to {@code to} (both relative to the prefix) inside S3. */
+  public void copy(String from, String to) throws StorageException {
+    try {
+      s3.copyObject(r -> r.sourceBucket(bucket).sourceKey(root + from)
+          .destinationBucket(bucket).destinationKey(root + to));
+    } catch (SdkException e) {
+      throw failure("copy " + uri(from) + " to " + uri(to), e);
+    }
+  }
+
+  /** Writes {@code bytes} as object {@code key}. */
+  public void write(String key, byte[] bytes) throws StorageException {
+    try {
+      s3.putObject(r -> r.bucket(bucket).key(root + key),
+          software.amazon.awssdk.core.sync.RequestBody.fromBytes(bytes));
+    } catch (SdkException e) {
+      throw failure("write " + uri(key), e);
     }
   }
 

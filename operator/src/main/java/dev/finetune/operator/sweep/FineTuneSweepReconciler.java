@@ -2,6 +2,7 @@ package dev.finetune.operator.sweep;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.FineTuneSweep;
+import dev.finetune.api.v1alpha1.sweep.BestTrial;
 import dev.finetune.api.v1alpha1.sweep.FineTuneSweepStatus;
 import dev.finetune.contract.SpecValidator.Placement;
 import dev.finetune.contract.UriSchemes;
@@ -22,8 +23,10 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -77,11 +80,25 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
         ? new SweepObservation(List.of(), Trial.missing("", null))
         : SweepObserver.observe(sweep, owned);
     SweepPlan plan = SweepPlanner.plan(sweep.getSpec(), observation, invalid,
-        Objectives.unmeasurable(sweep.getSpec().objective), previousVerdict(previous));
+        Objectives.unmeasurable(sweep.getSpec()), previousVerdict(previous));
 
     // (3) Act: the only writes to children.
     for (Trial t : plan.create()) {
       create(sweep, t);
+    }
+    Map<String, List<Double>> curves = EarlyStopping.curves(observation, previous);
+    if (sweep.getSpec().earlyStopping != null) {
+      for (Trial t : observation.trials()) {
+        if (t.succeeded() && !succeededBefore(previous, t.name())) {
+          TrialCurves.read(client, sweep, t.name(), config.storageTimeout())
+              .ifPresent(c -> curves.put(t.name(), c));
+        }
+      }
+    }
+    if (invalid.isEmpty() && !plan.verdict().ended() && plan.stop().isEmpty()) {
+      for (EarlyStopping.Stop stop : EarlyStopping.stops(sweep.getSpec(), observation, curves)) {
+        stopEarly(sweep, stop);
+      }
     }
     for (Trial t : plan.stop()) {
       client.resources(FineTuneJob.class).inNamespace(sweep.getMetadata().getNamespace())
@@ -90,9 +107,33 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
           + ": " + plan.verdict().message());
     }
 
+    // The best trial so far; an ended sweep whose trials were deleted keeps the one it had.
+    Optional<BestTrial> best = invalid.isPresent() ? Optional.empty()
+        : BestTrials.best(observation, sweep.getSpec().objective);
+    if (best.isEmpty() && plan.verdict().ended() && previous != null) {
+      best = Optional.ofNullable(previous.bestTrial);
+    }
+    // Promotion, once the sweep succeeded: decided once (only StorageUnavailable is retried).
+    PromotionOutcome promotion = null;
+    if (plan.verdict().succeeded()) {
+      Optional<BestTrial> winner = best;
+      promotion = previousPromotion(previous).filter(p -> !p.retry())
+          .orElseGet(() -> PromotionOutcome.decide(sweep.getSpec(), winner)
+              .orElseGet(() -> ModelPromoter.promote(client, sweep, winner.get(),
+                  config.storageTimeout())));
+      PromotionOutcome before = previousPromotion(previous).orElse(null);
+      if (before == null || !before.reason().equals(promotion.reason())) {
+        if (promotion.promoted()) {
+          EventRecorder.normal(client, sweep, promotion.reason(), promotion.message());
+        } else {
+          EventRecorder.warning(client, sweep, promotion.reason(), promotion.message());
+        }
+      }
+    }
+
     // (4) Status: Events on transitions, then the status if it changed.
     FineTuneSweepStatus status = SweepStatusBuilder.build(observation, plan.verdict(), previous,
-        sweep.getMetadata().getGeneration(), now);
+        sweep.getMetadata().getGeneration(), now, best.orElse(null), promotion, curves);
     String before = previous == null ? null : previous.phase;
     String reasonBefore = previous == null ? null : readyReason(previous);
     if (!Objects.equals(before, status.phase)
@@ -103,11 +144,50 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
         EventRecorder.normal(client, sweep, plan.verdict().reason(), plan.verdict().message());
       }
     }
+    Duration retry = promotion != null && promotion.retry() ? config.storageInterval() : null;
     if (SweepStatusBuilder.same(previous, status)) {
-      return UpdateControl.noUpdate();
+      return retry == null ? UpdateControl.noUpdate()
+          : UpdateControl.<FineTuneSweep>noUpdate().rescheduleAfter(retry);
     }
     sweep.setStatus(status);
-    return UpdateControl.patchStatus(sweep);
+    return retry == null ? UpdateControl.patchStatus(sweep)
+        : UpdateControl.patchStatus(sweep).rescheduleAfter(retry);
+  }
+
+  /** Whether the last written status's table already had the trial as Succeeded. */
+  private static boolean succeededBefore(FineTuneSweepStatus s, String trial) {
+    return s != null && s.trials != null && s.trials.stream()
+        .anyMatch(r -> trial.equals(r.name) && "Succeeded".equals(r.phase));
+  }
+
+  /** What promotion did, as the last written status's Promoted condition says. */
+  private static Optional<PromotionOutcome> previousPromotion(FineTuneSweepStatus s) {
+    if (s == null || s.conditions == null) {
+      return Optional.empty();
+    }
+    return s.conditions.stream().filter(c -> PromotionOutcome.CONDITION.equals(c.getType()))
+        .findFirst().map(c -> new PromotionOutcome("True".equals(c.getStatus()), c.getReason(),
+            c.getMessage(), s.promotedModelUri));
+  }
+
+  /**
+   * The median rule stops a trial: suspended (the trainer is stopped and the trial keeps its
+   * checkpoint) and annotated with why, so it is counted EarlyStopped and never resumed.
+   */
+  private void stopEarly(FineTuneSweep sweep, EarlyStopping.Stop stop) {
+    client.resources(FineTuneJob.class).inNamespace(sweep.getMetadata().getNamespace())
+        .withName(stop.trial().name()).edit(j -> {
+          Map<String, String> annotations = new java.util.HashMap<>();
+          if (j.getMetadata().getAnnotations() != null) {
+            annotations.putAll(j.getMetadata().getAnnotations());
+          }
+          annotations.put(Trial.EARLY_STOPPED, stop.why());
+          j.getMetadata().setAnnotations(annotations);
+          j.getSpec().suspend = true;
+          return j;
+        });
+    EventRecorder.normal(client, sweep, "TrialEarlyStopped", "suspended " + stop.trial().name()
+        + ": " + stop.why());
   }
 
   private void create(FineTuneSweep sweep, Trial t) {

@@ -12,8 +12,9 @@ import java.util.Optional;
  * once and a re-applied sweep never retrains a finished one. The baseline is created with the
  * first trials and is not counted against parallelTrials. More than {@code maxFailedTrials}
  * failures end the sweep Failed and delete the trials still active (their owner is the sweep;
- * deleting a FineTuneJob stops its trainer). An objective the trainer cannot measure yet
- * ({@code Objectives}) starts nothing: the status still counts whatever trials exist.
+ * deleting a FineTuneJob stops its trainer). An objective that cannot be measured (a template
+ * without dataset.validation, {@code Objectives}) starts nothing: the status still counts
+ * whatever trials exist.
  */
 final class SweepPlanner {
   private SweepPlanner() {}

@@ -1,6 +1,7 @@
 package dev.finetune.operator.sweep;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune.api.v1alpha1.sweep.BestTrial;
 import dev.finetune.api.v1alpha1.sweep.FineTuneSweepStatus;
 import dev.finetune.api.v1alpha1.sweep.SweepBaseline;
 import dev.finetune.api.v1alpha1.sweep.TrialCounts;
@@ -12,13 +13,15 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
  * Pure: the sweep's status from the observation and the verdict. The kstatus conditions follow
  * the FineTuneJob's table (docs/controller-flow.md): Ready=True once Succeeded, Reconciling=True
  * while trials are pending or running, Stalled=True when it failed or cannot measure its
- * objective; lastTransitionTime is kept while a condition's status stays.
+ * objective; once it ended, Promoted says whether the best model was promoted and why not.
+ * lastTransitionTime is kept while a condition's status stays.
  */
 final class SweepStatusBuilder {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -27,6 +30,16 @@ final class SweepStatusBuilder {
 
   static FineTuneSweepStatus build(SweepObservation o, SweepVerdict v,
       FineTuneSweepStatus previous, Long generation, Instant now) {
+    return build(o, v, previous, generation, now, null, null, Map.of());
+  }
+
+  /**
+   * As above, with the best trial so far ({@link BestTrials}, or null) and, once the sweep
+   * ended, what promotion did (null before): the Promoted condition and promotedModelUri.
+   */
+  static FineTuneSweepStatus build(SweepObservation o, SweepVerdict v,
+      FineTuneSweepStatus previous, Long generation, Instant now, BestTrial best,
+      PromotionOutcome promotion, Map<String, List<Double>> curves) {
     FineTuneSweepStatus s = new FineTuneSweepStatus();
     s.phase = v.phase();
     s.observedGeneration = generation;
@@ -42,6 +55,12 @@ final class SweepStatusBuilder {
             working ? message : "", before, generation, now),
         condition(Conditions.STALLED, stalled, stalled ? v.reason() : "NotStalled",
             stalled ? message : "", before, generation, now)));
+    if (promotion != null) {
+      s.conditions.add(condition(PromotionOutcome.CONDITION, promotion.promoted(),
+          promotion.reason(), promotion.message(), before, generation, now));
+      s.promotedModelUri = promotion.modelUri();
+    }
+    s.bestTrial = best;
     TrialCounts c = new TrialCounts();
     List<Trial> existing = o.trials().stream().filter(Trial::exists).toList();
     c.total = existing.size();
@@ -49,6 +68,7 @@ final class SweepStatusBuilder {
     c.pending = (int) existing.stream().filter(t -> t.active() && !t.running()).count();
     c.succeeded = (int) existing.stream().filter(Trial::succeeded).count();
     c.failed = (int) existing.stream().filter(Trial::failed).count();
+    c.earlyStopped = (int) existing.stream().filter(Trial::earlyStopped).count();
     s.counts = c;
     if (o.baseline().exists()) {
       s.baseline = new SweepBaseline();
@@ -60,8 +80,10 @@ final class SweepStatusBuilder {
         TrialRow r = new TrialRow();
         r.name = t.name();
         r.parameters = t.assignment().values();
-        r.phase = t.phase();
+        r.phase = t.earlyStopped() ? "EarlyStopped" : t.phase();
+        r.objectiveByEpoch = curves.get(t.name());
         r.testAccuracy = t.testAccuracy();
+        r.objective = t.objective();
         return r;
       }).toList();
     }

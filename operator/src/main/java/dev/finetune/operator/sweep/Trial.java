@@ -5,24 +5,39 @@ import dev.finetune.contract.sweep.Assignment;
 /**
  * One FineTuneJob the sweep wants (a trial, or the baseline with a null assignment) and what
  * the observer saw of it: its status.phase (null while it has none, absent when the job does not
- * exist) and its test accuracy once reported.
+ * exist), its test accuracy and its objective (the sweep's validation metric, from epoch
+ * validationEpoch) once reported, and whether the median rule stopped it (annotation
+ * {@value #EARLY_STOPPED}).
  */
 record Trial(String name, Assignment assignment, boolean exists, String phase,
-    Double testAccuracy) {
+    Double testAccuracy, Double objective, Integer validationEpoch, boolean earlyStopped) {
+  /** The FineTuneJob annotation the median rule leaves on a trial it stopped: why. */
+  static final String EARLY_STOPPED = "finetune.dev/early-stopped";
+
+  Trial(String name, Assignment assignment, boolean exists, String phase, Double testAccuracy) {
+    this(name, assignment, exists, phase, testAccuracy, null);
+  }
+
+  Trial(String name, Assignment assignment, boolean exists, String phase, Double testAccuracy,
+      Double objective) {
+    this(name, assignment, exists, phase, testAccuracy, objective, null, false);
+  }
+
   static Trial missing(String name, Assignment assignment) {
     return new Trial(name, assignment, false, null, null);
   }
 
   boolean succeeded() {
-    return "Succeeded".equals(phase);
+    return "Succeeded".equals(phase) && !earlyStopped;
   }
 
   boolean failed() {
-    return "Failed".equals(phase);
+    return "Failed".equals(phase) && !earlyStopped;
   }
 
+  /** Succeeded, failed, or stopped by the median rule (suspended; it is never resumed). */
   boolean finished() {
-    return succeeded() || failed();
+    return succeeded() || failed() || earlyStopped;
   }
 
   /** Created and not finished: Pending, Running or Suspended. */
@@ -31,6 +46,6 @@ record Trial(String name, Assignment assignment, boolean exists, String phase,
   }
 
   boolean running() {
-    return "Running".equals(phase);
+    return "Running".equals(phase) && !earlyStopped;
   }
 }

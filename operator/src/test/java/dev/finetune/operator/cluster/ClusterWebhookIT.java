@@ -177,12 +177,14 @@ class ClusterWebhookIT {
   }
 
   /**
-   * A valid sweep is admitted, and the operator, as its ServiceAccount under the shipped RBAC,
-   * reports that it cannot measure the objective yet and starts no trial; its spec is immutable.
+   * A valid sweep whose template has no dataset.validation is admitted, and the operator, as its
+   * ServiceAccount under the shipped RBAC, reports that it cannot measure the objective and
+   * starts no trial; its spec is immutable.
    */
   @Test
   void aValidSweepIsAdmittedAndReportsWhyNoTrialRuns() throws Exception {
-    cluster.kubectlWithInput(sweep("admitted", "", ""), "apply", "-f", "-").ok();
+    cluster.kubectlWithInput(sweep("admitted", "validation: {fraction: 0.2}", ""), "apply",
+        "-f", "-").ok();
     var sweeps = cluster.admin().resources(dev.finetune.api.v1alpha1.FineTuneSweep.class)
         .inNamespace(NS);
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> {

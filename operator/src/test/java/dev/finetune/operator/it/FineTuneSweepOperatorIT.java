@@ -94,13 +94,20 @@ class FineTuneSweepOperatorIT {
     assertEquals(List.of(), jobs().stream().filter(j -> j.startsWith("bad-path")).toList());
   }
 
+  /** The example without dataset.validation (the objective's split). */
+  static FineTuneSweep gated(String name) throws Exception {
+    FineTuneSweep s = example(name);
+    s.getSpec().template.dataset.validation = null;
+    return s;
+  }
+
   /**
-   * The example's objective (validationAccuracy) needs a validation split the trainer does not
-   * have yet: the sweep says so and starts no trial, not even the baseline.
+   * The example's objective (validationAccuracy) needs its template's validation split: without
+   * one the sweep says so and starts no trial, not even the baseline.
    */
   @Test
   void unmeasurableObjectiveStartsNoTrial() throws Exception {
-    client.resource(example("gated")).create();
+    client.resource(gated("gated")).create();
     FineTuneSweepStatus s = awaitStatus("gated", st -> st.phase != null);
     assertEquals("Pending", s.phase);
     Condition stalled = condition(s, "Stalled");
@@ -123,7 +130,7 @@ class FineTuneSweepOperatorIT {
    */
   @Test
   void ownedTrialsAreObservedAndCounted() throws Exception {
-    FineTuneSweep sweep = client.resource(example("observed")).create();
+    FineTuneSweep sweep = client.resource(gated("observed")).create();
     var first = SearchPoints.trials(sweep.getSpec()).get(0);
     String name = TrialNames.trial("observed", first);
     FineTuneJob trial = new FineTuneJob();
@@ -141,5 +148,31 @@ class FineTuneSweepOperatorIT {
     assertEquals(first.values(), s.trials.get(0).parameters);
     assertEquals(List.of(name), jobs().stream().filter(j -> j.startsWith("observed")).toList(),
         "the gated sweep created nothing more");
+  }
+
+  /**
+   * With a validation split the sweep runs: the baseline and parallelTrials (2) trials, in the
+   * spec's order, owned by the sweep and labelled with it; no more while they are active.
+   */
+  @Test
+  void aMeasurableSweepCreatesTheBaselineAndParallelTrials() throws Exception {
+    FineTuneSweep sweep = client.resource(example("runs")).create();
+    List<String> expected = new java.util.ArrayList<>(List.of(TrialNames.baseline("runs")));
+    SearchPoints.trials(sweep.getSpec()).subList(0, 2)
+        .forEach(a -> expected.add(TrialNames.trial("runs", a)));
+    await().atMost(TIMEOUT).until(() -> jobs().stream().filter(j -> j.startsWith("runs-"))
+        .count() == 3);
+    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+        .until(() -> jobs().stream().filter(j -> j.startsWith("runs-")).count() == 3);
+    assertEquals(new java.util.TreeSet<>(expected), new java.util.TreeSet<>(jobs().stream()
+        .filter(j -> j.startsWith("runs-")).toList()));
+    FineTuneJob baseline = client.resources(FineTuneJob.class).inNamespace(NS)
+        .withName(TrialNames.baseline("runs")).get();
+    assertEquals(sweep.getMetadata().getUid(),
+        baseline.getMetadata().getOwnerReferences().get(0).getUid());
+    assertEquals("runs", baseline.getMetadata().getLabels().get("finetune.dev/sweep"));
+    assertEquals(0.2, baseline.getSpec().dataset.validation.fraction);
+    FineTuneSweepStatus s = awaitStatus("runs", st -> st.counts != null && st.counts.total == 2);
+    assertEquals("Running", s.phase);
   }
 }

@@ -20,6 +20,9 @@ public class TrainerMetricsTest {
       finetune_train_accuracy{job="exp",namespace="ns",run="finetune"} 0.875
       finetune_test_accuracy{job="exp",namespace="ns",run="finetune"} 0.8421
       finetune_test_accuracy{job="exp",namespace="ns",run="baseline"} NaN
+      finetune_validation_accuracy{job="exp",namespace="ns",run="finetune"} 0.8125
+      finetune_validation_loss{job="exp",namespace="ns",run="finetune"} 0.51234
+      finetune_validation_epoch{job="exp",namespace="ns",run="finetune"} 2.0
       finetune_images_per_second{job="exp",namespace="ns",run="finetune"} 512.25
       finetune_attempt{job="exp",namespace="ns"} 2.0
       jvm_memory_used_bytes{area="heap"} 1.0E8

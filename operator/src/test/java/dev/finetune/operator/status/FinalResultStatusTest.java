@@ -27,16 +27,19 @@ import org.junit.jupiter.api.Test;
 /** The final numbers of a Succeeded job: termination message first, then object storage. */
 class FinalResultStatusTest {
   static final FinalResult RESULT = new FinalResult(FinalResult.FORMAT,
-      new FinalResult.Run(3, 3, 27, 0.41234567, 0.875, 0.8333333333333334, 101.5),
+      new FinalResult.Run(3, 3, 27, 0.41234567, 0.875, 0.8333333333333334, 101.5, 0.75,
+          0.6931471805599453, 3),
       new FinalResult.Run(2, 2, 18, 1.0986, 0.375, 0.5, 99.25), 0.33333333333333337);
 
   /** The trainer's result.json as it writes it (other fields left out). */
   static final String RESULT_JSON = """
       {"job": "a", "finetune": {"run": "finetune", "testAccuracy": 0.8333333333333334,
         "epochs": [{"epoch": 1, "step": 9, "trainLoss": 2.0, "trainAccuracy": 0.1,
-                    "testAccuracy": "NaN", "imagesPerSecond": 90.0, "seconds": 1.0},
+                    "testAccuracy": "NaN", "validationAccuracy": 0.625,
+                    "validationLoss": 0.9, "imagesPerSecond": 90.0, "seconds": 1.0},
                    {"epoch": 3, "step": 27, "trainLoss": 0.41234567, "trainAccuracy": 0.875,
-                    "testAccuracy": 0.8333333333333334, "imagesPerSecond": 101.5,
+                    "testAccuracy": 0.8333333333333334, "validationAccuracy": "NaN",
+                    "validationLoss": "NaN", "imagesPerSecond": 101.5,
                     "seconds": 1.0}]},
        "baseline": null, "accuracyGain": null}
       """;
@@ -61,6 +64,9 @@ class FinalResultStatusTest {
     assertEquals("0.875", s.metrics.trainAccuracy);
     assertEquals("0.8333333333333334", s.metrics.testAccuracy);
     assertEquals("101.5", s.metrics.imagesPerSecond);
+    assertEquals("0.75", s.metrics.validationAccuracy);
+    assertEquals("0.6931471805599453", s.metrics.validationLoss);
+    assertNull(s.baseline.validationAccuracy, "no validation split in the baseline's result");
     assertEquals("0.5", s.baseline.testAccuracy);
     assertEquals("1.0986", s.baseline.trainLoss);
     assertEquals("0.33333333333333337", s.accuracyGain);
@@ -77,6 +83,7 @@ class FinalResultStatusTest {
     FineTuneJobStatus s = StatusBuilder.build(a, succeeded(RESULT.toJson()), VALID, NOW);
     assertEquals(100, s.progress.percentage);
     assertEquals("0.8333333333333334", s.metrics.testAccuracy);
+    assertEquals("0.75", s.metrics.validationAccuracy);
   }
 
   @Test
@@ -88,6 +95,9 @@ class FinalResultStatusTest {
     assertEquals(3, s.progress.epoch);
     assertEquals(2, s.progress.totalEpochs, "epochs in the history");
     assertEquals(27L, s.progress.step);
+    assertEquals("0.625", s.metrics.validationAccuracy, "the newest validated epoch");
+    assertEquals("0.9", s.metrics.validationLoss);
+    assertEquals(1, s.metrics.validationEpoch);
     assertNull(s.baseline);
     assertNull(s.accuracyGain);
   }

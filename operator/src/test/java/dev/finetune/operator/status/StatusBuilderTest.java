@@ -142,6 +142,9 @@ class StatusBuilderTest {
     assertEquals("0.4123", s.metrics.trainLoss);
     assertEquals("0.8421", s.metrics.testAccuracy);
     assertEquals("512.25", s.metrics.imagesPerSecond);
+    assertEquals("0.8125", s.metrics.validationAccuracy);
+    assertEquals("0.5123", s.metrics.validationLoss);
+    assertEquals(2, s.metrics.validationEpoch);
     assertEquals(null, s.baseline, "baseline has no finite accuracy yet");
     var a = ftj("a").obj();
     a.setStatus(s);

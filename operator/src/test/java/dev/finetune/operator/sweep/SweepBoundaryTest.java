@@ -12,12 +12,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The sweep controller never reaches into the FineTuneJob controller: of the operator's own
- * packages it imports only its configuration and the Event recorder. Trials are FineTuneJobs,
- * read through the API types like any client reads them.
+ * packages it imports only its configuration, the Event recorder and the S3 client of a
+ * credentialsSecret (storage/, which promotion uses to copy the best model; it holds no job
+ * state). Trials are FineTuneJobs, read through the API types like any client reads them.
  */
 class SweepBoundaryTest {
   static final Set<String> ALLOWED = Set.of("dev.finetune.operator.config.OperatorConfig",
-      "dev.finetune.operator.status.EventRecorder");
+      "dev.finetune.operator.status.EventRecorder", "dev.finetune.operator.storage.S3Storage",
+      "dev.finetune.operator.storage.StorageException");
 
   @Test
   void importsNothingOfTheJobController() throws IOException {

@@ -73,6 +73,33 @@ class SweepStatusBuilderTest {
     assertNull(s.bestTrial, "no trial is chosen on the test split");
   }
 
+  /** An ended sweep: the best trial, each row's objective, the Promoted condition and URI. */
+  @Test
+  void bestTrialAndPromotion() {
+    SweepObservation o = BestTrialsTest.observation("Succeeded Succeeded Succeeded", 0.5, 0.7,
+        0.6);
+    var best = BestTrials.best(o, new dev.finetune.api.v1alpha1.sweep.SweepObjective())
+        .orElseThrow();
+    SweepVerdict done = new SweepVerdict("Succeeded", "Completed", "3 trials finished");
+    FineTuneSweepStatus s = SweepStatusBuilder.build(o, done, null, 1L, T0, best,
+        PromotionOutcome.promoted("s3://b/sweeps/s/best/model.safetensors", "promoted"),
+        Map.of());
+    assertEquals("s-b", s.bestTrial.name);
+    assertEquals(0.7, s.bestTrial.objective);
+    assertEquals(List.of(0.5, 0.7, 0.6), s.trials.stream().map(r -> r.objective).toList());
+    assertEquals("s3://b/sweeps/s/best/model.safetensors", s.promotedModelUri);
+    Condition promoted = s.conditions.get(3);
+    assertEquals(List.of("Promoted", "True", "Promoted"), List.of(promoted.getType(),
+        promoted.getStatus(), promoted.getReason()));
+    FineTuneSweepStatus below = SweepStatusBuilder.build(o, done, s, 1L, T0.plusSeconds(5), best,
+        PromotionOutcome.not(PromotionOutcome.BELOW_MIN_DELTA, "below"), Map.of());
+    assertNull(below.promotedModelUri);
+    assertEquals(List.of("False", "BelowMinDelta", "below"), List.of(
+        below.conditions.get(3).getStatus(), below.conditions.get(3).getReason(),
+        below.conditions.get(3).getMessage()));
+    assertEquals(4, below.conditions.size());
+  }
+
   @Test
   void tableIsBounded() {
     List<Trial> many = new ArrayList<>();

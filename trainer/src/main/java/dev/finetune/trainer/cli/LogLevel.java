@@ -40,7 +40,7 @@ final class LogLevel {
       return Optional.of(level);
     }
     List<String> a = List.of(args);
-    boolean train = !a.isEmpty() && a.get(0).equals("train");
+    boolean train = !a.isEmpty() && (a.get(0).equals("train") || a.get(0).equals("sweep"));
     boolean bar = terminal && !a.contains("--no-progress");
     return train && bar ? Optional.of("warn") : Optional.empty();
   }

@@ -13,8 +13,8 @@ import picocli.CommandLine.Command;
     version = "finetune 0.1.0 (DJL 0.33.0, PyTorch 2.5.1)",
     description = "Fine-tunes image models described by FineTuneJob manifests"
         + " (finetune.dev/v1alpha1), locally or inside a trainer pod.",
-    subcommands = {TrainCommand.class, ValidateCommand.class, ServeCommand.class,
-        EngineCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {TrainCommand.class, SweepCommand.class, ValidateCommand.class,
+        ServeCommand.class, EngineCommand.class, CommandLine.HelpCommand.class},
     footerHeading = "%nExit codes (1-127 permanent; 128, 129, 137, 143 retryable; other signals permanent):%n",
     footer = "")
 public final class Main implements Runnable {

@@ -161,7 +161,18 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private static void print(RunResult run) {
-    System.out.printf(Locale.ROOT, "  %-9s test accuracy %.4f  (%s)  model %s%n", run.run(),
-        run.testAccuracy(), run.initialization(), run.modelUri());
+    System.out.printf(Locale.ROOT, "  %-9s test accuracy %.4f%s  (%s)  model %s%n", run.run(),
+        run.testAccuracy(), validation(run), run.initialization(), run.modelUri());
+  }
+
+  /** ", validation accuracy X" from the newest validated epoch; "" without dataset.validation. */
+  static String validation(RunResult run) {
+    for (int i = run.epochs().size() - 1; i >= 0; i--) {
+      double v = run.epochs().get(i).validationAccuracy();
+      if (!Double.isNaN(v)) {
+        return String.format(Locale.ROOT, ", validation accuracy %.4f", v);
+      }
+    }
+    return "";
   }
 }

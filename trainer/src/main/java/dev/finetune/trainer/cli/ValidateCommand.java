@@ -59,7 +59,7 @@ final class ValidateCommand implements Callable<Integer> {
       for (Assignment a : trials) {
         System.out.println("  " + TrialNames.trial(name, a) + "  " + a.text());
       }
-      Objectives.unmeasurable(sweep.getSpec().objective).ifPresent(why ->
+      Objectives.unmeasurable(sweep.getSpec()).ifPresent(why ->
           System.out.println("note: " + why));
       return 0;
     }

@@ -9,6 +9,7 @@ import dev.finetune.trainer.data.format.ImageDecoder;
 import dev.finetune.trainer.data.format.ImageFolderReader;
 import dev.finetune.trainer.data.split.FewShot;
 import dev.finetune.trainer.data.split.FileSplit;
+import dev.finetune.trainer.data.split.Holdout;
 import dev.finetune.trainer.data.split.IdxSplit;
 import dev.finetune.trainer.data.split.Split;
 import dev.finetune.trainer.error.TrainerException;
@@ -23,7 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Fetches and indexes a {@link DatasetSpec}: imagefolder or idx, class selection and order
  * (spec.dataset.classes), and the few-shot limit on the training split
- * (spec.dataset.limitPerClass, chosen with the seed; see {@link FewShot}). Images are decoded
+ * (spec.dataset.limitPerClass, chosen with the seed; see {@link FewShot}), then the validation
+ * split: held out from what training keeps ({@link Holdout}) or read from its own uri (its
+ * images of the chosen classes; classes it lacks are simply not validated). Images are decoded
  * lazily by the returned splits.
  */
 public final class DatasetLoader {
@@ -59,10 +62,35 @@ public final class DatasetLoader {
       throw new TrainerException(ExitCode.DATASET_INVALID, "spec.dataset.train has no images for"
           + " the chosen classes " + shortList(ds.classes()));
     }
+    Split validation = ds.validation();
+    if (spec.validation != null && spec.validation.fraction != null) {
+      Holdout.Parts parts =
+          Holdout.split(train, ds.classes().size(), spec.validation.fraction, seed);
+      LOG.info("validation.fraction {}: held out {} of {} training images", spec.validation.fraction,
+          parts.validation().size(), train.size());
+      if (parts.validation().size() == 0) {
+        throw new TrainerException(ExitCode.DATASET_INVALID, "spec.dataset.validation.fraction: "
+            + spec.validation.fraction + " of " + train.size() + " training images holds out"
+            + " none (each class keeps at least one training image); raise the fraction or"
+            + " limitPerClass, or give spec.dataset.validation.uri");
+      }
+      train = parts.train();
+      validation = parts.validation();
+    }
     checkUsable(ds.classes(), train, ds.test());
-    LOG.info("dataset: {} classes, {} train and {} test images", ds.classes().size(),
-        train.size(), ds.test().size());
-    return new LoadedDataset(ds.classes(), train, ds.test());
+    if (validation != null && validation.size() == 0) {
+      throw new TrainerException(ExitCode.DATASET_INVALID, "spec.dataset.validation.uri has no"
+          + " images for the chosen classes " + shortList(ds.classes()));
+    }
+    LOG.info("dataset: {} classes, {} train, {} validation and {} test images",
+        ds.classes().size(), train.size(), validation == null ? 0 : validation.size(),
+        ds.test().size());
+    return new LoadedDataset(ds.classes(), train, ds.test(), validation);
+  }
+
+  /** The URI of a validation split of its own, or null. */
+  private static String validationUri(DatasetSpec spec) {
+    return spec.validation == null ? null : spec.validation.uri;
   }
 
   /**
@@ -114,9 +142,16 @@ public final class DatasetLoader {
     Map<String, List<Path>> train = ImageFolderReader.scan(trainRoot, "spec.dataset.train");
     Map<String, List<Path>> test = ImageFolderReader.scan(testRoot, "spec.dataset.test");
     List<String> classes = ImageFolderReader.classes(train, test, spec.classes);
+    String validationUri = validationUri(spec);
+    FileSplit validation = null;
+    if (validationUri != null) {
+      String field = "spec.dataset.validation.uri";
+      Path root = fetcher.fetch(field, validationUri);
+      validation = FileSplit.ofPresent(ImageFolderReader.scan(root, field), classes, decoder);
+    }
     return new LoadedDataset(classes,
         FileSplit.of(train, trainRoot, classes, decoder, "spec.dataset.train"),
-        FileSplit.of(test, testRoot, classes, decoder, "spec.dataset.test"));
+        FileSplit.of(test, testRoot, classes, decoder, "spec.dataset.test"), validation);
   }
 
   private static LoadedDataset idx(DatasetSpec spec, Fetcher fetcher) {
@@ -159,8 +194,17 @@ public final class DatasetLoader {
         labelToClass[i] = i;
       }
     }
+    String validationUri = validationUri(spec);
+    IdxSplit validation = null;
+    if (validationUri != null) {
+      IdxReader.Idx v = fetchIdx(validationUri, "spec.dataset.validation.uri", fetcher);
+      if (spec.labelNames != null && !spec.labelNames.isEmpty()) {
+        checkLabels(v, names.size(), validationUri);
+      }
+      validation = idxSplit(v, validationUri, labelToClass);
+    }
     return new LoadedDataset(classes, idxSplit(train, spec.train, labelToClass),
-        idxSplit(test, spec.test, labelToClass));
+        idxSplit(test, spec.test, labelToClass), validation);
   }
 
   private static IdxReader.Idx fetchIdx(String uri, String field, Fetcher fetcher) {

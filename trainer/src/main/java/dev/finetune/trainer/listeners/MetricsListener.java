@@ -33,6 +33,6 @@ public final class MetricsListener implements TrainingEvents {
   @Override
   public void epochCompleted(String run, EpochMetrics m, RunState state) {
     metrics.epochCompleted(run, m.epoch(), m.trainLoss(), m.trainAccuracy(), m.testAccuracy(),
-        m.imagesPerSecond());
+        m.validationAccuracy(), m.validationLoss(), m.imagesPerSecond());
   }
 }

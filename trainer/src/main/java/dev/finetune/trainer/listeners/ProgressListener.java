@@ -40,10 +40,12 @@ public final class ProgressListener implements TrainingEvents {
   @Override
   public void epochCompleted(String run, EpochMetrics m, RunState state) {
     String test = Double.isNaN(m.testAccuracy()) ? "-" : String.format(Locale.ROOT, "%.4f", m.testAccuracy());
+    String validation = Double.isNaN(m.validationAccuracy()) ? "" : String.format(Locale.ROOT,
+        ", val acc %.4f (loss %.4f)", m.validationAccuracy(), m.validationLoss());
     view.message(String.format(Locale.ROOT,
-        "%s epoch %d/%d: train loss %.4f, train acc %.4f, test acc %s, %.1f img/s, %.1f s", run,
-        m.epoch(), totalEpochs, m.trainLoss(), m.trainAccuracy(), test, m.imagesPerSecond(),
-        m.seconds()));
+        "%s epoch %d/%d: train loss %.4f, train acc %.4f, test acc %s%s, %.1f img/s, %.1f s", run,
+        m.epoch(), totalEpochs, m.trainLoss(), m.trainAccuracy(), test, validation,
+        m.imagesPerSecond(), m.seconds()));
   }
 
   @Override

@@ -14,7 +14,7 @@ import java.util.List;
 
 /**
  * The training loop of one run: for each epoch, stream augmented batches, step, notify
- * listeners, evaluate on the test split, repeat. Resumes mid-epoch from a {@link RunState}.
+ * listeners, evaluate on the test split (and the validation split, if any), repeat. Resumes mid-epoch from a {@link RunState}.
  */
 public final class RunLoop {
   /** Data and loop settings of a run. */
@@ -22,6 +22,7 @@ public final class RunLoop {
       String run,
       Split train,
       Split test,
+      Split validation,
       ImagePipeline trainPipeline,
       ImagePipeline testPipeline,
       int epochs,
@@ -106,9 +107,12 @@ public final class RunLoop {
       int epochNumber = state.epoch() + 1;
       boolean evaluate = epochNumber % plan.evalEveryEpochs() == 0 || epochNumber == plan.epochs();
       double testAccuracy = evaluate ? evaluate() : Double.NaN;
+      Evaluation validation = evaluate && plan.validation() != null
+          ? evaluate(plan.validation()) : Evaluation.NONE;
       EpochMetrics metrics =
           new EpochMetrics(epochNumber, state.step(), state.lossSum() / Math.max(1, state.seen()),
               state.seen() == 0 ? 0 : (double) state.correct() / state.seen(), testAccuracy,
+              validation.accuracy(), validation.loss(),
               (state.seen() - imagesAtStart) / Math.max(seconds, 1e-9), seconds);
       state = state.endEpoch(metrics);
       RunState end = state;
@@ -130,22 +134,39 @@ public final class RunLoop {
 
   /** Test accuracy with eval-mode BatchNorm, never augmented. */
   public double evaluate() {
+    return evaluate(plan.test()).accuracy();
+  }
+
+  /**
+   * Accuracy and mean cross-entropy per image of a split, with eval-mode BatchNorm and the test
+   * transforms (never augmented).
+   */
+  public Evaluation evaluate(Split split) {
     long correct = 0;
     long total = 0;
+    double lossSum = 0;
     try (BatchStream batches =
-        BatchStream.evaluation(plan.test(), plan.testPipeline(), plan.batchSize(), plan.dataWorkers())) {
+        BatchStream.evaluation(split, plan.testPipeline(), plan.batchSize(), plan.dataWorkers())) {
       while (batches.hasNext()) {
         HostBatch batch = batches.next();
         try (NDManager scope = session.manager().newSubManager()) {
           NDArray x = scope.create(batch.pixels(),
               new Shape(batch.count(), 3, batch.height(), batch.width()));
           NDArray y = scope.create(batch.labels());
-          correct += session.countCorrectPredictions(x, y);
+          TrainingSession.EvalOutcome out = session.evaluateBatch(x, y);
+          correct += out.correct();
+          lossSum += out.lossSum();
           total += batch.count();
         }
       }
     }
-    return total == 0 ? 0 : (double) correct / total;
+    return total == 0 ? new Evaluation(0, Double.NaN)
+        : new Evaluation((double) correct / total, lossSum / total);
+  }
+
+  /** Accuracy (0-1) and mean loss per image of one evaluated split. */
+  public record Evaluation(double accuracy, double loss) {
+    static final Evaluation NONE = new Evaluation(Double.NaN, Double.NaN);
   }
 
   /** Exponentially smoothed images/s and seconds per step. */

@@ -140,6 +140,23 @@ public final class TrainingSession implements AutoCloseable {
     }
   }
 
+  /**
+   * Correct eval-mode predictions and the summed cross-entropy of a batch; intermediates are
+   * freed before returning.
+   */
+  public EvalOutcome evaluateBatch(NDArray images, NDArray labels) {
+    try (NDManager scope = trainer.getManager().newSubManager()) {
+      scope.tempAttachAll(images, labels);
+      NDArray logits = predict(images);
+      double lossSum = new CrossEntropy(dev.finetune.api.v1alpha1.spec.LossReduction.SUM)
+          .evaluate(new NDList(labels), new NDList(logits)).getFloat();
+      return new EvalOutcome(countCorrect(logits, labels), lossSum);
+    }
+  }
+
+  /** Correct predictions and summed loss of one evaluated batch. */
+  public record EvalOutcome(long correct, double lossSum) {}
+
   /** Eval-mode logits (BatchNorm uses running statistics; nothing is updated). */
   public NDArray predict(NDArray images) {
     return trainer.evaluate(new NDList(images)).singletonOrThrow();

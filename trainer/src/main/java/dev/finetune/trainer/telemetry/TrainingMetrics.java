@@ -58,6 +58,13 @@ import org.slf4j.LoggerFactory;
  *       <td>training accuracy of the last completed epoch, 0..1</td></tr>
  *   <tr><td>{@code finetune_test_accuracy}</td><td>gauge</td><td>namespace, job, run</td>
  *       <td>test accuracy after the last completed epoch, 0..1</td></tr>
+ *   <tr><td>{@code finetune_validation_accuracy}</td><td>gauge</td><td>namespace, job, run</td>
+ *       <td>accuracy on spec.dataset.validation after the last evaluated epoch, 0..1 (NaN
+ *       without one)</td></tr>
+ *   <tr><td>{@code finetune_validation_loss}</td><td>gauge</td><td>namespace, job, run</td>
+ *       <td>mean cross-entropy per image on the validation split (NaN without one)</td></tr>
+ *   <tr><td>{@code finetune_validation_epoch}</td><td>gauge</td><td>namespace, job, run</td>
+ *       <td>the epoch the validation numbers are from (0 before the first validation)</td></tr>
  *   <tr><td>{@code finetune_images_per_second}</td><td>gauge</td><td>namespace, job, run</td>
  *       <td>training throughput: smoothed per step, replaced by the epoch mean at epoch end</td>
  *   </tr>
@@ -227,14 +234,24 @@ public final class TrainingMetrics implements AutoCloseable {
     }
   }
 
-  /** Records the end of an epoch (accuracies in 0..1). */
+  /**
+   * Records the end of an epoch (accuracies in 0..1). An epoch that was not evaluated (NaN test
+   * and validation numbers) keeps the last evaluated values, so a scrape between evaluations
+   * still reads them.
+   */
   public void epochCompleted(String run, int epoch, double trainLoss, double trainAccuracy,
-      double testAccuracy, double imagesPerSecond) {
+      double testAccuracy, double validationAccuracy, double validationLoss,
+      double imagesPerSecond) {
     RunMeters m = run(run);
     m.epoch.set(epoch);
     m.epochLoss.set(trainLoss);
     m.trainAccuracy.set(trainAccuracy);
     m.testAccuracy.set(testAccuracy);
+    if (!Double.isNaN(validationAccuracy)) {
+      m.validationAccuracy.set(validationAccuracy);
+      m.validationLoss.set(validationLoss);
+      m.validationEpoch.set(epoch);
+    }
     m.imagesPerSecond.set(imagesPerSecond);
     if (RUN_BASELINE.equals(run)) {
       baselineTestAccuracy.set(testAccuracy);
@@ -311,6 +328,9 @@ public final class TrainingMetrics implements AutoCloseable {
     final DoubleHolder epochLoss = new DoubleHolder(Double.NaN);
     final DoubleHolder trainAccuracy = new DoubleHolder(Double.NaN);
     final DoubleHolder testAccuracy = new DoubleHolder(Double.NaN);
+    final DoubleHolder validationAccuracy = new DoubleHolder(Double.NaN);
+    final DoubleHolder validationLoss = new DoubleHolder(Double.NaN);
+    final DoubleHolder validationEpoch = new DoubleHolder(0);
     final DoubleHolder imagesPerSecond = new DoubleHolder(Double.NaN);
     final DoubleHolder eta = new DoubleHolder(Double.NaN);
     final Counter images;
@@ -332,6 +352,14 @@ public final class TrainingMetrics implements AutoCloseable {
           "training accuracy of the last completed epoch, 0..1", tags, trainAccuracy);
       gauge("finetune.test.accuracy", null, "test accuracy after the last completed epoch, 0..1",
           tags, testAccuracy);
+      gauge("finetune.validation.accuracy", null,
+          "accuracy on the validation split after the last evaluated epoch, 0..1", tags,
+          validationAccuracy);
+      gauge("finetune.validation.loss", null,
+          "mean cross-entropy per image on the validation split", tags, validationLoss);
+      gauge("finetune.validation.epoch", null,
+          "the epoch the validation numbers are from (0 before the first validation)", tags,
+          validationEpoch);
       gauge("finetune.images.per.second", null,
           "training throughput in images per second", tags, imagesPerSecond);
       gauge("finetune.eta", "seconds", "estimated seconds until the run finishes", tags, eta);

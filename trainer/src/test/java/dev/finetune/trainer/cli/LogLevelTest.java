@@ -14,6 +14,8 @@ class LogLevelTest {
   @Test
   void theProgressBarOnATerminalHidesInfoLines() {
     assertEquals(Optional.of("warn"), LogLevel.choose(TRAIN, true, Map.of()));
+    assertEquals(Optional.of("warn"), LogLevel.choose(new String[] {"sweep", "s.yaml"}, true,
+        Map.of()));
   }
 
   @Test

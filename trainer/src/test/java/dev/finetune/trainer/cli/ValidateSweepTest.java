@@ -1,6 +1,7 @@
 package dev.finetune.trainer.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -46,8 +47,30 @@ class ValidateSweepTest {
         .count(), r.out());
     assertTrue(r.out().contains("  training.freeze=, training.headLearningRateMultiplier=1\n"),
         r.out());
-    assertTrue(r.out().contains("note: spec.objective.metric: validationAccuracy is measured on"
-        + " a validation split"), r.out());
+    assertFalse(r.out().contains("note:"), "its template holds out a validation split: " + r.out());
+  }
+
+  /** Without dataset.validation the objective cannot be measured: valid, with a note why. */
+  @Test
+  void aTemplateWithoutValidationIsNoted() throws Exception {
+    Path gated = Files.writeString(dir.resolve("gated.yaml"), Files.readString(EXAMPLE)
+        .replace("validation: {fraction: 0.2}", ""));
+    Run r = run("validate", "--cluster", gated.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("note: spec.template.dataset.validation: validationAccuracy is"
+        + " measured on a validation split held out from the training data; set fraction"), r.out());
+  }
+
+  /** finetune sweep trains nothing for a template without a validation split: one line, 3. */
+  @Test
+  void sweepRefusesATemplateWithoutValidation() throws Exception {
+    Path gated = Files.writeString(dir.resolve("gated-sweep.yaml"), Files.readString(EXAMPLE)
+        .replace("validation: {fraction: 0.2}", ""));
+    Run r = run("sweep", gated.toString(), "-o", dir.resolve("out").toString());
+    assertEquals(3, r.code(), r.out());
+    assertTrue(r.err().contains("spec.template.dataset.validation: validationAccuracy is"
+        + " measured on a validation split"), r.err());
+    assertFalse(Files.exists(dir.resolve("out")), "nothing was trained");
   }
 
   @Test

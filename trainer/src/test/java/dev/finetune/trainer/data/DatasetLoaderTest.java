@@ -173,6 +173,86 @@ class DatasetLoaderTest {
     assertEquals(2, DatasetLoader.load(s, 1, fetcher()).test().size(), "test is not limited");
   }
 
+  /**
+   * validation.fraction: per class, round(fraction * n) held out after limitPerClass, the same
+   * for a seed, never a training image, never a test image; another seed holds out others.
+   */
+  @Test
+  void validationFractionIsSeededStratifiedAndDisjoint() {
+    TestDatasets.imageFolder(dir.resolve("train"), 10, "a", "b");
+    TestDatasets.imageFolder(dir.resolve("test"), 2, "a", "b");
+    DatasetSpec s = spec(uri(dir.resolve("train")), uri(dir.resolve("test")));
+    s.limitPerClass = 8;
+    s.validation = new dev.finetune.api.v1alpha1.spec.ValidationSpec();
+    s.validation.fraction = 0.25;
+    LoadedDataset one = DatasetLoader.load(s, 42, fetcher());
+    LoadedDataset two = DatasetLoader.load(s, 42, fetcher());
+    LoadedDataset other = DatasetLoader.load(s, 43, fetcher());
+    assertEquals(12, one.train().size());
+    assertEquals(4, one.validation().size());
+    assertEquals(2, describe(one.validation()).stream().filter(d -> d.contains("/a/")).count(),
+        "stratified: 2 of each class's 8");
+    assertEquals(describe(one.validation()), describe(two.validation()));
+    assertEquals(describe(one.train()), describe(two.train()));
+    assertNotEquals(describe(one.validation()), describe(other.validation()));
+    java.util.Set<String> train = new java.util.HashSet<>(describe(one.train()));
+    for (String v : describe(one.validation())) {
+      assertTrue(!train.contains(v) && v.contains(dir.resolve("train").toString()), v);
+    }
+    s.limitPerClass = 3;
+    java.util.Set<String> limited = new java.util.HashSet<>(describe(DatasetLoader.load(s, 42,
+        fetcher()).validation()));
+    assertEquals(2, limited.size(), "round(0.25 * 3) = 1 per class");
+    s.validation = null;
+    java.util.Set<String> fewShot = new java.util.HashSet<>(describe(DatasetLoader.load(s, 42,
+        fetcher()).train()));
+    assertTrue(fewShot.containsAll(limited), "held out from the limitPerClass images");
+  }
+
+  /** Every class keeps a training image: one image per class holds out none, which fails. */
+  @Test
+  void validationFractionNeverEmptiesAClass() {
+    TestDatasets.imageFolder(dir.resolve("train"), 10, "a", "b");
+    TestDatasets.imageFolder(dir.resolve("test"), 1, "a", "b");
+    DatasetSpec s = spec(uri(dir.resolve("train")), uri(dir.resolve("test")));
+    s.validation = new dev.finetune.api.v1alpha1.spec.ValidationSpec();
+    s.validation.fraction = 0.5;
+    s.limitPerClass = 2;
+    LoadedDataset ds = DatasetLoader.load(s, 7, fetcher());
+    assertEquals(2, ds.train().size());
+    assertEquals(java.util.Set.of(0, 1), java.util.Set.of(ds.train().label(0),
+        ds.train().label(1)));
+    s.limitPerClass = 1;
+    TrainerException e = fails(ExitCode.DATASET_INVALID, () -> DatasetLoader.load(s, 7,
+        fetcher()));
+    assertEquals("spec.dataset.validation.fraction: 0.5 of 2 training images holds out none"
+        + " (each class keeps at least one training image); raise the fraction or"
+        + " limitPerClass, or give spec.dataset.validation.uri", e.getMessage());
+  }
+
+  /** validation.uri: a split of its own, read like test; the training split is untouched. */
+  @Test
+  void validationUriIsItsOwnSplit() {
+    TestDatasets.imageFolder(dir.resolve("train"), 4, "a", "b");
+    TestDatasets.imageFolder(dir.resolve("test"), 1, "a", "b");
+    TestDatasets.imageFolder(dir.resolve("val"), 3, "a", "b", "c");
+    DatasetSpec s = spec(uri(dir.resolve("train")), uri(dir.resolve("test")));
+    s.validation = new dev.finetune.api.v1alpha1.spec.ValidationSpec();
+    s.validation.uri = uri(dir.resolve("val"));
+    LoadedDataset ds = DatasetLoader.load(s, 1, fetcher());
+    assertEquals(8, ds.train().size());
+    assertEquals(6, ds.validation().size(), "class c is not one of the dataset's classes");
+    assertTrue(describe(ds.validation()).stream().allMatch(d -> d.contains("/val/")));
+    DatasetSpec none = spec(uri(dir.resolve("train")), uri(dir.resolve("test")));
+    assertEquals(null, DatasetLoader.load(none, 1, fetcher()).validation());
+    assertNotEquals(DatasetDigest.of(none, fetcher()), DatasetDigest.of(s, fetcher()),
+        "a validation split of its own is part of the data's lineage");
+    s.validation.uri = null;
+    s.validation.fraction = 0.2;
+    assertEquals(DatasetDigest.of(none, fetcher()), DatasetDigest.of(s, fetcher()),
+        "a held-out fraction is in the spec, not in the digest");
+  }
+
   private static List<String> describe(Split s) {
     List<String> out = new java.util.ArrayList<>();
     for (int i = 0; i < s.size(); i++) {

@@ -22,7 +22,7 @@ class MetricsDocTest {
       for (String run : new String[] {TrainingMetrics.RUN_FINETUNE, TrainingMetrics.RUN_BASELINE}) {
         m.runStarted(run, 1, 1);
         m.stepCompleted(run, 1, 1, 0.5, 8, java.time.Duration.ofMillis(10), 0);
-        m.epochCompleted(run, 1, 0.5, 0.5, 0.5, 100);
+        m.epochCompleted(run, 1, 0.5, 0.5, 0.5, 0.5, 0.7, 100);
       }
       m.checkpointWritten(java.time.Instant.now());
       m.badImagesSkipped(0);

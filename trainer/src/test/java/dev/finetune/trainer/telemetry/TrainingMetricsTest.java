@@ -39,6 +39,9 @@ class TrainingMetricsTest {
       "finetune_train_epoch_loss",
       "finetune_train_accuracy",
       "finetune_test_accuracy",
+      "finetune_validation_accuracy",
+      "finetune_validation_loss",
+      "finetune_validation_epoch",
       "finetune_images_per_second",
       "finetune_eta_seconds",
       "finetune_images_processed_total",
@@ -72,7 +75,8 @@ class TrainingMetricsTest {
   private void drive() {
     metrics.attempt(2);
     metrics.runStarted(TrainingMetrics.RUN_BASELINE, 1, 0);
-    metrics.epochCompleted(TrainingMetrics.RUN_BASELINE, 1, Double.NaN, Double.NaN, 0.31, 0);
+    metrics.epochCompleted(TrainingMetrics.RUN_BASELINE, 1, Double.NaN, Double.NaN, 0.31,
+        Double.NaN, Double.NaN, 0);
     metrics.runStarted(TrainingMetrics.RUN_FINETUNE, 2, 6);
     long[] millis = {5, 20, 300, 1500, 20, 20};
     long step = 0;
@@ -83,7 +87,8 @@ class TrainingMetricsTest {
             Duration.ofMillis(millis[(int) step - 1]), 6 - step);
       }
       metrics.epochCompleted(TrainingMetrics.RUN_FINETUNE, epoch, 1.0 / epoch, 0.5 + 0.2 * epoch,
-          0.4 + 0.25 * epoch, 250.0 * epoch);
+          0.4 + 0.25 * epoch, epoch == 1 ? 0.6 : Double.NaN, epoch == 1 ? 0.9 : Double.NaN,
+          250.0 * epoch);
       metrics.checkpointWritten(Instant.ofEpochSecond(1_700_000_000L + epoch, 500_000_000));
     }
     metrics.badImagesSkipped(3);
@@ -144,6 +149,11 @@ class TrainingMetricsTest {
     assertEquals(0.5, e.value("finetune_train_epoch_loss", "run", ft), 1e-9);
     assertEquals(0.9, e.value("finetune_train_accuracy", "run", ft), 1e-9);
     assertEquals(0.9, e.value("finetune_test_accuracy", "run", ft), 1e-9);
+    assertEquals(0.6, e.value("finetune_validation_accuracy", "run", ft), 1e-9,
+        "epoch 2 was not validated: epoch 1's value stays");
+    assertEquals(0.9, e.value("finetune_validation_loss", "run", ft), 1e-9);
+    assertEquals(1, e.value("finetune_validation_epoch", "run", ft), 1e-9, "from epoch 1");
+    assertTrue(Double.isNaN(e.value("finetune_validation_accuracy", "run", "baseline")));
     assertEquals(500, e.value("finetune_images_per_second", "run", ft), 1e-9);
     assertEquals(0, e.value("finetune_eta_seconds", "run", ft));
     assertEquals(6 * 32, e.value("finetune_images_processed_total", "run", ft));

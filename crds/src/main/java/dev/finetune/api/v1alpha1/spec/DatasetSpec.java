@@ -23,6 +23,10 @@ public class DatasetSpec {
   @JsonPropertyDescription("Test split, same rules as train. Never augmented.")
   public String test;
 
+  @JsonPropertyDescription("Validation split, for model choice (a FineTuneSweep's objective):"
+      + " a fraction held out from train or a uri. Default: none. Never the test split.")
+  public ValidationSpec validation;
+
   @JsonPropertyDescription("Classes to use, in label order. Default: every class, sorted by name"
       + " (imagefolder) or by label (idx).")
   public List<String> classes;

@@ -54,4 +54,13 @@ public class FineTuneSweepSpec {
   @Max(1000)
   @JsonPropertyDescription("Failed trials tolerated; one more ends the sweep Failed.")
   public Integer maxFailedTrials = 3;
+
+  @JsonPropertyDescription("The median stopping rule over each trial's per-epoch objective;"
+      + " a stopped trial is suspended (it keeps its checkpoint) and counted EarlyStopped."
+      + " Default: off.")
+  public SweepEarlyStopping earlyStopping;
+
+  @JsonPropertyDescription("Where and whether the best trial's model is promoted when the sweep"
+      + " ends: <template checkpoints.uri>/<sweep name>/best/, never over another sweep's.")
+  public SweepPromotion promotion;
 }

@@ -29,6 +29,11 @@ public class FineTuneSweepStatus {
   @JsonPropertyDescription("The best finished trial by the objective.")
   public BestTrial bestTrial;
 
+  @JsonPropertyDescription("Where the best trial's final model was promoted when the sweep"
+      + " ended: <template checkpoints.uri>/<sweep name>/best/model.safetensors, next to its"
+      + " manifest.json, result.json and promotion.json (sweep, trial, parameters, gain).")
+  public String promotedModelUri;
+
   @JsonPropertyDescription("The sweep's one from-scratch baseline run.")
   public SweepBaseline baseline;
 

@@ -20,4 +20,7 @@ public class TrialCounts {
 
   @JsonPropertyDescription("Failed; each trial counts once.")
   public Integer failed;
+
+  @JsonPropertyDescription("Stopped by the median rule (suspended, its checkpoint kept).")
+  public Integer earlyStopped;
 }

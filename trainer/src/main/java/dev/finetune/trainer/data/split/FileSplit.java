@@ -47,6 +47,23 @@ public final class FileSplit implements Split {
     return new FileSplit(files, labels.stream().mapToInt(Integer::intValue).toArray(), decoder);
   }
 
+  /**
+   * The images of the chosen classes that a split has, in class order; a class it lacks adds
+   * none (a validation split need not have every class).
+   */
+  public static FileSplit ofPresent(Map<String, List<Path>> byClass, List<String> classes,
+      ImageDecoder decoder) {
+    List<Path> files = new ArrayList<>();
+    List<Integer> labels = new ArrayList<>();
+    for (int c = 0; c < classes.size(); c++) {
+      for (Path p : byClass.getOrDefault(classes.get(c), List.of())) {
+        files.add(p);
+        labels.add(c);
+      }
+    }
+    return new FileSplit(files, labels.stream().mapToInt(Integer::intValue).toArray(), decoder);
+  }
+
   @Override
   public int size() {
     return files.size();
