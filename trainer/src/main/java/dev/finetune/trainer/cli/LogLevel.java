@@ -6,8 +6,9 @@ import java.util.Optional;
 
 /**
  * The trainer's log level (slf4j-simple's {@code defaultLogLevel}), chosen before the first
- * logger exists: {@code FINETUNE_LOG_LEVEL} when set; else {@code warn} for {@code train} with a
- * progress bar on a terminal, so INFO lines (checkpoint writes, downloads) do not break the bar;
+ * logger exists: {@code FINETUNE_LOG_LEVEL} when set; else {@code warn} for {@code train} and
+ * {@code sweep} with a progress bar on a terminal, so INFO lines (checkpoint writes, downloads)
+ * do not break the bar;
  * else slf4j's own default, {@code info} (pods, {@code --no-progress}, pipes).
  */
 final class LogLevel {
