@@ -14,12 +14,12 @@ import java.util.Set;
 /**
  * checkpoints/ckpt-&lt;step&gt;/manifest.json, format version 1: {@code {formatVersion, epoch,
  * step, time, identity, files: [{name, size, sha256}]}}. The trainer writes it last, so a
- * checkpoint exists once its manifest does; the trainer (to resume) and the operator (to report
- * the checkpoint a resume will use) both read it with {@link #parse}. {@code identity} (the
- * {@link RunIdentity} that wrote it) is absent in manifests of older trainers: null here.
+ * checkpoint exists once its manifest does; the trainer (to resume) and the operator (to report the
+ * checkpoint a resume will use) both read it with {@link #parse}. {@code identity} (the {@link
+ * RunIdentity} that wrote it) is absent in manifests of older trainers: null here.
  */
-public record CheckpointManifest(int epoch, long step, Instant time, List<File> files,
-    RunIdentity identity) {
+public record CheckpointManifest(
+    int epoch, long step, Instant time, List<File> files, RunIdentity identity) {
   public static final int FORMAT_VERSION = 1;
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -54,8 +54,8 @@ public record CheckpointManifest(int epoch, long step, Instant time, List<File> 
 
   /**
    * Parses the manifest of checkpoint folder {@code folder}, or throws IllegalArgumentException
-   * with a message that names what is wrong (e.g. "manifest.json says step 11, which does not
-   * match the folder name").
+   * with a message that names what is wrong (e.g. "manifest.json says step 11, which does not match
+   * the folder name").
    */
   public static CheckpointManifest parse(String folder, byte[] bytes) {
     String m = StorageLayout.MANIFEST;
@@ -70,14 +70,18 @@ public record CheckpointManifest(int epoch, long step, Instant time, List<File> 
     }
     int version = (int) integer(root, "formatVersion", Integer.MAX_VALUE);
     if (version != FORMAT_VERSION) {
-      throw new IllegalArgumentException(m + " has formatVersion " + version
-          + "; this version reads formatVersion " + FORMAT_VERSION);
+      throw new IllegalArgumentException(
+          m
+              + " has formatVersion "
+              + version
+              + "; this version reads formatVersion "
+              + FORMAT_VERSION);
     }
     int epoch = (int) integer(root, "epoch", Integer.MAX_VALUE);
     long step = integer(root, "step", Long.MAX_VALUE);
     if (StorageLayout.stepOf(folder).orElse(-1) != step) {
-      throw new IllegalArgumentException(m + " says step " + step
-          + ", which does not match the folder name");
+      throw new IllegalArgumentException(
+          m + " says step " + step + ", which does not match the folder name");
     }
     Instant time;
     try {
@@ -108,8 +112,8 @@ public record CheckpointManifest(int epoch, long step, Instant time, List<File> 
       }
       files.add(new File(name, size, sha));
     }
-    return new CheckpointManifest(epoch, step, time, files,
-        RunIdentity.fromJson(root.get("identity")));
+    return new CheckpointManifest(
+        epoch, step, time, files, RunIdentity.fromJson(root.get("identity")));
   }
 
   private static JsonNode require(JsonNode n, String field) {
@@ -122,10 +126,12 @@ public record CheckpointManifest(int epoch, long step, Instant time, List<File> 
 
   private static long integer(JsonNode n, String field, long max) {
     JsonNode v = require(n, field);
-    if (!v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() > max
+    if (!v.isIntegralNumber()
+        || !v.canConvertToLong()
+        || v.longValue() > max
         || v.longValue() < -max - 1) {
-      throw new IllegalArgumentException(StorageLayout.MANIFEST + " field \"" + field
-          + "\" is not an integer");
+      throw new IllegalArgumentException(
+          StorageLayout.MANIFEST + " field \"" + field + "\" is not an integer");
     }
     return v.longValue();
   }
@@ -133,8 +139,8 @@ public record CheckpointManifest(int epoch, long step, Instant time, List<File> 
   private static String text(JsonNode n, String field) {
     JsonNode v = require(n, field);
     if (!v.isTextual()) {
-      throw new IllegalArgumentException(StorageLayout.MANIFEST + " field \"" + field
-          + "\" is not a string");
+      throw new IllegalArgumentException(
+          StorageLayout.MANIFEST + " field \"" + field + "\" is not a string");
     }
     return v.textValue();
   }

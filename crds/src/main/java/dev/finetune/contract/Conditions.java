@@ -1,10 +1,9 @@
 package dev.finetune.contract;
 
 /**
- * The condition types and reasons the operator writes in a FineTuneJob's
- * {@code status.conditions}: API, like {@link Phase}. Types: Running, Suspended, Succeeded,
- * Failed, the kstatus Ready, Reconciling and Stalled, and StorageReachable; the reasons say why a
- * condition has its status.
+ * The condition types and reasons the operator writes in a FineTuneJob's {@code status.conditions}:
+ * API, like {@link Phase}. Types: Running, Suspended, Succeeded, Failed, the kstatus Ready,
+ * Reconciling and Stalled, and StorageReachable; the reasons say why a condition has its status.
  */
 public final class Conditions {
   public static final String RUNNING = "Running";
@@ -22,18 +21,21 @@ public final class Conditions {
   public static final String SUSPENDING = "Suspending";
 
   /**
-   * kstatus (sigs.k8s.io/cli-utils/pkg/kstatus), read by Flux health checks, kubectl wait and
-   * Argo CD: Ready=True once the job succeeded; Reconciling=True while the operator works
-   * towards that (pending, running, restarting, suspending); Stalled=True when it failed.
+   * kstatus (sigs.k8s.io/cli-utils/pkg/kstatus), read by Flux health checks, kubectl wait and Argo
+   * CD: Ready=True once the job succeeded; Reconciling=True while the operator works towards that
+   * (pending, running, restarting, suspending); Stalled=True when it failed.
    */
   public static final String READY = "Ready";
+
   public static final String RECONCILING = "Reconciling";
   public static final String STALLED = "Stalled";
 
   /** Whether the last read of the job's object storage (checkpoints, model) answered. */
   public static final String STORAGE_REACHABLE = "StorageReachable";
+
   public static final String STORAGE_ANSWERED = "StorageAnswered";
   public static final String STORAGE_UNREACHABLE = "StorageUnreachable";
+
   /** s3:// checkpoints without credentialsSecret: the operator cannot read them (Unknown). */
   public static final String STORAGE_NO_CREDENTIALS = "NoCredentials";
 
@@ -43,6 +45,7 @@ public final class Conditions {
    * changes the phase.
    */
   public static final String REGISTERED = "Registered";
+
   public static final String VERSION_REGISTERED = "VersionRegistered";
   public static final String REGISTRY_UNAVAILABLE = "RegistryUnavailable";
 

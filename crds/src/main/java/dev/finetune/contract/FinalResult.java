@@ -10,8 +10,9 @@ import java.util.Optional;
 /**
  * The final numbers of a finished job, the same as the trainer's {@code result.json}, in the
  * compact form the trainer writes to its termination message (at most 4 KiB; this is about 500
- * bytes). The operator reads it from the termination message, or else from {@link StorageLayout#RESULT} in
- * object storage ({@link #fromResultJson}), and fills status from it. One class on both sides.
+ * bytes). The operator reads it from the termination message, or else from {@link
+ * StorageLayout#RESULT} in object storage ({@link #fromResultJson}), and fills status from it. One
+ * class on both sides.
  *
  * @param format {@link #FORMAT}; a message with another value is not a result
  * @param finetune the fine-tune run
@@ -22,10 +23,13 @@ import java.util.Optional;
 public record FinalResult(String format, Run finetune, Run baseline, Double accuracyGain) {
   /** Marks a termination message as a result (not an error line or a log tail). */
   public static final String FORMAT = "finetune.dev/result-v1";
+
   /** status.resultSource: the final numbers came from the trainer's termination message. */
   public static final String SOURCE_TERMINATION_MESSAGE = "TerminationMessage";
+
   /** status.resultSource: they came from {@link StorageLayout#RESULT} in object storage. */
   public static final String SOURCE_OBJECT_STORAGE = "ObjectStorage";
+
   /** The kubelet keeps at most this many bytes of a termination message. */
   public static final int TERMINATION_MESSAGE_LIMIT = 4096;
 
@@ -33,19 +37,42 @@ public record FinalResult(String format, Run finetune, Run baseline, Double accu
 
   /**
    * One run's last epoch. Accuracies are 0-1; testAccuracy is null when the last epoch was not
-   * evaluated. validationAccuracy and validationLoss (mean cross-entropy per image) are the
-   * newest evaluated epoch's numbers on spec.dataset.validation (validationEpoch: which epoch),
-   * null without one.
+   * evaluated. validationAccuracy and validationLoss (mean cross-entropy per image) are the newest
+   * evaluated epoch's numbers on spec.dataset.validation (validationEpoch: which epoch), null
+   * without one.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Run(int epoch, int totalEpochs, long step, Double trainLoss, Double trainAccuracy,
-      Double testAccuracy, Double imagesPerSecond, Double validationAccuracy,
-      Double validationLoss, Integer validationEpoch) {
+  public record Run(
+      int epoch,
+      int totalEpochs,
+      long step,
+      Double trainLoss,
+      Double trainAccuracy,
+      Double testAccuracy,
+      Double imagesPerSecond,
+      Double validationAccuracy,
+      Double validationLoss,
+      Integer validationEpoch) {
     /** Without validation numbers. */
-    public Run(int epoch, int totalEpochs, long step, Double trainLoss, Double trainAccuracy,
-        Double testAccuracy, Double imagesPerSecond) {
-      this(epoch, totalEpochs, step, trainLoss, trainAccuracy, testAccuracy, imagesPerSecond,
-          null, null, null);
+    public Run(
+        int epoch,
+        int totalEpochs,
+        long step,
+        Double trainLoss,
+        Double trainAccuracy,
+        Double testAccuracy,
+        Double imagesPerSecond) {
+      this(
+          epoch,
+          totalEpochs,
+          step,
+          trainLoss,
+          trainAccuracy,
+          testAccuracy,
+          imagesPerSecond,
+          null,
+          null,
+          null);
     }
   }
 
@@ -72,8 +99,8 @@ public record FinalResult(String format, Run finetune, Run baseline, Double accu
   }
 
   /**
-   * The same numbers from the trainer's full {@code result.json} (finetune and baseline with
-   * their per-epoch history, accuracyGain); empty if it does not parse or has no epoch.
+   * The same numbers from the trainer's full {@code result.json} (finetune and baseline with their
+   * per-epoch history, accuracyGain); empty if it does not parse or has no epoch.
    */
   public static Optional<FinalResult> fromResultJson(byte[] resultJson) {
     try {
@@ -82,8 +109,12 @@ public record FinalResult(String format, Run finetune, Run baseline, Double accu
       if (finetune.isEmpty()) {
         return Optional.empty();
       }
-      return Optional.of(new FinalResult(FORMAT, finetune.get(),
-          run(root.path("baseline")).orElse(null), number(root.path("accuracyGain"))));
+      return Optional.of(
+          new FinalResult(
+              FORMAT,
+              finetune.get(),
+              run(root.path("baseline")).orElse(null),
+              number(root.path("accuracyGain"))));
     } catch (IOException e) {
       return Optional.empty();
     }
@@ -101,13 +132,18 @@ public record FinalResult(String format, Run finetune, Run baseline, Double accu
         validated = epochs.get(i);
       }
     }
-    return Optional.of(new Run(last.path("epoch").asInt(), epochs.size(),
-        last.path("step").asLong(), number(last.path("trainLoss")),
-        number(last.path("trainAccuracy")), number(run.path("testAccuracy")),
-        number(last.path("imagesPerSecond")),
-        validated == null ? null : number(validated.path("validationAccuracy")),
-        validated == null ? null : number(validated.path("validationLoss")),
-        validated == null ? null : validated.path("epoch").asInt()));
+    return Optional.of(
+        new Run(
+            last.path("epoch").asInt(),
+            epochs.size(),
+            last.path("step").asLong(),
+            number(last.path("trainLoss")),
+            number(last.path("trainAccuracy")),
+            number(run.path("testAccuracy")),
+            number(last.path("imagesPerSecond")),
+            validated == null ? null : number(validated.path("validationAccuracy")),
+            validated == null ? null : number(validated.path("validationLoss")),
+            validated == null ? null : validated.path("epoch").asInt()));
   }
 
   /** A finite number, else null (Jackson writes NaN as the string "NaN"). */

@@ -17,15 +17,17 @@ public final class Keys {
     }
     for (String segment : key.split("/", -1)) {
       if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-        throw new IllegalArgumentException("invalid object key '" + key
-            + "': keys are relative '/'-separated paths without empty, '.' or '..' segments");
+        throw new IllegalArgumentException(
+            "invalid object key '"
+                + key
+                + "': keys are relative '/'-separated paths without empty, '.' or '..' segments");
       }
     }
     for (int i = 0; i < key.length(); i++) {
       char c = key.charAt(i);
       if (c == '\\' || c < 0x20 || c == 0x7f) {
-        throw new IllegalArgumentException("invalid object key '" + key
-            + "': backslashes and control characters are not allowed");
+        throw new IllegalArgumentException(
+            "invalid object key '" + key + "': backslashes and control characters are not allowed");
       }
     }
     return key;

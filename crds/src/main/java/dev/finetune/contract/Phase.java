@@ -1,10 +1,10 @@
 package dev.finetune.contract;
 
 /**
- * The values of a FineTuneJob's {@code status.phase}: API, read by users, dashboards and the
- * Argo CD health check ({@code deploy/argocd/finetunejob-health.lua}, which must know every
- * value; ArgoHealthCheckTest checks it). The operator derives the phase from its conditions
- * ({@link Conditions}); a terminal phase never changes again.
+ * The values of a FineTuneJob's {@code status.phase}: API, read by users, dashboards and the Argo
+ * CD health check ({@code deploy/argocd/finetunejob-health.lua}, which must know every value;
+ * ArgoHealthCheckTest checks it). The operator derives the phase from its conditions ({@link
+ * Conditions}); a terminal phase never changes again.
  */
 public enum Phase {
   PENDING("Pending", false, "No trainer is running yet: creating, queued, waiting, or backing off"),

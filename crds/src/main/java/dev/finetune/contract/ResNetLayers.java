@@ -6,9 +6,9 @@ import java.util.List;
 
 /**
  * The module names of torchvision's ResNet-18/34 (conv1, bn1, layer1.0.conv1, ...,
- * layer2.0.downsample.0, ..., fc), from the architecture's blocks per stage alone, so
- * {@code spec.training.freeze} is checked without building a network. The trainer's ResNet
- * defines the same names (ResNetTest compares them).
+ * layer2.0.downsample.0, ..., fc), from the architecture's blocks per stage alone, so {@code
+ * spec.training.freeze} is checked without building a network. The trainer's ResNet defines the
+ * same names (ResNetTest compares them).
  */
 public final class ResNetLayers {
   /** The output layer that transfer learning replaces; it cannot be frozen. */

@@ -9,18 +9,25 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * Who wrote a checkpoint or final model: the job and namespace, the run (finetune or baseline),
- * the architecture and classes, the dataset digest, the source weights' sha256 and the spec
- * fields that change results (flattened, e.g. {@code spec.training.learningRate -> 0.001}).
- * Every checkpoint and final-model manifest records it ({@link CheckpointManifest}); the trainer
- * resumes only from checkpoints whose identity equals its own, and otherwise exits
- * {@link ExitCode#RUN_MISMATCH} naming what {@link #differences differs}.
+ * Who wrote a checkpoint or final model: the job and namespace, the run (finetune or baseline), the
+ * architecture and classes, the dataset digest, the source weights' sha256 and the spec fields that
+ * change results (flattened, e.g. {@code spec.training.learningRate -> 0.001}). Every checkpoint
+ * and final-model manifest records it ({@link CheckpointManifest}); the trainer resumes only from
+ * checkpoints whose identity equals its own, and otherwise exits {@link ExitCode#RUN_MISMATCH}
+ * naming what {@link #differences differs}.
  *
  * @param sourceSha256 sha256 of the source weights, "" for a from-scratch run
  * @param recipe the result-changing spec fields by their path; {@link #specDigest} hashes them
  */
-public record RunIdentity(String job, String namespace, String run, String architecture,
-    List<String> classes, String datasetDigest, String sourceSha256, Map<String, String> recipe) {
+public record RunIdentity(
+    String job,
+    String namespace,
+    String run,
+    String architecture,
+    List<String> classes,
+    String datasetDigest,
+    String sourceSha256,
+    Map<String, String> recipe) {
 
   public RunIdentity {
     classes = List.copyOf(classes);
@@ -32,8 +39,9 @@ public record RunIdentity(String job, String namespace, String run, String archi
     StringBuilder lines = new StringBuilder();
     recipe.forEach((k, v) -> lines.append(k).append('=').append(v).append('\n'));
     try {
-      byte[] d = java.security.MessageDigest.getInstance("SHA-256")
-          .digest(lines.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      byte[] d =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(lines.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
       return "sha256:" + java.util.HexFormat.of().formatHex(d);
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
@@ -64,9 +72,15 @@ public record RunIdentity(String job, String namespace, String run, String archi
     n.path("classes").forEach(c -> classes.add(c.asText()));
     Map<String, String> recipe = new TreeMap<>();
     n.path("spec").fields().forEachRemaining(e -> recipe.put(e.getKey(), e.getValue().asText()));
-    return new RunIdentity(n.path("job").asText(), n.path("namespace").asText(),
-        n.path("run").asText(), n.path("architecture").asText(), classes,
-        n.path("datasetDigest").asText(), n.path("sourceSha256").asText(), recipe);
+    return new RunIdentity(
+        n.path("job").asText(),
+        n.path("namespace").asText(),
+        n.path("run").asText(),
+        n.path("architecture").asText(),
+        classes,
+        n.path("datasetDigest").asText(),
+        n.path("sourceSha256").asText(),
+        recipe);
   }
 
   /**

@@ -5,21 +5,26 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * The S3 connection settings both processes read from environment-style variables: the trainer
- * from its environment, the operator from {@code spec.checkpoints.credentialsSecret} (the same
- * Secret is the trainer pod's environment). AWS_REGION or AWS_DEFAULT_REGION (default
- * us-east-1); AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL (a custom endpoint means path-style
- * addressing, as for MinIO); AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN.
- * Blank values count as unset; values are trimmed.
+ * The S3 connection settings both processes read from environment-style variables: the trainer from
+ * its environment, the operator from {@code spec.checkpoints.credentialsSecret} (the same Secret is
+ * the trainer pod's environment). AWS_REGION or AWS_DEFAULT_REGION (default us-east-1);
+ * AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL (a custom endpoint means path-style addressing, as for
+ * MinIO); AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN. Blank values count as unset;
+ * values are trimmed.
  *
  * @param endpoint null for AWS's own endpoints
  * @param accessKeyId null when unset
  * @param secretAccessKey null when unset
  * @param sessionToken null when unset
  */
-public record S3Env(String region, String endpoint, String accessKeyId, String secretAccessKey,
+public record S3Env(
+    String region,
+    String endpoint,
+    String accessKeyId,
+    String secretAccessKey,
     String sessionToken) {
   public static final String DEFAULT_REGION = "us-east-1";
+
   /** S3 bucket names: 3-63 lowercase letters, digits, dots and hyphens. */
   private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
 
@@ -39,7 +44,8 @@ public record S3Env(String region, String endpoint, String accessKeyId, String s
   /** The values that must never appear in a message or log line. */
   public List<String> secrets() {
     return java.util.stream.Stream.of(secretAccessKey, sessionToken)
-        .filter(s -> s != null && !s.isEmpty()).toList();
+        .filter(s -> s != null && !s.isEmpty())
+        .toList();
   }
 
   private static String first(String a, String b, String fallback) {

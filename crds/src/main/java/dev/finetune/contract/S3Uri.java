@@ -1,8 +1,8 @@
 package dev.finetune.contract;
 
 /**
- * An {@code s3://BUCKET[/KEY]} URI, parsed in one place for both processes: the operator's
- * storage reader, the trainer's object stores and its dataset fetcher.
+ * An {@code s3://BUCKET[/KEY]} URI, parsed in one place for both processes: the operator's storage
+ * reader, the trainer's object stores and its dataset fetcher.
  *
  * @param bucket a valid bucket name ({@link S3Env#isBucketName})
  * @param key everything after {@code BUCKET/}, without leading or trailing '/'; "" for none
@@ -12,8 +12,11 @@ public record S3Uri(String bucket, String key) {
 
   public S3Uri {
     if (!S3Env.isBucketName(bucket)) {
-      throw new IllegalArgumentException("invalid S3 bucket name '" + bucket + "': 3-63"
-          + " lowercase letters, digits, '.' and '-'");
+      throw new IllegalArgumentException(
+          "invalid S3 bucket name '"
+              + bucket
+              + "': 3-63"
+              + " lowercase letters, digits, '.' and '-'");
     }
     key = trimSlashes(key == null ? "" : key);
   }
@@ -26,8 +29,8 @@ public record S3Uri(String bucket, String key) {
   /**
    * Parses {@code s3://BUCKET[/KEY]} (the scheme in any case).
    *
-   * @throws IllegalArgumentException naming {@code uri} when it is null, not an s3:// URI, or
-   *     has no valid bucket name
+   * @throws IllegalArgumentException naming {@code uri} when it is null, not an s3:// URI, or has
+   *     no valid bucket name
    */
   public static S3Uri parse(String uri) {
     if (!isS3(uri)) {
@@ -37,9 +40,13 @@ public record S3Uri(String bucket, String key) {
     int slash = rest.indexOf('/');
     String bucket = slash < 0 ? rest : rest.substring(0, slash);
     if (!S3Env.isBucketName(bucket)) {
-      throw new IllegalArgumentException("'" + uri + "' has an invalid bucket name '" + bucket
-          + "': use s3://BUCKET/KEY with a bucket of 3-63 lowercase letters, digits, '.' and"
-          + " '-'");
+      throw new IllegalArgumentException(
+          "'"
+              + uri
+              + "' has an invalid bucket name '"
+              + bucket
+              + "': use s3://BUCKET/KEY with a bucket of 3-63 lowercase letters, digits, '.' and"
+              + " '-'");
     }
     return new S3Uri(bucket, slash < 0 ? "" : rest.substring(slash + 1));
   }

@@ -21,40 +21,49 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The one set of rules a FineTuneJob must satisfy, judged from the object alone (no lookups):
- * the admission webhook, the operator's reconciler and {@code finetune validate}/{@code train}
- * all call it, so each says the same thing about the same spec. Bounds, patterns and required
- * fields are read from the annotations that generate the CRD schema; the rules below them are
- * those a schema cannot express.
+ * The one set of rules a FineTuneJob must satisfy, judged from the object alone (no lookups): the
+ * admission webhook, the operator's reconciler and {@code finetune validate}/{@code train} all call
+ * it, so each says the same thing about the same spec. Bounds, patterns and required fields are
+ * read from the annotations that generate the CRD schema; the rules below them are those a schema
+ * cannot express.
  *
- * <p>{@link Placement#CLUSTER} adds what only holds in a cluster: checkpoints in {@code s3://}
- * (a pod has no persistent disk), and datasets and source models only over the schemes the
- * cluster's operator lets trainer pods read ({@link UriSchemes}: its
- * {@code trainer-allowed-schemes}, {@link UriSchemes#CLUSTER_DEFAULT} as deploy/base sets it).
- * On one machine the trainer's own {@code --allowed-schemes} applies when it fetches.
+ * <p>{@link Placement#CLUSTER} adds what only holds in a cluster: checkpoints in {@code s3://} (a
+ * pod has no persistent disk), and datasets and source models only over the schemes the cluster's
+ * operator lets trainer pods read ({@link UriSchemes}: its {@code trainer-allowed-schemes}, {@link
+ * UriSchemes#CLUSTER_DEFAULT} as deploy/base sets it). On one machine the trainer's own {@code
+ * --allowed-schemes} applies when it fetches.
  */
 public final class SpecValidator {
   /** Where the job runs. */
-  public enum Placement { CLUSTER, LOCAL }
+  public enum Placement {
+    CLUSTER,
+    LOCAL
+  }
 
   /**
-   * Longest FineTuneJob name: trainer Jobs are named {@code <name>-attempt-<N>} (N up to 6
-   * digits), and a Job's name becomes its pods' {@code job-name} and
-   * {@code batch.kubernetes.io/job-name} label values, which allow at most 63 characters.
+   * Longest FineTuneJob name: trainer Jobs are named {@code <name>-attempt-<N>} (N up to 6 digits),
+   * and a Job's name becomes its pods' {@code job-name} and {@code batch.kubernetes.io/job-name}
+   * label values, which allow at most 63 characters.
    */
   public static final int MAX_NAME = 63 - "-attempt-".length() - 6;
+
   static final int MAX_STRING = 4096;
   static final int MAX_LIST = 1000;
   private static final String SPEC_PACKAGE = FineTuneJobSpec.class.getPackageName();
+
   /** A DNS-1123 label: FineTuneJob names (they become parts of Job, pod and label values). */
   private static final java.util.regex.Pattern DNS_LABEL =
       java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+
   /** An object name (RFC 1123 subdomain): Secrets, PriorityClasses. */
   private static final java.util.regex.Pattern DNS_SUBDOMAIN =
-      java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+      java.util.regex.Pattern.compile(
+          "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+
   /** A label value: queueName becomes the kueue.x-k8s.io/queue-name label of the trainer Job. */
   private static final java.util.regex.Pattern LABEL_VALUE =
       java.util.regex.Pattern.compile("([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?");
+
   private static final Map<Class<?>, Object> DEFAULTS = new ConcurrentHashMap<>();
 
   private SpecValidator() {}
@@ -68,21 +77,36 @@ public final class SpecValidator {
    * As above; in a cluster, datasets and the source model must use one of {@code schemes} (the
    * operator's trainer-allowed-schemes, as the trainer pod will enforce them).
    */
-  public static List<Violation> validate(FineTuneJob job, Placement placement,
-      List<String> schemes) {
+  public static List<Violation> validate(
+      FineTuneJob job, Placement placement, List<String> schemes) {
     List<Violation> v = new ArrayList<>();
     if (!(FineTuneJob.GROUP + "/" + FineTuneJob.VERSION).equals(job.getApiVersion())) {
-      add(v, "apiVersion", "must be " + FineTuneJob.GROUP + "/" + FineTuneJob.VERSION + ", got '"
-          + job.getApiVersion() + "'");
+      add(
+          v,
+          "apiVersion",
+          "must be "
+              + FineTuneJob.GROUP
+              + "/"
+              + FineTuneJob.VERSION
+              + ", got '"
+              + job.getApiVersion()
+              + "'");
     }
     if (!"FineTuneJob".equals(job.getKind())) {
       add(v, "kind", "must be FineTuneJob, got '" + job.getKind() + "'");
     }
     String name = job.getMetadata() == null ? null : job.getMetadata().getName();
     if (!isJobName(name)) {
-      add(v, "metadata.name", "must be a DNS-1123 label of at most " + MAX_NAME + " characters"
-          + " (lower case letters, digits and '-'), so that trainer Job names (NAME-attempt-N)"
-          + " stay 63-character labels, got '" + name + "'");
+      add(
+          v,
+          "metadata.name",
+          "must be a DNS-1123 label of at most "
+              + MAX_NAME
+              + " characters"
+              + " (lower case letters, digits and '-'), so that trainer Job names (NAME-attempt-N)"
+              + " stay 63-character labels, got '"
+              + name
+              + "'");
     }
     FineTuneJobSpec spec = job.getSpec();
     if (spec == null) {
@@ -104,8 +128,8 @@ public final class SpecValidator {
   }
 
   /** The first of {@link #validate(FineTuneJob, Placement, List)}'s problems. */
-  public static Optional<Violation> firstProblem(FineTuneJob job, Placement placement,
-      List<String> schemes) {
+  public static Optional<Violation> firstProblem(
+      FineTuneJob job, Placement placement, List<String> schemes) {
     List<Violation> v = validate(job, placement, schemes);
     return v.isEmpty() ? Optional.empty() : Optional.of(v.get(0));
   }
@@ -161,13 +185,17 @@ public final class SpecValidator {
 
   /** Whether a freshly constructed spec object has a non-null value in f. */
   private static boolean hasDefault(Class<?> type, Field f) {
-    Object fresh = DEFAULTS.computeIfAbsent(type, t -> {
-      try {
-        return t.getDeclaredConstructor().newInstance();
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException("spec type " + t + " needs a no-argument constructor", e);
-      }
-    });
+    Object fresh =
+        DEFAULTS.computeIfAbsent(
+            type,
+            t -> {
+              try {
+                return t.getDeclaredConstructor().newInstance();
+              } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(
+                    "spec type " + t + " needs a no-argument constructor", e);
+              }
+            });
     try {
       return f.get(fresh) != null;
     } catch (IllegalAccessException e) {
@@ -181,8 +209,12 @@ public final class SpecValidator {
     Max max = f.getAnnotation(Max.class);
     if (value instanceof Number n) {
       double d = n.doubleValue();
-      String range = "[" + (min == null ? "-inf" : fmt(min.value())) + ", "
-          + (max == null ? "inf" : fmt(max.value())) + "]";
+      String range =
+          "["
+              + (min == null ? "-inf" : fmt(min.value()))
+              + ", "
+              + (max == null ? "inf" : fmt(max.value()))
+              + "]";
       if ((min != null && d < min.value()) || (max != null && d > max.value())) {
         add(v, field, "must be in " + range + ", got " + n);
       }
@@ -208,8 +240,12 @@ public final class SpecValidator {
   // ---------------------------------------------------------------- names, URIs, quantities
 
   /** Null-safe: they run even when the schema walk found problems. */
-  private static void objectRules(FineTuneJobSpec spec, String name, Placement placement,
-      List<String> schemes, List<Violation> v) {
+  private static void objectRules(
+      FineTuneJobSpec spec,
+      String name,
+      Placement placement,
+      List<String> schemes,
+      List<Violation> v) {
     if (spec.resources != null) {
       quantity(v, "spec.resources.cpu", spec.resources.cpu);
       quantity(v, "spec.resources.memory", spec.resources.memory);
@@ -217,22 +253,37 @@ public final class SpecValidator {
     String checkpoints = spec.checkpoints == null ? null : spec.checkpoints.uri;
     if (checkpoints != null) {
       if (placement == Placement.CLUSTER && !"s3".equals(scheme(checkpoints))) {
-        add(v, "spec.checkpoints.uri", "scheme '" + scheme(checkpoints) + "' is not supported in"
-            + " a cluster (the trainer pod has no persistent disk); use s3://BUCKET/PREFIX");
+        add(
+            v,
+            "spec.checkpoints.uri",
+            "scheme '"
+                + scheme(checkpoints)
+                + "' is not supported in"
+                + " a cluster (the trainer pod has no persistent disk); use s3://BUCKET/PREFIX");
       } else {
         uriForm(v, "spec.checkpoints.uri", checkpoints);
       }
     }
-    if (spec.checkpoints != null && spec.checkpoints.credentialsSecret != null
+    if (spec.checkpoints != null
+        && spec.checkpoints.credentialsSecret != null
         && !isObjectName(spec.checkpoints.credentialsSecret)) {
-      add(v, "spec.checkpoints.credentialsSecret", "'" + spec.checkpoints.credentialsSecret
-          + "' is not a Secret name (lowercase letters, digits, '-' and '.', at most 253)");
+      add(
+          v,
+          "spec.checkpoints.credentialsSecret",
+          "'"
+              + spec.checkpoints.credentialsSecret
+              + "' is not a Secret name (lowercase letters, digits, '-' and '.', at most 253)");
     }
     if (spec.dataset != null) {
-      for (String[] e : new String[][] {{"spec.dataset.train", spec.dataset.train},
-          {"spec.dataset.test", spec.dataset.test},
-          {"spec.dataset.validation.uri",
-              spec.dataset.validation == null ? null : spec.dataset.validation.uri}}) {
+      for (String[] e :
+          new String[][] {
+            {"spec.dataset.train", spec.dataset.train},
+            {"spec.dataset.test", spec.dataset.test},
+            {
+              "spec.dataset.validation.uri",
+              spec.dataset.validation == null ? null : spec.dataset.validation.uri
+            }
+          }) {
         if (e[1] == null) {
           continue;
         }
@@ -242,40 +293,68 @@ public final class SpecValidator {
       }
     }
     var pretrained = spec.model == null ? null : spec.model.pretrained;
-    if (pretrained != null && pretrained.uri != null
+    if (pretrained != null
+        && pretrained.uri != null
         && !clusterScheme(v, "spec.model.pretrained.uri", pretrained.uri, placement, schemes)) {
       uriForm(v, "spec.model.pretrained.uri", pretrained.uri);
     }
     if (pretrained != null && pretrained.fromJob != null) {
       String field = "spec.model.pretrained.fromJob";
       if (!isJobName(pretrained.fromJob)) {
-        add(v, field, "'" + pretrained.fromJob + "' is not a FineTuneJob name (a DNS-1123 label:"
-            + " lowercase letters, digits and '-', at most " + MAX_NAME + " characters)");
+        add(
+            v,
+            field,
+            "'"
+                + pretrained.fromJob
+                + "' is not a FineTuneJob name (a DNS-1123 label:"
+                + " lowercase letters, digits and '-', at most "
+                + MAX_NAME
+                + " characters)");
       } else if (pretrained.fromJob.equals(name)) {
         add(v, field, "a job cannot start from its own model");
       }
     }
-    if (spec.queueName != null && (spec.queueName.isEmpty() || spec.queueName.length() > 63
-        || !LABEL_VALUE.matcher(spec.queueName).matches())) {
-      add(v, "spec.queueName", "'" + spec.queueName + "' is not a Kueue LocalQueue name"
-          + " usable as the kueue.x-k8s.io/queue-name label (1-63 letters, digits, '-', '_' and"
-          + " '.', starting and ending with a letter or digit)");
+    if (spec.queueName != null
+        && (spec.queueName.isEmpty()
+            || spec.queueName.length() > 63
+            || !LABEL_VALUE.matcher(spec.queueName).matches())) {
+      add(
+          v,
+          "spec.queueName",
+          "'"
+              + spec.queueName
+              + "' is not a Kueue LocalQueue name"
+              + " usable as the kueue.x-k8s.io/queue-name label (1-63 letters, digits, '-', '_' and"
+              + " '.', starting and ending with a letter or digit)");
     }
     var mlflow = spec.registry == null ? null : spec.registry.mlflow;
     if (mlflow != null) {
       // the schema's pattern names the schemes; this names a URL without a host
       if (mlflow.uri != null && mlflow.uri.matches("^https?://.+") && !hasHost(mlflow.uri)) {
-        add(v, "spec.registry.mlflow.uri", "'" + abbreviate(mlflow.uri) + "' is not a URL with"
-            + " a host; use http://HOST[:PORT][/PATH] or https://HOST[:PORT][/PATH]");
+        add(
+            v,
+            "spec.registry.mlflow.uri",
+            "'"
+                + abbreviate(mlflow.uri)
+                + "' is not a URL with"
+                + " a host; use http://HOST[:PORT][/PATH] or https://HOST[:PORT][/PATH]");
       }
       if (mlflow.credentialsSecret != null && !isObjectName(mlflow.credentialsSecret)) {
-        add(v, "spec.registry.mlflow.credentialsSecret", "'" + mlflow.credentialsSecret
-            + "' is not a Secret name (lowercase letters, digits, '-' and '.', at most 253)");
+        add(
+            v,
+            "spec.registry.mlflow.credentialsSecret",
+            "'"
+                + mlflow.credentialsSecret
+                + "' is not a Secret name (lowercase letters, digits, '-' and '.', at most 253)");
       }
     }
     if (spec.priorityClassName != null && !isObjectName(spec.priorityClassName)) {
-      add(v, "spec.priorityClassName", "'" + spec.priorityClassName
-          + "' is not a PriorityClass name (lowercase letters, digits, '-' and '.', at most 253)");
+      add(
+          v,
+          "spec.priorityClassName",
+          "'"
+              + spec.priorityClassName
+              + "' is not a PriorityClass name (lowercase letters, digits, '-' and '.', at most 253)");
     }
   }
 
@@ -287,17 +366,25 @@ public final class SpecValidator {
 
   /**
    * In a cluster, a URI whose scheme the trainer pod will refuse: adds the violation and returns
-   * true. The message names the allowed schemes and the setting, so a refusal here and the
-   * pod's own refusal (exit 4) say the same thing.
+   * true. The message names the allowed schemes and the setting, so a refusal here and the pod's
+   * own refusal (exit 4) say the same thing.
    */
-  private static boolean clusterScheme(List<Violation> v, String field, String uri,
-      Placement placement, List<String> schemes) {
+  private static boolean clusterScheme(
+      List<Violation> v, String field, String uri, Placement placement, List<String> schemes) {
     String scheme = scheme(uri).toLowerCase(java.util.Locale.ROOT);
     if (placement != Placement.CLUSTER || scheme.isEmpty() || schemes.contains(scheme)) {
       return false; // no scheme at all: uriForm names the problem
     }
-    add(v, field, "scheme '" + scheme(uri) + "' is not allowed in this cluster; allowed: "
-        + String.join(", ", schemes) + " (" + UriSchemes.SETTING + ")");
+    add(
+        v,
+        field,
+        "scheme '"
+            + scheme(uri)
+            + "' is not allowed in this cluster; allowed: "
+            + String.join(", ", schemes)
+            + " ("
+            + UriSchemes.SETTING
+            + ")");
     return true;
   }
 
@@ -307,8 +394,13 @@ public final class SpecValidator {
     String rest = uri.length() > scheme.length() + 3 ? uri.substring(scheme.length() + 3) : "";
     String authority = rest.split("[/#?]", 2)[0];
     if ("s3".equals(scheme) && !S3Env.isBucketName(authority)) {
-      add(v, field, "'" + uri + "' has no valid bucket; use s3://BUCKET/KEY (bucket: 3-63"
-          + " lowercase letters, digits, '.' and '-')");
+      add(
+          v,
+          field,
+          "'"
+              + uri
+              + "' has no valid bucket; use s3://BUCKET/KEY (bucket: 3-63"
+              + " lowercase letters, digits, '.' and '-')");
     }
     if ("https".equals(scheme)) {
       String host = null;
@@ -366,8 +458,10 @@ public final class SpecValidator {
       Set<String> seen = new HashSet<>();
       for (String c : spec.dataset.classes) {
         if (c.isBlank() || !seen.add(c)) {
-          add(v, "spec.dataset.classes", "class names must be non-empty and unique, got '" + c
-              + "'");
+          add(
+              v,
+              "spec.dataset.classes",
+              "class names must be non-empty and unique, got '" + c + "'");
         }
       }
       if (spec.dataset.classes.size() < 2) {
@@ -376,8 +470,11 @@ public final class SpecValidator {
     }
     if (spec.dataset.validation != null
         && (spec.dataset.validation.fraction != null) == (spec.dataset.validation.uri != null)) {
-      add(v, "spec.dataset.validation", "set exactly one of fraction (0.01-0.5 of each class's"
-          + " training images) or uri (a split of its own)");
+      add(
+          v,
+          "spec.dataset.validation",
+          "set exactly one of fraction (0.01-0.5 of each class's"
+              + " training images) or uri (a split of its own)");
     }
     if (spec.transforms != null && spec.transforms.normalize != null) {
       normalize(spec.transforms.normalize, v);
@@ -392,13 +489,20 @@ public final class SpecValidator {
         if (prefix.equals(ResNetLayers.HEAD) || prefix.startsWith(ResNetLayers.HEAD + ".")) {
           add(v, "spec.training.freeze", "'fc' is the new output layer and cannot be frozen");
         } else if (!ResNetLayers.isModulePrefix(spec.model.architecture, prefix)) {
-          add(v, "spec.training.freeze", "unknown module '" + prefix + "'; allowed: conv1, bn1,"
-              + " layer1..layer4, or a block/module inside them such as layer3.1 or layer2.0.bn1");
+          add(
+              v,
+              "spec.training.freeze",
+              "unknown module '"
+                  + prefix
+                  + "'; allowed: conv1, bn1,"
+                  + " layer1..layer4, or a block/module inside them such as layer3.1 or layer2.0.bn1");
         }
       }
       if (spec.model.pretrained == null) {
-        add(v, "spec.training.freeze", "needs spec.model.pretrained: frozen random layers never"
-            + " learn");
+        add(
+            v,
+            "spec.training.freeze",
+            "needs spec.model.pretrained: frozen random layers never" + " learn");
       }
     }
   }

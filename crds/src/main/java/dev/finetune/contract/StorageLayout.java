@@ -5,8 +5,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Where a run keeps its files under {@code spec.checkpoints.uri} (keys relative to that root).
- * The trainer writes this layout ({@code CheckpointStore}); the operator reads it to pick the
+ * Where a run keeps its files under {@code spec.checkpoints.uri} (keys relative to that root). The
+ * trainer writes this layout ({@code CheckpointStore}); the operator reads it to pick the
  * checkpoint a resume uses, to report the final model, and to delete it on expiry.
  *
  * <pre>
@@ -21,34 +21,46 @@ import java.util.regex.Pattern;
  * model/result.json                             the run's result, next to the final model
  * </pre>
  *
- * <p>Manifests record the {@link RunIdentity} that wrote them. The trainer deletes only files
- * that a manifest or writing.json of its own lists; anything else under the root is left alone.
+ * <p>Manifests record the {@link RunIdentity} that wrote them. The trainer deletes only files that
+ * a manifest or writing.json of its own lists; anything else under the root is left alone.
  */
 public final class StorageLayout {
   public static final String CHECKPOINTS = "checkpoints/";
   public static final String MODEL = "model/";
   public static final String MANIFEST = "manifest.json";
   public static final String STATE = "state.json";
+
   /** Names the files a save is about to write, so an interrupted save can be undone. */
   public static final String WRITING = "writing.json";
+
   public static final String MODEL_MANIFEST = MODEL + MANIFEST;
+
   /** File name of the final weights inside {@link #MODEL}. */
   public static final String MODEL_FILE = "model.safetensors";
+
   public static final String FINAL_MODEL = MODEL + MODEL_FILE;
+
   /** File name of the final model's metadata (classes, normalize, lineage) next to its weights. */
   public static final String MODEL_METADATA = "model.json";
+
   /** File name of the run's result record (locally in the output folder). */
   public static final String RESULT_FILE = "result.json";
+
   /** Reserved for the run's result record in object storage, next to the final model. */
   public static final String RESULT = MODEL + RESULT_FILE;
+
   /** File name of the fine-tune's model card (Hugging Face front matter) next to its weights. */
   public static final String MODEL_CARD_FILE = "README.md";
+
   /** The model card in object storage, listed in the model manifest. */
   public static final String MODEL_CARD = MODEL + MODEL_CARD_FILE;
+
   /** File name of the class labels (a JSON array, in output order) next to the weights. */
   public static final String LABELS_FILE = "labels.json";
+
   /** Largest step a checkpoint folder name holds (12 digits). */
   public static final long MAX_STEP = 999_999_999_999L;
+
   private static final Pattern CHECKPOINT_FOLDER = Pattern.compile("ckpt-(\\d{12})");
 
   private StorageLayout() {}

@@ -33,36 +33,48 @@ class ContractTest {
   void clusterPlacementAddsOnlyTheClusterRules() {
     FineTuneJob local = job("file:///tmp/ckpt", "file:///data/train.zip");
     assertEquals(List.of(), SpecValidator.validate(local, Placement.LOCAL));
-    assertEquals(List.of("spec.checkpoints.uri", "spec.dataset.train"),
+    assertEquals(
+        List.of("spec.checkpoints.uri", "spec.dataset.train"),
         SpecValidator.validate(local, Placement.CLUSTER).stream().map(Violation::field).toList());
-    assertEquals(List.of(), SpecValidator.validate(job("s3://ckpt/a", "s3://data/t.zip"),
-        Placement.CLUSTER));
+    assertEquals(
+        List.of(),
+        SpecValidator.validate(job("s3://ckpt/a", "s3://data/t.zip"), Placement.CLUSTER));
   }
 
   /**
-   * One rule for URI schemes: in a cluster a dataset or source model must use a scheme the
-   * operator lets trainer pods read, deploy/base's list by default; the message names the
-   * allowed schemes and the setting.
+   * One rule for URI schemes: in a cluster a dataset or source model must use a scheme the operator
+   * lets trainer pods read, deploy/base's list by default; the message names the allowed schemes
+   * and the setting.
    */
   @Test
   void clusterSchemesAreTheOperatorsAllowlist() {
-    assertEquals(List.of(), SpecValidator.validate(job("s3://ckpt/a",
-        "http://example.com/train.zip"), Placement.CLUSTER), "deploy/base admits http");
-    List<Violation> v = SpecValidator.validate(job("s3://ckpt/a", "file:///data/train.zip"),
-        Placement.CLUSTER);
-    assertEquals("scheme 'file' is not allowed in this cluster; allowed: http, https, s3, hf"
-        + " (finetune.operator.trainer-allowed-schemes)", v.get(0).problem());
-    assertEquals(List.of(), SpecValidator.validate(job("s3://ckpt/a", "file:///data/train.zip"),
-        Placement.CLUSTER, UriSchemes.TRAINER), "an operator that allows file");
+    assertEquals(
+        List.of(),
+        SpecValidator.validate(
+            job("s3://ckpt/a", "http://example.com/train.zip"), Placement.CLUSTER),
+        "deploy/base admits http");
+    List<Violation> v =
+        SpecValidator.validate(job("s3://ckpt/a", "file:///data/train.zip"), Placement.CLUSTER);
+    assertEquals(
+        "scheme 'file' is not allowed in this cluster; allowed: http, https, s3, hf"
+            + " (finetune.operator.trainer-allowed-schemes)",
+        v.get(0).problem());
+    assertEquals(
+        List.of(),
+        SpecValidator.validate(
+            job("s3://ckpt/a", "file:///data/train.zip"), Placement.CLUSTER, UriSchemes.TRAINER),
+        "an operator that allows file");
     FineTuneJob model = job("s3://ckpt/a", "s3://data/t.zip");
     model.getSpec().model.pretrained = new dev.finetune.api.v1alpha1.spec.PretrainedSpec();
     model.getSpec().model.pretrained.uri = "hf://timm/resnet18.a1_in1k";
-    List<Violation> strict = SpecValidator.validate(model, Placement.CLUSTER,
-        UriSchemes.parse(" HTTPS, s3 ,"));
-    assertEquals(List.of("spec.model.pretrained.uri"), strict.stream().map(Violation::field)
-        .toList());
-    assertEquals("scheme 'hf' is not allowed in this cluster; allowed: https, s3"
-        + " (finetune.operator.trainer-allowed-schemes)", strict.get(0).problem());
+    List<Violation> strict =
+        SpecValidator.validate(model, Placement.CLUSTER, UriSchemes.parse(" HTTPS, s3 ,"));
+    assertEquals(
+        List.of("spec.model.pretrained.uri"), strict.stream().map(Violation::field).toList());
+    assertEquals(
+        "scheme 'hf' is not allowed in this cluster; allowed: https, s3"
+            + " (finetune.operator.trainer-allowed-schemes)",
+        strict.get(0).problem());
     assertEquals(UriSchemes.TRAINER, UriSchemes.orTrainer(java.util.Optional.of(" , ")));
   }
 
@@ -74,18 +86,25 @@ class ContractTest {
     j.getSpec().dataset.validation.fraction = 0.2;
     assertEquals(List.of(), SpecValidator.validate(j, Placement.CLUSTER));
     j.getSpec().dataset.validation.uri = "s3://data/val.zip";
-    assertEquals(List.of(new Violation("spec.dataset.validation", "set exactly one of fraction"
-        + " (0.01-0.5 of each class's training images) or uri (a split of its own)")),
+    assertEquals(
+        List.of(
+            new Violation(
+                "spec.dataset.validation",
+                "set exactly one of fraction"
+                    + " (0.01-0.5 of each class's training images) or uri (a split of its own)")),
         SpecValidator.validate(j, Placement.CLUSTER));
     j.getSpec().dataset.validation.fraction = null;
     assertEquals(List.of(), SpecValidator.validate(j, Placement.CLUSTER));
     j.getSpec().dataset.validation.uri = "file:///data/val";
-    assertEquals(List.of("spec.dataset.validation.uri"), SpecValidator.validate(j,
-        Placement.CLUSTER).stream().map(Violation::field).toList());
+    assertEquals(
+        List.of("spec.dataset.validation.uri"),
+        SpecValidator.validate(j, Placement.CLUSTER).stream().map(Violation::field).toList());
     j.getSpec().dataset.validation.uri = null;
     j.getSpec().dataset.validation.fraction = 0.9;
-    assertEquals(List.of(new Violation("spec.dataset.validation.fraction",
-        "must be in [0.01, 0.5], got 0.9")), SpecValidator.validate(j, Placement.CLUSTER));
+    assertEquals(
+        List.of(
+            new Violation("spec.dataset.validation.fraction", "must be in [0.01, 0.5], got 0.9")),
+        SpecValidator.validate(j, Placement.CLUSTER));
   }
 
   /** resize is n or [height, width]; the CRD stores any value, so the validator checks it. */
@@ -100,7 +119,8 @@ class ContractTest {
     f.getSpec().transforms.train.resize = new ResizeSpec(List.of(256));
     f.getSpec().transforms.test.resize = new ResizeSpec("256");
     List<Violation> v = SpecValidator.validate(f, Placement.CLUSTER);
-    assertEquals(List.of("spec.transforms.train.resize", "spec.transforms.test.resize"),
+    assertEquals(
+        List.of("spec.transforms.train.resize", "spec.transforms.test.resize"),
         v.stream().map(Violation::field).toList());
     assertTrue(v.get(0).problem().contains("[height, width]"), v.toString());
   }
@@ -126,15 +146,21 @@ class ContractTest {
 
   @Test
   void checkpointManifestRoundTrips() {
-    var m = new CheckpointManifest(2, 120, Instant.parse("2026-01-01T00:00:00Z"),
-        List.of(new CheckpointManifest.File("state.json", 2, "a".repeat(64))));
+    var m =
+        new CheckpointManifest(
+            2,
+            120,
+            Instant.parse("2026-01-01T00:00:00Z"),
+            List.of(new CheckpointManifest.File("state.json", 2, "a".repeat(64))));
     byte[] json = m.toJson().toString().getBytes(StandardCharsets.UTF_8);
     String folder = StorageLayout.checkpointFolder(120);
     assertEquals("ckpt-000000000120", folder);
     assertEquals(m, CheckpointManifest.parse(folder, json));
-    assertEquals("manifest.json says step 120, which does not match the folder name",
-        assertThrows(IllegalArgumentException.class,
-            () -> CheckpointManifest.parse(StorageLayout.checkpointFolder(121), json))
+    assertEquals(
+        "manifest.json says step 120, which does not match the folder name",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> CheckpointManifest.parse(StorageLayout.checkpointFolder(121), json))
             .getMessage());
   }
 

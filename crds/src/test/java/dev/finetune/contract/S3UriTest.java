@@ -12,12 +12,14 @@ class S3UriTest {
   @Test
   void parsesBucketAndKeyWithoutSurroundingSlashes() {
     record Case(String uri, String bucket, String key, String text) {}
-    for (Case c : new Case[] {
-        new Case("s3://my-bucket", "my-bucket", "", "s3://my-bucket"),
-        new Case("s3://my-bucket/", "my-bucket", "", "s3://my-bucket"),
-        new Case("s3://my-bucket/runs/job-1/", "my-bucket", "runs/job-1",
-            "s3://my-bucket/runs/job-1"),
-        new Case("S3://my.bucket//runs/x", "my.bucket", "runs/x", "s3://my.bucket/runs/x")}) {
+    for (Case c :
+        new Case[] {
+          new Case("s3://my-bucket", "my-bucket", "", "s3://my-bucket"),
+          new Case("s3://my-bucket/", "my-bucket", "", "s3://my-bucket"),
+          new Case(
+              "s3://my-bucket/runs/job-1/", "my-bucket", "runs/job-1", "s3://my-bucket/runs/job-1"),
+          new Case("S3://my.bucket//runs/x", "my.bucket", "runs/x", "s3://my.bucket/runs/x")
+        }) {
       S3Uri u = S3Uri.parse(c.uri());
       assertEquals(c.bucket(), u.bucket(), c.uri());
       assertEquals(c.key(), u.key(), c.uri());
@@ -29,18 +31,30 @@ class S3UriTest {
 
   @Test
   void badInputIsRefusedNamingTheValue() {
-    for (String uri : new String[] {"s3://", "s3:///key", "s3://UPPER/key", "s3://a/key",
-        "s3://bad_bucket/x", "gs://bucket/x", "bucket/x", "s3:/bucket/x", ""}) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> S3Uri.parse(uri), uri);
+    for (String uri :
+        new String[] {
+          "s3://",
+          "s3:///key",
+          "s3://UPPER/key",
+          "s3://a/key",
+          "s3://bad_bucket/x",
+          "gs://bucket/x",
+          "bucket/x",
+          "s3:/bucket/x",
+          ""
+        }) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> S3Uri.parse(uri), uri);
       assertTrue(e.getMessage().contains("'" + uri + "'"), e.getMessage());
       assertTrue(e.getMessage().contains("s3://BUCKET/KEY"), e.getMessage());
     }
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> S3Uri.parse(null));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> S3Uri.parse(null));
     assertTrue(e.getMessage().contains("'null'"), e.getMessage());
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> new S3Uri("Bad", "k"))
-        .getMessage().contains("'Bad'"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> new S3Uri("Bad", "k"))
+            .getMessage()
+            .contains("'Bad'"));
   }
 
   @Test

@@ -10,10 +10,10 @@ import java.net.ServerSocket;
 import java.net.Socket;
 
 /**
- * The {@code kubernetes} Service's endpoint for pods, as kube-proxy provides it: a TCP forwarder
- * on the host's address of the pod network that passes each connection to the API server on
- * loopback. TLS goes through untouched, so pods verify the API server's own certificate
- * (its SANs include {@code kubernetes.default.svc}, the name pods reach it by).
+ * The {@code kubernetes} Service's endpoint for pods, as kube-proxy provides it: a TCP forwarder on
+ * the host's address of the pod network that passes each connection to the API server on loopback.
+ * TLS goes through untouched, so pods verify the API server's own certificate (its SANs include
+ * {@code kubernetes.default.svc}, the name pods reach it by).
  */
 final class ApiForwarder implements AutoCloseable {
   private final ServerSocket server;
@@ -58,7 +58,8 @@ final class ApiForwarder implements AutoCloseable {
 
   /** Copies until either side closes, then closes both. */
   private static void pump(Socket from, Socket to) {
-    try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+    try (InputStream in = from.getInputStream();
+        OutputStream out = to.getOutputStream()) {
       in.transferTo(out);
     } catch (IOException closed) {
       // the other direction closed the sockets, or a side reset: the connection is over

@@ -7,13 +7,17 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Debian's Fashion-MNIST (package dataset-fashion-mnist) put into an s3proxy bucket's folder:
- * the filesystem backend serves files as objects, so this is the upload step of the README.
+ * Debian's Fashion-MNIST (package dataset-fashion-mnist) put into an s3proxy bucket's folder: the
+ * filesystem backend serves files as objects, so this is the upload step of the README.
  */
 final class FashionMnist {
   static final Path FOLDER = Path.of("/usr/share/datasets/fashion-mnist");
-  static final List<String> FILES = List.of("train-images-idx3-ubyte.gz",
-      "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz");
+  static final List<String> FILES =
+      List.of(
+          "train-images-idx3-ubyte.gz",
+          "train-labels-idx1-ubyte.gz",
+          "t10k-images-idx3-ubyte.gz",
+          "t10k-labels-idx1-ubyte.gz");
 
   private FashionMnist() {}
 

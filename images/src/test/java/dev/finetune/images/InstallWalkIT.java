@@ -30,13 +30,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's cluster path, walked on this machine's real control plane with every pod from the
- * project's images under podman ({@link PodmanRuntime} behind the {@link NodeAgent}): install
- * the operator as a Deployment with {@code kubectl apply -k deploy/overlays/local}, create the
- * S3 Secret, {@code kubectl apply -f deploy/examples/cpu-cluster-job.yaml} as it is, kill the
+ * project's images under podman ({@link PodmanRuntime} behind the {@link NodeAgent}): install the
+ * operator as a Deployment with {@code kubectl apply -k deploy/overlays/local}, create the S3
+ * Secret, {@code kubectl apply -f deploy/examples/cpu-cluster-job.yaml} as it is, kill the
  * operator's pod in the middle of the job (its ReplicaSet starts another, which takes over: one
- * attempt), see it Succeeded, then uninstall and find nothing left. The object store is
- * s3proxy on the host's address of the pod network, the only place the pods can reach besides
- * the API server.
+ * attempt), see it Succeeded, then uninstall and find nothing left. The object store is s3proxy on
+ * the host's address of the pod network, the only place the pods can reach besides the API server.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class InstallWalkIT {
@@ -60,8 +59,11 @@ class InstallWalkIT {
     cluster = RealCluster.shared();
     admin = cluster.admin();
     forwarder = ApiForwarder.start(host, URI.create(cluster.url()).getPort());
-    agent = new NodeAgent(admin, Files.createDirectories(dir.resolve("nodes")),
-        new PodmanRuntime(admin, host.getHostAddress(), forwarder.port()));
+    agent =
+        new NodeAgent(
+            admin,
+            Files.createDirectories(dir.resolve("nodes")),
+            new PodmanRuntime(admin, host.getHostAddress(), forwarder.port()));
     s3 = S3Server.start("finetune", host);
     // The README's upload step: the four Fashion-MNIST files under data/fashion-mnist/.
     FashionMnist.copyTo(s3.root().resolve("data/fashion-mnist"));
@@ -89,8 +91,9 @@ class InstallWalkIT {
     long t0 = System.nanoTime();
     kubectl("apply", "--server-side", "-k", root("deploy/overlays/local"));
     Pod first = awaitOperatorReady(null);
-    System.out.printf("WALK kustomize: operator Ready in %d s (pod %s)%n", seconds(t0),
-        first.getMetadata().getName());
+    System.out.printf(
+        "WALK kustomize: operator Ready in %d s (pod %s)%n",
+        seconds(t0), first.getMetadata().getName());
     secret("default");
     long t1 = System.nanoTime();
     kubectl("apply", "-f", root("deploy/examples/cpu-cluster-job.yaml"));
@@ -99,22 +102,30 @@ class InstallWalkIT {
     // Kill the operator's pod: its ReplicaSet makes another, which takes the lease and goes on.
     kubectl("delete", "pod", "-n", OPERATOR_NS, first.getMetadata().getName(), "--wait=false");
     Pod second = awaitOperatorReady(first.getMetadata().getName());
-    System.out.printf("WALK kustomize: operator pod replaced by %s%n",
-        second.getMetadata().getName());
+    System.out.printf(
+        "WALK kustomize: operator pod replaced by %s%n", second.getMetadata().getName());
 
     FineTuneJob done = awaitPhase("default", "Succeeded", Duration.ofMinutes(15));
-    System.out.printf("WALK kustomize: %s Succeeded in %d s, test accuracy %s%n", JOB,
-        seconds(t1), done.getStatus().metrics == null ? "?" : done.getStatus().metrics.testAccuracy);
+    System.out.printf(
+        "WALK kustomize: %s Succeeded in %d s, test accuracy %s%n",
+        JOB,
+        seconds(t1),
+        done.getStatus().metrics == null ? "?" : done.getStatus().metrics.testAccuracy);
     assertEquals(1, done.getStatus().attempts, "the operator's restart made no second attempt");
-    assertTrue(done.getStatus().finalModelUri != null
-        && Files.isRegularFile(s3.file(done.getStatus().finalModelUri)),
+    assertTrue(
+        done.getStatus().finalModelUri != null
+            && Files.isRegularFile(s3.file(done.getStatus().finalModelUri)),
         "the final model is in the bucket: " + done.getStatus().finalModelUri);
     String got = kubectl("get", "ftj", JOB, "-n", "default");
     assertTrue(got.contains("Succeeded"), got);
 
     // Uninstall, as the README says: jobs first (the operator removes their finalizers), then
     // everything the overlay applied.
-    kubectl("delete", "-f", root("deploy/examples/cpu-cluster-job.yaml"), "--wait=true",
+    kubectl(
+        "delete",
+        "-f",
+        root("deploy/examples/cpu-cluster-job.yaml"),
+        "--wait=true",
         "--timeout=120s");
     kubectl("delete", "-k", root("deploy/overlays/local"), "--wait=true", "--timeout=180s");
     assertNothingLeft("default");
@@ -125,9 +136,14 @@ class InstallWalkIT {
   void helmInstallRunsTheExampleAndUninstallsClean() throws Exception {
     long t0 = System.nanoTime();
     Path kubeconfig = cluster.kubeconfig();
-    new Helm(Podman.ROOT.resolve("deploy/helm/finetune-operator")).install()
-        .withName("finetune-operator").withNamespace(OPERATOR_NS).createNamespace()
-        .set("image.pullPolicy", "Never").withKubeConfig(kubeconfig).call();
+    new Helm(Podman.ROOT.resolve("deploy/helm/finetune-operator"))
+        .install()
+        .withName("finetune-operator")
+        .withNamespace(OPERATOR_NS)
+        .createNamespace()
+        .set("image.pullPolicy", "Never")
+        .withKubeConfig(kubeconfig)
+        .call();
     awaitOperatorReady(null);
     System.out.printf("WALK helm: operator Ready in %d s%n", seconds(t0));
     String ns = "walk-helm";
@@ -139,18 +155,34 @@ class InstallWalkIT {
     long t1 = System.nanoTime();
     kubectl("apply", "-n", ns, "-f", root("deploy/examples/cpu-cluster-job.yaml"));
     FineTuneJob done = awaitPhase(ns, "Succeeded", Duration.ofMinutes(15));
-    System.out.printf("WALK helm: %s Succeeded in %d s, test accuracy %s%n", JOB, seconds(t1),
+    System.out.printf(
+        "WALK helm: %s Succeeded in %d s, test accuracy %s%n",
+        JOB,
+        seconds(t1),
         done.getStatus().metrics == null ? "?" : done.getStatus().metrics.testAccuracy);
     assertEquals(1, done.getStatus().attempts);
 
     // Uninstall as the README says: jobs, the release, then what Helm keeps on purpose (the CRD
     // from the chart's crds/ folder, and the namespace --create-namespace made).
-    kubectl("delete", "-n", ns, "-f", root("deploy/examples/cpu-cluster-job.yaml"),
-        "--wait=true", "--timeout=120s");
-    Helm.uninstall("finetune-operator").withNamespace(OPERATOR_NS).withKubeConfig(kubeconfig)
+    kubectl(
+        "delete",
+        "-n",
+        ns,
+        "-f",
+        root("deploy/examples/cpu-cluster-job.yaml"),
+        "--wait=true",
+        "--timeout=120s");
+    Helm.uninstall("finetune-operator")
+        .withNamespace(OPERATOR_NS)
+        .withKubeConfig(kubeconfig)
         .call();
-    kubectl("delete", "crd", "finetunejobs.finetune.dev", "finetunesweeps.finetune.dev",
-        "--wait=true", "--timeout=120s");
+    kubectl(
+        "delete",
+        "crd",
+        "finetunejobs.finetune.dev",
+        "finetunesweeps.finetune.dev",
+        "--wait=true",
+        "--timeout=120s");
     kubectl("delete", "namespace", OPERATOR_NS, ns, "--wait=true", "--timeout=180s");
     assertNothingLeft(ns);
   }
@@ -168,30 +200,60 @@ class InstallWalkIT {
 
     // An image nobody built: the pod waits with the kubelet's reason and an Event, and the job's
     // REASON column says it, instead of a silent Pending.
-    kubectlWithInput(example.replace("name: fmnist-cpu", "name: no-image")
-        .replace("runs/fmnist-cpu", "runs/no-image")
-        .replace("spec:\n", "spec:\n  image: localhost/finetune-trainer:never-built\n"),
-        "apply", "-n", ns, "-f", "-");
-    await("the job shows the image error", Duration.ofMinutes(2), () -> {
-      String row = kubectl("get", "ftj", "no-image", "-n", ns, "--no-headers");
-      return row.contains("ErrImagePull");
-    });
-    String events = kubectl("get", "events", "-n", ns, "--field-selector", "reason=ErrImagePull",
-        "-o", "custom-columns=MESSAGE:.message", "--no-headers");
+    kubectlWithInput(
+        example
+            .replace("name: fmnist-cpu", "name: no-image")
+            .replace("runs/fmnist-cpu", "runs/no-image")
+            .replace("spec:\n", "spec:\n  image: localhost/finetune-trainer:never-built\n"),
+        "apply",
+        "-n",
+        ns,
+        "-f",
+        "-");
+    await(
+        "the job shows the image error",
+        Duration.ofMinutes(2),
+        () -> {
+          String row = kubectl("get", "ftj", "no-image", "-n", ns, "--no-headers");
+          return row.contains("ErrImagePull");
+        });
+    String events =
+        kubectl(
+            "get",
+            "events",
+            "-n",
+            ns,
+            "--field-selector",
+            "reason=ErrImagePull",
+            "-o",
+            "custom-columns=MESSAGE:.message",
+            "--no-headers");
     assertTrue(events.contains("localhost/finetune-trainer:never-built"), events);
     System.out.printf("WALK bad image: %s", kubectl("get", "ftj", "no-image", "-n", ns));
 
     // 300 MiB for a ResNet-18 at 64 px: the kernel kills the trainer at its cgroup limit, the
     // pod says OOMKilled, and the job follows the retry path of exit 137 until backoffLimit.
-    kubectlWithInput(example.replace("name: fmnist-cpu", "name: small-memory")
-        .replace("runs/fmnist-cpu", "runs/small-memory").replace("memory: 2Gi", "memory: 300Mi")
-        .replace("spec:\n", "spec:\n  backoffLimit: 1\n"), "apply", "-n", ns, "-f", "-");
+    kubectlWithInput(
+        example
+            .replace("name: fmnist-cpu", "name: small-memory")
+            .replace("runs/fmnist-cpu", "runs/small-memory")
+            .replace("memory: 2Gi", "memory: 300Mi")
+            .replace("spec:\n", "spec:\n  backoffLimit: 1\n"),
+        "apply",
+        "-n",
+        ns,
+        "-f",
+        "-");
     FineTuneJob oom = awaitPhase(ns, "small-memory", "Failed", Duration.ofMinutes(10));
     assertEquals(137, oom.getStatus().lastExitCode, "SIGKILL at the memory limit");
     assertEquals(2, oom.getStatus().attempts, "one retry (backoffLimit 1)");
     assertEquals(2, oom.getStatus().restarts, "two retryable failures exceed backoffLimit 1");
-    String failed = oom.getStatus().conditions.stream().filter(c -> c.getType().equals("Failed"))
-        .findFirst().orElseThrow().getMessage();
+    String failed =
+        oom.getStatus().conditions.stream()
+            .filter(c -> c.getType().equals("Failed"))
+            .findFirst()
+            .orElseThrow()
+            .getMessage();
     assertTrue(failed.contains("OOMKilled"), failed);
     System.out.printf("WALK small memory: %s%n", failed);
 
@@ -203,29 +265,59 @@ class InstallWalkIT {
 
   /** No object of the install and no container of its pods remain. */
   private static void assertNothingLeft(String jobNamespace) throws Exception {
-    await("namespace " + OPERATOR_NS + " is gone", Duration.ofMinutes(3),
+    await(
+        "namespace " + OPERATOR_NS + " is gone",
+        Duration.ofMinutes(3),
         () -> admin.namespaces().withName(OPERATOR_NS).get() == null);
-    assertEquals(List.of(), admin.apiextensions().v1().customResourceDefinitions().list()
-        .getItems().stream().map(c -> c.getMetadata().getName())
-        .filter(n -> n.endsWith(".finetune.dev")).toList(), "the CRDs are gone");
+    assertEquals(
+        List.of(),
+        admin.apiextensions().v1().customResourceDefinitions().list().getItems().stream()
+            .map(c -> c.getMetadata().getName())
+            .filter(n -> n.endsWith(".finetune.dev"))
+            .toList(),
+        "the CRDs are gone");
     List<String> left = new ArrayList<>();
-    admin.rbac().clusterRoles().withLabel("app.kubernetes.io/part-of", "finetune-operator")
-        .list().getItems().forEach(r -> left.add("ClusterRole " + r.getMetadata().getName()));
-    admin.rbac().clusterRoleBindings().withLabel("app.kubernetes.io/part-of",
-        "finetune-operator").list().getItems()
+    admin
+        .rbac()
+        .clusterRoles()
+        .withLabel("app.kubernetes.io/part-of", "finetune-operator")
+        .list()
+        .getItems()
+        .forEach(r -> left.add("ClusterRole " + r.getMetadata().getName()));
+    admin
+        .rbac()
+        .clusterRoleBindings()
+        .withLabel("app.kubernetes.io/part-of", "finetune-operator")
+        .list()
+        .getItems()
         .forEach(r -> left.add("ClusterRoleBinding " + r.getMetadata().getName()));
-    await("the job's pods are gone", Duration.ofMinutes(2),
+    await(
+        "the job's pods are gone",
+        Duration.ofMinutes(2),
         () -> admin.pods().inNamespace(jobNamespace).list().getItems().isEmpty());
-    admin.batch().v1().jobs().inNamespace(jobNamespace).list().getItems()
+    admin
+        .batch()
+        .v1()
+        .jobs()
+        .inNamespace(jobNamespace)
+        .list()
+        .getItems()
         .forEach(j -> left.add("Job " + j.getMetadata().getName()));
     assertEquals(List.of(), left, "left behind by the uninstall");
-    await("the agent removed the pods' containers", Duration.ofMinutes(1), () -> Podman.run(
-        Duration.ofSeconds(30), "ps", "-a", "--format", "{{.Names}}").output().lines()
-        .noneMatch(InstallWalkIT::ours));
-    String containers = Podman.run(Duration.ofSeconds(30), "ps", "-a", "--format",
-        "{{.Names}}").check("podman ps").output();
-    assertTrue(containers.lines().noneMatch(InstallWalkIT::ours),
-        "containers left:\n" + containers);
+    await(
+        "the agent removed the pods' containers",
+        Duration.ofMinutes(1),
+        () ->
+            Podman.run(Duration.ofSeconds(30), "ps", "-a", "--format", "{{.Names}}")
+                .output()
+                .lines()
+                .noneMatch(InstallWalkIT::ours));
+    String containers =
+        Podman.run(Duration.ofSeconds(30), "ps", "-a", "--format", "{{.Names}}")
+            .check("podman ps")
+            .output();
+    assertTrue(
+        containers.lines().noneMatch(InstallWalkIT::ours), "containers left:\n" + containers);
   }
 
   /** A container of this test's pods: the operator's, or a job's. */
@@ -235,8 +327,8 @@ class InstallWalkIT {
   }
 
   private static void secret(String namespace) {
-    List<String> args = new ArrayList<>(List.of("create", "secret", "generic", "s3-creds",
-        "-n", namespace));
+    List<String> args =
+        new ArrayList<>(List.of("create", "secret", "generic", "s3-creds", "-n", namespace));
     s3.env().forEach((k, v) -> args.add("--from-literal=" + k + "=" + v));
     kubectl(args.toArray(String[]::new));
   }
@@ -244,8 +336,11 @@ class InstallWalkIT {
   private static boolean trainerPodRunning(String namespace) {
     agent.check();
     return admin.pods().inNamespace(namespace).list().getItems().stream()
-        .anyMatch(p -> p.getMetadata().getName().startsWith(JOB + "-")
-            && p.getStatus() != null && "Running".equals(p.getStatus().getPhase()));
+        .anyMatch(
+            p ->
+                p.getMetadata().getName().startsWith(JOB + "-")
+                    && p.getStatus() != null
+                    && "Running".equals(p.getStatus().getPhase()));
   }
 
   /** The operator's Ready pod, other than {@code not}; fails with the pods' states. */
@@ -253,24 +348,38 @@ class InstallWalkIT {
     long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
     while (System.nanoTime() < deadline) {
       agent.check();
-      for (Pod p : admin.pods().inNamespace(OPERATOR_NS)
-          .withLabel("app.kubernetes.io/name", "finetune-operator").list().getItems()) {
-        boolean ready = p.getStatus() != null && p.getStatus().getConditions().stream()
-            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
-        if (ready && !p.getMetadata().getName().equals(not)
+      for (Pod p :
+          admin
+              .pods()
+              .inNamespace(OPERATOR_NS)
+              .withLabel("app.kubernetes.io/name", "finetune-operator")
+              .list()
+              .getItems()) {
+        boolean ready =
+            p.getStatus() != null
+                && p.getStatus().getConditions().stream()
+                    .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+        if (ready
+            && !p.getMetadata().getName().equals(not)
             && p.getMetadata().getDeletionTimestamp() == null) {
-          Deployment d = admin.apps().deployments().inNamespace(OPERATOR_NS)
-              .withName("finetune-operator").get();
-          if (d.getStatus() != null && Integer.valueOf(1).equals(d.getStatus()
-              .getAvailableReplicas())) {
+          Deployment d =
+              admin
+                  .apps()
+                  .deployments()
+                  .inNamespace(OPERATOR_NS)
+                  .withName("finetune-operator")
+                  .get();
+          if (d.getStatus() != null
+              && Integer.valueOf(1).equals(d.getStatus().getAvailableReplicas())) {
             return p;
           }
         }
       }
       Thread.sleep(500);
     }
-    throw new AssertionError("no Ready operator pod after 4 minutes:\n"
-        + kubectl("get", "pods,rs,deploy,events", "-n", OPERATOR_NS, "-o", "wide"));
+    throw new AssertionError(
+        "no Ready operator pod after 4 minutes:\n"
+            + kubectl("get", "pods,rs,deploy,events", "-n", OPERATOR_NS, "-o", "wide"));
   }
 
   private static FineTuneJob awaitPhase(String namespace, String phase, Duration timeout)
@@ -278,8 +387,8 @@ class InstallWalkIT {
     return awaitPhase(namespace, JOB, phase, timeout);
   }
 
-  private static FineTuneJob awaitPhase(String namespace, String name, String phase,
-      Duration timeout) throws Exception {
+  private static FineTuneJob awaitPhase(
+      String namespace, String name, String phase, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     FineTuneJob f = null;
     while (System.nanoTime() < deadline) {
@@ -288,22 +397,28 @@ class InstallWalkIT {
       if (f != null && f.getStatus() != null && phase.equals(f.getStatus().phase)) {
         return f;
       }
-      if (f != null && f.getStatus() != null && !phase.equals("Failed")
+      if (f != null
+          && f.getStatus() != null
+          && !phase.equals("Failed")
           && "Failed".equals(f.getStatus().phase)) {
         break;
       }
       Thread.sleep(1000);
     }
-    throw new AssertionError("not " + phase + ": " + (f == null ? "no job"
-        : admin.getKubernetesSerialization().asYaml(f.getStatus())) + "\n"
-        + kubectl("get", "pods,jobs,events", "-n", namespace, "-o", "wide"));
+    throw new AssertionError(
+        "not "
+            + phase
+            + ": "
+            + (f == null ? "no job" : admin.getKubernetesSerialization().asYaml(f.getStatus()))
+            + "\n"
+            + kubectl("get", "pods,jobs,events", "-n", namespace, "-o", "wide"));
   }
 
   static String kubectl(String... args) {
     Command.Result r = cluster.kubectl(args);
     if (r.exitCode() != 0) {
-      throw new AssertionError("kubectl " + String.join(" ", args) + " failed:\n" + r.stdout()
-          + r.stderr());
+      throw new AssertionError(
+          "kubectl " + String.join(" ", args) + " failed:\n" + r.stdout() + r.stderr());
     }
     return r.stdout();
   }
@@ -311,8 +426,8 @@ class InstallWalkIT {
   static String kubectlWithInput(String stdin, String... args) {
     Command.Result r = cluster.kubectlWithInput(stdin, args);
     if (r.exitCode() != 0) {
-      throw new AssertionError("kubectl " + String.join(" ", args) + " failed:\n" + r.stdout()
-          + r.stderr());
+      throw new AssertionError(
+          "kubectl " + String.join(" ", args) + " failed:\n" + r.stdout() + r.stderr());
     }
     return r.stdout();
   }

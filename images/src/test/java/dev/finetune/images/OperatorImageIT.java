@@ -26,10 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The operator image as deploy/base runs it: the Deployment's own pod spec (image name, user 185,
- * read-only root, /tmp emptyDir, JVM flags, memory limit) run by podman, pointed at fabric8's
- * mock API server on the tests' network. It reconciles a FineTuneJob into a trainer Job with the
- * trainer image deploy/base names, and /q/health/ready and /q/metrics answer inside the container
- * and on the pod IP, where a kubelet's probes and Prometheus reach them.
+ * read-only root, /tmp emptyDir, JVM flags, memory limit) run by podman, pointed at fabric8's mock
+ * API server on the tests' network. It reconciles a FineTuneJob into a trainer Job with the trainer
+ * image deploy/base names, and /q/health/ready and /q/metrics answer inside the container and on
+ * the pod IP, where a kubelet's probes and Prometheus reach them.
  */
 class OperatorImageIT {
   static final Path DEPLOYMENT = Podman.ROOT.resolve("deploy/base/operator.yaml");
@@ -43,23 +43,29 @@ class OperatorImageIT {
     Images images = Images.build();
     Deployment deployment = deployment();
     PodSpec spec = deployment.getSpec().getTemplate().getSpec();
-    assertEquals(images.operator(), spec.getContainers().get(0).getImage(),
+    assertEquals(
+        images.operator(),
+        spec.getContainers().get(0).getImage(),
         "deploy/base runs the image bin/images builds");
-    String trainerImage = spec.getContainers().get(0).getEnv().stream()
-        .filter(e -> e.getName().equals("FINETUNE_OPERATOR_TRAINER_IMAGE")).findFirst()
-        .orElseThrow().getValue();
+    String trainerImage =
+        spec.getContainers().get(0).getEnv().stream()
+            .filter(e -> e.getName().equals("FINETUNE_OPERATOR_TRAINER_IMAGE"))
+            .findFirst()
+            .orElseThrow()
+            .getValue();
     assertEquals(images.trainer(), trainerImage, "deploy/base's trainer image is bin/images'");
 
     try (MockApiServer api = MockApiServer.start(Podman.host(images.operator()))) {
       String url = "http://" + Podman.hostAddress() + ":" + URI.create(api.url()).getPort();
       // In a cluster the API server comes from the ServiceAccount; here from these settings.
-      Map<String, String> env = Map.of(
-          "QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", url,
-          "QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "true",
-          "QUARKUS_KUBERNETES_CLIENT_NAMESPACE", NS);
+      Map<String, String> env =
+          Map.of(
+              "QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", url,
+              "QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "true",
+              "QUARKUS_KUBERNETES_CLIENT_NAMESPACE", NS);
       long t0 = System.nanoTime();
-      try (PodmanPod pod = PodmanPod.start("finetune-operator", NS, spec, Map.of(), Map.of(), env,
-          dir)) {
+      try (PodmanPod pod =
+          PodmanPod.start("finetune-operator", NS, spec, Map.of(), Map.of(), env, dir)) {
         String ready = awaitReady(pod);
         System.out.printf("IMAGE operator: ready in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
         assertTrue(ready.contains("\"status\": \"UP\""), ready);
@@ -73,7 +79,9 @@ class OperatorImageIT {
         Job job = awaitJob(api, "from-image-attempt-1", pod);
         var trainer = job.getSpec().getTemplate().getSpec();
         assertEquals(trainerImage, trainer.getContainers().get(0).getImage());
-        assertEquals(185L, trainer.getSecurityContext().getRunAsUser(),
+        assertEquals(
+            185L,
+            trainer.getSecurityContext().getRunAsUser(),
             "trainer pods run as the trainer image's user");
 
         String inside = get(pod, "/q/health/ready");
@@ -89,8 +97,11 @@ class OperatorImageIT {
   static Deployment deployment() throws Exception {
     try (InputStream in = Files.newInputStream(DEPLOYMENT)) {
       List<HasMetadata> docs = new KubernetesSerialization().unmarshal(in);
-      return docs.stream().filter(d -> d instanceof Deployment).map(d -> (Deployment) d)
-          .findFirst().orElseThrow();
+      return docs.stream()
+          .filter(d -> d instanceof Deployment)
+          .map(d -> (Deployment) d)
+          .findFirst()
+          .orElseThrow();
     }
   }
 
@@ -105,9 +116,12 @@ class OperatorImageIT {
         throw new AssertionError("operator container exited:\n" + pod.logs());
       }
       try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-                URI.create("http://" + ip + ":8080/q/health/ready"))
-            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(URI.create("http://" + ip + ":8080/q/health/ready"))
+                    .timeout(Duration.ofSeconds(2))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         last = r.statusCode() + " " + r.body();
         if (r.statusCode() == 200) {
           return r.body();
@@ -133,12 +147,17 @@ class OperatorImageIT {
   }
 
   /**
-   * An HTTP GET from inside the container: bash's /dev/tcp, as the image has no curl (only the
-   * JRE and Debian's essential packages).
+   * An HTTP GET from inside the container: bash's /dev/tcp, as the image has no curl (only the JRE
+   * and Debian's essential packages).
    */
   static String get(PodmanPod pod, String path) {
-    return pod.exec("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET " + path
-        + " HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && cat <&3")
-        .check("GET " + path + " inside the container").output();
+    return pod.exec(
+            "bash",
+            "-c",
+            "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET "
+                + path
+                + " HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && cat <&3")
+        .check("GET " + path + " inside the container")
+        .output();
   }
 }

@@ -27,18 +27,20 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * A pod's volumes as a kubelet provides them, in host folders under the pod's folder, mounted
- * by {@code podman run --volume}:
+ * A pod's volumes as a kubelet provides them, in host folders under the pod's folder, mounted by
+ * {@code podman run --volume}:
+ *
  * <ul>
- *   <li>{@code emptyDir}: a world-writable folder that lives as long as the pod (container
- *       restarts keep it); medium {@code Memory} is a tmpfs. A {@code sizeLimit} is enforced as
- *       a kubelet does, by eviction ({@link #overLimit()}).
+ *   <li>{@code emptyDir}: a world-writable folder that lives as long as the pod (container restarts
+ *       keep it); medium {@code Memory} is a tmpfs. A {@code sizeLimit} is enforced as a kubelet
+ *       does, by eviction ({@link #overLimit()}).
  *   <li>{@code configMap}, {@code secret}: their keys as files (or {@code items}), read-only.
  *   <li>{@code projected} with {@code serviceAccountToken} (a TokenRequest for the pod's
- *       ServiceAccount, audience and expiry as asked, bound to the pod), {@code configMap}
- *       ({@code kube-root-ca.crt}'s {@code ca.crt}) and {@code downwardAPI}
- *       ({@code metadata.namespace}): what the ServiceAccount admission plugin adds, read-only.
+ *       ServiceAccount, audience and expiry as asked, bound to the pod), {@code configMap} ({@code
+ *       kube-root-ca.crt}'s {@code ca.crt}) and {@code downwardAPI} ({@code metadata.namespace}):
+ *       what the ServiceAccount admission plugin adds, read-only.
  * </ul>
+ *
  * Any other volume type, or a mount with {@code subPath}, is refused with its name.
  */
 final class PodVolumes {
@@ -46,21 +48,23 @@ final class PodVolumes {
   private final Map<String, Long> limits = new LinkedHashMap<>();
   private final List<String> args = new ArrayList<>();
 
-  private PodVolumes() {
-  }
+  private PodVolumes() {}
 
   static PodVolumes mount(KubernetesClient client, Pod pod, Container c, Path dir) {
     PodVolumes out = new PodVolumes();
     try {
       for (VolumeMount m : c.getVolumeMounts()) {
         if (m.getSubPath() != null || m.getSubPathExpr() != null) {
-          throw new PodRuntime.Refused("volumeMount " + m.getName() + ": subPath is not"
-              + " supported");
+          throw new PodRuntime.Refused(
+              "volumeMount " + m.getName() + ": subPath is not" + " supported");
         }
-        Volume v = pod.getSpec().getVolumes().stream()
-            .filter(x -> x.getName().equals(m.getName())).findFirst()
-            .orElseThrow(() -> new PodRuntime.Refused("volumeMount " + m.getName()
-                + " names no volume"));
+        Volume v =
+            pod.getSpec().getVolumes().stream()
+                .filter(x -> x.getName().equals(m.getName()))
+                .findFirst()
+                .orElseThrow(
+                    () ->
+                        new PodRuntime.Refused("volumeMount " + m.getName() + " names no volume"));
         out.add(client, pod, v, m, dir.resolve("volumes").resolve(v.getName()));
       }
     } catch (IOException e) {
@@ -76,16 +80,21 @@ final class PodVolumes {
   }
 
   /**
-   * The first emptyDir over its {@code sizeLimit}, as the message of a kubelet's eviction, if
-   * any.
+   * The first emptyDir over its {@code sizeLimit}, as the message of a kubelet's eviction, if any.
    */
   Optional<String> overLimit() {
     for (var e : sized.entrySet()) {
       long used = size(e.getValue());
       long limit = limits.get(e.getKey());
       if (used > limit) {
-        return Optional.of("Usage of EmptyDir volume \"" + e.getKey() + "\" exceeds the limit \""
-            + limit + "\" (" + used + " bytes used).");
+        return Optional.of(
+            "Usage of EmptyDir volume \""
+                + e.getKey()
+                + "\" exceeds the limit \""
+                + limit
+                + "\" ("
+                + used
+                + " bytes used).");
       }
     }
     return Optional.empty();
@@ -98,10 +107,12 @@ final class PodVolumes {
     if (v.getEmptyDir() != null) {
       Quantity limit = v.getEmptyDir().getSizeLimit();
       if ("Memory".equals(v.getEmptyDir().getMedium())) {
-        String size = limit == null ? "" : ",tmpfs-size="
-            + limit.getNumericalAmount().toBigInteger();
-        args.addAll(List.of("--mount", "type=tmpfs,destination=" + m.getMountPath()
-            + ",tmpfs-mode=1777" + size));
+        String size =
+            limit == null ? "" : ",tmpfs-size=" + limit.getNumericalAmount().toBigInteger();
+        args.addAll(
+            List.of(
+                "--mount",
+                "type=tmpfs,destination=" + m.getMountPath() + ",tmpfs-mode=1777" + size));
         return;
       }
       boolean fresh = !Files.isDirectory(folder);
@@ -118,19 +129,28 @@ final class PodVolumes {
     }
     Map<String, String> files = new LinkedHashMap<>();
     if (v.getConfigMap() != null) {
-      files.putAll(items(PodSources.configMap(client, ns, v.getConfigMap().getName()),
-          v.getConfigMap().getItems(), v.getName()));
+      files.putAll(
+          items(
+              PodSources.configMap(client, ns, v.getConfigMap().getName()),
+              v.getConfigMap().getItems(),
+              v.getName()));
     } else if (v.getSecret() != null) {
-      files.putAll(items(PodSources.secret(client, ns, v.getSecret().getSecretName()),
-          v.getSecret().getItems(), v.getName()));
+      files.putAll(
+          items(
+              PodSources.secret(client, ns, v.getSecret().getSecretName()),
+              v.getSecret().getItems(),
+              v.getName()));
     } else if (v.getProjected() != null) {
       for (VolumeProjection p : v.getProjected().getSources()) {
         files.putAll(projection(client, pod, p, v.getName()));
       }
     } else {
-      throw new PodRuntime.Refused("volume " + v.getName() + ": only emptyDir, configMap,"
-          + " secret and projected (serviceAccountToken, configMap, downwardAPI) volumes are"
-          + " supported");
+      throw new PodRuntime.Refused(
+          "volume "
+              + v.getName()
+              + ": only emptyDir, configMap,"
+              + " secret and projected (serviceAccountToken, configMap, downwardAPI) volumes are"
+              + " supported");
     }
     Files.createDirectories(folder);
     Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -145,8 +165,8 @@ final class PodVolumes {
     args.addAll(List.of("--volume", folder + ":" + m.getMountPath() + ":ro"));
   }
 
-  private static Map<String, String> items(Map<String, String> data, List<KeyToPath> items,
-      String volume) {
+  private static Map<String, String> items(
+      Map<String, String> data, List<KeyToPath> items, String volume) {
     if (items == null || items.isEmpty()) {
       return data;
     }
@@ -161,59 +181,81 @@ final class PodVolumes {
     return out;
   }
 
-  private static Map<String, String> projection(KubernetesClient client, Pod pod,
-      VolumeProjection p, String volume) {
+  private static Map<String, String> projection(
+      KubernetesClient client, Pod pod, VolumeProjection p, String volume) {
     String ns = pod.getMetadata().getNamespace();
     if (p.getServiceAccountToken() != null) {
       var t = p.getServiceAccountToken();
-      TokenRequest request = new TokenRequestBuilder().withNewSpec()
-          .withAudiences(t.getAudience() == null ? List.of() : List.of(t.getAudience()))
-          .withExpirationSeconds(t.getExpirationSeconds() == null ? 3607L
-              : t.getExpirationSeconds())
-          .withNewBoundObjectRef().withKind("Pod").withApiVersion("v1")
-          .withName(pod.getMetadata().getName()).withUid(pod.getMetadata().getUid())
-          .endBoundObjectRef().endSpec().build();
+      TokenRequest request =
+          new TokenRequestBuilder()
+              .withNewSpec()
+              .withAudiences(t.getAudience() == null ? List.of() : List.of(t.getAudience()))
+              .withExpirationSeconds(
+                  t.getExpirationSeconds() == null ? 3607L : t.getExpirationSeconds())
+              .withNewBoundObjectRef()
+              .withKind("Pod")
+              .withApiVersion("v1")
+              .withName(pod.getMetadata().getName())
+              .withUid(pod.getMetadata().getUid())
+              .endBoundObjectRef()
+              .endSpec()
+              .build();
       String sa = Optional.ofNullable(pod.getSpec().getServiceAccountName()).orElse("default");
-      TokenRequest issued = client.serviceAccounts().inNamespace(ns).withName(sa)
-          .tokenRequest(request);
+      TokenRequest issued =
+          client.serviceAccounts().inNamespace(ns).withName(sa).tokenRequest(request);
       return Map.of(t.getPath(), issued.getStatus().getToken());
     }
     if (p.getConfigMap() != null) {
-      return items(PodSources.configMap(client, ns, p.getConfigMap().getName()),
-          p.getConfigMap().getItems(), volume);
+      return items(
+          PodSources.configMap(client, ns, p.getConfigMap().getName()),
+          p.getConfigMap().getItems(),
+          volume);
     }
     if (p.getSecret() != null) {
-      return items(PodSources.secret(client, ns, p.getSecret().getName()),
-          p.getSecret().getItems(), volume);
+      return items(
+          PodSources.secret(client, ns, p.getSecret().getName()), p.getSecret().getItems(), volume);
     }
     if (p.getDownwardAPI() != null) {
       Map<String, String> out = new LinkedHashMap<>();
       for (var item : p.getDownwardAPI().getItems()) {
         String field = item.getFieldRef() == null ? null : item.getFieldRef().getFieldPath();
-        String value = switch (field == null ? "" : field) {
-          case "metadata.namespace" -> ns;
-          case "metadata.name" -> pod.getMetadata().getName();
-          case "metadata.uid" -> pod.getMetadata().getUid();
-          default -> throw new PodRuntime.Refused("volume " + volume + ": downwardAPI item "
-              + item.getPath() + ": only metadata.namespace, metadata.name and metadata.uid");
-        };
+        String value =
+            switch (field == null ? "" : field) {
+              case "metadata.namespace" -> ns;
+              case "metadata.name" -> pod.getMetadata().getName();
+              case "metadata.uid" -> pod.getMetadata().getUid();
+              default ->
+                  throw new PodRuntime.Refused(
+                      "volume "
+                          + volume
+                          + ": downwardAPI item "
+                          + item.getPath()
+                          + ": only metadata.namespace, metadata.name and metadata.uid");
+            };
         out.put(item.getPath(), value);
       }
       return out;
     }
-    throw new PodRuntime.Refused("volume " + volume + ": projected sources other than"
-        + " serviceAccountToken, configMap, secret and downwardAPI are not supported");
+    throw new PodRuntime.Refused(
+        "volume "
+            + volume
+            + ": projected sources other than"
+            + " serviceAccountToken, configMap, secret and downwardAPI are not supported");
   }
 
   private static long size(Path folder) {
     try (Stream<Path> files = Files.walk(folder)) {
-      return files.filter(Files::isRegularFile).mapToLong(f -> {
-        try {
-          return Files.size(f);
-        } catch (IOException e) {
-          return 0; // removed meanwhile
-        }
-      }).sum();
+      return files
+          .filter(Files::isRegularFile)
+          .mapToLong(
+              f -> {
+                try {
+                  return Files.size(f);
+                } catch (IOException e) {
+                  return 0; // removed meanwhile
+                }
+              })
+          .sum();
     } catch (IOException | UncheckedIOException e) {
       return 0;
     }

@@ -16,23 +16,25 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The podman command line, as users run it after bin/setup (no extra flags: runtime, cgroup
- * manager and ulimits come from the containers.conf drop-in bin/setup-podman writes), plus the
- * tests' network.
+ * The podman command line, as users run it after bin/setup (no extra flags: runtime, cgroup manager
+ * and ulimits come from the containers.conf drop-in bin/setup-podman writes), plus the tests'
+ * network.
  *
  * <p>The network {@code finetune-it} (in a network config folder of the tests' own, for either
- * network backend: {@link #networkArgs()}) is a bridge whose only other end is the host at
- * {@link #hostAddress()}, with no default route and no NAT: a container on it reaches the servers the
- * test binds to that address and nothing else, as a pod whose NetworkPolicy admits only object
- * storage.
+ * network backend: {@link #networkArgs()}) is a bridge whose only other end is the host at {@link
+ * #hostAddress()}, with no default route and no NAT: a container on it reaches the servers the test
+ * binds to that address and nothing else, as a pod whose NetworkPolicy admits only object storage.
  */
 final class Podman {
   static final String NETWORK = "finetune-it";
+
   /** The host's address on the network: the gateway of its subnet ({@link #networkArgs()}). */
   private static String hostAddress = "10.89.7.1";
-  static final Path ROOT = Path.of(System.getProperty("finetune.root", "..")).toAbsolutePath()
-      .normalize();
+
+  static final Path ROOT =
+      Path.of(System.getProperty("finetune.root", "..")).toAbsolutePath().normalize();
   private static Path networkDir;
+
   /** The container that keeps the network's bridge up ({@link #host(String)}). */
   private static String bridgeKeeper;
 
@@ -60,7 +62,8 @@ final class Podman {
     } catch (UncheckedIOException e) {
       problem = "podman is not installed";
     }
-    Required.present(problem == null,
+    Required.present(
+        problem == null,
         problem + " (bin/setup installs and configures podman, runc and mmdebstrap)");
   }
 
@@ -80,12 +83,16 @@ final class Podman {
     try {
       Path out = Files.createTempFile("podman-", ".log");
       try {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-            .redirectOutput(out.toFile()).start();
+        Process p =
+            new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
           p.destroyForcibly().waitFor();
-          throw new AssertionError(String.join(" ", cmd) + " did not finish in " + timeout
-              + ":\n" + Files.readString(out));
+          throw new AssertionError(
+              String.join(" ", cmd)
+                  + " did not finish in "
+                  + timeout
+                  + ":\n"
+                  + Files.readString(out));
         }
         return new Result(p.exitValue(), Files.readString(out));
       } finally {
@@ -100,17 +107,17 @@ final class Podman {
   }
 
   /**
-   * {@code --network-config-dir DIR --network finetune-it}, for {@code podman run}: the tests'
-   * own network config folder, so the machine's podman configuration is never changed. What goes
-   * in it depends on podman's network backend ({@link #networkBackend()}):
+   * {@code --network-config-dir DIR --network finetune-it}, for {@code podman run}: the tests' own
+   * network config folder, so the machine's podman configuration is never changed. What goes in it
+   * depends on podman's network backend ({@link #networkBackend()}):
+   *
    * <ul>
-   *   <li>CNI (podman 4 without netavark, Debian 12's default): the conflist of
-   *       src/test/resources, a bridge with the host as gateway address but no default route for
-   *       containers and no NAT;
-   *   <li>netavark (podman 4+ where it is installed, podman 5): podman writes its own network
-   *       file with {@code podman network create --internal}: the same bridge, subnet and host
-   *       address, no default route, no NAT. (netavark reads only its own JSON format, so
-   *       handing it the conflist failed with "network not found".)
+   *   <li>CNI (podman 4 without netavark, Debian 12's default): the conflist of src/test/resources,
+   *       a bridge with the host as gateway address but no default route for containers and no NAT;
+   *   <li>netavark (podman 4+ where it is installed, podman 5): podman writes its own network file
+   *       with {@code podman network create --internal}: the same bridge, subnet and host address,
+   *       no default route, no NAT. (netavark reads only its own JSON format, so handing it the
+   *       conflist failed with "network not found".)
    * </ul>
    */
   static synchronized List<String> networkArgs() {
@@ -121,13 +128,16 @@ final class Podman {
         switch (backend) {
           case "cni" -> {
             try (InputStream in = Podman.class.getResourceAsStream("/finetune-it.conflist")) {
-              Files.copy(in, dir.resolve("finetune-it.conflist"),
-                  StandardCopyOption.REPLACE_EXISTING);
+              Files.copy(
+                  in, dir.resolve("finetune-it.conflist"), StandardCopyOption.REPLACE_EXISTING);
             }
           }
           case "netavark" -> hostAddress = createNetavarkNetwork(dir);
-          default -> throw new AssertionError("podman's network backend is \"" + backend
-              + "\"; the image tests know cni and netavark");
+          default ->
+              throw new AssertionError(
+                  "podman's network backend is \""
+                      + backend
+                      + "\"; the image tests know cni and netavark");
         }
         networkDir = dir;
       } catch (IOException e) {
@@ -146,8 +156,8 @@ final class Podman {
     Result last = null;
     for (int third = 7; third < 23; third++) {
       String gateway = "10.89." + third + ".1";
-      last = run(Duration.ofSeconds(60), createNetworkArgs(dir, "10.89." + third + ".0/24",
-          gateway));
+      last =
+          run(Duration.ofSeconds(60), createNetworkArgs(dir, "10.89." + third + ".0/24", gateway));
       if (last.exit() == 0) {
         return gateway;
       }
@@ -161,14 +171,24 @@ final class Podman {
 
   /** The arguments that create the tests' network in {@code dir} with netavark. */
   static List<String> createNetworkArgs(Path dir, String subnet, String gateway) {
-    return List.of("--network-config-dir", dir.toString(), "network", "create", "--internal",
-        "--disable-dns", "--subnet", subnet, "--gateway", gateway, NETWORK);
+    return List.of(
+        "--network-config-dir",
+        dir.toString(),
+        "network",
+        "create",
+        "--internal",
+        "--disable-dns",
+        "--subnet",
+        subnet,
+        "--gateway",
+        gateway,
+        NETWORK);
   }
 
   /**
    * {@code --network-config-dir DIR} followed by {@code args}: for commands that tear down a
-   * container on the network ({@code stop}, {@code rm}), which must find the network as
-   * {@code podman run} did, or they fail to release its address and leave the bridge behind.
+   * container on the network ({@code stop}, {@code rm}), which must find the network as {@code
+   * podman run} did, or they fail to release its address and leave the bridge behind.
    */
   static List<String> withNetworkConfig(String... args) {
     List<String> out = new ArrayList<>(networkArgs().subList(0, 2));
@@ -184,14 +204,16 @@ final class Podman {
   /** {@code cni} or {@code netavark}: {@code podman info --format {{.Host.NetworkBackend}}}. */
   static String networkBackend() {
     return run(Duration.ofSeconds(60), "info", "--format", "{{.Host.NetworkBackend}}")
-        .check("podman info").output().strip();
+        .check("podman info")
+        .output()
+        .strip();
   }
 
   /**
    * The host's address on the network. The bridge (and so the address) exists only while a
    * container is on it: CNI leaves it behind when the last one exits, netavark removes it. So the
-   * first call starts a container from {@code image} that only sleeps and keeps the bridge up
-   * until this test JVM exits (a shutdown hook removes it); servers can then bind the address.
+   * first call starts a container from {@code image} that only sleeps and keeps the bridge up until
+   * this test JVM exits (a shutdown hook removes it); servers can then bind the address.
    */
   static synchronized InetAddress host(String image) {
     if (bridgeKeeper == null) {
@@ -201,8 +223,13 @@ final class Podman {
       args.addAll(List.of("--entrypoint", "sleep", image, "infinity"));
       run(Duration.ofSeconds(120), args).check("podman run on network " + NETWORK);
       bridgeKeeper = name;
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> run(Duration.ofSeconds(60),
-          withNetworkConfig("rm", "--force", "--time", "0", name))));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () ->
+                      run(
+                          Duration.ofSeconds(60),
+                          withNetworkConfig("rm", "--force", "--time", "0", name))));
     }
     try {
       return InetAddress.getByName(hostAddress());

@@ -30,8 +30,17 @@ final class PodmanContainer implements PodRuntime.Container {
   private String ip;
   private long nextSizeCheck;
 
-  private PodmanContainer(String name, String id, Path dir, Container spec, PodVolumes volumes,
-      Prober startup, Prober readiness, Prober liveness, Process wait, Path waitOut) {
+  private PodmanContainer(
+      String name,
+      String id,
+      Path dir,
+      Container spec,
+      PodVolumes volumes,
+      Prober startup,
+      Prober readiness,
+      Prober liveness,
+      Process wait,
+      Path waitOut) {
     this.name = name;
     this.id = id;
     this.dir = dir;
@@ -44,13 +53,24 @@ final class PodmanContainer implements PodRuntime.Container {
     this.waitOut = waitOut;
   }
 
-  static PodmanContainer started(String name, String id, Path dir, Container spec,
-      PodVolumes volumes, Prober startup, Prober readiness, Prober liveness) throws IOException {
+  static PodmanContainer started(
+      String name,
+      String id,
+      Path dir,
+      Container spec,
+      PodVolumes volumes,
+      Prober startup,
+      Prober readiness,
+      Prober liveness)
+      throws IOException {
     Path out = dir.resolve(name + ".exit");
-    Process wait = new ProcessBuilder("podman", "wait", name).redirectErrorStream(true)
-        .redirectOutput(out.toFile()).start();
-    return new PodmanContainer(name, id, dir, spec, volumes, startup, readiness, liveness, wait,
-        out);
+    Process wait =
+        new ProcessBuilder("podman", "wait", name)
+            .redirectErrorStream(true)
+            .redirectOutput(out.toFile())
+            .start();
+    return new PodmanContainer(
+        name, id, dir, spec, volumes, startup, readiness, liveness, wait, out);
   }
 
   String name() {
@@ -105,8 +125,7 @@ final class PodmanContainer implements PodRuntime.Container {
   @Override
   public synchronized String ip() {
     if (ip == null || ip.isEmpty()) {
-      ip = inspect("{{(index .NetworkSettings.Networks \"" + Podman.NETWORK
-          + "\").IPAddress}}");
+      ip = inspect("{{(index .NetworkSettings.Networks \"" + Podman.NETWORK + "\").IPAddress}}");
     }
     return ip;
   }
@@ -145,9 +164,9 @@ final class PodmanContainer implements PodRuntime.Container {
 
   /**
    * Whether the kernel's OOM killer ended the container at its memory limit. Podman says so on
-   * cgroup v2; with runc on cgroup v1 (these machines) it reports false, so the kernel's own
-   * record is read too: an {@code oom-kill:} line whose {@code oom_memcg} is this container's
-   * cgroup ({@code dmesg}, as root).
+   * cgroup v2; with runc on cgroup v1 (these machines) it reports false, so the kernel's own record
+   * is read too: an {@code oom-kill:} line whose {@code oom_memcg} is this container's cgroup
+   * ({@code dmesg}, as root).
    */
   @Override
   public boolean oomKilled() {
@@ -156,11 +175,15 @@ final class PodmanContainer implements PodRuntime.Container {
     }
     try {
       Process p = new ProcessBuilder("dmesg").redirectErrorStream(true).start();
-      String log = new String(p.getInputStream().readAllBytes(),
-          java.nio.charset.StandardCharsets.UTF_8);
+      String log =
+          new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
       p.waitFor(10, TimeUnit.SECONDS);
-      return log.lines().anyMatch(l -> l.contains("oom-kill:")
-          && l.contains("oom_memcg=") && l.contains("libpod-" + id));
+      return log.lines()
+          .anyMatch(
+              l ->
+                  l.contains("oom-kill:")
+                      && l.contains("oom_memcg=")
+                      && l.contains("libpod-" + id));
     } catch (IOException e) {
       return false;
     } catch (InterruptedException e) {
@@ -171,8 +194,8 @@ final class PodmanContainer implements PodRuntime.Container {
 
   @Override
   public void remove() {
-    Podman.run(Duration.ofSeconds(60), Podman.withNetworkConfig("rm", "--force", "--time", "0",
-        name));
+    Podman.run(
+        Duration.ofSeconds(60), Podman.withNetworkConfig("rm", "--force", "--time", "0", name));
     wait.destroy();
   }
 
@@ -183,6 +206,8 @@ final class PodmanContainer implements PodRuntime.Container {
 
   private String inspect(String format) {
     return Podman.run(Duration.ofSeconds(30), "inspect", "--format", format, name)
-        .check("podman inspect " + name).output().strip();
+        .check("podman inspect " + name)
+        .output()
+        .strip();
   }
 }

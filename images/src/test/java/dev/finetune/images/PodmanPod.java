@@ -19,10 +19,10 @@ import java.util.Map;
 /**
  * One trainer pod of a Job, run by podman the way a kubelet runs it: the pod template's image,
  * args, env (values, the namespace field ref, the Secret by envFrom), user and group, read-only
- * root, dropped capabilities, no privilege escalation, CPU and memory limits; the spec ConfigMap
- * as read-only files at its mount path; each emptyDir a fresh host folder (what a kubelet gives
- * an emptyDir), or tmpfs for medium Memory; the network {@link Podman#NETWORK} only. A new
- * PodmanPod is a new pod: new volumes, nothing kept from an earlier attempt.
+ * root, dropped capabilities, no privilege escalation, CPU and memory limits; the spec ConfigMap as
+ * read-only files at its mount path; each emptyDir a fresh host folder (what a kubelet gives an
+ * emptyDir), or tmpfs for medium Memory; the network {@link Podman#NETWORK} only. A new PodmanPod
+ * is a new pod: new volumes, nothing kept from an earlier attempt.
  */
 final class PodmanPod implements AutoCloseable {
   private final String name;
@@ -41,27 +41,43 @@ final class PodmanPod implements AutoCloseable {
    * @param configMaps data of each ConfigMap the pod mounts, by ConfigMap name
    * @param secrets data of each Secret the container reads by envFrom, by Secret name
    */
-  static PodmanPod start(Job job, Map<String, Map<String, String>> configMaps,
-      Map<String, Map<String, String>> secrets, Path dir) {
-    return start(job.getMetadata().getName(), job.getMetadata().getNamespace(),
-        job.getSpec().getTemplate().getSpec(), configMaps, secrets, Map.of(), dir);
+  static PodmanPod start(
+      Job job,
+      Map<String, Map<String, String>> configMaps,
+      Map<String, Map<String, String>> secrets,
+      Path dir) {
+    return start(
+        job.getMetadata().getName(),
+        job.getMetadata().getNamespace(),
+        job.getSpec().getTemplate().getSpec(),
+        configMaps,
+        secrets,
+        Map.of(),
+        dir);
   }
 
   /** Starts a pod of this spec; {@code extraEnv} is added to its container's env. */
-  static PodmanPod start(String podName, String namespace, PodSpec pod,
-      Map<String, Map<String, String>> configMaps, Map<String, Map<String, String>> secrets,
-      Map<String, String> extraEnv, Path dir) {
+  static PodmanPod start(
+      String podName,
+      String namespace,
+      PodSpec pod,
+      Map<String, Map<String, String>> configMaps,
+      Map<String, Map<String, String>> secrets,
+      Map<String, String> extraEnv,
+      Path dir) {
     Container c = pod.getContainers().get(0);
     String name = podName + "-" + Long.toHexString(System.nanoTime());
     List<String> args = new ArrayList<>(List.of("run", "--detach", "--name", name));
     args.addAll(Podman.networkArgs());
-    args.addAll(SecurityArgs.of(pod.getSecurityContext(), c.getSecurityContext(),
-        c.getImage()));
+    args.addAll(SecurityArgs.of(pod.getSecurityContext(), c.getSecurityContext(), c.getImage()));
     try {
       Files.createDirectories(dir);
       for (VolumeMount m : c.getVolumeMounts()) {
-        Volume v = pod.getVolumes().stream().filter(x -> x.getName().equals(m.getName()))
-            .findFirst().orElseThrow(() -> new AssertionError("no volume " + m.getName()));
+        Volume v =
+            pod.getVolumes().stream()
+                .filter(x -> x.getName().equals(m.getName()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no volume " + m.getName()));
         args.addAll(mount(v, m, configMaps, dir));
       }
       // The kubelet bind-mounts a writable file at terminationMessagePath for every container.
@@ -69,15 +85,19 @@ final class PodmanPod implements AutoCloseable {
       Files.deleteIfExists(termination);
       Files.createFile(termination);
       termination.toFile().setWritable(true, false);
-      String path = c.getTerminationMessagePath() == null ? "/dev/termination-log"
-          : c.getTerminationMessagePath();
+      String path =
+          c.getTerminationMessagePath() == null
+              ? "/dev/termination-log"
+              : c.getTerminationMessagePath();
       args.addAll(List.of("--volume", termination + ":" + path));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     for (EnvVar e : c.getEnv()) {
-      String field = e.getValueFrom() == null || e.getValueFrom().getFieldRef() == null ? null
-          : e.getValueFrom().getFieldRef().getFieldPath();
+      String field =
+          e.getValueFrom() == null || e.getValueFrom().getFieldRef() == null
+              ? null
+              : e.getValueFrom().getFieldRef().getFieldPath();
       if (e.getValue() != null) {
         args.addAll(List.of("--env", e.getName() + "=" + e.getValue()));
       } else if ("metadata.namespace".equals(field)) {
@@ -85,15 +105,21 @@ final class PodmanPod implements AutoCloseable {
       } else if ("metadata.name".equals(field)) {
         args.addAll(List.of("--env", e.getName() + "=" + name));
       } else {
-        throw new AssertionError("env " + e.getName() + ": only values, metadata.namespace and"
-            + " metadata.name");
+        throw new AssertionError(
+            "env " + e.getName() + ": only values, metadata.namespace and" + " metadata.name");
       }
     }
     extraEnv.forEach((k, v) -> args.addAll(List.of("--env", k + "=" + v)));
-    c.getEnvFrom().forEach(from -> secrets.get(from.getSecretRef().getName())
-        .forEach((k, v) -> args.addAll(List.of("--env", k + "=" + v))));
-    var limits = c.getResources() == null ? Map.<String, io.fabric8.kubernetes.api.model.Quantity>of()
-        : c.getResources().getLimits();
+    c.getEnvFrom()
+        .forEach(
+            from ->
+                secrets
+                    .get(from.getSecretRef().getName())
+                    .forEach((k, v) -> args.addAll(List.of("--env", k + "=" + v))));
+    var limits =
+        c.getResources() == null
+            ? Map.<String, io.fabric8.kubernetes.api.model.Quantity>of()
+            : c.getResources().getLimits();
     if (limits.containsKey("cpu")) {
       args.add("--cpus=" + limits.get("cpu").getNumericalAmount().toPlainString());
     }
@@ -103,13 +129,16 @@ final class PodmanPod implements AutoCloseable {
     args.add(c.getImage());
     args.addAll(c.getArgs());
     Podman.run(Duration.ofMinutes(2), args).check("podman run " + name);
-    long grace = pod.getTerminationGracePeriodSeconds() == null ? 30
-        : pod.getTerminationGracePeriodSeconds();
+    long grace =
+        pod.getTerminationGracePeriodSeconds() == null
+            ? 30
+            : pod.getTerminationGracePeriodSeconds();
     return new PodmanPod(name, dir, grace);
   }
 
-  private static List<String> mount(Volume v, VolumeMount m,
-      Map<String, Map<String, String>> configMaps, Path dir) throws IOException {
+  private static List<String> mount(
+      Volume v, VolumeMount m, Map<String, Map<String, String>> configMaps, Path dir)
+      throws IOException {
     if (v.getConfigMap() != null) {
       Path folder = Files.createDirectories(dir.resolve(v.getName()));
       Map<String, String> data = configMaps.get(v.getConfigMap().getName());
@@ -124,13 +153,15 @@ final class PodmanPod implements AutoCloseable {
     }
     if (v.getEmptyDir() != null) {
       if ("Memory".equals(v.getEmptyDir().getMedium())) {
-        return List.of("--mount", "type=tmpfs,destination=" + m.getMountPath() + ",tmpfs-mode=1777");
+        return List.of(
+            "--mount", "type=tmpfs,destination=" + m.getMountPath() + ",tmpfs-mode=1777");
       }
       Path folder = Files.createDirectories(dir.resolve(v.getName()));
       // An emptyDir is a world-writable folder on the node.
       Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxrwxrwx"));
-      return List.of("--volume", folder + ":" + m.getMountPath()
-          + (Boolean.TRUE.equals(m.getReadOnly()) ? ":ro" : ""));
+      return List.of(
+          "--volume",
+          folder + ":" + m.getMountPath() + (Boolean.TRUE.equals(m.getReadOnly()) ? ":ro" : ""));
     }
     throw new AssertionError("volume " + v.getName() + ": only configMap and emptyDir");
   }
@@ -142,8 +173,8 @@ final class PodmanPod implements AutoCloseable {
 
   /** Waits for the container to end and returns its exit code. */
   int awaitExit(Duration timeout) {
-    String out = Podman.run(timeout.plusSeconds(10), "wait", name).check("podman wait")
-        .output().strip();
+    String out =
+        Podman.run(timeout.plusSeconds(10), "wait", name).check("podman wait").output().strip();
     return Integer.parseInt(out.lines().reduce((a, b) -> b).orElseThrow());
   }
 
@@ -152,16 +183,24 @@ final class PodmanPod implements AutoCloseable {
    * terminationGracePeriodSeconds. Returns the exit code.
    */
   int stop() {
-    Podman.run(Duration.ofSeconds(graceSeconds + 30), Podman.withNetworkConfig("stop", "-t",
-        String.valueOf(graceSeconds), name)).check("podman stop");
+    Podman.run(
+            Duration.ofSeconds(graceSeconds + 30),
+            Podman.withNetworkConfig("stop", "-t", String.valueOf(graceSeconds), name))
+        .check("podman stop");
     return awaitExit(Duration.ofSeconds(30));
   }
 
   /** The pod IP: its address on {@link Podman#NETWORK}, as probes and scrapers reach it. */
   String ip() {
-    return Podman.run(Duration.ofSeconds(30), "inspect", "--format",
-        "{{(index .NetworkSettings.Networks \"" + Podman.NETWORK + "\").IPAddress}}", name)
-        .check("podman inspect").output().strip();
+    return Podman.run(
+            Duration.ofSeconds(30),
+            "inspect",
+            "--format",
+            "{{(index .NetworkSettings.Networks \"" + Podman.NETWORK + "\").IPAddress}}",
+            name)
+        .check("podman inspect")
+        .output()
+        .strip();
   }
 
   /** Runs a command inside the container ({@code podman exec}). */
@@ -173,7 +212,9 @@ final class PodmanPod implements AutoCloseable {
 
   boolean running() {
     return Podman.run(Duration.ofSeconds(30), "inspect", "--format", "{{.State.Running}}", name)
-        .output().strip().equals("true");
+        .output()
+        .strip()
+        .equals("true");
   }
 
   String logs() {
@@ -182,7 +223,7 @@ final class PodmanPod implements AutoCloseable {
 
   @Override
   public void close() {
-    Podman.run(Duration.ofSeconds(60), Podman.withNetworkConfig("rm", "--force", "--time", "0",
-        name));
+    Podman.run(
+        Duration.ofSeconds(60), Podman.withNetworkConfig("rm", "--force", "--time", "0", name));
   }
 }

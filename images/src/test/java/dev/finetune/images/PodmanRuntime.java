@@ -19,25 +19,27 @@ import java.util.Optional;
 /**
  * Runs a pod's container from the project's images with podman, as a kubelet with a container
  * runtime would, for the {@link dev.finetune.operator.cluster.NodeAgent}:
+ *
  * <ul>
  *   <li>the image must be in podman's local store ({@code bin/images}; there is no registry):
- *       otherwise the pod waits with {@code ErrImageNeverPull} ({@code imagePullPolicy: Never})
- *       or {@code ErrImagePull} (the others), and an Event says which image;
- *   <li>{@code command}, {@code args}, {@code workingDir}; {@code env} and {@code envFrom}
- *       ({@link PodSources}), plus {@code KUBERNETES_SERVICE_HOST}/{@code _PORT}: the name
- *       {@code kubernetes.default.svc}, which resolves to the {@link ApiForwarder};
- *   <li>volumes ({@link PodVolumes}), the termination message file, securityContext
- *       ({@link SecurityArgs});
+ *       otherwise the pod waits with {@code ErrImageNeverPull} ({@code imagePullPolicy: Never}) or
+ *       {@code ErrImagePull} (the others), and an Event says which image;
+ *   <li>{@code command}, {@code args}, {@code workingDir}; {@code env} and {@code envFrom} ({@link
+ *       PodSources}), plus {@code KUBERNETES_SERVICE_HOST}/{@code _PORT}: the name {@code
+ *       kubernetes.default.svc}, which resolves to the {@link ApiForwarder};
+ *   <li>volumes ({@link PodVolumes}), the termination message file, securityContext ({@link
+ *       SecurityArgs});
  *   <li>{@code resources.limits} cpu and memory as podman's {@code --cpus} and {@code --memory}
- *       (swap off), {@code requests.cpu} as {@code --cpu-shares}; a container over its memory
- *       limit is OOM-killed by the kernel (exit 137, reason OOMKilled);
+ *       (swap off), {@code requests.cpu} as {@code --cpu-shares}; a container over its memory limit
+ *       is OOM-killed by the kernel (exit 137, reason OOMKilled);
  *   <li>startup, readiness and liveness probes ({@link Prober});
- *   <li>the pod network: each pod its own address on {@link Podman#NETWORK}, reaching the host
- *       (API server, S3) and other pods, nothing else.
+ *   <li>the pod network: each pod its own address on {@link Podman#NETWORK}, reaching the host (API
+ *       server, S3) and other pods, nothing else.
  * </ul>
+ *
  * What it cannot honour (host namespaces, a second container, init containers, lifecycle hooks,
- * host ports, other volume types, extended resources such as GPUs) is refused: the pod fails
- * with the reason.
+ * host ports, other volume types, extended resources such as GPUs) is refused: the pod fails with
+ * the reason.
  */
 final class PodmanRuntime implements PodRuntime {
   static final String API_NAME = "kubernetes.default.svc";
@@ -46,8 +48,8 @@ final class PodmanRuntime implements PodRuntime {
   private final int apiPort;
 
   /**
-   * @param apiHost the host's address on the pod network, where {@code apiPort} forwards to
-   *     the API server
+   * @param apiHost the host's address on the pod network, where {@code apiPort} forwards to the API
+   *     server
    */
   PodmanRuntime(KubernetesClient client, String apiHost, int apiPort) {
     this.client = client;
@@ -63,17 +65,35 @@ final class PodmanRuntime implements PodRuntime {
     String image = c.getImage();
     if (Podman.run(Duration.ofSeconds(60), "image", "exists", image).exit() != 0) {
       boolean never = "Never".equals(c.getImagePullPolicy());
-      throw new Waiting(never ? "ErrImageNeverPull" : "ErrImagePull", never
-          ? "Container image \"" + image + "\" is not present with pull policy of Never"
-          : "Failed to pull image \"" + image + "\": this node has no registry; build it with"
-              + " bin/images");
+      throw new Waiting(
+          never ? "ErrImageNeverPull" : "ErrImagePull",
+          never
+              ? "Container image \"" + image + "\" is not present with pull policy of Never"
+              : "Failed to pull image \""
+                  + image
+                  + "\": this node has no registry; build it with"
+                  + " bin/images");
     }
     Files.createDirectories(dir);
-    String name = pod.getMetadata().getName() + "-" + pod.getMetadata().getUid().substring(0, 8)
-        + "-" + Long.toHexString(System.nanoTime());
-    List<String> args = new ArrayList<>(List.of("run", "--detach", "--name", name,
-        "--hostname", pod.getMetadata().getName(), "--add-host", API_NAME + ":" + apiHost,
-        "--add-host", API_NAME + ".cluster.local:" + apiHost));
+    String name =
+        pod.getMetadata().getName()
+            + "-"
+            + pod.getMetadata().getUid().substring(0, 8)
+            + "-"
+            + Long.toHexString(System.nanoTime());
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "run",
+                "--detach",
+                "--name",
+                name,
+                "--hostname",
+                pod.getMetadata().getName(),
+                "--add-host",
+                API_NAME + ":" + apiHost,
+                "--add-host",
+                API_NAME + ".cluster.local:" + apiHost));
     args.addAll(Podman.networkArgs());
     args.addAll(SecurityArgs.of(spec.getSecurityContext(), c.getSecurityContext(), image));
     PodVolumes volumes = PodVolumes.mount(client, pod, c, dir);
@@ -82,12 +102,18 @@ final class PodmanRuntime implements PodRuntime {
     Files.deleteIfExists(termination);
     Files.createFile(termination);
     termination.toFile().setWritable(true, false);
-    args.addAll(List.of("--volume", termination + ":" + Optional.ofNullable(
-        c.getTerminationMessagePath()).orElse("/dev/termination-log")));
+    args.addAll(
+        List.of(
+            "--volume",
+            termination
+                + ":"
+                + Optional.ofNullable(c.getTerminationMessagePath())
+                    .orElse("/dev/termination-log")));
     Map<String, String> env;
     try {
-      env = PodSources.env(client, pod.getMetadata().getNamespace(),
-          pod.getMetadata().getName(), c, v -> v);
+      env =
+          PodSources.env(
+              client, pod.getMetadata().getNamespace(), pod.getMetadata().getName(), c, v -> v);
     } catch (TrainerContainer.Refused e) {
       throw new Refused(e.getMessage());
     }
@@ -104,14 +130,26 @@ final class PodmanRuntime implements PodRuntime {
     args.add(image);
     args.addAll(c.getArgs());
     List<Prober> probes = new ArrayList<>();
-    Prober startup = c.getStartupProbe() == null ? null
-        : new Prober(c.getStartupProbe(), c, cmd -> exec(name, cmd));
-    Prober readiness = c.getReadinessProbe() == null ? null
-        : new Prober(c.getReadinessProbe(), c, cmd -> exec(name, cmd));
-    Prober liveness = c.getLivenessProbe() == null ? null
-        : new Prober(c.getLivenessProbe(), c, cmd -> exec(name, cmd));
-    String id = Podman.run(Duration.ofMinutes(2), args).check("podman run " + name).output()
-        .strip().lines().reduce((a, b) -> b).orElseThrow();
+    Prober startup =
+        c.getStartupProbe() == null
+            ? null
+            : new Prober(c.getStartupProbe(), c, cmd -> exec(name, cmd));
+    Prober readiness =
+        c.getReadinessProbe() == null
+            ? null
+            : new Prober(c.getReadinessProbe(), c, cmd -> exec(name, cmd));
+    Prober liveness =
+        c.getLivenessProbe() == null
+            ? null
+            : new Prober(c.getLivenessProbe(), c, cmd -> exec(name, cmd));
+    String id =
+        Podman.run(Duration.ofMinutes(2), args)
+            .check("podman run " + name)
+            .output()
+            .strip()
+            .lines()
+            .reduce((a, b) -> b)
+            .orElseThrow();
     return PodmanContainer.started(name, id, dir, c, volumes, startup, readiness, liveness);
   }
 
@@ -129,7 +167,8 @@ final class PodmanRuntime implements PodRuntime {
     if (!spec.getInitContainers().isEmpty()) {
       no.add("initContainers");
     }
-    if (Boolean.TRUE.equals(spec.getHostNetwork()) || Boolean.TRUE.equals(spec.getHostPID())
+    if (Boolean.TRUE.equals(spec.getHostNetwork())
+        || Boolean.TRUE.equals(spec.getHostPID())
         || Boolean.TRUE.equals(spec.getHostIPC())) {
       no.add("host namespaces (hostNetwork, hostPID, hostIPC)");
     }
@@ -142,8 +181,9 @@ final class PodmanRuntime implements PodRuntime {
     }
     if (c.getResources() != null) {
       for (var q : List.of(c.getResources().getLimits(), c.getResources().getRequests())) {
-        q.keySet().stream().filter(k -> !k.equals("cpu") && !k.equals("memory")
-            && !k.equals("ephemeral-storage")).findFirst()
+        q.keySet().stream()
+            .filter(k -> !k.equals("cpu") && !k.equals("memory") && !k.equals("ephemeral-storage"))
+            .findFirst()
             .ifPresent(k -> no.add("resource " + k + " (this node has CPUs only)"));
       }
     }
@@ -170,8 +210,9 @@ final class PodmanRuntime implements PodRuntime {
     }
     Quantity cpu = requests.containsKey("cpu") ? requests.get("cpu") : limits.get("cpu");
     if (cpu != null) {
-      long shares = Math.max(2, cpu.getNumericalAmount().multiply(
-          java.math.BigDecimal.valueOf(1024)).longValue());
+      long shares =
+          Math.max(
+              2, cpu.getNumericalAmount().multiply(java.math.BigDecimal.valueOf(1024)).longValue());
       args.add("--cpu-shares=" + shares);
     }
     return args;

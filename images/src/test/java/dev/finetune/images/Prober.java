@@ -18,15 +18,15 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * One probe of a container, as a kubelet's prober runs it: {@code httpGet} (a 2xx or 3xx
- * answer), {@code tcpSocket} (a connection) or {@code exec} (exit 0, through a {@code runner}),
- * every {@code periodSeconds} after {@code initialDelaySeconds}, each attempt bounded by
- * {@code timeoutSeconds}; the result flips after {@code successThreshold} successes or
- * {@code failureThreshold} failures in a row. gRPC probes are refused.
+ * One probe of a container, as a kubelet's prober runs it: {@code httpGet} (a 2xx or 3xx answer),
+ * {@code tcpSocket} (a connection) or {@code exec} (exit 0, through a {@code runner}), every {@code
+ * periodSeconds} after {@code initialDelaySeconds}, each attempt bounded by {@code timeoutSeconds};
+ * the result flips after {@code successThreshold} successes or {@code failureThreshold} failures in
+ * a row. gRPC probes are refused.
  */
 final class Prober {
-  private static final HttpClient HTTP = HttpClient.newBuilder()
-      .connectTimeout(Duration.ofSeconds(1)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
   private final Probe probe;
   private final Container container;
@@ -39,22 +39,29 @@ final class Prober {
   private boolean everPassed;
 
   /**
-   * @param exec runs a command in the container and returns its exit code (for {@code exec}
-   *     probes)
+   * @param exec runs a command in the container and returns its exit code (for {@code exec} probes)
    */
   Prober(Probe probe, Container container, Function<List<String>, Integer> exec) {
     if (probe.getGrpc() != null) {
-      throw new PodRuntime.Refused("container " + container.getName() + ": gRPC probes are not"
-          + " supported (httpGet, tcpSocket, exec)");
+      throw new PodRuntime.Refused(
+          "container "
+              + container.getName()
+              + ": gRPC probes are not"
+              + " supported (httpGet, tcpSocket, exec)");
     }
     if (probe.getHttpGet() == null && probe.getTcpSocket() == null && probe.getExec() == null) {
-      throw new PodRuntime.Refused("container " + container.getName() + ": a probe needs"
-          + " httpGet, tcpSocket or exec");
+      throw new PodRuntime.Refused(
+          "container " + container.getName() + ": a probe needs" + " httpGet, tcpSocket or exec");
     }
-    if (probe.getHttpGet() != null && probe.getHttpGet().getScheme() != null
+    if (probe.getHttpGet() != null
+        && probe.getHttpGet().getScheme() != null
         && !"HTTP".equals(probe.getHttpGet().getScheme())) {
-      throw new PodRuntime.Refused("container " + container.getName() + ": httpGet scheme "
-          + probe.getHttpGet().getScheme() + " is not supported (HTTP)");
+      throw new PodRuntime.Refused(
+          "container "
+              + container.getName()
+              + ": httpGet scheme "
+              + probe.getHttpGet().getScheme()
+              + " is not supported (HTTP)");
     }
     this.probe = probe;
     this.container = container;
@@ -64,8 +71,7 @@ final class Prober {
       port(probe.getTcpSocket().getPort());
     }
     this.exec = exec;
-    this.nextAt = startedAt + Duration.ofSeconds(or(probe.getInitialDelaySeconds(), 0))
-        .toNanos();
+    this.nextAt = startedAt + Duration.ofSeconds(or(probe.getInitialDelaySeconds(), 0)).toNanos();
   }
 
   /** Probes if one is due, then answers whether the probe passes. */
@@ -104,14 +110,20 @@ final class Prober {
     try {
       if (probe.getHttpGet() != null) {
         String path = probe.getHttpGet().getPath() == null ? "/" : probe.getHttpGet().getPath();
-        HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":"
-            + port(probe.getHttpGet().getPort()) + path)).timeout(timeout).build(),
-            HttpResponse.BodyHandlers.discarding());
+        HttpResponse<Void> r =
+            HTTP.send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            "http://" + ip + ":" + port(probe.getHttpGet().getPort()) + path))
+                    .timeout(timeout)
+                    .build(),
+                HttpResponse.BodyHandlers.discarding());
         return r.statusCode() >= 200 && r.statusCode() < 400;
       }
       if (probe.getTcpSocket() != null) {
         try (Socket s = new Socket()) {
-          s.connect(new InetSocketAddress(ip, port(probe.getTcpSocket().getPort())),
+          s.connect(
+              new InetSocketAddress(ip, port(probe.getTcpSocket().getPort())),
               (int) timeout.toMillis());
           return true;
         }
@@ -130,10 +142,18 @@ final class Prober {
     if (port.getIntVal() != null) {
       return port.getIntVal();
     }
-    return container.getPorts().stream().filter(p -> port.getStrVal().equals(p.getName()))
-        .map(ContainerPort::getContainerPort).findFirst()
-        .orElseThrow(() -> new PodRuntime.Refused("container " + container.getName()
-            + ": probe port \"" + port.getStrVal() + "\" names no container port"));
+    return container.getPorts().stream()
+        .filter(p -> port.getStrVal().equals(p.getName()))
+        .map(ContainerPort::getContainerPort)
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new PodRuntime.Refused(
+                    "container "
+                        + container.getName()
+                        + ": probe port \""
+                        + port.getStrVal()
+                        + "\" names no container port"));
   }
 
   private static int or(Integer value, int dflt) {

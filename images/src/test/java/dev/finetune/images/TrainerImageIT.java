@@ -24,13 +24,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The trainer image as a cluster runs it: the pod that the operator's own TrainerJobResource
- * writes (user 185, read-only root, the spec ConfigMap read-only at /etc/finetune, emptyDirs for
- * /work and /tmp, the S3 Secret by envFrom), run by podman on a network that reaches only the
- * s3proxy server. Smaller versions of deploy/examples/fashion-mnist (2 source classes of 50
- * images, 2 target classes of 10, 32 px, fewer epochs): the source job reads Fashion-MNIST from
- * S3, is preempted (SIGTERM by {@code podman stop -t <grace>}), exits 143 with a checkpoint,
- * and a second pod resumes it; the 10-shot target job then fine-tunes the source's model from S3. Asserts the result.json fields the jar-based tests assert.
+ * The trainer image as a cluster runs it: the pod that the operator's own TrainerJobResource writes
+ * (user 185, read-only root, the spec ConfigMap read-only at /etc/finetune, emptyDirs for /work and
+ * /tmp, the S3 Secret by envFrom), run by podman on a network that reaches only the s3proxy server.
+ * Smaller versions of deploy/examples/fashion-mnist (2 source classes of 50 images, 2 target
+ * classes of 10, 32 px, fewer epochs): the source job reads Fashion-MNIST from S3, is preempted
+ * (SIGTERM by {@code podman stop -t <grace>}), exits 143 with a checkpoint, and a second pod
+ * resumes it; the 10-shot target job then fine-tunes the source's model from S3. Asserts the
+ * result.json fields the jar-based tests assert.
  */
 class TrainerImageIT {
   static final String NS = "images";
@@ -62,7 +63,9 @@ class TrainerImageIT {
   @Test
   void sourcePreemptedAndResumedThenTargetFineTunes() throws Exception {
     OperatorConfig config = Fixtures.config(null, null, images.trainer(), "unused:gpu");
-    FineTuneJob source = job("""
+    FineTuneJob source =
+        job(
+            """
         metadata: {name: fmnist-source}
         spec:
           model: {architecture: resnet18}
@@ -93,15 +96,16 @@ class TrainerImageIT {
       assertTrue(log.contains("SIGTERM"), log);
       System.out.printf("IMAGE trainer: SIGTERM to exit 143 in %d ms%n", stopMs);
     }
-    try (PodmanPod pod = start(source, TrainerJobResource.desired(source, 2, config, null),
-        "source-2")) {
+    try (PodmanPod pod =
+        start(source, TrainerJobResource.desired(source, 2, config, null), "source-2")) {
       assertEquals(0, pod.awaitExit(Duration.ofMinutes(15)), pod.logs());
       String log = pod.logs();
       assertTrue(log.contains("resuming from the newest valid checkpoint"), log);
       src = result(pod);
     }
     System.out.println("IMAGE trainer: source result.json " + src);
-    assertEquals(List.of("T-shirt/top", "Trouser"),
+    assertEquals(
+        List.of("T-shirt/top", "Trouser"),
         new ObjectMapper().convertValue(src.get("classes"), List.class));
     assertEquals(100, src.get("trainImages").asInt());
     assertEquals(2000, src.get("testImages").asInt());
@@ -113,14 +117,19 @@ class TrainerImageIT {
     // of the step it resumed from (how far the first attempt got depends on when SIGTERM came).
     long lastStep = src.at("/finetune/epochs/2/step").asLong();
     long resumedFrom = src.at("/finetune/resumedFromStep").asLong();
-    assertEquals(3 - resumedFrom / (lastStep / 3), src.at("/finetune/checkpoints").size(),
+    assertEquals(
+        3 - resumedFrom / (lastStep / 3), src.at("/finetune/checkpoints").size(), src.toString());
+    assertTrue(
+        src.at("/finetune/checkpoints/" + (src.at("/finetune/checkpoints").size() - 1))
+            .asText()
+            .endsWith(String.format("ckpt-%012d", lastStep)),
         src.toString());
-    assertTrue(src.at("/finetune/checkpoints/" + (src.at("/finetune/checkpoints").size() - 1))
-        .asText().endsWith(String.format("ckpt-%012d", lastStep)), src.toString());
     assertEquals(SOURCE_MODEL, src.at("/finetune/modelUri").asText(), src.toString());
     assertTrue(Files.isRegularFile(s3.file(SOURCE_MODEL)), "model uploaded to S3");
 
-    FineTuneJob target = job("""
+    FineTuneJob target =
+        job(
+            """
         metadata: {name: fmnist-target}
         spec:
           model: {architecture: resnet18, pretrained: {fromJob: fmnist-source}}
@@ -142,28 +151,31 @@ class TrainerImageIT {
           resources: {cpu: "2", memory: 3Gi}
         """);
     JsonNode tgt;
-    try (PodmanPod pod = start(target, TrainerJobResource.desired(target, 1, config, SOURCE_MODEL),
-        "target-1")) {
+    try (PodmanPod pod =
+        start(target, TrainerJobResource.desired(target, 1, config, SOURCE_MODEL), "target-1")) {
       assertEquals(0, pod.awaitExit(Duration.ofMinutes(15)), pod.logs());
       tgt = result(pod);
     }
     System.out.println("IMAGE trainer: target result.json " + tgt);
     assertEquals(20, tgt.get("trainImages").asInt(), "10 images per class");
     assertEquals(2000, tgt.get("testImages").asInt(), "all 2,000 matching test images");
-    assertTrue(tgt.at("/finetune/initialization").asText().contains(SOURCE_MODEL),
-        tgt.toString());
+    assertTrue(tgt.at("/finetune/initialization").asText().contains(SOURCE_MODEL), tgt.toString());
     assertEquals("scratch", tgt.at("/baseline/initialization").asText());
     assertTrue(tgt.has("accuracyGain"), tgt.toString());
-    assertEquals("s3://finetune/runs/fmnist-target/model/model.safetensors",
+    assertEquals(
+        "s3://finetune/runs/fmnist-target/model/model.safetensors",
         tgt.at("/finetune/modelUri").asText());
-    System.out.printf("IMAGE trainer: source accuracy %.4f; target fine-tune %.4f, scratch %.4f%n",
-        src.at("/finetune/testAccuracy").asDouble(), tgt.at("/finetune/testAccuracy").asDouble(),
+    System.out.printf(
+        "IMAGE trainer: source accuracy %.4f; target fine-tune %.4f, scratch %.4f%n",
+        src.at("/finetune/testAccuracy").asDouble(),
+        tgt.at("/finetune/testAccuracy").asDouble(),
         tgt.at("/baseline/testAccuracy").asDouble());
   }
 
   static FineTuneJob job(String yaml) {
-    FineTuneJob f = K8S.unmarshal("apiVersion: finetune.dev/v1alpha1\nkind: FineTuneJob\n" + yaml,
-        FineTuneJob.class);
+    FineTuneJob f =
+        K8S.unmarshal(
+            "apiVersion: finetune.dev/v1alpha1\nkind: FineTuneJob\n" + yaml, FineTuneJob.class);
     f.getMetadata().setNamespace(NS);
     f.getMetadata().setUid("uid-" + f.getMetadata().getName());
     return f;
@@ -172,8 +184,11 @@ class TrainerImageIT {
   /** The pod of {@code job}, with the spec ConfigMap and the S3 Secret the operator would use. */
   static PodmanPod start(FineTuneJob ftj, Job job, String folder) {
     var cm = SpecConfigMapResource.desired(ftj);
-    return PodmanPod.start(job, Map.of(cm.getMetadata().getName(), cm.getData()),
-        Map.of(SECRET, s3.env()), dir.resolve(folder));
+    return PodmanPod.start(
+        job,
+        Map.of(cm.getMetadata().getName(), cm.getData()),
+        Map.of(SECRET, s3.env()),
+        dir.resolve(folder));
   }
 
   static void awaitCheckpoint(PodmanPod pod, String prefix) throws InterruptedException {

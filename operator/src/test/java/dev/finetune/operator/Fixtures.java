@@ -24,11 +24,11 @@ public final class Fixtures {
 
   /**
    * A FineTuneJob the real trainer finishes in seconds: a tiny ImageFolder at {@code dataset}
-   * (train/ and test/, file://), 32 px, batch 8, 2 epochs, 1 CPU, checkpoints at
-   * {@code checkpoints} with the S3 Secret {@code secret}, backoffLimit 2.
+   * (train/ and test/, file://), 32 px, batch 8, 2 epochs, 1 CPU, checkpoints at {@code
+   * checkpoints} with the S3 Secret {@code secret}, backoffLimit 2.
    */
-  public static FineTuneJob trainerRun(String name, String namespace, Path dataset,
-      String checkpoints, String secret) {
+  public static FineTuneJob trainerRun(
+      String name, String namespace, Path dataset, String checkpoints, String secret) {
     FineTuneJob f = new FineTuneJob();
     f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
     FineTuneJobSpec spec = new FineTuneJobSpec();
@@ -58,24 +58,32 @@ public final class Fixtures {
   }
 
   /**
-   * A job as a client applies it to {@code ns} (no uid or generation yet): S3 data and
-   * checkpoints with the credentials Secret "s3-creds", 2 CPUs and 4Gi. What the operator ITs
-   * and benchmarks create.
+   * A job as a client applies it to {@code ns} (no uid or generation yet): S3 data and checkpoints
+   * with the credentials Secret "s3-creds", 2 CPUs and 4Gi. What the operator ITs and benchmarks
+   * create.
    */
   public static FtjWrapper applied(String name, String ns) {
-    return ftj(name).sentTo(ns).spec(s -> {
-      s.checkpoints.credentialsSecret = "s3-creds";
-      s.resources.cpu = "2";
-      s.resources.memory = "4Gi";
-    });
+    return ftj(name)
+        .sentTo(ns)
+        .spec(
+            s -> {
+              s.checkpoints.credentialsSecret = "s3-creds";
+              s.resources.cpu = "2";
+              s.resources.memory = "4Gi";
+            });
   }
 
   public static final class FtjWrapper {
     private final FineTuneJob ftj = new FineTuneJob();
 
     FtjWrapper(String name) {
-      ftj.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("ns")
-          .withUid("uid-" + name).withGeneration(1L).build());
+      ftj.setMetadata(
+          new ObjectMetaBuilder()
+              .withName(name)
+              .withNamespace("ns")
+              .withUid("uid-" + name)
+              .withGeneration(1L)
+              .build());
       FineTuneJobSpec spec = new FineTuneJobSpec();
       spec.dataset.train = "s3://data/train.tar.gz";
       spec.dataset.test = "s3://data/test.tar.gz";
@@ -123,40 +131,81 @@ public final class Fixtures {
 
   /** A trainer Job of attempt n as the operator creates it, without status. */
   public static JobBuilder job(String ftj, int attempt) {
-    return new JobBuilder().withNewMetadata().withName(ftj + "-attempt-" + attempt)
-        .withNamespace("ns").addToLabels(Labels.JOB, ftj)
-        .addToLabels(Labels.ATTEMPT, String.valueOf(attempt)).endMetadata()
-        .withNewSpec().withBackoffLimit(0).withSuspend(false).endSpec();
+    return new JobBuilder()
+        .withNewMetadata()
+        .withName(ftj + "-attempt-" + attempt)
+        .withNamespace("ns")
+        .addToLabels(Labels.JOB, ftj)
+        .addToLabels(Labels.ATTEMPT, String.valueOf(attempt))
+        .endMetadata()
+        .withNewSpec()
+        .withBackoffLimit(0)
+        .withSuspend(false)
+        .endSpec();
   }
 
   public static Job failedJob(String ftj, int attempt, String at) {
-    return job(ftj, attempt).withNewStatus().withFailed(1).addNewCondition().withType("Failed")
-        .withStatus("True").withReason("BackoffLimitExceeded").withLastTransitionTime(at)
-        .endCondition().endStatus().build();
+    return job(ftj, attempt)
+        .withNewStatus()
+        .withFailed(1)
+        .addNewCondition()
+        .withType("Failed")
+        .withStatus("True")
+        .withReason("BackoffLimitExceeded")
+        .withLastTransitionTime(at)
+        .endCondition()
+        .endStatus()
+        .build();
   }
 
   public static Job succeededJob(String ftj, int attempt) {
-    return job(ftj, attempt).withNewStatus().withSucceeded(1).addNewCondition()
-        .withType("Complete").withStatus("True").withLastTransitionTime("2026-01-01T00:00:00Z")
-        .endCondition().endStatus().build();
+    return job(ftj, attempt)
+        .withNewStatus()
+        .withSucceeded(1)
+        .addNewCondition()
+        .withType("Complete")
+        .withStatus("True")
+        .withLastTransitionTime("2026-01-01T00:00:00Z")
+        .endCondition()
+        .endStatus()
+        .build();
   }
 
   /** A pod of attempt n whose trainer container terminated with {@code exitCode}. */
   public static PodBuilder terminatedPod(String ftj, int attempt, int exitCode, String message) {
-    return new PodBuilder().withNewMetadata().withName(ftj + "-attempt-" + attempt + "-x")
-        .withNamespace("ns").addToLabels(Labels.JOB, ftj)
-        .addToLabels(Labels.ATTEMPT, String.valueOf(attempt)).endMetadata()
-        .withNewStatus().withPhase(exitCode == 0 ? "Succeeded" : "Failed")
-        .addNewContainerStatus().withName(Labels.TRAINER_CONTAINER).withNewState()
-        .withNewTerminated().withExitCode(exitCode).withMessage(message).endTerminated()
-        .endState().endContainerStatus().endStatus();
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(ftj + "-attempt-" + attempt + "-x")
+        .withNamespace("ns")
+        .addToLabels(Labels.JOB, ftj)
+        .addToLabels(Labels.ATTEMPT, String.valueOf(attempt))
+        .endMetadata()
+        .withNewStatus()
+        .withPhase(exitCode == 0 ? "Succeeded" : "Failed")
+        .addNewContainerStatus()
+        .withName(Labels.TRAINER_CONTAINER)
+        .withNewState()
+        .withNewTerminated()
+        .withExitCode(exitCode)
+        .withMessage(message)
+        .endTerminated()
+        .endState()
+        .endContainerStatus()
+        .endStatus();
   }
 
   public static Pod runningPod(String ftj, int attempt) {
-    return new PodBuilder().withNewMetadata().withName(ftj + "-attempt-" + attempt + "-x")
-        .withNamespace("ns").addToLabels(Labels.JOB, ftj)
-        .addToLabels(Labels.ATTEMPT, String.valueOf(attempt)).endMetadata()
-        .withNewStatus().withPhase("Running").endStatus().build();
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(ftj + "-attempt-" + attempt + "-x")
+        .withNamespace("ns")
+        .addToLabels(Labels.JOB, ftj)
+        .addToLabels(Labels.ATTEMPT, String.valueOf(attempt))
+        .endMetadata()
+        .withNewStatus()
+        .withPhase("Running")
+        .endStatus()
+        .build();
   }
 
   public static OperatorConfig config() {
@@ -169,8 +218,8 @@ public final class Fixtures {
   }
 
   /** The test config with these trainer images (the image tests use bin/images' names). */
-  public static OperatorConfig config(String allowedHosts, String allowedSchemes,
-      String trainerImage, String trainerImageGpu) {
+  public static OperatorConfig config(
+      String allowedHosts, String allowedSchemes, String trainerImage, String trainerImageGpu) {
     return new OperatorConfig() {
       public java.util.Optional<String> trainerAllowedHosts() {
         return java.util.Optional.ofNullable(allowedHosts);

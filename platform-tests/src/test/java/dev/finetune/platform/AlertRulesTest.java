@@ -25,15 +25,22 @@ class AlertRulesTest {
     Path promtool = Tools.require("promtool", "run bin/setup (Debian package prometheus)");
     Tools.Result result = Tools.run(Tools.root(), 60, promtool.toString(), "check", "rules", RULES);
     result.assertOk("promtool check rules");
-    assertTrue(result.output().contains("SUCCESS: " + alertNames().size() + " rules found"),
+    assertTrue(
+        result.output().contains("SUCCESS: " + alertNames().size() + " rules found"),
         result.output());
   }
 
   @Test
   void promtoolUnitTestsPass() {
     Path promtool = Tools.require("promtool", "run bin/setup (Debian package prometheus)");
-    Tools.Result result = Tools.run(Tools.root().resolve("grafana"), 120, promtool.toString(),
-        "test", "rules", "alerts_test.yaml");
+    Tools.Result result =
+        Tools.run(
+            Tools.root().resolve("grafana"),
+            120,
+            promtool.toString(),
+            "test",
+            "rules",
+            "alerts_test.yaml");
     result.assertOk("promtool test rules");
   }
 
@@ -62,19 +69,23 @@ class AlertRulesTest {
 
   @Test
   void prometheusRuleMatchesTheRuleFile() {
-    List<Object> groups = Manifests.list(
-        Manifests.readYaml(Tools.root().resolve(RULES)).get(0), "groups");
-    Map<String, Object> rule = Manifests.readYaml(
-        Tools.root().resolve("deploy/components/monitoring/prometheusrule.yaml")).get(0);
+    List<Object> groups =
+        Manifests.list(Manifests.readYaml(Tools.root().resolve(RULES)).get(0), "groups");
+    Map<String, Object> rule =
+        Manifests.readYaml(Tools.root().resolve("deploy/components/monitoring/prometheusrule.yaml"))
+            .get(0);
     assertEquals("PrometheusRule", rule.get("kind"));
-    assertEquals(groups, Manifests.list(rule, "spec", "groups"),
+    assertEquals(
+        groups,
+        Manifests.list(rule, "spec", "groups"),
         "deploy/components/monitoring/prometheusrule.yaml must carry grafana/alerts.yaml's groups");
     assertFalse(groups.isEmpty());
   }
 
   static Set<String> alertNames() {
     Set<String> names = new TreeSet<>();
-    for (Object g : Manifests.list(Manifests.readYaml(Tools.root().resolve(RULES)).get(0), "groups")) {
+    for (Object g :
+        Manifests.list(Manifests.readYaml(Tools.root().resolve(RULES)).get(0), "groups")) {
       for (Object r : Manifests.list(g, "rules")) {
         Object alert = KustomizeRenderTest.asMap(r).get("alert");
         if (alert != null) {
@@ -82,23 +93,34 @@ class AlertRulesTest {
         }
       }
     }
-    assertEquals(Set.of("FineTuneJobFailed", "FineTuneJobStalled", "FineTuneCheckpointOverdue",
-        "FineTuneStorageUnreachable", "FineTuneOperatorDown", "FineTuneReconcileErrors",
-        "FineTuneScrapeFailing"), names);
+    assertEquals(
+        Set.of(
+            "FineTuneJobFailed",
+            "FineTuneJobStalled",
+            "FineTuneCheckpointOverdue",
+            "FineTuneStorageUnreachable",
+            "FineTuneOperatorDown",
+            "FineTuneReconcileErrors",
+            "FineTuneScrapeFailing"),
+        names);
     return names;
   }
 
   /** The expression of one alert. */
   static String expression(String alert) {
     return Manifests.list(Manifests.readYaml(Tools.root().resolve(RULES)).get(0), "groups").stream()
-        .flatMap(g -> Manifests.list(g, "rules").stream()).map(KustomizeRenderTest::asMap)
-        .filter(r -> alert.equals(r.get("alert"))).map(r -> (String) r.get("expr"))
-        .findFirst().orElseThrow(() -> new AssertionError("no alert " + alert));
+        .flatMap(g -> Manifests.list(g, "rules").stream())
+        .map(KustomizeRenderTest::asMap)
+        .filter(r -> alert.equals(r.get("alert")))
+        .map(r -> (String) r.get("expr"))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no alert " + alert));
   }
 
   static List<String> expressions() {
     return Manifests.list(Manifests.readYaml(Tools.root().resolve(RULES)).get(0), "groups").stream()
         .flatMap(g -> Manifests.list(g, "rules").stream())
-        .map(r -> (String) KustomizeRenderTest.asMap(r).get("expr")).toList();
+        .map(r -> (String) KustomizeRenderTest.asMap(r).get("expr"))
+        .toList();
   }
 }

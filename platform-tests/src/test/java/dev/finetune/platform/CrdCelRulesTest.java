@@ -29,11 +29,11 @@ import org.junit.jupiter.api.Test;
  * Google's CEL implementation; the API server uses cel-go). The fabric8 mock API server and ajv
  * ignore these rules, so this is the only place they run before a real cluster.
  *
- * <p>{@code self} and {@code oldSelf} are declared {@code dyn}: objects are passed as the maps
- * and lists the YAML parses to (integers as long, decimals as double), which is how CEL sees
- * schemaless JSON; field selection, {@code has()} and {@code ==} on them behave as in Kubernetes.
- * Kubernetes' extension functions (quantity(), url(), isSorted(), ...) are not in cel-java: a rule
- * using one fails to compile here, and this test says which.
+ * <p>{@code self} and {@code oldSelf} are declared {@code dyn}: objects are passed as the maps and
+ * lists the YAML parses to (integers as long, decimals as double), which is how CEL sees schemaless
+ * JSON; field selection, {@code has()} and {@code ==} on them behave as in Kubernetes. Kubernetes'
+ * extension functions (quantity(), url(), isSorted(), ...) are not in cel-java: a rule using one
+ * fails to compile here, and this test says which.
  */
 class CrdCelRulesTest {
   /** One rule and where it sits: property names from the root, "[]" for list items. */
@@ -48,17 +48,21 @@ class CrdCelRulesTest {
   }
 
   /** has(), all(), exists(), map(), filter() are macros, as in Kubernetes. */
-  static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
-      .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
-      .addVar("self", SimpleType.DYN).addVar("oldSelf", SimpleType.DYN).build();
+  static final CelCompiler COMPILER =
+      CelCompilerFactory.standardCelCompilerBuilder()
+          .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+          .addVar("self", SimpleType.DYN)
+          .addVar("oldSelf", SimpleType.DYN)
+          .build();
+
   static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
   static List<Rule> rules;
 
   @BeforeAll
   static void compileEveryRule() {
     Map<String, Object> crd = Manifests.crd();
-    Map<String, Object> version = KustomizeRenderTest.asMap(
-        Manifests.list(crd, "spec", "versions").get(0));
+    Map<String, Object> version =
+        KustomizeRenderTest.asMap(Manifests.list(crd, "spec", "versions").get(0));
     List<Rule> found = new ArrayList<>();
     collect(Manifests.map(version, "schema", "openAPIV3Schema"), new ArrayList<>(), found);
     rules = found;
@@ -73,21 +77,31 @@ class CrdCelRulesTest {
       try {
         ast = COMPILER.compile(rule).getAst();
       } catch (CelValidationException e) {
-        throw new AssertionError("CEL rule at " + String.join(".", path) + " does not compile"
-            + " with cel-java (a Kubernetes-only function?): " + e.getMessage());
+        throw new AssertionError(
+            "CEL rule at "
+                + String.join(".", path)
+                + " does not compile"
+                + " with cel-java (a Kubernetes-only function?): "
+                + e.getMessage());
       }
       try {
-        out.add(new Rule(List.copyOf(path), rule, (String) validation.get("message"),
-            RUNTIME.createProgram(ast)));
+        out.add(
+            new Rule(
+                List.copyOf(path),
+                rule,
+                (String) validation.get("message"),
+                RUNTIME.createProgram(ast)));
       } catch (CelEvaluationException e) {
         throw new AssertionError(e);
       }
     }
-    Manifests.map(schema, "properties").forEach((name, child) -> {
-      List<String> p = new ArrayList<>(path);
-      p.add(name);
-      collect((Map<String, Object>) child, p, out);
-    });
+    Manifests.map(schema, "properties")
+        .forEach(
+            (name, child) -> {
+              List<String> p = new ArrayList<>(path);
+              p.add(name);
+              collect((Map<String, Object>) child, p, out);
+            });
     Map<String, Object> items = Manifests.map(schema, "items");
     if (!items.isEmpty()) {
       List<String> p = new ArrayList<>(path);
@@ -104,7 +118,8 @@ class CrdCelRulesTest {
     List<String> rest = path.subList(1, path.size());
     if ("[]".equals(path.get(0))) {
       return node instanceof List<?> l
-          ? l.stream().flatMap(i -> at(i, rest).stream()).toList() : List.of();
+          ? l.stream().flatMap(i -> at(i, rest).stream()).toList()
+          : List.of();
     }
     return node instanceof Map<?, ?> m ? at(m.get(path.get(0)), rest) : List.of();
   }
@@ -144,9 +159,12 @@ class CrdCelRulesTest {
   static List<Map<String, Object>> exampleJobs() throws IOException {
     Path examples = Tools.root().resolve("deploy/examples");
     try (Stream<Path> files = Files.walk(examples)) {
-      return files.filter(p -> p.toString().endsWith(".yaml")).sorted()
+      return files
+          .filter(p -> p.toString().endsWith(".yaml"))
+          .sorted()
           .flatMap(p -> Manifests.readYaml(p).stream())
-          .filter(d -> "FineTuneJob".equals(d.get("kind"))).toList();
+          .filter(d -> "FineTuneJob".equals(d.get("kind")))
+          .toList();
     }
   }
 
@@ -157,11 +175,15 @@ class CrdCelRulesTest {
   @Test
   void everyRuleCompiles() {
     assertFalse(rules.isEmpty(), "the CRD has CEL rules; none were found");
-    assertTrue(rules.stream().anyMatch(r -> r.path().equals(List.of("spec")) && r.transition()),
+    assertTrue(
+        rules.stream().anyMatch(r -> r.path().equals(List.of("spec")) && r.transition()),
         "the spec immutability rule is among them");
   }
 
-  /** Creating an example: self only; transition rules see oldSelf == self, as on an unchanged update. */
+  /**
+   * Creating an example: self only; transition rules see oldSelf == self, as on an unchanged
+   * update.
+   */
   @Test
   void everyExampleSatisfiesEveryRule() throws IOException {
     List<Map<String, Object>> jobs = exampleJobs();
@@ -185,8 +207,11 @@ class CrdCelRulesTest {
   /** dataset.validation is exactly one of fraction or uri. */
   @Test
   void validationIsAFractionOrAUri() {
-    Rule rule = rules.stream().filter(r -> r.path().equals(List.of("spec", "dataset",
-        "validation"))).findFirst().orElseThrow();
+    Rule rule =
+        rules.stream()
+            .filter(r -> r.path().equals(List.of("spec", "dataset", "validation")))
+            .findFirst()
+            .orElseThrow();
     assertEquals("set exactly one of fraction or uri", rule.message());
     assertTrue(eval(rule, Map.of("fraction", 0.2), Map.of("fraction", 0.2)));
     assertTrue(eval(rule, Map.of("uri", "s3://d/v"), Map.of("uri", "s3://d/v")));
@@ -198,8 +223,8 @@ class CrdCelRulesTest {
   @Test
   @SuppressWarnings("unchecked")
   void specIsImmutableExceptSuspend() {
-    Map<String, Object> job = Manifests.readYaml(
-        Tools.root().resolve("deploy/examples/hotdog-job.yaml")).get(0);
+    Map<String, Object> job =
+        Manifests.readYaml(Tools.root().resolve("deploy/examples/hotdog-job.yaml")).get(0);
     Map<String, Object> old = (Map<String, Object>) job.get("spec");
     Rule rule = specRule();
 
@@ -220,7 +245,8 @@ class CrdCelRulesTest {
     Map<String, Object> noCheckpoints = copy(old);
     noCheckpoints.remove("checkpoints");
     assertFalse(eval(rule, noCheckpoints, old), "removing spec.checkpoints is rejected");
-    assertEquals("spec is immutable except spec.suspend: create a new FineTuneJob to change it",
+    assertEquals(
+        "spec is immutable except spec.suspend: create a new FineTuneJob to change it",
         rule.message());
   }
 

@@ -27,7 +27,8 @@ final class Dashboards {
 
   static Map<String, Object> read(Path file) {
     try {
-      return Manifests.JSON.readValue(file.toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
+      return Manifests.JSON.readValue(
+          file.toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -54,8 +55,11 @@ final class Dashboards {
       String name = file.getFileName().toString();
       for (Map<String, Object> panel : panels(dashboard)) {
         for (Object t : Manifests.list(panel, "targets")) {
-          out.add(new Query(name, (String) panel.get("title"),
-              (String) KustomizeRenderTest.asMap(t).get("expr")));
+          out.add(
+              new Query(
+                  name,
+                  (String) panel.get("title"),
+                  (String) KustomizeRenderTest.asMap(t).get("expr")));
         }
       }
       for (Object v : Manifests.list(dashboard, "templating", "list")) {
@@ -63,7 +67,8 @@ final class Dashboards {
         if ("query".equals(variable.get("type"))) {
           String definition = (String) Manifests.map(variable, "query").get("query");
           java.util.regex.Matcher m =
-              java.util.regex.Pattern.compile("^label_values\\((.*),\\s*\\w+\\)$").matcher(definition);
+              java.util.regex.Pattern.compile("^label_values\\((.*),\\s*\\w+\\)$")
+                  .matcher(definition);
           if (m.matches()) {
             out.add(new Query(name, "variable " + variable.get("name"), m.group(1)));
           }
@@ -74,12 +79,15 @@ final class Dashboards {
   }
 
   /**
-   * Grafana's template variables as a test substitutes them: the trainer run's namespace and
-   * job, and fixed durations for the interval variables.
+   * Grafana's template variables as a test substitutes them: the trainer run's namespace and job,
+   * and fixed durations for the interval variables.
    */
   static String substitute(String expr, String namespace, String job) {
-    return expr.replace("$__rate_interval", "20s").replace("$__interval", "5s")
-        .replace("$__range", "5m").replace("$namespace", namespace).replace("$job", job)
+    return expr.replace("$__rate_interval", "20s")
+        .replace("$__interval", "5s")
+        .replace("$__range", "5m")
+        .replace("$namespace", namespace)
+        .replace("$job", job)
         .replace("$controller", ".*");
   }
 }

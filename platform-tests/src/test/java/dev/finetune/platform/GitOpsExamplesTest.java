@@ -23,10 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * deploy/gitops: the experiments chart names each job after a hash of its spec (so an edited
- * recipe is a new object, never an update that the immutable spec rejects, which is why
- * Replace=true would not help), its jobs pass the CRD schema and CEL rules, and the Argo CD and
- * Flux examples point at folders that exist and render, with the sync options the docs promise.
+ * deploy/gitops: the experiments chart names each job after a hash of its spec (so an edited recipe
+ * is a new object, never an update that the immutable spec rejects, which is why Replace=true would
+ * not help), its jobs pass the CRD schema and CEL rules, and the Argo CD and Flux examples point at
+ * folders that exist and render, with the sync options the docs promise.
  */
 class GitOpsExamplesTest {
   static final Path EXPERIMENTS = Path.of("deploy/gitops/experiments");
@@ -34,8 +34,13 @@ class GitOpsExamplesTest {
 
   static List<Map<String, Object>> renderExperiments(Path chart, String team) {
     assertFalse(new Helm(chart).lint().strict().call().isFailed(), "helm lint " + chart);
-    return Manifests.parseYaml(new Helm(chart).template().withName("experiments")
-        .withNamespace(team).set("team", team).call());
+    return Manifests.parseYaml(
+        new Helm(chart)
+            .template()
+            .withName("experiments")
+            .withNamespace(team)
+            .set("team", team)
+            .call());
   }
 
   @Test
@@ -58,9 +63,9 @@ class GitOpsExamplesTest {
   }
 
   /**
-   * Editing a recipe gives a new name; a rename-free edit would be an update of the old object,
-   * and the CRD's spec rule refuses it whether it is sent as apply/patch or as Argo CD's
-   * Replace=true (both are updates: oldSelf is the stored spec).
+   * Editing a recipe gives a new name; a rename-free edit would be an update of the old object, and
+   * the CRD's spec rule refuses it whether it is sent as apply/patch or as Argo CD's Replace=true
+   * (both are updates: oldSelf is the stored spec).
    */
   @Test
   void anEditedRecipeIsANewJobBecauseUpdatesAreRefused(@TempDir Path tmp) throws IOException {
@@ -71,29 +76,36 @@ class GitOpsExamplesTest {
     String recipe = (String) map(before, "metadata", "labels").get("finetune.dev/recipe");
     Path file = chart.resolve("recipes/" + team + "/" + recipe + ".yaml");
     Files.writeString(file, Files.readString(file).replace("epochs: 5", "epochs: 6"));
-    Map<String, Object> after = renderExperiments(chart, team).stream()
-        .filter(j -> recipe.equals(map(j, "metadata", "labels").get("finetune.dev/recipe")))
-        .findFirst().orElseThrow();
+    Map<String, Object> after =
+        renderExperiments(chart, team).stream()
+            .filter(j -> recipe.equals(map(j, "metadata", "labels").get("finetune.dev/recipe")))
+            .findFirst()
+            .orElseThrow();
     assertEquals(6, map(after, "spec", "training").get("epochs"));
     assertNotEquals(Manifests.name(before), Manifests.name(after), "a new experiment");
 
     CrdCelRulesTest.compileEveryRule();
     CrdCelRulesTest.Rule rule = CrdCelRulesTest.specRule();
-    assertTrue(CrdCelRulesTest.eval(rule, map(before, "spec"), map(before, "spec")),
+    assertTrue(
+        CrdCelRulesTest.eval(rule, map(before, "spec"), map(before, "spec")),
         "re-applying an unchanged recipe is allowed");
-    assertFalse(CrdCelRulesTest.eval(rule, map(after, "spec"), map(before, "spec")),
+    assertFalse(
+        CrdCelRulesTest.eval(rule, map(after, "spec"), map(before, "spec")),
         "updating the old object to the edited spec is refused");
   }
 
   @Test
   void argoCdExamplesSyncTheExperimentsChartWithPruneAndSelfHeal() {
-    Map<String, Object> app = Manifests.readYaml(
-        Tools.root().resolve(ARGO.resolve("experiments-application.yaml"))).get(0);
-    Map<String, Object> set = Manifests.readYaml(
-        Tools.root().resolve(ARGO.resolve("experiments-applicationset.yaml"))).get(0);
+    Map<String, Object> app =
+        Manifests.readYaml(Tools.root().resolve(ARGO.resolve("experiments-application.yaml")))
+            .get(0);
+    Map<String, Object> set =
+        Manifests.readYaml(Tools.root().resolve(ARGO.resolve("experiments-applicationset.yaml")))
+            .get(0);
     assertEquals("Application", kind(app));
     assertEquals("ApplicationSet", kind(set));
-    for (Map<String, Object> spec : List.of(map(app, "spec"), map(set, "spec", "template", "spec"))) {
+    for (Map<String, Object> spec :
+        List.of(map(app, "spec"), map(set, "spec", "template", "spec"))) {
       assertEquals(EXPERIMENTS.toString(), map(spec, "source").get("path"));
       assertTrue(map(spec, "source", "helm", "valuesObject").containsKey("team"));
       Map<String, Object> automated = map(spec, "syncPolicy", "automated");
@@ -101,36 +113,44 @@ class GitOpsExamplesTest {
       assertEquals(true, automated.get("selfHeal"));
       List<Object> options = list(map(spec, "syncPolicy"), "syncOptions");
       assertTrue(options.contains("PruneLast=true"), options.toString());
-      assertTrue(options.stream().noneMatch(o -> o.toString().startsWith("Replace=")),
+      assertTrue(
+          options.stream().noneMatch(o -> o.toString().startsWith("Replace=")),
           "Replace=true is an update too: the immutable spec refuses it");
     }
     Map<String, Object> generator = map(list(map(set, "spec"), "generators").get(0), "git");
     String pattern = (String) map(list(generator, "directories").get(0)).get("path");
     assertEquals(EXPERIMENTS + "/recipes/*", pattern);
-    assertEquals(map(app, "spec", "source", "helm", "valuesObject").get("team"),
-        map(app, "spec", "destination").get("namespace"), "a team folder deploys to its namespace");
+    assertEquals(
+        map(app, "spec", "source", "helm", "valuesObject").get("team"),
+        map(app, "spec", "destination").get("namespace"),
+        "a team folder deploys to its namespace");
   }
 
   @Test
   void fluxKustomizationsPointAtRenderableFoldersAndCheckWhatTheyInstall() {
-    List<Map<String, Object>> docs = Manifests.readYaml(
-        Tools.root().resolve("deploy/gitops/flux/operator.yaml"));
-    List<Map<String, Object>> kustomizations = docs.stream()
-        .filter(d -> kind(d).equals("Kustomization")).toList();
+    List<Map<String, Object>> docs =
+        Manifests.readYaml(Tools.root().resolve("deploy/gitops/flux/operator.yaml"));
+    List<Map<String, Object>> kustomizations =
+        docs.stream().filter(d -> kind(d).equals("Kustomization")).toList();
     assertEquals(2, kustomizations.size());
-    Map<String, Object> operator = find(kustomizations, "Kustomization", "finetune-operator")
-        .orElseThrow();
+    Map<String, Object> operator =
+        find(kustomizations, "Kustomization", "finetune-operator").orElseThrow();
     String path = ((String) map(operator, "spec").get("path")).replaceFirst("^\\./", "");
     List<Map<String, Object>> rendered = Manifests.render(path);
     for (Object check : list(map(operator, "spec"), "healthChecks")) {
       Map<String, Object> c = KustomizeRenderTest.asMap(check);
-      assertTrue(rendered.stream().anyMatch(o -> kind(o).equals(c.get("kind"))
-          && Manifests.name(o).equals(c.get("name"))
-          && java.util.Objects.equals(map(o, "metadata").get("namespace"), c.get("namespace"))),
+      assertTrue(
+          rendered.stream()
+              .anyMatch(
+                  o ->
+                      kind(o).equals(c.get("kind"))
+                          && Manifests.name(o).equals(c.get("name"))
+                          && java.util.Objects.equals(
+                              map(o, "metadata").get("namespace"), c.get("namespace"))),
           "health check on an object " + path + " installs: " + c);
     }
-    Map<String, Object> sweep = find(kustomizations, "Kustomization", "finetune-sweep")
-        .orElseThrow();
+    Map<String, Object> sweep =
+        find(kustomizations, "Kustomization", "finetune-sweep").orElseThrow();
     assertEquals(true, map(sweep, "spec").get("force"), "immutable spec: re-create on change");
     Path folder = Tools.root().resolve(((String) map(sweep, "spec").get("path")).substring(2));
     Set<String> names = new HashSet<>();
@@ -146,8 +166,7 @@ class GitOpsExamplesTest {
 
   static List<String> teams() {
     try (Stream<Path> dirs = Files.list(Tools.root().resolve(EXPERIMENTS.resolve("recipes")))) {
-      return dirs.filter(Files::isDirectory).map(d -> d.getFileName().toString()).sorted()
-          .toList();
+      return dirs.filter(Files::isDirectory).map(d -> d.getFileName().toString()).sorted().toList();
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }

@@ -15,15 +15,15 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
- * The chart README's values table is generated from values.yaml: one row per value, its
- * description from the comment lines above it. The test fails when they drift and names the
- * command that rewrites the table:
- * {@code mvn -B -o -pl platform-tests -am verify -Dtest=HelmChartReadmeTest
+ * The chart README's values table is generated from values.yaml: one row per value, its description
+ * from the comment lines above it. The test fails when they drift and names the command that
+ * rewrites the table: {@code mvn -B -o -pl platform-tests -am verify -Dtest=HelmChartReadmeTest
  * -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=none -Dfailsafe.failIfNoSpecifiedTests=false
  * -Dfinetune.helm.readme=write}.
  */
 class HelmChartReadmeTest {
-  static final String BEGIN = "<!-- values table: generated from values.yaml by HelmChartReadmeTest -->";
+  static final String BEGIN =
+      "<!-- values table: generated from values.yaml by HelmChartReadmeTest -->";
   static final String END = "<!-- end of values table -->";
 
   record Value(String key, String defaultValue, String description) {}
@@ -34,16 +34,21 @@ class HelmChartReadmeTest {
     String text = Files.readString(readme);
     int begin = text.indexOf(BEGIN);
     int end = text.indexOf(END);
-    assertTrue(begin >= 0 && end > begin, readme + " must hold the markers " + BEGIN + " ... " + END);
-    String expected = text.substring(0, begin + BEGIN.length()) + "\n" + table() + text.substring(end);
+    assertTrue(
+        begin >= 0 && end > begin, readme + " must hold the markers " + BEGIN + " ... " + END);
+    String expected =
+        text.substring(0, begin + BEGIN.length()) + "\n" + table() + text.substring(end);
     if (!expected.equals(text) && "write".equals(System.getProperty("finetune.helm.readme"))) {
       Files.writeString(readme, expected);
       text = expected;
     }
-    assertEquals(expected, text, "the README's values table differs from values.yaml; rewrite it with "
-        + "mvn -B -o -pl platform-tests -am verify -Dtest=HelmChartReadmeTest "
-        + "-Dsurefire.failIfNoSpecifiedTests=false -Dit.test=none "
-        + "-Dfailsafe.failIfNoSpecifiedTests=false -Dfinetune.helm.readme=write");
+    assertEquals(
+        expected,
+        text,
+        "the README's values table differs from values.yaml; rewrite it with "
+            + "mvn -B -o -pl platform-tests -am verify -Dtest=HelmChartReadmeTest "
+            + "-Dsurefire.failIfNoSpecifiedTests=false -Dit.test=none "
+            + "-Dfailsafe.failIfNoSpecifiedTests=false -Dfinetune.helm.readme=write");
   }
 
   @Test
@@ -57,7 +62,8 @@ class HelmChartReadmeTest {
     Set<String> leaves = new TreeSet<>();
     leaves(Manifests.readYaml(HelmChartTest.chart().resolve("values.yaml")).get(0), "", leaves);
     for (String leaf : leaves) {
-      assertTrue(rows.stream().anyMatch(r -> leaf.equals(r) || leaf.startsWith(r + ".")),
+      assertTrue(
+          rows.stream().anyMatch(r -> leaf.equals(r) || leaf.startsWith(r + ".")),
           leaf + " has no row: " + rows);
     }
     assertTrue(rows.size() >= 40, rows.toString());
@@ -66,8 +72,8 @@ class HelmChartReadmeTest {
   @SuppressWarnings("unchecked")
   static void leaves(Object node, String path, Set<String> out) {
     if (node instanceof Map<?, ?> map && !map.isEmpty()) {
-      ((Map<String, Object>) map).forEach((k, v) -> leaves(v, path.isEmpty() ? k : path + "." + k,
-          out));
+      ((Map<String, Object>) map)
+          .forEach((k, v) -> leaves(v, path.isEmpty() ? k : path + "." + k, out));
     } else {
       out.add(path);
     }
@@ -77,9 +83,13 @@ class HelmChartReadmeTest {
   static String table() {
     StringBuilder out = new StringBuilder("| value | default | description |\n|---|---|---|\n");
     for (Value v : values()) {
-      out.append("| `").append(v.key()).append("` | ")
-          .append(v.defaultValue().isEmpty() ? "" : "`" + v.defaultValue().replace("|", "\\|") + "`")
-          .append(" | ").append(v.description().replace("|", "\\|").replace("<", "&lt;"))
+      out.append("| `")
+          .append(v.key())
+          .append("` | ")
+          .append(
+              v.defaultValue().isEmpty() ? "" : "`" + v.defaultValue().replace("|", "\\|") + "`")
+          .append(" | ")
+          .append(v.description().replace("|", "\\|").replace("<", "&lt;"))
           .append(" |\n");
     }
     return out.toString();
@@ -128,7 +138,8 @@ class HelmChartReadmeTest {
       } else {
         if (value.equals(">-")) {
           StringBuilder folded = new StringBuilder();
-          while (i + 1 < lines.size() && !lines.get(i + 1).isBlank()
+          while (i + 1 < lines.size()
+              && !lines.get(i + 1).isBlank()
               && lines.get(i + 1).length() - lines.get(i + 1).stripLeading().length() > indent) {
             folded.append(folded.length() == 0 ? "" : " ").append(lines.get(++i).strip());
           }

@@ -27,9 +27,15 @@ import java.util.stream.Stream;
  */
 final class Manifests {
   static final List<String> TARGETS =
-      List.of("deploy/base", "deploy/overlays/dev", "deploy/overlays/production",
-          "deploy/overlays/monitoring", "deploy/overlays/kueue", "deploy/overlays/webhook",
-          "deploy/overlays/namespace-scoped", "deploy/overlays/local");
+      List.of(
+          "deploy/base",
+          "deploy/overlays/dev",
+          "deploy/overlays/production",
+          "deploy/overlays/monitoring",
+          "deploy/overlays/kueue",
+          "deploy/overlays/webhook",
+          "deploy/overlays/namespace-scoped",
+          "deploy/overlays/local");
   static final String CRD_FILE = "crds/finetunejobs.finetune.dev-v1.yml";
   static final String SWEEP_CRD_FILE = "crds/finetunesweeps.finetune.dev-v1.yml";
   static final ObjectMapper YAML = new YAMLMapper();
@@ -49,13 +55,18 @@ final class Manifests {
   }
 
   static List<Map<String, Object>> render(String target) {
-    return RENDERED.computeIfAbsent(target, t -> {
-      Path kubectl = Tools.optional("kubectl", "kubectl 1.27+ with built-in kustomize renders "
-          + "deploy/; it is not in Debian's archive: install it from the Kubernetes apt repository");
-      Tools.Result result = Tools.run(renderRoot(), 120, kubectl.toString(), "kustomize", t);
-      result.assertOk("kubectl kustomize " + t);
-      return parseYaml(result.output());
-    });
+    return RENDERED.computeIfAbsent(
+        target,
+        t -> {
+          Path kubectl =
+              Tools.optional(
+                  "kubectl",
+                  "kubectl 1.27+ with built-in kustomize renders "
+                      + "deploy/; it is not in Debian's archive: install it from the Kubernetes apt repository");
+          Tools.Result result = Tools.run(renderRoot(), 120, kubectl.toString(), "kustomize", t);
+          result.assertOk("kubectl kustomize " + t);
+          return parseYaml(result.output());
+        });
   }
 
   static synchronized Path renderRoot() {
@@ -78,12 +89,17 @@ final class Manifests {
         Files.copy(root.resolve(CRD_FILE), copy.resolve(CRD_FILE));
         resources = "[finetunejobs.finetune.dev-v1.yml]";
       }
-      Files.writeString(copy.resolve("crds/kustomization.yaml"),
+      Files.writeString(
+          copy.resolve("crds/kustomization.yaml"),
           "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: "
-              + resources + "\n");
-      System.err.println("platform-tests: crds/kustomization.yaml is missing (the crds module "
-          + "should add it, listing finetunejobs.finetune.dev-v1.yml); rendering a copy in " + copy
-          + " with a stand-in" + (crdExists() ? "" : " and WITHOUT the CRD, which is missing too"));
+              + resources
+              + "\n");
+      System.err.println(
+          "platform-tests: crds/kustomization.yaml is missing (the crds module "
+              + "should add it, listing finetunejobs.finetune.dev-v1.yml); rendering a copy in "
+              + copy
+              + " with a stand-in"
+              + (crdExists() ? "" : " and WITHOUT the CRD, which is missing too"));
       renderRoot = copy;
       return copy;
     } catch (IOException e) {
@@ -146,8 +162,8 @@ final class Manifests {
     return (String) map(object, "metadata").get("name");
   }
 
-  static Optional<Map<String, Object>> find(List<Map<String, Object>> objects, String kind,
-      String name) {
+  static Optional<Map<String, Object>> find(
+      List<Map<String, Object>> objects, String kind, String name) {
     return objects.stream().filter(o -> kind.equals(kind(o)) && name.equals(name(o))).findFirst();
   }
 
@@ -166,7 +182,8 @@ final class Manifests {
     for (int i = 0; i < path.length - 1; i++) {
       current = current == null ? null : ((Map<String, Object>) current).get(path[i]);
     }
-    Object value = current == null ? null : ((Map<String, Object>) current).get(path[path.length - 1]);
+    Object value =
+        current == null ? null : ((Map<String, Object>) current).get(path[path.length - 1]);
     return value == null ? List.of() : (List<Object>) value;
   }
 }

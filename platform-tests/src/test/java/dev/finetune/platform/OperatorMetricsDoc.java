@@ -11,9 +11,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * docs/OPERATOR.md's "Metrics" table against what a running operator exposes: every
- * {@code finetune_operator_} series family in the scrape must have a row, and every row must be
- * in the scrape unless its text says the series exists only at times ("exists only").
+ * docs/OPERATOR.md's "Metrics" table against what a running operator exposes: every {@code
+ * finetune_operator_} series family in the scrape must have a row, and every row must be in the
+ * scrape unless its text says the series exists only at times ("exists only").
  */
 final class OperatorMetricsDoc {
   static final Pattern ROW = Pattern.compile("^\\| `(finetune_operator_[a-z_]+)` \\|(.*)$");
@@ -56,8 +56,8 @@ final class OperatorMetricsDoc {
     }
     for (String d : documented) {
       if (!scraped.contains(d) && !sometimes.contains(d)) {
-        problems.add(d + " has a row in " + doc.getFileName() + " but the operator does not"
-            + " expose it");
+        problems.add(
+            d + " has a row in " + doc.getFileName() + " but the operator does not" + " expose it");
       }
     }
     if (documented.isEmpty()) {

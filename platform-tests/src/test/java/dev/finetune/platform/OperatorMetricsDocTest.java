@@ -12,7 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The checker PrometheusQueriesTest runs on a live operator's scrape, on fixed input. */
 class OperatorMetricsDocTest {
-  static final String SCRAPE = """
+  static final String SCRAPE =
+      """
       # TYPE finetune_operator_jobs gauge
       finetune_operator_jobs{namespace="a",phase="Running"} 1.0
       # TYPE finetune_operator_progress_scrape_seconds summary
@@ -27,13 +28,20 @@ class OperatorMetricsDocTest {
 
   @Test
   void familiesDropTheirTypeSuffixes() {
-    assertEquals(Set.of("finetune_operator_jobs", "finetune_operator_progress_scrape_seconds",
-        "finetune_operator_progress_scrape_skipped"), OperatorMetricsDoc.scraped(SCRAPE));
+    assertEquals(
+        Set.of(
+            "finetune_operator_jobs",
+            "finetune_operator_progress_scrape_seconds",
+            "finetune_operator_progress_scrape_skipped"),
+        OperatorMetricsDoc.scraped(SCRAPE));
   }
 
   @Test
   void aMissingRowAndAStaleRowAreBothFound() throws Exception {
-    Path doc = Files.writeString(dir.resolve("OPERATOR.md"), """
+    Path doc =
+        Files.writeString(
+            dir.resolve("OPERATOR.md"),
+            """
         | series | type |
         |---|---|
         | `finetune_operator_jobs` | gauge |
@@ -43,7 +51,8 @@ class OperatorMetricsDocTest {
         """);
     List<String> problems = OperatorMetricsDoc.problems(SCRAPE, doc);
     assertEquals(2, problems.size(), problems.toString());
-    assertTrue(problems.get(0).startsWith("finetune_operator_progress_scrape_skipped is exposed"),
+    assertTrue(
+        problems.get(0).startsWith("finetune_operator_progress_scrape_skipped is exposed"),
         problems.toString());
     assertTrue(problems.get(1).startsWith("finetune_operator_gone has a row"), problems.toString());
   }

@@ -13,22 +13,29 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * docs/OPERATOR.md's settings table agrees with the code: every setting of
- * {@code config/OperatorConfig} and {@code config/LeaseConfig} has a row, named by its property,
- * with its variable, and the default the code declares ({@code @WithDefault}).
+ * docs/OPERATOR.md's settings table agrees with the code: every setting of {@code
+ * config/OperatorConfig} and {@code config/LeaseConfig} has a row, named by its property, with its
+ * variable, and the default the code declares ({@code @WithDefault}).
  */
 class OperatorSettingsDocTest {
   /** A setting: optional {@code @WithDefault("...")}, then its method. */
-  static final Pattern SETTING = Pattern.compile(
-      "(?:@WithDefault\\(\"([^\"]*)\"\\)\\s*)?\\n  [\\w<>.]+ (\\w+)\\(\\);");
+  static final Pattern SETTING =
+      Pattern.compile("(?:@WithDefault\\(\"([^\"]*)\"\\)\\s*)?\\n  [\\w<>.]+ (\\w+)\\(\\);");
 
   /** property name (after finetune.operator.) -> default, or null. */
   static Map<String, String> settings() throws IOException {
     Map<String, String> out = new LinkedHashMap<>();
-    for (String[] source : List.of(new String[] {"OperatorConfig", ""},
-        new String[] {"LeaseConfig", "leader-election."})) {
-      String text = Files.readString(Tools.root().resolve(
-          "operator/src/main/java/dev/finetune/operator/config/" + source[0] + ".java"));
+    for (String[] source :
+        List.of(
+            new String[] {"OperatorConfig", ""},
+            new String[] {"LeaseConfig", "leader-election."})) {
+      String text =
+          Files.readString(
+              Tools.root()
+                  .resolve(
+                      "operator/src/main/java/dev/finetune/operator/config/"
+                          + source[0]
+                          + ".java"));
       Matcher m = SETTING.matcher(text);
       while (m.find()) {
         out.put(source[1] + kebab(m.group(2)), m.group(1));
@@ -47,23 +54,29 @@ class OperatorSettingsDocTest {
     assertTrue(settings.size() >= 24, settings.toString());
     String doc = Files.readString(Tools.root().resolve("docs/OPERATOR.md"));
     List<String> wrong = new ArrayList<>();
-    settings.forEach((property, defaultValue) -> {
-      String row = doc.lines().filter(l -> l.startsWith("| `" + property + "` |")).findFirst()
-          .orElse(null);
-      if (row == null) {
-        wrong.add(property + ": no row");
-        return;
-      }
-      String[] cells = row.split(" \\| ");
-      String variable = "`FINETUNE_OPERATOR_" + property.replace('-', '_').replace('.', '_')
-          .toUpperCase(java.util.Locale.ROOT) + "`";
-      if (!cells[1].strip().equals(variable)) {
-        wrong.add(property + ": variable " + cells[1] + ", expected " + variable);
-      }
-      if (defaultValue != null && !cells[3].strip().startsWith(defaultValue)) {
-        wrong.add(property + ": default " + cells[3] + ", the code says " + defaultValue);
-      }
-    });
+    settings.forEach(
+        (property, defaultValue) -> {
+          String row =
+              doc.lines()
+                  .filter(l -> l.startsWith("| `" + property + "` |"))
+                  .findFirst()
+                  .orElse(null);
+          if (row == null) {
+            wrong.add(property + ": no row");
+            return;
+          }
+          String[] cells = row.split(" \\| ");
+          String variable =
+              "`FINETUNE_OPERATOR_"
+                  + property.replace('-', '_').replace('.', '_').toUpperCase(java.util.Locale.ROOT)
+                  + "`";
+          if (!cells[1].strip().equals(variable)) {
+            wrong.add(property + ": variable " + cells[1] + ", expected " + variable);
+          }
+          if (defaultValue != null && !cells[3].strip().startsWith(defaultValue)) {
+            wrong.add(property + ": default " + cells[3] + ", the code says " + defaultValue);
+          }
+        });
     assertTrue(wrong.isEmpty(), "docs/OPERATOR.md's settings table: " + wrong);
   }
 }

@@ -29,8 +29,8 @@ final class PodSecurity {
       if (!WORKLOADS.contains(Manifests.kind(o))) {
         continue;
       }
-      PodSpec pod = SERIALIZATION.convertValue(Manifests.map(o, "spec", "template", "spec"),
-          PodSpec.class);
+      PodSpec pod =
+          SERIALIZATION.convertValue(Manifests.map(o, "spec", "template", "spec"), PodSpec.class);
       pods++;
       for (String v : PodSecurityRestricted.violations(pod)) {
         violations.add(Manifests.kind(o) + "/" + Manifests.name(o) + ": " + v);

@@ -30,35 +30,41 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real trainer run and the real operator scraped by a real Prometheus: Debian's prometheus on
  * loopback scrapes bin/finetune train (port picked free) with the pod's namespace and job labels
- * and honor_labels off, exactly as the PodMonitor does, and the packaged operator's /q/metrics (its own JVM against the mock API
- * server, with jobs that succeed, fail and retry; {@link RunningOperator}) with the
- * namespace/pod labels the ServiceMonitor would add. Then every PromQL expression of the
- * dashboards (template variables substituted) and of the alert rules runs against its HTTP API.
- * Trainer and operator expressions must return data; expressions over metrics that only a
- * cluster has (Kueue, DCGM exporter) and the two JOSDK counters that appear only after a
+ * and honor_labels off, exactly as the PodMonitor does, and the packaged operator's /q/metrics (its
+ * own JVM against the mock API server, with jobs that succeed, fail and retry; {@link
+ * RunningOperator}) with the namespace/pod labels the ServiceMonitor would add. Then every PromQL
+ * expression of the dashboards (template variables substituted) and of the alert rules runs against
+ * its HTTP API. Trainer and operator expressions must return data; expressions over metrics that
+ * only a cluster has (Kueue, DCGM exporter) and the two JOSDK counters that appear only after a
  * reconcile threw must parse and evaluate.
  */
 class PrometheusQueriesTest {
   static final String NAMESPACE = "platform-test";
   static final String JOB = "promtest";
   static final String OPERATOR_NAMESPACE = "finetune-system";
+
   /** Metric families a loopback run cannot produce: parse-only. */
-  static final Pattern CLUSTER_ONLY = Pattern.compile(
-      "kueue_|DCGM_|reconciliations_failure_total|reconciliations_retries_total");
+  static final Pattern CLUSTER_ONLY =
+      Pattern.compile("kueue_|DCGM_|reconciliations_failure_total|reconciliations_retries_total");
+
   static final Pattern TRAINER_METRIC = Pattern.compile("\\b(finetune_[a-z_]+)\\b");
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @Test
   void everyDashboardAndAlertExpressionRunsAgainstARealTrainer(@TempDir Path dir) throws Exception {
     Path prometheusBin = Tools.require("prometheus", "run bin/setup (Debian package prometheus)");
     Path root = Tools.root();
-    Tools.missing(!Files.isRegularFile(root.resolve("trainer/target/finetune-trainer.jar")),
+    Tools.missing(
+        !Files.isRegularFile(root.resolve("trainer/target/finetune-trainer.jar")),
         "trainer/target/finetune-trainer.jar not built; run mvn package");
 
     SyntheticImageFolder.write(dir.resolve("data"), 8, 4, 32, 7);
     Path job = dir.resolve("job.yaml");
-    Files.writeString(job, """
+    Files.writeString(
+        job,
+        """
         apiVersion: finetune.dev/v1alpha1
         kind: FineTuneJob
         metadata: {name: %s}
@@ -69,8 +75,12 @@ class PrometheusQueriesTest {
           training: {epochs: 3, batchSize: 8, learningRate: 0.01, momentum: 0.9, seed: 0}
           baseline: {fromScratch: {learningRate: 0.01, epochs: 1000}}
           checkpoints: {uri: "%s", everyEpochs: 1, keep: 1}
-        """.formatted(JOB, dir.resolve("data/train").toUri(), dir.resolve("data/test").toUri(),
-        dir.resolve("checkpoints").toUri()));
+        """
+            .formatted(
+                JOB,
+                dir.resolve("data/train").toUri(),
+                dir.resolve("data/test").toUri(),
+                dir.resolve("checkpoints").toUri()));
 
     int trainerPort = freePort();
     int prometheusPort = freePort();
@@ -79,7 +89,9 @@ class PrometheusQueriesTest {
     RunningOperator operator = null;
     try {
       operator = new RunningOperator(dir.resolve("operator.log"));
-      Files.writeString(dir.resolve("prometheus.yml"), """
+      Files.writeString(
+          dir.resolve("prometheus.yml"),
+          """
           global: {scrape_interval: 1s, evaluation_interval: 1s}
           scrape_configs:
             # As the PodMonitor (honorLabels: false): namespace is the pod's namespace, job its
@@ -98,16 +110,34 @@ class PrometheusQueriesTest {
               static_configs:
                 - targets: ["%s"]
                   labels: {namespace: %s, pod: finetune-operator-0}
-          """.formatted(trainerPort, NAMESPACE, JOB, operator.target(), OPERATOR_NAMESPACE));
-      prometheus = new ProcessBuilder(prometheusBin.toString(),
-          "--config.file=" + dir.resolve("prometheus.yml"),
-          "--storage.tsdb.path=" + dir.resolve("tsdb"),
-          "--web.listen-address=127.0.0.1:" + prometheusPort)
-          .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
-      trainer = new ProcessBuilder(root.resolve("bin/finetune").toString(), "train", job.toString(),
-          "--output", dir.resolve("out").toString(), "--metrics-port", String.valueOf(trainerPort),
-          "--namespace", NAMESPACE, "--threads", "2", "--no-progress")
-          .redirectErrorStream(true).redirectOutput(dir.resolve("trainer.log").toFile()).start();
+          """
+              .formatted(trainerPort, NAMESPACE, JOB, operator.target(), OPERATOR_NAMESPACE));
+      prometheus =
+          new ProcessBuilder(
+                  prometheusBin.toString(),
+                  "--config.file=" + dir.resolve("prometheus.yml"),
+                  "--storage.tsdb.path=" + dir.resolve("tsdb"),
+                  "--web.listen-address=127.0.0.1:" + prometheusPort)
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("prometheus.log").toFile())
+              .start();
+      trainer =
+          new ProcessBuilder(
+                  root.resolve("bin/finetune").toString(),
+                  "train",
+                  job.toString(),
+                  "--output",
+                  dir.resolve("out").toString(),
+                  "--metrics-port",
+                  String.valueOf(trainerPort),
+                  "--namespace",
+                  NAMESPACE,
+                  "--threads",
+                  "2",
+                  "--no-progress")
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("trainer.log").toFile())
+              .start();
 
       String api = "http://127.0.0.1:" + prometheusPort;
       // Wait until the baseline run has finished two epochs: by then the fine-tune run has
@@ -118,22 +148,34 @@ class PrometheusQueriesTest {
       double at = 0;
       while (true) {
         if (!trainer.isAlive()) {
-          fail("the trainer exited (" + trainer.exitValue() + ") before the baseline run was "
-              + "scraped:\n" + Files.readString(dir.resolve("trainer.log")));
+          fail(
+              "the trainer exited ("
+                  + trainer.exitValue()
+                  + ") before the baseline run was "
+                  + "scraped:\n"
+                  + Files.readString(dir.resolve("trainer.log")));
         }
         if (System.nanoTime() > deadline) {
-          fail("no baseline progress scraped in 4 minutes:\n" + tail(dir.resolve("trainer.log"))
-              + "\n" + tail(dir.resolve("prometheus.log")));
+          fail(
+              "no baseline progress scraped in 4 minutes:\n"
+                  + tail(dir.resolve("trainer.log"))
+                  + "\n"
+                  + tail(dir.resolve("prometheus.log")));
         }
-        JsonNode ready = queryOrNull(api, "finetune_global_step{run=\"baseline\"} > 6 and on () "
-            + "finetune_checkpoints_written_total > 0 and on () "
-            // at least 5 scrapes, so rate() and increase() windows hold two samples or more
-            + "count_over_time(finetune_checkpoints_written_total[5m]) > 4 and on () "
-            // every operator job finished, and its counters scraped at least 5 times since
-            + "count_over_time(finetune_operator_jobs{phase=\"Succeeded\"}[5m]) > 4 and on () "
-            // and the failed job's own series (FineTuneJobFailed) scraped
-            + "finetune_operator_job_failed_timestamp_seconds", null);
-        if (ready != null && !ready.at("/data/result").isEmpty()
+        JsonNode ready =
+            queryOrNull(
+                api,
+                "finetune_global_step{run=\"baseline\"} > 6 and on () "
+                    + "finetune_checkpoints_written_total > 0 and on () "
+                    // at least 5 scrapes, so rate() and increase() windows hold two samples or more
+                    + "count_over_time(finetune_checkpoints_written_total[5m]) > 4 and on () "
+                    // every operator job finished, and its counters scraped at least 5 times since
+                    + "count_over_time(finetune_operator_jobs{phase=\"Succeeded\"}[5m]) > 4 and on () "
+                    // and the failed job's own series (FineTuneJobFailed) scraped
+                    + "finetune_operator_job_failed_timestamp_seconds",
+                null);
+        if (ready != null
+            && !ready.at("/data/result").isEmpty()
             && operator.finished() == RunningOperator.JOBS.size()) {
           at = System.currentTimeMillis() / 1000.0;
           break;
@@ -157,19 +199,28 @@ class PrometheusQueriesTest {
       assertEquals("ops-bad", failed.at("/data/result/0/metric/job").asText(), failed.toString());
 
       // docs/OPERATOR.md's Metrics table against what this operator exposes.
-      String exposition = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-          URI.create("http://" + operator.target() + "/q/metrics")).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
-      assertEquals(List.of(), OperatorMetricsDoc.problems(exposition,
-          root.resolve("docs/OPERATOR.md")), "docs/OPERATOR.md, Metrics");
+      String exposition =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://" + operator.target() + "/q/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertEquals(
+          List.of(),
+          OperatorMetricsDoc.problems(exposition, root.resolve("docs/OPERATOR.md")),
+          "docs/OPERATOR.md, Metrics");
 
       List<String> failures = new ArrayList<>();
       int withData = 0;
       int parseOnly = 0;
       for (Dashboards.Query q : Dashboards.queries()) {
         // The operator dashboard's $namespace is the operator's own (the scrape's label).
-        String expr = Dashboards.substitute(q.expr(),
-            q.dashboard().equals("finetune-operator.json") ? OPERATOR_NAMESPACE : NAMESPACE, JOB);
+        String expr =
+            Dashboards.substitute(
+                q.expr(),
+                q.dashboard().equals("finetune-operator.json") ? OPERATOR_NAMESPACE : NAMESPACE,
+                JOB);
         String where = q.dashboard() + " / " + q.panel() + ": " + expr;
         JsonNode result = queryOrNull(api, expr, at);
         if (result == null) {
@@ -183,7 +234,8 @@ class PrometheusQueriesTest {
         }
       }
       Set<String> scraped = new TreeSet<>();
-      query(api, "count by (__name__) ({job=\"" + JOB + "\"})", at).at("/data/result")
+      query(api, "count by (__name__) ({job=\"" + JOB + "\"})", at)
+          .at("/data/result")
           .forEach(r -> scraped.add(r.at("/metric/__name__").asText()));
       for (String expr : AlertRulesTest.expressions()) {
         if (queryOrNull(api, expr, at) == null) {
@@ -199,10 +251,15 @@ class PrometheusQueriesTest {
       assertEquals(List.of(), failures, "scraped series: " + scraped);
       assertTrue(withData >= 40, "trainer and operator expressions with data: " + withData);
       assertTrue(parseOnly >= 5, "cluster-only expressions: " + parseOnly);
-      System.err.println("platform-tests: " + withData + " dashboard expressions (trainer and "
-          + "operator) returned data, "
-          + parseOnly + " cluster-only ones parsed, " + AlertRulesTest.expressions().size()
-          + " alert expressions evaluated");
+      System.err.println(
+          "platform-tests: "
+              + withData
+              + " dashboard expressions (trainer and "
+              + "operator) returned data, "
+              + parseOnly
+              + " cluster-only ones parsed, "
+              + AlertRulesTest.expressions().size()
+              + " alert expressions evaluated");
     } finally {
       stop(trainer);
       stop(prometheus);
@@ -222,12 +279,17 @@ class PrometheusQueriesTest {
 
   /** The JSON answer of an instant query, or null (with lastError) when Prometheus rejects it. */
   private JsonNode queryOrNull(String api, String expr, Double at) throws Exception {
-    String url = api + "/api/v1/query?query=" + URLEncoder.encode(expr, StandardCharsets.UTF_8)
-        + (at == null ? "" : "&time=" + at);
+    String url =
+        api
+            + "/api/v1/query?query="
+            + URLEncoder.encode(expr, StandardCharsets.UTF_8)
+            + (at == null ? "" : "&time=" + at);
     HttpResponse<String> response;
     try {
-      response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
-          .build(), HttpResponse.BodyHandlers.ofString());
+      response =
+          http.send(
+              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+              HttpResponse.BodyHandlers.ofString());
     } catch (IOException notUpYet) {
       lastError = notUpYet.toString();
       return null;

@@ -13,10 +13,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The packaged operator (its own JVM, production profile) against fabric8's mock API server, with
- * a few FineTuneJobs that succeed, fail permanently, or are preempted once and then succeed, so
- * its /q/metrics has reconcile counts, latencies, events and jobs by phase for Prometheus to
- * scrape. Built from the operator module's test harness (its test-jar).
+ * The packaged operator (its own JVM, production profile) against fabric8's mock API server, with a
+ * few FineTuneJobs that succeed, fail permanently, or are preempted once and then succeed, so its
+ * /q/metrics has reconcile counts, latencies, events and jobs by phase for Prometheus to scrape.
+ * Built from the operator module's test harness (its test-jar).
  */
 final class RunningOperator implements AutoCloseable {
   static final String NS = "platform-ops";
@@ -29,10 +29,15 @@ final class RunningOperator implements AutoCloseable {
   RunningOperator(Path log) throws Exception {
     api = MockApiServer.start();
     kubelet = new InstantKubelet(api.client(), NS, 500, RunningOperator::exitCode);
-    operator = OperatorProcess.start(api, "256m", Map.of(
-        "finetune.operator.trainer-image", "trainer:platform",
-        "finetune.operator.backoff-base", "200ms",
-        "finetune.operator.backoff-max", "1s"), log);
+    operator =
+        OperatorProcess.start(
+            api,
+            "256m",
+            Map.of(
+                "finetune.operator.trainer-image", "trainer:platform",
+                "finetune.operator.backoff-base", "200ms",
+                "finetune.operator.backoff-max", "1s"),
+            log);
     operator.awaitReady(Duration.ofSeconds(120));
     for (String name : JOBS) {
       FineTuneJob f = new FineTuneJob();
@@ -64,8 +69,11 @@ final class RunningOperator implements AutoCloseable {
   /** FineTuneJobs that reached a terminal phase. */
   long finished() {
     return api.client().resources(FineTuneJob.class).inNamespace(NS).list().getItems().stream()
-        .filter(f -> f.getStatus() != null && ("Succeeded".equals(f.getStatus().phase)
-            || "Failed".equals(f.getStatus().phase)))
+        .filter(
+            f ->
+                f.getStatus() != null
+                    && ("Succeeded".equals(f.getStatus().phase)
+                        || "Failed".equals(f.getStatus().phase)))
         .count();
   }
 

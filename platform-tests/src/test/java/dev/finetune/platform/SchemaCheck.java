@@ -13,8 +13,14 @@ import java.util.Map;
  * prometheus-operator, ajv on CRD schemas) and then tsc over the typed copy it writes.
  */
 final class SchemaCheck {
-  record Entry(int index, String kind, String apiVersion, String name, String status,
-      String schema, String error) {}
+  record Entry(
+      int index,
+      String kind,
+      String apiVersion,
+      String name,
+      String status,
+      String schema,
+      String error) {}
 
   record Outcome(List<Entry> entries, Tools.Result tsc) {}
 
@@ -30,8 +36,8 @@ final class SchemaCheck {
     }
   }
 
-  static Outcome validate(String name, List<Map<String, Object>> objects,
-      List<Map<String, Object>> crds) {
+  static Outcome validate(
+      String name, List<Map<String, Object>> objects, List<Map<String, Object>> crds) {
     Path node = Tools.node();
     Path dir = workDir(name);
     try {
@@ -39,9 +45,17 @@ final class SchemaCheck {
       Manifests.JSON.writeValue(input.toFile(), Map.of("objects", objects, "crds", crds));
       Path report = dir.resolve("report.json");
       Path types = dir.resolve("objects.ts");
-      Tools.run(dir, 300, node.toString(),
-          Tools.root().resolve("platform-tests/src/test/node/validate-manifests.mjs").toString(),
-          input.toString(), report.toString(), types.toString()).assertOk("validate-manifests.mjs");
+      Tools.run(
+              dir,
+              300,
+              node.toString(),
+              Tools.root()
+                  .resolve("platform-tests/src/test/node/validate-manifests.mjs")
+                  .toString(),
+              input.toString(),
+              report.toString(),
+              types.toString())
+          .assertOk("validate-manifests.mjs");
       List<Entry> entries = Manifests.JSON.readValue(report.toFile(), new TypeReference<>() {});
       return new Outcome(entries, tsc(dir, List.of("objects.ts")));
     } catch (IOException e) {
@@ -53,7 +67,9 @@ final class SchemaCheck {
   static Tools.Result tsc(Path dir, List<String> files) {
     Path node = Tools.node();
     try {
-      Files.writeString(dir.resolve("tsconfig.json"), """
+      Files.writeString(
+          dir.resolve("tsconfig.json"),
+          """
           {
             "compilerOptions": {
               "target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext",
@@ -61,12 +77,19 @@ final class SchemaCheck {
             },
             "files": %s
           }
-          """.formatted(Manifests.JSON.writeValueAsString(files)));
+          """
+              .formatted(Manifests.JSON.writeValueAsString(files)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return Tools.run(dir, 300, node.toString(),
+    return Tools.run(
+        dir,
+        300,
+        node.toString(),
         Tools.root().resolve("platform-tests/node_modules/typescript/bin/tsc").toString(),
-        "-p", dir.resolve("tsconfig.json").toString(), "--pretty", "false");
+        "-p",
+        dir.resolve("tsconfig.json").toString(),
+        "--pretty",
+        "false");
   }
 }

@@ -13,9 +13,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The FineTuneSweep CRD's CEL rules, evaluated by cel-java as {@link CrdCelRulesTest} does for
- * the FineTuneJob's: the example satisfies them, a search space must be exactly one kind, and
- * the spec is immutable. (ClusterGitOpsIT shows a real API server accepts their cost.)
+ * The FineTuneSweep CRD's CEL rules, evaluated by cel-java as {@link CrdCelRulesTest} does for the
+ * FineTuneJob's: the example satisfies them, a search space must be exactly one kind, and the spec
+ * is immutable. (ClusterGitOpsIT shows a real API server accepts their cost.)
  */
 class SweepCelRulesTest {
   static List<Rule> rules;
@@ -23,16 +23,15 @@ class SweepCelRulesTest {
 
   @BeforeAll
   static void compile() {
-    Map<String, Object> crd = Manifests.readYaml(Tools.root().resolve(Manifests.SWEEP_CRD_FILE))
-        .get(0);
-    Map<String, Object> version = KustomizeRenderTest.asMap(
-        Manifests.list(crd, "spec", "versions").get(0));
+    Map<String, Object> crd =
+        Manifests.readYaml(Tools.root().resolve(Manifests.SWEEP_CRD_FILE)).get(0);
+    Map<String, Object> version =
+        KustomizeRenderTest.asMap(Manifests.list(crd, "spec", "versions").get(0));
     List<Rule> found = new ArrayList<>();
-    CrdCelRulesTest.collect(Manifests.map(version, "schema", "openAPIV3Schema"),
-        new ArrayList<>(), found);
+    CrdCelRulesTest.collect(
+        Manifests.map(version, "schema", "openAPIV3Schema"), new ArrayList<>(), found);
     rules = found;
-    example = Manifests.readYaml(Tools.root().resolve("deploy/examples/hotdog-sweep.yaml"))
-        .get(0);
+    example = Manifests.readYaml(Tools.root().resolve("deploy/examples/hotdog-sweep.yaml")).get(0);
   }
 
   static Rule rule(List<String> path) {
@@ -44,7 +43,8 @@ class SweepCelRulesTest {
   /** The spec's, each search space's, and the template's dataset.validation (fraction or uri). */
   @Test
   void theRulesAreTheSpecsAndTheSearchSpaces() {
-    assertEquals(List.of("spec", String.join(".", SPACE), "spec.template.dataset.validation"),
+    assertEquals(
+        List.of("spec", String.join(".", SPACE), "spec.template.dataset.validation"),
         rules.stream().map(Rule::where).sorted().toList());
   }
 
@@ -62,11 +62,11 @@ class SweepCelRulesTest {
     Rule r = rule(SPACE);
     Map<String, Object> range = Map.of("min", 1.0, "max", 2.0, "gridPoints", 2L);
     assertTrue(CrdCelRulesTest.eval(r, Map.of("uniform", range), null));
-    assertTrue(CrdCelRulesTest.eval(r, Map.of("categorical", Map.of("choices", List.of("a"))),
-        null));
+    assertTrue(
+        CrdCelRulesTest.eval(r, Map.of("categorical", Map.of("choices", List.of("a"))), null));
     assertFalse(CrdCelRulesTest.eval(r, Map.of(), null), "none");
-    assertFalse(CrdCelRulesTest.eval(r, Map.of("uniform", range, "logUniform", range), null),
-        "two");
+    assertFalse(
+        CrdCelRulesTest.eval(r, Map.of("uniform", range, "logUniform", range), null), "two");
     assertEquals("set exactly one of uniform, logUniform, integer or categorical", r.message());
   }
 
@@ -79,7 +79,7 @@ class SweepCelRulesTest {
     changed.put("parallelTrials", 3L);
     assertTrue(CrdCelRulesTest.eval(r, spec, CrdCelRulesTest.copy(spec)));
     assertFalse(CrdCelRulesTest.eval(r, changed, spec));
-    assertTrue(r.message().startsWith("spec is immutable: create a new FineTuneSweep"),
-        r.message());
+    assertTrue(
+        r.message().startsWith("spec is immutable: create a new FineTuneSweep"), r.message());
   }
 }

@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The repository's root and the external tools the platform tests run. A missing tool skips the
- * test with a message naming the fix; under CI (CI=true) every missing tool fails the test
- * instead, naming it, so a broken setup cannot pass as skipped.
+ * test with a message naming the fix; under CI (CI=true) every missing tool fails the test instead,
+ * naming it, so a broken setup cannot pass as skipped.
  */
 final class Tools {
   private Tools() {}
@@ -45,9 +45,9 @@ final class Tools {
   }
 
   /**
-   * A tool that is not in Debian's archive (kubectl, which bin/setup builds with the test
-   * control plane): its absence fails the test like any other ({@link Required}), so about 17
-   * checks (rbacIsLeastPrivilege among them) cannot pass as skipped.
+   * A tool that is not in Debian's archive (kubectl, which bin/setup builds with the test control
+   * plane): its absence fails the test like any other ({@link Required}), so about 17 checks
+   * (rbacIsLeastPrivilege among them) cannot pass as skipped.
    */
   static Path optional(String name, String why) {
     Optional<Path> tool = onPath(name);
@@ -63,7 +63,8 @@ final class Tools {
   /** node with platform-tests/node_modules installed (bin/setup runs npm ci there). */
   static Path node() {
     Path node = require("node", "run bin/setup (Node.js 20+ is expected on the machine)");
-    missing(!Files.isDirectory(root().resolve("platform-tests/node_modules/kubernetes-models")),
+    missing(
+        !Files.isDirectory(root().resolve("platform-tests/node_modules/kubernetes-models")),
         "platform-tests/node_modules is missing; run bin/setup (npm ci --prefix platform-tests)");
     return node;
   }
@@ -81,12 +82,20 @@ final class Tools {
   static Result run(Path workDir, long timeoutSeconds, List<String> command) {
     try {
       Path log = Files.createTempFile("platform-tests", ".log");
-      Process process = new ProcessBuilder(new ArrayList<>(command)).directory(workDir.toFile())
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      Process process =
+          new ProcessBuilder(new ArrayList<>(command))
+              .directory(workDir.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
       if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         process.destroyForcibly();
-        fail(String.join(" ", command) + " did not finish in " + timeoutSeconds + " s:\n"
-            + Files.readString(log, StandardCharsets.UTF_8));
+        fail(
+            String.join(" ", command)
+                + " did not finish in "
+                + timeoutSeconds
+                + " s:\n"
+                + Files.readString(log, StandardCharsets.UTF_8));
       }
       String output = Files.readString(log, StandardCharsets.UTF_8);
       Files.delete(log);

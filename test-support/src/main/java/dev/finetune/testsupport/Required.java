@@ -7,9 +7,9 @@ import java.util.Map;
 
 /**
  * What a test needs from the machine (a library, a data set, a tool, a Python package), which
- * bin/setup installs. A missing one fails the test, naming it. Skipping is an explicit opt-in for
- * a developer without it ({@code FINETUNE_ALLOW_MISSING=1}), never honoured under CI
- * ({@code CI=true}), so a broken setup cannot pass as skipped.
+ * bin/setup installs. A missing one fails the test, naming it. Skipping is an explicit opt-in for a
+ * developer without it ({@code FINETUNE_ALLOW_MISSING=1}), never honoured under CI ({@code
+ * CI=true}), so a broken setup cannot pass as skipped.
  */
 public final class Required {
   /** The opt-in: tests whose tools are missing skip instead of failing (outside CI only). */
@@ -17,7 +17,9 @@ public final class Required {
 
   private Required() {}
 
-  /** Fails (or, opted in, skips) when {@code present} is false; {@code what} names it and the fix. */
+  /**
+   * Fails (or, opted in, skips) when {@code present} is false; {@code what} names it and the fix.
+   */
   public static void present(boolean present, String what) {
     present(present, what, allowSkip(System.getenv()));
   }
@@ -32,8 +34,12 @@ public final class Required {
       return;
     }
     if (!allowSkip) {
-      fail("missing: " + what + " (bin/setup installs it; " + ALLOW_MISSING
-          + "=1 skips such tests instead, outside CI)");
+      fail(
+          "missing: "
+              + what
+              + " (bin/setup installs it; "
+              + ALLOW_MISSING
+              + "=1 skips such tests instead, outside CI)");
     }
     assumeTrue(false, "SKIPPED (" + ALLOW_MISSING + "=1): missing " + what);
   }

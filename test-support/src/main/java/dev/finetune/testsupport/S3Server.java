@@ -10,8 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,8 +44,8 @@ public final class S3Server implements AutoCloseable {
   static {
     System.setProperty("org.slf4j.simpleLogger.log.org.gaul", "info");
     System.setProperty("org.slf4j.simpleLogger.log.org.gaul.shaded", "warn");
-    System.setProperty("org.slf4j.simpleLogger.log.org.gaul.s3proxy.CrossOriginResourceSharing",
-        "warn");
+    System.setProperty(
+        "org.slf4j.simpleLogger.log.org.gaul.s3proxy.CrossOriginResourceSharing", "warn");
   }
 
   private final String bucket;
@@ -63,14 +63,15 @@ public final class S3Server implements AutoCloseable {
     this(bucket, accessKey, secretKey, host, null);
   }
 
-  private S3Server(String bucket, String accessKey, String secretKey, InetAddress host,
-      Path baseDir) throws Exception {
+  private S3Server(
+      String bucket, String accessKey, String secretKey, InetAddress host, Path baseDir)
+      throws Exception {
     this.host = host;
     this.bucket = bucket;
     this.accessKey = accessKey;
     this.secretKey = secretKey;
-    this.baseDir = baseDir == null ? Files.createTempDirectory("s3proxy-")
-        : Files.createDirectories(baseDir);
+    this.baseDir =
+        baseDir == null ? Files.createTempDirectory("s3proxy-") : Files.createDirectories(baseDir);
     this.ownsBaseDir = baseDir == null;
     this.port = freePort();
     Properties props = new Properties();
@@ -115,8 +116,8 @@ public final class S3Server implements AutoCloseable {
   }
 
   /**
-   * Listens on {@code host} with the default test credentials and keeps the objects in
-   * {@code baseDir}, which outlives the server ({@code bin/cluster node}'s object store).
+   * Listens on {@code host} with the default test credentials and keeps the objects in {@code
+   * baseDir}, which outlives the server ({@code bin/cluster node}'s object store).
    */
   public static S3Server start(String bucket, InetAddress host, Path baseDir) {
     try {
@@ -136,13 +137,14 @@ public final class S3Server implements AutoCloseable {
   }
 
   private void startProxy() throws Exception {
-    S3Proxy p = S3Proxy.builder()
-        .blobStore(blobStore)
-        .endpoint(URI.create(endpoint()))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
-        .stopTimeout(0)
-        .jettyMaxThreads(24)
-        .build();
+    S3Proxy p =
+        S3Proxy.builder()
+            .blobStore(blobStore)
+            .endpoint(URI.create(endpoint()))
+            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
+            .stopTimeout(0)
+            .jettyMaxThreads(24)
+            .build();
     // Binding right after a stop can briefly fail; retry for a few seconds.
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (true) {
@@ -201,13 +203,15 @@ public final class S3Server implements AutoCloseable {
   }
 
   /**
-   * {@link #env()} as a Secret's {@code data} (base64): the mock API server does not turn
-   * {@code stringData} into {@code data} as a real one does.
+   * {@link #env()} as a Secret's {@code data} (base64): the mock API server does not turn {@code
+   * stringData} into {@code data} as a real one does.
    */
   public Map<String, String> secretData() {
     Map<String, String> out = new HashMap<>();
-    env().forEach((k, v) -> out.put(k, Base64.getEncoder().encodeToString(
-        v.getBytes(StandardCharsets.UTF_8))));
+    env()
+        .forEach(
+            (k, v) ->
+                out.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
     return out;
   }
 
@@ -236,7 +240,9 @@ public final class S3Server implements AutoCloseable {
     for (int attempt = 1; ; attempt++) {
       try (Stream<Path> walk = Files.walk(dir)) {
         return walk.filter(Files::isRegularFile)
-            .map(p -> root().relativize(p).toString().replace('\\', '/')).sorted().toList();
+            .map(p -> root().relativize(p).toString().replace('\\', '/'))
+            .sorted()
+            .toList();
       } catch (UncheckedIOException e) {
         if (!(e.getCause() instanceof NoSuchFileException) || attempt == 20) {
           throw e;
@@ -288,13 +294,15 @@ public final class S3Server implements AutoCloseable {
     stop();
     if (ownsBaseDir) {
       try (Stream<Path> walk = Files.walk(baseDir)) {
-        walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-          try {
-            Files.deleteIfExists(p);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        });
+        walk.sorted(Comparator.reverseOrder())
+            .forEach(
+                p -> {
+                  try {
+                    Files.deleteIfExists(p);
+                  } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                  }
+                });
       } catch (IOException | UncheckedIOException e) {
         // best effort
       }

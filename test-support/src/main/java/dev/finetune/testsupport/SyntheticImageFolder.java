@@ -30,7 +30,8 @@ public final class SyntheticImageFolder {
         for (int i = 0; i < count; i++) {
           BufferedImage img = draw(c, size, random);
           String format = split.equals("train") ? "png" : "jpg";
-          ImageIO.write(img, format, dir.resolve(String.format("%s-%03d.%s", split, i, format)).toFile());
+          ImageIO.write(
+              img, format, dir.resolve(String.format("%s-%03d.%s", split, i, format)).toFile());
         }
       }
     }

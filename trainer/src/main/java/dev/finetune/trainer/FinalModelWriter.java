@@ -21,20 +21,23 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A job's final models and its result.json: each run's model is written to the local output
- * folder as soon as the run ends, and to its checkpoint location ({@link FinalModelStore}) once
- * the job's result is known, so that the fine-tune's model manifest, written last, lists
- * result.json.
+ * A job's final models and its result.json: each run's model is written to the local output folder
+ * as soon as the run ends, and to its checkpoint location ({@link FinalModelStore}) once the job's
+ * result is known, so that the fine-tune's model manifest, written last, lists result.json.
  */
 final class FinalModelWriter {
   /** The names {@link #store} writes under model/ at most. */
-  static final Set<String> MODEL_FILES = Set.of(StorageLayout.MODEL_FILE,
-      StorageLayout.MODEL_METADATA, StorageLayout.RESULT_FILE, StorageLayout.MODEL_CARD_FILE,
-      StorageLayout.LABELS_FILE);
+  static final Set<String> MODEL_FILES =
+      Set.of(
+          StorageLayout.MODEL_FILE,
+          StorageLayout.MODEL_METADATA,
+          StorageLayout.RESULT_FILE,
+          StorageLayout.MODEL_CARD_FILE,
+          StorageLayout.LABELS_FILE);
 
   /** A finished run: its result and the final model's files, not yet in storage. */
-  record Finished(RunPlan plan, RunResult result, Map<String, byte[]> files,
-      Map<String, Object> meta) {}
+  record Finished(
+      RunPlan plan, RunResult result, Map<String, byte[]> files, Map<String, Object> meta) {}
 
   private final FineTuneJob job;
   private final Path output;
@@ -49,11 +52,15 @@ final class FinalModelWriter {
   }
 
   /**
-   * Writes a run's final model to {@code output/<run>/} (model.safetensors, model.json) and
-   * returns it with {@code result}, for {@link #store}.
+   * Writes a run's final model to {@code output/<run>/} (model.safetensors, model.json) and returns
+   * it with {@code result}, for {@link #store}.
    */
-  Finished local(RunPlan plan, TrainingSession session, List<String> classes,
-      List<EpochMetrics> history, RunResult result) {
+  Finished local(
+      RunPlan plan,
+      TrainingSession session,
+      List<String> classes,
+      List<EpochMetrics> history,
+      RunResult result) {
     byte[] weights = Weights.encode(session.net());
     Map<String, Object> meta = new LinkedHashMap<>();
     meta.put("job", job.getMetadata().getName());
@@ -82,13 +89,14 @@ final class FinalModelWriter {
   }
 
   /**
-   * The fine-tune's model card (README.md) and labels.json for {@code result}, written to
-   * {@code output/<run>/} next to its weights; returned for {@link #store}.
+   * The fine-tune's model card (README.md) and labels.json for {@code result}, written to {@code
+   * output/<run>/} next to its weights; returned for {@link #store}.
    */
   Map<String, byte[]> card(Finished run, JobResult result) {
     Map<String, byte[]> files = new LinkedHashMap<>();
-    files.put(StorageLayout.MODEL_CARD_FILE, ModelCard.readme(job, result, run.plan().lineage(),
-        env.get(ModelCard.IMAGE_VARIABLE)));
+    files.put(
+        StorageLayout.MODEL_CARD_FILE,
+        ModelCard.readme(job, result, run.plan().lineage(), env.get(ModelCard.IMAGE_VARIABLE)));
     files.put(StorageLayout.LABELS_FILE, ModelCard.labels(result.classes()));
     Path local = output.resolve(run.plan().run());
     try {
@@ -123,8 +131,7 @@ final class FinalModelWriter {
 
   static byte[] jsonBytes(Object value) {
     try {
-      return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-          .writeValueAsBytes(value);
+      return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(value);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -7,8 +7,8 @@ import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.contract.StorageLayout;
 import dev.finetune.trainer.FinalModelWriter.Finished;
 import dev.finetune.trainer.RunExecutor.JobInputs;
-import dev.finetune.trainer.checkpoint.CheckpointSettings;
 import dev.finetune.trainer.base.CpuShare;
+import dev.finetune.trainer.checkpoint.CheckpointSettings;
 import dev.finetune.trainer.data.DatasetDigest;
 import dev.finetune.trainer.data.DatasetLoader;
 import dev.finetune.trainer.data.LoadedDataset;
@@ -19,19 +19,19 @@ import dev.finetune.trainer.data.fetch.Fetcher;
 import dev.finetune.trainer.data.fetch.RetryPolicy;
 import dev.finetune.trainer.data.transform.ImagePipeline;
 import dev.finetune.trainer.loop.StopSignal;
-import dev.finetune.trainer.telemetry.TrainingMetrics;
 import dev.finetune.trainer.storage.ObjectStores;
 import dev.finetune.trainer.storage.StorageHealth;
+import dev.finetune.trainer.telemetry.TrainingMetrics;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one FineTuneJob end to end: data, source model ({@link SourceModel}), the job's runs
- * ({@link RunPlan}: the fine-tune and an optional from-scratch baseline, each trained by a
- * {@link RunExecutor}), final models and result.json ({@link FinalModelWriter}). Every run
- * resumes from its newest valid checkpoint.
+ * Runs one FineTuneJob end to end: data, source model ({@link SourceModel}), the job's runs ({@link
+ * RunPlan}: the fine-tune and an optional from-scratch baseline, each trained by a {@link
+ * RunExecutor}), final models and result.json ({@link FinalModelWriter}). Every run resumes from
+ * its newest valid checkpoint.
  */
 public final class JobRunner {
   private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
@@ -46,8 +46,8 @@ public final class JobRunner {
   }
 
   /**
-   * With the output folder the caller watches: it holds the folder only once this run's
-   * ownership checks have passed, and only then may a failure remove anything there.
+   * With the output folder the caller watches: it holds the folder only once this run's ownership
+   * checks have passed, and only then may a failure remove anything there.
    */
   public JobRunner(TrainOptions options, StopSignal stop, OutputFolder output) {
     this.options = options;
@@ -61,27 +61,52 @@ public final class JobRunner {
     FineTuneJobSpec spec = job.getSpec();
     String name = job.getMetadata().getName();
     Integer gpus = spec.resources == null ? null : spec.resources.gpus;
-    DeviceChoice choice = DeviceChoice.choose(gpus,
-        DeviceChoice.visibleGpus(gpus, () -> Engine.getInstance().getGpuCount()));
+    DeviceChoice choice =
+        DeviceChoice.choose(
+            gpus, DeviceChoice.visibleGpus(gpus, () -> Engine.getInstance().getGpuCount()));
     choice.warning().ifPresent(LOG::warn);
     Device device = choice.device();
     int dataWorkers = CpuShare.dataWorkers(options.dataWorkers(), options.cpus(), device.isGpu());
-    LOG.info("job {}: training on {} with {} CPUs: {} compute threads, {} data workers", name,
-        device, options.cpus(), options.threads(), dataWorkers);
-    Fetcher fetcher = new Fetcher(options.cacheDir().resolve("downloads"),
-        uri -> ObjectStores.open(uri, options.env(), storageHealth), options.uriPolicy(),
-        options.env(), ArchiveLimits.DEFAULT,
-        RetryPolicy.DEFAULT.withDeadline(options.downloadDeadline()));
+    LOG.info(
+        "job {}: training on {} with {} CPUs: {} compute threads, {} data workers",
+        name,
+        device,
+        options.cpus(),
+        options.threads(),
+        dataWorkers);
+    Fetcher fetcher =
+        new Fetcher(
+            options.cacheDir().resolve("downloads"),
+            uri -> ObjectStores.open(uri, options.env(), storageHealth),
+            options.uriPolicy(),
+            options.env(),
+            ArchiveLimits.DEFAULT,
+            RetryPolicy.DEFAULT.withDeadline(options.downloadDeadline()));
     LoadedDataset data = DatasetLoader.load(spec.dataset, spec.training.seed, fetcher);
-    LOG.info("dataset: {} classes {}, {} train and {} test images", data.classes().size(),
-        data.classes(), data.train().size(), data.test().size());
+    LOG.info(
+        "dataset: {} classes {}, {} train and {} test images",
+        data.classes().size(),
+        data.classes(),
+        data.train().size(),
+        data.test().size());
     SplitCheck.check(data.test(), "spec.dataset.test", BadImagePolicy.of(spec.dataset));
-    JobInputs inputs = new JobInputs(job, data, ImagePipeline.forTraining(spec.transforms),
-        ImagePipeline.forTest(spec.transforms), device);
+    JobInputs inputs =
+        new JobInputs(
+            job,
+            data,
+            ImagePipeline.forTraining(spec.transforms),
+            ImagePipeline.forTest(spec.transforms),
+            device);
     SourceModel source = SourceModel.resolve(spec, fetcher, options.fromJobs());
     String datasetDigest = DatasetDigest.of(spec.dataset, fetcher);
-    List<RunPlan> plans = RunPlan.forJob(job, options.namespace(), data.classes(), datasetDigest,
-        source, settings.checkpointUri());
+    List<RunPlan> plans =
+        RunPlan.forJob(
+            job,
+            options.namespace(),
+            data.classes(),
+            datasetDigest,
+            source,
+            settings.checkpointUri());
     RunPlan finetune = plans.get(0);
     RunPlan baselinePlan = plans.size() > 1 ? plans.get(1) : null;
 
@@ -104,9 +129,19 @@ public final class JobRunner {
       }
       RunResult base = baseline == null ? null : baseline.result();
       Double gain = base == null ? null : main.result().testAccuracy() - base.testAccuracy();
-      JobResult result = new JobResult(name, options.namespace(), device.toString(),
-          data.classes(), data.train().size(), data.test().size(), main.result(), base, gain,
-          (System.nanoTime() - start) / 1e9, finetune.identity().toMap());
+      JobResult result =
+          new JobResult(
+              name,
+              options.namespace(),
+              device.toString(),
+              data.classes(),
+              data.train().size(),
+              data.test().size(),
+              main.result(),
+              base,
+              gain,
+              (System.nanoTime() - start) / 1e9,
+              finetune.identity().toMap());
       byte[] resultJson = FinalModelWriter.jsonBytes(result);
       // result.json, the model card and labels.json go next to the final model and are listed
       // in its manifest, which is written last: a model/manifest.json in storage means the

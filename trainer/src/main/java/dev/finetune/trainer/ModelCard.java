@@ -18,21 +18,23 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The fine-tune's model card, README.md next to its weights, as Hugging Face describes a
- * fine-tuned model: YAML front matter ({@code library_name}, {@code pipeline_tag}, {@code
- * base_model} with {@code base_model_relation: finetune}, {@code datasets}, {@code metrics} and
- * a {@code model-index} holding the test accuracy), then the baseline and the gain, the recipe,
- * the lineage digests and the trainer image. Also labels.json, the class names in output order.
+ * The fine-tune's model card, README.md next to its weights, as Hugging Face describes a fine-tuned
+ * model: YAML front matter ({@code library_name}, {@code pipeline_tag}, {@code base_model} with
+ * {@code base_model_relation: finetune}, {@code datasets}, {@code metrics} and a {@code
+ * model-index} holding the test accuracy), then the baseline and the gain, the recipe, the lineage
+ * digests and the trainer image. Also labels.json, the class names in output order.
  */
 final class ModelCard {
   /** The environment variable the operator sets to the trainer pod's image. */
   static final String IMAGE_VARIABLE = "FINETUNE_IMAGE";
 
-  private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
-      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-      .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
-      .build());
+  private static final ObjectMapper YAML =
+      new ObjectMapper(
+          YAMLFactory.builder()
+              .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+              .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+              .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
+              .build());
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private ModelCard() {}
@@ -48,16 +50,22 @@ final class ModelCard {
    * @param lineage the run's lineage (sourceModelUri, sourceModelSha256, datasetDigest)
    * @param image the trainer image, or null outside a pod
    */
-  static byte[] readme(FineTuneJob job, JobResult result, Map<String, Object> lineage,
-      String image) {
+  static byte[] readme(
+      FineTuneJob job, JobResult result, Map<String, Object> lineage, String image) {
     FineTuneJobSpec spec = job.getSpec();
     String name = job.getMetadata().getName();
     Object source = lineage.get("sourceModelUri");
     Map<String, Object> front = new LinkedHashMap<>();
     front.put("library_name", "pytorch");
     front.put("pipeline_tag", "image-classification");
-    front.put("tags", List.of("image-classification", spec.model.architecture.id(),
-        "torchvision", "safetensors", "finetune-operator"));
+    front.put(
+        "tags",
+        List.of(
+            "image-classification",
+            spec.model.architecture.id(),
+            "torchvision",
+            "safetensors",
+            "finetune-operator"));
     if (source != null) {
       front.put("base_model", hubId(source.toString()));
       front.put("base_model_relation", "finetune");
@@ -82,24 +90,38 @@ final class ModelCard {
     front.put("model-index", List.of(Map.of("name", name, "results", List.of(entry))));
     StringBuilder md = new StringBuilder("---\n").append(yaml(front)).append("---\n\n");
     md.append("# ").append(name).append("\n\n");
-    md.append("A ").append(spec.model.architecture.id()).append(" image classifier for ")
-        .append(result.classes().size()).append(" classes (")
-        .append(String.join(", ", result.classes())).append("), ")
+    md.append("A ")
+        .append(spec.model.architecture.id())
+        .append(" image classifier for ")
+        .append(result.classes().size())
+        .append(" classes (")
+        .append(String.join(", ", result.classes()))
+        .append("), ")
         .append(source == null ? "trained from scratch" : "fine-tuned from `" + source + "`")
-        .append(" by finetune-operator's trainer (FineTuneJob `").append(name)
-        .append("`, namespace `").append(result.namespace()).append("`).\n\n");
+        .append(" by finetune-operator's trainer (FineTuneJob `")
+        .append(name)
+        .append("`, namespace `")
+        .append(result.namespace())
+        .append("`).\n\n");
     md.append("## Results\n\n");
-    md.append("Test accuracy on ").append(result.testImages()).append(" images, after training on ")
-        .append(result.trainImages()).append(":\n\n");
+    md.append("Test accuracy on ")
+        .append(result.testImages())
+        .append(" images, after training on ")
+        .append(result.trainImages())
+        .append(":\n\n");
     md.append("| run | initialization | test accuracy |\n|---|---|---|\n");
     row(md, "fine-tune", result.finetune());
     if (result.baseline() != null) {
       row(md, "baseline (from scratch)", result.baseline());
-      md.append(String.format(Locale.ROOT, "%nGain over the baseline: %+.4f test accuracy.%n",
-          result.accuracyGain()));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "%nGain over the baseline: %+.4f test accuracy.%n",
+              result.accuracyGain()));
     } else {
-      md.append("\nNo from-scratch baseline was trained (spec.baseline), so there is no gain"
-          + " to report.\n");
+      md.append(
+          "\nNo from-scratch baseline was trained (spec.baseline), so there is no gain"
+              + " to report.\n");
     }
     md.append("\n## Recipe\n\n");
     TrainingSpec t = spec.training;
@@ -112,14 +134,17 @@ final class ModelCard {
     setting(md, "weight decay", t.weightDecay);
     setting(md, "momentum", t.momentum);
     setting(md, "loss reduction", t.lossReduction);
-    setting(md, "frozen modules", t.freeze == null || t.freeze.isEmpty() ? "none"
-        : String.join(", ", t.freeze));
+    setting(
+        md,
+        "frozen modules",
+        t.freeze == null || t.freeze.isEmpty() ? "none" : String.join(", ", t.freeze));
     setting(md, "seed", t.seed);
     setting(md, "train transform", json(spec.transforms == null ? null : spec.transforms.train));
     setting(md, "test transform", json(spec.transforms == null ? null : spec.transforms.test));
     setting(md, "normalize", json(spec.transforms == null ? null : spec.transforms.normalize));
-    md.append("\n(A transform shown as null is the default: train randomResizedCrop 224 and"
-        + " horizontalFlip, test resize 256 and centerCrop 224.)\n");
+    md.append(
+        "\n(A transform shown as null is the default: train randomResizedCrop 224 and"
+            + " horizontalFlip, test resize 256 and centerCrop 224.)\n");
     md.append("\n## Lineage\n\n");
     md.append("| what | value |\n|---|---|\n");
     setting(md, "source model", source == null ? "none (from scratch)" : source);
@@ -127,25 +152,31 @@ final class ModelCard {
     setting(md, "train data", spec.dataset.train);
     setting(md, "test data", spec.dataset.test);
     setting(md, "dataset digest", lineage.get("datasetDigest"));
-    setting(md, "trainer image", image == null || image.isBlank() ? "none (run outside a pod)"
-        : image);
+    setting(
+        md, "trainer image", image == null || image.isBlank() ? "none (run outside a pod)" : image);
     md.append("\n## Files and use\n\n");
-    md.append("- `model.safetensors`: float32 weights with torchvision's names;"
-        + " `torchvision.models.")
-        .append(spec.model.architecture.id()).append("(num_classes=")
-        .append(result.classes().size()).append(")` loads them with `load_state_dict`.\n");
+    md.append(
+            "- `model.safetensors`: float32 weights with torchvision's names;"
+                + " `torchvision.models.")
+        .append(spec.model.architecture.id())
+        .append("(num_classes=")
+        .append(result.classes().size())
+        .append(")` loads them with `load_state_dict`.\n");
     md.append("- `labels.json`: the class names; output i is `labels[i]`.\n");
-    md.append("- `model.json`: classes, transforms, lineage; `result.json`: every epoch's"
-        + " numbers.\n");
-    md.append("- Serve it with `finetune serve` (KServe's Open Inference Protocol v2):"
-        + " model name `")
-        .append(name).append("`.\n");
+    md.append(
+        "- `model.json`: classes, transforms, lineage; `result.json`: every epoch's"
+            + " numbers.\n");
+    md.append(
+            "- Serve it with `finetune serve` (KServe's Open Inference Protocol v2):"
+                + " model name `")
+        .append(name)
+        .append("`.\n");
     return md.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   /**
-   * hf://org/name[/file] (and hf://datasets/org/name[/file]) is the hub id org/name; any other
-   * URI stays as it is.
+   * hf://org/name[/file] (and hf://datasets/org/name[/file]) is the hub id org/name; any other URI
+   * stays as it is.
    */
   static String hubId(String uri) {
     if (uri.startsWith("hf://")) {
@@ -170,8 +201,9 @@ final class ModelCard {
   }
 
   private static void row(StringBuilder md, String run, RunResult r) {
-    md.append(String.format(Locale.ROOT, "| %s | %s | %.4f |%n", run, cell(r.initialization()),
-        r.testAccuracy()));
+    md.append(
+        String.format(
+            Locale.ROOT, "| %s | %s | %.4f |%n", run, cell(r.initialization()), r.testAccuracy()));
   }
 
   private static void setting(StringBuilder md, String name, Object value) {

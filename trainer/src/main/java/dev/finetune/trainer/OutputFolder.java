@@ -19,11 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code --output} folder as one run sees it. The rule: only a run that holds the folder
- * may remove anything from it, and a run holds it only once every ownership check has passed
- * (its checkpoint locations hold nothing of another run, and the folder's result.json, if any,
- * records this run's identity). A run that fails before that (a missing dataset, a bad spec, a
- * one-class dataset, another run's files) removes nothing here, whatever its exit code.
+ * The {@code --output} folder as one run sees it. The rule: only a run that holds the folder may
+ * remove anything from it, and a run holds it only once every ownership check has passed (its
+ * checkpoint locations hold nothing of another run, and the folder's result.json, if any, records
+ * this run's identity). A run that fails before that (a missing dataset, a bad spec, a one-class
+ * dataset, another run's files) removes nothing here, whatever its exit code.
  *
  * <p>A "run" is a {@link RunIdentity}: every attempt of the same job, namespace, dataset, source
  * weights and result-changing spec fields. So "a run deletes only what it wrote".
@@ -50,19 +50,23 @@ public final class OutputFolder {
 
   /**
    * Takes the folder for {@code identity}, after the checkpoint ownership checks have passed:
-   * refuses (RUN_MISMATCH) a result.json that records another run, or none; then removes this
-   * run's earlier result.json, so a result that claims success never outlives a later failure.
+   * refuses (RUN_MISMATCH) a result.json that records another run, or none; then removes this run's
+   * earlier result.json, so a result that claims success never outlives a later failure.
    */
   public void hold(RunIdentity identity) {
     Path result = dir.resolve(StorageLayout.RESULT_FILE);
     if (Files.exists(result, LinkOption.NOFOLLOW_LINKS)) { // a folder or FIFO there is not ours
       RunIdentity recorded = recorded(result);
-      List<String> diff = recorded == null ? List.of("records no run identity")
-          : identity.differences(recorded);
+      List<String> diff =
+          recorded == null ? List.of("records no run identity") : identity.differences(recorded);
       if (!diff.isEmpty()) {
-        throw new TrainerException(ExitCode.RUN_MISMATCH, result + " is the result of another"
-            + " run (" + String.join("; ", diff.subList(0, Math.min(6, diff.size())))
-            + "); refusing to replace or remove it. Use another --output, or move that file");
+        throw new TrainerException(
+            ExitCode.RUN_MISMATCH,
+            result
+                + " is the result of another"
+                + " run ("
+                + String.join("; ", diff.subList(0, Math.min(6, diff.size())))
+                + "); refusing to replace or remove it. Use another --output, or move that file");
       }
     }
     held = true;
@@ -70,8 +74,8 @@ public final class OutputFolder {
   }
 
   /**
-   * Runs {@code body}; if it fails after this run took the folder, removes the result.json
-   * this run's attempts wrote. A failure before that (or a RUN_MISMATCH refusal) removes nothing.
+   * Runs {@code body}; if it fails after this run took the folder, removes the result.json this
+   * run's attempts wrote. A failure before that (or a RUN_MISMATCH refusal) removes nothing.
    */
   public <T> T run(Supplier<T> body) {
     try {
@@ -97,7 +101,10 @@ public final class OutputFolder {
       Files.createDirectories(dir);
       Path tmp = dir.resolve(TMP);
       Files.write(tmp, json);
-      Files.move(tmp, dir.resolve(StorageLayout.RESULT_FILE), StandardCopyOption.REPLACE_EXISTING,
+      Files.move(
+          tmp,
+          dir.resolve(StorageLayout.RESULT_FILE),
+          StandardCopyOption.REPLACE_EXISTING,
           StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -123,8 +130,7 @@ public final class OutputFolder {
   /** The run identity a result.json records, null if none or unreadable. */
   private static RunIdentity recorded(Path result) {
     try {
-      byte[] bytes = InputFile.read(result, result.toString(), 16L << 20,
-          ExitCode.RUN_MISMATCH);
+      byte[] bytes = InputFile.read(result, result.toString(), 16L << 20, ExitCode.RUN_MISMATCH);
       JsonNode root = new ObjectMapper().readTree(bytes);
       return root == null ? null : RunIdentity.fromJson(root.get("identity"));
     } catch (IOException | RuntimeException e) {

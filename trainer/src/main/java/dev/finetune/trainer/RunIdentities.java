@@ -8,25 +8,29 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The spec fields that change a run's result, flattened by path for a
- * {@link dev.finetune.trainer.checkpoint.RunIdentity}: model, dataset, transforms and training
- * (and baseline, for the baseline run). Left out: epoch counts and evaluation cadence (a run with
- * more epochs may continue a shorter one; fewer is refused by the epoch check), checkpoint
- * settings and everything about scheduling (resources, queue, nodes, image, backoff).
+ * The spec fields that change a run's result, flattened by path for a {@link
+ * dev.finetune.trainer.checkpoint.RunIdentity}: model, dataset, transforms and training (and
+ * baseline, for the baseline run). Left out: epoch counts and evaluation cadence (a run with more
+ * epochs may continue a shorter one; fewer is refused by the epoch check), checkpoint settings and
+ * everything about scheduling (resources, queue, nodes, image, backoff).
  */
 final class RunIdentities {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Set<String> EXCLUDED = Set.of("spec.training.epochs",
-      "spec.training.evalEveryEpochs", "spec.baseline.fromScratch.epochs");
+  private static final Set<String> EXCLUDED =
+      Set.of(
+          "spec.training.epochs",
+          "spec.training.evalEveryEpochs",
+          "spec.baseline.fromScratch.epochs");
 
   private RunIdentities() {}
 
   static Map<String, String> resultFields(FineTuneJobSpec spec, boolean baseline) {
     Map<String, String> out = new TreeMap<>();
     JsonNode root = JSON.valueToTree(spec);
-    for (String section : baseline
-        ? new String[] {"model", "dataset", "transforms", "training", "baseline"}
-        : new String[] {"model", "dataset", "transforms", "training"}) {
+    for (String section :
+        baseline
+            ? new String[] {"model", "dataset", "transforms", "training", "baseline"}
+            : new String[] {"model", "dataset", "transforms", "training"}) {
       flatten("spec." + section, root.get(section), out);
     }
     return out;

@@ -21,32 +21,72 @@ import java.util.function.BiFunction;
  * @param epochs epochs to train
  * @param identity what its manifests record and the only run it resumes from
  */
-record RunPlan(String run, String checkpointUri, SourceModel source, String datasetDigest,
-    Recipe recipe, int epochs, RunIdentity identity) {
+record RunPlan(
+    String run,
+    String checkpointUri,
+    SourceModel source,
+    String datasetDigest,
+    Recipe recipe,
+    int epochs,
+    RunIdentity identity) {
 
   /**
-   * The job's runs, fine-tune first, then the baseline when {@code spec.baseline.fromScratch}
-   * asks for one (under {@code checkpointUri/baseline}).
+   * The job's runs, fine-tune first, then the baseline when {@code spec.baseline.fromScratch} asks
+   * for one (under {@code checkpointUri/baseline}).
    */
-  static List<RunPlan> forJob(FineTuneJob job, String namespace, List<String> classes,
-      String datasetDigest, SourceModel source, String checkpointUri) {
+  static List<RunPlan> forJob(
+      FineTuneJob job,
+      String namespace,
+      List<String> classes,
+      String datasetDigest,
+      SourceModel source,
+      String checkpointUri) {
     FineTuneJobSpec spec = job.getSpec();
     var t = spec.training;
-    BiFunction<String, SourceModel, RunIdentity> identity = (run, from) -> new RunIdentity(
-        job.getMetadata().getName(), namespace, run, spec.model.architecture.id(), classes,
-        datasetDigest, from == null ? "" : from.sha256(),
-        RunIdentities.resultFields(spec, from == null));
+    BiFunction<String, SourceModel, RunIdentity> identity =
+        (run, from) ->
+            new RunIdentity(
+                job.getMetadata().getName(),
+                namespace,
+                run,
+                spec.model.architecture.id(),
+                classes,
+                datasetDigest,
+                from == null ? "" : from.sha256(),
+                RunIdentities.resultFields(spec, from == null));
     List<RunPlan> runs = new ArrayList<>();
-    runs.add(new RunPlan("finetune", checkpointUri, source, datasetDigest,
-        new Recipe(t.learningRate, source == null ? 1 : t.headLearningRateMultiplier,
-            t.weightDecay, t.momentum, t.lossReduction, t.freeze),
-        t.epochs, identity.apply("finetune", source)));
+    runs.add(
+        new RunPlan(
+            "finetune",
+            checkpointUri,
+            source,
+            datasetDigest,
+            new Recipe(
+                t.learningRate,
+                source == null ? 1 : t.headLearningRateMultiplier,
+                t.weightDecay,
+                t.momentum,
+                t.lossReduction,
+                t.freeze),
+            t.epochs,
+            identity.apply("finetune", source)));
     if (spec.baseline != null && spec.baseline.fromScratch != null) {
       var scratch = spec.baseline.fromScratch;
-      runs.add(new RunPlan("baseline", checkpointUri + "/baseline", null, datasetDigest,
-          new Recipe(scratch.learningRate != null ? scratch.learningRate : t.learningRate, 1,
-              t.weightDecay, t.momentum, t.lossReduction, List.of()),
-          scratch.epochs != null ? scratch.epochs : t.epochs, identity.apply("baseline", null)));
+      runs.add(
+          new RunPlan(
+              "baseline",
+              checkpointUri + "/baseline",
+              null,
+              datasetDigest,
+              new Recipe(
+                  scratch.learningRate != null ? scratch.learningRate : t.learningRate,
+                  1,
+                  t.weightDecay,
+                  t.momentum,
+                  t.lossReduction,
+                  List.of()),
+              scratch.epochs != null ? scratch.epochs : t.epochs,
+              identity.apply("baseline", null)));
     }
     return runs;
   }

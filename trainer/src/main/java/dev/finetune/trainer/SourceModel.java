@@ -21,9 +21,8 @@ record SourceModel(String uri, byte[] bytes) {
 
   /**
    * The source of {@code spec.model.pretrained}: its URI, or for {@code fromJob} the URI that
-   * {@code --from-job NAME=URI} gave ({@code fromJobs}). A folder (a job's output or model/)
-   * means its model.safetensors, or finetune/model.safetensors. Null when the spec trains from
-   * scratch.
+   * {@code --from-job NAME=URI} gave ({@code fromJobs}). A folder (a job's output or model/) means
+   * its model.safetensors, or finetune/model.safetensors. Null when the spec trains from scratch.
    */
   static SourceModel resolve(FineTuneJobSpec spec, Fetcher fetcher, Map<String, String> fromJobs) {
     if (spec.model.pretrained == null) {
@@ -36,9 +35,15 @@ record SourceModel(String uri, byte[] bytes) {
       uri = fromJobs.get(jobName);
       field = "--from-job " + jobName;
       if (uri == null) {
-        throw new TrainerException(ExitCode.NOT_FOUND, "spec.model.pretrained.fromJob: no model"
-            + " known for FineTuneJob '" + jobName + "'; pass --from-job " + jobName + "=URI"
-            + " (the job's model.safetensors or its output folder)");
+        throw new TrainerException(
+            ExitCode.NOT_FOUND,
+            "spec.model.pretrained.fromJob: no model"
+                + " known for FineTuneJob '"
+                + jobName
+                + "'; pass --from-job "
+                + jobName
+                + "=URI"
+                + " (the job's model.safetensors or its output folder)");
       }
     }
     Path path = fetcher.fetch(field, uri);

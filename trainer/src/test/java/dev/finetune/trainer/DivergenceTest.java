@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.trainer.spec.JobLoader;
 import dev.finetune.contract.ExitCode;
+import dev.finetune.testsupport.SyntheticImageFolder;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.loop.StopSignal;
-import dev.finetune.testsupport.SyntheticImageFolder;
+import dev.finetune.trainer.spec.JobLoader;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,7 +19,9 @@ class DivergenceTest {
   @Test
   void nanLossFailsWithDivergedAndNamesTheLearningRate(@TempDir Path dir) throws Exception {
     Path data = SyntheticImageFolder.write(dir.resolve("data"), 16, 4, 32, 5);
-    FineTuneJob job = JobLoader.parse("""
+    FineTuneJob job =
+        JobLoader.parse(
+            """
         apiVersion: finetune.dev/v1alpha1
         kind: FineTuneJob
         metadata: {name: diverge}
@@ -29,10 +31,17 @@ class DivergenceTest {
           transforms: {train: {resize: 32}, test: {resize: 32}}
           training: {epochs: 20, batchSize: 16, learningRate: 10, momentum: 0.99,
                      lossReduction: sum}
-        """.formatted(data), "diverge.yaml");
-    TrainerException e = assertThrows(TrainerException.class,
-        () -> new JobRunner(FashionMnistTransferTest.options(dir.resolve("out"),
-            java.util.Map.of(), 2), new StopSignal()).run(job));
+        """
+                .formatted(data),
+            "diverge.yaml");
+    TrainerException e =
+        assertThrows(
+            TrainerException.class,
+            () ->
+                new JobRunner(
+                        FashionMnistTransferTest.options(dir.resolve("out"), java.util.Map.of(), 2),
+                        new StopSignal())
+                    .run(job));
     System.out.println("diverged: " + e.getMessage());
     assertEquals(ExitCode.DIVERGED, e.exitCode());
     assertTrue(e.getMessage().contains("spec.training.learningRate"), e.getMessage());

@@ -3,9 +3,9 @@ package dev.finetune.trainer;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.trainer.spec.JobLoader;
-import dev.finetune.trainer.loop.StopSignal;
 import dev.finetune.testsupport.Required;
+import dev.finetune.trainer.loop.StopSignal;
+import dev.finetune.trainer.spec.JobLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,37 +30,56 @@ class FashionMnistTransferTest {
     boolean present = Files.isDirectory(FASHION);
     Required.present(present, "Debian's dataset-fashion-mnist");
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-    FineTuneJob source = JobLoader.load(Path.of("../deploy/examples/fashion-mnist/source-job.yaml"));
-    JobResult src = new JobRunner(options(dir.resolve("source"), Map.of(), threads), new StopSignal())
-        .run(source);
-    System.out.printf("source model: test accuracy %.4f on %d images%n",
+    FineTuneJob source =
+        JobLoader.load(Path.of("../deploy/examples/fashion-mnist/source-job.yaml"));
+    JobResult src =
+        new JobRunner(options(dir.resolve("source"), Map.of(), threads), new StopSignal())
+            .run(source);
+    System.out.printf(
+        "source model: test accuracy %.4f on %d images%n",
         src.finetune().testAccuracy(), src.testImages());
     String model = dir.resolve("source/finetune/model.safetensors").toUri().toString();
 
     List<Double> fine = new ArrayList<>();
     List<Double> scratch = new ArrayList<>();
     for (long seed = 0; seed < 3; seed++) {
-      FineTuneJob target = JobLoader.load(Path.of("../deploy/examples/fashion-mnist/target-job.yaml"));
+      FineTuneJob target =
+          JobLoader.load(Path.of("../deploy/examples/fashion-mnist/target-job.yaml"));
       target.getSpec().training.seed = seed;
-      JobResult r = new JobRunner(
-          options(dir.resolve("target-" + seed), Map.of("fmnist-source", model), threads),
-          new StopSignal()).run(target);
+      JobResult r =
+          new JobRunner(
+                  options(dir.resolve("target-" + seed), Map.of("fmnist-source", model), threads),
+                  new StopSignal())
+              .run(target);
       assertTrue(r.testImages() == 4000, "evaluated on all 4,000 matching test images");
       assertTrue(r.trainImages() == 40, "10 images per class");
       fine.add(r.finetune().testAccuracy());
       scratch.add(r.baseline().testAccuracy());
-      System.out.printf("seed %d: fine-tune %.4f, scratch %.4f%n", seed,
-          r.finetune().testAccuracy(), r.baseline().testAccuracy());
+      System.out.printf(
+          "seed %d: fine-tune %.4f, scratch %.4f%n",
+          seed, r.finetune().testAccuracy(), r.baseline().testAccuracy());
     }
     double meanFine = fine.stream().mapToDouble(d -> d).average().orElseThrow();
     double meanScratch = scratch.stream().mapToDouble(d -> d).average().orElseThrow();
-    System.out.printf("mean over 3 seeds: fine-tune %.4f, scratch %.4f, gain %+.4f%n", meanFine,
-        meanScratch, meanFine - meanScratch);
+    System.out.printf(
+        "mean over 3 seeds: fine-tune %.4f, scratch %.4f, gain %+.4f%n",
+        meanFine, meanScratch, meanFine - meanScratch);
     assertTrue(meanFine - meanScratch >= 0.05, "fine-tune " + fine + " vs scratch " + scratch);
   }
 
   static TrainOptions options(Path out, Map<String, String> fromJobs, int threads) {
-    return new TrainOptions(out, "test", out.resolve("cache"), fromJobs, -1, threads, threads, 1,
-        Duration.ofSeconds(10), false, Map.of(), dev.finetune.trainer.data.fetch.UriPolicy.OPEN);
+    return new TrainOptions(
+        out,
+        "test",
+        out.resolve("cache"),
+        fromJobs,
+        -1,
+        threads,
+        threads,
+        1,
+        Duration.ofSeconds(10),
+        false,
+        Map.of(),
+        dev.finetune.trainer.data.fetch.UriPolicy.OPEN);
   }
 }

@@ -2,12 +2,12 @@ package dev.finetune.trainer;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.finetune.trainer.spec.JobLoader;
 import dev.finetune.trainer.data.fetch.ArchiveExtractor;
 import dev.finetune.trainer.data.fetch.ArchiveLimits;
 import dev.finetune.trainer.data.format.IdxReader;
 import dev.finetune.trainer.data.format.ImageDecoder;
 import dev.finetune.trainer.model.WeightsFile;
+import dev.finetune.trainer.spec.JobLoader;
 import dev.finetune.trainer.testing.Fuzzing;
 import java.io.RandomAccessFile;
 import java.net.StandardProtocolFamily;
@@ -26,34 +26,46 @@ import org.junit.jupiter.api.Tag;
 
 /**
  * Run-level inputs (issue 24): not only arbitrary bytes but arbitrary file types behind a path a
- * user gives the CLI. The fuzzer picks what the path is (a regular file with its bytes, an empty
- * or a sparse huge file, a folder, a FIFO, a socket, /dev/zero, /dev/urandom, /dev/null, a link
- * to one of them, a dangling link, a link loop) and which reader opens it (manifest, weights,
- * IDX, image, archive). The property: the reader returns or fails with the product's typed error
- * within a few seconds; an OutOfMemoryError, another exception or a hang is a finding.
+ * user gives the CLI. The fuzzer picks what the path is (a regular file with its bytes, an empty or
+ * a sparse huge file, a folder, a FIFO, a socket, /dev/zero, /dev/urandom, /dev/null, a link to one
+ * of them, a dangling link, a link loop) and which reader opens it (manifest, weights, IDX, image,
+ * archive). The property: the reader returns or fails with the product's typed error within a few
+ * seconds; an OutOfMemoryError, another exception or a hang is a finding.
  */
 @Tag("fuzz")
 class FileInputFuzzTest {
-  private static final ExecutorService READER = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "fuzz-reader");
-    t.setDaemon(true);
-    return t;
-  });
+  private static final ExecutorService READER =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "fuzz-reader");
+            t.setDaemon(true);
+            return t;
+          });
 
-  private static final List<Consumer<Path>> READERS = List.of(
-      p -> JobLoader.load(p),
-      p -> WeightsFile.read(p, p.toString(), 1 << 20),
-      p -> IdxReader.read(p, p),
-      p -> new ImageDecoder().decode(p),
-      p -> new ArchiveExtractor(new ArchiveLimits(1 << 20, 100, 1 << 20, 10))
-          .extract(p, "fuzz.zip", p.resolveSibling(p.getFileName() + "-x")));
+  private static final List<Consumer<Path>> READERS =
+      List.of(
+          p -> JobLoader.load(p),
+          p -> WeightsFile.read(p, p.toString(), 1 << 20),
+          p -> IdxReader.read(p, p),
+          p -> new ImageDecoder().decode(p),
+          p ->
+              new ArchiveExtractor(new ArchiveLimits(1 << 20, 100, 1 << 20, 10))
+                  .extract(p, "fuzz.zip", p.resolveSibling(p.getFileName() + "-x")));
 
   @FuzzTest(maxDuration = Fuzzing.BUDGET)
   void read(FuzzedDataProvider data) throws Exception {
     Path dir = Files.createTempDirectory("fuzz-file");
     try (ServerSocketChannel socket = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-      Path path = dir.resolve(data.pickValue(List.of("job.yaml", "model.safetensors",
-          "train-images-idx3-ubyte", "a.jpg", "ds.zip", "ds.tar.gz")));
+      Path path =
+          dir.resolve(
+              data.pickValue(
+                  List.of(
+                      "job.yaml",
+                      "model.safetensors",
+                      "train-images-idx3-ubyte",
+                      "a.jpg",
+                      "ds.zip",
+                      "ds.tar.gz")));
       switch (data.consumeInt(0, 11)) {
         case 0 -> Files.write(path, data.consumeRemainingAsBytes());
         case 1 -> Files.createFile(path);
@@ -103,7 +115,11 @@ class FileInputFuzzTest {
   }
 
   private static String describe(Path p) {
-    return p + (Files.isSymbolicLink(p) ? " (a link)" : Files.isDirectory(p) ? " (a folder)"
-        : Files.isRegularFile(p) ? " (a file)" : " (a device, FIFO or socket)");
+    return p
+        + (Files.isSymbolicLink(p)
+            ? " (a link)"
+            : Files.isDirectory(p)
+                ? " (a folder)"
+                : Files.isRegularFile(p) ? " (a file)" : " (a device, FIFO or socket)");
   }
 }

@@ -21,11 +21,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 24: one rule for every file the CLI reads from a user-supplied path. A device
- * ({@code /dev/zero}, {@code /dev/urandom}), a FIFO, a socket or a folder given as the manifest,
- * as source weights ({@code --from-job}) or as an IDX file ends fast with one "error:" line naming
- * the path and its exit code: no OutOfMemoryError, no stack trace, no hang. On the code before
- * the fix, {@code validate /dev/zero} ran out of memory (exit 1 with a trace) and a FIFO hung.
+ * Issue 24: one rule for every file the CLI reads from a user-supplied path. A device ({@code
+ * /dev/zero}, {@code /dev/urandom}), a FIFO, a socket or a folder given as the manifest, as source
+ * weights ({@code --from-job}) or as an IDX file ends fast with one "error:" line naming the path
+ * and its exit code: no OutOfMemoryError, no stack trace, no hang. On the code before the fix,
+ * {@code validate /dev/zero} ran out of memory (exit 1 with a trace) and a FIFO hung.
  */
 class FileTypesCliTest {
   private static final Duration FAST = Duration.ofSeconds(20);
@@ -58,12 +58,15 @@ class FileTypesCliTest {
   record Run(int code, String err) {}
 
   static Run cli(String... args) {
-    return assertTimeoutPreemptively(FAST, () -> {
-      try (StderrCapture err = new StderrCapture()) {
-        int code = Main.run(args);
-        return new Run(code, err.text());
-      }
-    }, "the CLI must not block on " + List.of(args));
+    return assertTimeoutPreemptively(
+        FAST,
+        () -> {
+          try (StderrCapture err = new StderrCapture()) {
+            int code = Main.run(args);
+            return new Run(code, err.text());
+          }
+        },
+        "the CLI must not block on " + List.of(args));
   }
 
   static void oneLine(Run r, int code, String... contains) {
@@ -81,8 +84,11 @@ class FileTypesCliTest {
     for (String device : List.of("/dev/zero", "/dev/urandom", "/dev/null")) {
       oneLine(cli("validate", device), 3, device, "not a regular file");
     }
-    oneLine(cli("train", "/dev/zero", "-o", dir.resolve("x").toString(), "--metrics-port=-1"),
-        3, "/dev/zero", "not a regular file");
+    oneLine(
+        cli("train", "/dev/zero", "-o", dir.resolve("x").toString(), "--metrics-port=-1"),
+        3,
+        "/dev/zero",
+        "not a regular file");
   }
 
   @Test
@@ -104,7 +110,9 @@ class FileTypesCliTest {
   @Test
   void fromJobWeightsThatAreDevicesOrFifosAreRefusedFast() throws Exception {
     Path job = dir.resolve("lineage.yaml");
-    Files.writeString(job, """
+    Files.writeString(
+        job,
+        """
         apiVersion: finetune.dev/v1alpha1
         kind: FineTuneJob
         metadata: {name: lineage}
@@ -113,13 +121,23 @@ class FileTypesCliTest {
           dataset: {train: "%s", test: "%s"}
           transforms: {train: {resize: 16}, test: {resize: 16}}
           training: {epochs: 1, batchSize: 4}
-        """.formatted(data.resolve("train").toUri(), data.resolve("test").toUri()));
+        """
+            .formatted(data.resolve("train").toUri(), data.resolve("test").toUri()));
     Path weightsFifo = dir.resolve("model.safetensors");
     assertEquals(0, new ProcessBuilder("mkfifo", weightsFifo.toString()).start().waitFor());
     for (String source : List.of("file:///dev/urandom", weightsFifo.toUri().toString())) {
-      Run r = cli("train", job.toString(), "-o", dir.resolve("out-from-job").toString(),
-          "--metrics-port=-1", "--no-progress", "--cache-dir", dir.resolve("cache").toString(),
-          "--from-job", "source=" + source);
+      Run r =
+          cli(
+              "train",
+              job.toString(),
+              "-o",
+              dir.resolve("out-from-job").toString(),
+              "--metrics-port=-1",
+              "--no-progress",
+              "--cache-dir",
+              dir.resolve("cache").toString(),
+              "--from-job",
+              "source=" + source);
       oneLine(r, 7, "--from-job source");
     }
   }
@@ -132,7 +150,9 @@ class FileTypesCliTest {
       assertEquals(0, new ProcessBuilder("mkfifo", f.toString()).start().waitFor());
     }
     Path job = dir.resolve("idx.yaml");
-    Files.writeString(job, """
+    Files.writeString(
+        job,
+        """
         apiVersion: finetune.dev/v1alpha1
         kind: FineTuneJob
         metadata: {name: idx}
@@ -140,9 +160,18 @@ class FileTypesCliTest {
           dataset: {format: idx, train: "%s", test: "%s", labelNames: [a, b]}
           transforms: {train: {resize: 16}, test: {resize: 16}}
           training: {epochs: 1, batchSize: 4}
-        """.formatted(images.toUri(), images.toUri()));
-    Run r = cli("train", job.toString(), "-o", dir.resolve("out-idx").toString(),
-        "--metrics-port=-1", "--no-progress", "--cache-dir", dir.resolve("cache").toString());
+        """
+            .formatted(images.toUri(), images.toUri()));
+    Run r =
+        cli(
+            "train",
+            job.toString(),
+            "-o",
+            dir.resolve("out-idx").toString(),
+            "--metrics-port=-1",
+            "--no-progress",
+            "--cache-dir",
+            dir.resolve("cache").toString());
     oneLine(r, 5, images.toString(), "device, FIFO or socket");
   }
 }

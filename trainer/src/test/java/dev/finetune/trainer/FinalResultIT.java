@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The trainer's final record, from the real CLI in a child JVM: result.json (written atomically,
- * left alone by another run's failure), the same file next to the final model in storage (listed in the
- * model manifest, which is written last), and the compact termination message with the same
+ * left alone by another run's failure), the same file next to the final model in storage (listed in
+ * the model manifest, which is written last), and the compact termination message with the same
  * numbers. Also: a real libtorch allocation failure exits 128 (retryable), not 1.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -46,8 +46,15 @@ class FinalResultIT {
   @Order(1)
   void resultJsonInStorageAndTheTerminationMessageCarryTheSameNumbers() throws Exception {
     Path ckpt = dir.resolve("store/run");
-    Path job = manifest("ok", data, ckpt, "baseline: {fromScratch: {epochs: 1}}", 32, 8,
-        ", validation: {fraction: 0.25}");
+    Path job =
+        manifest(
+            "ok",
+            data,
+            ckpt,
+            "baseline: {fromScratch: {epochs: 1}}",
+            32,
+            8,
+            ", validation: {fraction: 0.25}");
     Path termination = dir.resolve("termination-log");
     int exit = train(job, "ok.log", "--termination-log", termination.toString());
     assertEquals(0, exit, Files.readString(dir.resolve("ok.log")));
@@ -62,17 +69,22 @@ class FinalResultIT {
     assertTrue(listed.contains("result.json"), listed.toString());
     // The model card and labels are listed too, and say what result.json says.
     assertTrue(listed.containsAll(List.of("README.md", "labels.json")), listed.toString());
-    assertArrayEquals(Files.readAllBytes(out.resolve("finetune/README.md")),
+    assertArrayEquals(
+        Files.readAllBytes(out.resolve("finetune/README.md")),
         Files.readAllBytes(ckpt.resolve("model/README.md")));
     String card = Files.readString(ckpt.resolve("model/README.md"));
-    JsonNode front = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
-        .readTree(card.substring(4, card.indexOf("\n---\n", 4) + 1));
-    assertEquals(JSON.readTree(local).at("/finetune/testAccuracy").doubleValue(),
+    JsonNode front =
+        new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+            .readTree(card.substring(4, card.indexOf("\n---\n", 4) + 1));
+    assertEquals(
+        JSON.readTree(local).at("/finetune/testAccuracy").doubleValue(),
         front.at("/model-index/0/results/0/metrics/0/value").doubleValue());
-    assertEquals(JSON.readTree(local).get("classes"),
+    assertEquals(
+        JSON.readTree(local).get("classes"),
         JSON.readTree(ckpt.resolve("model/labels.json").toFile()));
-    assertTrue(Files.getLastModifiedTime(ckpt.resolve("model/manifest.json")).toMillis()
-        >= Files.getLastModifiedTime(ckpt.resolve("model/result.json")).toMillis());
+    assertTrue(
+        Files.getLastModifiedTime(ckpt.resolve("model/manifest.json")).toMillis()
+            >= Files.getLastModifiedTime(ckpt.resolve("model/result.json")).toMillis());
 
     String message = Files.readString(termination);
     assertTrue(message.length() <= 4096 && !message.contains("\n"), message);
@@ -89,12 +101,16 @@ class FinalResultIT {
       assertTrue(v >= 0 && v <= 1 && v * 6 == Math.rint(v * 6), "a share of 6 images: " + e);
       assertTrue(e.get("validationLoss").doubleValue() > 0, e.toString());
     }
-    assertTrue(r.finetune().validationAccuracy() != null && r.baseline().validationLoss() != null,
+    assertTrue(
+        r.finetune().validationAccuracy() != null && r.baseline().validationLoss() != null,
         message);
     String log = Files.readString(dir.resolve("ok.log"));
-    String summary = String.format(java.util.Locale.ROOT, "  finetune  test accuracy %.4f,"
-        + " validation accuracy %.4f  (", r.finetune().testAccuracy(),
-        r.finetune().validationAccuracy());
+    String summary =
+        String.format(
+            java.util.Locale.ROOT,
+            "  finetune  test accuracy %.4f," + " validation accuracy %.4f  (",
+            r.finetune().testAccuracy(),
+            r.finetune().validationAccuracy());
     assertTrue(log.contains(summary), summary + " not in " + log);
   }
 
@@ -114,10 +130,10 @@ class FinalResultIT {
   }
 
   /**
-   * Another run (same job name, another dataset and checkpoint location) fails in the same
-   * --output folder before it could hold it: the finished run's result.json stays, byte for byte
-   * (issue 24: it used to be deleted). A failure of the same run after holding the folder
-   * removes it ({@code OutputFolderTest}).
+   * Another run (same job name, another dataset and checkpoint location) fails in the same --output
+   * folder before it could hold it: the finished run's result.json stays, byte for byte (issue 24:
+   * it used to be deleted). A failure of the same run after holding the folder removes it ({@code
+   * OutputFolderTest}).
    */
   @Test
   @Order(2)
@@ -132,10 +148,14 @@ class FinalResultIT {
     Path job = manifest("ok", broken, dir.resolve("store/broken"), "", 32, 8);
     int exit = train(job, "failed.log", "--termination-log", termination.toString());
     assertEquals(5, exit, Files.readString(dir.resolve("failed.log")));
-    assertArrayEquals(finished, Files.readAllBytes(out.resolve("result.json")),
+    assertArrayEquals(
+        finished,
+        Files.readAllBytes(out.resolve("result.json")),
         "another run's failure must not touch the finished run's result");
-    assertFalse(Files.exists(termination), "no result in the termination message: the kubelet"
-        + " falls back to the log's error line");
+    assertFalse(
+        Files.exists(termination),
+        "no result in the termination message: the kubelet"
+            + " falls back to the log's error line");
   }
 
   /**
@@ -147,45 +167,88 @@ class FinalResultIT {
   void aLibtorchOutOfMemoryExitsRetryable128() throws Exception {
     Path job = manifest("oom", data, dir.resolve("store/oom"), "", 1024, 16);
     Path log = dir.resolve("oom.log");
-    List<String> cmd = new ArrayList<>(List.of("prlimit", "--as=" + (6L << 30), "--",
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-        "-XX:CompressedClassSpaceSize=128m", "-XX:ReservedCodeCacheSize=64m",
-        "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
-        "dev.finetune.trainer.cli.Main", "train", job.toString(), "--output",
-        dir.resolve("oom-out").toString(), "--metrics-port", "-1", "--no-progress",
-        "--threads", "1", "--cache-dir", dir.resolve("cache").toString()));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "prlimit",
+                "--as=" + (6L << 30),
+                "--",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-XX:CompressedClassSpaceSize=128m",
+                "-XX:ReservedCodeCacheSize=64m",
+                "-Dai.djl.offline=true",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.finetune.trainer.cli.Main",
+                "train",
+                job.toString(),
+                "--output",
+                dir.resolve("oom-out").toString(),
+                "--metrics-port",
+                "-1",
+                "--no-progress",
+                "--threads",
+                "1",
+                "--cache-dir",
+                dir.resolve("cache").toString()));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("MALLOC_ARENA_MAX", "2");
-    pb.environment().put("DJL_CACHE_DIR", System.getenv().getOrDefault("DJL_CACHE_DIR",
-        System.getProperty("user.home") + "/.djl.ai"));
+    pb.environment()
+        .put(
+            "DJL_CACHE_DIR",
+            System.getenv()
+                .getOrDefault("DJL_CACHE_DIR", System.getProperty("user.home") + "/.djl.ai"));
     int exit = TrainerProcess.await(pb.start(), 300);
     String text = Files.readString(log);
     assertEquals(128, exit, text);
-    assertTrue(text.contains("error: out of memory in libtorch: DefaultCPUAllocator: can't"
-        + " allocate"), text);
+    assertTrue(
+        text.contains("error: out of memory in libtorch: DefaultCPUAllocator: can't" + " allocate"),
+        text);
     assertTrue(text.contains("spec.training.batchSize"), text);
     assertFalse(text.contains("\tat "), "one line, no stack trace: " + text);
   }
 
   static int train(Path job, String log, String... extra) throws Exception {
-    List<String> args = new ArrayList<>(List.of("train", job.toString(), "--output",
-        out.toString(), "--metrics-port", "-1", "--no-progress", "--threads", "1",
-        "--cache-dir", dir.resolve("cache").toString()));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "train",
+                job.toString(),
+                "--output",
+                out.toString(),
+                "--metrics-port",
+                "-1",
+                "--no-progress",
+                "--threads",
+                "1",
+                "--cache-dir",
+                dir.resolve("cache").toString()));
     args.addAll(List.of(extra));
-    return TrainerProcess.await(TrainerProcess.start(dir.resolve(log),
-        args.toArray(String[]::new)), 300);
+    return TrainerProcess.await(
+        TrainerProcess.start(dir.resolve(log), args.toArray(String[]::new)), 300);
   }
 
-  static Path manifest(String name, Path dataset, Path checkpoints, String extra, int size,
-      int batch) throws IOException {
+  static Path manifest(
+      String name, Path dataset, Path checkpoints, String extra, int size, int batch)
+      throws IOException {
     return manifest(name, dataset, checkpoints, extra, size, batch, "");
   }
 
-  static Path manifest(String name, Path dataset, Path checkpoints, String extra, int size,
-      int batch, String datasetExtra) throws IOException {
+  static Path manifest(
+      String name,
+      Path dataset,
+      Path checkpoints,
+      String extra,
+      int size,
+      int batch,
+      String datasetExtra)
+      throws IOException {
     Path file = dir.resolve(name + "-" + System.nanoTime() + ".yaml");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         apiVersion: finetune.dev/v1alpha1
         kind: FineTuneJob
         metadata: {name: %s}
@@ -196,8 +259,17 @@ class FinalResultIT {
           training: {epochs: 2, batchSize: %d, learningRate: 0.01}
           checkpoints: {uri: "%s"}
           %s
-        """.formatted(name, dataset.resolve("train").toUri(), dataset.resolve("test").toUri(),
-        datasetExtra, size, size, batch, checkpoints.toUri(), extra));
+        """
+            .formatted(
+                name,
+                dataset.resolve("train").toUri(),
+                dataset.resolve("test").toUri(),
+                datasetExtra,
+                size,
+                size,
+                batch,
+                checkpoints.toUri(),
+                extra));
     return file;
   }
 }

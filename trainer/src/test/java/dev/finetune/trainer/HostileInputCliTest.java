@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune.testsupport.SyntheticImageFolder;
 import dev.finetune.trainer.cli.Main;
 import dev.finetune.trainer.storage.StderrCapture;
-import dev.finetune.testsupport.SyntheticImageFolder;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 11: hostile inputs through the real CLI (in-process), each ending in one "error:" line
- * and its documented exit code before any training, never a stack trace or an OutOfMemoryError.
+ * Issue 11: hostile inputs through the real CLI (in-process), each ending in one "error:" line and
+ * its documented exit code before any training, never a stack trace or an OutOfMemoryError.
  */
 class HostileInputCliTest {
   @TempDir static Path dir;
@@ -32,7 +32,9 @@ class HostileInputCliTest {
 
   static Path job(String name, String train, String test, String extra) throws IOException {
     Path f = dir.resolve(name + ".yaml");
-    Files.writeString(f, """
+    Files.writeString(
+        f,
+        """
         apiVersion: finetune.dev/v1alpha1
         kind: FineTuneJob
         metadata: {name: %s}
@@ -40,15 +42,23 @@ class HostileInputCliTest {
           dataset: {train: "%s", test: "%s"}
           transforms: {train: {resize: 16}, test: {resize: 16}}
           training: {epochs: 1, batchSize: 4}
-        %s""".formatted(name, train, test, extra));
+        %s"""
+            .formatted(name, train, test, extra));
     return f;
   }
 
   static Run train(Path job) {
     try (StderrCapture err = new StderrCapture()) {
-      int code = Main.run("train", job.toString(), "--output", dir.resolve("out-"
-          + job.getFileName()).toString(), "--metrics-port=-1", "--no-progress", "--cache-dir",
-          dir.resolve("cache").toString());
+      int code =
+          Main.run(
+              "train",
+              job.toString(),
+              "--output",
+              dir.resolve("out-" + job.getFileName()).toString(),
+              "--metrics-port=-1",
+              "--no-progress",
+              "--cache-dir",
+              dir.resolve("cache").toString());
       return new Run(code, err.text());
     }
   }
@@ -68,9 +78,12 @@ class HostileInputCliTest {
       f.setLength(3L << 30);
     }
     for (String uri : new String[] {zeros.toUri().toString(), "file:///dev/zero"}) {
-      Path job = job("weights" + Math.abs(uri.hashCode()), data.resolve("train").toUri()
-          .toString(), data.resolve("test").toUri().toString(),
-          "  model: {architecture: resnet18, pretrained: {uri: \"" + uri + "\"}}\n");
+      Path job =
+          job(
+              "weights" + Math.abs(uri.hashCode()),
+              data.resolve("train").toUri().toString(),
+              data.resolve("test").toUri().toString(),
+              "  model: {architecture: resnet18, pretrained: {uri: \"" + uri + "\"}}\n");
       oneLine(train(job), 7, uri);
     }
   }
@@ -83,8 +96,12 @@ class HostileInputCliTest {
       Path victim = files.sorted().findFirst().orElseThrow();
       Files.write(victim, "this is not a JPEG at all".getBytes());
     }
-    Path job = job("corrupt", ds.resolve("train").toUri().toString(),
-        ds.resolve("test").toUri().toString(), "  model: {architecture: resnet18}\n");
+    Path job =
+        job(
+            "corrupt",
+            ds.resolve("train").toUri().toString(),
+            ds.resolve("test").toUri().toString(),
+            "  model: {architecture: resnet18}\n");
     oneLine(train(job), 5, "spec.dataset.test: 1 of 6 images cannot be decoded");
   }
 }

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Exact resume: the real CLI in a child JVM is killed (SIGKILL) or preempted (SIGTERM) mid-run
- * and restarted; its final parameters must equal an undisturbed run's bit for bit (CPU).
+ * Exact resume: the real CLI in a child JVM is killed (SIGKILL) or preempted (SIGTERM) mid-run and
+ * restarted; its final parameters must equal an undisturbed run's bit for bit (CPU).
  */
 class KillAndResumeIT {
   @TempDir static Path dir;
@@ -32,7 +32,9 @@ class KillAndResumeIT {
   static void undisturbedRun() throws Exception {
     Path data = SyntheticImageFolder.write(dir.resolve("data"), 24, 6, 32, 7);
     job = dir.resolve("job.yaml");
-    Files.writeString(job, """
+    Files.writeString(
+        job,
+        """
         apiVersion: finetune.dev/v1alpha1
         kind: FineTuneJob
         metadata: {name: resume}
@@ -44,7 +46,8 @@ class KillAndResumeIT {
             test: {resize: 32}
           training: {epochs: 5, batchSize: 8, learningRate: 0.01, momentum: 0.9, seed: 3}
           checkpoints: {uri: "file://%2$s", everyEpochs: 1, keep: 2}
-        """.formatted(data, "CKPT"));
+        """
+            .formatted(data, "CKPT"));
     Path out = dir.resolve("undisturbed");
     assertEquals(0, run(out, "undisturbed"));
     reference = tensors(out.resolve("finetune/model.safetensors"));
@@ -76,9 +79,13 @@ class KillAndResumeIT {
     p.destroy(); // SIGTERM
     assertEquals(143, TrainerProcess.await(p, 60), Files.readString(log));
     String afterTerm = Files.readString(log).substring(Files.readString(log).indexOf("SIGTERM"));
-    assertTrue(afterTerm.matches("(?s).*finetune: (checkpoint \\S+ \\(epoch|stopping; checkpoint at step).*"),
+    assertTrue(
+        afterTerm.matches(
+            "(?s).*finetune: (checkpoint \\S+ \\(epoch|stopping; checkpoint at step).*"),
         "a checkpoint is written (or already current) on SIGTERM: " + afterTerm);
-    assertEquals(0, TrainerProcess.await(TrainerProcess.start(log, args(out, ckpt)), 300),
+    assertEquals(
+        0,
+        TrainerProcess.await(TrainerProcess.start(log, args(out, ckpt)), 300),
         Files.readString(log));
     assertBitwiseEqual(tensors(out.resolve("finetune/model.safetensors")));
   }
@@ -90,7 +97,9 @@ class KillAndResumeIT {
 
   private static int run(Path out, String name) throws Exception {
     Path log = dir.resolve(name + ".log");
-    int exit = TrainerProcess.await(TrainerProcess.start(log, args(out, dir.resolve("ckpt-" + name))), 300);
+    int exit =
+        TrainerProcess.await(
+            TrainerProcess.start(log, args(out, dir.resolve("ckpt-" + name))), 300);
     if (exit != 0) {
       throw new AssertionError("exit " + exit + "\n" + Files.readString(log));
     }
@@ -100,15 +109,25 @@ class KillAndResumeIT {
   private static String[] args(Path out, Path ckpt) throws IOException {
     Path manifest = out.resolveSibling(out.getFileName() + ".yaml");
     Files.writeString(manifest, Files.readString(job).replace("CKPT", ckpt.toString()));
-    return new String[] {"train", manifest.toString(), "--output", out.toString(),
-        "--metrics-port", "-1", "--threads", "1", "--no-progress"};
+    return new String[] {
+      "train",
+      manifest.toString(),
+      "--output",
+      out.toString(),
+      "--metrics-port",
+      "-1",
+      "--threads",
+      "1",
+      "--no-progress"
+    };
   }
 
   private static void awaitManifests(Path ckpt, int n, Process p, Path log) throws Exception {
     long deadline = System.nanoTime() + 240_000_000_000L;
     while (manifests(ckpt) < n) {
       if (!p.isAlive()) {
-        throw new AssertionError("trainer exited early: " + p.exitValue() + "\n" + Files.readString(log));
+        throw new AssertionError(
+            "trainer exited early: " + p.exitValue() + "\n" + Files.readString(log));
       }
       if (System.nanoTime() > deadline) {
         throw new AssertionError("no checkpoint appeared\n" + Files.readString(log));
@@ -122,8 +141,8 @@ class KillAndResumeIT {
       return 0;
     }
     // The store's own listing: it tolerates files the trainer renames while we poll.
-    return new dev.finetune.trainer.storage.FileObjectStore(ckpt).list("checkpoints/").stream()
-        .filter(k -> k.endsWith("/manifest.json")).count();
+    return new dev.finetune.trainer.storage.FileObjectStore(ckpt)
+        .list("checkpoints/").stream().filter(k -> k.endsWith("/manifest.json")).count();
   }
 
   static Map<String, float[]> tensors(Path file) throws IOException {

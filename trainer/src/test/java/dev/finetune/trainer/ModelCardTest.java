@@ -20,7 +20,8 @@ class ModelCardTest {
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   static FineTuneJob job(String extra) {
-    return JobLoader.parse("""
+    return JobLoader.parse(
+        """
         apiVersion: finetune.dev/v1alpha1
         kind: FineTuneJob
         metadata: {name: hotdog}
@@ -32,7 +33,9 @@ class ModelCardTest {
           transforms: {test: {resize: [256, 256], centerCrop: 224}}
           training: {epochs: 3, batchSize: 16, learningRate: 0.005, freeze: [layer1]}
         %s
-        """.formatted(extra), "test.yaml");
+        """
+            .formatted(extra),
+        "test.yaml");
   }
 
   static RunResult run(String name, String init, double accuracy) {
@@ -58,17 +61,34 @@ class ModelCardTest {
 
   @Test
   void frontMatterAndBodyOfAFineTuneWithABaseline() throws Exception {
-    JobResult result = new JobResult("hotdog", "team-a", "cpu()", List.of("hotdog", "not-hotdog"),
-        100, 40, run("finetune", "pretrained:hf://timm/resnet18.tv_in1k/model.safetensors", 0.925),
-        run("baseline", "scratch", 0.6), 0.325, 12.5, Map.of());
-    String card = new String(ModelCard.readme(job("  baseline: {fromScratch: {epochs: 3}}"),
-        result, lineage(true), "ghcr.io/acme/finetune-trainer:1.2.3"), StandardCharsets.UTF_8);
+    JobResult result =
+        new JobResult(
+            "hotdog",
+            "team-a",
+            "cpu()",
+            List.of("hotdog", "not-hotdog"),
+            100,
+            40,
+            run("finetune", "pretrained:hf://timm/resnet18.tv_in1k/model.safetensors", 0.925),
+            run("baseline", "scratch", 0.6),
+            0.325,
+            12.5,
+            Map.of());
+    String card =
+        new String(
+            ModelCard.readme(
+                job("  baseline: {fromScratch: {epochs: 3}}"),
+                result,
+                lineage(true),
+                "ghcr.io/acme/finetune-trainer:1.2.3"),
+            StandardCharsets.UTF_8);
     JsonNode front = frontMatter(card);
     assertEquals("image-classification", front.get("pipeline_tag").asText());
     assertEquals("pytorch", front.get("library_name").asText());
     assertEquals("timm/resnet18.tv_in1k", front.get("base_model").asText());
     assertEquals("finetune", front.get("base_model_relation").asText());
-    assertEquals(List.of("acme/hotdog", "s3://data/hotdog/test"),
+    assertEquals(
+        List.of("acme/hotdog", "s3://data/hotdog/test"),
         new ObjectMapper().convertValue(front.get("datasets"), List.class));
     assertEquals("accuracy", front.at("/metrics/0").asText());
     JsonNode index = front.at("/model-index/0");
@@ -78,28 +98,53 @@ class ModelCardTest {
     assertEquals("accuracy", index.at("/results/0/metrics/0/type").asText());
     assertEquals(0.925, index.at("/results/0/metrics/0/value").asDouble());
     String body = card.substring(card.indexOf("\n---\n", 4));
-    for (String expected : List.of("# hotdog", "| fine-tune |", "0.9250", "baseline (from"
-        + " scratch)", "0.6000", "Gain over the baseline: +0.3250", "| learning rate | `0.005` |",
-        "| frozen modules | `layer1` |", "[256,256]", "ab".repeat(32), "cd".repeat(32),
-        "ghcr.io/acme/finetune-trainer:1.2.3", "`hotdog`, namespace `team-a`")) {
+    for (String expected :
+        List.of(
+            "# hotdog",
+            "| fine-tune |",
+            "0.9250",
+            "baseline (from" + " scratch)",
+            "0.6000",
+            "Gain over the baseline: +0.3250",
+            "| learning rate | `0.005` |",
+            "| frozen modules | `layer1` |",
+            "[256,256]",
+            "ab".repeat(32),
+            "cd".repeat(32),
+            "ghcr.io/acme/finetune-trainer:1.2.3",
+            "`hotdog`, namespace `team-a`")) {
       assertTrue(body.contains(expected), expected + " missing from:\n" + body);
     }
   }
 
   @Test
   void fromScratchHasNoBaseModelAndSaysThereIsNoGain() throws Exception {
-    FineTuneJob job = JobLoader.parse("""
+    FineTuneJob job =
+        JobLoader.parse(
+            """
         apiVersion: finetune.dev/v1alpha1
         kind: FineTuneJob
         metadata: {name: scratch}
         spec:
           model: {architecture: resnet34}
           dataset: {train: "file:///d/train", test: "file:///d/test"}
-        """, "scratch.yaml");
-    JobResult result = new JobResult("scratch", "local", "cpu()", List.of("a", "b", "c"), 9, 3,
-        run("finetune", "scratch", 1.0 / 3), null, null, 1, Map.of());
-    String card = new String(ModelCard.readme(job, result, lineage(false), null),
-        StandardCharsets.UTF_8);
+        """,
+            "scratch.yaml");
+    JobResult result =
+        new JobResult(
+            "scratch",
+            "local",
+            "cpu()",
+            List.of("a", "b", "c"),
+            9,
+            3,
+            run("finetune", "scratch", 1.0 / 3),
+            null,
+            null,
+            1,
+            Map.of());
+    String card =
+        new String(ModelCard.readme(job, result, lineage(false), null), StandardCharsets.UTF_8);
     JsonNode front = frontMatter(card);
     assertFalse(front.has("base_model"), card);
     assertFalse(front.has("base_model_relation"), card);
@@ -111,7 +156,8 @@ class ModelCardTest {
 
   @Test
   void labelsAreTheClassesInOutputOrder() throws Exception {
-    assertEquals(List.of("b", "a"), new ObjectMapper().readValue(
-        ModelCard.labels(List.of("b", "a")), List.class));
+    assertEquals(
+        List.of("b", "a"),
+        new ObjectMapper().readValue(ModelCard.labels(List.of("b", "a")), List.class));
   }
 }

@@ -22,8 +22,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Issue 24: a job that fails must never delete another run's files in the same --output folder.
- * The folder holds a finished run's result.json (and its model); every failure the CLI can reach
+ * Issue 24: a job that fails must never delete another run's files in the same --output folder. The
+ * folder holds a finished run's result.json (and its model); every failure the CLI can reach
  * without training, one per exit code, leaves it byte for byte. On the code before the fix, the
  * failures inside the runner (4, 5, 6, 7, 9) deleted result.json.
  */
@@ -48,7 +48,9 @@ class OutputFolderCliTest {
 
   static Path job(String name, String train, String test, String extra) throws Exception {
     Path f = dir.resolve(name + ".yaml");
-    Files.writeString(f, """
+    Files.writeString(
+        f,
+        """
         apiVersion: finetune.dev/v1alpha1
         kind: FineTuneJob
         metadata: {name: %s}
@@ -56,29 +58,43 @@ class OutputFolderCliTest {
           dataset: {train: "%s", test: "%s"}
           transforms: {train: {resize: 16}, test: {resize: 16}}
           training: {epochs: 1, batchSize: 4}
-        %s""".formatted(name, train, test, extra));
+        %s"""
+            .formatted(name, train, test, extra));
     return f;
   }
 
   static Stream<Arguments> failures() throws Exception {
     String train = data.resolve("train").toUri().toString();
     String test = data.resolve("test").toUri().toString();
-    Path slip = TestArchives.zip(dir.resolve("slip.zip"), List.of(
-        TestArchives.Entry.file("../../evil.jpg", "x")));
+    Path slip =
+        TestArchives.zip(
+            dir.resolve("slip.zip"), List.of(TestArchives.Entry.file("../../evil.jpg", "x")));
     return Stream.of(
         Arguments.of(2, job("usage", train, test, ""), List.of("--grace-period", "-1")),
         Arguments.of(3, job("spec", train, test, "  suspend: maybe\n"), List.of()),
-        Arguments.of(4, job("scheme", "https://example.com/ds.zip", test, ""),
+        Arguments.of(
+            4,
+            job("scheme", "https://example.com/ds.zip", test, ""),
             List.of("--allowed-schemes", "file")),
-        Arguments.of(5, job("one-class", oneClass.resolve("train").toUri().toString(),
-            oneClass.resolve("test").toUri().toString(), ""), List.of()),
-        Arguments.of(6, job("slip", slip.toUri().toString(), test, ""), List.of()),
-        Arguments.of(7, job("weights", train, test,
-            "  model: {pretrained: {uri: \"file:///dev/zero\"}}\n"), List.of()),
-        Arguments.of(9, job("missing", dir.resolve("nope/train").toUri().toString(), test, ""),
+        Arguments.of(
+            5,
+            job(
+                "one-class",
+                oneClass.resolve("train").toUri().toString(),
+                oneClass.resolve("test").toUri().toString(),
+                ""),
             List.of()),
-        Arguments.of(10, job("storage", train, test,
-            "  checkpoints: {uri: \"file:///proc/finetune-ckpt\"}\n"), List.of()),
+        Arguments.of(6, job("slip", slip.toUri().toString(), test, ""), List.of()),
+        Arguments.of(
+            7,
+            job("weights", train, test, "  model: {pretrained: {uri: \"file:///dev/zero\"}}\n"),
+            List.of()),
+        Arguments.of(
+            9, job("missing", dir.resolve("nope/train").toUri().toString(), test, ""), List.of()),
+        Arguments.of(
+            10,
+            job("storage", train, test, "  checkpoints: {uri: \"file:///proc/finetune-ckpt\"}\n"),
+            List.of()),
         Arguments.of(11, job("other", train, test, ""), List.of()));
   }
 
@@ -87,14 +103,22 @@ class OutputFolderCliTest {
   void aFailingJobLeavesAnotherRunsOutputAlone(int code, Path job, List<String> extra)
       throws Exception {
     Path out = Files.createDirectories(dir.resolve("out-" + code));
-    Files.write(out.resolve("result.json"), OutputFolderTest.result(
-        OutputFolderTest.identity("finished")));
+    Files.write(
+        out.resolve("result.json"), OutputFolderTest.result(OutputFolderTest.identity("finished")));
     Files.createDirectories(out.resolve("finetune"));
     Files.writeString(out.resolve("finetune/model.safetensors"), "the finished run's model");
     Map<String, String> before = snapshot(out);
-    List<String> args = new ArrayList<>(List.of("train", job.toString(), "--output",
-        out.toString(), "--metrics-port=-1", "--no-progress", "--cache-dir",
-        dir.resolve("cache").toString()));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "train",
+                job.toString(),
+                "--output",
+                out.toString(),
+                "--metrics-port=-1",
+                "--no-progress",
+                "--cache-dir",
+                dir.resolve("cache").toString()));
     args.addAll(extra);
     String err;
     int exit;
@@ -111,8 +135,9 @@ class OutputFolderCliTest {
     Map<String, String> files = new TreeMap<>();
     try (Stream<Path> walk = Files.walk(root)) {
       for (Path p : (Iterable<Path>) walk::iterator) {
-        files.put(root.relativize(p).toString(), Files.isRegularFile(p)
-            ? Sha256.hex(Files.readAllBytes(p)) : "folder");
+        files.put(
+            root.relativize(p).toString(),
+            Files.isRegularFile(p) ? Sha256.hex(Files.readAllBytes(p)) : "folder");
       }
     }
     return files;

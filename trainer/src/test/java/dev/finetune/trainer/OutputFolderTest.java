@@ -27,22 +27,29 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The invariant "a run deletes only what it wrote" for the --output folder, across every exit
- * code of the table: a failure before the run holds the folder removes nothing, whatever its code;
- * a folder holding another run's result.json is never held; a failure after holding removes only
- * this run's own result.json.
+ * The invariant "a run deletes only what it wrote" for the --output folder, across every exit code
+ * of the table: a failure before the run holds the folder removes nothing, whatever its code; a
+ * folder holding another run's result.json is never held; a failure after holding removes only this
+ * run's own result.json.
  */
 class OutputFolderTest {
   @TempDir Path dir;
 
   static RunIdentity identity(String job) {
-    return new RunIdentity(job, "local", "finetune", "resnet18", List.of("a", "b"), "sha256:d",
-        "", new TreeMap<>(Map.of("spec.training.seed", "0")));
+    return new RunIdentity(
+        job,
+        "local",
+        "finetune",
+        "resnet18",
+        List.of("a", "b"),
+        "sha256:d",
+        "",
+        new TreeMap<>(Map.of("spec.training.seed", "0")));
   }
 
   static byte[] result(RunIdentity identity) throws Exception {
-    return new ObjectMapper().writeValueAsBytes(Map.of("job", identity.job(), "identity",
-        identity.toMap()));
+    return new ObjectMapper()
+        .writeValueAsBytes(Map.of("job", identity.job(), "identity", identity.toMap()));
   }
 
   /** Every way a run can end other than success: each code of the table, signals, Errors. */
@@ -85,9 +92,14 @@ class OutputFolderTest {
     Map<String, String> before = snapshot(out);
     OutputFolder folder = new OutputFolder(out);
     Throwable thrown = failure.get();
-    Throwable caught = assertThrows(Throwable.class, () -> folder.run(() -> {
-      throw sneaky(thrown);
-    }));
+    Throwable caught =
+        assertThrows(
+            Throwable.class,
+            () ->
+                folder.run(
+                    () -> {
+                      throw sneaky(thrown);
+                    }));
     assertSame(thrown, caught);
     assertEquals(before, snapshot(out), "a run that never held the folder removed files");
   }
@@ -99,10 +111,15 @@ class OutputFolderTest {
     Path out = finishedRunOf("finished");
     Map<String, String> before = snapshot(out);
     OutputFolder folder = new OutputFolder(out);
-    TrainerException e = assertThrows(TrainerException.class, () -> folder.run(() -> {
-      folder.hold(identity("other"));
-      throw sneaky(failure.get());
-    }));
+    TrainerException e =
+        assertThrows(
+            TrainerException.class,
+            () ->
+                folder.run(
+                    () -> {
+                      folder.hold(identity("other"));
+                      throw sneaky(failure.get());
+                    }));
     assertEquals(ExitCode.RUN_MISMATCH, e.exitCode());
     assertTrue(e.getMessage().contains("job (stored finished, now other)"), e.getMessage());
     assertFalse(folder.held());
@@ -111,16 +128,19 @@ class OutputFolderTest {
 
   @ParameterizedTest
   @MethodSource("failures")
-  void aFailureAfterHoldingRemovesOnlyThisRunsResult(Supplier<Throwable> failure)
-      throws Exception {
+  void aFailureAfterHoldingRemovesOnlyThisRunsResult(Supplier<Throwable> failure) throws Exception {
     Path out = finishedRunOf("same");
     Files.writeString(out.resolve("notes.txt"), "the user's");
     Throwable thrown = failure.get();
     OutputFolder folder = new OutputFolder(out);
-    assertThrows(Throwable.class, () -> folder.run(() -> {
-      folder.hold(identity("same"));
-      throw sneaky(thrown);
-    }));
+    assertThrows(
+        Throwable.class,
+        () ->
+            folder.run(
+                () -> {
+                  folder.hold(identity("same"));
+                  throw sneaky(thrown);
+                }));
     assertFalse(Files.exists(out.resolve("result.json")), "an attempt of this run failed");
     assertFalse(Files.exists(out.resolve("result.json.tmp")));
     assertEquals("the user's", Files.readString(out.resolve("notes.txt")));
@@ -133,8 +153,9 @@ class OutputFolderTest {
     for (byte[] content : List.of("{\"job\":\"same\"}".getBytes(), "not json".getBytes())) {
       Files.write(out.resolve("result.json"), content);
       OutputFolder folder = new OutputFolder(out);
-      assertEquals(ExitCode.RUN_MISMATCH, assertThrows(TrainerException.class,
-          () -> folder.hold(identity("same"))).exitCode());
+      assertEquals(
+          ExitCode.RUN_MISMATCH,
+          assertThrows(TrainerException.class, () -> folder.hold(identity("same"))).exitCode());
       assertArrayEquals(content, Files.readAllBytes(out.resolve("result.json")));
     }
   }
@@ -144,8 +165,9 @@ class OutputFolderTest {
     Path out = Files.createDirectories(dir.resolve("odd"));
     Files.createDirectories(out.resolve("result.json/inside"));
     OutputFolder folder = new OutputFolder(out);
-    assertEquals(ExitCode.RUN_MISMATCH, assertThrows(TrainerException.class,
-        () -> folder.hold(identity("same"))).exitCode());
+    assertEquals(
+        ExitCode.RUN_MISMATCH,
+        assertThrows(TrainerException.class, () -> folder.hold(identity("same"))).exitCode());
     assertTrue(Files.isDirectory(out.resolve("result.json/inside")));
   }
 

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.finetune.trainer.storage.FileObjectStore;
 import dev.finetune.testsupport.SyntheticImageFolder;
+import dev.finetune.trainer.storage.FileObjectStore;
 import dev.finetune.trainer.testing.TrainerProcess;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -30,14 +30,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Reliability drill: one training run is interrupted 8 times at seeded random steps, 3 times by
- * SIGTERM (preemption) and 5 times by SIGKILL (node loss), each time restarting the real CLI in
- * a fresh child JVM, as the operator's next attempt would.
+ * SIGTERM (preemption) and 5 times by SIGKILL (node loss), each time restarting the real CLI in a
+ * fresh child JVM, as the operator's next attempt would.
  *
- * <p>Checked per fault: SIGTERM exits 143 within the grace period with a checkpoint at or after
- * the step where the signal arrived (so the restart loses nothing); SIGKILL loses at most one
+ * <p>Checked per fault: SIGTERM exits 143 within the grace period with a checkpoint at or after the
+ * step where the signal arrived (so the restart loses nothing); SIGKILL loses at most one
  * checkpoint interval (the step seen on /metrics at the kill minus the step the restart resumes
- * from). At the end the parameters must equal an undisturbed run's bit for bit. Prints
- * {@code DRILL sigterm: ...} and {@code DRILL kill: ...} lines that docs/RELIABILITY.md quotes.
+ * from). At the end the parameters must equal an undisturbed run's bit for bit. Prints {@code DRILL
+ * sigterm: ...} and {@code DRILL kill: ...} lines that docs/RELIABILITY.md quotes.
  */
 class PreemptionDrillIT {
   private static final long SEED = 20240611L;
@@ -45,11 +45,15 @@ class PreemptionDrillIT {
   private static final int EPOCHS = 4;
   private static final int GRACE_SECONDS = 30;
   private static final Pattern RESUMED =
-      Pattern.compile("finetune: resuming from the newest valid checkpoint: \\d+ epoch\\(s\\) done, step (\\d+)");
+      Pattern.compile(
+          "finetune: resuming from the newest valid checkpoint: \\d+ epoch\\(s\\) done, step (\\d+)");
 
   @TempDir Path dir;
 
-  enum Fault { SIGTERM, SIGKILL }
+  enum Fault {
+    SIGTERM,
+    SIGKILL
+  }
 
   @Test
   void randomSigtermsAndSigkillsLoseAtMostOneIntervalAndEndBitwiseEqual() throws Exception {
@@ -62,8 +66,17 @@ class PreemptionDrillIT {
     while (targets.size() < 8) {
       targets.add(2 + random.nextInt(total - 3)); // distinct steps in [2, total-2]
     }
-    List<Fault> faults = new ArrayList<>(List.of(Fault.SIGTERM, Fault.SIGTERM, Fault.SIGTERM,
-        Fault.SIGKILL, Fault.SIGKILL, Fault.SIGKILL, Fault.SIGKILL, Fault.SIGKILL));
+    List<Fault> faults =
+        new ArrayList<>(
+            List.of(
+                Fault.SIGTERM,
+                Fault.SIGTERM,
+                Fault.SIGTERM,
+                Fault.SIGKILL,
+                Fault.SIGKILL,
+                Fault.SIGKILL,
+                Fault.SIGKILL,
+                Fault.SIGKILL));
     Collections.shuffle(faults, random);
 
     Path out = dir.resolve("drill");
@@ -104,8 +117,15 @@ class PreemptionDrillIT {
         assertTrue(ms < GRACE_SECONDS * 1000L, "SIGTERM to exit took " + ms + " ms");
         maxTermToExitMs = Math.max(maxTermToExitMs, ms);
         long newest = newestCheckpointStep(ckpt);
-        assertTrue(newest >= seen, "after SIGTERM at step " + seen + " the newest checkpoint is"
-            + " at step " + newest + "\n" + Files.readString(log));
+        assertTrue(
+            newest >= seen,
+            "after SIGTERM at step "
+                + seen
+                + " the newest checkpoint is"
+                + " at step "
+                + newest
+                + "\n"
+                + Files.readString(log));
         seen = newest; // the step training stopped at
         terms++;
       }
@@ -122,16 +142,28 @@ class PreemptionDrillIT {
     if (previousFault == Fault.SIGKILL) {
       maxLost = Math.max(maxLost, Math.max(0, previousSignalStep - resumed));
     }
-    Map<String, float[]> actual = KillAndResumeIT.tensors(out.resolve("finetune/model.safetensors"));
+    Map<String, float[]> actual =
+        KillAndResumeIT.tensors(out.resolve("finetune/model.safetensors"));
     assertEquals(reference.keySet(), actual.keySet());
     reference.forEach((name, want) -> assertArrayEquals(want, actual.get(name), 0f, name));
 
     System.out.println("DRILL faults: " + trace);
-    System.out.printf(Locale.ROOT, "DRILL sigterm: terminations=%d exit143=%d"
-        + " checkpointAfterSigterm=%d maxSigtermToExitMs=%d gracePeriodS=%d lostSteps=0"
-        + " bitwiseEqual=true%n", terms, terms, terms, maxTermToExitMs, GRACE_SECONDS);
-    System.out.printf(Locale.ROOT, "DRILL kill: kills=%d maxLostSteps=%d"
-        + " checkpointIntervalSteps=%d bitwiseEqual=true%n", kills, maxLost, STEPS_PER_EPOCH);
+    System.out.printf(
+        Locale.ROOT,
+        "DRILL sigterm: terminations=%d exit143=%d"
+            + " checkpointAfterSigterm=%d maxSigtermToExitMs=%d gracePeriodS=%d lostSteps=0"
+            + " bitwiseEqual=true%n",
+        terms,
+        terms,
+        terms,
+        maxTermToExitMs,
+        GRACE_SECONDS);
+    System.out.printf(
+        Locale.ROOT,
+        "DRILL kill: kills=%d maxLostSteps=%d" + " checkpointIntervalSteps=%d bitwiseEqual=true%n",
+        kills,
+        maxLost,
+        STEPS_PER_EPOCH);
     assertEquals(3, terms);
     assertEquals(5, kills);
   }
@@ -140,28 +172,40 @@ class PreemptionDrillIT {
   private static void checkResume(Fault fault, long signalStep, long resumed, Path log)
       throws IOException {
     if (fault == Fault.SIGTERM) {
-      assertEquals(signalStep, resumed, "a restart after SIGTERM resumes at the step it stopped"
-          + "\n" + Files.readString(log));
+      assertEquals(
+          signalStep,
+          resumed,
+          "a restart after SIGTERM resumes at the step it stopped" + "\n" + Files.readString(log));
     } else {
       // resumed may exceed the step last seen: a checkpoint can land between scrape and kill.
-      assertTrue(signalStep - resumed <= STEPS_PER_EPOCH,
-          "SIGKILL at step " + signalStep + " resumed from step " + resumed + ": more than one"
-              + " checkpoint interval (" + STEPS_PER_EPOCH + " steps) lost\n" + Files.readString(log));
+      assertTrue(
+          signalStep - resumed <= STEPS_PER_EPOCH,
+          "SIGKILL at step "
+              + signalStep
+              + " resumed from step "
+              + resumed
+              + ": more than one"
+              + " checkpoint interval ("
+              + STEPS_PER_EPOCH
+              + " steps) lost\n"
+              + Files.readString(log));
     }
   }
 
   private Map<String, float[]> runToEnd(Path data, String name) throws Exception {
     Path out = dir.resolve(name);
     Path log = dir.resolve(name + ".log");
-    Process p = TrainerProcess.start(log, args(manifest(data, dir.resolve("ckpt-" + name), name),
-        out, -1));
+    Process p =
+        TrainerProcess.start(log, args(manifest(data, dir.resolve("ckpt-" + name), name), out, -1));
     assertEquals(0, TrainerProcess.await(p, 300), Files.readString(log));
     return KillAndResumeIT.tensors(out.resolve("finetune/model.safetensors"));
   }
 
   private Path manifest(Path data, Path ckpt, String name) throws IOException {
     Path job = dir.resolve(name + ".yaml");
-    Files.writeString(job, """
+    Files.writeString(
+        job,
+        """
         apiVersion: finetune.dev/v1alpha1
         kind: FineTuneJob
         metadata: {name: drill}
@@ -173,14 +217,25 @@ class PreemptionDrillIT {
             test: {resize: 32}
           training: {epochs: %3$d, batchSize: 8, learningRate: 0.01, momentum: 0.9, seed: 3}
           checkpoints: {uri: "file://%2$s", everyEpochs: 1, keep: 2}
-        """.formatted(data, ckpt, EPOCHS));
+        """
+            .formatted(data, ckpt, EPOCHS));
     return job;
   }
 
   private static String[] args(Path manifest, Path out, int port) {
-    return new String[] {"train", manifest.toString(), "--output", out.toString(),
-        "--metrics-port", Integer.toString(port), "--threads", "1", "--no-progress",
-        "--grace-period", Integer.toString(GRACE_SECONDS)};
+    return new String[] {
+      "train",
+      manifest.toString(),
+      "--output",
+      out.toString(),
+      "--metrics-port",
+      Integer.toString(port),
+      "--threads",
+      "1",
+      "--no-progress",
+      "--grace-period",
+      Integer.toString(GRACE_SECONDS)
+    };
   }
 
   private static int freePort() throws IOException {
@@ -198,17 +253,19 @@ class PreemptionDrillIT {
   /** Polls the trainer's /metrics until finetune_global_step reaches target; returns it. */
   private static long awaitStep(Process p, int port, int target, Path log) throws Exception {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-        .timeout(Duration.ofSeconds(2)).build();
+    HttpRequest req =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+            .timeout(Duration.ofSeconds(2))
+            .build();
     long deadline = System.nanoTime() + Duration.ofSeconds(240).toNanos();
     while (System.nanoTime() < deadline) {
       if (!p.isAlive()) {
-        throw new AssertionError("trainer exited early: " + p.exitValue() + "\n"
-            + Files.readString(log));
+        throw new AssertionError(
+            "trainer exited early: " + p.exitValue() + "\n" + Files.readString(log));
       }
       try {
-        for (String line : client.send(req, HttpResponse.BodyHandlers.ofString()).body()
-            .split("\n")) {
+        for (String line :
+            client.send(req, HttpResponse.BodyHandlers.ofString()).body().split("\n")) {
           if (line.startsWith("finetune_global_step{") && line.contains("run=\"finetune\"")) {
             long step = (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             if (step >= target) {
@@ -225,9 +282,11 @@ class PreemptionDrillIT {
   }
 
   private static long newestCheckpointStep(Path ckpt) throws IOException {
-    return new FileObjectStore(ckpt).list("checkpoints/").stream()
-        .filter(k -> k.endsWith("/manifest.json"))
-        .mapToLong(k -> Long.parseLong(k.replaceAll(".*ckpt-(\\d+)/manifest\\.json", "$1")))
-        .max().orElse(0);
+    return new FileObjectStore(ckpt)
+        .list("checkpoints/").stream()
+            .filter(k -> k.endsWith("/manifest.json"))
+            .mapToLong(k -> Long.parseLong(k.replaceAll(".*ckpt-(\\d+)/manifest\\.json", "$1")))
+            .max()
+            .orElse(0);
   }
 }

@@ -3,10 +3,10 @@ package dev.finetune.trainer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.finetune.trainer.cli.Main;
 import dev.finetune.testsupport.S3Server;
-import dev.finetune.trainer.storage.StderrCapture;
 import dev.finetune.testsupport.SyntheticImageFolder;
+import dev.finetune.trainer.cli.Main;
+import dev.finetune.trainer.storage.StderrCapture;
 import dev.finetune.trainer.testing.TrainerProcess;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 11, class 1: re-running into the same output or checkpoint URI with a changed recipe,
- * job, or class list must not "resume" the old run. The trainer runs in-process (Main.run), with
+ * Issue 11, class 1: re-running into the same output or checkpoint URI with a changed recipe, job,
+ * or class list must not "resume" the old run. The trainer runs in-process (Main.run), with
  * checkpoints in a folder and in a real S3 API server.
  */
 class StaleRunIT {
@@ -45,7 +45,9 @@ class StaleRunIT {
 
   private static Path job(String name, String training, String extra) throws IOException {
     Path file = dir.resolve(name + "-" + Math.abs((training + extra).hashCode()) + ".yaml");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         apiVersion: finetune.dev/v1alpha1
         kind: FineTuneJob
         metadata: {name: %s}
@@ -54,15 +56,20 @@ class StaleRunIT {
           dataset: {train: "%s", test: "%s"%s}
           transforms: {train: {resize: 24}, test: {resize: 24}}
           training: {epochs: 1, batchSize: 8, %s}
-        """.formatted(name, data.resolve("train").toUri(), data.resolve("test").toUri(), extra,
-        training));
+        """
+            .formatted(
+                name,
+                data.resolve("train").toUri(),
+                data.resolve("test").toUri(),
+                extra,
+                training));
     return file;
   }
 
   private static Path s3Job(String training) throws IOException {
     Path file = job("s3run", training, "");
-    Files.writeString(file, Files.readString(file)
-        + "  checkpoints: {uri: \"" + s3.uri("runs/s3run") + "\"}\n");
+    Files.writeString(
+        file, Files.readString(file) + "  checkpoints: {uri: \"" + s3.uri("runs/s3run") + "\"}\n");
     return file;
   }
 
@@ -70,8 +77,17 @@ class StaleRunIT {
 
   private static Run train(Path job, Path out) {
     try (StderrCapture err = new StderrCapture()) {
-      int code = Main.run("train", job.toString(), "--output", out.toString(),
-          "--metrics-port", "-1", "--no-progress", "--cache-dir", dir.resolve("cache").toString());
+      int code =
+          Main.run(
+              "train",
+              job.toString(),
+              "--output",
+              out.toString(),
+              "--metrics-port",
+              "-1",
+              "--no-progress",
+              "--cache-dir",
+              dir.resolve("cache").toString());
       return new Run(code, err.text());
     }
   }
@@ -81,8 +97,9 @@ class StaleRunIT {
     Map<String, String> files = new TreeMap<>();
     try (Stream<Path> walk = Files.walk(root)) {
       for (Path p : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
-        files.put(root.relativize(p).toString(), Files.size(p) + "@"
-            + Files.getLastModifiedTime(p).toMillis());
+        files.put(
+            root.relativize(p).toString(),
+            Files.size(p) + "@" + Files.getLastModifiedTime(p).toMillis());
       }
     }
     return files;
@@ -95,17 +112,25 @@ class StaleRunIT {
     assertEquals(0, first.code(), first.err());
     Map<String, String> before = snapshot(out);
 
-    for (Path changed : new Path[] {
-        job("hotdog", "learningRate: 0.02, momentum: 0.9, seed: 1", ""),
-        job("hotdog", "learningRate: 0.01, momentum: 0.5, seed: 1", ""),
-        job("hotdog", "learningRate: 0.01, momentum: 0.9, seed: 2", ""),
-        job("hotdog-kueue", "learningRate: 0.01, momentum: 0.9, seed: 1", ""),
-        job("hotdog", "learningRate: 0.01, momentum: 0.9, seed: 1",
-            ", classes: [circle, square]")}) {
+    for (Path changed :
+        new Path[] {
+          job("hotdog", "learningRate: 0.02, momentum: 0.9, seed: 1", ""),
+          job("hotdog", "learningRate: 0.01, momentum: 0.5, seed: 1", ""),
+          job("hotdog", "learningRate: 0.01, momentum: 0.9, seed: 2", ""),
+          job("hotdog-kueue", "learningRate: 0.01, momentum: 0.9, seed: 1", ""),
+          job("hotdog", "learningRate: 0.01, momentum: 0.9, seed: 1", ", classes: [circle, square]")
+        }) {
       Run r = train(changed, out);
       assertEquals(RUN_MISMATCH, r.code(), changed + ": " + r.err());
-      assertTrue(r.err().contains(out.toAbsolutePath().resolve("checkpoints").toUri().toString()
-          .replaceAll("/+$", "")), r.err());
+      assertTrue(
+          r.err()
+              .contains(
+                  out.toAbsolutePath()
+                      .resolve("checkpoints")
+                      .toUri()
+                      .toString()
+                      .replaceAll("/+$", "")),
+          r.err());
       assertTrue(r.err().contains("differs in"), r.err());
       assertEquals(before, snapshot(out), "nothing written for " + changed);
     }
@@ -120,9 +145,19 @@ class StaleRunIT {
   /** A child JVM, as in a pod: S3 credentials come from its environment. */
   private static Run trainWithS3(Path job, Path out) throws Exception {
     Path log = Files.createTempFile(dir, "s3", ".log");
-    Process p = TrainerProcess.start(log, s3.env(), "train", job.toString(), "--output",
-        out.toString(), "--metrics-port", "-1", "--no-progress", "--cache-dir",
-        dir.resolve("cache").toString());
+    Process p =
+        TrainerProcess.start(
+            log,
+            s3.env(),
+            "train",
+            job.toString(),
+            "--output",
+            out.toString(),
+            "--metrics-port",
+            "-1",
+            "--no-progress",
+            "--cache-dir",
+            dir.resolve("cache").toString());
     int code = TrainerProcess.await(p, 300);
     return new Run(code, Files.readString(log));
   }

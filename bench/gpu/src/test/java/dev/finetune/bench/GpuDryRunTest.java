@@ -12,12 +12,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * bench/gpu/run.sh --dry-run end to end on the CPU: every stage must report ok and the summary
- * must exit 0; a result file with a failed or missing stage must make the summary exit 1.
+ * bench/gpu/run.sh --dry-run end to end on the CPU: every stage must report ok and the summary must
+ * exit 0; a result file with a failed or missing stage must make the summary exit 1.
  *
  * <p>Opt-in (about 2-3 minutes of 2 busy CPUs once the JNI is built and cached; it needs the
- * packaged jars and Debian's python3-torch): {@code mvn -B -o -q -DskipTests package -pl trainer,bench -am && mvn -B -o -q
- * -pl bench test -Dbench.gpu.dryrun=true}.
+ * packaged jars and Debian's python3-torch): {@code mvn -B -o -q -DskipTests package -pl
+ * trainer,bench -am && mvn -B -o -q -pl bench test -Dbench.gpu.dryrun=true}.
  */
 @EnabledIfSystemProperty(named = "bench.gpu.dryrun", matches = "true")
 class GpuDryRunTest {
@@ -26,8 +26,11 @@ class GpuDryRunTest {
   @Test
   void dryRunPassesEveryStage() throws Exception {
     Path out = Files.createTempFile("gpu-dry-run", ".jsonl");
-    Result r = run(List.of("bench/gpu/run.sh", "--dry-run", "--timeout", "280"),
-        List.of("BENCH_GPU_OUT=" + out), 300);
+    Result r =
+        run(
+            List.of("bench/gpu/run.sh", "--dry-run", "--timeout", "280"),
+            List.of("BENCH_GPU_OUT=" + out),
+            300);
     assertEquals(0, r.rc, r.log);
     String rows = Files.readString(out);
     for (String stage : List.of("env", "jni", "parity", "speed", "cu124", "hotdog")) {
@@ -42,11 +45,13 @@ class GpuDryRunTest {
   @Test
   void summaryFailsOnAFailedOrMissingStage() throws Exception {
     Path bad = Files.createTempFile("gpu-bad", ".jsonl");
-    Files.writeString(bad, "{\"stage\":\"env\",\"ok\":true,\"dry_run\":true}\n"
-        + "{\"stage\":\"parity\",\"ok\":false,\"result\":{\"device\":\"cpu\",\"logits_max_rel_err\":3,"
-        + "\"sgd_max_err_over_tol\":0.5,\"pass\":false}}\n");
-    Result r = run(List.of("/usr/bin/python3", "bench/gpu/summary.py", bad.toString()), List.of(),
-        60);
+    Files.writeString(
+        bad,
+        "{\"stage\":\"env\",\"ok\":true,\"dry_run\":true}\n"
+            + "{\"stage\":\"parity\",\"ok\":false,\"result\":{\"device\":\"cpu\",\"logits_max_rel_err\":3,"
+            + "\"sgd_max_err_over_tol\":0.5,\"pass\":false}}\n");
+    Result r =
+        run(List.of("/usr/bin/python3", "bench/gpu/summary.py", bad.toString()), List.of(), 60);
     assertEquals(1, r.rc, r.log);
     assertTrue(r.log.contains("parity  FAILED") && r.log.contains("hotdog  missing"), r.log);
   }
@@ -55,7 +60,8 @@ class GpuDryRunTest {
 
   private static Result run(List<String> command, List<String> env, int seconds)
       throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
+    ProcessBuilder pb =
+        new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
     for (String kv : env) {
       pb.environment().put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
     }

@@ -20,19 +20,18 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The trainer's PyTorch parity on any device, outside JUnit so that it runs from the bench jar
- * on a machine without Maven: the checks of {@code ResNetTest.evalLogitsMatchTorchvisionForTheSameWeights}
- * and {@code TorchSgdTest} against the files of {@code torch_reference.py logits|sgd DIR
- * [--device cuda]}.
+ * The trainer's PyTorch parity on any device, outside JUnit so that it runs from the bench jar on a
+ * machine without Maven: the checks of {@code
+ * ResNetTest.evalLogitsMatchTorchvisionForTheSameWeights} and {@code TorchSgdTest} against the
+ * files of {@code torch_reference.py logits|sgd DIR [--device cuda]}.
  *
  * <pre>
  *   ParityCheck [--device=cpu|gpu] LOGITS_DIR SGD_DIR
  * </pre>
  *
- * Prints one JSON line (worst errors and tolerances) and exits 1 when a check fails. On the
- * CPU the tolerances are the tests'; on the GPU they are 10x wider (cuDNN picks other
- * convolution algorithms than the CPU kernels; run with NVIDIA_TF32_OVERRIDE=0 so neither side
- * uses TF32).
+ * Prints one JSON line (worst errors and tolerances) and exits 1 when a check fails. On the CPU the
+ * tolerances are the tests'; on the GPU they are 10x wider (cuDNN picks other convolution
+ * algorithms than the CPU kernels; run with NVIDIA_TF32_OVERRIDE=0 so neither side uses TF32).
  */
 public final class ParityCheck {
   private ParityCheck() {}
@@ -54,9 +53,15 @@ public final class ParityCheck {
     for (String variant : List.of("plain", "frozen")) {
       sgdErr = Math.max(sgdErr, sgd(Path.of(dirs.get(1)), variant, device, scale, failures));
     }
-    System.out.printf(Locale.ROOT, "{\"check\":\"parity\",\"device\":\"%s\",\"logits_max_rel_err\":%.3g,"
-        + "\"sgd_max_err_over_tol\":%.3g,\"tolerance_scale\":%.0f,\"pass\":%b,\"failures\":%d}%n",
-        device.isGpu() ? "cuda" : "cpu", logitsErr, sgdErr, scale, failures.isEmpty(),
+    System.out.printf(
+        Locale.ROOT,
+        "{\"check\":\"parity\",\"device\":\"%s\",\"logits_max_rel_err\":%.3g,"
+            + "\"sgd_max_err_over_tol\":%.3g,\"tolerance_scale\":%.0f,\"pass\":%b,\"failures\":%d}%n",
+        device.isGpu() ? "cuda" : "cpu",
+        logitsErr,
+        sgdErr,
+        scale,
+        failures.isEmpty(),
         failures.size());
     failures.stream().limit(10).forEach(f -> System.err.println("parity: " + f));
     System.exit(failures.isEmpty() ? 0 : 1);
@@ -66,11 +71,12 @@ public final class ParityCheck {
   static double logits(Path ref, Device device, double scale, List<String> failures)
       throws Exception {
     Recipe recipe = new Recipe(0.01, 10, 0, 0, LossReduction.MEAN, List.of());
-    try (TrainingSession s = TrainingSession.open(new ResNet(Architecture.RESNET18, 1000), recipe,
-        0, false, 32, device, List.of());
+    try (TrainingSession s =
+            TrainingSession.open(
+                new ResNet(Architecture.RESNET18, 1000), recipe, 0, false, 32, device, List.of());
         NDManager m = NDManager.newBaseManager(device)) {
-      Weights.load(s.net(), Files.readAllBytes(ref.resolve("weights.safetensors")), "ref",
-          n -> false);
+      Weights.load(
+          s.net(), Files.readAllBytes(ref.resolve("weights.safetensors")), "ref", n -> false);
       Map<String, NDArray> io = load(m, ref.resolve("io.safetensors"));
       float[] actual = s.predict(io.get("input")).toFloatArray();
       float[] expected = io.get("logits").toFloatArray();
@@ -94,11 +100,15 @@ public final class ParityCheck {
     double momentum = variant.equals("frozen") ? 0 : 0.9;
     Recipe recipe = new Recipe(0.001, 10, 0.05, momentum, LossReduction.SUM, frozen);
     double worst = 0;
-    try (TrainingSession s = TrainingSession.open(new ResNet(Architecture.RESNET18, 2), recipe, 0,
-        true, 32, device, List.of());
+    try (TrainingSession s =
+            TrainingSession.open(
+                new ResNet(Architecture.RESNET18, 2), recipe, 0, true, 32, device, List.of());
         NDManager m = NDManager.newBaseManager(device)) {
-      Weights.load(s.net(), Files.readAllBytes(ref.resolve(variant + "-initial.safetensors")),
-          "initial", n -> false);
+      Weights.load(
+          s.net(),
+          Files.readAllBytes(ref.resolve(variant + "-initial.safetensors")),
+          "initial",
+          n -> false);
       s.applyFreeze();
       Map<String, NDArray> io = load(m, ref.resolve(variant + "-io.safetensors"));
       for (int step = 0; step < 2; step++) {
@@ -125,8 +135,15 @@ public final class ParityCheck {
         double ratio = maxDiff / (scale * (2e-5 + 2e-3 * maxMove));
         worst = Math.max(worst, ratio);
         if (ratio > 1) {
-          failures.add(variant + " " + e.getKey() + ": max |djl - torch| = " + maxDiff
-              + " (torch moved " + maxMove + ")");
+          failures.add(
+              variant
+                  + " "
+                  + e.getKey()
+                  + ": max |djl - torch| = "
+                  + maxDiff
+                  + " (torch moved "
+                  + maxMove
+                  + ")");
         }
         boolean isFrozen = frozen.stream().anyMatch(p -> e.getKey().startsWith(p + "."));
         if (isFrozen && (maxMove != 0 || maxDiff != 0)) {

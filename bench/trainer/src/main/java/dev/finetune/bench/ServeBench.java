@@ -32,10 +32,10 @@ import java.util.Random;
 import javax.imageio.ImageIO;
 
 /**
- * {@code finetune serve}'s throughput and latency over HTTP on the CPU: a ResNet-18 with 10
- * classes and the default test chain (resize 256, centerCrop 224), one client sending requests
- * of BATCH JPEGs (320 x 240) one after another. Also writes the JPEGs to IMAGES for the
- * torchvision reference (bench/serve/torch_serve_bench.py). One JSON line per batch size.
+ * {@code finetune serve}'s throughput and latency over HTTP on the CPU: a ResNet-18 with 10 classes
+ * and the default test chain (resize 256, centerCrop 224), one client sending requests of BATCH
+ * JPEGs (320 x 240) one after another. Also writes the JPEGs to IMAGES for the torchvision
+ * reference (bench/serve/torch_serve_bench.py). One JSON line per batch size.
  *
  * <pre>
  *   ServeBench IMAGES REQUESTS BATCH...
@@ -51,9 +51,20 @@ public final class ServeBench {
     List<byte[]> jpegs = jpegs(images, 16);
     ModelFiles files = model(10);
     try (Classifier classifier = Classifier.load(files, "bench");
-        InferenceServer server = InferenceServer.start(classifier, "resnet18",
-            new InferenceServer.Settings(0, 64 << 20, 64, 100_000_000L, 8, Duration.ofMillis(2),
-                64, 2, Duration.ofSeconds(120)))) {
+        InferenceServer server =
+            InferenceServer.start(
+                classifier,
+                "resnet18",
+                new InferenceServer.Settings(
+                    0,
+                    64 << 20,
+                    64,
+                    100_000_000L,
+                    8,
+                    Duration.ofMillis(2),
+                    64,
+                    2,
+                    Duration.ofSeconds(120)))) {
       HttpClient http = HttpClient.newHttpClient();
       URI infer = URI.create("http://127.0.0.1:" + server.port() + "/v2/models/bench/infer");
       for (int batch : batches) {
@@ -73,20 +84,28 @@ public final class ServeBench {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         Arrays.sort(nanos);
-        System.out.println(String.format(Locale.ROOT, "{\"stack\": \"finetune-serve\", \"batch\":"
-            + " %d, \"requests\": %d, \"requests_per_s\": %.2f, \"images_per_s\": %.2f,"
-            + " \"p50_ms\": %.1f, \"p99_ms\": %.1f, \"threads\": \"%s\"}", batch, requests,
-            requests / seconds, requests * batch / seconds, nanos[requests / 2] / 1e6,
-            nanos[Math.min(requests - 1, (int) Math.ceil(requests * 0.99) - 1)] / 1e6,
-            System.getProperty("ai.djl.pytorch.num_threads")));
+        System.out.println(
+            String.format(
+                Locale.ROOT,
+                "{\"stack\": \"finetune-serve\", \"batch\":"
+                    + " %d, \"requests\": %d, \"requests_per_s\": %.2f, \"images_per_s\": %.2f,"
+                    + " \"p50_ms\": %.1f, \"p99_ms\": %.1f, \"threads\": \"%s\"}",
+                batch,
+                requests,
+                requests / seconds,
+                requests * batch / seconds,
+                nanos[requests / 2] / 1e6,
+                nanos[Math.min(requests - 1, (int) Math.ceil(requests * 0.99) - 1)] / 1e6,
+                System.getProperty("ai.djl.pytorch.num_threads")));
       }
     }
   }
 
   private static void send(HttpClient http, URI uri, byte[] body) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+            HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
       throw new IllegalStateException(r.statusCode() + ": " + r.body());
     }
@@ -130,8 +149,14 @@ public final class ServeBench {
     for (int i = 0; i < count; i++) {
       BufferedImage img = new BufferedImage(320, 240, BufferedImage.TYPE_INT_RGB);
       Graphics2D g = img.createGraphics();
-      g.setPaint(new GradientPaint(0, 0, new Color(random.nextInt(0xffffff)), 320, 240,
-          new Color(random.nextInt(0xffffff))));
+      g.setPaint(
+          new GradientPaint(
+              0,
+              0,
+              new Color(random.nextInt(0xffffff)),
+              320,
+              240,
+              new Color(random.nextInt(0xffffff))));
       g.fillRect(0, 0, 320, 240);
       g.setColor(new Color(random.nextInt(0xffffff)));
       g.fillOval(random.nextInt(200), random.nextInt(120), 120, 120);

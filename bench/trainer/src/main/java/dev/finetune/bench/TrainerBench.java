@@ -10,11 +10,11 @@ import dev.finetune.api.v1alpha1.spec.TransformsSpec;
 import dev.finetune.trainer.base.CpuShare;
 import dev.finetune.trainer.data.batch.BadImagePolicy;
 import dev.finetune.trainer.data.batch.BatchStream;
-import dev.finetune.trainer.data.split.FileSplit;
 import dev.finetune.trainer.data.batch.HostBatch;
-import dev.finetune.trainer.data.transform.ImagePipeline;
-import dev.finetune.trainer.data.split.Split;
 import dev.finetune.trainer.data.format.ImageDecoder;
+import dev.finetune.trainer.data.split.FileSplit;
+import dev.finetune.trainer.data.split.Split;
+import dev.finetune.trainer.data.transform.ImagePipeline;
 import dev.finetune.trainer.loop.Recipe;
 import dev.finetune.trainer.loop.TrainingSession;
 import dev.finetune.trainer.model.ResNet;
@@ -42,24 +42,26 @@ import javax.imageio.ImageIO;
  *   data  SIZE COUNT DIR     JPEG decode + RandomResizedCrop + flip + normalise, one thread
  * </pre>
  *
- * {@code --device=gpu} trains on gpu(0) (the tensors of {@code train} live on the GPU);
- * {@code --workers} is BatchStream's decode threads in {@code jpeg} mode (default: the trainer's
- * own default for this machine's CPUs and the device, {@link CpuShare#dataWorkers}). Every step
- * reads the loss and the correct count back to the host, as the trainer does (one sync per step).
- * Prints one JSON line: stack, libtorch, device, mode, size, workers, jpeg_decoder,
- * images_per_second, images_per_cpu_second (process CPU time, all threads: robust to other
- * processes competing for the cores), peak_rss_mb.
+ * {@code --device=gpu} trains on gpu(0) (the tensors of {@code train} live on the GPU); {@code
+ * --workers} is BatchStream's decode threads in {@code jpeg} mode (default: the trainer's own
+ * default for this machine's CPUs and the device, {@link CpuShare#dataWorkers}). Every step reads
+ * the loss and the correct count back to the host, as the trainer does (one sync per step). Prints
+ * one JSON line: stack, libtorch, device, mode, size, workers, jpeg_decoder, images_per_second,
+ * images_per_cpu_second (process CPU time, all threads: robust to other processes competing for the
+ * cores), peak_rss_mb.
  */
 public final class TrainerBench {
   private TrainerBench() {}
 
   /** Process CPU seconds of the timed part (all threads: compute, JIT, GC, data workers). */
   private static double cpuSeconds = Double.NaN;
+
   private static long cpu0;
 
   private static long processCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean)
-        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   /** Starts the timed part: returns System.nanoTime() and notes the process CPU time. */
@@ -99,8 +101,12 @@ public final class TrainerBench {
     String[] p = positional.toArray(new String[0]);
     if (p[0].equals("engine")) { // which libtorch DJL loaded, and the GPUs it sees
       ai.djl.engine.Engine e = ai.djl.engine.Engine.getInstance();
-      System.out.printf(Locale.ROOT, "{\"engine\":\"%s\",\"version\":\"%s\",\"gpus\":%d,"
-          + "\"libtorch\":\"%s\"}%n", e.getEngineName(), e.getVersion(), e.getGpuCount(),
+      System.out.printf(
+          Locale.ROOT,
+          "{\"engine\":\"%s\",\"version\":\"%s\",\"gpus\":%d," + "\"libtorch\":\"%s\"}%n",
+          e.getEngineName(),
+          e.getVersion(),
+          e.getGpuCount(),
           ai.djl.pytorch.jni.LibUtils.getLibtorchPath());
       return;
     }
@@ -109,20 +115,34 @@ public final class TrainerBench {
     workers = CpuShare.dataWorkers(workers, CpuShare.cpus(0), device.isGpu());
     double ips;
     switch (mode) {
-      case "train" -> ips = train(size, Integer.parseInt(p[2]), Integer.parseInt(p[3]), null,
-          device, workers);
-      case "jpeg" -> ips = train(size, Integer.parseInt(p[2]), Integer.parseInt(p[3]),
-          jpegs(Path.of(p[4]), 512), device, workers);
+      case "train" ->
+          ips = train(size, Integer.parseInt(p[2]), Integer.parseInt(p[3]), null, device, workers);
+      case "jpeg" ->
+          ips =
+              train(
+                  size,
+                  Integer.parseInt(p[2]),
+                  Integer.parseInt(p[3]),
+                  jpegs(Path.of(p[4]), 512),
+                  device,
+                  workers);
       case "data" -> ips = data(size, Integer.parseInt(p[2]), jpegs(Path.of(p[3]), 512));
       default -> throw new IllegalArgumentException("mode: train, jpeg or data");
     }
-    System.out.printf(Locale.ROOT, "{\"stack\":\"djl\",\"libtorch\":\"%s\",\"device\":\"%s\","
-        + "\"mode\":\"%s\",\"size\":%d,\"workers\":%d,\"jpeg_decoder\":\"%s\","
-        + "\"images_per_second\":%.2f,\"images_per_cpu_second\":%.2f,\"peak_rss_mb\":%.1f}%n",
+    System.out.printf(
+        Locale.ROOT,
+        "{\"stack\":\"djl\",\"libtorch\":\"%s\",\"device\":\"%s\","
+            + "\"mode\":\"%s\",\"size\":%d,\"workers\":%d,\"jpeg_decoder\":\"%s\","
+            + "\"images_per_second\":%.2f,\"images_per_cpu_second\":%.2f,\"peak_rss_mb\":%.1f}%n",
         mode.equals("data") ? "-" : ai.djl.engine.Engine.getInstance().getVersion(),
-        device.isGpu() ? "cuda" : "cpu", mode, size, mode.equals("jpeg") ? workers : 0,
-        ImageDecoder.usesTurboJpeg() ? "libjpeg-turbo" : "imageio", ips,
-        ips * wallOverCpu(), peakRssMb());
+        device.isGpu() ? "cuda" : "cpu",
+        mode,
+        size,
+        mode.equals("jpeg") ? workers : 0,
+        ImageDecoder.usesTurboJpeg() ? "libjpeg-turbo" : "imageio",
+        ips,
+        ips * wallOverCpu(),
+        peakRssMb());
   }
 
   /** cpu or gpu; gpu fails at once when PyTorch sees no GPU instead of timing the CPU. */
@@ -133,8 +153,10 @@ public final class TrainerBench {
       case "gpu":
         int gpus = ai.djl.engine.Engine.getInstance().getGpuCount();
         if (gpus == 0) {
-          throw new IllegalStateException("--device=gpu but PyTorch ("
-              + ai.djl.engine.Engine.getInstance().getVersion() + ") sees no GPU");
+          throw new IllegalStateException(
+              "--device=gpu but PyTorch ("
+                  + ai.djl.engine.Engine.getInstance().getVersion()
+                  + ") sees no GPU");
         }
         return Device.gpu(0);
       default:
@@ -144,8 +166,9 @@ public final class TrainerBench {
 
   static double train(int size, int batch, int steps, Split jpegs, Device device, int workers) {
     Recipe recipe = new Recipe(0.01, 10, 1e-4, 0.9, LossReduction.MEAN, List.of());
-    try (TrainingSession s = TrainingSession.open(new ResNet(Architecture.RESNET18, 1000), recipe,
-        0, true, 32, device, List.of());
+    try (TrainingSession s =
+            TrainingSession.open(
+                new ResNet(Architecture.RESNET18, 1000), recipe, 0, true, 32, device, List.of());
         NDManager m = NDManager.newBaseManager(device)) {
       int warmup = 3;
       if (jpegs == null) {
@@ -165,12 +188,14 @@ public final class TrainerBench {
       int done = 0;
       int epoch = 0;
       while (done < steps + warmup) {
-        try (BatchStream stream = BatchStream.training(jpegs, pipeline, batch, 0, epoch++, 0, workers,
-            BadImagePolicy.DEFAULT)) {
+        try (BatchStream stream =
+            BatchStream.training(
+                jpegs, pipeline, batch, 0, epoch++, 0, workers, BadImagePolicy.DEFAULT)) {
           while (stream.hasNext() && done < steps + warmup) {
             HostBatch b = stream.next();
             try (NDManager scope = s.manager().newSubManager()) {
-              s.step(scope.create(b.pixels(), new Shape(b.count(), 3, b.height(), b.width())),
+              s.step(
+                  scope.create(b.pixels(), new Shape(b.count(), 3, b.height(), b.width())),
                   scope.create(b.labels()));
             }
             if (++done == warmup) {
@@ -214,8 +239,9 @@ public final class TrainerBench {
       if (!Files.exists(f)) {
         BufferedImage img = new BufferedImage(500, 375, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
-        g.setPaint(new GradientPaint(0, 0, new Color(r.nextInt(0xffffff)), 500, 375,
-            new Color(r.nextInt(0xffffff))));
+        g.setPaint(
+            new GradientPaint(
+                0, 0, new Color(r.nextInt(0xffffff)), 500, 375, new Color(r.nextInt(0xffffff))));
         g.fillRect(0, 0, 500, 375);
         for (int k = 0; k < 40; k++) {
           g.setColor(new Color(r.nextInt(0xffffff)));

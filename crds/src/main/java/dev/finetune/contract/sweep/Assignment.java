@@ -13,7 +13,8 @@ public record Assignment(Map<String, String> values) {
 
   /** "training.learningRate=0.001, training.freeze=conv1,bn1", for messages and tables. */
   public String text() {
-    return values.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+    return values.entrySet().stream()
+        .map(e -> e.getKey() + "=" + e.getValue())
         .collect(Collectors.joining(", "));
   }
 }

@@ -15,16 +15,17 @@ import java.util.SplittableRandom;
 
 /**
  * The assignments a sweep tries, in order: the grid (first parameter slowest) or seeded random
- * draws. Deterministic: the same spec always gives the same list, in any JVM
- * ({@link SplittableRandom}'s algorithm is specified). Call it on a spec that
- * {@link SweepValidator} accepted.
+ * draws. Deterministic: the same spec always gives the same list, in any JVM ({@link
+ * SplittableRandom}'s algorithm is specified). Call it on a spec that {@link SweepValidator}
+ * accepted.
  */
 public final class SearchPoints {
   /**
-   * Most grid points a sweep may have: maxTrials' own limit, so a grid is never cut short
-   * silently by more than the user asked for.
+   * Most grid points a sweep may have: maxTrials' own limit, so a grid is never cut short silently
+   * by more than the user asked for.
    */
   public static final int MAX_GRID_POINTS = 1000;
+
   /** A random sweep stops drawing after this many draws per trial that repeat an earlier one. */
   static final int DRAWS_PER_TRIAL = 50;
 
@@ -60,9 +61,11 @@ public final class SearchPoints {
       int n = r.gridPoints == null ? 1 : r.gridPoints;
       for (int i = 0; i < n; i++) {
         double f = n == 1 ? 0 : (double) i / (n - 1);
-        out.add(SweepValues.real(log
-            ? Math.exp(Math.log(r.min) + f * (Math.log(r.max) - Math.log(r.min)))
-            : r.min + f * (r.max - r.min)));
+        out.add(
+            SweepValues.real(
+                log
+                    ? Math.exp(Math.log(r.min) + f * (Math.log(r.max) - Math.log(r.min)))
+                    : r.min + f * (r.max - r.min)));
       }
     }
     return out;

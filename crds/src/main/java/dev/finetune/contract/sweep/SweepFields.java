@@ -17,14 +17,18 @@ import java.util.Optional;
  * The FineTuneJob spec fields a sweep parameter may name ({@code training.learningRate}), their
  * kinds, and setting one on a spec. Read from the spec classes themselves, so a new field of a
  * sweepable kind is sweepable without a change here. Not sweepable: what the sweep manages per
- * trial ({@code checkpoints}, {@code baseline}, {@code suspend}) and how a trial is run rather
- * than what it trains (queue, priority, TTL, artifact policy, image, resize's two forms).
+ * trial ({@code checkpoints}, {@code baseline}, {@code suspend}) and how a trial is run rather than
+ * what it trains (queue, priority, TTL, artifact policy, image, resize's two forms).
  */
 public final class SweepFields {
   /** What values a field takes. */
   public enum Kind {
-    INTEGER("an integer"), REAL("a real number"), BOOLEAN("true or false"),
-    STRING("a string"), ENUM("one of its names"), STRING_LIST("a list of strings");
+    INTEGER("an integer"),
+    REAL("a real number"),
+    BOOLEAN("true or false"),
+    STRING("a string"),
+    ENUM("one of its names"),
+    STRING_LIST("a list of strings");
 
     private final String words;
 
@@ -40,9 +44,17 @@ public final class SweepFields {
   /** One sweepable field: its path, its kind, and for an enum its names. */
   public record Leaf(String path, Kind kind, List<Field> chain, List<String> enumNames) {}
 
-  private static final List<String> EXCLUDED = List.of("suspend", "checkpoints", "baseline",
-      "queueName", "priorityClassName", "ttlSecondsAfterFinished", "artifactPolicy", "image",
-      "backoffLimit");
+  private static final List<String> EXCLUDED =
+      List.of(
+          "suspend",
+          "checkpoints",
+          "baseline",
+          "queueName",
+          "priorityClassName",
+          "ttlSecondsAfterFinished",
+          "artifactPolicy",
+          "image",
+          "backoffLimit");
   private static final String SPEC_PACKAGE = FineTuneJobSpec.class.getPackageName();
   private static final Map<String, Leaf> LEAVES = leaves();
 
@@ -58,8 +70,8 @@ public final class SweepFields {
   }
 
   /**
-   * Sets {@code value} (already parsed by {@link SweepValues#parse}) at the leaf's path of
-   * {@code spec}, creating absent parent objects.
+   * Sets {@code value} (already parsed by {@link SweepValues#parse}) at the leaf's path of {@code
+   * spec}, creating absent parent objects.
    */
   public static void set(FineTuneJobSpec spec, Leaf leaf, Object value) {
     try {
@@ -86,8 +98,8 @@ public final class SweepFields {
     return out;
   }
 
-  private static void collect(Class<?> type, String prefix, List<Field> chain,
-      Map<String, Leaf> out) {
+  private static void collect(
+      Class<?> type, String prefix, List<Field> chain, Map<String, Leaf> out) {
     for (Field f : type.getFields()) {
       if (Modifier.isStatic(f.getModifiers())) {
         continue;
@@ -103,8 +115,7 @@ public final class SweepFields {
       if (kind != null) {
         List<String> names = t.isEnum() ? enumNames(t) : List.of();
         out.put(path, new Leaf(path, kind, List.copyOf(here), names));
-      } else if (t.getPackageName().equals(SPEC_PACKAGE) && !t.isEnum()
-          && t != ResizeSpec.class) {
+      } else if (t.getPackageName().equals(SPEC_PACKAGE) && !t.isEnum() && t != ResizeSpec.class) {
         collect(t, path + ".", here, out);
       }
     }
@@ -127,7 +138,8 @@ public final class SweepFields {
     if (t.isEnum()) {
       return Kind.ENUM;
     }
-    if (t == List.class && f.getGenericType() instanceof ParameterizedType p
+    if (t == List.class
+        && f.getGenericType() instanceof ParameterizedType p
         && p.getActualTypeArguments()[0] == String.class) {
       return Kind.STRING_LIST;
     }
@@ -136,9 +148,13 @@ public final class SweepFields {
 
   /** The names an enum has in YAML (its @JsonProperty values, else its constant names). */
   static List<String> enumNames(Class<?> type) {
-    return Arrays.stream(type.getFields()).filter(Field::isEnumConstant).map(c -> {
-      JsonProperty p = c.getAnnotation(JsonProperty.class);
-      return p != null ? p.value() : c.getName();
-    }).toList();
+    return Arrays.stream(type.getFields())
+        .filter(Field::isEnumConstant)
+        .map(
+            c -> {
+              JsonProperty p = c.getAnnotation(JsonProperty.class);
+              return p != null ? p.value() : c.getName();
+            })
+        .toList();
   }
 }

@@ -9,9 +9,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A parameter value as text (how it appears in trial names, status and the table) and as the
- * typed value a spec field holds. Reals are kept to 6 significant digits, so a grid point or a
- * random draw has one spelling everywhere.
+ * A parameter value as text (how it appears in trial names, status and the table) and as the typed
+ * value a spec field holds. Reals are kept to 6 significant digits, so a grid point or a random
+ * draw has one spelling everywhere.
  */
 public final class SweepValues {
   private static final MathContext DIGITS = new MathContext(6);
@@ -25,8 +25,8 @@ public final class SweepValues {
   }
 
   /**
-   * The typed value of {@code text} for the leaf's field, or an exception whose message says
-   * what the field takes.
+   * The typed value of {@code text} for the leaf's field, or an exception whose message says what
+   * the field takes.
    */
   public static Object parse(Leaf leaf, String text) {
     String s = text == null ? "" : text.trim();
@@ -34,7 +34,8 @@ public final class SweepValues {
     try {
       switch (leaf.kind()) {
         case INTEGER:
-          return last.getType() == Long.class ? (Object) Long.parseLong(s)
+          return last.getType() == Long.class
+              ? (Object) Long.parseLong(s)
               : (Object) Integer.parseInt(s);
         case REAL:
           double d = Double.parseDouble(s);
@@ -57,8 +58,7 @@ public final class SweepValues {
           }
           return constants[i];
         case STRING_LIST:
-          return s.isEmpty() ? List.of()
-              : Arrays.stream(s.split(",")).map(String::trim).toList();
+          return s.isEmpty() ? List.of() : Arrays.stream(s.split(",")).map(String::trim).toList();
         default:
           throw new IllegalStateException(leaf.kind().toString());
       }
@@ -69,7 +69,8 @@ public final class SweepValues {
 
   /** What the field takes, for messages. */
   public static String words(Leaf leaf) {
-    return leaf.kind() == Kind.ENUM ? "one of " + String.join(", ", leaf.enumNames())
+    return leaf.kind() == Kind.ENUM
+        ? "one of " + String.join(", ", leaf.enumNames())
         : leaf.kind().words();
   }
 }

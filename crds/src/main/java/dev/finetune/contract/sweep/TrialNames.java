@@ -14,10 +14,10 @@ import java.util.TreeMap;
  * re-applying a sweep finds its finished trials instead of training them again.
  *
  * <p>A trial is {@code <sweep>-<10 hex digits>}: the first 40 bits of the SHA-256 of the sweep's
- * name and the assignment with its paths sorted (parameter order does not matter). The sweep's
- * name is cut so the whole stays a FineTuneJob name ({@link SpecValidator#MAX_NAME}); the hash
- * covers the full name, so two sweeps whose names share the kept prefix still differ. The
- * baseline is {@code <sweep>-baseline} ("baseline" has letters no hex digest has).
+ * name and the assignment with its paths sorted (parameter order does not matter). The sweep's name
+ * is cut so the whole stays a FineTuneJob name ({@link SpecValidator#MAX_NAME}); the hash covers
+ * the full name, so two sweeps whose names share the kept prefix still differ. The baseline is
+ * {@code <sweep>-baseline} ("baseline" has letters no hex digest has).
  */
 public final class TrialNames {
   static final int HASH_CHARS = 10;
@@ -39,8 +39,9 @@ public final class TrialNames {
       text.append(e.getKey()).append('=').append(e.getValue()).append('\n');
     }
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest(text.toString().getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(text.toString().getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest).substring(0, HASH_CHARS);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

@@ -9,9 +9,10 @@ import java.util.Map;
 
 /**
  * The FineTuneJob specs a sweep creates, built on a copy of the typed template (no text
- * templating), without a TTL (the sweep owns their lifecycle). Each writes its checkpoints and final model under its own folder,
- * {@code <template checkpoints.uri>/<job name>/}, so trials never share a checkpoint. Trials
- * carry no baseline: the sweep runs one, {@link #baseline}, for all of them.
+ * templating), without a TTL (the sweep owns their lifecycle). Each writes its checkpoints and
+ * final model under its own folder, {@code <template checkpoints.uri>/<job name>/}, so trials never
+ * share a checkpoint. Trials carry no baseline: the sweep runs one, {@link #baseline}, for all of
+ * them.
  */
 public final class TrialSpecs {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -19,27 +20,28 @@ public final class TrialSpecs {
   private TrialSpecs() {}
 
   /** The trial's spec; throws IllegalArgumentException naming the field for a bad value. */
-  public static FineTuneJobSpec trial(FineTuneSweepSpec sweep, Assignment assignment,
-      String name) {
+  public static FineTuneJobSpec trial(FineTuneSweepSpec sweep, Assignment assignment, String name) {
     FineTuneJobSpec spec = copy(sweep.template);
     for (Map.Entry<String, String> e : assignment.values().entrySet()) {
-      SweepFields.Leaf leaf = SweepFields.find(e.getKey()).orElseThrow(() ->
-          new IllegalArgumentException(e.getKey() + ": not a sweepable field"));
+      SweepFields.Leaf leaf =
+          SweepFields.find(e.getKey())
+              .orElseThrow(
+                  () -> new IllegalArgumentException(e.getKey() + ": not a sweepable field"));
       SweepFields.set(spec, leaf, SweepValues.parse(leaf, e.getValue()));
     }
     return ownFolder(spec, name);
   }
 
   /**
-   * The from-scratch baseline: the template without source weights or frozen layers, with
-   * {@code template.baseline.fromScratch}'s learning rate and epochs where given.
+   * The from-scratch baseline: the template without source weights or frozen layers, with {@code
+   * template.baseline.fromScratch}'s learning rate and epochs where given.
    */
   public static FineTuneJobSpec baseline(FineTuneSweepSpec sweep, String name) {
     FineTuneJobSpec spec = copy(sweep.template);
     spec.model.pretrained = null;
     spec.training.freeze = List.of();
-    FromScratchSpec scratch = sweep.template.baseline == null ? null
-        : sweep.template.baseline.fromScratch;
+    FromScratchSpec scratch =
+        sweep.template.baseline == null ? null : sweep.template.baseline.fromScratch;
     if (scratch != null && scratch.learningRate != null) {
       spec.training.learningRate = scratch.learningRate;
     }
@@ -51,8 +53,7 @@ public final class TrialSpecs {
 
   /** Where a job of the sweep writes: its own folder under the template's checkpoints.uri. */
   public static String folder(String checkpointsUri, String name) {
-    return checkpointsUri.endsWith("/") ? checkpointsUri + name
-        : checkpointsUri + "/" + name;
+    return checkpointsUri.endsWith("/") ? checkpointsUri + name : checkpointsUri + "/" + name;
   }
 
   private static FineTuneJobSpec ownFolder(FineTuneJobSpec spec, String name) {

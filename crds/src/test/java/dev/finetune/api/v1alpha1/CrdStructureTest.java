@@ -44,31 +44,42 @@ class CrdStructureTest {
   /** kubectl get ftj prints the columns in this order, after NAME. */
   @Test
   void printerColumnsInOrder() {
-    List<List<String>> columns = version.getAdditionalPrinterColumns().stream()
-        .map(c -> List.of(c.getName(), c.getJsonPath(), c.getType())).toList();
-    assertEquals(List.of(
-        List.of("Phase", ".status.phase", "string"),
-        List.of("Reason", ".status.conditions[?(@.type==\"Ready\")].reason", "string"),
-        List.of("Epoch", ".status.progress.epoch", "integer"),
-        List.of("Progress", ".status.progress.percentage", "integer"),
-        List.of("Test-Acc", ".status.metrics.testAccuracy", "string"),
-        List.of("Baseline-Acc", ".status.baseline.testAccuracy", "string"),
-        List.of("Restarts", ".status.restarts", "integer"),
-        List.of("Age", ".metadata.creationTimestamp", "date")), columns);
+    List<List<String>> columns =
+        version.getAdditionalPrinterColumns().stream()
+            .map(c -> List.of(c.getName(), c.getJsonPath(), c.getType()))
+            .toList();
+    assertEquals(
+        List.of(
+            List.of("Phase", ".status.phase", "string"),
+            List.of("Reason", ".status.conditions[?(@.type==\"Ready\")].reason", "string"),
+            List.of("Epoch", ".status.progress.epoch", "integer"),
+            List.of("Progress", ".status.progress.percentage", "integer"),
+            List.of("Test-Acc", ".status.metrics.testAccuracy", "string"),
+            List.of("Baseline-Acc", ".status.baseline.testAccuracy", "string"),
+            List.of("Restarts", ".status.restarts", "integer"),
+            List.of("Age", ".metadata.creationTimestamp", "date")),
+        columns);
   }
 
   /** status.conditions has the schema of metav1.Condition, as kubebuilder generates it. */
   @Test
   void conditionsAreMetav1Conditions() {
-    JSONSchemaProps conditions = version.getSchema().getOpenAPIV3Schema().getProperties()
-        .get("status").getProperties().get("conditions");
+    JSONSchemaProps conditions =
+        version
+            .getSchema()
+            .getOpenAPIV3Schema()
+            .getProperties()
+            .get("status")
+            .getProperties()
+            .get("conditions");
     assertEquals("map", conditions.getXKubernetesListType());
     assertEquals(List.of("type"), conditions.getXKubernetesListMapKeys());
     JSONSchemaProps item = conditions.getItems().getSchema();
-    assertEquals(List.of("lastTransitionTime", "message", "reason", "status", "type"),
-        item.getRequired());
+    assertEquals(
+        List.of("lastTransitionTime", "message", "reason", "status", "type"), item.getRequired());
     var p = item.getProperties();
-    assertEquals(List.of("True", "False", "Unknown"),
+    assertEquals(
+        List.of("True", "False", "Unknown"),
         p.get("status").getEnum().stream().map(n -> n.asText()).toList());
     assertEquals("date-time", p.get("lastTransitionTime").getFormat());
     assertEquals("int64", p.get("observedGeneration").getFormat());
@@ -123,15 +134,22 @@ class CrdStructureTest {
     assertEquals(0.0, spec.getProperties().get("backoffLimit").getMinimum());
     assertEquals(100.0, spec.getProperties().get("backoffLimit").getMaximum());
     assertEquals(2, spec.getProperties().get("artifactPolicy").getEnum().size());
-    assertEquals("^(file|s3)://.+",
+    assertEquals(
+        "^(file|s3)://.+",
         spec.getProperties().get("checkpoints").getProperties().get("uri").getPattern());
   }
 
   /** resize is n or [height, width]: no type, any value stored, the validator checks it. */
   @Test
   void resizeTakesEitherForm() {
-    JSONSchemaProps transforms = version.getSchema().getOpenAPIV3Schema().getProperties()
-        .get("spec").getProperties().get("transforms");
+    JSONSchemaProps transforms =
+        version
+            .getSchema()
+            .getOpenAPIV3Schema()
+            .getProperties()
+            .get("spec")
+            .getProperties()
+            .get("transforms");
     for (String chain : List.of("train", "test")) {
       JSONSchemaProps resize = transforms.getProperties().get(chain).getProperties().get("resize");
       assertEquals(null, resize.getType(), chain);
@@ -151,7 +169,9 @@ class CrdStructureTest {
         continue;
       }
       boolean covered = rule.contains("self." + f.getName() + " == oldSelf." + f.getName());
-      assertEquals(!f.getName().equals("suspend"), covered,
+      assertEquals(
+          !f.getName().equals("suspend"),
+          covered,
           "spec." + f.getName() + (covered ? " must stay mutable" : " is not in the CEL rule"));
     }
   }

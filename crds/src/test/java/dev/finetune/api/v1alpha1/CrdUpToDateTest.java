@@ -29,8 +29,11 @@ class CrdUpToDateTest {
   }
 
   private static void same(Path generatedFile, Path committedFile) throws IOException {
-    assertTrue(Files.exists(generatedFile), "the build did not generate " + generatedFile
-        + "; run it through Maven (GenerateCrd runs in process-test-classes)");
+    assertTrue(
+        Files.exists(generatedFile),
+        "the build did not generate "
+            + generatedFile
+            + "; run it through Maven (GenerateCrd runs in process-test-classes)");
     List<String> generated = Files.readAllLines(generatedFile);
     List<String> committed =
         Files.exists(committedFile) ? Files.readAllLines(committedFile) : List.of();
@@ -40,10 +43,18 @@ class CrdUpToDateTest {
           && generated.get(line).equals(committed.get(line))) {
         line++;
       }
-      fail("crds/" + committedFile + " is out of date with the API types (first difference at"
-          + " line "
-          + (line + 1) + ").\nRefresh it with:\n  mvn -B -pl crds process-test-classes && cp "
-          + "crds/" + generatedFile + " crds/" + committedFile + "\nand commit the result.");
+      fail(
+          "crds/"
+              + committedFile
+              + " is out of date with the API types (first difference at"
+              + " line "
+              + (line + 1)
+              + ").\nRefresh it with:\n  mvn -B -pl crds process-test-classes && cp "
+              + "crds/"
+              + generatedFile
+              + " crds/"
+              + committedFile
+              + "\nand commit the result.");
     }
   }
 }

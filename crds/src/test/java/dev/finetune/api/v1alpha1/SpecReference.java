@@ -12,9 +12,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * docs/SPEC.md, the FineTuneJob spec reference, written from the generated CRD: one row per
- * field with its type, bounds, allowed values, default and description, as the API server
- * enforces them. Kubernetes' own types (affinity, tolerations, nodeSelector) are one row each.
+ * docs/SPEC.md, the FineTuneJob spec reference, written from the generated CRD: one row per field
+ * with its type, bounds, allowed values, default and description, as the API server enforces them.
+ * Kubernetes' own types (affinity, tolerations, nodeSelector) are one row each.
  */
 final class SpecReference {
   /** Fields whose schema is a Kubernetes core type, documented there. */
@@ -23,15 +23,19 @@ final class SpecReference {
   private SpecReference() {}
 
   static String render(Path crdYaml) throws IOException {
-    CustomResourceDefinition crd = new KubernetesSerialization().unmarshal(
-        Files.readString(crdYaml), CustomResourceDefinition.class);
+    CustomResourceDefinition crd =
+        new KubernetesSerialization()
+            .unmarshal(Files.readString(crdYaml), CustomResourceDefinition.class);
     var version = crd.getSpec().getVersions().get(0);
     JSONSchemaProps spec = version.getSchema().getOpenAPIV3Schema().getProperties().get("spec");
     List<String> rows = new ArrayList<>();
     walk("", spec, rows, Set.of());
     StringBuilder out = new StringBuilder();
-    out.append("# FineTuneJob spec reference (").append(crd.getSpec().getGroup()).append('/')
-        .append(version.getName()).append(")\n\n")
+    out.append("# FineTuneJob spec reference (")
+        .append(crd.getSpec().getGroup())
+        .append('/')
+        .append(version.getName())
+        .append(")\n\n")
         .append("Generated from the CRD (`crds/finetunejobs.finetune.dev-v1.yml`) by the crds\n")
         .append("module's `SpecReferenceTest`, which fails when this file and the CRD differ.\n")
         .append("Refresh it with\n`mvn -B -pl crds test -Dtest=SpecReferenceTest")
@@ -44,19 +48,23 @@ final class SpecReference {
   }
 
   /**
-   * docs/SWEEP-SPEC.md, the FineTuneSweep spec reference, from the sweep's CRD; its template is
-   * one row (it is a FineTuneJob spec: docs/SPEC.md).
+   * docs/SWEEP-SPEC.md, the FineTuneSweep spec reference, from the sweep's CRD; its template is one
+   * row (it is a FineTuneJob spec: docs/SPEC.md).
    */
   static String renderSweep(Path crdYaml) throws IOException {
-    CustomResourceDefinition crd = new KubernetesSerialization().unmarshal(
-        Files.readString(crdYaml), CustomResourceDefinition.class);
+    CustomResourceDefinition crd =
+        new KubernetesSerialization()
+            .unmarshal(Files.readString(crdYaml), CustomResourceDefinition.class);
     var version = crd.getSpec().getVersions().get(0);
     JSONSchemaProps spec = version.getSchema().getOpenAPIV3Schema().getProperties().get("spec");
     List<String> rows = new ArrayList<>();
     walk("", spec, rows, Set.of("template"));
     StringBuilder out = new StringBuilder();
-    out.append("# FineTuneSweep spec reference (").append(crd.getSpec().getGroup()).append('/')
-        .append(version.getName()).append(")\n\n")
+    out.append("# FineTuneSweep spec reference (")
+        .append(crd.getSpec().getGroup())
+        .append('/')
+        .append(version.getName())
+        .append(")\n\n")
         .append("Generated from the CRD (`crds/finetunesweeps.finetune.dev-v1.yml`) by the crds\n")
         .append("module's `SpecReferenceTest`, which fails when this file and the CRD differ.\n")
         .append("Refresh it with\n`mvn -B -pl crds test -Dtest=SpecReferenceTest")
@@ -68,8 +76,8 @@ final class SpecReference {
     return out.toString();
   }
 
-  private static void walk(String prefix, JSONSchemaProps node, List<String> rows,
-      Set<String> leaves) {
+  private static void walk(
+      String prefix, JSONSchemaProps node, List<String> rows, Set<String> leaves) {
     Map<String, JSONSchemaProps> props = node.getProperties();
     if (props == null) {
       return;
@@ -78,8 +86,18 @@ final class SpecReference {
     for (var e : props.entrySet()) {
       String path = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
       JSONSchemaProps p = e.getValue();
-      rows.add("| `" + path + "`" + (required.contains(e.getKey()) ? " **required**" : "")
-          + " | " + type(p) + " | " + allowed(p) + " | " + cell(p.getDescription()) + " |");
+      rows.add(
+          "| `"
+              + path
+              + "`"
+              + (required.contains(e.getKey()) ? " **required**" : "")
+              + " | "
+              + type(p)
+              + " | "
+              + allowed(p)
+              + " | "
+              + cell(p.getDescription())
+              + " |");
       if (NATIVE.contains(path) || leaves.contains(path)) {
         continue;
       }
@@ -97,7 +115,8 @@ final class SpecReference {
     if ("array".equals(p.getType()) && p.getItems() != null && p.getItems().getSchema() != null) {
       return "array of " + p.getItems().getSchema().getType();
     }
-    if ("object".equals(p.getType()) && p.getAdditionalProperties() != null
+    if ("object".equals(p.getType())
+        && p.getAdditionalProperties() != null
         && p.getAdditionalProperties().getSchema() != null) {
       return "map of " + p.getAdditionalProperties().getSchema().getType();
     }
@@ -107,8 +126,7 @@ final class SpecReference {
   private static String allowed(JSONSchemaProps p) {
     List<String> parts = new ArrayList<>();
     if (p.getEnum() != null && !p.getEnum().isEmpty()) {
-      parts.add(String.join(", ", p.getEnum().stream()
-          .map(v -> "`" + v.asText() + "`").toList()));
+      parts.add(String.join(", ", p.getEnum().stream().map(v -> "`" + v.asText() + "`").toList()));
     }
     if (p.getMinimum() != null) {
       parts.add("≥ " + number(p.getMinimum()));
@@ -126,7 +144,8 @@ final class SpecReference {
   }
 
   private static String number(Double d) {
-    return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf(d.longValue())
+    return d == Math.rint(d) && Math.abs(d) < 1e15
+        ? String.valueOf(d.longValue())
         : String.valueOf(d);
   }
 

@@ -12,9 +12,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * docs/SPEC.md (and docs/SWEEP-SPEC.md for FineTuneSweeps) is the spec reference generated from
- * the committed CRD, and the README's spec
- * table names every top-level spec field: neither can drift from the API types.
+ * docs/SPEC.md (and docs/SWEEP-SPEC.md for FineTuneSweeps) is the spec reference generated from the
+ * committed CRD, and the README's spec table names every top-level spec field: neither can drift
+ * from the API types.
  */
 class SpecReferenceTest {
   static final Path CRD = CrdUpToDateTest.COMMITTED;
@@ -28,7 +28,9 @@ class SpecReferenceTest {
     if (Boolean.getBoolean("reference.update")) {
       Files.writeString(REFERENCE, generated);
     }
-    assertEquals(generated, Files.exists(REFERENCE) ? Files.readString(REFERENCE) : "",
+    assertEquals(
+        generated,
+        Files.exists(REFERENCE) ? Files.readString(REFERENCE) : "",
         "docs/SPEC.md is out of date with the CRD; refresh it with: mvn -B -pl crds test"
             + " -Dtest=SpecReferenceTest -Dreference.update=true");
   }
@@ -39,28 +41,47 @@ class SpecReferenceTest {
     if (Boolean.getBoolean("reference.update")) {
       Files.writeString(SWEEP_REFERENCE, generated);
     }
-    assertEquals(generated, Files.exists(SWEEP_REFERENCE) ? Files.readString(SWEEP_REFERENCE)
-        : "", "docs/SWEEP-SPEC.md is out of date with the sweep CRD; refresh it with: mvn -B"
+    assertEquals(
+        generated,
+        Files.exists(SWEEP_REFERENCE) ? Files.readString(SWEEP_REFERENCE) : "",
+        "docs/SWEEP-SPEC.md is out of date with the sweep CRD; refresh it with: mvn -B"
             + " -pl crds test -Dtest=SpecReferenceTest -Dreference.update=true");
   }
 
   @Test
   void theReadmeSpecTableNamesEveryTopLevelField() throws IOException {
-    CustomResourceDefinition crd = new KubernetesSerialization().unmarshal(
-        Files.readString(CRD), CustomResourceDefinition.class);
-    var spec = crd.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema()
-        .getProperties().get("spec");
+    CustomResourceDefinition crd =
+        new KubernetesSerialization()
+            .unmarshal(Files.readString(CRD), CustomResourceDefinition.class);
+    var spec =
+        crd.getSpec()
+            .getVersions()
+            .get(0)
+            .getSchema()
+            .getOpenAPIV3Schema()
+            .getProperties()
+            .get("spec");
     String readme = Files.readString(README);
     int start = readme.indexOf("## The FineTuneJob spec");
     int end = readme.indexOf("\n## ", start + 1);
-    List<String> rows = readme.substring(start, end).lines()
-        .filter(l -> l.startsWith("| `")).map(l -> l.substring(0, l.indexOf(" |", 2)))
-        .toList();
-    List<String> missing = spec.getProperties().keySet().stream()
-        .filter(f -> rows.stream().noneMatch(r -> r.contains("`" + f + "`")
-            || r.contains("`" + f + ".")))
-        .toList();
-    assertTrue(missing.isEmpty(), "README.md, \"The FineTuneJob spec\", has no row for " + missing
-        + " (docs/SPEC.md has the full reference)");
+    List<String> rows =
+        readme
+            .substring(start, end)
+            .lines()
+            .filter(l -> l.startsWith("| `"))
+            .map(l -> l.substring(0, l.indexOf(" |", 2)))
+            .toList();
+    List<String> missing =
+        spec.getProperties().keySet().stream()
+            .filter(
+                f ->
+                    rows.stream()
+                        .noneMatch(r -> r.contains("`" + f + "`") || r.contains("`" + f + ".")))
+            .toList();
+    assertTrue(
+        missing.isEmpty(),
+        "README.md, \"The FineTuneJob spec\", has no row for "
+            + missing
+            + " (docs/SPEC.md has the full reference)");
   }
 }

@@ -43,14 +43,18 @@ class SweepCrdStructureTest {
   /** kubectl get fts prints these after NAME, in this order. */
   @Test
   void printerColumnsInOrder() {
-    List<List<String>> columns = version.getAdditionalPrinterColumns().stream()
-        .map(c -> List.of(c.getName(), c.getJsonPath(), c.getType())).toList();
-    assertEquals(List.of(
-        List.of("Trials", ".status.counts.total", "integer"),
-        List.of("Best", ".status.bestTrial.name", "string"),
-        List.of("Gain", ".status.bestTrial.accuracyGain", "number"),
-        List.of("Phase", ".status.phase", "string"),
-        List.of("Age", ".metadata.creationTimestamp", "date")), columns);
+    List<List<String>> columns =
+        version.getAdditionalPrinterColumns().stream()
+            .map(c -> List.of(c.getName(), c.getJsonPath(), c.getType()))
+            .toList();
+    assertEquals(
+        List.of(
+            List.of("Trials", ".status.counts.total", "integer"),
+            List.of("Best", ".status.bestTrial.name", "string"),
+            List.of("Gain", ".status.bestTrial.accuracyGain", "number"),
+            List.of("Phase", ".status.phase", "string"),
+            List.of("Age", ".metadata.creationTimestamp", "date")),
+        columns);
   }
 
   /** The whole spec is immutable, with the sweep's words; the template keeps no job rule. */
@@ -59,7 +63,8 @@ class SweepCrdStructureTest {
     assertEquals(1, spec.getXKubernetesValidations().size());
     assertEquals("self == oldSelf", spec.getXKubernetesValidations().get(0).getRule());
     var templateRules = spec.getProperties().get("template").getXKubernetesValidations();
-    assertTrue(templateRules == null || templateRules.isEmpty(), "template rules: " + templateRules);
+    assertTrue(
+        templateRules == null || templateRules.isEmpty(), "template rules: " + templateRules);
   }
 
   /** The template is a typed FineTuneJob spec, with the job CRD's resize schema. */
@@ -69,8 +74,14 @@ class SweepCrdStructureTest {
     try (InputStream in = Files.newInputStream(CrdUpToDateTest.COMMITTED)) {
       job = Serialization.unmarshal(in, CustomResourceDefinition.class);
     }
-    JSONSchemaProps jobSpec = job.getSpec().getVersions().get(0).getSchema()
-        .getOpenAPIV3Schema().getProperties().get("spec");
+    JSONSchemaProps jobSpec =
+        job.getSpec()
+            .getVersions()
+            .get(0)
+            .getSchema()
+            .getOpenAPIV3Schema()
+            .getProperties()
+            .get("spec");
     JSONSchemaProps template = spec.getProperties().get("template");
     assertEquals(jobSpec.getProperties(), template.getProperties());
     assertEquals(jobSpec.getRequired(), template.getRequired());
@@ -78,17 +89,29 @@ class SweepCrdStructureTest {
 
   @Test
   void searchSpaceIsExactlyOne() {
-    JSONSchemaProps space = spec.getProperties().get("parameters").getItems().getSchema()
-        .getProperties().get("searchSpace");
-    assertEquals(List.of("categorical", "integer", "logUniform", "uniform"),
+    JSONSchemaProps space =
+        spec.getProperties()
+            .get("parameters")
+            .getItems()
+            .getSchema()
+            .getProperties()
+            .get("searchSpace");
+    assertEquals(
+        List.of("categorical", "integer", "logUniform", "uniform"),
         space.getProperties().keySet().stream().sorted().toList());
     assertEquals(1, space.getXKubernetesValidations().size());
   }
 
   @Test
   void conditionsAreAListMapByType() {
-    JSONSchemaProps conditions = version.getSchema().getOpenAPIV3Schema().getProperties()
-        .get("status").getProperties().get("conditions");
+    JSONSchemaProps conditions =
+        version
+            .getSchema()
+            .getOpenAPIV3Schema()
+            .getProperties()
+            .get("status")
+            .getProperties()
+            .get("conditions");
     assertEquals("map", conditions.getXKubernetesListType());
     assertEquals(List.of("type"), conditions.getXKubernetesListMapKeys());
   }

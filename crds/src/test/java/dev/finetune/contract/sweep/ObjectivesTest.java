@@ -13,9 +13,11 @@ class ObjectivesTest {
   @Test
   void measurableOnlyWithAValidationSplit() {
     FineTuneSweep s = Sweeps.valid();
-    assertEquals(Optional.of("spec.template.dataset.validation: validationAccuracy is measured on"
-        + " a validation split held out from the training data; set fraction (0.01-0.5, e.g. 0.2)"
-        + " or uri; no trial is started rather than choosing on the test split"),
+    assertEquals(
+        Optional.of(
+            "spec.template.dataset.validation: validationAccuracy is measured on"
+                + " a validation split held out from the training data; set fraction (0.01-0.5, e.g. 0.2)"
+                + " or uri; no trial is started rather than choosing on the test split"),
         Objectives.unmeasurable(s.getSpec()));
     s.getSpec().objective.metric = SweepObjective.Metric.VALIDATION_LOSS;
     assertEquals("validationLoss", Objectives.metric(s.getSpec().objective));

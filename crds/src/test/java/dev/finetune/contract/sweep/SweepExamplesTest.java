@@ -22,13 +22,19 @@ class SweepExamplesTest {
 
   static Stream<Path> sweeps() throws IOException {
     try (Stream<Path> files = Files.walk(EXAMPLES)) {
-      List<Path> list = files.filter(p -> p.toString().endsWith(".yaml")).filter(p -> {
-        try {
-          return Files.readString(p).contains("\nkind: FineTuneSweep\n");
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      }).sorted().toList();
+      List<Path> list =
+          files
+              .filter(p -> p.toString().endsWith(".yaml"))
+              .filter(
+                  p -> {
+                    try {
+                      return Files.readString(p).contains("\nkind: FineTuneSweep\n");
+                    } catch (IOException e) {
+                      throw new java.io.UncheckedIOException(e);
+                    }
+                  })
+              .sorted()
+              .toList();
       return list.stream();
     }
   }
@@ -42,20 +48,22 @@ class SweepExamplesTest {
   @MethodSource("sweeps")
   void passesTheClusterRules(Path example) throws IOException {
     FineTuneSweep sweep = Serialization.unmarshal(Files.readString(example), FineTuneSweep.class);
-    assertEquals(List.of(), SweepValidator.validate(sweep, Placement.CLUSTER,
-        UriSchemes.CLUSTER_DEFAULT));
+    assertEquals(
+        List.of(), SweepValidator.validate(sweep, Placement.CLUSTER, UriSchemes.CLUSTER_DEFAULT));
   }
 
   /** The hotdog example's grid: 3 freeze depths x 3 head multipliers, first slowest. */
   @Test
   void hotdogGrid() throws IOException {
-    FineTuneSweep sweep = Serialization.unmarshal(
-        Files.readString(EXAMPLES.resolve("hotdog-sweep.yaml")), FineTuneSweep.class);
-    List<String> trials = SearchPoints.trials(sweep.getSpec()).stream().map(Assignment::text)
-        .toList();
+    FineTuneSweep sweep =
+        Serialization.unmarshal(
+            Files.readString(EXAMPLES.resolve("hotdog-sweep.yaml")), FineTuneSweep.class);
+    List<String> trials =
+        SearchPoints.trials(sweep.getSpec()).stream().map(Assignment::text).toList();
     assertEquals(9, trials.size());
     assertEquals("training.freeze=, training.headLearningRateMultiplier=1", trials.get(0));
-    assertEquals("training.freeze=conv1,bn1,layer1,layer2,"
-        + " training.headLearningRateMultiplier=100", trials.get(8));
+    assertEquals(
+        "training.freeze=conv1,bn1,layer1,layer2," + " training.headLearningRateMultiplier=100",
+        trials.get(8));
   }
 }

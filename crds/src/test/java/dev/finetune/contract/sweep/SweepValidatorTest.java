@@ -29,97 +29,160 @@ class SweepValidatorTest {
 
   static Stream<Arguments> hostile() {
     return Stream.of(
-        row("unknown path", s -> param(s, 0, "training.lr", SearchSpace.uniform(0, 1, 2)),
-            "spec.parameters[0].name", "'training.lr' is not a sweepable FineTuneJob spec field;"
+        row(
+            "unknown path",
+            s -> param(s, 0, "training.lr", SearchSpace.uniform(0, 1, 2)),
+            "spec.parameters[0].name",
+            "'training.lr' is not a sweepable FineTuneJob spec field;"
                 + " allowed: model.architecture, "),
-        row("excluded path", s -> param(s, 0, "checkpoints.uri", SearchSpace.categorical("s3://a/b")),
-            "spec.parameters[0].name", "'checkpoints.uri' is not a sweepable"),
-        row("not a leaf", s -> param(s, 0, "training", SearchSpace.categorical("x")),
-            "spec.parameters[0].name", "'training' is not a sweepable"),
-        row("uniform on an integer field",
+        row(
+            "excluded path",
+            s -> param(s, 0, "checkpoints.uri", SearchSpace.categorical("s3://a/b")),
+            "spec.parameters[0].name",
+            "'checkpoints.uri' is not a sweepable"),
+        row(
+            "not a leaf",
+            s -> param(s, 0, "training", SearchSpace.categorical("x")),
+            "spec.parameters[0].name",
+            "'training' is not a sweepable"),
+        row(
+            "uniform on an integer field",
             s -> param(s, 0, "training.epochs", SearchSpace.uniform(1, 5, 2)),
             "spec.parameters[0].searchSpace.uniform",
             "needs a real-number field; training.epochs is an integer: use integer"),
-        row("integer on a real field",
+        row(
+            "integer on a real field",
             s -> param(s, 0, "training.learningRate", SearchSpace.integer(1, 5, null)),
             "spec.parameters[0].searchSpace.integer",
             "needs an integer field; training.learningRate is a real number: use uniform or"
                 + " logUniform"),
-        row("logUniform on a list field",
+        row(
+            "logUniform on a list field",
             s -> param(s, 1, "training.freeze", SearchSpace.logUniform(1, 5, 2)),
             "spec.parameters[1].searchSpace.logUniform",
             "training.freeze is a list of strings: use categorical"),
-        row("wrong choice type",
+        row(
+            "wrong choice type",
             s -> param(s, 1, "training.epochs", SearchSpace.categorical("3", "three")),
             "spec.parameters[1].searchSpace.categorical.choices[1]",
             "'three' is not an integer (training.epochs)"),
-        row("unknown enum choice",
+        row(
+            "unknown enum choice",
             s -> param(s, 1, "training.lossReduction", SearchSpace.categorical("mean", "avg")),
             "spec.parameters[1].searchSpace.categorical.choices[1]",
             "'avg' is not one of mean, sum"),
-        row("repeated choice",
+        row(
+            "repeated choice",
             s -> param(s, 1, "training.epochs", SearchSpace.categorical("3", "03")),
-            "spec.parameters[1].searchSpace.categorical.choices[1]", "repeats an earlier choice"),
-        row("empty categorical",
+            "spec.parameters[1].searchSpace.categorical.choices[1]",
+            "repeats an earlier choice"),
+        row(
+            "empty categorical",
             s -> param(s, 1, "training.freeze", SearchSpace.categorical()),
             "spec.parameters[1].searchSpace.categorical.choices",
             "is empty; list at least one value (training.freeze is a list of strings)"),
-        row("empty uniform",
+        row(
+            "empty uniform",
             s -> param(s, 0, "training.learningRate", SearchSpace.uniform(0.1, 0.01, 3)),
-            "spec.parameters[0].searchSpace.uniform", "is empty: min 0.1 is above max 0.01"),
-        row("empty integer range",
+            "spec.parameters[0].searchSpace.uniform",
+            "is empty: min 0.1 is above max 0.01"),
+        row(
+            "empty integer range",
             s -> param(s, 1, "training.epochs", SearchSpace.integer(9, 3, null)),
-            "spec.parameters[1].searchSpace.integer", "is empty: min 9 is above max 3"),
-        row("logUniform from 0",
+            "spec.parameters[1].searchSpace.integer",
+            "is empty: min 9 is above max 3"),
+        row(
+            "logUniform from 0",
             s -> param(s, 0, "training.learningRate", SearchSpace.logUniform(0, 0.1, 3)),
-            "spec.parameters[0].searchSpace.logUniform.min", "must be above 0"),
-        row("grid without gridPoints",
+            "spec.parameters[0].searchSpace.logUniform.min",
+            "must be above 0"),
+        row(
+            "grid without gridPoints",
             s -> param(s, 0, "training.learningRate", SearchSpace.uniform(0, 0.1, null)),
-            "spec.parameters[0].searchSpace.uniform.gridPoints", "is required with algorithm"
-                + " grid"),
-        row("no space", s -> param(s, 0, "training.learningRate", new SearchSpace()),
+            "spec.parameters[0].searchSpace.uniform.gridPoints",
+            "is required with algorithm" + " grid"),
+        row(
+            "no space",
+            s -> param(s, 0, "training.learningRate", new SearchSpace()),
             "spec.parameters[0].searchSpace",
             "set exactly one of uniform, logUniform, integer or categorical"),
-        row("two spaces", s -> {
-          SearchSpace both = SearchSpace.uniform(0, 0.1, 2);
-          both.categorical = SearchSpace.categorical("0.1").categorical;
-          param(s, 0, "training.learningRate", both);
-        }, "spec.parameters[0].searchSpace", "set exactly one of"),
-        row("a grid of 10^6 points",
+        row(
+            "two spaces",
+            s -> {
+              SearchSpace both = SearchSpace.uniform(0, 0.1, 2);
+              both.categorical = SearchSpace.categorical("0.1").categorical;
+              param(s, 0, "training.learningRate", both);
+            },
+            "spec.parameters[0].searchSpace",
+            "set exactly one of"),
+        row(
+            "a grid of 10^6 points",
             s -> param(s, 1, "training.seed", SearchSpace.integer(0, 333_332, null)),
-            "spec.parameters", "the grid has 999999 points; at most 1000 allowed: use fewer"
+            "spec.parameters",
+            "the grid has 999999 points; at most 1000 allowed: use fewer"
                 + " gridPoints or choices, or algorithm random with maxTrials"),
-        row("parallelTrials 0", s -> s.getSpec().parallelTrials = 0,
-            "spec.parallelTrials", "must be in [1, 100], got 0"),
-        row("maxTrials 0", s -> s.getSpec().maxTrials = 0,
-            "spec.maxTrials", "must be in [1, 1000], got 0"),
-        row("maxFailedTrials -1", s -> s.getSpec().maxFailedTrials = -1,
-            "spec.maxFailedTrials", "must be in [0, 1000], got -1"),
-        row("random without maxTrials", s -> s.getSpec().algorithm = SweepAlgorithm.random(3),
-            "spec.maxTrials", "is required with algorithm random"),
-        row("no parameters", s -> s.getSpec().parameters = new ArrayList<>(),
-            "spec.parameters", "needs at least one {name, searchSpace}"),
-        row("17 parameters", s -> {
-          for (int i = 0; i < 15; i++) {
-            s.getSpec().parameters.add(new SweepParameter("training.seed",
-                SearchSpace.categorical("1")));
-          }
-        }, "spec.parameters", "has 17 entries; at most 16 allowed"),
-        row("the same field twice",
+        row(
+            "parallelTrials 0",
+            s -> s.getSpec().parallelTrials = 0,
+            "spec.parallelTrials",
+            "must be in [1, 100], got 0"),
+        row(
+            "maxTrials 0",
+            s -> s.getSpec().maxTrials = 0,
+            "spec.maxTrials",
+            "must be in [1, 1000], got 0"),
+        row(
+            "maxFailedTrials -1",
+            s -> s.getSpec().maxFailedTrials = -1,
+            "spec.maxFailedTrials",
+            "must be in [0, 1000], got -1"),
+        row(
+            "random without maxTrials",
+            s -> s.getSpec().algorithm = SweepAlgorithm.random(3),
+            "spec.maxTrials",
+            "is required with algorithm random"),
+        row(
+            "no parameters",
+            s -> s.getSpec().parameters = new ArrayList<>(),
+            "spec.parameters",
+            "needs at least one {name, searchSpace}"),
+        row(
+            "17 parameters",
+            s -> {
+              for (int i = 0; i < 15; i++) {
+                s.getSpec()
+                    .parameters
+                    .add(new SweepParameter("training.seed", SearchSpace.categorical("1")));
+              }
+            },
+            "spec.parameters",
+            "has 17 entries; at most 16 allowed"),
+        row(
+            "the same field twice",
             s -> param(s, 1, "training.learningRate", SearchSpace.categorical("0.1")),
-            "spec.parameters[1].name", "'training.learningRate' is searched twice"),
-        row("a trial the job validator refuses",
+            "spec.parameters[1].name",
+            "'training.learningRate' is searched twice"),
+        row(
+            "a trial the job validator refuses",
             s -> param(s, 0, "training.learningRate", SearchSpace.uniform(1, 20, 2)),
-            "spec.template.training.learningRate", "trial training.learningRate=20,"
+            "spec.template.training.learningRate",
+            "trial training.learningRate=20,"
                 + " training.freeze= would be refused: must be in [0, 10], got 20.0"),
-        row("a freeze choice the job validator refuses",
+        row(
+            "a freeze choice the job validator refuses",
             s -> param(s, 1, "training.freeze", SearchSpace.categorical("conv1", "fc")),
-            "spec.template.training.freeze", "would be refused: 'fc' is the new output layer"),
-        row("an invalid template", s -> s.getSpec().template.checkpoints.uri = "file:///tmp/x",
-            "spec.template.checkpoints.uri", "would be refused: scheme 'file' is not supported"
-                + " in a cluster"),
-        row("a bad name", s -> s.getMetadata().setName("Hotdog_Sweep"),
-            "metadata.name", "must be a DNS-1123 label of at most 63 characters"));
+            "spec.template.training.freeze",
+            "would be refused: 'fc' is the new output layer"),
+        row(
+            "an invalid template",
+            s -> s.getSpec().template.checkpoints.uri = "file:///tmp/x",
+            "spec.template.checkpoints.uri",
+            "would be refused: scheme 'file' is not supported" + " in a cluster"),
+        row(
+            "a bad name",
+            s -> s.getMetadata().setName("Hotdog_Sweep"),
+            "metadata.name",
+            "must be a DNS-1123 label of at most 63 characters"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -151,8 +214,7 @@ class SweepValidatorTest {
     s.getSpec().parameters.set(i, new SweepParameter(name, space));
   }
 
-  static Arguments row(String name, Consumer<FineTuneSweep> change, String field,
-      String problem) {
+  static Arguments row(String name, Consumer<FineTuneSweep> change, String field, String problem) {
     return Arguments.of(name, change, field, problem);
   }
 }

@@ -5,7 +5,8 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 
 /** A valid sweep to start test cases from (the hotdog recipe over two parameters). */
 final class Sweeps {
-  static final String YAML = """
+  static final String YAML =
+      """
       apiVersion: finetune.dev/v1alpha1
       kind: FineTuneSweep
       metadata:

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.finetune.contract.SpecValidator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class TrialNamesTest {
   static final Assignment LR = new Assignment(Map.of("training.learningRate", "0.001"));
@@ -17,11 +17,12 @@ class TrialNamesTest {
   /** sweep name -> trial name: the prefix is cut to fit, trailing '-' dropped. */
   @ParameterizedTest
   @CsvSource({
-      "hotdog-sweep, hotdog-sweep-",
-      "a, a-",
-      "a-very-long-sweep-name-that-goes-on-and-on-and-on-to-63-chars, a-very-long-sweep-name-that-goes-on-a-",
-      "abcdefghij-abcdefghij-abcdefghij-abc-xyz, abcdefghij-abcdefghij-abcdefghij-abc-",
-      "abcdefghij-abcdefghij-abcdefghij-abcdefg, abcdefghij-abcdefghij-abcdefghij-abcd-"})
+    "hotdog-sweep, hotdog-sweep-",
+    "a, a-",
+    "a-very-long-sweep-name-that-goes-on-and-on-and-on-to-63-chars, a-very-long-sweep-name-that-goes-on-a-",
+    "abcdefghij-abcdefghij-abcdefghij-abc-xyz, abcdefghij-abcdefghij-abcdefghij-abc-",
+    "abcdefghij-abcdefghij-abcdefghij-abcdefg, abcdefghij-abcdefghij-abcdefghij-abcd-"
+  })
   void trialNameFitsAJobName(String sweep, String prefix) {
     String name = TrialNames.trial(sweep, LR);
     assertTrue(name.startsWith(prefix), name);
@@ -46,7 +47,8 @@ class TrialNamesTest {
     Map<String, String> b = new LinkedHashMap<>();
     b.put("training.epochs", "3");
     b.put("training.learningRate", "0.001");
-    assertEquals(TrialNames.trial("s", new Assignment(a)), TrialNames.trial("s", new Assignment(b)));
+    assertEquals(
+        TrialNames.trial("s", new Assignment(a)), TrialNames.trial("s", new Assignment(b)));
   }
 
   @Test

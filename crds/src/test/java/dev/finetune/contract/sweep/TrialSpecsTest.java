@@ -17,10 +17,21 @@ class TrialSpecsTest {
 
   @Test
   void setsTypedFieldsOnACopy() {
-    Assignment a = new Assignment(Map.of("training.learningRate", "0.0001",
-        "training.freeze", "conv1,bn1,layer1", "training.epochs", "7",
-        "training.lossReduction", "sum", "transforms.train.horizontalFlip", "false",
-        "training.seed", "9"));
+    Assignment a =
+        new Assignment(
+            Map.of(
+                "training.learningRate",
+                "0.0001",
+                "training.freeze",
+                "conv1,bn1,layer1",
+                "training.epochs",
+                "7",
+                "training.lossReduction",
+                "sum",
+                "transforms.train.horizontalFlip",
+                "false",
+                "training.seed",
+                "9"));
     sweep.getSpec().template.ttlSecondsAfterFinished = 60;
     FineTuneJobSpec spec = TrialSpecs.trial(sweep.getSpec(), a, "t1");
     assertNull(spec.ttlSecondsAfterFinished, "the sweep owns its trials' lifecycle");
@@ -45,8 +56,15 @@ class TrialSpecsTest {
 
   @Test
   void emptyListAndAbsentParents() {
-    Assignment a = new Assignment(Map.of("training.freeze", "",
-        "model.pretrained.fromJob", "source-job", "model.pretrained.uri", ""));
+    Assignment a =
+        new Assignment(
+            Map.of(
+                "training.freeze",
+                "",
+                "model.pretrained.fromJob",
+                "source-job",
+                "model.pretrained.uri",
+                ""));
     FineTuneJobSpec spec = TrialSpecs.trial(sweep.getSpec(), a, "t2");
     assertEquals(List.of(), spec.training.freeze);
     assertEquals("source-job", spec.model.pretrained.fromJob);
@@ -54,8 +72,12 @@ class TrialSpecsTest {
 
   @Test
   void badValueNamesTheField() {
-    var e = assertThrows(IllegalArgumentException.class, () -> TrialSpecs.trial(
-        sweep.getSpec(), new Assignment(Map.of("training.epochs", "three")), "t"));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                TrialSpecs.trial(
+                    sweep.getSpec(), new Assignment(Map.of("training.epochs", "three")), "t"));
     assertEquals("'three' is not an integer", e.getMessage());
   }
 

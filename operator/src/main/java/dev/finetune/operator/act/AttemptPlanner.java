@@ -2,24 +2,30 @@ package dev.finetune.operator.act;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
+import dev.finetune.contract.Phase;
 import dev.finetune.operator.observe.Attempt;
 import dev.finetune.operator.observe.Observation;
-import dev.finetune.contract.Phase;
 import dev.finetune.operator.validate.Validation;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
 /**
- * Chooses phase 3's action from the observation and the status built from it. Pure. Retries
- * are never slept on: a pending retry returns {@link Plan.WaitBackoff} and the controller
- * reschedules itself.
+ * Chooses phase 3's action from the observation and the status built from it. Pure. Retries are
+ * never slept on: a pending retry returns {@link Plan.WaitBackoff} and the controller reschedules
+ * itself.
  */
 public final class AttemptPlanner {
   private AttemptPlanner() {}
 
-  public static Plan plan(FineTuneJob ftj, Observation obs, Validation validation,
-      FineTuneJobStatus status, Instant now, Duration backoffBase, Duration backoffMax) {
+  public static Plan plan(
+      FineTuneJob ftj,
+      Observation obs,
+      Validation validation,
+      FineTuneJobStatus status,
+      Instant now,
+      Duration backoffBase,
+      Duration backoffMax) {
     if (Phase.of(status.phase).terminal() || !(validation instanceof Validation.Valid)) {
       return new Plan.Nothing();
     }
@@ -27,9 +33,10 @@ public final class AttemptPlanner {
     int next = Math.max(status.attempts == null ? 0 : status.attempts, obs.highestAttempt()) + 1;
     if (Boolean.TRUE.equals(ftj.getSpec().suspend)) {
       // Stop once; again only if pods reappear. A stopped Job waits for the Job controller.
-      return latest.filter(a -> !a.state().finished()
-              && (!a.stopRequested() || !a.activePods().isEmpty()))
-          .<Plan>map(Plan.StopAttempt::new).orElse(new Plan.Nothing());
+      return latest
+          .filter(a -> !a.state().finished() && (!a.stopRequested() || !a.activePods().isEmpty()))
+          .<Plan>map(Plan.StopAttempt::new)
+          .orElse(new Plan.Nothing());
     }
     if (latest.isEmpty()) {
       return new Plan.CreateAttempt(next);
@@ -42,7 +49,8 @@ public final class AttemptPlanner {
         int restarts = status.restarts == null ? 1 : Math.max(1, status.restarts);
         Duration delay = backoff(restarts, backoffBase, backoffMax);
         Instant due = a.finishedAt() == null ? now : a.finishedAt().plus(delay);
-        yield now.isBefore(due) ? new Plan.WaitBackoff(next, Duration.between(now, due))
+        yield now.isBefore(due)
+            ? new Plan.WaitBackoff(next, Duration.between(now, due))
             : new Plan.CreateAttempt(next);
       }
     };

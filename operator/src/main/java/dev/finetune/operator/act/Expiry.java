@@ -20,8 +20,12 @@ public final class Expiry {
    * self-heal, Flux's drift correction): deleting a finished job would only train it again.
    */
   static final List<String> GITOPS_ANNOTATIONS = List.of("argocd.argoproj.io/tracking-id");
-  static final List<String> GITOPS_LABELS = List.of("argocd.argoproj.io/instance",
-      "kustomize.toolkit.fluxcd.io/name", "helm.toolkit.fluxcd.io/name");
+
+  static final List<String> GITOPS_LABELS =
+      List.of(
+          "argocd.argoproj.io/instance",
+          "kustomize.toolkit.fluxcd.io/name",
+          "helm.toolkit.fluxcd.io/name");
 
   private Expiry() {}
 
@@ -29,8 +33,8 @@ public final class Expiry {
    * The GitOps mark that keeps a finished job despite spec.ttlSecondsAfterFinished, if any:
    * removing the job from Git (prune) is what deletes it then.
    */
-  public static Optional<String> heldBy(Map<String, String> labels,
-      Map<String, String> annotations) {
+  public static Optional<String> heldBy(
+      Map<String, String> labels, Map<String, String> annotations) {
     for (String a : GITOPS_ANNOTATIONS) {
       if (annotations != null && annotations.containsKey(a)) {
         return Optional.of("annotation " + a);
@@ -46,19 +50,22 @@ public final class Expiry {
 
   /** When the job may be deleted; empty while it runs or without a TTL. */
   public static Optional<Instant> deleteAt(FineTuneJobStatus status, Integer ttlSeconds) {
-    if (ttlSeconds == null || status == null || status.phase == null
+    if (ttlSeconds == null
+        || status == null
+        || status.phase == null
         || !Phase.of(status.phase).terminal()) {
       return Optional.empty();
     }
     return StatusBuilder.condition(status, status.phase)
         .filter(c -> "True".equals(c.getStatus()) && c.getLastTransitionTime() != null)
-        .flatMap(c -> {
-          try {
-            return Optional.of(Instant.parse(c.getLastTransitionTime()));
-          } catch (DateTimeParseException e) {
-            return Optional.empty();
-          }
-        })
+        .flatMap(
+            c -> {
+              try {
+                return Optional.of(Instant.parse(c.getLastTransitionTime()));
+              } catch (DateTimeParseException e) {
+                return Optional.empty();
+              }
+            })
         .map(finished -> finished.plusSeconds(1L + ttlSeconds));
   }
 }

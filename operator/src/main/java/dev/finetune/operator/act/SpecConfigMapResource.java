@@ -26,12 +26,13 @@ public final class SpecConfigMapResource {
 
   public static ConfigMap desired(FineTuneJob ftj) {
     return new ConfigMapBuilder()
-        .withMetadata(new ObjectMetaBuilder()
-            .withName(name(ftj))
-            .withNamespace(ftj.getMetadata().getNamespace())
-            .withLabels(Map.of(Labels.JOB, ftj.getMetadata().getName()))
-            .withOwnerReferences(TrainerJobResource.owner(ftj))
-            .build())
+        .withMetadata(
+            new ObjectMetaBuilder()
+                .withName(name(ftj))
+                .withNamespace(ftj.getMetadata().getNamespace())
+                .withLabels(Map.of(Labels.JOB, ftj.getMetadata().getName()))
+                .withOwnerReferences(TrainerJobResource.owner(ftj))
+                .build())
         .withData(Map.of(KEY, manifest(ftj)))
         .build();
   }
@@ -39,8 +40,11 @@ public final class SpecConfigMapResource {
   /** The trainer's view of the job: name, namespace and the training fields of the spec. */
   static String manifest(FineTuneJob ftj) {
     FineTuneJob copy = new FineTuneJob();
-    copy.setMetadata(new ObjectMetaBuilder().withName(ftj.getMetadata().getName())
-        .withNamespace(ftj.getMetadata().getNamespace()).build());
+    copy.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(ftj.getMetadata().getName())
+            .withNamespace(ftj.getMetadata().getNamespace())
+            .build());
     FineTuneJobSpec spec = YAML.unmarshal(YAML.asJson(ftj.getSpec()), FineTuneJobSpec.class);
     // Operator-only fields: scheduling and lifecycle, nothing the trainer uses.
     spec.suspend = null;
@@ -60,11 +64,14 @@ public final class SpecConfigMapResource {
 
   /**
    * Creates the ConfigMap unless this FineTuneJob's exists. {@link Creation#STALE}: one of a
-   * previous FineTuneJob with the same name was there (and is being deleted); no Job may mount
-   * it, so the caller waits.
+   * previous FineTuneJob with the same name was there (and is being deleted); no Job may mount it,
+   * so the caller waits.
    */
   public static Creation create(KubernetesClient client, FineTuneJob ftj) {
-    return Creation.create(client, desired(ftj), ftj.getMetadata().getUid(),
+    return Creation.create(
+        client,
+        desired(ftj),
+        ftj.getMetadata().getUid(),
         cm -> client.configMaps().inNamespace(ftj.getMetadata().getNamespace()).resource(cm));
   }
 }

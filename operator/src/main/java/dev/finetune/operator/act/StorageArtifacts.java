@@ -29,13 +29,13 @@ public final class StorageArtifacts {
   }
 
   /**
-   * Delay before the next try: as long as the deletion has waited so far (so tries double),
-   * between base and max.
+   * Delay before the next try: as long as the deletion has waited so far (so tries double), between
+   * base and max.
    */
-  public static Duration retryDelay(Instant deletionRequested, Instant now, Duration base,
-      Duration max) {
-    Duration waited = deletionRequested == null ? Duration.ZERO
-        : Duration.between(deletionRequested, now);
+  public static Duration retryDelay(
+      Instant deletionRequested, Instant now, Duration base, Duration max) {
+    Duration waited =
+        deletionRequested == null ? Duration.ZERO : Duration.between(deletionRequested, now);
     if (waited.compareTo(base) < 0) {
       return base;
     }

@@ -12,13 +12,11 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
@@ -28,20 +26,23 @@ import java.util.Map;
 
 /**
  * The trainer Job of one attempt, {@code <ftj>-attempt-<n>}. Create-only: a Job's pod template is
- * immutable, so a new attempt is a new Job, never an update. Owned by the FineTuneJob, so
- * deleting the FineTuneJob garbage-collects its Jobs and pods.
+ * immutable, so a new attempt is a new Job, never an update. Owned by the FineTuneJob, so deleting
+ * the FineTuneJob garbage-collects its Jobs and pods.
  */
 public final class TrainerJobResource {
   /**
-   * Where the trainer writes its final numbers on success (the container's termination message;
-   * the kubelet keeps 4 KiB). On failure it writes nothing, so the kubelet falls back to the
-   * log's tail, which ends with the trainer's error line.
+   * Where the trainer writes its final numbers on success (the container's termination message; the
+   * kubelet keeps 4 KiB). On failure it writes nothing, so the kubelet falls back to the log's
+   * tail, which ends with the trainer's error line.
    */
   public static final String TERMINATION_LOG = "/dev/termination-log";
+
   /** The trainer's exit code after SIGTERM (it checkpointed first). */
   public static final int SIGTERM_EXIT_CODE = 143;
+
   public static final String CONFIG_DIR = "/etc/finetune";
   public static final String WORK_DIR = "/work";
+
   /** The extended resource and taint key of NVIDIA's device plugin. */
   static final String GPU = "nvidia.com/gpu";
 
@@ -52,15 +53,21 @@ public final class TrainerJobResource {
   }
 
   static OwnerReference owner(FineTuneJob ftj) {
-    return new OwnerReferenceBuilder().withApiVersion(ftj.getApiVersion())
-        .withKind(ftj.getKind()).withName(ftj.getMetadata().getName())
-        .withUid(ftj.getMetadata().getUid()).withController(true)
-        .withBlockOwnerDeletion(true).build();
+    return new OwnerReferenceBuilder()
+        .withApiVersion(ftj.getApiVersion())
+        .withKind(ftj.getKind())
+        .withName(ftj.getMetadata().getName())
+        .withUid(ftj.getMetadata().getUid())
+        .withController(true)
+        .withBlockOwnerDeletion(true)
+        .build();
   }
 
-  /** The Job for attempt {@code n}; {@code fromJobModelUri} resolves spec.model.pretrained.fromJob. */
-  public static Job desired(FineTuneJob ftj, int attempt, OperatorConfig config,
-      String fromJobModelUri) {
+  /**
+   * The Job for attempt {@code n}; {@code fromJobModelUri} resolves spec.model.pretrained.fromJob.
+   */
+  public static Job desired(
+      FineTuneJob ftj, int attempt, OperatorConfig config, String fromJobModelUri) {
     FineTuneJobSpec spec = ftj.getSpec();
     String name = ftj.getMetadata().getName();
     Map<String, String> labels = new LinkedHashMap<>();
@@ -72,9 +79,18 @@ public final class TrainerJobResource {
     }
     int port = config.metricsPort();
 
-    List<String> args = new ArrayList<>(List.of("train", CONFIG_DIR + "/" + SpecConfigMapResource.KEY,
-        "--output", WORK_DIR + "/out", "--metrics-port", String.valueOf(port), "--no-progress",
-        "--termination-log", TERMINATION_LOG));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "train",
+                CONFIG_DIR + "/" + SpecConfigMapResource.KEY,
+                "--output",
+                WORK_DIR + "/out",
+                "--metrics-port",
+                String.valueOf(port),
+                "--no-progress",
+                "--termination-log",
+                TERMINATION_LOG));
     cpus(spec).ifPresent(c -> args.addAll(List.of("--cpus", String.valueOf(c))));
     if (fromJobModelUri != null) {
       args.addAll(List.of("--from-job", spec.model.pretrained.fromJob + "=" + fromJobModelUri));
@@ -96,67 +112,118 @@ public final class TrainerJobResource {
       }
     }
 
-    List<EnvVar> env = new java.util.ArrayList<>(List.of(
-        new EnvVarBuilder().withName("FINETUNE_NAMESPACE").withNewValueFrom()
-            .withNewFieldRef().withFieldPath("metadata.namespace").endFieldRef().endValueFrom()
-            .build(),
-        new EnvVar("FINETUNE_ATTEMPT", String.valueOf(attempt), null),
-        new EnvVar("FINETUNE_CACHE_DIR", WORK_DIR + "/cache", null),
-        // The image the trainer names in its model card (README.md next to the final model).
-        new EnvVar("FINETUNE_IMAGE", image(spec, config), null),
-        new EnvVar("HOME", "/tmp", null)));
-    config.trainerAllowedHosts().filter(h -> !h.isBlank())
+    List<EnvVar> env =
+        new java.util.ArrayList<>(
+            List.of(
+                new EnvVarBuilder()
+                    .withName("FINETUNE_NAMESPACE")
+                    .withNewValueFrom()
+                    .withNewFieldRef()
+                    .withFieldPath("metadata.namespace")
+                    .endFieldRef()
+                    .endValueFrom()
+                    .build(),
+                new EnvVar("FINETUNE_ATTEMPT", String.valueOf(attempt), null),
+                new EnvVar("FINETUNE_CACHE_DIR", WORK_DIR + "/cache", null),
+                // The image the trainer names in its model card (README.md next to the final
+                // model).
+                new EnvVar("FINETUNE_IMAGE", image(spec, config), null),
+                new EnvVar("HOME", "/tmp", null)));
+    config
+        .trainerAllowedHosts()
+        .filter(h -> !h.isBlank())
         .ifPresent(h -> env.add(new EnvVar("FINETUNE_ALLOWED_HOSTS", h.trim(), null)));
-    config.trainerAllowedSchemes().filter(s -> !s.isBlank())
+    config
+        .trainerAllowedSchemes()
+        .filter(s -> !s.isBlank())
         .ifPresent(s -> env.add(new EnvVar("FINETUNE_ALLOWED_SCHEMES", s.trim(), null)));
 
-    var container = new ContainerBuilder()
-        .withName(Labels.TRAINER_CONTAINER)
-        .withImage(image(spec, config))
-        .withArgs(args)
-        .withEnv(env)
-        .addNewPort().withName("metrics").withContainerPort(port).endPort()
-        .withNewResources().withRequests(requests).withLimits(limits).endResources()
-        .withTerminationMessagePath(TERMINATION_LOG)
-        .withTerminationMessagePolicy("FallbackToLogsOnError")
-        .addNewVolumeMount().withName("spec").withMountPath(CONFIG_DIR).withReadOnly(true)
-        .endVolumeMount()
-        .addNewVolumeMount().withName("work").withMountPath(WORK_DIR).endVolumeMount()
-        .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
-        .withNewSecurityContext()
-        .withRunAsNonRoot(true)
-        .withReadOnlyRootFilesystem(true)
-        .withAllowPrivilegeEscalation(false)
-        .withNewCapabilities().withDrop("ALL").endCapabilities()
-        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
-        .endSecurityContext();
+    var container =
+        new ContainerBuilder()
+            .withName(Labels.TRAINER_CONTAINER)
+            .withImage(image(spec, config))
+            .withArgs(args)
+            .withEnv(env)
+            .addNewPort()
+            .withName("metrics")
+            .withContainerPort(port)
+            .endPort()
+            .withNewResources()
+            .withRequests(requests)
+            .withLimits(limits)
+            .endResources()
+            .withTerminationMessagePath(TERMINATION_LOG)
+            .withTerminationMessagePolicy("FallbackToLogsOnError")
+            .addNewVolumeMount()
+            .withName("spec")
+            .withMountPath(CONFIG_DIR)
+            .withReadOnly(true)
+            .endVolumeMount()
+            .addNewVolumeMount()
+            .withName("work")
+            .withMountPath(WORK_DIR)
+            .endVolumeMount()
+            .addNewVolumeMount()
+            .withName("tmp")
+            .withMountPath("/tmp")
+            .endVolumeMount()
+            .withNewSecurityContext()
+            .withRunAsNonRoot(true)
+            .withReadOnlyRootFilesystem(true)
+            .withAllowPrivilegeEscalation(false)
+            .withNewCapabilities()
+            .withDrop("ALL")
+            .endCapabilities()
+            .withNewSeccompProfile()
+            .withType("RuntimeDefault")
+            .endSeccompProfile()
+            .endSecurityContext();
     if (spec.checkpoints != null && spec.checkpoints.credentialsSecret != null) {
-      container.addNewEnvFrom().withNewSecretRef().withName(spec.checkpoints.credentialsSecret)
-          .endSecretRef().endEnvFrom();
+      container
+          .addNewEnvFrom()
+          .withNewSecretRef()
+          .withName(spec.checkpoints.credentialsSecret)
+          .endSecretRef()
+          .endEnvFrom();
     }
 
-    var pod = new PodSpecBuilder()
-        .withRestartPolicy("Never")
-        .withServiceAccountName(config.trainerServiceAccount())
-        .withAutomountServiceAccountToken(false)
-        .withTerminationGracePeriodSeconds(config.terminationGracePeriodSeconds())
-        .withNewSecurityContext()
-        .withRunAsNonRoot(true)
-        .withRunAsUser(config.runAsUser())
-        .withRunAsGroup(config.runAsUser())
-        .withFsGroup(config.runAsUser())
-        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
-        .endSecurityContext()
-        .withContainers(container.build())
-        .addNewVolume().withName("spec").withNewConfigMap()
-        .withName(SpecConfigMapResource.name(ftj)).endConfigMap().endVolume()
-        .addNewVolume().withName("work").withNewEmptyDir().endEmptyDir().endVolume()
-        .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
-        .withNodeSelector(spec.nodeSelector)
-        .withTolerations(tolerations(spec))
-        .withAffinity(spec.affinity)
-        .withPriorityClassName(spec.priorityClassName)
-        .build();
+    var pod =
+        new PodSpecBuilder()
+            .withRestartPolicy("Never")
+            .withServiceAccountName(config.trainerServiceAccount())
+            .withAutomountServiceAccountToken(false)
+            .withTerminationGracePeriodSeconds(config.terminationGracePeriodSeconds())
+            .withNewSecurityContext()
+            .withRunAsNonRoot(true)
+            .withRunAsUser(config.runAsUser())
+            .withRunAsGroup(config.runAsUser())
+            .withFsGroup(config.runAsUser())
+            .withNewSeccompProfile()
+            .withType("RuntimeDefault")
+            .endSeccompProfile()
+            .endSecurityContext()
+            .withContainers(container.build())
+            .addNewVolume()
+            .withName("spec")
+            .withNewConfigMap()
+            .withName(SpecConfigMapResource.name(ftj))
+            .endConfigMap()
+            .endVolume()
+            .addNewVolume()
+            .withName("work")
+            .withNewEmptyDir()
+            .endEmptyDir()
+            .endVolume()
+            .addNewVolume()
+            .withName("tmp")
+            .withNewEmptyDir()
+            .endEmptyDir()
+            .endVolume()
+            .withNodeSelector(spec.nodeSelector)
+            .withTolerations(tolerations(spec))
+            .withAffinity(spec.affinity)
+            .withPriorityClassName(spec.priorityClassName)
+            .build();
 
     return new JobBuilder()
         .withNewMetadata()
@@ -171,21 +238,35 @@ public final class TrainerJobResource {
         // Why the pod ended, kept in the Job's Failed condition after the pod is gone (a
         // preempted pod is deleted): a disruption or SIGTERM is a preemption, not a failure.
         .withNewPodFailurePolicy()
-        .addNewRule().withAction("FailJob").addNewOnPodCondition().withType("DisruptionTarget")
-        .withStatus("True").endOnPodCondition().endRule()
-        .addNewRule().withAction("FailJob").withNewOnExitCodes()
-        .withContainerName(Labels.TRAINER_CONTAINER).withOperator("In")
-        .withValues(SIGTERM_EXIT_CODE).endOnExitCodes().endRule()
+        .addNewRule()
+        .withAction("FailJob")
+        .addNewOnPodCondition()
+        .withType("DisruptionTarget")
+        .withStatus("True")
+        .endOnPodCondition()
+        .endRule()
+        .addNewRule()
+        .withAction("FailJob")
+        .withNewOnExitCodes()
+        .withContainerName(Labels.TRAINER_CONTAINER)
+        .withOperator("In")
+        .withValues(SIGTERM_EXIT_CODE)
+        .endOnExitCodes()
+        .endRule()
         .endPodFailurePolicy()
         .withSuspend(spec.queueName != null)
         .withTtlSecondsAfterFinished(spec.ttlSecondsAfterFinished)
         .withNewTemplate()
         .withNewMetadata()
         .withLabels(labels)
-        .withAnnotations(Map.of(
-            "prometheus.io/scrape", "true",
-            Labels.PROMETHEUS_PORT, String.valueOf(port),
-            "prometheus.io/path", "/metrics"))
+        .withAnnotations(
+            Map.of(
+                "prometheus.io/scrape",
+                "true",
+                Labels.PROMETHEUS_PORT,
+                String.valueOf(port),
+                "prometheus.io/path",
+                "/metrics"))
         .endMetadata()
         .withSpec(pod)
         .endTemplate()
@@ -212,16 +293,20 @@ public final class TrainerJobResource {
   static List<Toleration> tolerations(FineTuneJobSpec spec) {
     List<Toleration> out = new ArrayList<>(spec.tolerations == null ? List.of() : spec.tolerations);
     if (wantsGpu(spec) && out.stream().noneMatch(t -> GPU.equals(t.getKey()))) {
-      out.add(new TolerationBuilder().withKey(GPU).withOperator("Exists")
-          .withEffect("NoSchedule").build());
+      out.add(
+          new TolerationBuilder()
+              .withKey(GPU)
+              .withOperator("Exists")
+              .withEffect("NoSchedule")
+              .build());
     }
     return out;
   }
 
   /**
    * --cpus: the CPU request and limit rounded up to whole cores (at least 1); the trainer splits
-   * them between compute threads and data workers. Empty without spec.resources.cpu: the
-   * trainer's JVM then counts the CPUs of its cgroup (a LimitRange's limit, or the node's).
+   * them between compute threads and data workers. Empty without spec.resources.cpu: the trainer's
+   * JVM then counts the CPUs of its cgroup (a LimitRange's limit, or the node's).
    */
   static java.util.Optional<Integer> cpus(FineTuneJobSpec spec) {
     if (spec.resources == null || spec.resources.cpu == null) {
@@ -233,25 +318,28 @@ public final class TrainerJobResource {
 
   /** Creates the Job; an existing Job of the same name (a lagging cache) is left as it is. */
   public static Creation create(KubernetesClient client, Job job, String ownerUid) {
-    return Creation.create(client, job, ownerUid,
+    return Creation.create(
+        client,
+        job,
+        ownerUid,
         j -> client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).resource(j));
   }
 
-
   /**
-   * Stops an attempt because spec.suspend became true: marks the Job (metadata only; the
-   * template is never changed) so the observer counts it as suspended, not as a failure, then
-   * deletes its pods (SIGTERM: the trainer checkpoints). A Job that never had a pod (queued)
-   * is deleted instead. A marked Job whose pods are gone is left to the Job controller, which
-   * records the failure.
+   * Stops an attempt because spec.suspend became true: marks the Job (metadata only; the template
+   * is never changed) so the observer counts it as suspended, not as a failure, then deletes its
+   * pods (SIGTERM: the trainer checkpoints). A Job that never had a pod (queued) is deleted
+   * instead. A marked Job whose pods are gone is left to the Job controller, which records the
+   * failure.
    */
   public static void stop(KubernetesClient client, String namespace, Attempt attempt) {
     var job = client.batch().v1().jobs().inNamespace(namespace).withName(attempt.jobName());
     if (!attempt.stopRequested()) {
-      job.edit(j -> {
-        j.getMetadata().getAnnotations().put(Labels.STOPPED_BY, Labels.STOPPED_BY_SUSPEND);
-        return j;
-      });
+      job.edit(
+          j -> {
+            j.getMetadata().getAnnotations().put(Labels.STOPPED_BY, Labels.STOPPED_BY_SUSPEND);
+            return j;
+          });
     }
     if (attempt.activePods().isEmpty() && !attempt.stopRequested()) {
       job.withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND)

@@ -7,8 +7,8 @@ import java.util.Optional;
 
 /**
  * The Lease that operator replicas compete for (finetune.operator.leader-election.*, or
- * FINETUNE_OPERATOR_LEADER_ELECTION_* variables); used in the prod profile only, see
- * {@link LeaderElection}.
+ * FINETUNE_OPERATOR_LEADER_ELECTION_* variables); used in the prod profile only, see {@link
+ * LeaderElection}.
  */
 @ConfigMapping(prefix = "finetune.operator.leader-election")
 public interface LeaseConfig {

@@ -17,14 +17,15 @@ public interface OperatorConfig {
 
   /**
    * Trainer image for jobs with {@code resources.gpus >= 1} that do not set spec.image: the CUDA
-   * flavour ({@code bin/images --cuda}). Their pods also tolerate {@code nvidia.com/gpu:NoSchedule}.
+   * flavour ({@code bin/images --cuda}). Their pods also tolerate {@code
+   * nvidia.com/gpu:NoSchedule}.
    */
   @WithDefault("localhost/finetune-trainer:0.1.0-cu124")
   String trainerImageGpu();
 
   /**
-   * ServiceAccount of trainer pods. Default: the namespace's own "default", which every
-   * namespace has, so a new namespace needs no setup; the pod never mounts its token
+   * ServiceAccount of trainer pods. Default: the namespace's own "default", which every namespace
+   * has, so a new namespace needs no setup; the pod never mounts its token
    * (automountServiceAccountToken: false) and the trainer never calls the Kubernetes API. Name
    * another one (that you create per namespace) for workload identity, such as IRSA.
    */
@@ -40,8 +41,8 @@ public interface OperatorConfig {
   Duration backoffMax();
 
   /**
-   * How long a job waits for a fromJob source that does not exist yet (GitOps applies a source
-   * and its users together, in any order) before its spec is invalid.
+   * How long a job waits for a fromJob source that does not exist yet (GitOps applies a source and
+   * its users together, in any order) before its spec is invalid.
    */
   @WithDefault("10m")
   Duration sourceGrace();
@@ -54,7 +55,9 @@ public interface OperatorConfig {
   @WithDefault("60")
   long terminationGracePeriodSeconds();
 
-  /** UID and GID the trainer runs as (runAsNonRoot needs a numeric user); the image's user is 185. */
+  /**
+   * UID and GID the trainer runs as (runAsNonRoot needs a numeric user); the image's user is 185.
+   */
   @WithDefault("185")
   long runAsUser();
 
@@ -73,7 +76,9 @@ public interface OperatorConfig {
   @WithDefault("8")
   int metricsThreads();
 
-  /** Scrapes that may wait for a thread; beyond that a scrape is skipped until the next reconcile. */
+  /**
+   * Scrapes that may wait for a thread; beyond that a scrape is skipped until the next reconcile.
+   */
   @WithDefault("2000")
   int metricsQueue();
 
@@ -82,9 +87,9 @@ public interface OperatorConfig {
   int metricsPort();
 
   /**
-   * Hosts that trainer pods may download datasets and models from, comma-separated
-   * ({@code huggingface.co,*.hf.co,minio.data.svc}); becomes FINETUNE_ALLOWED_HOSTS. Unset: any
-   * https host (see the trainer README's security section).
+   * Hosts that trainer pods may download datasets and models from, comma-separated ({@code
+   * huggingface.co,*.hf.co,minio.data.svc}); becomes FINETUNE_ALLOWED_HOSTS. Unset: any https host
+   * (see the trainer README's security section).
    */
   Optional<String> trainerAllowedHosts();
 
@@ -99,8 +104,8 @@ public interface OperatorConfig {
   Optional<String> trainerAllowedImages();
 
   /**
-   * Least time between two listings of a job's object storage (latestCheckpoint, lineage) while
-   * it is active; a finished job is listed once more, then no longer.
+   * Least time between two listings of a job's object storage (latestCheckpoint, lineage) while it
+   * is active; a finished job is listed once more, then no longer.
    */
   @WithDefault("60s")
   Duration storageInterval();

@@ -2,6 +2,10 @@ package dev.finetune.operator.controller;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
+import dev.finetune.api.v1alpha1.status.RegisteredModel;
+import dev.finetune.contract.Conditions;
+import dev.finetune.contract.Phase;
+import dev.finetune.contract.UriSchemes;
 import dev.finetune.operator.act.AttemptPlanner;
 import dev.finetune.operator.act.Creation;
 import dev.finetune.operator.act.Expiry;
@@ -15,26 +19,21 @@ import dev.finetune.operator.metrics.PhaseGauge;
 import dev.finetune.operator.observe.JobObserver;
 import dev.finetune.operator.observe.Labels;
 import dev.finetune.operator.observe.MetricsScraper;
-import dev.finetune.operator.observe.ProgressScraper;
-import dev.finetune.operator.observe.TrainerMetrics;
-import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import dev.finetune.operator.observe.Observation;
+import dev.finetune.operator.observe.ProgressScraper;
 import dev.finetune.operator.observe.StorageObservation;
 import dev.finetune.operator.observe.StorageObserver;
 import dev.finetune.operator.observe.StorageSchedule;
+import dev.finetune.operator.observe.TrainerMetrics;
 import dev.finetune.operator.registry.MlflowCredentials;
 import dev.finetune.operator.registry.MlflowRegistry;
 import dev.finetune.operator.registry.ModelVersionEntry;
-import dev.finetune.operator.registry.RegistryException;
 import dev.finetune.operator.registry.Registration;
-import dev.finetune.api.v1alpha1.status.RegisteredModel;
-import dev.finetune.contract.Conditions;
+import dev.finetune.operator.registry.RegistryException;
 import dev.finetune.operator.status.EventRecorder;
-import dev.finetune.contract.Phase;
 import dev.finetune.operator.status.StatusBuilder;
 import dev.finetune.operator.storage.S3Storage;
 import dev.finetune.operator.storage.StorageException;
-import dev.finetune.contract.UriSchemes;
 import dev.finetune.operator.validate.ImagePolicy;
 import dev.finetune.operator.validate.Validation;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -50,6 +49,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
@@ -64,61 +64,79 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
- * Turns a FineTuneJob into trainer Jobs, one per attempt, in four phases:
- * (1) observe, (2) validate, (3) act, (4) status. See docs/controller-flow.md. As a
- * {@link Cleaner} it holds a finalizer on every FineTuneJob: on deletion, artifactPolicy Delete
- * removes the job's objects from storage first; Retain lets it go without touching storage.
+ * Turns a FineTuneJob into trainer Jobs, one per attempt, in four phases: (1) observe, (2)
+ * validate, (3) act, (4) status. See docs/controller-flow.md. As a {@link Cleaner} it holds a
+ * finalizer on every FineTuneJob: on deletion, artifactPolicy Delete removes the job's objects from
+ * storage first; Retain lets it go without touching storage.
  */
 @ControllerConfiguration(name = "finetunejob")
-@RBACRule(apiGroups = "batch", resources = "jobs",
+@RBACRule(
+    apiGroups = "batch",
+    resources = "jobs",
     verbs = {"get", "list", "watch", "create", "delete", "patch"})
-@RBACRule(apiGroups = "", resources = "pods", verbs = {"get", "list", "watch", "delete"})
-@RBACRule(apiGroups = "", resources = "configmaps", verbs = {"get", "list", "watch", "create"})
-@RBACRule(apiGroups = "", resources = "events", verbs = {"create"})
+@RBACRule(
+    apiGroups = "",
+    resources = "pods",
+    verbs = {"get", "list", "watch", "delete"})
+@RBACRule(
+    apiGroups = "",
+    resources = "configmaps",
+    verbs = {"get", "list", "watch", "create"})
+@RBACRule(
+    apiGroups = "",
+    resources = "events",
+    verbs = {"create"})
 // Only get, of the one Secret named in spec.checkpoints.credentialsSecret: the operator reads
 // checkpoint manifests (latestCheckpoint, lineage) and deletes artifacts with the same
 // credentials the trainer gets; and the one named in spec.registry.mlflow.credentialsSecret, to
 // register the final model in MLflow. No list or watch: Secrets are never cached by the operator.
-@RBACRule(apiGroups = "", resources = "secrets", verbs = {"get"})
+@RBACRule(
+    apiGroups = "",
+    resources = "secrets",
+    verbs = {"get"})
 public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<FineTuneJob> {
   private static final Logger LOG = Logger.getLogger(FineTuneJobReconciler.class);
 
-  @Inject
-  OperatorConfig config;
+  @Inject OperatorConfig config;
 
-  @Inject
-  KubernetesClient client;
+  @Inject KubernetesClient client;
 
-  @Inject
-  PhaseGauge phaseGauge;
+  @Inject PhaseGauge phaseGauge;
 
-  @Inject
-  JobGauges jobGauges;
+  @Inject JobGauges jobGauges;
 
-  @Inject
-  io.micrometer.core.instrument.MeterRegistry registry;
+  @Inject io.micrometer.core.instrument.MeterRegistry registry;
 
   /** Trainer /metrics scrapes off the reconcile thread; a changed snapshot triggers a reconcile. */
   private ProgressScraper progress;
+
   private final SimpleInboundEventSource<FineTuneJob> progressEvents =
       new SimpleInboundEventSource<>("trainer-progress");
 
   /** When each job's storage was last listed (by uid); throttles listing. */
   private final Map<String, Instant> lastListed = new ConcurrentHashMap<>();
+
   /** Invalid checkpoints already reported in an Event (by uid), so each is reported once. */
   private final Map<String, Set<String>> reportedInvalid = new ConcurrentHashMap<>();
+
   /** When a failed model registration is tried again (by uid); in memory, as lastListed. */
   private final Map<String, Instant> nextRegistration = new ConcurrentHashMap<>();
 
   @jakarta.annotation.PostConstruct
   void init() {
-    progress = new ProgressScraper(MetricsScraper.http(config.metricsTimeout()),
-        config.metricsInterval(), config.metricsThreads(), config.metricsQueue(),
-        java.time.Clock.systemUTC(), registry, owner -> {
-          int slash = owner.indexOf('/');
-          progressEvents.propagateEvent(
-              new ResourceID(owner.substring(slash + 1), owner.substring(0, slash)));
-        });
+    progress =
+        new ProgressScraper(
+            MetricsScraper.http(config.metricsTimeout()),
+            config.metricsInterval(),
+            config.metricsThreads(),
+            config.metricsQueue(),
+            java.time.Clock.systemUTC(),
+            registry,
+            owner -> {
+              int slash = owner.indexOf('/');
+              progressEvents.propagateEvent(
+                  new ResourceID(owner.substring(slash + 1), owner.substring(0, slash)));
+            });
   }
 
   @jakarta.annotation.PreDestroy
@@ -132,33 +150,44 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     if (labels == null || labels.get(Labels.JOB) == null) {
       return Optional.empty();
     }
-    String uid = pod.getMetadata().getUid() != null ? pod.getMetadata().getUid()
-        : pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
-    return progress.latest(new ProgressScraper.Target(uid, pod.getStatus().getPodIP(),
-        JobObserver.metricsPort(pod, config.metricsPort()),
-        pod.getMetadata().getNamespace() + "/" + labels.get(Labels.JOB)));
+    String uid =
+        pod.getMetadata().getUid() != null
+            ? pod.getMetadata().getUid()
+            : pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+    return progress.latest(
+        new ProgressScraper.Target(
+            uid,
+            pod.getStatus().getPodIP(),
+            JobObserver.metricsPort(pod, config.metricsPort()),
+            pod.getMetadata().getNamespace() + "/" + labels.get(Labels.JOB)));
   }
 
   @Override
   public List<EventSource<?, FineTuneJob>> prepareEventSources(
       EventSourceContext<FineTuneJob> context) {
-    var jobs = new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(Job.class, FineTuneJob.class)
-            .withName("trainer-jobs")
-            .withLabelSelector(Labels.JOB)
-            .withItemStore(new LeanItemStore<>())
-            .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(FineTuneJob.class))
-            .build(),
-        context);
-    var pods = new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(Pod.class, FineTuneJob.class)
-            .withName("trainer-pods")
-            .withLabelSelector(Labels.JOB)
-            .withItemStore(new LeanItemStore<>())
-            .withSecondaryToPrimaryMapper((Pod p) -> Set.of(new ResourceID(
-                p.getMetadata().getLabels().get(Labels.JOB), p.getMetadata().getNamespace())))
-            .build(),
-        context);
+    var jobs =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Job.class, FineTuneJob.class)
+                .withName("trainer-jobs")
+                .withLabelSelector(Labels.JOB)
+                .withItemStore(new LeanItemStore<>())
+                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(FineTuneJob.class))
+                .build(),
+            context);
+    var pods =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Pod.class, FineTuneJob.class)
+                .withName("trainer-pods")
+                .withLabelSelector(Labels.JOB)
+                .withItemStore(new LeanItemStore<>())
+                .withSecondaryToPrimaryMapper(
+                    (Pod p) ->
+                        Set.of(
+                            new ResourceID(
+                                p.getMetadata().getLabels().get(Labels.JOB),
+                                p.getMetadata().getNamespace())))
+                .build(),
+            context);
     return List.of(jobs, pods, progressEvents);
   }
 
@@ -176,26 +205,33 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     observation = observeStorage(ftj, observation, now);
 
     // (2) Validate: the contract's object rules, then the fromJob lookup.
-    Validation validation = Validation.of(ftj,
-        name -> context.getPrimaryCache().get(new ResourceID(name, ns)), now,
-        config.sourceGrace(), ImagePolicy.parse(config.trainerAllowedImages()),
-        UriSchemes.orTrainer(config.trainerAllowedSchemes()));
+    Validation validation =
+        Validation.of(
+            ftj,
+            name -> context.getPrimaryCache().get(new ResourceID(name, ns)),
+            now,
+            config.sourceGrace(),
+            ImagePolicy.parse(config.trainerAllowedImages()),
+            UriSchemes.orTrainer(config.trainerAllowedSchemes()));
 
     // The status is a function of what was observed; it is written in (4).
     FineTuneJobStatus status = StatusBuilder.build(ftj, observation, validation, now);
 
     // (3) Act: create the next attempt, stop one, or wait.
-    Plan plan = AttemptPlanner.plan(ftj, observation, validation, status, now,
-        config.backoffBase(), config.backoffMax());
+    Plan plan =
+        AttemptPlanner.plan(
+            ftj, observation, validation, status, now, config.backoffBase(), config.backoffMax());
     Duration reschedule = act(ftj, plan, validation);
     // A job that a GitOps tool keeps in sync is not deleted by its TTL: the tool would re-create
     // it and train again (docs/OPERATOR.md, "GitOps").
-    Optional<Instant> deleteAt = Expiry.heldBy(ftj.getMetadata().getLabels(),
-            ftj.getMetadata().getAnnotations()).isPresent() ? Optional.empty()
-        : Expiry.deleteAt(status, ftj.getSpec().ttlSecondsAfterFinished);
+    Optional<Instant> deleteAt =
+        Expiry.heldBy(ftj.getMetadata().getLabels(), ftj.getMetadata().getAnnotations()).isPresent()
+            ? Optional.empty()
+            : Expiry.deleteAt(status, ftj.getSpec().ttlSecondsAfterFinished);
     if (deleteAt.isPresent() && !now.isBefore(deleteAt.get())) {
-      LOG.infof("%s/%s: deleting, %d s after it finished (spec.ttlSecondsAfterFinished)", ns,
-          ftj.getMetadata().getName(), ftj.getSpec().ttlSecondsAfterFinished);
+      LOG.infof(
+          "%s/%s: deleting, %d s after it finished (spec.ttlSecondsAfterFinished)",
+          ns, ftj.getMetadata().getName(), ftj.getSpec().ttlSecondsAfterFinished);
       client.resource(ftj).delete();
       return UpdateControl.noUpdate();
     }
@@ -206,12 +242,16 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     } else if (reschedule == null && Phase.of(status.phase) == Phase.RUNNING) {
       reschedule = config.metricsInterval(); // refresh progress and accuracy from the trainer
     }
-    if (Phase.of(status.phase).terminal() && S3Storage.configured(ftj)
+    if (Phase.of(status.phase).terminal()
+        && S3Storage.configured(ftj)
         && StatusBuilder.condition(status, Conditions.STORAGE_REACHABLE)
-            .map(c -> !"True".equals(c.getStatus())).orElse(false)) {
+            .map(c -> !"True".equals(c.getStatus()))
+            .orElse(false)) {
       // the final listing failed: try again until storage answers once
-      reschedule = reschedule == null || reschedule.compareTo(config.storageInterval()) > 0
-          ? config.storageInterval() : reschedule;
+      reschedule =
+          reschedule == null || reschedule.compareTo(config.storageInterval()) > 0
+              ? config.storageInterval()
+              : reschedule;
     }
 
     // (3b) Act: register the final model in the model registry (spec.registry), once the job
@@ -244,12 +284,21 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     String uid = ftj.getMetadata().getUid();
     FineTuneJobStatus prev = ftj.getStatus();
     boolean finished = prev != null && prev.phase != null && Phase.of(prev.phase).terminal();
-    boolean answered = StatusBuilder.condition(prev, Conditions.STORAGE_REACHABLE)
-        .map(c -> "True".equals(c.getStatus())).orElse(false);
-    boolean started = observation.highestAttempt() > 0
-        || (prev != null && prev.attempts != null && prev.attempts > 0);
-    if (!StorageSchedule.due(started, StatusBuilder.finishes(ftj, observation), finished,
-        answered, lastListed.get(uid), now, config.storageInterval())) {
+    boolean answered =
+        StatusBuilder.condition(prev, Conditions.STORAGE_REACHABLE)
+            .map(c -> "True".equals(c.getStatus()))
+            .orElse(false);
+    boolean started =
+        observation.highestAttempt() > 0
+            || (prev != null && prev.attempts != null && prev.attempts > 0);
+    if (!StorageSchedule.due(
+        started,
+        StatusBuilder.finishes(ftj, observation),
+        finished,
+        answered,
+        lastListed.get(uid),
+        now,
+        config.storageInterval())) {
       return observation;
     }
     lastListed.put(uid, now);
@@ -261,24 +310,32 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     if (!storage.reachable() || storage.checkpoints().invalid().isEmpty()) {
       return;
     }
-    Set<String> reported = reportedInvalid.computeIfAbsent(ftj.getMetadata().getUid(),
-        uid -> ConcurrentHashMap.newKeySet());
-    String fallback = storage.checkpoints().latest()
-        .map(c -> "a resume will use " + c.uri + " (epoch " + c.epoch + ", step " + c.step + ")")
-        .orElse("no valid checkpoint is left: a resume starts from the beginning");
+    Set<String> reported =
+        reportedInvalid.computeIfAbsent(
+            ftj.getMetadata().getUid(), uid -> ConcurrentHashMap.newKeySet());
+    String fallback =
+        storage
+            .checkpoints()
+            .latest()
+            .map(
+                c -> "a resume will use " + c.uri + " (epoch " + c.epoch + ", step " + c.step + ")")
+            .orElse("no valid checkpoint is left: a resume starts from the beginning");
     for (var invalid : storage.checkpoints().invalid()) {
       if (reported.add(invalid.name())) {
-        EventRecorder.warning(client, ftj, "CheckpointInvalid", "checkpoint "
-            + invalid.name() + " is invalid: " + invalid.reason() + "; " + fallback);
+        EventRecorder.warning(
+            client,
+            ftj,
+            "CheckpointInvalid",
+            "checkpoint " + invalid.name() + " is invalid: " + invalid.reason() + "; " + fallback);
       }
     }
   }
 
   /**
    * Deletion. Retain (or no storage the operator can open): the finalizer goes at once. Delete:
-   * trainer pods are stopped first (so nothing writes while objects go), then every object
-   * under spec.checkpoints.uri is deleted; while storage fails the finalizer stays, a Warning
-   * says why, and the next try comes after a growing delay.
+   * trainer pods are stopped first (so nothing writes while objects go), then every object under
+   * spec.checkpoints.uri is deleted; while storage fails the finalizer stays, a Warning says why,
+   * and the next try comes after a growing delay.
    */
   @Override
   public DeleteControl cleanup(FineTuneJob ftj, Context<FineTuneJob> context) {
@@ -288,31 +345,53 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
       forget(ftj);
       return DeleteControl.defaultDelete();
     }
-    List<String> active = JobObserver.observe(ftj, context, p -> Optional.empty())
-        .attempts().stream().flatMap(a -> a.activePods().stream()).toList();
+    List<String> active =
+        JobObserver.observe(ftj, context, p -> Optional.empty()).attempts().stream()
+            .flatMap(a -> a.activePods().stream())
+            .toList();
     if (!active.isEmpty()) {
       active.forEach(pod -> client.pods().inNamespace(ns).withName(pod).delete());
-      EventRecorder.normal(client, ftj, "DeletingArtifacts", "stopping trainer pods " + active
-          + " before deleting objects under " + ftj.getSpec().checkpoints.uri);
+      EventRecorder.normal(
+          client,
+          ftj,
+          "DeletingArtifacts",
+          "stopping trainer pods "
+              + active
+              + " before deleting objects under "
+              + ftj.getSpec().checkpoints.uri);
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(config.backoffBase());
     }
     try {
       int n = StorageArtifacts.delete(client, ftj, config.storageTimeout());
-      LOG.infof("%s/%s: artifactPolicy Delete: deleted %d objects under %s", ns, name, n,
-          ftj.getSpec().checkpoints.uri);
-      EventRecorder.normal(client, ftj, "ArtifactsDeleted", "deleted " + n + " objects under "
-          + ftj.getSpec().checkpoints.uri);
+      LOG.infof(
+          "%s/%s: artifactPolicy Delete: deleted %d objects under %s",
+          ns, name, n, ftj.getSpec().checkpoints.uri);
+      EventRecorder.normal(
+          client,
+          ftj,
+          "ArtifactsDeleted",
+          "deleted " + n + " objects under " + ftj.getSpec().checkpoints.uri);
       forget(ftj);
       return DeleteControl.defaultDelete();
     } catch (StorageException e) {
       Instant now = Instant.now();
       String requested = ftj.getMetadata().getDeletionTimestamp();
-      Duration delay = StorageArtifacts.retryDelay(requested == null ? null
-          : Instant.parse(requested), now, config.backoffBase(), config.backoffMax());
-      LOG.warnf("%s/%s: cannot delete artifacts, retrying in %s: %s", ns, name, delay,
-          e.getMessage());
-      EventRecorder.warning(client, ftj, "ArtifactDeletionFailed", e.getMessage()
-          + "; the finalizer stays and deletion is retried in " + delay.toSeconds() + " s");
+      Duration delay =
+          StorageArtifacts.retryDelay(
+              requested == null ? null : Instant.parse(requested),
+              now,
+              config.backoffBase(),
+              config.backoffMax());
+      LOG.warnf(
+          "%s/%s: cannot delete artifacts, retrying in %s: %s", ns, name, delay, e.getMessage());
+      EventRecorder.warning(
+          client,
+          ftj,
+          "ArtifactDeletionFailed",
+          e.getMessage()
+              + "; the finalizer stays and deletion is retried in "
+              + delay.toSeconds()
+              + " s");
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(delay);
     }
   }
@@ -332,20 +411,28 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     }
     var mlflow = ftj.getSpec().registry.mlflow;
     Long generation = ftj.getMetadata().getGeneration();
-    ModelVersionEntry entry = ModelVersionEntry.of(ftj, status,
-        TrainerJobResource.image(ftj.getSpec(), config));
+    ModelVersionEntry entry =
+        ModelVersionEntry.of(ftj, status, TrainerJobResource.image(ftj.getSpec(), config));
     String error;
     try {
-      MlflowCredentials credentials = MlflowCredentials.read(client, ns,
-          mlflow.credentialsSecret);
-      RegisteredModel model = new MlflowRegistry(mlflow.uri, credentials,
-          config.storageTimeout()).register(entry);
+      MlflowCredentials credentials = MlflowCredentials.read(client, ns, mlflow.credentialsSecret);
+      RegisteredModel model =
+          new MlflowRegistry(mlflow.uri, credentials, config.storageTimeout()).register(entry);
       Registration.registered(status, model, generation, now);
       nextRegistration.remove(uid);
-      LOG.infof("%s/%s: registered model %s version %s in MLflow", ns, name, model.name,
-          model.version);
-      EventRecorder.normal(client, ftj, "ModelRegistered", "MLflow registered model "
-          + model.name + " version " + model.version + " (source " + model.uri + ")");
+      LOG.infof(
+          "%s/%s: registered model %s version %s in MLflow", ns, name, model.name, model.version);
+      EventRecorder.normal(
+          client,
+          ftj,
+          "ModelRegistered",
+          "MLflow registered model "
+              + model.name
+              + " version "
+              + model.version
+              + " (source "
+              + model.uri
+              + ")");
       return null;
     } catch (RegistryException e) {
       error = e.getMessage();
@@ -353,15 +440,18 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
       error = "MLflow registration failed: " + e.getClass().getSimpleName();
     }
     Optional<Instant> failingSince = Registration.failingSince(status);
-    Duration delay = Registration.retryDelay(failingSince.orElse(null), now,
-        config.backoffBase(), config.backoffMax());
+    Duration delay =
+        Registration.retryDelay(
+            failingSince.orElse(null), now, config.backoffBase(), config.backoffMax());
     Registration.unavailable(status, error, delay, generation, now);
     nextRegistration.put(uid, now.plus(delay));
-    LOG.warnf("%s/%s: cannot register the final model, retrying in %s: %s", ns, name, delay,
-        error);
+    LOG.warnf("%s/%s: cannot register the final model, retrying in %s: %s", ns, name, delay, error);
     if (failingSince.isEmpty()) {
-      EventRecorder.warning(client, ftj, Conditions.REGISTRY_UNAVAILABLE, error
-          + "; registration is retried with backoff, the job stays Succeeded");
+      EventRecorder.warning(
+          client,
+          ftj,
+          Conditions.REGISTRY_UNAVAILABLE,
+          error + "; registration is retried with backoff, the job stays Succeeded");
     }
     return delay;
   }
@@ -376,7 +466,8 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     String ns = ftj.getMetadata().getNamespace();
     if (plan instanceof Plan.CreateAttempt create) {
       if (SpecConfigMapResource.create(client, ftj) == Creation.STALE) {
-        LOG.infof("%s/%s: %s belongs to a previous FineTuneJob of this name; deleted it, waiting",
+        LOG.infof(
+            "%s/%s: %s belongs to a previous FineTuneJob of this name; deleted it, waiting",
             ns, ftj.getMetadata().getName(), SpecConfigMapResource.name(ftj));
         return config.backoffBase();
       }
@@ -384,38 +475,47 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
       Job job = TrainerJobResource.desired(ftj, create.number(), config, fromJobUri);
       Creation created = TrainerJobResource.create(client, job, ftj.getMetadata().getUid());
       if (created == Creation.CREATED) {
-        LOG.infof("%s/%s: created %s", ns, ftj.getMetadata().getName(), job.getMetadata().getName());
-        EventRecorder.normal(client, ftj, "AttemptCreated", "created trainer Job "
-            + job.getMetadata().getName());
+        LOG.infof(
+            "%s/%s: created %s", ns, ftj.getMetadata().getName(), job.getMetadata().getName());
+        EventRecorder.normal(
+            client, ftj, "AttemptCreated", "created trainer Job " + job.getMetadata().getName());
       } else if (created == Creation.STALE) {
-        LOG.infof("%s/%s: %s belongs to a previous FineTuneJob of this name; deleted it, waiting",
+        LOG.infof(
+            "%s/%s: %s belongs to a previous FineTuneJob of this name; deleted it, waiting",
             ns, ftj.getMetadata().getName(), job.getMetadata().getName());
         return config.backoffBase();
       }
     } else if (plan instanceof Plan.StopAttempt stop) {
-      LOG.infof("%s/%s: suspending, stopping %s", ns, ftj.getMetadata().getName(),
-          stop.attempt().jobName());
+      LOG.infof(
+          "%s/%s: suspending, stopping %s",
+          ns, ftj.getMetadata().getName(), stop.attempt().jobName());
       TrainerJobResource.stop(client, ns, stop.attempt());
-      EventRecorder.normal(client, ftj, "Suspending", "stopping trainer Job "
-          + stop.attempt().jobName() + "; it checkpoints on SIGTERM");
+      EventRecorder.normal(
+          client,
+          ftj,
+          "Suspending",
+          "stopping trainer Job " + stop.attempt().jobName() + "; it checkpoints on SIGTERM");
     } else if (plan instanceof Plan.WaitBackoff wait) {
       return wait.delay();
     }
     return null;
   }
 
-  private void recordTransition(FineTuneJob ftj, FineTuneJobStatus previous,
-      FineTuneJobStatus status) {
+  private void recordTransition(
+      FineTuneJob ftj, FineTuneJobStatus previous, FineTuneJobStatus status) {
     String before = previous == null ? null : previous.phase;
     if (status.phase.equals(before)) {
       return;
     }
     Phase phase = Phase.of(status.phase);
-    String message = status.conditions.stream()
-        .filter(c -> !Conditions.STORAGE_REACHABLE.equals(c.getType()))
-        .filter(c -> "True".equals(c.getStatus()) || "Running".equals(c.getType()))
-        .filter(c -> c.getMessage() != null && !c.getMessage().isEmpty())
-        .map(c -> c.getMessage()).findFirst().orElse(phase.description());
+    String message =
+        status.conditions.stream()
+            .filter(c -> !Conditions.STORAGE_REACHABLE.equals(c.getType()))
+            .filter(c -> "True".equals(c.getStatus()) || "Running".equals(c.getType()))
+            .filter(c -> c.getMessage() != null && !c.getMessage().isEmpty())
+            .map(c -> c.getMessage())
+            .findFirst()
+            .orElse(phase.description());
     if (phase == Phase.FAILED) {
       EventRecorder.warning(client, ftj, status.phase, message);
     } else {

@@ -21,15 +21,17 @@ import java.util.stream.Stream;
 /**
  * Per-job series for alerts that must name the job (grafana/alerts.yaml), one series per job in
  * trouble only, so their number stays that of the jobs to look at:
+ *
  * <ul>
- *   <li>{@code finetune_operator_job_failed_timestamp_seconds{namespace, job}}: when a Failed
- *       job failed (its Failed condition's lastTransitionTime), while the job exists;
+ *   <li>{@code finetune_operator_job_failed_timestamp_seconds{namespace, job}}: when a Failed job
+ *       failed (its Failed condition's lastTransitionTime), while the job exists;
  *   <li>{@code finetune_operator_job_storage_unreachable{namespace, job}}: 1 while a job's
  *       StorageReachable condition is False (the operator could not read its checkpoints).
  * </ul>
- * The {@code job} label is the FineTuneJob's name, as on the trainer's series; the
- * ServiceMonitor scrapes with honorLabels so it is not renamed to exported_job. Values are
- * computed on reconcile from the controller's cache and only read by a scrape.
+ *
+ * The {@code job} label is the FineTuneJob's name, as on the trainer's series; the ServiceMonitor
+ * scrapes with honorLabels so it is not renamed to exported_job. Values are computed on reconcile
+ * from the controller's cache and only read by a scrape.
  */
 @ApplicationScoped
 public class JobGauges {
@@ -39,28 +41,36 @@ public class JobGauges {
   /** metric name -> "namespace/job" -> value. */
   private final Map<String, Map<String, Double>> values = new ConcurrentHashMap<>();
 
-  @Inject
-  MeterRegistry registry;
+  @Inject MeterRegistry registry;
 
   /** Called by the controller with its primary cache on every reconcile. */
   public synchronized void watch(Supplier<Stream<FineTuneJob>> jobs) {
     Map<String, Double> failed = new HashMap<>();
     Map<String, Double> storage = new HashMap<>();
-    jobs.get().forEach(j -> {
-      String key = j.getMetadata().getNamespace() + "/" + j.getMetadata().getName();
-      if (j.getStatus() == null) {
-        return;
-      }
-      if (Phase.of(j.getStatus().phase) == Phase.FAILED) {
-        failed.put(key, condition(j, Conditions.FAILED).map(c -> epochSeconds(c, key))
-            .orElseGet(() -> values.getOrDefault(FAILED, Map.of()).getOrDefault(key,
-                (double) Instant.now().getEpochSecond())));
-      }
-      if (condition(j, Conditions.STORAGE_REACHABLE).filter(c -> "False".equals(c.getStatus()))
-          .isPresent()) {
-        storage.put(key, 1.0);
-      }
-    });
+    jobs.get()
+        .forEach(
+            j -> {
+              String key = j.getMetadata().getNamespace() + "/" + j.getMetadata().getName();
+              if (j.getStatus() == null) {
+                return;
+              }
+              if (Phase.of(j.getStatus().phase) == Phase.FAILED) {
+                failed.put(
+                    key,
+                    condition(j, Conditions.FAILED)
+                        .map(c -> epochSeconds(c, key))
+                        .orElseGet(
+                            () ->
+                                values
+                                    .getOrDefault(FAILED, Map.of())
+                                    .getOrDefault(key, (double) Instant.now().getEpochSecond())));
+              }
+              if (condition(j, Conditions.STORAGE_REACHABLE)
+                  .filter(c -> "False".equals(c.getStatus()))
+                  .isPresent()) {
+                storage.put(key, 1.0);
+              }
+            });
     sync(FAILED, "When a Failed FineTuneJob failed (unix seconds)", failed);
     sync(STORAGE, "1 while a FineTuneJob's object storage does not answer the operator", storage);
   }
@@ -69,13 +79,15 @@ public class JobGauges {
     try {
       return Instant.parse(c.getLastTransitionTime()).getEpochSecond();
     } catch (DateTimeParseException | NullPointerException e) {
-      return values.getOrDefault(FAILED, Map.of()).getOrDefault(key,
-          (double) Instant.now().getEpochSecond());
+      return values
+          .getOrDefault(FAILED, Map.of())
+          .getOrDefault(key, (double) Instant.now().getEpochSecond());
     }
   }
 
   private static Optional<Condition> condition(FineTuneJob j, String type) {
-    return j.getStatus().conditions == null ? Optional.empty()
+    return j.getStatus().conditions == null
+        ? Optional.empty()
         : j.getStatus().conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
   }
 
@@ -85,22 +97,23 @@ public class JobGauges {
       if (!now.containsKey(key)) {
         current.remove(key);
         String[] nsJob = key.split("/", 2);
-        for (Meter m : registry.find(name).tag("namespace", nsJob[0]).tag("job", nsJob[1])
-            .meters()) {
+        for (Meter m :
+            registry.find(name).tag("namespace", nsJob[0]).tag("job", nsJob[1]).meters()) {
           registry.remove(m);
         }
       }
     }
-    now.forEach((key, value) -> {
-      if (current.put(key, value) == null) {
-        String[] nsJob = key.split("/", 2);
-        Gauge.builder(name, () -> current.getOrDefault(key, Double.NaN))
-            .description(description)
-            .tag("namespace", nsJob[0])
-            .tag("job", nsJob[1])
-            .strongReference(true)
-            .register(registry);
-      }
-    });
+    now.forEach(
+        (key, value) -> {
+          if (current.put(key, value) == null) {
+            String[] nsJob = key.split("/", 2);
+            Gauge.builder(name, () -> current.getOrDefault(key, Double.NaN))
+                .description(description)
+                .tag("namespace", nsJob[0])
+                .tag("job", nsJob[1])
+                .strongReference(true)
+                .register(registry);
+          }
+        });
   }
 }

@@ -16,21 +16,20 @@ import java.util.stream.Stream;
 
 /**
  * {@code finetune_operator_jobs{namespace=..., phase=...}}: FineTuneJobs per namespace and phase,
- * counted from the controller's informer cache (so no finalizer is needed to forget deleted
- * jobs). A namespace's series (one per phase, zeros included, so {@code delta()} sees a job
- * enter a phase) appear when the controller reconciles its first job there, and go when it has
- * none left.
+ * counted from the controller's informer cache (so no finalizer is needed to forget deleted jobs).
+ * A namespace's series (one per phase, zeros included, so {@code delta()} sees a job enter a phase)
+ * appear when the controller reconciles its first job there, and go when it has none left.
  */
 @ApplicationScoped
 public class PhaseGauge {
   static final String NAME = "finetune.operator.jobs";
   private static final Supplier<Stream<FineTuneJob>> EMPTY = Stream::empty;
   private final AtomicReference<Supplier<Stream<FineTuneJob>>> cache = new AtomicReference<>(EMPTY);
+
   /** Namespaces whose gauges are registered. */
   private final Set<String> namespaces = ConcurrentHashMap.newKeySet();
 
-  @Inject
-  MeterRegistry registry;
+  @Inject MeterRegistry registry;
 
   /**
    * Called by the controller with its primary cache on every reconcile: registers the gauges of
@@ -38,8 +37,8 @@ public class PhaseGauge {
    */
   public synchronized void watch(Supplier<Stream<FineTuneJob>> jobs) {
     cache.set(jobs);
-    Set<String> present = jobs.get().map(j -> j.getMetadata().getNamespace())
-        .collect(Collectors.toSet());
+    Set<String> present =
+        jobs.get().map(j -> j.getMetadata().getNamespace()).collect(Collectors.toSet());
     for (String ns : present) {
       if (namespaces.add(ns)) {
         register(ns);
@@ -71,7 +70,13 @@ public class PhaseGauge {
   }
 
   double count(String namespace, Phase phase) {
-    return cache.get().get().filter(j -> namespace.equals(j.getMetadata().getNamespace())
-        && phase == Phase.of(j.getStatus() == null ? null : j.getStatus().phase)).count();
+    return cache
+        .get()
+        .get()
+        .filter(
+            j ->
+                namespace.equals(j.getMetadata().getNamespace())
+                    && phase == Phase.of(j.getStatus() == null ? null : j.getStatus().phase))
+        .count();
   }
 }

@@ -29,7 +29,8 @@ public class ReconcileQuantiles {
             .percentiles(0.5, 0.99)
             .expiry(Duration.ofMinutes(5))
             .bufferLength(3)
-            .build().merge(c);
+            .build()
+            .merge(c);
       }
     };
   }

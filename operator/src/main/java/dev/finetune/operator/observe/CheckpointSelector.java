@@ -12,12 +12,11 @@ import java.util.TreeMap;
 
 /**
  * Picks the checkpoint a resume will use from one listing of {@code checkpoints/}: the newest
- * {@code ckpt-<12-digit step>/} whose manifest.json parses (the contract's
- * {@link CheckpointManifest}) and whose listed files all
- * exist with the listed sizes. Pure: the listing and a manifest reader are its inputs. Folders
- * without a manifest are being written (or deleted) and are neither candidates nor invalid.
- * sha256 is not checked (that would download every weight file); the trainer checks it when it
- * resumes.
+ * {@code ckpt-<12-digit step>/} whose manifest.json parses (the contract's {@link
+ * CheckpointManifest}) and whose listed files all exist with the listed sizes. Pure: the listing
+ * and a manifest reader are its inputs. Folders without a manifest are being written (or deleted)
+ * and are neither candidates nor invalid. sha256 is not checked (that would download every weight
+ * file); the trainer checks it when it resumes.
  */
 public final class CheckpointSelector {
   public static final String CHECKPOINTS = StorageLayout.CHECKPOINTS;
@@ -47,8 +46,11 @@ public final class CheckpointSelector {
    *     checkpoints/ckpt-000000000005/weights.safetensors) with its size
    * @param uriOf the URI of a checkpoint folder, from its name
    */
-  public static <E extends Exception> Selection select(Map<String, Long> listing,
-      Reader<E> manifests, java.util.function.Function<String, String> uriOf) throws E {
+  public static <E extends Exception> Selection select(
+      Map<String, Long> listing,
+      Reader<E> manifests,
+      java.util.function.Function<String, String> uriOf)
+      throws E {
     Map<String, Map<String, Long>> folders = new TreeMap<>(Comparator.reverseOrder());
     for (var e : listing.entrySet()) {
       if (!e.getKey().startsWith(CHECKPOINTS)) {
@@ -57,7 +59,8 @@ public final class CheckpointSelector {
       String rest = e.getKey().substring(CHECKPOINTS.length());
       int slash = rest.indexOf('/');
       if (slash > 0 && StorageLayout.stepOf(rest.substring(0, slash)).isPresent()) {
-        folders.computeIfAbsent(rest.substring(0, slash), n -> new TreeMap<>())
+        folders
+            .computeIfAbsent(rest.substring(0, slash), n -> new TreeMap<>())
             .put(rest.substring(slash + 1), e.getValue());
       }
     }
@@ -91,8 +94,8 @@ public final class CheckpointSelector {
         throw new IllegalArgumentException(f.name() + " is missing");
       }
       if (actual != f.size()) {
-        throw new IllegalArgumentException(f.name() + " has " + actual + " bytes, " + MANIFEST
-            + " says " + f.size());
+        throw new IllegalArgumentException(
+            f.name() + " has " + actual + " bytes, " + MANIFEST + " says " + f.size());
       }
     }
     CheckpointRef ref = new CheckpointRef();

@@ -21,67 +21,104 @@ public final class JobObserver {
   private JobObserver() {}
 
   /**
-   * {@code progress} gives the latest cached /metrics snapshot of the running pod (a
-   * {@link ProgressScraper} read: no I/O on the reconcile thread).
+   * {@code progress} gives the latest cached /metrics snapshot of the running pod (a {@link
+   * ProgressScraper} read: no I/O on the reconcile thread).
    */
-  public static Observation observe(FineTuneJob ftj, Context<FineTuneJob> context,
+  public static Observation observe(
+      FineTuneJob ftj,
+      Context<FineTuneJob> context,
       Function<Pod, Optional<TrainerMetrics>> progress) {
     String uid = ftj.getMetadata().getUid();
-    List<Job> jobs = context.getSecondaryResources(Job.class).stream()
-        .filter(j -> j.getMetadata().getOwnerReferences().stream()
-            .anyMatch(o -> Objects.equals(o.getUid(), uid)))
-        .toList();
+    List<Job> jobs =
+        context.getSecondaryResources(Job.class).stream()
+            .filter(
+                j ->
+                    j.getMetadata().getOwnerReferences().stream()
+                        .anyMatch(o -> Objects.equals(o.getUid(), uid)))
+            .toList();
     List<Pod> pods = List.copyOf(context.getSecondaryResources(Pod.class));
-    Map<String, List<Pod>> podsByAttempt = jobs.stream().collect(Collectors.toMap(
-        j -> String.valueOf(AttemptReader.attemptNumber(j)), j -> podsOf(j, pods),
-        (a, b) -> java.util.stream.Stream.concat(a.stream(), b.stream()).toList()));
+    Map<String, List<Pod>> podsByAttempt =
+        jobs.stream()
+            .collect(
+                Collectors.toMap(
+                    j -> String.valueOf(AttemptReader.attemptNumber(j)),
+                    j -> podsOf(j, pods),
+                    (a, b) -> java.util.stream.Stream.concat(a.stream(), b.stream()).toList()));
     Observation cached = observe(jobs, podsByAttempt);
-    Observation obs = confirmPodMissing(cached, jobs, podsByAttempt,
-        attempt -> context.getClient().pods().inNamespace(ftj.getMetadata().getNamespace())
-            .withLabel(Labels.JOB, ftj.getMetadata().getName())
-            .withLabel(Labels.ATTEMPT, String.valueOf(attempt)).list().getItems());
-    return obs.latest().filter(a -> a.state() == AttemptState.RUNNING)
-        .flatMap(a -> podsByAttempt.getOrDefault(String.valueOf(a.number()), List.of()).stream()
-            .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase())
-                && p.getStatus().getPodIP() != null)
-            .findFirst())
+    Observation obs =
+        confirmPodMissing(
+            cached,
+            jobs,
+            podsByAttempt,
+            attempt ->
+                context
+                    .getClient()
+                    .pods()
+                    .inNamespace(ftj.getMetadata().getNamespace())
+                    .withLabel(Labels.JOB, ftj.getMetadata().getName())
+                    .withLabel(Labels.ATTEMPT, String.valueOf(attempt))
+                    .list()
+                    .getItems());
+    return obs.latest()
+        .filter(a -> a.state() == AttemptState.RUNNING)
+        .flatMap(
+            a ->
+                podsByAttempt.getOrDefault(String.valueOf(a.number()), List.of()).stream()
+                    .filter(
+                        p ->
+                            p.getStatus() != null
+                                && "Running".equals(p.getStatus().getPhase())
+                                && p.getStatus().getPodIP() != null)
+                    .findFirst())
         .flatMap(progress)
         .map(m -> new Observation(obs.attempts(), Optional.of(m)))
         .orElse(obs);
   }
 
   /**
-   * A failed latest attempt whose pod the cache does not hold would be retried as "PodMissing".
-   * The pod and Job informers are separate watches (and separate initial lists after a restart),
-   * so the Job's failure can be seen before the pod that explains it: a permanent exit would then
-   * be run again. Before that decision the attempt's pods are listed from the API server itself
-   * and the attempt is read again from them. One list call, only on this path.
+   * A failed latest attempt whose pod the cache does not hold would be retried as "PodMissing". The
+   * pod and Job informers are separate watches (and separate initial lists after a restart), so the
+   * Job's failure can be seen before the pod that explains it: a permanent exit would then be run
+   * again. Before that decision the attempt's pods are listed from the API server itself and the
+   * attempt is read again from them. One list call, only on this path.
    */
-  static Observation confirmPodMissing(Observation cached, List<Job> jobs,
-      Map<String, List<Pod>> podsByAttempt, IntFunction<List<Pod>> livePodsOfAttempt) {
-    Optional<Attempt> latest = cached.latest().filter(a ->
-        a.state() == AttemptState.FAILED_RETRYABLE && AttemptReader.POD_MISSING.equals(a.reason()));
+  static Observation confirmPodMissing(
+      Observation cached,
+      List<Job> jobs,
+      Map<String, List<Pod>> podsByAttempt,
+      IntFunction<List<Pod>> livePodsOfAttempt) {
+    Optional<Attempt> latest =
+        cached
+            .latest()
+            .filter(
+                a ->
+                    a.state() == AttemptState.FAILED_RETRYABLE
+                        && AttemptReader.POD_MISSING.equals(a.reason()));
     if (latest.isEmpty()) {
       return cached;
     }
     int number = latest.get().number();
     List<Pod> live = livePodsOfAttempt.apply(number);
     Map<String, List<Pod>> confirmed = new HashMap<>(podsByAttempt);
-    confirmed.put(String.valueOf(number), jobs.stream()
-        .filter(j -> AttemptReader.attemptNumber(j) == number)
-        .flatMap(j -> podsOf(j, live).stream()).toList());
+    confirmed.put(
+        String.valueOf(number),
+        jobs.stream()
+            .filter(j -> AttemptReader.attemptNumber(j) == number)
+            .flatMap(j -> podsOf(j, live).stream())
+            .toList());
     return observe(jobs, confirmed);
   }
 
   /**
    * The pods of this Job: those whose controller is the Job (ownerReference with the Job's uid,
    * else the Job controller's {@code batch.kubernetes.io/controller-uid} label). Labels alone are
-   * not enough: a FineTuneJob deleted and re-created under the same name has Jobs and pods with
-   * the same names and labels until the garbage collector removes the old ones.
+   * not enough: a FineTuneJob deleted and re-created under the same name has Jobs and pods with the
+   * same names and labels until the garbage collector removes the old ones.
    */
   public static List<Pod> podsOf(Job job, List<Pod> pods) {
     String uid = job.getMetadata().getUid();
-    return uid == null ? List.of()
+    return uid == null
+        ? List.of()
         : pods.stream().filter(p -> uid.equals(controllerUid(p))).toList();
   }
 
@@ -117,9 +154,14 @@ public final class JobObserver {
 
   /** The same from plain lists, for tests. */
   public static Observation observe(List<Job> jobs, Map<String, List<Pod>> podsByAttempt) {
-    return new Observation(jobs.stream()
-        .map(j -> AttemptReader.read(j, podsByAttempt.getOrDefault(
-            String.valueOf(AttemptReader.attemptNumber(j)), List.of())))
-        .toList());
+    return new Observation(
+        jobs.stream()
+            .map(
+                j ->
+                    AttemptReader.read(
+                        j,
+                        podsByAttempt.getOrDefault(
+                            String.valueOf(AttemptReader.attemptNumber(j)), List.of())))
+            .toList());
   }
 }

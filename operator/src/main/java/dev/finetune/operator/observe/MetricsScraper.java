@@ -16,8 +16,11 @@ public interface MetricsScraper {
     HttpClient client = HttpClient.newBuilder().connectTimeout(timeout).build();
     return (ip, port) -> {
       try {
-        var request = HttpRequest.newBuilder(URI.create("http://" + ip + ":" + port + "/metrics"))
-            .timeout(timeout).GET().build();
+        var request =
+            HttpRequest.newBuilder(URI.create("http://" + ip + ":" + port + "/metrics"))
+                .timeout(timeout)
+                .GET()
+                .build();
         var response = client.send(request, HttpResponse.BodyHandlers.ofString());
         return response.statusCode() == 200 ? Optional.of(response.body()) : Optional.empty();
       } catch (java.io.IOException | IllegalArgumentException e) {

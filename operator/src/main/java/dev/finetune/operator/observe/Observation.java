@@ -11,8 +11,8 @@ import java.util.Optional;
  * @param metrics the running trainer's gauges, when its pod answered
  * @param storage what object storage held, when it was read this time
  */
-public record Observation(List<Attempt> attempts, Optional<TrainerMetrics> metrics,
-    StorageObservation storage) {
+public record Observation(
+    List<Attempt> attempts, Optional<TrainerMetrics> metrics, StorageObservation storage) {
   public Observation {
     attempts = attempts.stream().sorted(Comparator.comparingInt(Attempt::number)).toList();
   }
@@ -40,8 +40,10 @@ public record Observation(List<Attempt> attempts, Optional<TrainerMetrics> metri
 
   /** Attempts that ended in a retryable failure that counts against backoffLimit. */
   public int retryableFailures() {
-    return (int) attempts.stream()
-        .filter(a -> a.state() == AttemptState.FAILED_RETRYABLE && !a.preempted()).count();
+    return (int)
+        attempts.stream()
+            .filter(a -> a.state() == AttemptState.FAILED_RETRYABLE && !a.preempted())
+            .count();
   }
 
   /** Attempts that were preempted, evicted or sent SIGTERM by the cluster. */

@@ -21,21 +21,20 @@ import java.util.function.Consumer;
 /**
  * Trainer /metrics scrapes off the reconcile thread. The reconcile calls {@link #latest}, which
  * only reads the cached snapshot of a pod (by pod UID) and, when one is due, queues a scrape: no
- * I/O. A small pool of its own does the scrapes, each with the {@link MetricsScraper}'s timeout,
- * at most one in flight per pod; a full queue skips the scrape until the next reconcile asks. A
+ * I/O. A small pool of its own does the scrapes, each with the {@link MetricsScraper}'s timeout, at
+ * most one in flight per pod; a full queue skips the scrape until the next reconcile asks. A
  * snapshot that changed calls {@code onChange} with the pod's key (the reconciler turns it into a
- * reconcile of the FineTuneJob). A pod whose scrapes keep failing (a default-deny NetworkPolicy)
- * is tried after 2, 4, then 8 intervals, so blocked pods cannot take the pool from reachable ones.
- * Entries of pods nobody asked about for ten intervals (the pod finished or went away) are
- * dropped.
+ * reconcile of the FineTuneJob). A pod whose scrapes keep failing (a default-deny NetworkPolicy) is
+ * tried after 2, 4, then 8 intervals, so blocked pods cannot take the pool from reachable ones.
+ * Entries of pods nobody asked about for ten intervals (the pod finished or went away) are dropped.
  */
 public final class ProgressScraper implements AutoCloseable {
   /** One pod to read: its UID (the cache key), where to scrape it, and whom to tell. */
   public record Target(String podUid, String ip, int port, String owner) {}
 
   /** A pod's cache entry; {@code failures} in a row push the next scrape back. */
-  private record Entry(Optional<TrainerMetrics> metrics, Instant tried, int failures,
-      Instant asked) {}
+  private record Entry(
+      Optional<TrainerMetrics> metrics, Instant tried, int failures, Instant asked) {}
 
   /** Consecutive failures wait up to this many intervals: blocked pods must not hog the pool. */
   static final int MAX_BACKOFF = 8;
@@ -52,41 +51,62 @@ public final class ProgressScraper implements AutoCloseable {
   private final Counter skipped;
   private volatile Instant lastSweep;
 
-  public ProgressScraper(MetricsScraper scraper, Duration interval, int threads, int queue,
-      Clock clock, MeterRegistry registry, Consumer<String> onChange) {
+  public ProgressScraper(
+      MetricsScraper scraper,
+      Duration interval,
+      int threads,
+      int queue,
+      Clock clock,
+      MeterRegistry registry,
+      Consumer<String> onChange) {
     this.scraper = scraper;
     this.interval = interval;
     this.clock = clock;
     this.onChange = onChange;
     this.lastSweep = clock.instant();
     AtomicInteger n = new AtomicInteger();
-    this.pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(queue), r -> {
-          Thread t = new Thread(r, "progress-scrape-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+    this.pool =
+        new ThreadPoolExecutor(
+            threads,
+            threads,
+            30,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(queue),
+            r -> {
+              Thread t = new Thread(r, "progress-scrape-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     pool.allowCoreThreadTimeOut(true);
-    this.ok = Timer.builder("finetune.operator.progress.scrape")
-        .description("Trainer /metrics scrapes off the reconcile thread, by outcome")
-        .tag("outcome", "ok").register(registry);
-    this.failed = Timer.builder("finetune.operator.progress.scrape")
-        .description("Trainer /metrics scrapes off the reconcile thread, by outcome")
-        .tag("outcome", "failed").register(registry);
-    this.skipped = Counter.builder("finetune.operator.progress.scrape.skipped")
-        .description("Scrapes not queued because the scrape queue was full")
-        .register(registry);
+    this.ok =
+        Timer.builder("finetune.operator.progress.scrape")
+            .description("Trainer /metrics scrapes off the reconcile thread, by outcome")
+            .tag("outcome", "ok")
+            .register(registry);
+    this.failed =
+        Timer.builder("finetune.operator.progress.scrape")
+            .description("Trainer /metrics scrapes off the reconcile thread, by outcome")
+            .tag("outcome", "failed")
+            .register(registry);
+    this.skipped =
+        Counter.builder("finetune.operator.progress.scrape.skipped")
+            .description("Scrapes not queued because the scrape queue was full")
+            .register(registry);
   }
 
   /**
-   * The latest snapshot of the pod, if a scrape of it ever succeeded; queues a scrape when none
-   * is in flight and the last one is at least an interval old. Never waits.
+   * The latest snapshot of the pod, if a scrape of it ever succeeded; queues a scrape when none is
+   * in flight and the last one is at least an interval old. Never waits.
    */
   public Optional<TrainerMetrics> latest(Target target) {
     Instant now = clock.instant();
-    Entry e = entries.compute(target.podUid(), (k, old) -> old == null
-        ? new Entry(Optional.empty(), Instant.EPOCH, 0, now)
-        : new Entry(old.metrics(), old.tried(), old.failures(), now));
+    Entry e =
+        entries.compute(
+            target.podUid(),
+            (k, old) ->
+                old == null
+                    ? new Entry(Optional.empty(), Instant.EPOCH, 0, now)
+                    : new Entry(old.metrics(), old.tried(), old.failures(), now));
     if (!now.isBefore(e.tried().plus(interval.multipliedBy(backoff(e.failures()))))
         && inFlight.add(target.podUid())) {
       try {
@@ -128,11 +148,13 @@ public final class ProgressScraper implements AutoCloseable {
     Instant done = clock.instant();
     Optional<TrainerMetrics> fresh = read;
     boolean[] changed = {false};
-    entries.computeIfPresent(target.podUid(), (k, old) -> {
-      Optional<TrainerMetrics> keep = fresh.isPresent() ? fresh : old.metrics();
-      changed[0] = !Objects.equals(keep, old.metrics());
-      return new Entry(keep, done, fresh.isPresent() ? 0 : old.failures() + 1, old.asked());
-    });
+    entries.computeIfPresent(
+        target.podUid(),
+        (k, old) -> {
+          Optional<TrainerMetrics> keep = fresh.isPresent() ? fresh : old.metrics();
+          changed[0] = !Objects.equals(keep, old.metrics());
+          return new Entry(keep, done, fresh.isPresent() ? 0 : old.failures() + 1, old.asked());
+        });
     inFlight.remove(target.podUid());
     if (changed[0]) {
       onChange.accept(target.owner());
@@ -145,8 +167,9 @@ public final class ProgressScraper implements AutoCloseable {
     }
     lastSweep = now;
     Instant cutoff = now.minus(interval.multipliedBy(MAX_BACKOFF + 2));
-    entries.entrySet().removeIf(x -> x.getValue().asked().isBefore(cutoff)
-        && !inFlight.contains(x.getKey()));
+    entries
+        .entrySet()
+        .removeIf(x -> x.getValue().asked().isBefore(cutoff) && !inFlight.contains(x.getKey()));
   }
 
   @Override

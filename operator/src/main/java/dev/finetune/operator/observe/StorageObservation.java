@@ -1,7 +1,7 @@
 package dev.finetune.operator.observe;
 
-import dev.finetune.contract.FinalResult;
 import dev.finetune.api.v1alpha1.status.Lineage;
+import dev.finetune.contract.FinalResult;
 import java.util.Optional;
 
 /**
@@ -13,25 +13,31 @@ import java.util.Optional;
  * @param lineage from model/manifest.json, once the trainer wrote the final model
  * @param result the trainer's model/result.json, once the final model's manifest lists it
  */
-public record StorageObservation(boolean observed, String error,
-    CheckpointSelector.Selection checkpoints, Optional<Lineage> lineage,
+public record StorageObservation(
+    boolean observed,
+    String error,
+    CheckpointSelector.Selection checkpoints,
+    Optional<Lineage> lineage,
     Optional<FinalResult> result) {
-  public static final StorageObservation NOT_OBSERVED = new StorageObservation(false, null,
-      CheckpointSelector.Selection.NONE, Optional.empty(), Optional.empty());
+  public static final StorageObservation NOT_OBSERVED =
+      new StorageObservation(
+          false, null, CheckpointSelector.Selection.NONE, Optional.empty(), Optional.empty());
 
-  public static StorageObservation answered(CheckpointSelector.Selection checkpoints,
-      Optional<Lineage> lineage) {
+  public static StorageObservation answered(
+      CheckpointSelector.Selection checkpoints, Optional<Lineage> lineage) {
     return answered(checkpoints, lineage, Optional.empty());
   }
 
-  public static StorageObservation answered(CheckpointSelector.Selection checkpoints,
-      Optional<Lineage> lineage, Optional<FinalResult> result) {
+  public static StorageObservation answered(
+      CheckpointSelector.Selection checkpoints,
+      Optional<Lineage> lineage,
+      Optional<FinalResult> result) {
     return new StorageObservation(true, null, checkpoints, lineage, result);
   }
 
   public static StorageObservation unreachable(String error) {
-    return new StorageObservation(true, error, CheckpointSelector.Selection.NONE,
-        Optional.empty(), Optional.empty());
+    return new StorageObservation(
+        true, error, CheckpointSelector.Selection.NONE, Optional.empty(), Optional.empty());
   }
 
   public boolean reachable() {

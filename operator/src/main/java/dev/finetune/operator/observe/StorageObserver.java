@@ -3,8 +3,8 @@ package dev.finetune.operator.observe;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.contract.FinalResult;
 import dev.finetune.api.v1alpha1.status.Lineage;
+import dev.finetune.contract.FinalResult;
 import dev.finetune.contract.StorageLayout;
 import dev.finetune.operator.storage.S3Storage;
 import dev.finetune.operator.storage.StorageException;
@@ -16,34 +16,35 @@ import java.util.Optional;
 /**
  * Phase 1, object storage: one listing of {@code checkpoints/}, the manifests needed to pick the
  * newest valid checkpoint, {@code model/manifest.json} for lineage and {@code model/result.json}
- * for the final numbers. Read only. Any failure
- * (Secret missing, S3 down, access denied) becomes {@link StorageObservation#unreachable}; it
- * never fails the reconcile.
+ * for the final numbers. Read only. Any failure (Secret missing, S3 down, access denied) becomes
+ * {@link StorageObservation#unreachable}; it never fails the reconcile.
  */
 public final class StorageObserver {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private StorageObserver() {}
 
-  public static StorageObservation observe(KubernetesClient client, FineTuneJob ftj,
-      Duration timeout) {
+  public static StorageObservation observe(
+      KubernetesClient client, FineTuneJob ftj, Duration timeout) {
     try (S3Storage storage = S3Storage.open(client, ftj, timeout)) {
       var listing = storage.list(CheckpointSelector.CHECKPOINTS);
-      var selection = CheckpointSelector.select(listing, storage::read,
-          name -> storage.uri(CheckpointSelector.CHECKPOINTS + name));
+      var selection =
+          CheckpointSelector.select(
+              listing, storage::read, name -> storage.uri(CheckpointSelector.CHECKPOINTS + name));
       Optional<byte[]> manifest = storage.read(StorageLayout.MODEL_MANIFEST);
       Optional<Lineage> lineage = manifest.flatMap(StorageObserver::lineage);
       // result.json is written before the manifest that lists it: read it once the manifest is
       // there, so a half-written final model is never taken for a result.
-      Optional<FinalResult> result = manifest.isPresent()
-          ? storage.read(StorageLayout.RESULT).flatMap(FinalResult::fromResultJson)
-          : Optional.empty();
+      Optional<FinalResult> result =
+          manifest.isPresent()
+              ? storage.read(StorageLayout.RESULT).flatMap(FinalResult::fromResultJson)
+              : Optional.empty();
       return StorageObservation.answered(selection, lineage, result);
     } catch (StorageException e) {
       return StorageObservation.unreachable(e.getMessage());
     } catch (RuntimeException e) {
-      return StorageObservation.unreachable(e.getClass().getSimpleName()
-          + " while reading object storage");
+      return StorageObservation.unreachable(
+          e.getClass().getSimpleName() + " while reading object storage");
     }
   }
 

@@ -12,10 +12,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * How the operator authenticates to MLflow, from spec.registry.mlflow.credentialsSecret: the
- * keys MLflow's own client reads from the environment. MLFLOW_TRACKING_TOKEN becomes
- * {@code Authorization: Bearer}, MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD basic
- * auth. No Secret: no header.
+ * How the operator authenticates to MLflow, from spec.registry.mlflow.credentialsSecret: the keys
+ * MLflow's own client reads from the environment. MLFLOW_TRACKING_TOKEN becomes {@code
+ * Authorization: Bearer}, MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD basic auth. No
+ * Secret: no header.
  */
 public record MlflowCredentials(String token, String username, String password) {
   public static final String TOKEN = "MLFLOW_TRACKING_TOKEN";
@@ -35,8 +35,16 @@ public record MlflowCredentials(String token, String username, String password) 
     if (username != null && !username.isEmpty() && password != null) {
       return new MlflowCredentials(null, username, password);
     }
-    throw new RegistryException("Secret " + secretName + " (spec.registry.mlflow.credentialsSecret)"
-        + " has neither " + TOKEN + " nor " + USERNAME + " and " + PASSWORD);
+    throw new RegistryException(
+        "Secret "
+            + secretName
+            + " (spec.registry.mlflow.credentialsSecret)"
+            + " has neither "
+            + TOKEN
+            + " nor "
+            + USERNAME
+            + " and "
+            + PASSWORD);
   }
 
   /** Gets the Secret by name (RBAC: get only), as the checkpoint credentials are read. */
@@ -49,17 +57,25 @@ public record MlflowCredentials(String token, String username, String password) 
     try {
       secret = client.secrets().inNamespace(namespace).withName(name).get();
     } catch (KubernetesClientException e) {
-      throw new RegistryException("cannot read Secret " + namespace + "/" + name + " (HTTP "
-          + e.getCode() + ")");
+      throw new RegistryException(
+          "cannot read Secret " + namespace + "/" + name + " (HTTP " + e.getCode() + ")");
     }
     if (secret == null) {
-      throw new RegistryException("Secret " + namespace + "/" + name
-          + " (spec.registry.mlflow.credentialsSecret) does not exist");
+      throw new RegistryException(
+          "Secret "
+              + namespace
+              + "/"
+              + name
+              + " (spec.registry.mlflow.credentialsSecret) does not exist");
     }
     Map<String, String> keys = new HashMap<>();
     if (secret.getData() != null) {
-      secret.getData().forEach((k, v) -> keys.put(k,
-          new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8).trim()));
+      secret
+          .getData()
+          .forEach(
+              (k, v) ->
+                  keys.put(
+                      k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8).trim()));
     }
     if (secret.getStringData() != null) {
       secret.getStringData().forEach((k, v) -> keys.put(k, v.trim()));
@@ -73,8 +89,10 @@ public record MlflowCredentials(String token, String username, String password) 
       return Optional.of("Bearer " + token);
     }
     if (username != null) {
-      return Optional.of("Basic " + Base64.getEncoder().encodeToString(
-          (username + ":" + password).getBytes(StandardCharsets.UTF_8)));
+      return Optional.of(
+          "Basic "
+              + Base64.getEncoder()
+                  .encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8)));
     }
     return Optional.empty();
   }
@@ -102,7 +120,8 @@ public record MlflowCredentials(String token, String username, String password) 
 
   @Override
   public String toString() {
-    return token != null ? "bearer token" : username != null ? "basic auth as " + username
-        : "no credentials";
+    return token != null
+        ? "bearer token"
+        : username != null ? "basic auth as " + username : "no credentials";
   }
 }

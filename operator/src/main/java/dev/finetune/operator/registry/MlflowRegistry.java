@@ -18,12 +18,11 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * MLflow's model registry over its REST API 2.0 (JDK HttpClient and Jackson: four calls do not
- * need a client library, and MLflow publishes no Java registry client outside its Spark-heavy
- * mlflow-client). {@link #register} is idempotent: it searches for a version tagged with the
- * job's uid first, then creates the registered model (an existing one is fine), then the
- * version. Every request has the timeout; nothing is retried here: the reconciler retries with
- * backoff.
+ * MLflow's model registry over its REST API 2.0 (JDK HttpClient and Jackson: four calls do not need
+ * a client library, and MLflow publishes no Java registry client outside its Spark-heavy
+ * mlflow-client). {@link #register} is idempotent: it searches for a version tagged with the job's
+ * uid first, then creates the registered model (an existing one is fine), then the version. Every
+ * request has the timeout; nothing is retried here: the reconciler retries with backoff.
  */
 public final class MlflowRegistry {
   public static final String REGISTRY = "mlflow";
@@ -35,12 +34,14 @@ public final class MlflowRegistry {
   private final HttpClient http;
 
   public MlflowRegistry(String uri, MlflowCredentials credentials, Duration timeout) {
-    this.base = (uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri)
-        + "/api/2.0/mlflow/";
+    this.base = (uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri) + "/api/2.0/mlflow/";
     this.credentials = credentials;
     this.timeout = timeout;
-    this.http = HttpClient.newBuilder().connectTimeout(timeout)
-        .followRedirects(HttpClient.Redirect.NEVER).build();
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(timeout)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
   }
 
   /** The job's version: the one already tagged with its uid, else a new one. */
@@ -53,8 +54,8 @@ public final class MlflowRegistry {
     // RESOURCE_ALREADY_EXISTS: the model is there (an earlier job, or an earlier try of this
     // one that stopped before the version), versions are added to it
     send("POST", "registered-models/create", model, "RESOURCE_ALREADY_EXISTS");
-    return read(send("POST", "model-versions/create", versionRequest(entry), null)
-        .path("model_version"));
+    return read(
+        send("POST", "model-versions/create", versionRequest(entry), null).path("model_version"));
   }
 
   /** A version of this model tagged with this uid, if the registry has one. */
@@ -62,10 +63,12 @@ public final class MlflowRegistry {
     String filter = searchFilter(modelName, uid);
     String token = null;
     do {
-      String query = "model-versions/search?max_results=200&filter="
-          + URLEncoder.encode(filter, StandardCharsets.UTF_8)
-          + (token == null ? "" : "&page_token=" + URLEncoder.encode(token,
-              StandardCharsets.UTF_8));
+      String query =
+          "model-versions/search?max_results=200&filter="
+              + URLEncoder.encode(filter, StandardCharsets.UTF_8)
+              + (token == null
+                  ? ""
+                  : "&page_token=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
       JsonNode page = send("GET", query, null, null);
       for (JsonNode v : page.path("model_versions")) {
         for (JsonNode tag : v.path("tags")) {
@@ -83,16 +86,22 @@ public final class MlflowRegistry {
 
   /** MLflow's search filter: the model's name and the uid tag (backticks: the key has '/'). */
   static String searchFilter(String modelName, String uid) {
-    return "name = '" + modelName.replace("'", "\\'") + "' and tags.`" + ModelVersionEntry.UID
-        + "` = '" + uid.replace("'", "\\'") + "'";
+    return "name = '"
+        + modelName.replace("'", "\\'")
+        + "' and tags.`"
+        + ModelVersionEntry.UID
+        + "` = '"
+        + uid.replace("'", "\\'")
+        + "'";
   }
 
   /** The model-versions/create body: name, source, description, tags as key/value pairs. */
   static ObjectNode versionRequest(ModelVersionEntry entry) {
-    ObjectNode body = JSON.createObjectNode()
-        .put("name", entry.modelName())
-        .put("source", entry.source())
-        .put("description", entry.description());
+    ObjectNode body =
+        JSON.createObjectNode()
+            .put("name", entry.modelName())
+            .put("source", entry.source())
+            .put("description", entry.description());
     ArrayNode tags = body.putArray("tags");
     for (Map.Entry<String, String> t : entry.tags().entrySet()) {
       tags.addObject().put("key", t.getKey()).put("value", t.getValue());
@@ -110,13 +119,15 @@ public final class MlflowRegistry {
   }
 
   /**
-   * One request. Returns the parsed body, or null when the error code is {@code tolerated}.
-   * Throws with the path, the HTTP status and MLflow's error code and message, secrets masked.
+   * One request. Returns the parsed body, or null when the error code is {@code tolerated}. Throws
+   * with the path, the HTTP status and MLflow's error code and message, secrets masked.
    */
   private JsonNode send(String method, String path, JsonNode body, String tolerated)
       throws RegistryException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
-        .header("Accept", "application/json");
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(timeout)
+            .header("Accept", "application/json");
     credentials.authorization().ifPresent(a -> b.header("Authorization", a));
     if (body != null) {
       b.header("Content-Type", "application/json")
@@ -129,20 +140,24 @@ public final class MlflowRegistry {
     try {
       response = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     } catch (HttpTimeoutException e) {
-      throw new RegistryException("MLflow " + endpoint + " did not answer within "
-          + timeout.toMillis() + " ms");
+      throw new RegistryException(
+          "MLflow " + endpoint + " did not answer within " + timeout.toMillis() + " ms");
     } catch (IOException e) {
-      throw new RegistryException(credentials.mask("MLflow " + endpoint + " at " + base
-          + " failed: " + (e.getMessage() == null ? e.getClass().getSimpleName()
-              : e.getMessage())));
+      throw new RegistryException(
+          credentials.mask(
+              "MLflow "
+                  + endpoint
+                  + " at "
+                  + base
+                  + " failed: "
+                  + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RegistryException("MLflow " + endpoint + " interrupted");
     }
     JsonNode parsed;
     try {
-      parsed = response.body().isEmpty() ? JSON.createObjectNode()
-          : JSON.readTree(response.body());
+      parsed = response.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(response.body());
     } catch (IOException e) {
       parsed = null;
     }
@@ -153,11 +168,16 @@ public final class MlflowRegistry {
     if (tolerated != null && tolerated.equals(code)) {
       return null;
     }
-    String message = parsed == null ? abbreviate(response.body())
-        : parsed.path("message").asText("");
-    throw new RegistryException(credentials.mask("MLflow " + endpoint + ": HTTP "
-        + response.statusCode() + (code.isEmpty() ? "" : " " + code)
-        + (message.isEmpty() ? "" : ": " + abbreviate(message))));
+    String message =
+        parsed == null ? abbreviate(response.body()) : parsed.path("message").asText("");
+    throw new RegistryException(
+        credentials.mask(
+            "MLflow "
+                + endpoint
+                + ": HTTP "
+                + response.statusCode()
+                + (code.isEmpty() ? "" : " " + code)
+                + (message.isEmpty() ? "" : ": " + abbreviate(message))));
   }
 
   private static String abbreviate(String s) {

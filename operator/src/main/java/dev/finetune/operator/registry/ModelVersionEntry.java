@@ -6,13 +6,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What one succeeded FineTuneJob registers: the registered model's name, the version's source
- * (the final model URI), a description and its tags. Pure: built from the job and its status.
- * The tag {@link #UID} is the idempotency key: a version that carries the job's uid is that
- * job's version, so it is searched for before one is created.
+ * What one succeeded FineTuneJob registers: the registered model's name, the version's source (the
+ * final model URI), a description and its tags. Pure: built from the job and its status. The tag
+ * {@link #UID} is the idempotency key: a version that carries the job's uid is that job's version,
+ * so it is searched for before one is created.
  */
-public record ModelVersionEntry(String modelName, String source, String description,
-    Map<String, String> tags) {
+public record ModelVersionEntry(
+    String modelName, String source, String description, Map<String, String> tags) {
   public static final String UID = "finetune.dev/job-uid";
   public static final String NAMESPACE = "finetune.dev/namespace";
   public static final String JOB = "finetune.dev/job";
@@ -29,12 +29,13 @@ public record ModelVersionEntry(String modelName, String source, String descript
   public static String modelName(FineTuneJob ftj) {
     var mlflow = ftj.getSpec().registry == null ? null : ftj.getSpec().registry.mlflow;
     return mlflow != null && mlflow.modelName != null && !mlflow.modelName.isBlank()
-        ? mlflow.modelName : ftj.getMetadata().getName();
+        ? mlflow.modelName
+        : ftj.getMetadata().getName();
   }
 
   /** The entry for a Succeeded job; absent values (no baseline, no lineage) give no tag. */
-  public static ModelVersionEntry of(FineTuneJob ftj, FineTuneJobStatus status,
-      String trainerImage) {
+  public static ModelVersionEntry of(
+      FineTuneJob ftj, FineTuneJobStatus status, String trainerImage) {
     String ns = ftj.getMetadata().getNamespace();
     String name = ftj.getMetadata().getName();
     Map<String, String> tags = new LinkedHashMap<>();
@@ -42,7 +43,9 @@ public record ModelVersionEntry(String modelName, String source, String descript
     tags.put(NAMESPACE, ns);
     tags.put(JOB, name);
     put(tags, TEST_ACCURACY, status.metrics == null ? null : status.metrics.testAccuracy);
-    put(tags, BASELINE_TEST_ACCURACY,
+    put(
+        tags,
+        BASELINE_TEST_ACCURACY,
         status.baseline == null ? null : status.baseline.testAccuracy);
     put(tags, ACCURACY_GAIN, status.accuracyGain);
     if (status.lineage != null) {
@@ -52,11 +55,18 @@ public record ModelVersionEntry(String modelName, String source, String descript
     }
     put(tags, TRAINER_IMAGE, trainerImage);
     put(tags, MODEL_CARD, status.modelCardUri);
-    String description = "Fine-tuned by FineTuneJob " + ns + "/" + name + " (uid "
-        + ftj.getMetadata().getUid() + ")"
-        + (status.metrics != null && status.metrics.testAccuracy != null
-            ? "; test accuracy " + status.metrics.testAccuracy : "")
-        + (status.modelCardUri != null ? "; model card " + status.modelCardUri : "");
+    String description =
+        "Fine-tuned by FineTuneJob "
+            + ns
+            + "/"
+            + name
+            + " (uid "
+            + ftj.getMetadata().getUid()
+            + ")"
+            + (status.metrics != null && status.metrics.testAccuracy != null
+                ? "; test accuracy " + status.metrics.testAccuracy
+                : "")
+            + (status.modelCardUri != null ? "; model card " + status.modelCardUri : "");
     return new ModelVersionEntry(modelName(ftj), status.finalModelUri, description, tags);
   }
 

@@ -15,28 +15,33 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * When a Succeeded job registers its final model, when a failed try is retried, and what the
- * status says about it (status.registeredModel, condition Registered). Pure: the reconciler
- * does the call. Registration never changes the phase.
+ * When a Succeeded job registers its final model, when a failed try is retried, and what the status
+ * says about it (status.registeredModel, condition Registered). Pure: the reconciler does the call.
+ * Registration never changes the phase.
  */
 public final class Registration {
   private Registration() {}
 
   /**
-   * True when the job should be registered now: spec.registry.mlflow is set, the job
-   * Succeeded, its final model and final numbers are known, no version is recorded yet, and
-   * (when the operator reads its storage) the lineage was read or storage answered without it.
+   * True when the job should be registered now: spec.registry.mlflow is set, the job Succeeded, its
+   * final model and final numbers are known, no version is recorded yet, and (when the operator
+   * reads its storage) the lineage was read or storage answered without it.
    */
-  public static boolean wanted(FineTuneJob ftj, FineTuneJobStatus status,
-      boolean storageConfigured) {
-    if (ftj.getSpec().registry == null || ftj.getSpec().registry.mlflow == null
-        || status == null || status.registeredModel != null
+  public static boolean wanted(
+      FineTuneJob ftj, FineTuneJobStatus status, boolean storageConfigured) {
+    if (ftj.getSpec().registry == null
+        || ftj.getSpec().registry.mlflow == null
+        || status == null
+        || status.registeredModel != null
         || !Phase.SUCCEEDED.label().equals(status.phase)
-        || status.finalModelUri == null || status.resultSource == null) {
+        || status.finalModelUri == null
+        || status.resultSource == null) {
       return false;
     }
-    boolean storageAnswered = condition(status, Conditions.STORAGE_REACHABLE)
-        .map(c -> "True".equals(c.getStatus())).orElse(false);
+    boolean storageAnswered =
+        condition(status, Conditions.STORAGE_REACHABLE)
+            .map(c -> "True".equals(c.getStatus()))
+            .orElse(false);
     return !storageConfigured || status.lineage != null || storageAnswered;
   }
 
@@ -44,8 +49,8 @@ public final class Registration {
    * How long to wait after a failed try: as long as registration has been failing (since the
    * Registered=False transition), between base and max, so the waits roughly double.
    */
-  public static Duration retryDelay(Instant failingSince, Instant now, Duration base,
-      Duration max) {
+  public static Duration retryDelay(
+      Instant failingSince, Instant now, Duration base, Duration max) {
     Duration waited = failingSince == null ? Duration.ZERO : Duration.between(failingSince, now);
     if (waited.compareTo(base) < 0) {
       return base;
@@ -61,37 +66,65 @@ public final class Registration {
   }
 
   /** status.registeredModel and Registered=True, VersionRegistered. */
-  public static void registered(FineTuneJobStatus status, RegisteredModel model,
-      Long generation, Instant now) {
+  public static void registered(
+      FineTuneJobStatus status, RegisteredModel model, Long generation, Instant now) {
     status.registeredModel = model;
-    set(status, "True", Conditions.VERSION_REGISTERED, "MLflow registered model " + model.name
-        + " version " + model.version + " (source " + model.uri + ")", generation, now);
+    set(
+        status,
+        "True",
+        Conditions.VERSION_REGISTERED,
+        "MLflow registered model "
+            + model.name
+            + " version "
+            + model.version
+            + " (source "
+            + model.uri
+            + ")",
+        generation,
+        now);
   }
 
   /** Registered=False, RegistryUnavailable, with the (masked) error and the next try. */
-  public static void unavailable(FineTuneJobStatus status, String error, Duration retryIn,
-      Long generation, Instant now) {
-    set(status, "False", Conditions.REGISTRY_UNAVAILABLE, error + "; retrying in "
-        + retryIn.toSeconds() + " s (the job stays Succeeded)", generation, now);
+  public static void unavailable(
+      FineTuneJobStatus status, String error, Duration retryIn, Long generation, Instant now) {
+    set(
+        status,
+        "False",
+        Conditions.REGISTRY_UNAVAILABLE,
+        error + "; retrying in " + retryIn.toSeconds() + " s (the job stays Succeeded)",
+        generation,
+        now);
   }
 
-  private static void set(FineTuneJobStatus status, String value, String reason, String message,
-      Long generation, Instant now) {
+  private static void set(
+      FineTuneJobStatus status,
+      String value,
+      String reason,
+      String message,
+      Long generation,
+      Instant now) {
     Optional<Condition> old = condition(status, Conditions.REGISTERED);
-    List<Condition> out = new ArrayList<>(status.conditions == null ? List.of()
-        : status.conditions);
+    List<Condition> out =
+        new ArrayList<>(status.conditions == null ? List.of() : status.conditions);
     out.removeIf(c -> Conditions.REGISTERED.equals(c.getType()));
-    out.add(new ConditionBuilder().withType(Conditions.REGISTERED).withStatus(value)
-        .withReason(reason).withMessage(message).withObservedGeneration(generation)
-        .withLastTransitionTime(old.filter(c -> value.equals(c.getStatus()))
-            .map(Condition::getLastTransitionTime)
-            .orElse(now.truncatedTo(ChronoUnit.SECONDS).toString()))
-        .build());
+    out.add(
+        new ConditionBuilder()
+            .withType(Conditions.REGISTERED)
+            .withStatus(value)
+            .withReason(reason)
+            .withMessage(message)
+            .withObservedGeneration(generation)
+            .withLastTransitionTime(
+                old.filter(c -> value.equals(c.getStatus()))
+                    .map(Condition::getLastTransitionTime)
+                    .orElse(now.truncatedTo(ChronoUnit.SECONDS).toString()))
+            .build());
     status.conditions = out;
   }
 
   private static Optional<Condition> condition(FineTuneJobStatus status, String type) {
-    return status == null || status.conditions == null ? Optional.empty()
+    return status == null || status.conditions == null
+        ? Optional.empty()
         : status.conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
   }
 }

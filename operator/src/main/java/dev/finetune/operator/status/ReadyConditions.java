@@ -11,8 +11,8 @@ import java.util.Objects;
 
 /**
  * The three conditions of kstatus (sigs.k8s.io/cli-utils/pkg/kstatus), which Flux health checks,
- * {@code kubectl wait} and Argo CD read, derived from the same verdict as the lifecycle
- * conditions, always present, with observedGeneration:
+ * {@code kubectl wait} and Argo CD read, derived from the same verdict as the lifecycle conditions,
+ * always present, with observedGeneration:
  *
  * <pre>
  * verdict                                   Ready  Reconciling  Stalled   kstatus
@@ -23,9 +23,9 @@ import java.util.Objects;
  *         BackoffLimitExceeded)
  * </pre>
  *
- * kstatus first compares observedGeneration with metadata.generation (a mismatch is
- * InProgress), then Reconciling=True is InProgress, Stalled=True is Failed, and Ready decides
- * between Current and InProgress. A job's desired state is "trained", so Ready means Succeeded.
+ * kstatus first compares observedGeneration with metadata.generation (a mismatch is InProgress),
+ * then Reconciling=True is InProgress, Stalled=True is Failed, and Ready decides between Current
+ * and InProgress. A job's desired state is "trained", so Ready means Succeeded.
  */
 final class ReadyConditions {
   static final String READY = Conditions.READY;
@@ -35,34 +35,73 @@ final class ReadyConditions {
 
   private ReadyConditions() {}
 
-  static List<Condition> of(StatusBuilder.Verdict v, List<Condition> previous, Long generation,
-      Instant now) {
+  static List<Condition> of(
+      StatusBuilder.Verdict v, List<Condition> previous, Long generation, Instant now) {
     boolean succeeded = v.type().equals(Conditions.SUCCEEDED);
     boolean failed = v.type().equals(Conditions.FAILED);
-    boolean stopped = v.type().equals(Conditions.SUSPENDED)
-        && !Conditions.SUSPENDING.equals(v.reason());
+    boolean stopped =
+        v.type().equals(Conditions.SUSPENDED) && !Conditions.SUSPENDING.equals(v.reason());
     boolean working = !succeeded && !failed && !stopped;
     String message = v.message() == null ? "" : v.message();
     List<Condition> out = new ArrayList<>();
-    out.add(condition(READY, succeeded, succeeded ? Conditions.SUCCEEDED : v.reason(),
-        message, previous, generation, now));
-    out.add(condition(RECONCILING, working, working ? v.reason() : "Not" + RECONCILING,
-        working ? message : "", previous, generation, now));
-    out.add(condition(STALLED, failed, failed ? v.reason() : "Not" + STALLED,
-        failed ? message : "", previous, generation, now));
+    out.add(
+        condition(
+            READY,
+            succeeded,
+            succeeded ? Conditions.SUCCEEDED : v.reason(),
+            message,
+            previous,
+            generation,
+            now));
+    out.add(
+        condition(
+            RECONCILING,
+            working,
+            working ? v.reason() : "Not" + RECONCILING,
+            working ? message : "",
+            previous,
+            generation,
+            now));
+    out.add(
+        condition(
+            STALLED,
+            failed,
+            failed ? v.reason() : "Not" + STALLED,
+            failed ? message : "",
+            previous,
+            generation,
+            now));
     return out;
   }
 
-  private static Condition condition(String type, boolean isTrue, String reason, String message,
-      List<Condition> previous, Long generation, Instant now) {
+  private static Condition condition(
+      String type,
+      boolean isTrue,
+      String reason,
+      String message,
+      List<Condition> previous,
+      Long generation,
+      Instant now) {
     String status = isTrue ? "True" : "False";
-    String lastTransition = previous == null ? null : previous.stream()
-        .filter(c -> type.equals(c.getType()) && status.equals(c.getStatus()))
-        .map(Condition::getLastTransitionTime).filter(Objects::nonNull).findFirst().orElse(null);
-    return new ConditionBuilder().withType(type).withStatus(status).withReason(reason)
-        .withMessage(message).withObservedGeneration(generation)
-        .withLastTransitionTime(lastTransition != null ? lastTransition
-            : now.truncatedTo(ChronoUnit.SECONDS).toString())
+    String lastTransition =
+        previous == null
+            ? null
+            : previous.stream()
+                .filter(c -> type.equals(c.getType()) && status.equals(c.getStatus()))
+                .map(Condition::getLastTransitionTime)
+                .filter(Objects::nonNull)
+                .findFirst()
+                .orElse(null);
+    return new ConditionBuilder()
+        .withType(type)
+        .withStatus(status)
+        .withReason(reason)
+        .withMessage(message)
+        .withObservedGeneration(generation)
+        .withLastTransitionTime(
+            lastTransition != null
+                ? lastTransition
+                : now.truncatedTo(ChronoUnit.SECONDS).toString())
         .build();
   }
 }

@@ -31,11 +31,11 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
  * The S3 prefix of one FineTuneJob ({@code spec.checkpoints.uri}), opened with the credentials in
- * {@code spec.checkpoints.credentialsSecret}: the same Secret keys the trainer gets as
- * environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, optional AWS_SESSION_TOKEN, AWS_REGION
- * or AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL; a custom endpoint means
- * path-style addressing, as for MinIO). No SDK retries: the caller decides when to try again.
- * Keys are relative to the prefix.
+ * {@code spec.checkpoints.credentialsSecret}: the same Secret keys the trainer gets as environment
+ * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, optional AWS_SESSION_TOKEN, AWS_REGION or
+ * AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL; a custom endpoint means path-style
+ * addressing, as for MinIO). No SDK retries: the caller decides when to try again. Keys are
+ * relative to the prefix.
  */
 public final class S3Storage implements AutoCloseable {
   private final S3Client s3;
@@ -53,33 +53,49 @@ public final class S3Storage implements AutoCloseable {
   /** True when the operator can read this job's storage: an s3:// URI and a Secret name. */
   public static boolean configured(FineTuneJob ftj) {
     var c = ftj.getSpec().checkpoints;
-    return c != null && c.uri != null && c.uri.startsWith("s3://") && c.credentialsSecret != null
+    return c != null
+        && c.uri != null
+        && c.uri.startsWith("s3://")
+        && c.credentialsSecret != null
         && !c.credentialsSecret.isBlank();
   }
 
   /** Reads the Secret through the API server and builds a client; nothing is sent to S3 yet. */
   public static S3Storage open(KubernetesClient client, FineTuneJob ftj, Duration timeout)
       throws StorageException {
-    return open(client, ftj.getMetadata().getNamespace(), ftj.getSpec().checkpoints.uri,
-        ftj.getSpec().checkpoints.credentialsSecret, timeout);
+    return open(
+        client,
+        ftj.getMetadata().getNamespace(),
+        ftj.getSpec().checkpoints.uri,
+        ftj.getSpec().checkpoints.credentialsSecret,
+        timeout);
   }
 
   /**
    * Any s3:// prefix with a Secret of namespace {@code ns} (a FineTuneSweep's template
    * checkpoints.uri, for promotion), read like a FineTuneJob's.
    */
-  public static S3Storage open(KubernetesClient client, String ns, String checkpointsUri,
-      String secretName, Duration timeout) throws StorageException {
+  public static S3Storage open(
+      KubernetesClient client,
+      String ns,
+      String checkpointsUri,
+      String secretName,
+      Duration timeout)
+      throws StorageException {
     Secret secret;
     try {
       secret = client.secrets().inNamespace(ns).withName(secretName).get();
     } catch (KubernetesClientException e) {
-      throw new StorageException("cannot read Secret " + ns + "/" + secretName + " (HTTP "
-          + e.getCode() + ")");
+      throw new StorageException(
+          "cannot read Secret " + ns + "/" + secretName + " (HTTP " + e.getCode() + ")");
     }
     if (secret == null) {
-      throw new StorageException("Secret " + ns + "/" + secretName
-          + " (spec.checkpoints.credentialsSecret) does not exist");
+      throw new StorageException(
+          "Secret "
+              + ns
+              + "/"
+              + secretName
+              + " (spec.checkpoints.credentialsSecret) does not exist");
     }
     Map<String, String> env = decode(secret);
     S3Uri uri;
@@ -93,16 +109,23 @@ public final class S3Storage implements AutoCloseable {
     try {
       return new S3Storage(client(s3Env, timeout), uri.bucket(), uri.prefix(), secrets);
     } catch (IllegalArgumentException | SdkException e) {
-      throw new StorageException("cannot configure S3 client from Secret " + secretName + ": "
-          + redact(e.getMessage(), secrets));
+      throw new StorageException(
+          "cannot configure S3 client from Secret "
+              + secretName
+              + ": "
+              + redact(e.getMessage(), secrets));
     }
   }
 
   private static Map<String, String> decode(Secret secret) {
     Map<String, String> env = new HashMap<>();
     if (secret.getData() != null) {
-      secret.getData().forEach((k, v) -> env.put(k,
-          new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8).trim()));
+      secret
+          .getData()
+          .forEach(
+              (k, v) ->
+                  env.put(
+                      k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8).trim()));
     }
     if (secret.getStringData() != null) {
       secret.getStringData().forEach((k, v) -> env.put(k, v.trim()));
@@ -116,22 +139,26 @@ public final class S3Storage implements AutoCloseable {
     String key = env.accessKeyId();
     String secret = env.secretAccessKey();
     if (key == null || secret == null) {
-      throw new IllegalArgumentException("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are"
-          + " required");
+      throw new IllegalArgumentException(
+          "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are" + " required");
     }
     String token = env.sessionToken();
-    AwsCredentials credentials = token == null
-        ? AwsBasicCredentials.create(key, secret)
-        : AwsSessionCredentials.create(key, secret, token);
-    S3ClientBuilder b = S3Client.builder()
-        .httpClientBuilder(UrlConnectionHttpClient.builder()
-            .connectionTimeout(timeout).socketTimeout(timeout))
-        .region(Region.of(region))
-        .credentialsProvider(StaticCredentialsProvider.create(credentials))
-        .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())
-            .apiCallTimeout(timeout.multipliedBy(2)))
-        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+    AwsCredentials credentials =
+        token == null
+            ? AwsBasicCredentials.create(key, secret)
+            : AwsSessionCredentials.create(key, secret, token);
+    S3ClientBuilder b =
+        S3Client.builder()
+            .httpClientBuilder(
+                UrlConnectionHttpClient.builder().connectionTimeout(timeout).socketTimeout(timeout))
+            .region(Region.of(region))
+            .credentialsProvider(StaticCredentialsProvider.create(credentials))
+            .overrideConfiguration(
+                o ->
+                    o.retryStrategy(AwsRetryStrategy.doNotRetry())
+                        .apiCallTimeout(timeout.multipliedBy(2)))
+            .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+            .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
     if (endpoint != null) {
       b.endpointOverride(URI.create(endpoint)).forcePathStyle(true);
     }
@@ -172,8 +199,12 @@ public final class S3Storage implements AutoCloseable {
   /** Copies object {@code from} to {@code to} (both relative to the prefix) inside S3. */
   public void copy(String from, String to) throws StorageException {
     try {
-      s3.copyObject(r -> r.sourceBucket(bucket).sourceKey(root + from)
-          .destinationBucket(bucket).destinationKey(root + to));
+      s3.copyObject(
+          r ->
+              r.sourceBucket(bucket)
+                  .sourceKey(root + from)
+                  .destinationBucket(bucket)
+                  .destinationKey(root + to));
     } catch (SdkException e) {
       throw failure("copy " + uri(from) + " to " + uri(to), e);
     }
@@ -182,7 +213,8 @@ public final class S3Storage implements AutoCloseable {
   /** Writes {@code bytes} as object {@code key}. */
   public void write(String key, byte[] bytes) throws StorageException {
     try {
-      s3.putObject(r -> r.bucket(bucket).key(root + key),
+      s3.putObject(
+          r -> r.bucket(bucket).key(root + key),
           software.amazon.awssdk.core.sync.RequestBody.fromBytes(bytes));
     } catch (SdkException e) {
       throw failure("write " + uri(key), e);

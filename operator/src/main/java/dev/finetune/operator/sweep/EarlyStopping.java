@@ -13,8 +13,8 @@ import java.util.Map;
 
 /**
  * Pure: the median rule ({@link MedianStop}) wired to what the operator sees. Each trial's
- * objective per epoch is kept in the sweep's status ({@code trials[].objectiveByEpoch}): the
- * last status's curves plus the value each trial reports now at its validationEpoch (the trainer
+ * objective per epoch is kept in the sweep's status ({@code trials[].objectiveByEpoch}): the last
+ * status's curves plus the value each trial reports now at its validationEpoch (the trainer
  * scrapes, so an epoch that started and ended between two scrapes has no value, and such a trial
  * does not count at that epoch). A running trial with a value at epoch k is stopped when it is
  * worse than the median of the succeeded trials' values at k, once spec.earlyStopping's
@@ -50,15 +50,17 @@ final class EarlyStopping {
     return out;
   }
 
-  static List<Stop> stops(FineTuneSweepSpec spec, SweepObservation o,
-      Map<String, List<Double>> curves) {
+  static List<Stop> stops(
+      FineTuneSweepSpec spec, SweepObservation o, Map<String, List<Double>> curves) {
     if (spec.earlyStopping == null) {
       return List.of();
     }
-    int min = spec.earlyStopping.minCompletedTrials == null ? 3
-        : spec.earlyStopping.minCompletedTrials;
-    SweepObjective.Direction direction = spec.objective == null || spec.objective.direction == null
-        ? SweepObjective.Direction.MAXIMIZE : spec.objective.direction;
+    int min =
+        spec.earlyStopping.minCompletedTrials == null ? 3 : spec.earlyStopping.minCompletedTrials;
+    SweepObjective.Direction direction =
+        spec.objective == null || spec.objective.direction == null
+            ? SweepObjective.Direction.MAXIMIZE
+            : spec.objective.direction;
     List<Stop> out = new ArrayList<>();
     for (Trial t : o.trials()) {
       Integer k = t.validationEpoch();
@@ -73,9 +75,17 @@ final class EarlyStopping {
         }
       }
       if (MedianStop.stop(direction, t.objective(), completed, min)) {
-        out.add(new Stop(t, String.format(Locale.ROOT, "epoch %d: objective %.4f is worse than"
-            + " the median %.4f of %d completed trials there", k, t.objective(),
-            MedianStop.median(completed), completed.size())));
+        out.add(
+            new Stop(
+                t,
+                String.format(
+                    Locale.ROOT,
+                    "epoch %d: objective %.4f is worse than"
+                        + " the median %.4f of %d completed trials there",
+                    k,
+                    t.objective(),
+                    MedianStop.median(completed),
+                    completed.size())));
       }
     }
     return out;

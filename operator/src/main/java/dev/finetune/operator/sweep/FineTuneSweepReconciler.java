@@ -34,39 +34,38 @@ import org.jboss.logging.Logger;
 
 /**
  * Runs a FineTuneSweep as FineTuneJobs it owns, in the same four phases as the FineTuneJob
- * controller (docs/controller-flow.md, "FineTuneSweep"): (1) observe the owned FineTuneJobs
- * from the informer cache, read like any client reads them; (2) validate with the contract's
- * {@link SweepValidator} and check that the objective can be measured; (3) act: create the
- * trials and the baseline the {@link SweepPlanner} asks for, delete those it stops; (4) Events
- * and the status, written only when it changed. It uses nothing of the FineTuneJob controller:
- * a trial is a FineTuneJob, and that controller trains it.
+ * controller (docs/controller-flow.md, "FineTuneSweep"): (1) observe the owned FineTuneJobs from
+ * the informer cache, read like any client reads them; (2) validate with the contract's {@link
+ * SweepValidator} and check that the objective can be measured; (3) act: create the trials and the
+ * baseline the {@link SweepPlanner} asks for, delete those it stops; (4) Events and the status,
+ * written only when it changed. It uses nothing of the FineTuneJob controller: a trial is a
+ * FineTuneJob, and that controller trains it.
  */
 @ControllerConfiguration(name = "finetunesweep")
 public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
   private static final Logger LOG = Logger.getLogger(FineTuneSweepReconciler.class);
 
-  @Inject
-  OperatorConfig config;
+  @Inject OperatorConfig config;
 
-  @Inject
-  KubernetesClient client;
+  @Inject KubernetesClient client;
 
   @Override
   public List<EventSource<?, FineTuneSweep>> prepareEventSources(
       EventSourceContext<FineTuneSweep> context) {
-    var trials = new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(FineTuneJob.class, FineTuneSweep.class)
-            .withName("sweep-trials")
-            .withLabelSelector(TrialJobs.SWEEP_LABEL)
-            .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(FineTuneSweep.class))
-            .build(),
-        context);
+    var trials =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(FineTuneJob.class, FineTuneSweep.class)
+                .withName("sweep-trials")
+                .withLabelSelector(TrialJobs.SWEEP_LABEL)
+                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(FineTuneSweep.class))
+                .build(),
+            context);
     return List.of(trials);
   }
 
   @Override
-  public UpdateControl<FineTuneSweep> reconcile(FineTuneSweep sweep,
-      Context<FineTuneSweep> context) {
+  public UpdateControl<FineTuneSweep> reconcile(
+      FineTuneSweep sweep, Context<FineTuneSweep> context) {
     Instant now = Instant.now();
     FineTuneSweepStatus previous = sweep.getStatus();
 
@@ -74,13 +73,21 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
     Set<FineTuneJob> owned = context.getSecondaryResources(FineTuneJob.class);
 
     // (2) Validate: the contract's rules (each trial's spec included), then the objective.
-    Optional<String> invalid = SweepValidator.firstProblem(sweep, Placement.CLUSTER,
-        UriSchemes.orTrainer(config.trainerAllowedSchemes())).map(Violation::text);
-    SweepObservation observation = invalid.isPresent()
-        ? new SweepObservation(List.of(), Trial.missing("", null))
-        : SweepObserver.observe(sweep, owned);
-    SweepPlan plan = SweepPlanner.plan(sweep.getSpec(), observation, invalid,
-        Objectives.unmeasurable(sweep.getSpec()), previousVerdict(previous));
+    Optional<String> invalid =
+        SweepValidator.firstProblem(
+                sweep, Placement.CLUSTER, UriSchemes.orTrainer(config.trainerAllowedSchemes()))
+            .map(Violation::text);
+    SweepObservation observation =
+        invalid.isPresent()
+            ? new SweepObservation(List.of(), Trial.missing("", null))
+            : SweepObserver.observe(sweep, owned);
+    SweepPlan plan =
+        SweepPlanner.plan(
+            sweep.getSpec(),
+            observation,
+            invalid,
+            Objectives.unmeasurable(sweep.getSpec()),
+            previousVerdict(previous));
 
     // (3) Act: the only writes to children.
     for (Trial t : plan.create()) {
@@ -101,15 +108,20 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
       }
     }
     for (Trial t : plan.stop()) {
-      client.resources(FineTuneJob.class).inNamespace(sweep.getMetadata().getNamespace())
-          .withName(t.name()).delete();
-      EventRecorder.normal(client, sweep, "TrialStopped", "deleted " + t.name()
-          + ": " + plan.verdict().message());
+      client
+          .resources(FineTuneJob.class)
+          .inNamespace(sweep.getMetadata().getNamespace())
+          .withName(t.name())
+          .delete();
+      EventRecorder.normal(
+          client, sweep, "TrialStopped", "deleted " + t.name() + ": " + plan.verdict().message());
     }
 
     // The best trial so far; an ended sweep whose trials were deleted keeps the one it had.
-    Optional<BestTrial> best = invalid.isPresent() ? Optional.empty()
-        : BestTrials.best(observation, sweep.getSpec().objective);
+    Optional<BestTrial> best =
+        invalid.isPresent()
+            ? Optional.empty()
+            : BestTrials.best(observation, sweep.getSpec().objective);
     if (best.isEmpty() && plan.verdict().ended() && previous != null) {
       best = Optional.ofNullable(previous.bestTrial);
     }
@@ -117,10 +129,16 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
     PromotionOutcome promotion = null;
     if (plan.verdict().succeeded()) {
       Optional<BestTrial> winner = best;
-      promotion = previousPromotion(previous).filter(p -> !p.retry())
-          .orElseGet(() -> PromotionOutcome.decide(sweep.getSpec(), winner)
-              .orElseGet(() -> ModelPromoter.promote(client, sweep, winner.get(),
-                  config.storageTimeout())));
+      promotion =
+          previousPromotion(previous)
+              .filter(p -> !p.retry())
+              .orElseGet(
+                  () ->
+                      PromotionOutcome.decide(sweep.getSpec(), winner)
+                          .orElseGet(
+                              () ->
+                                  ModelPromoter.promote(
+                                      client, sweep, winner.get(), config.storageTimeout())));
       PromotionOutcome before = previousPromotion(previous).orElse(null);
       if (before == null || !before.reason().equals(promotion.reason())) {
         if (promotion.promoted()) {
@@ -132,8 +150,16 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
     }
 
     // (4) Status: Events on transitions, then the status if it changed.
-    FineTuneSweepStatus status = SweepStatusBuilder.build(observation, plan.verdict(), previous,
-        sweep.getMetadata().getGeneration(), now, best.orElse(null), promotion, curves);
+    FineTuneSweepStatus status =
+        SweepStatusBuilder.build(
+            observation,
+            plan.verdict(),
+            previous,
+            sweep.getMetadata().getGeneration(),
+            now,
+            best.orElse(null),
+            promotion,
+            curves);
     String before = previous == null ? null : previous.phase;
     String reasonBefore = previous == null ? null : readyReason(previous);
     if (!Objects.equals(before, status.phase)
@@ -146,18 +172,21 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
     }
     Duration retry = promotion != null && promotion.retry() ? config.storageInterval() : null;
     if (SweepStatusBuilder.same(previous, status)) {
-      return retry == null ? UpdateControl.noUpdate()
+      return retry == null
+          ? UpdateControl.noUpdate()
           : UpdateControl.<FineTuneSweep>noUpdate().rescheduleAfter(retry);
     }
     sweep.setStatus(status);
-    return retry == null ? UpdateControl.patchStatus(sweep)
+    return retry == null
+        ? UpdateControl.patchStatus(sweep)
         : UpdateControl.patchStatus(sweep).rescheduleAfter(retry);
   }
 
   /** Whether the last written status's table already had the trial as Succeeded. */
   private static boolean succeededBefore(FineTuneSweepStatus s, String trial) {
-    return s != null && s.trials != null && s.trials.stream()
-        .anyMatch(r -> trial.equals(r.name) && "Succeeded".equals(r.phase));
+    return s != null
+        && s.trials != null
+        && s.trials.stream().anyMatch(r -> trial.equals(r.name) && "Succeeded".equals(r.phase));
   }
 
   /** What promotion did, as the last written status's Promoted condition says. */
@@ -165,9 +194,16 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
     if (s == null || s.conditions == null) {
       return Optional.empty();
     }
-    return s.conditions.stream().filter(c -> PromotionOutcome.CONDITION.equals(c.getType()))
-        .findFirst().map(c -> new PromotionOutcome("True".equals(c.getStatus()), c.getReason(),
-            c.getMessage(), s.promotedModelUri));
+    return s.conditions.stream()
+        .filter(c -> PromotionOutcome.CONDITION.equals(c.getType()))
+        .findFirst()
+        .map(
+            c ->
+                new PromotionOutcome(
+                    "True".equals(c.getStatus()),
+                    c.getReason(),
+                    c.getMessage(),
+                    s.promotedModelUri));
   }
 
   /**
@@ -175,28 +211,38 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
    * checkpoint) and annotated with why, so it is counted EarlyStopped and never resumed.
    */
   private void stopEarly(FineTuneSweep sweep, EarlyStopping.Stop stop) {
-    client.resources(FineTuneJob.class).inNamespace(sweep.getMetadata().getNamespace())
-        .withName(stop.trial().name()).edit(j -> {
-          Map<String, String> annotations = new java.util.HashMap<>();
-          if (j.getMetadata().getAnnotations() != null) {
-            annotations.putAll(j.getMetadata().getAnnotations());
-          }
-          annotations.put(Trial.EARLY_STOPPED, stop.why());
-          j.getMetadata().setAnnotations(annotations);
-          j.getSpec().suspend = true;
-          return j;
-        });
-    EventRecorder.normal(client, sweep, "TrialEarlyStopped", "suspended " + stop.trial().name()
-        + ": " + stop.why());
+    client
+        .resources(FineTuneJob.class)
+        .inNamespace(sweep.getMetadata().getNamespace())
+        .withName(stop.trial().name())
+        .edit(
+            j -> {
+              Map<String, String> annotations = new java.util.HashMap<>();
+              if (j.getMetadata().getAnnotations() != null) {
+                annotations.putAll(j.getMetadata().getAnnotations());
+              }
+              annotations.put(Trial.EARLY_STOPPED, stop.why());
+              j.getMetadata().setAnnotations(annotations);
+              j.getSpec().suspend = true;
+              return j;
+            });
+    EventRecorder.normal(
+        client, sweep, "TrialEarlyStopped", "suspended " + stop.trial().name() + ": " + stop.why());
   }
 
   private void create(FineTuneSweep sweep, Trial t) {
     FineTuneJob job = TrialJobs.of(sweep, t);
     try {
       client.resource(job).create();
-      EventRecorder.normal(client, sweep, "TrialCreated", "created " + t.name()
-          + (t.assignment() == null ? " (the from-scratch baseline)"
-              : ": " + t.assignment().text()));
+      EventRecorder.normal(
+          client,
+          sweep,
+          "TrialCreated",
+          "created "
+              + t.name()
+              + (t.assignment() == null
+                  ? " (the from-scratch baseline)"
+                  : ": " + t.assignment().text()));
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) {
         throw e;
@@ -211,15 +257,25 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
     if (s == null || s.phase == null || s.conditions == null) {
       return null;
     }
-    return s.conditions.stream().filter(c -> "Ready".equals(c.getType())).findFirst()
-        .map(c -> new SweepVerdict(s.phase, "Succeeded".equals(s.phase) ? SweepVerdict.COMPLETED
-            : c.getReason(), c.getMessage()))
+    return s.conditions.stream()
+        .filter(c -> "Ready".equals(c.getType()))
+        .findFirst()
+        .map(
+            c ->
+                new SweepVerdict(
+                    s.phase,
+                    "Succeeded".equals(s.phase) ? SweepVerdict.COMPLETED : c.getReason(),
+                    c.getMessage()))
         .orElse(null);
   }
 
   private static String readyReason(FineTuneSweepStatus s) {
-    return s.conditions == null ? null : s.conditions.stream()
-        .filter(c -> "Ready".equals(c.getType())).map(c -> c.getReason()).findFirst()
-        .orElse(null);
+    return s.conditions == null
+        ? null
+        : s.conditions.stream()
+            .filter(c -> "Ready".equals(c.getType()))
+            .map(c -> c.getReason())
+            .findFirst()
+            .orElse(null);
   }
 }

@@ -6,8 +6,8 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * What promotion did when the sweep ended, as the Promoted condition says it: Promoted (with
- * the model's URI), or why not. Only StorageUnavailable is tried again.
+ * What promotion did when the sweep ended, as the Promoted condition says it: Promoted (with the
+ * model's URI), or why not. Only StorageUnavailable is tried again.
  */
 record PromotionOutcome(boolean promoted, String reason, String message, String modelUri) {
   static final String CONDITION = "Promoted";
@@ -35,16 +35,24 @@ record PromotionOutcome(boolean promoted, String reason, String message, String 
    */
   static Optional<PromotionOutcome> decide(FineTuneSweepSpec spec, Optional<BestTrial> best) {
     if (best.isEmpty()) {
-      return Optional.of(not(NO_BEST_TRIAL, "no trial succeeded with a "
-          + "measured objective; nothing promoted"));
+      return Optional.of(
+          not(
+              NO_BEST_TRIAL,
+              "no trial succeeded with a " + "measured objective; nothing promoted"));
     }
     Double minDelta = spec.promotion == null ? null : spec.promotion.minDelta;
     Double gain = best.get().accuracyGain;
     if (minDelta != null && (gain == null || gain < minDelta)) {
-      return Optional.of(not(BELOW_MIN_DELTA, "best trial " + best.get().name + " gains "
-          + (gain == null ? "nothing measurable" : String.format(Locale.ROOT, "%.4f", gain))
-          + " test accuracy over the baseline, below spec.promotion.minDelta "
-          + String.format(Locale.ROOT, "%.4f", minDelta) + "; nothing promoted"));
+      return Optional.of(
+          not(
+              BELOW_MIN_DELTA,
+              "best trial "
+                  + best.get().name
+                  + " gains "
+                  + (gain == null ? "nothing measurable" : String.format(Locale.ROOT, "%.4f", gain))
+                  + " test accuracy over the baseline, below spec.promotion.minDelta "
+                  + String.format(Locale.ROOT, "%.4f", minDelta)
+                  + "; nothing promoted"));
     }
     return Optional.empty();
   }

@@ -14,31 +14,37 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * Phase 1, read only: the trials the spec plans (deterministic names) matched with the
- * FineTuneJobs the sweep owns, read like any client reads a FineTuneJob (status.phase,
+ * Phase 1, read only: the trials the spec plans (deterministic names) matched with the FineTuneJobs
+ * the sweep owns, read like any client reads a FineTuneJob (status.phase,
  * status.metrics.testAccuracy, and the objective's status.metrics.validationAccuracy or
- * validationLoss). A FineTuneJob with a trial's name that the sweep does not own
- * (no ownerReference with its uid) is not its trial.
+ * validationLoss). A FineTuneJob with a trial's name that the sweep does not own (no ownerReference
+ * with its uid) is not its trial.
  */
 final class SweepObserver {
   private SweepObserver() {}
 
   static SweepObservation observe(FineTuneSweep sweep, Collection<FineTuneJob> jobs) {
     String uid = sweep.getMetadata().getUid();
-    Map<String, FineTuneJob> owned = jobs.stream()
-        .filter(j -> j.getMetadata().getOwnerReferences() != null && j.getMetadata()
-            .getOwnerReferences().stream().anyMatch(o -> uid != null && uid.equals(o.getUid())))
-        .collect(Collectors.toMap(j -> j.getMetadata().getName(), Function.identity(),
-            (a, b) -> a));
+    Map<String, FineTuneJob> owned =
+        jobs.stream()
+            .filter(
+                j ->
+                    j.getMetadata().getOwnerReferences() != null
+                        && j.getMetadata().getOwnerReferences().stream()
+                            .anyMatch(o -> uid != null && uid.equals(o.getUid())))
+            .collect(
+                Collectors.toMap(j -> j.getMetadata().getName(), Function.identity(), (a, b) -> a));
     String name = sweep.getMetadata().getName();
     boolean loss = "validationLoss".equals(Objectives.metric(sweep.getSpec().objective));
-    List<Trial> trials = SearchPoints.trials(sweep.getSpec()).stream()
-        .map(a -> trial(TrialNames.trial(name, a), a, owned, loss)).toList();
+    List<Trial> trials =
+        SearchPoints.trials(sweep.getSpec()).stream()
+            .map(a -> trial(TrialNames.trial(name, a), a, owned, loss))
+            .toList();
     return new SweepObservation(trials, trial(TrialNames.baseline(name), null, owned, loss));
   }
 
-  private static Trial trial(String name, Assignment a, Map<String, FineTuneJob> owned,
-      boolean loss) {
+  private static Trial trial(
+      String name, Assignment a, Map<String, FineTuneJob> owned, boolean loss) {
     FineTuneJob job = owned.get(name);
     if (job == null) {
       return Trial.missing(name, a);
@@ -46,7 +52,11 @@ final class SweepObserver {
     var status = job.getStatus();
     RunMetrics m = status == null ? null : status.metrics;
     var annotations = job.getMetadata().getAnnotations();
-    return new Trial(name, a, true, status == null ? null : status.phase,
+    return new Trial(
+        name,
+        a,
+        true,
+        status == null ? null : status.phase,
         m == null ? null : number(m.testAccuracy),
         m == null ? null : number(loss ? m.validationLoss : m.validationAccuracy),
         m == null ? null : m.validationEpoch,

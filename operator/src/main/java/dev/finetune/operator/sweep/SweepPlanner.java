@@ -6,39 +6,49 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Pure: from the observation (and a validation problem, if any) to what to create or stop and
- * the verdict. Trials are created in the spec's order, at most {@code parallelTrials} active at a
- * time; a trial that exists, finished or not, is never created again, so a failed trial counts
- * once and a re-applied sweep never retrains a finished one. The baseline is created with the
- * first trials and is not counted against parallelTrials. More than {@code maxFailedTrials}
- * failures end the sweep Failed and delete the trials still active (their owner is the sweep;
- * deleting a FineTuneJob stops its trainer). An objective that cannot be measured (a template
- * without dataset.validation, {@code Objectives}) starts nothing: the status still counts
- * whatever trials exist.
+ * Pure: from the observation (and a validation problem, if any) to what to create or stop and the
+ * verdict. Trials are created in the spec's order, at most {@code parallelTrials} active at a time;
+ * a trial that exists, finished or not, is never created again, so a failed trial counts once and a
+ * re-applied sweep never retrains a finished one. The baseline is created with the first trials and
+ * is not counted against parallelTrials. More than {@code maxFailedTrials} failures end the sweep
+ * Failed and delete the trials still active (their owner is the sweep; deleting a FineTuneJob stops
+ * its trainer). An objective that cannot be measured (a template without dataset.validation, {@code
+ * Objectives}) starts nothing: the status still counts whatever trials exist.
  */
 final class SweepPlanner {
   private SweepPlanner() {}
 
-  static SweepPlan plan(FineTuneSweepSpec spec, SweepObservation o, Optional<String> invalid,
+  static SweepPlan plan(
+      FineTuneSweepSpec spec,
+      SweepObservation o,
+      Optional<String> invalid,
       Optional<String> unmeasurable) {
     return plan(spec, o, invalid, unmeasurable, null);
   }
 
   /**
-   * As above, after {@code previous}: a sweep that ended (Succeeded, or Failed by its trials)
-   * stays where it ended, so a finished trial deleted afterwards is never trained again.
+   * As above, after {@code previous}: a sweep that ended (Succeeded, or Failed by its trials) stays
+   * where it ended, so a finished trial deleted afterwards is never trained again.
    */
-  static SweepPlan plan(FineTuneSweepSpec spec, SweepObservation o, Optional<String> invalid,
-      Optional<String> unmeasurable, SweepVerdict previous) {
+  static SweepPlan plan(
+      FineTuneSweepSpec spec,
+      SweepObservation o,
+      Optional<String> invalid,
+      Optional<String> unmeasurable,
+      SweepVerdict previous) {
     if (previous != null && previous.ended()) {
       return new SweepPlan(List.of(), List.of(), previous);
     }
     if (invalid.isPresent()) {
-      return new SweepPlan(List.of(), List.of(),
+      return new SweepPlan(
+          List.of(),
+          List.of(),
           new SweepVerdict("Failed", SweepVerdict.INVALID_SPEC, invalid.get()));
     }
     if (unmeasurable.isPresent()) {
-      return new SweepPlan(List.of(), List.of(),
+      return new SweepPlan(
+          List.of(),
+          List.of(),
           new SweepVerdict("Pending", SweepVerdict.OBJECTIVE_UNAVAILABLE, unmeasurable.get()));
     }
     long failed = o.trials().stream().filter(Trial::failed).count();
@@ -48,9 +58,16 @@ final class SweepPlanner {
       if (o.baseline().active()) {
         stop.add(o.baseline());
       }
-      return new SweepPlan(List.of(), stop, new SweepVerdict("Failed",
-          SweepVerdict.MAX_FAILED_TRIALS, failed + " trials failed, more than maxFailedTrials ("
-              + maxFailed + "); the trials still running were stopped"));
+      return new SweepPlan(
+          List.of(),
+          stop,
+          new SweepVerdict(
+              "Failed",
+              SweepVerdict.MAX_FAILED_TRIALS,
+              failed
+                  + " trials failed, more than maxFailedTrials ("
+                  + maxFailed
+                  + "); the trials still running were stopped"));
     }
     List<Trial> create = new ArrayList<>();
     if (!o.baseline().exists()) {
@@ -70,16 +87,31 @@ final class SweepPlanner {
     long finished = o.trials().stream().filter(Trial::finished).count();
     if (o.baseline().failed()) {
       List<Trial> stop = o.trials().stream().filter(Trial::active).toList();
-      return new SweepPlan(List.of(), stop, new SweepVerdict("Failed",
-          SweepVerdict.BASELINE_FAILED, "the from-scratch baseline " + o.baseline().name()
-              + " failed; no trial's gain can be measured"));
+      return new SweepPlan(
+          List.of(),
+          stop,
+          new SweepVerdict(
+              "Failed",
+              SweepVerdict.BASELINE_FAILED,
+              "the from-scratch baseline "
+                  + o.baseline().name()
+                  + " failed; no trial's gain can be measured"));
     }
     if (finished == o.trials().size() && o.baseline().succeeded()) {
-      return new SweepPlan(List.of(), List.of(), new SweepVerdict("Succeeded",
-          SweepVerdict.COMPLETED, finished + " trials finished, " + failed + " failed"));
+      return new SweepPlan(
+          List.of(),
+          List.of(),
+          new SweepVerdict(
+              "Succeeded",
+              SweepVerdict.COMPLETED,
+              finished + " trials finished, " + failed + " failed"));
     }
-    return new SweepPlan(create, List.of(), new SweepVerdict("Running",
-        SweepVerdict.TRIALS_RUNNING, finished + " of " + o.trials().size()
-            + " trials finished"));
+    return new SweepPlan(
+        create,
+        List.of(),
+        new SweepVerdict(
+            "Running",
+            SweepVerdict.TRIALS_RUNNING,
+            finished + " of " + o.trials().size() + " trials finished"));
   }
 }

@@ -17,29 +17,39 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Pure: the sweep's status from the observation and the verdict. The kstatus conditions follow
- * the FineTuneJob's table (docs/controller-flow.md): Ready=True once Succeeded, Reconciling=True
- * while trials are pending or running, Stalled=True when it failed or cannot measure its
- * objective; once it ended, Promoted says whether the best model was promoted and why not.
- * lastTransitionTime is kept while a condition's status stays.
+ * Pure: the sweep's status from the observation and the verdict. The kstatus conditions follow the
+ * FineTuneJob's table (docs/controller-flow.md): Ready=True once Succeeded, Reconciling=True while
+ * trials are pending or running, Stalled=True when it failed or cannot measure its objective; once
+ * it ended, Promoted says whether the best model was promoted and why not. lastTransitionTime is
+ * kept while a condition's status stays.
  */
 final class SweepStatusBuilder {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private SweepStatusBuilder() {}
 
-  static FineTuneSweepStatus build(SweepObservation o, SweepVerdict v,
-      FineTuneSweepStatus previous, Long generation, Instant now) {
+  static FineTuneSweepStatus build(
+      SweepObservation o,
+      SweepVerdict v,
+      FineTuneSweepStatus previous,
+      Long generation,
+      Instant now) {
     return build(o, v, previous, generation, now, null, null, Map.of());
   }
 
   /**
-   * As above, with the best trial so far ({@link BestTrials}, or null) and, once the sweep
-   * ended, what promotion did (null before): the Promoted condition and promotedModelUri.
+   * As above, with the best trial so far ({@link BestTrials}, or null) and, once the sweep ended,
+   * what promotion did (null before): the Promoted condition and promotedModelUri.
    */
-  static FineTuneSweepStatus build(SweepObservation o, SweepVerdict v,
-      FineTuneSweepStatus previous, Long generation, Instant now, BestTrial best,
-      PromotionOutcome promotion, Map<String, List<Double>> curves) {
+  static FineTuneSweepStatus build(
+      SweepObservation o,
+      SweepVerdict v,
+      FineTuneSweepStatus previous,
+      Long generation,
+      Instant now,
+      BestTrial best,
+      PromotionOutcome promotion,
+      Map<String, List<Double>> curves) {
     FineTuneSweepStatus s = new FineTuneSweepStatus();
     s.phase = v.phase();
     s.observedGeneration = generation;
@@ -48,16 +58,43 @@ final class SweepStatusBuilder {
     boolean stalled = v.stalled();
     boolean working = !ready && !stalled;
     String message = v.message() == null ? "" : v.message();
-    s.conditions = new ArrayList<>(List.of(
-        condition(Conditions.READY, ready, ready ? Conditions.SUCCEEDED : v.reason(), message,
-            before, generation, now),
-        condition(Conditions.RECONCILING, working, working ? v.reason() : "NotReconciling",
-            working ? message : "", before, generation, now),
-        condition(Conditions.STALLED, stalled, stalled ? v.reason() : "NotStalled",
-            stalled ? message : "", before, generation, now)));
+    s.conditions =
+        new ArrayList<>(
+            List.of(
+                condition(
+                    Conditions.READY,
+                    ready,
+                    ready ? Conditions.SUCCEEDED : v.reason(),
+                    message,
+                    before,
+                    generation,
+                    now),
+                condition(
+                    Conditions.RECONCILING,
+                    working,
+                    working ? v.reason() : "NotReconciling",
+                    working ? message : "",
+                    before,
+                    generation,
+                    now),
+                condition(
+                    Conditions.STALLED,
+                    stalled,
+                    stalled ? v.reason() : "NotStalled",
+                    stalled ? message : "",
+                    before,
+                    generation,
+                    now)));
     if (promotion != null) {
-      s.conditions.add(condition(PromotionOutcome.CONDITION, promotion.promoted(),
-          promotion.reason(), promotion.message(), before, generation, now));
+      s.conditions.add(
+          condition(
+              PromotionOutcome.CONDITION,
+              promotion.promoted(),
+              promotion.reason(),
+              promotion.message(),
+              before,
+              generation,
+              now));
       s.promotedModelUri = promotion.modelUri();
     }
     s.bestTrial = best;
@@ -76,16 +113,21 @@ final class SweepStatusBuilder {
       s.baseline.testAccuracy = o.baseline().testAccuracy();
     }
     if (!existing.isEmpty()) {
-      s.trials = existing.stream().limit(FineTuneSweepStatus.MAX_TABLE_ROWS).map(t -> {
-        TrialRow r = new TrialRow();
-        r.name = t.name();
-        r.parameters = t.assignment().values();
-        r.phase = t.earlyStopped() ? "EarlyStopped" : t.phase();
-        r.objectiveByEpoch = curves.get(t.name());
-        r.testAccuracy = t.testAccuracy();
-        r.objective = t.objective();
-        return r;
-      }).toList();
+      s.trials =
+          existing.stream()
+              .limit(FineTuneSweepStatus.MAX_TABLE_ROWS)
+              .map(
+                  t -> {
+                    TrialRow r = new TrialRow();
+                    r.name = t.name();
+                    r.parameters = t.assignment().values();
+                    r.phase = t.earlyStopped() ? "EarlyStopped" : t.phase();
+                    r.objectiveByEpoch = curves.get(t.name());
+                    r.testAccuracy = t.testAccuracy();
+                    r.objective = t.objective();
+                    return r;
+                  })
+              .toList();
     }
     return s;
   }
@@ -94,16 +136,34 @@ final class SweepStatusBuilder {
     return Objects.equals(JSON.valueToTree(a), JSON.valueToTree(b));
   }
 
-  private static Condition condition(String type, boolean isTrue, String reason, String message,
-      List<Condition> previous, Long generation, Instant now) {
+  private static Condition condition(
+      String type,
+      boolean isTrue,
+      String reason,
+      String message,
+      List<Condition> previous,
+      Long generation,
+      Instant now) {
     String status = isTrue ? "True" : "False";
-    String lastTransition = previous == null ? null : previous.stream()
-        .filter(c -> type.equals(c.getType()) && status.equals(c.getStatus()))
-        .map(Condition::getLastTransitionTime).filter(Objects::nonNull).findFirst().orElse(null);
-    return new ConditionBuilder().withType(type).withStatus(status).withReason(reason)
-        .withMessage(message).withObservedGeneration(generation)
-        .withLastTransitionTime(lastTransition != null ? lastTransition
-            : now.truncatedTo(ChronoUnit.SECONDS).toString())
+    String lastTransition =
+        previous == null
+            ? null
+            : previous.stream()
+                .filter(c -> type.equals(c.getType()) && status.equals(c.getStatus()))
+                .map(Condition::getLastTransitionTime)
+                .filter(Objects::nonNull)
+                .findFirst()
+                .orElse(null);
+    return new ConditionBuilder()
+        .withType(type)
+        .withStatus(status)
+        .withReason(reason)
+        .withMessage(message)
+        .withObservedGeneration(generation)
+        .withLastTransitionTime(
+            lastTransition != null
+                ? lastTransition
+                : now.truncatedTo(ChronoUnit.SECONDS).toString())
         .build();
   }
 }

@@ -3,14 +3,21 @@ package dev.finetune.operator.sweep;
 import dev.finetune.contract.sweep.Assignment;
 
 /**
- * One FineTuneJob the sweep wants (a trial, or the baseline with a null assignment) and what
- * the observer saw of it: its status.phase (null while it has none, absent when the job does not
+ * One FineTuneJob the sweep wants (a trial, or the baseline with a null assignment) and what the
+ * observer saw of it: its status.phase (null while it has none, absent when the job does not
  * exist), its test accuracy and its objective (the sweep's validation metric, from epoch
- * validationEpoch) once reported, and whether the median rule stopped it (annotation
- * {@value #EARLY_STOPPED}).
+ * validationEpoch) once reported, and whether the median rule stopped it (annotation {@value
+ * #EARLY_STOPPED}).
  */
-record Trial(String name, Assignment assignment, boolean exists, String phase,
-    Double testAccuracy, Double objective, Integer validationEpoch, boolean earlyStopped) {
+record Trial(
+    String name,
+    Assignment assignment,
+    boolean exists,
+    String phase,
+    Double testAccuracy,
+    Double objective,
+    Integer validationEpoch,
+    boolean earlyStopped) {
   /** The FineTuneJob annotation the median rule leaves on a trial it stopped: why. */
   static final String EARLY_STOPPED = "finetune.dev/early-stopped";
 
@@ -18,7 +25,12 @@ record Trial(String name, Assignment assignment, boolean exists, String phase,
     this(name, assignment, exists, phase, testAccuracy, null);
   }
 
-  Trial(String name, Assignment assignment, boolean exists, String phase, Double testAccuracy,
+  Trial(
+      String name,
+      Assignment assignment,
+      boolean exists,
+      String phase,
+      Double testAccuracy,
       Double objective) {
     this(name, assignment, exists, phase, testAccuracy, objective, null, false);
   }

@@ -10,9 +10,9 @@ import java.util.Map;
 
 /**
  * The FineTuneJob of a trial or of the baseline, as the sweep creates it: the spec from the
- * contract's {@link TrialSpecs}, the labels {@code finetune.dev/sweep} and
- * {@code finetune.dev/sweep-role} (trial or baseline), and a controller ownerReference to the
- * sweep, so deleting the sweep deletes its trials through the garbage collector.
+ * contract's {@link TrialSpecs}, the labels {@code finetune.dev/sweep} and {@code
+ * finetune.dev/sweep-role} (trial or baseline), and a controller ownerReference to the sweep, so
+ * deleting the sweep deletes its trials through the garbage collector.
  */
 final class TrialJobs {
   static final String SWEEP_LABEL = "finetune.dev/sweep";
@@ -26,15 +26,25 @@ final class TrialJobs {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(SWEEP_LABEL, sweep.getMetadata().getName());
     labels.put(ROLE_LABEL, baseline ? "baseline" : "trial");
-    job.setMetadata(new ObjectMetaBuilder().withName(trial.name())
-        .withNamespace(sweep.getMetadata().getNamespace()).withLabels(labels)
-        .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(sweep.getApiVersion())
-            .withKind(sweep.getKind()).withName(sweep.getMetadata().getName())
-            .withUid(sweep.getMetadata().getUid()).withController(true)
-            .withBlockOwnerDeletion(true).build())
-        .build());
-    job.setSpec(baseline ? TrialSpecs.baseline(sweep.getSpec(), trial.name())
-        : TrialSpecs.trial(sweep.getSpec(), trial.assignment(), trial.name()));
+    job.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(trial.name())
+            .withNamespace(sweep.getMetadata().getNamespace())
+            .withLabels(labels)
+            .withOwnerReferences(
+                new OwnerReferenceBuilder()
+                    .withApiVersion(sweep.getApiVersion())
+                    .withKind(sweep.getKind())
+                    .withName(sweep.getMetadata().getName())
+                    .withUid(sweep.getMetadata().getUid())
+                    .withController(true)
+                    .withBlockOwnerDeletion(true)
+                    .build())
+            .build());
+    job.setSpec(
+        baseline
+            ? TrialSpecs.baseline(sweep.getSpec(), trial.name())
+            : TrialSpecs.trial(sweep.getSpec(), trial.assignment(), trial.name()));
     return job;
   }
 }

@@ -32,8 +32,10 @@ class AttemptPlannerTest {
   static final Validation VALID = new Validation.Valid(null);
 
   static Observation obs(List<Job> jobs, Pod... pods) {
-    return JobObserver.observe(jobs, Stream.of(pods).collect(Collectors.groupingBy(
-        p -> p.getMetadata().getLabels().get(Labels.ATTEMPT))));
+    return JobObserver.observe(
+        jobs,
+        Stream.of(pods)
+            .collect(Collectors.groupingBy(p -> p.getMetadata().getLabels().get(Labels.ATTEMPT))));
   }
 
   static Plan plan(FineTuneJob f, Observation o, Validation v) {
@@ -42,43 +44,90 @@ class AttemptPlannerTest {
   }
 
   static Job stopped(Job j) {
-    return new JobBuilder(j).editMetadata()
-        .addToAnnotations(Labels.STOPPED_BY, Labels.STOPPED_BY_SUSPEND).endMetadata().build();
+    return new JobBuilder(j)
+        .editMetadata()
+        .addToAnnotations(Labels.STOPPED_BY, Labels.STOPPED_BY_SUSPEND)
+        .endMetadata()
+        .build();
   }
 
   static Stream<Arguments> cases() {
     String longAgo = NOW.minusSeconds(3600).toString();
     String justNow = NOW.minusSeconds(4).toString();
     return Stream.of(
-        Arguments.of("first attempt", ftj("a").obj(), obs(List.of()), VALID,
-            new Plan.CreateAttempt(1)),
-        Arguments.of("running: nothing", ftj("a").obj(), obs(List.of(job("a", 1).build()),
-            runningPod("a", 1)), VALID, new Plan.Nothing()),
-        Arguments.of("invalid: nothing", ftj("a").obj(), obs(List.of()),
-            new Validation.Invalid("f", "m"), new Plan.Nothing()),
-        Arguments.of("waiting for source: nothing", ftj("a").obj(), obs(List.of()),
-            new Validation.Waiting("WaitingForSource", "m"), new Plan.Nothing()),
-        Arguments.of("succeeded: nothing", ftj("a").obj(), obs(List.of(succeededJob("a", 1))),
-            VALID, new Plan.Nothing()),
-        Arguments.of("exit 3: nothing", ftj("a").obj(), obs(List.of(failedJob("a", 1, longAgo)),
-            terminatedPod("a", 1, 3, "bad").build()), VALID, new Plan.Nothing()),
-        Arguments.of("exit 143 after backoff: next attempt", ftj("a").obj(),
+        Arguments.of(
+            "first attempt", ftj("a").obj(), obs(List.of()), VALID, new Plan.CreateAttempt(1)),
+        Arguments.of(
+            "running: nothing",
+            ftj("a").obj(),
+            obs(List.of(job("a", 1).build()), runningPod("a", 1)),
+            VALID,
+            new Plan.Nothing()),
+        Arguments.of(
+            "invalid: nothing",
+            ftj("a").obj(),
+            obs(List.of()),
+            new Validation.Invalid("f", "m"),
+            new Plan.Nothing()),
+        Arguments.of(
+            "waiting for source: nothing",
+            ftj("a").obj(),
+            obs(List.of()),
+            new Validation.Waiting("WaitingForSource", "m"),
+            new Plan.Nothing()),
+        Arguments.of(
+            "succeeded: nothing",
+            ftj("a").obj(),
+            obs(List.of(succeededJob("a", 1))),
+            VALID,
+            new Plan.Nothing()),
+        Arguments.of(
+            "exit 3: nothing",
+            ftj("a").obj(),
+            obs(List.of(failedJob("a", 1, longAgo)), terminatedPod("a", 1, 3, "bad").build()),
+            VALID,
+            new Plan.Nothing()),
+        Arguments.of(
+            "exit 143 after backoff: next attempt",
+            ftj("a").obj(),
             obs(List.of(failedJob("a", 1, longAgo)), terminatedPod("a", 1, 143, null).build()),
-            VALID, new Plan.CreateAttempt(2)),
-        Arguments.of("exit 143 just now: wait the rest of 10 s", ftj("a").obj(),
+            VALID,
+            new Plan.CreateAttempt(2)),
+        Arguments.of(
+            "exit 143 just now: wait the rest of 10 s",
+            ftj("a").obj(),
             obs(List.of(failedJob("a", 1, justNow)), terminatedPod("a", 1, 143, null).build()),
-            VALID, new Plan.WaitBackoff(2, Duration.ofSeconds(6))),
-        Arguments.of("second retry waits 20 s", ftj("a").obj(),
-            obs(List.of(failedJob("a", 1, longAgo), failedJob("a", 2, justNow))), VALID,
+            VALID,
+            new Plan.WaitBackoff(2, Duration.ofSeconds(6))),
+        Arguments.of(
+            "second retry waits 20 s",
+            ftj("a").obj(),
+            obs(List.of(failedJob("a", 1, longAgo), failedJob("a", 2, justNow))),
+            VALID,
             new Plan.WaitBackoff(3, Duration.ofSeconds(16))),
-        Arguments.of("retries exhausted: nothing", ftj("a").spec(s -> s.backoffLimit = 0).obj(),
-            obs(List.of(failedJob("a", 1, longAgo))), VALID, new Plan.Nothing()),
-        Arguments.of("suspend before start: nothing", ftj("a").suspend(true).obj(),
-            obs(List.of()), VALID, new Plan.Nothing()),
-        Arguments.of("resume: next attempt at once", ftj("a").obj(),
-            obs(List.of(stopped(failedJob("a", 1, justNow)))), VALID, new Plan.CreateAttempt(2)),
-        Arguments.of("numbers continue after Jobs were deleted (ttl)",
-            ftj("a").status(s -> s.attempts = 4).obj(), obs(List.of()), VALID,
+        Arguments.of(
+            "retries exhausted: nothing",
+            ftj("a").spec(s -> s.backoffLimit = 0).obj(),
+            obs(List.of(failedJob("a", 1, longAgo))),
+            VALID,
+            new Plan.Nothing()),
+        Arguments.of(
+            "suspend before start: nothing",
+            ftj("a").suspend(true).obj(),
+            obs(List.of()),
+            VALID,
+            new Plan.Nothing()),
+        Arguments.of(
+            "resume: next attempt at once",
+            ftj("a").obj(),
+            obs(List.of(stopped(failedJob("a", 1, justNow)))),
+            VALID,
+            new Plan.CreateAttempt(2)),
+        Arguments.of(
+            "numbers continue after Jobs were deleted (ttl)",
+            ftj("a").status(s -> s.attempts = 4).obj(),
+            obs(List.of()),
+            VALID,
             new Plan.CreateAttempt(5)));
   }
 
@@ -97,12 +146,17 @@ class AttemptPlannerTest {
 
   @Test
   void aStoppedAttemptWhosePodIsGoneWaitsForTheJobController() {
-    Job marked = new JobBuilder(job("a", 1).build()).editMetadata()
-        .addToAnnotations(Labels.STOPPED_BY, Labels.STOPPED_BY_SUSPEND).endMetadata().build();
-    assertEquals(new Plan.Nothing(), plan(ftj("a").suspend(true).obj(), obs(List.of(marked)),
-        VALID));
+    Job marked =
+        new JobBuilder(job("a", 1).build())
+            .editMetadata()
+            .addToAnnotations(Labels.STOPPED_BY, Labels.STOPPED_BY_SUSPEND)
+            .endMetadata()
+            .build();
+    assertEquals(
+        new Plan.Nothing(), plan(ftj("a").suspend(true).obj(), obs(List.of(marked)), VALID));
     Observation podBack = obs(List.of(marked), runningPod("a", 1));
-    assertEquals(new Plan.StopAttempt(podBack.latest().orElseThrow()),
+    assertEquals(
+        new Plan.StopAttempt(podBack.latest().orElseThrow()),
         plan(ftj("a").suspend(true).obj(), podBack, VALID));
   }
 
@@ -110,7 +164,10 @@ class AttemptPlannerTest {
   void backoffDoublesUpToTheCap() {
     Duration base = Duration.ofSeconds(10);
     Duration max = Duration.ofSeconds(60);
-    assertEquals(List.of(10L, 20L, 40L, 60L, 60L), Stream.of(1, 2, 3, 4, 10)
-        .map(r -> AttemptPlanner.backoff(r, base, max).toSeconds()).toList());
+    assertEquals(
+        List.of(10L, 20L, 40L, 60L, 60L),
+        Stream.of(1, 2, 3, 4, 10)
+            .map(r -> AttemptPlanner.backoff(r, base, max).toSeconds())
+            .toList());
   }
 }

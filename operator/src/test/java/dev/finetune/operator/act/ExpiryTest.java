@@ -20,9 +20,16 @@ class ExpiryTest {
   static FineTuneJobStatus status(String phase, String trueType) {
     FineTuneJobStatus s = new FineTuneJobStatus();
     s.phase = phase;
-    s.conditions = List.of("Running", "Succeeded", "Failed").stream()
-        .map(t -> new ConditionBuilder().withType(t).withStatus(t.equals(trueType) ? "True"
-            : "False").withLastTransitionTime(AT).build()).toList();
+    s.conditions =
+        List.of("Running", "Succeeded", "Failed").stream()
+            .map(
+                t ->
+                    new ConditionBuilder()
+                        .withType(t)
+                        .withStatus(t.equals(trueType) ? "True" : "False")
+                        .withLastTransitionTime(AT)
+                        .build())
+            .toList();
     return s;
   }
 
@@ -32,8 +39,11 @@ class ExpiryTest {
         Arguments.of("no ttl", status("Succeeded", "Succeeded"), null, Optional.empty()),
         Arguments.of("running", status("Running", "Running"), 10, Optional.empty()),
         Arguments.of("no status", null, 10, Optional.empty()),
-        Arguments.of("succeeded: ttl plus the rounding second",
-            status("Succeeded", "Succeeded"), 10, Optional.of(at.plusSeconds(11))),
+        Arguments.of(
+            "succeeded: ttl plus the rounding second",
+            status("Succeeded", "Succeeded"),
+            10,
+            Optional.of(at.plusSeconds(11))),
         Arguments.of("failed", status("Failed", "Failed"), 0, Optional.of(at.plusSeconds(1))));
   }
 
@@ -50,15 +60,20 @@ class ExpiryTest {
     return Stream.of(
         Arguments.of("first try", t0, t0, base, max, base),
         Arguments.of("no deletion timestamp", null, t0, base, max, base),
-        Arguments.of("waited 25 s: wait 25 s more", t0, t0.plusSeconds(25), base, max,
+        Arguments.of(
+            "waited 25 s: wait 25 s more",
+            t0,
+            t0.plusSeconds(25),
+            base,
+            max,
             Duration.ofSeconds(25)),
         Arguments.of("capped", t0, t0.plusSeconds(3600), base, max, max));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("delays")
-  void retryDelayDoubles(String name, Instant requested, Instant now, Duration base,
-      Duration max, Duration expected) {
+  void retryDelayDoubles(
+      String name, Instant requested, Instant now, Duration base, Duration max, Duration expected) {
     assertEquals(expected, StorageArtifacts.retryDelay(requested, now, base, max));
   }
 
@@ -66,21 +81,30 @@ class ExpiryTest {
     return Stream.of(
         Arguments.of(Map.of(), Map.of(), Optional.empty()),
         Arguments.of(Map.of("app.kubernetes.io/instance", "x"), Map.of(), Optional.empty()),
-        Arguments.of(Map.of(), Map.of("argocd.argoproj.io/tracking-id",
-            "experiments:finetune.dev/FineTuneJob:team-a/hotdog"),
+        Arguments.of(
+            Map.of(),
+            Map.of(
+                "argocd.argoproj.io/tracking-id",
+                "experiments:finetune.dev/FineTuneJob:team-a/hotdog"),
             Optional.of("annotation argocd.argoproj.io/tracking-id")),
-        Arguments.of(Map.of("argocd.argoproj.io/instance", "experiments"), Map.of(),
+        Arguments.of(
+            Map.of("argocd.argoproj.io/instance", "experiments"),
+            Map.of(),
             Optional.of("label argocd.argoproj.io/instance")),
-        Arguments.of(Map.of("kustomize.toolkit.fluxcd.io/name", "experiments"), Map.of(),
+        Arguments.of(
+            Map.of("kustomize.toolkit.fluxcd.io/name", "experiments"),
+            Map.of(),
             Optional.of("label kustomize.toolkit.fluxcd.io/name")),
-        Arguments.of(Map.of("helm.toolkit.fluxcd.io/name", "experiments"), null,
+        Arguments.of(
+            Map.of("helm.toolkit.fluxcd.io/name", "experiments"),
+            null,
             Optional.of("label helm.toolkit.fluxcd.io/name")));
   }
 
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("marks")
-  void gitOpsMarksHoldFinishedJobs(Map<String, String> labels, Map<String, String> annotations,
-      Optional<String> expected) {
+  void gitOpsMarksHoldFinishedJobs(
+      Map<String, String> labels, Map<String, String> annotations, Optional<String> expected) {
     assertEquals(expected, Expiry.heldBy(labels, annotations));
   }
 }

@@ -15,24 +15,40 @@ import java.util.stream.Stream;
 /**
  * The checks of the Kubernetes Pod Security Standard "restricted" (which includes "baseline"), as
  * the PodSecurity admission controller of Kubernetes 1.32 applies them to a pod spec. Returns the
- * violations, each naming the field, so a test can show exactly what a namespace labelled
- * {@code pod-security.kubernetes.io/enforce: restricted} would reject.
+ * violations, each naming the field, so a test can show exactly what a namespace labelled {@code
+ * pod-security.kubernetes.io/enforce: restricted} would reject.
  */
 public final class PodSecurityRestricted {
-  static final Set<String> VOLUME_TYPES = Set.of("configMap", "csi", "downwardAPI", "emptyDir",
-      "ephemeral", "persistentVolumeClaim", "projected", "secret");
-  static final Set<String> SAFE_SYSCTLS = Set.of("kernel.shm_rmid_forced",
-      "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
-      "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
-      "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
-      "net.ipv4.tcp_keepalive_probes");
+  static final Set<String> VOLUME_TYPES =
+      Set.of(
+          "configMap",
+          "csi",
+          "downwardAPI",
+          "emptyDir",
+          "ephemeral",
+          "persistentVolumeClaim",
+          "projected",
+          "secret");
+  static final Set<String> SAFE_SYSCTLS =
+      Set.of(
+          "kernel.shm_rmid_forced",
+          "net.ipv4.ip_local_port_range",
+          "net.ipv4.ip_unprivileged_port_start",
+          "net.ipv4.tcp_syncookies",
+          "net.ipv4.ping_group_range",
+          "net.ipv4.ip_local_reserved_ports",
+          "net.ipv4.tcp_keepalive_time",
+          "net.ipv4.tcp_fin_timeout",
+          "net.ipv4.tcp_keepalive_intvl",
+          "net.ipv4.tcp_keepalive_probes");
 
   private PodSecurityRestricted() {}
 
   public static List<String> violations(PodSpec pod) {
     List<String> v = new ArrayList<>();
     PodSecurityContext psc = pod.getSecurityContext();
-    if (Boolean.TRUE.equals(pod.getHostNetwork()) || Boolean.TRUE.equals(pod.getHostPID())
+    if (Boolean.TRUE.equals(pod.getHostNetwork())
+        || Boolean.TRUE.equals(pod.getHostPID())
         || Boolean.TRUE.equals(pod.getHostIPC())) {
       v.add("spec.hostNetwork/hostPID/hostIPC must be unset or false");
     }
@@ -43,7 +59,8 @@ public final class PodSecurityRestricted {
       }
     }
     if (psc != null && psc.getSysctls() != null) {
-      psc.getSysctls().stream().filter(s -> !SAFE_SYSCTLS.contains(s.getName()))
+      psc.getSysctls().stream()
+          .filter(s -> !SAFE_SYSCTLS.contains(s.getName()))
           .forEach(s -> v.add("spec.securityContext.sysctls: " + s.getName() + " is unsafe"));
     }
     if (psc != null && psc.getRunAsUser() != null && psc.getRunAsUser() == 0) {
@@ -54,13 +71,13 @@ public final class PodSecurityRestricted {
     if (psc != null && psc.getSeccompProfile() != null && !podSeccomp) {
       v.add("spec.securityContext.seccompProfile.type must be RuntimeDefault or Localhost");
     }
-    List<Container> containers = Stream.concat(pod.getInitContainers().stream(),
-        pod.getContainers().stream()).toList();
+    List<Container> containers =
+        Stream.concat(pod.getInitContainers().stream(), pod.getContainers().stream()).toList();
     for (Container c : containers) {
       String at = "container " + c.getName() + ": ";
       SecurityContext sc = c.getSecurityContext();
-      if (c.getPorts() != null && c.getPorts().stream()
-          .anyMatch(p -> p.getHostPort() != null && p.getHostPort() != 0)) {
+      if (c.getPorts() != null
+          && c.getPorts().stream().anyMatch(p -> p.getHostPort() != null && p.getHostPort() != 0)) {
         v.add(at + "ports[].hostPort must be unset or 0");
       }
       if (sc == null) {
@@ -77,8 +94,9 @@ public final class PodSecurityRestricted {
       if (caps == null || caps.getDrop() == null || !caps.getDrop().contains("ALL")) {
         v.add(at + "securityContext.capabilities.drop must include ALL");
       }
-      if (caps != null && caps.getAdd() != null && caps.getAdd().stream()
-          .anyMatch(a -> !a.equals("NET_BIND_SERVICE"))) {
+      if (caps != null
+          && caps.getAdd() != null
+          && caps.getAdd().stream().anyMatch(a -> !a.equals("NET_BIND_SERVICE"))) {
         v.add(at + "securityContext.capabilities.add may only hold NET_BIND_SERVICE");
       }
       if (!(podNonRoot && sc.getRunAsNonRoot() == null)
@@ -94,8 +112,9 @@ public final class PodSecurityRestricted {
       if (sc.getProcMount() != null && !"Default".equals(sc.getProcMount())) {
         v.add(at + "securityContext.procMount must be Default");
       }
-      if (sc.getSeLinuxOptions() != null && (sc.getSeLinuxOptions().getUser() != null
-          || sc.getSeLinuxOptions().getRole() != null)) {
+      if (sc.getSeLinuxOptions() != null
+          && (sc.getSeLinuxOptions().getUser() != null
+              || sc.getSeLinuxOptions().getRole() != null)) {
         v.add(at + "securityContext.seLinuxOptions user/role must be unset");
       }
       if (sc.getAppArmorProfile() != null

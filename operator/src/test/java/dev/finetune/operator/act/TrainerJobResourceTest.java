@@ -35,7 +35,8 @@ class TrainerJobResourceTest {
   void defaultTemplate() {
     Job j = job(ftj("exp").obj());
     assertEquals("exp-attempt-2", j.getMetadata().getName());
-    assertEquals(Map.of("finetune.dev/job", "exp", "finetune.dev/attempt", "2"),
+    assertEquals(
+        Map.of("finetune.dev/job", "exp", "finetune.dev/attempt", "2"),
         j.getMetadata().getLabels());
     assertEquals("uid-exp", j.getMetadata().getOwnerReferences().get(0).getUid());
     assertTrue(j.getMetadata().getOwnerReferences().get(0).getController());
@@ -53,8 +54,17 @@ class TrainerJobResourceTest {
     assertEquals("RuntimeDefault", pod.getSecurityContext().getSeccompProfile().getType());
     Container c = trainer(j);
     assertEquals("trainer:test", c.getImage());
-    assertEquals(List.of("train", "/etc/finetune/job.yaml", "--output", "/work/out",
-        "--metrics-port", "9400", "--no-progress", "--termination-log", "/dev/termination-log"),
+    assertEquals(
+        List.of(
+            "train",
+            "/etc/finetune/job.yaml",
+            "--output",
+            "/work/out",
+            "--metrics-port",
+            "9400",
+            "--no-progress",
+            "--termination-log",
+            "/dev/termination-log"),
         c.getArgs());
     assertEquals("/dev/termination-log", c.getTerminationMessagePath());
     assertEquals("FallbackToLogsOnError", c.getTerminationMessagePolicy());
@@ -64,110 +74,172 @@ class TrainerJobResourceTest {
     assertFalse(sc.getAllowPrivilegeEscalation());
     assertEquals(List.of("ALL"), sc.getCapabilities().getDrop());
     assertEquals("RuntimeDefault", sc.getSeccompProfile().getType());
-    assertEquals(Map.of("/etc/finetune", "spec", "/work", "work", "/tmp", "tmp"),
-        c.getVolumeMounts().stream().collect(java.util.stream.Collectors.toMap(
-            m -> m.getMountPath(), m -> m.getName())));
-    assertEquals("exp-spec", pod.getVolumes().stream().filter(v -> v.getName().equals("spec"))
-        .findFirst().orElseThrow().getConfigMap().getName());
-    assertTrue(pod.getVolumes().stream().filter(v -> !v.getName().equals("spec"))
-        .allMatch(v -> v.getEmptyDir() != null));
+    assertEquals(
+        Map.of("/etc/finetune", "spec", "/work", "work", "/tmp", "tmp"),
+        c.getVolumeMounts().stream()
+            .collect(java.util.stream.Collectors.toMap(m -> m.getMountPath(), m -> m.getName())));
+    assertEquals(
+        "exp-spec",
+        pod.getVolumes().stream()
+            .filter(v -> v.getName().equals("spec"))
+            .findFirst()
+            .orElseThrow()
+            .getConfigMap()
+            .getName());
+    assertTrue(
+        pod.getVolumes().stream()
+            .filter(v -> !v.getName().equals("spec"))
+            .allMatch(v -> v.getEmptyDir() != null));
     assertEquals("2", env(c, "FINETUNE_ATTEMPT"));
     assertEquals(c.getImage(), env(c, "FINETUNE_IMAGE"), "the model card names the image");
-    assertEquals("metadata.namespace", c.getEnv().stream()
-        .filter(e -> e.getName().equals("FINETUNE_NAMESPACE")).findFirst().orElseThrow()
-        .getValueFrom().getFieldRef().getFieldPath());
+    assertEquals(
+        "metadata.namespace",
+        c.getEnv().stream()
+            .filter(e -> e.getName().equals("FINETUNE_NAMESPACE"))
+            .findFirst()
+            .orElseThrow()
+            .getValueFrom()
+            .getFieldRef()
+            .getFieldPath());
     assertTrue(c.getEnvFrom().isEmpty(), "no credentials unless a secret is named");
     assertTrue(c.getEnv().stream().noneMatch(e -> e.getName().startsWith("AWS_")));
   }
 
   static String env(Container c, String name) {
-    return c.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst().orElseThrow()
+    return c.getEnv().stream()
+        .filter(e -> e.getName().equals(name))
+        .findFirst()
+        .orElseThrow()
         .getValue();
   }
 
   static Stream<Arguments> specCases() {
     return Stream.of(
-        Arguments.of("cpu and memory: requests = limits, --cpus = cpu",
-            (Consumer<FineTuneJobSpec>) s -> {
-              s.resources.cpu = "4";
-              s.resources.memory = "8Gi";
-            },
-            (Consumer<Job>) j -> {
-              var r = trainer(j).getResources();
-              assertEquals(r.getRequests(), r.getLimits());
-              assertEquals(new Quantity("4"), r.getLimits().get("cpu"));
-              assertEquals(new Quantity("8Gi"), r.getLimits().get("memory"));
-              assertEquals(List.of("--cpus", "4"), trainer(j).getArgs().subList(9, 11));
-            }),
-        Arguments.of("fractional cpu rounds --cpus up", (Consumer<FineTuneJobSpec>) s ->
-            s.resources.cpu = "1500m",
+        Arguments.of(
+            "cpu and memory: requests = limits, --cpus = cpu",
+            (Consumer<FineTuneJobSpec>)
+                s -> {
+                  s.resources.cpu = "4";
+                  s.resources.memory = "8Gi";
+                },
+            (Consumer<Job>)
+                j -> {
+                  var r = trainer(j).getResources();
+                  assertEquals(r.getRequests(), r.getLimits());
+                  assertEquals(new Quantity("4"), r.getLimits().get("cpu"));
+                  assertEquals(new Quantity("8Gi"), r.getLimits().get("memory"));
+                  assertEquals(List.of("--cpus", "4"), trainer(j).getArgs().subList(9, 11));
+                }),
+        Arguments.of(
+            "fractional cpu rounds --cpus up",
+            (Consumer<FineTuneJobSpec>) s -> s.resources.cpu = "1500m",
             (Consumer<Job>) j -> assertEquals("2", trainer(j).getArgs().get(10))),
-        Arguments.of("gpus become nvidia.com/gpu limits", (Consumer<FineTuneJobSpec>) s ->
-            s.resources.gpus = 2,
-            (Consumer<Job>) j -> assertEquals(new Quantity("2"),
-                trainer(j).getResources().getLimits().get("nvidia.com/gpu"))),
-        Arguments.of("credentials only by envFrom secretRef", (Consumer<FineTuneJobSpec>) s ->
-            s.checkpoints.credentialsSecret = "s3-creds",
-            (Consumer<Job>) j -> assertEquals("s3-creds",
-                trainer(j).getEnvFrom().get(0).getSecretRef().getName())),
-        Arguments.of("kueue: queue label and suspended Job", (Consumer<FineTuneJobSpec>) s ->
-            s.queueName = "gpu-queue",
-            (Consumer<Job>) j -> {
-              assertEquals("gpu-queue", j.getMetadata().getLabels().get("kueue.x-k8s.io/queue-name"));
-              assertTrue(j.getSpec().getSuspend());
-            }),
-        Arguments.of("scheduling fields go to the pod", (Consumer<FineTuneJobSpec>) s -> {
-              s.nodeSelector = Map.of("gpu", "a100");
-              s.tolerations = List.of(new TolerationBuilder().withKey("nvidia.com/gpu")
-                  .withOperator("Exists").withEffect("NoSchedule").build());
-              s.priorityClassName = "low";
-              s.ttlSecondsAfterFinished = 600;
-            },
-            (Consumer<Job>) j -> {
-              PodSpec p = j.getSpec().getTemplate().getSpec();
-              assertEquals(Map.of("gpu", "a100"), p.getNodeSelector());
-              assertEquals("nvidia.com/gpu", p.getTolerations().get(0).getKey());
-              assertEquals("low", p.getPriorityClassName());
-              assertEquals(600, j.getSpec().getTtlSecondsAfterFinished());
-            }),
-        Arguments.of("spec.image overrides the configured image", (Consumer<FineTuneJobSpec>) s ->
-            s.image = "registry/trainer:v2",
+        Arguments.of(
+            "gpus become nvidia.com/gpu limits",
+            (Consumer<FineTuneJobSpec>) s -> s.resources.gpus = 2,
+            (Consumer<Job>)
+                j ->
+                    assertEquals(
+                        new Quantity("2"),
+                        trainer(j).getResources().getLimits().get("nvidia.com/gpu"))),
+        Arguments.of(
+            "credentials only by envFrom secretRef",
+            (Consumer<FineTuneJobSpec>) s -> s.checkpoints.credentialsSecret = "s3-creds",
+            (Consumer<Job>)
+                j ->
+                    assertEquals(
+                        "s3-creds", trainer(j).getEnvFrom().get(0).getSecretRef().getName())),
+        Arguments.of(
+            "kueue: queue label and suspended Job",
+            (Consumer<FineTuneJobSpec>) s -> s.queueName = "gpu-queue",
+            (Consumer<Job>)
+                j -> {
+                  assertEquals(
+                      "gpu-queue", j.getMetadata().getLabels().get("kueue.x-k8s.io/queue-name"));
+                  assertTrue(j.getSpec().getSuspend());
+                }),
+        Arguments.of(
+            "scheduling fields go to the pod",
+            (Consumer<FineTuneJobSpec>)
+                s -> {
+                  s.nodeSelector = Map.of("gpu", "a100");
+                  s.tolerations =
+                      List.of(
+                          new TolerationBuilder()
+                              .withKey("nvidia.com/gpu")
+                              .withOperator("Exists")
+                              .withEffect("NoSchedule")
+                              .build());
+                  s.priorityClassName = "low";
+                  s.ttlSecondsAfterFinished = 600;
+                },
+            (Consumer<Job>)
+                j -> {
+                  PodSpec p = j.getSpec().getTemplate().getSpec();
+                  assertEquals(Map.of("gpu", "a100"), p.getNodeSelector());
+                  assertEquals("nvidia.com/gpu", p.getTolerations().get(0).getKey());
+                  assertEquals("low", p.getPriorityClassName());
+                  assertEquals(600, j.getSpec().getTtlSecondsAfterFinished());
+                }),
+        Arguments.of(
+            "spec.image overrides the configured image",
+            (Consumer<FineTuneJobSpec>) s -> s.image = "registry/trainer:v2",
             (Consumer<Job>) j -> assertEquals("registry/trainer:v2", trainer(j).getImage())),
-        Arguments.of("no gpus: the CPU image, no GPU toleration", (Consumer<FineTuneJobSpec>) s ->
-            s.resources.gpus = 0,
-            (Consumer<Job>) j -> {
-              assertEquals("trainer:test", trainer(j).getImage());
-              assertEquals(List.of(), j.getSpec().getTemplate().getSpec().getTolerations());
-            }),
-        Arguments.of("gpus >= 1: the GPU image and the nvidia.com/gpu:NoSchedule toleration",
+        Arguments.of(
+            "no gpus: the CPU image, no GPU toleration",
+            (Consumer<FineTuneJobSpec>) s -> s.resources.gpus = 0,
+            (Consumer<Job>)
+                j -> {
+                  assertEquals("trainer:test", trainer(j).getImage());
+                  assertEquals(List.of(), j.getSpec().getTemplate().getSpec().getTolerations());
+                }),
+        Arguments.of(
+            "gpus >= 1: the GPU image and the nvidia.com/gpu:NoSchedule toleration",
             (Consumer<FineTuneJobSpec>) s -> s.resources.gpus = 1,
-            (Consumer<Job>) j -> {
-              assertEquals("trainer-gpu:test", trainer(j).getImage());
-              var t = j.getSpec().getTemplate().getSpec().getTolerations();
-              assertEquals(1, t.size());
-              assertEquals(List.of("nvidia.com/gpu", "Exists", "NoSchedule"),
-                  List.of(t.get(0).getKey(), t.get(0).getOperator(), t.get(0).getEffect()));
-            }),
-        Arguments.of("gpus >= 1 keeps the spec's own GPU toleration and image",
-            (Consumer<FineTuneJobSpec>) s -> {
-              s.resources.gpus = 2;
-              s.image = "registry/trainer:cuda";
-              s.tolerations = List.of(new TolerationBuilder().withKey("nvidia.com/gpu")
-                  .withOperator("Equal").withValue("a100").withEffect("NoSchedule").build(),
-                  new TolerationBuilder().withKey("spot").withOperator("Exists").build());
-            },
-            (Consumer<Job>) j -> {
-              assertEquals("registry/trainer:cuda", trainer(j).getImage());
-              var t = j.getSpec().getTemplate().getSpec().getTolerations();
-              assertEquals(List.of("nvidia.com/gpu", "spot"),
-                  t.stream().map(x -> x.getKey()).toList());
-              assertEquals("a100", t.get(0).getValue());
-            }),
-        Arguments.of("natives come with the image: no DJL_CACHE_DIR volume path",
-            (Consumer<FineTuneJobSpec>) s -> { },
-            (Consumer<Job>) j -> assertTrue(trainer(j).getEnv().stream()
-                .noneMatch(e -> e.getName().equals("DJL_CACHE_DIR")))),
-        Arguments.of("no resources: no --cpus flag", (Consumer<FineTuneJobSpec>) s -> { },
+            (Consumer<Job>)
+                j -> {
+                  assertEquals("trainer-gpu:test", trainer(j).getImage());
+                  var t = j.getSpec().getTemplate().getSpec().getTolerations();
+                  assertEquals(1, t.size());
+                  assertEquals(
+                      List.of("nvidia.com/gpu", "Exists", "NoSchedule"),
+                      List.of(t.get(0).getKey(), t.get(0).getOperator(), t.get(0).getEffect()));
+                }),
+        Arguments.of(
+            "gpus >= 1 keeps the spec's own GPU toleration and image",
+            (Consumer<FineTuneJobSpec>)
+                s -> {
+                  s.resources.gpus = 2;
+                  s.image = "registry/trainer:cuda";
+                  s.tolerations =
+                      List.of(
+                          new TolerationBuilder()
+                              .withKey("nvidia.com/gpu")
+                              .withOperator("Equal")
+                              .withValue("a100")
+                              .withEffect("NoSchedule")
+                              .build(),
+                          new TolerationBuilder().withKey("spot").withOperator("Exists").build());
+                },
+            (Consumer<Job>)
+                j -> {
+                  assertEquals("registry/trainer:cuda", trainer(j).getImage());
+                  var t = j.getSpec().getTemplate().getSpec().getTolerations();
+                  assertEquals(
+                      List.of("nvidia.com/gpu", "spot"), t.stream().map(x -> x.getKey()).toList());
+                  assertEquals("a100", t.get(0).getValue());
+                }),
+        Arguments.of(
+            "natives come with the image: no DJL_CACHE_DIR volume path",
+            (Consumer<FineTuneJobSpec>) s -> {},
+            (Consumer<Job>)
+                j ->
+                    assertTrue(
+                        trainer(j).getEnv().stream()
+                            .noneMatch(e -> e.getName().equals("DJL_CACHE_DIR")))),
+        Arguments.of(
+            "no resources: no --cpus flag",
+            (Consumer<FineTuneJobSpec>) s -> {},
             (Consumer<Job>) j -> assertFalse(trainer(j).getArgs().contains("--cpus"))));
   }
 
@@ -179,29 +251,41 @@ class TrainerJobResourceTest {
 
   @Test
   void uriAllowlistFromOperatorConfigBecomesTrainerEnv() {
-    Container c = trainer(TrainerJobResource.desired(ftj("exp").obj(), 1,
-        dev.finetune.operator.Fixtures.config("huggingface.co,*.hf.co", "https,s3,hf"), null));
+    Container c =
+        trainer(
+            TrainerJobResource.desired(
+                ftj("exp").obj(),
+                1,
+                dev.finetune.operator.Fixtures.config("huggingface.co,*.hf.co", "https,s3,hf"),
+                null));
     assertEquals("huggingface.co,*.hf.co", env(c, "FINETUNE_ALLOWED_HOSTS"));
     assertEquals("https,s3,hf", env(c, "FINETUNE_ALLOWED_SCHEMES"));
-    assertTrue(trainer(job(ftj("exp").obj())).getEnv().stream()
-        .noneMatch(e -> e.getName().startsWith("FINETUNE_ALLOWED_")), "unset: no variables");
+    assertTrue(
+        trainer(job(ftj("exp").obj())).getEnv().stream()
+            .noneMatch(e -> e.getName().startsWith("FINETUNE_ALLOWED_")),
+        "unset: no variables");
   }
 
   @Test
   void fromJobResolvesToTheSourceModel() {
     FineTuneJob f = ftj("target").fromJob("source").obj();
     Job j = TrainerJobResource.desired(f, 1, config(), "s3://ckpt/source/model/model.safetensors");
-    assertEquals(List.of("--from-job", "source=s3://ckpt/source/model/model.safetensors"),
+    assertEquals(
+        List.of("--from-job", "source=s3://ckpt/source/model/model.safetensors"),
         trainer(j).getArgs().subList(9, 11));
   }
 
   @Test
   void specConfigMapHoldsOnlyTheTrainersFields() {
-    FineTuneJob f = ftj("exp").spec(s -> {
-      s.queueName = "q";
-      s.nodeSelector = Map.of("a", "b");
-      s.suspend = true;
-    }).obj();
+    FineTuneJob f =
+        ftj("exp")
+            .spec(
+                s -> {
+                  s.queueName = "q";
+                  s.nodeSelector = Map.of("a", "b");
+                  s.suspend = true;
+                })
+            .obj();
     var cm = SpecConfigMapResource.desired(f);
     assertEquals("exp-spec", cm.getMetadata().getName());
     String yaml = cm.getData().get("job.yaml");

@@ -36,10 +36,12 @@ class FineTuneSweepAdmissionTest {
             %s
           parameters:
         %s
-        """.formatted(extra, parameters.indent(4));
+        """
+        .formatted(extra, parameters.indent(4));
   }
 
-  static final String LR = """
+  static final String LR =
+      """
       - name: training.learningRate
         searchSpace: {logUniform: {min: 1.0e-4, max: 1.0e-2, gridPoints: 3}}""";
 
@@ -50,8 +52,11 @@ class FineTuneSweepAdmissionTest {
     request.setOperation(operation);
     request.setName("lr-sweep");
     request.setObject(JSON.unmarshal(yaml, Map.class));
-    return FineTuneSweepAdmission.review(request, JSON, ImagePolicy.parse(
-        java.util.Optional.of("registry.example/finetune/*")), UriSchemes.CLUSTER_DEFAULT);
+    return FineTuneSweepAdmission.review(
+        request,
+        JSON,
+        ImagePolicy.parse(java.util.Optional.of("registry.example/finetune/*")),
+        UriSchemes.CLUSTER_DEFAULT);
   }
 
   @Test
@@ -63,32 +68,56 @@ class FineTuneSweepAdmissionTest {
 
   static Stream<Arguments> hostile() {
     return Stream.of(
-        Arguments.of("unknown path", sweep("""
+        Arguments.of(
+            "unknown path",
+            sweep(
+                """
             - name: training.lr
-              searchSpace: {uniform: {min: 0, max: 1, gridPoints: 2}}""", ""),
+              searchSpace: {uniform: {min: 0, max: 1, gridPoints: 2}}""",
+                ""),
             "spec.parameters[0].name: 'training.lr' is not a sweepable FineTuneJob spec field;"
                 + " allowed: "),
-        Arguments.of("wrong type", sweep("""
+        Arguments.of(
+            "wrong type",
+            sweep(
+                """
             - name: training.epochs
-              searchSpace: {uniform: {min: 1, max: 5, gridPoints: 2}}""", ""),
+              searchSpace: {uniform: {min: 1, max: 5, gridPoints: 2}}""",
+                ""),
             "spec.parameters[0].searchSpace.uniform: needs a real-number field;"
                 + " training.epochs is an integer: use integer"),
-        Arguments.of("empty space", sweep("""
+        Arguments.of(
+            "empty space",
+            sweep(
+                """
             - name: training.freeze
-              searchSpace: {categorical: {choices: []}}""", ""),
+              searchSpace: {categorical: {choices: []}}""",
+                ""),
             "spec.parameters[0].searchSpace.categorical.choices: is empty"),
-        Arguments.of("a grid of 10^6 points", sweep("""
+        Arguments.of(
+            "a grid of 10^6 points",
+            sweep(
+                """
             - name: training.seed
-              searchSpace: {integer: {min: 0, max: 999999}}""", ""),
+              searchSpace: {integer: {min: 0, max: 999999}}""",
+                ""),
             "spec.parameters: the grid has 1000000 points; at most 1000 allowed"),
-        Arguments.of("parallelTrials 0", sweep(LR, "") + "  parallelTrials: 0\n",
+        Arguments.of(
+            "parallelTrials 0",
+            sweep(LR, "") + "  parallelTrials: 0\n",
             "spec.parallelTrials: must be in [1, 100], got 0"),
-        Arguments.of("a trial the job validator refuses", sweep("""
+        Arguments.of(
+            "a trial the job validator refuses",
+            sweep(
+                """
             - name: training.freeze
-              searchSpace: {categorical: {choices: ["layer1", "fc"]}}""", ""),
+              searchSpace: {categorical: {choices: ["layer1", "fc"]}}""",
+                ""),
             "spec.template.training.freeze: trial training.freeze=fc would be refused: 'fc' is"
                 + " the new output layer and cannot be frozen"),
-        Arguments.of("an image outside the allowlist", sweep(LR, "image: evil.example/x:1"),
+        Arguments.of(
+            "an image outside the allowlist",
+            sweep(LR, "image: evil.example/x:1"),
             "spec.template.image: \"evil.example/x:1\" is not allowed"));
   }
 
@@ -106,8 +135,8 @@ class FineTuneSweepAdmissionTest {
   /** UPDATE is the CRD's CEL rule's (the spec is immutable), not the webhook's. */
   @Test
   void updatesAreAllowed() {
-    AdmissionResponse r = review(sweep(LR, "") + "  parallelTrials: 0\n", "UPDATE",
-        "FineTuneSweep");
+    AdmissionResponse r =
+        review(sweep(LR, "") + "  parallelTrials: 0\n", "UPDATE", "FineTuneSweep");
     assertTrue(r.getAllowed());
     assertNull(r.getStatus());
   }

@@ -33,12 +33,12 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Operator scale benchmark (bench/operator/run.sh): applies N FineTuneJobs (default 1,000) to
- * fabric8's mock API server and measures the time until each has its {@code <name>-attempt-1}
- * Job, JOSDK's reconcile latency, and the RSS of this JVM (mock server + operator + client).
+ * fabric8's mock API server and measures the time until each has its {@code <name>-attempt-1} Job,
+ * JOSDK's reconcile latency, and the RSS of this JVM (mock server + operator + client).
  *
  * <p>Never part of the default build: the class name matches neither surefire's nor failsafe's
- * patterns, and it only runs with {@code -Dbench.operator=true}. It asserts nothing about speed;
- * it prints one {@code BENCH ...} line per figure.
+ * patterns, and it only runs with {@code -Dbench.operator=true}. It asserts nothing about speed; it
+ * prints one {@code BENCH ...} line per figure.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = CrdSetup.class)
@@ -50,8 +50,7 @@ class OperatorScaleBench {
   static final Duration TIMEOUT = Duration.ofSeconds(Long.getLong("bench.operator.timeout-s", 600));
   static final String TIMER = "reconciliations.execution.duration";
 
-  @Inject
-  KubernetesClient client;
+  @Inject KubernetesClient client;
 
   static void out(String key, Object value) {
     System.out.println("BENCH " + key + " " + value);
@@ -82,40 +81,51 @@ class OperatorScaleBench {
     // to the global composite; the composite replays existing meters into it. The registry
     // records only what happens from here on, i.e. the benchmark's reconciles.
     SimpleMeterRegistry side = new SimpleMeterRegistry();
-    side.config().meterFilter(new MeterFilter() {
-      @Override
-      public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig c) {
-        if (!id.getName().equals(TIMER)) {
-          return c;
-        }
-        return DistributionStatisticConfig.builder()
-            .percentiles(0.5, 0.9, 0.99)
-            .percentilePrecision(3)
-            .expiry(Duration.ofHours(1))
-            .bufferLength(1)
-            .build().merge(c);
-      }
-    });
+    side.config()
+        .meterFilter(
+            new MeterFilter() {
+              @Override
+              public DistributionStatisticConfig configure(
+                  Meter.Id id, DistributionStatisticConfig c) {
+                if (!id.getName().equals(TIMER)) {
+                  return c;
+                }
+                return DistributionStatisticConfig.builder()
+                    .percentiles(0.5, 0.9, 0.99)
+                    .percentilePrecision(3)
+                    .expiry(Duration.ofHours(1))
+                    .bufferLength(1)
+                    .build()
+                    .merge(c);
+              }
+            });
     Metrics.globalRegistry.add(side);
 
     Set<String> seen = ConcurrentHashMap.newKeySet();
     CountDownLatch all = new CountDownLatch(1);
     AtomicLong lastJobAt = new AtomicLong();
-    var watch = client.batch().v1().jobs().inNamespace(NS).watch(new Watcher<Job>() {
-      @Override
-      public void eventReceived(Action action, Job job) {
-        String n = job.getMetadata().getName();
-        if (action == Action.ADDED && n.endsWith("-attempt-1") && seen.add(n)) {
-          lastJobAt.set(System.nanoTime());
-          if (seen.size() >= N) {
-            all.countDown();
-          }
-        }
-      }
+    var watch =
+        client
+            .batch()
+            .v1()
+            .jobs()
+            .inNamespace(NS)
+            .watch(
+                new Watcher<Job>() {
+                  @Override
+                  public void eventReceived(Action action, Job job) {
+                    String n = job.getMetadata().getName();
+                    if (action == Action.ADDED && n.endsWith("-attempt-1") && seen.add(n)) {
+                      lastJobAt.set(System.nanoTime());
+                      if (seen.size() >= N) {
+                        all.countDown();
+                      }
+                    }
+                  }
 
-      @Override
-      public void onClose(WatcherException cause) { }
-    });
+                  @Override
+                  public void onClose(WatcherException cause) {}
+                });
 
     ExecutorService pool = Executors.newFixedThreadPool(CREATE_THREADS);
     long t0 = System.nanoTime();
@@ -139,14 +149,17 @@ class OperatorScaleBench {
 
     // Let in-flight reconciles (status writes after the Job creation) finish, then read.
     Thread.sleep(3000);
-    Timer t = side.find(TIMER).timers().stream()
-        .max(java.util.Comparator.comparingLong(Timer::count)).orElse(null);
+    Timer t =
+        side.find(TIMER).timers().stream()
+            .max(java.util.Comparator.comparingLong(Timer::count))
+            .orElse(null);
     if (t != null) {
       HistogramSnapshot s = t.takeSnapshot();
       out("reconciles", s.count());
       out("reconcile_mean_ms", String.format("%.2f", s.mean(TimeUnit.MILLISECONDS)));
       for (ValueAtPercentile p : s.percentileValues()) {
-        out("reconcile_p" + Math.round(p.percentile() * 100) + "_ms",
+        out(
+            "reconcile_p" + Math.round(p.percentile() * 100) + "_ms",
             String.format("%.2f", p.value(TimeUnit.MILLISECONDS)));
       }
       out("reconcile_max_ms", String.format("%.2f", s.max(TimeUnit.MILLISECONDS)));
@@ -156,9 +169,12 @@ class OperatorScaleBench {
     }
     // Cross-check against the operator's own Prometheus endpoint (SLO buckets, cumulative).
     String metrics = io.restassured.RestAssured.given().get("/q/metrics").asString();
-    metrics.lines()
-        .filter(l -> l.startsWith("reconciliations_execution_duration_seconds")
-            || l.startsWith("reconciliations_started_total"))
+    metrics
+        .lines()
+        .filter(
+            l ->
+                l.startsWith("reconciliations_execution_duration_seconds")
+                    || l.startsWith("reconciliations_started_total"))
         .forEach(l -> out("prom", l));
     System.gc();
     out("rss_now_mb", procStatusKb("VmRSS") / 1024);

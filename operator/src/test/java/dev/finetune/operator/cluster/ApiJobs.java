@@ -2,8 +2,7 @@ package dev.finetune.operator.cluster;
 
 /** FineTuneJobs for checks of the API alone: nothing runs them, so their URIs need not exist. */
 final class ApiJobs {
-  private ApiJobs() {
-  }
+  private ApiJobs() {}
 
   /** A job with s3:// data, a pretrained source and checkpoints, and the given training block. */
   static String yaml(String name, String namespace, String training) {
@@ -24,6 +23,7 @@ final class ApiJobs {
             uri: "s3://finetune/%s"
           training:
         %s
-        """.formatted(name, namespace, name, training.indent(4).stripTrailing());
+        """
+        .formatted(name, namespace, name, training.indent(4).stripTrailing());
   }
 }

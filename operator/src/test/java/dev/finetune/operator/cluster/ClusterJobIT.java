@@ -39,10 +39,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * FineTuneJobs on a real control plane ({@link RealCluster}): the packaged operator under its
- * shipped RBAC (deploy/base, as its ServiceAccount), the real Job, garbage-collector and
- * TTL controllers and scheduler, and a {@link NodeAgent} that runs the real trainer on a tiny
- * 3-class ImageFolder, with checkpoints in a real S3 API (s3proxy). Jobs are applied with the
- * real kubectl. The tenant namespace has only its default ServiceAccount.
+ * shipped RBAC (deploy/base, as its ServiceAccount), the real Job, garbage-collector and TTL
+ * controllers and scheduler, and a {@link NodeAgent} that runs the real trainer on a tiny 3-class
+ * ImageFolder, with checkpoints in a real S3 API (s3proxy). Jobs are applied with the real kubectl.
+ * The tenant namespace has only its default ServiceAccount.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterJobIT {
@@ -85,11 +85,21 @@ class ClusterJobIT {
   void dump(TestInfo info) {
     agent.check();
     for (FineTuneJob f : admin.resources(FineTuneJob.class).inNamespace(NS).list().getItems()) {
-      System.out.println("[" + info.getDisplayName() + "] " + f.getMetadata().getName()
-          + " status: " + admin.getKubernetesSerialization().asJson(f.getStatus()));
+      System.out.println(
+          "["
+              + info.getDisplayName()
+              + "] "
+              + f.getMetadata().getName()
+              + " status: "
+              + admin.getKubernetesSerialization().asJson(f.getStatus()));
     }
-    System.out.println("[" + info.getDisplayName() + "] operator log: " + rig.dir.resolve(
-        "operator.log") + ", control plane logs: " + cluster.logs());
+    System.out.println(
+        "["
+            + info.getDisplayName()
+            + "] operator log: "
+            + rig.dir.resolve("operator.log")
+            + ", control plane logs: "
+            + cluster.logs());
   }
 
   static String yaml(String name, Path dataset, Consumer<FineTuneJobSpec> edit) {
@@ -105,11 +115,15 @@ class ClusterJobIT {
   }
 
   static FineTuneJobStatus awaitStatus(String name, Predicate<FineTuneJobStatus> ok) {
-    await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(200)).until(() -> {
-      agent.check();
-      FineTuneJob f = get(name);
-      return f != null && f.getStatus() != null && ok.test(f.getStatus());
-    });
+    await()
+        .atMost(RUN_TIMEOUT)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              agent.check();
+              FineTuneJob f = get(name);
+              return f != null && f.getStatus() != null && ok.test(f.getStatus());
+            });
     return get(name).getStatus();
   }
 
@@ -118,8 +132,7 @@ class ClusterJobIT {
   }
 
   static List<Job> jobsOf(String ftj) {
-    return admin.batch().v1().jobs().inNamespace(NS).withLabel(Labels.JOB, ftj).list()
-        .getItems();
+    return admin.batch().v1().jobs().inNamespace(NS).withLabel(Labels.JOB, ftj).list().getItems();
   }
 
   static List<Pod> podsOf(String ftj) {
@@ -129,15 +142,28 @@ class ClusterJobIT {
   /** The pod of an attempt's Job, once the scheduler has placed it and the agent runs it. */
   static String awaitRunningPod(String ftj, int attempt) {
     String job = ftj + "-attempt-" + attempt;
-    await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
-      agent.check();
-      return podsOf(ftj).stream().anyMatch(p -> job.equals(p.getMetadata().getLabels()
-          .get("job-name")) && "Running".equals(p.getStatus().getPhase())
-          && agent.running(NS, p.getMetadata().getName()).isPresent());
-    });
-    return podsOf(ftj).stream().filter(p -> job.equals(p.getMetadata().getLabels()
-        .get("job-name")) && "Running".equals(p.getStatus().getPhase())).findFirst()
-        .orElseThrow().getMetadata().getName();
+    await()
+        .atMost(RUN_TIMEOUT)
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              agent.check();
+              return podsOf(ftj).stream()
+                  .anyMatch(
+                      p ->
+                          job.equals(p.getMetadata().getLabels().get("job-name"))
+                              && "Running".equals(p.getStatus().getPhase())
+                              && agent.running(NS, p.getMetadata().getName()).isPresent());
+            });
+    return podsOf(ftj).stream()
+        .filter(
+            p ->
+                job.equals(p.getMetadata().getLabels().get("job-name"))
+                    && "Running".equals(p.getStatus().getPhase()))
+        .findFirst()
+        .orElseThrow()
+        .getMetadata()
+        .getName();
   }
 
   /**
@@ -147,8 +173,13 @@ class ClusterJobIT {
   static String startAndAwaitCheckpoint(String name, int epochs) {
     apply(yaml(name, data, s -> s.training.epochs = epochs));
     String pod = awaitRunningPod(name, 1);
-    await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(50)).until(() -> s3.keys(
-        "runs/" + name + "/checkpoints").stream().anyMatch(k -> k.endsWith("/manifest.json")));
+    await()
+        .atMost(RUN_TIMEOUT)
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () ->
+                s3.keys("runs/" + name + "/checkpoints").stream()
+                    .anyMatch(k -> k.endsWith("/manifest.json")));
     return pod;
   }
 
@@ -159,9 +190,8 @@ class ClusterJobIT {
 
   @Test
   @Order(1)
-  void appliedWithKubectlItRunsThroughJobAndPodToSucceededAndStatusEqualsResult()
-      throws Exception {
-    apply(yaml("ok", data, s -> { }));
+  void appliedWithKubectlItRunsThroughJobAndPodToSucceededAndStatusEqualsResult() throws Exception {
+    apply(yaml("ok", data, s -> {}));
     String pod = awaitRunningPod("ok", 1);
     Pod running = admin.pods().inNamespace(NS).withName(pod).get();
     assertEquals(NodeAgent.CPU_NODE, running.getSpec().getNodeName(), "placed by the scheduler");
@@ -174,14 +204,26 @@ class ClusterJobIT {
     Job job = jobsOf("ok").get(0);
     assertEquals("ok-attempt-1", job.getMetadata().getName());
     assertEquals("FineTuneJob", job.getMetadata().getOwnerReferences().get(0).getKind());
-    assertTrue(job.getStatus().getConditions().stream().anyMatch(c ->
-        "Complete".equals(c.getType()) && "True".equals(c.getStatus())),
+    assertTrue(
+        job.getStatus().getConditions().stream()
+            .anyMatch(c -> "Complete".equals(c.getType()) && "True".equals(c.getStatus())),
         "the real Job controller completed the Job: " + job.getStatus());
     assertEquals(1, job.getStatus().getSucceeded());
 
-    String events = cluster.kubectl("get", "events", "-n", NS, "--field-selector",
-        "involvedObject.kind=FineTuneJob,involvedObject.name=ok", "-o",
-        "custom-columns=REASON:.reason", "--no-headers").ok().stdout();
+    String events =
+        cluster
+            .kubectl(
+                "get",
+                "events",
+                "-n",
+                NS,
+                "--field-selector",
+                "involvedObject.kind=FineTuneJob,involvedObject.name=ok",
+                "-o",
+                "custom-columns=REASON:.reason",
+                "--no-headers")
+            .ok()
+            .stdout();
     assertTrue(events.lines().findAny().isPresent(), "the operator's Events on the job");
     String table = cluster.kubectl("get", "finetunejob", "ok", "-n", NS).ok().stdout();
     assertTrue(table.lines().findFirst().orElseThrow().contains("PHASE"), table);
@@ -190,15 +232,20 @@ class ClusterJobIT {
   }
 
   /**
-   * How Argo CD (the shipped health script, deploy/argocd) and Flux (kstatus) judge the real
-   * object as the API server returns it.
+   * How Argo CD (the shipped health script, deploy/argocd) and Flux (kstatus) judge the real object
+   * as the API server returns it.
    */
   @SuppressWarnings("unchecked")
   static void assertGitOpsHealth(String name, String argo, String kstatus) throws Exception {
-    Map<String, Object> object = JSON.readValue(cluster.kubectl("get", "finetunejob", name,
-        "-n", NS, "-o", "json").ok().stdout(), Map.class);
-    ArgoHealth.Verdict v = ArgoHealth.of(Path.of("lua5.4"),
-        RealCluster.ROOT.resolve("deploy/argocd/finetunejob-health.lua"), object);
+    Map<String, Object> object =
+        JSON.readValue(
+            cluster.kubectl("get", "finetunejob", name, "-n", NS, "-o", "json").ok().stdout(),
+            Map.class);
+    ArgoHealth.Verdict v =
+        ArgoHealth.of(
+            Path.of("lua5.4"),
+            RealCluster.ROOT.resolve("deploy/argocd/finetunejob-health.lua"),
+            object);
     assertEquals(argo, v.status(), "Argo CD health: " + v);
     FineTuneJob f = get(name);
     assertEquals(kstatus, KstatusTest.kstatus(f, f.getStatus()), "Flux (kstatus) status");
@@ -215,8 +262,9 @@ class ClusterJobIT {
     assertEquals(1, s.restarts);
     Job first = admin.batch().v1().jobs().inNamespace(NS).withName("retry-attempt-1").get();
     if (first != null) { // the operator may have cleaned it up already
-      assertTrue(first.getStatus().getConditions().stream().anyMatch(c ->
-          "Failed".equals(c.getType()) && "True".equals(c.getStatus())),
+      assertTrue(
+          first.getStatus().getConditions().stream()
+              .anyMatch(c -> "Failed".equals(c.getType()) && "True".equals(c.getStatus())),
           "backoffLimit 0: the Job controller failed attempt 1 " + first.getStatus());
     }
   }
@@ -235,7 +283,7 @@ class ClusterJobIT {
   @Test
   @Order(4)
   void aPermanentExitCodeFailsTheJobWithoutRetry() throws Exception {
-    apply(yaml("one-class", oneClass, s -> { }));
+    apply(yaml("one-class", oneClass, s -> {}));
     FineTuneJobStatus s = awaitStatus("one-class", phase("Failed"));
     assertEquals(1, s.attempts, "exit 5 is permanent: no second attempt");
     assertEquals(1, jobsOf("one-class").size());
@@ -246,13 +294,35 @@ class ClusterJobIT {
   @Order(5)
   void suspendStopsThePodGracefullyAndResumeContinues() throws Exception {
     startAndAwaitCheckpoint("pause", 4);
-    cluster.kubectl("patch", "finetunejob", "pause", "-n", NS, "--type=merge", "-p",
-        "{\"spec\":{\"suspend\":true}}").ok();
+    cluster
+        .kubectl(
+            "patch",
+            "finetunejob",
+            "pause",
+            "-n",
+            NS,
+            "--type=merge",
+            "-p",
+            "{\"spec\":{\"suspend\":true}}")
+        .ok();
     awaitStatus("pause", phase("Suspended"));
-    await().atMost(RUN_TIMEOUT).until(() -> podsOf("pause").stream().noneMatch(p ->
-        "Running".equals(p.getStatus().getPhase())));
-    cluster.kubectl("patch", "finetunejob", "pause", "-n", NS, "--type=merge", "-p",
-        "{\"spec\":{\"suspend\":false}}").ok();
+    await()
+        .atMost(RUN_TIMEOUT)
+        .until(
+            () ->
+                podsOf("pause").stream()
+                    .noneMatch(p -> "Running".equals(p.getStatus().getPhase())));
+    cluster
+        .kubectl(
+            "patch",
+            "finetunejob",
+            "pause",
+            "-n",
+            NS,
+            "--type=merge",
+            "-p",
+            "{\"spec\":{\"suspend\":false}}")
+        .ok();
     FineTuneJobStatus s = awaitStatus("pause", phase("Succeeded"));
     assertEquals(0, s.restarts == null ? 0 : s.restarts, "a suspension is not a failure");
   }
@@ -261,22 +331,29 @@ class ClusterJobIT {
   @Order(6)
   void deletingTheJobGarbageCollectsItsJobsAndPods() {
     assertTrue(!jobsOf("ok").isEmpty());
-    cluster.kubectl("delete", "finetunejob", "ok", "-n", NS, "--wait=true", "--timeout=120s")
-        .ok();
-    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200)).until(() ->
-        jobsOf("ok").isEmpty() && podsOf("ok").isEmpty());
+    cluster.kubectl("delete", "finetunejob", "ok", "-n", NS, "--wait=true", "--timeout=120s").ok();
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> jobsOf("ok").isEmpty() && podsOf("ok").isEmpty());
   }
 
   @Test
   @Order(7)
   void theTtlControllerDeletesAFinishedJobsTrainerJob() {
-    apply(yaml("ttl", data, s -> {
-      s.training.epochs = 1;
-      s.ttlSecondsAfterFinished = 1;
-    }));
+    apply(
+        yaml(
+            "ttl",
+            data,
+            s -> {
+              s.training.epochs = 1;
+              s.ttlSecondsAfterFinished = 1;
+            }));
     awaitStatus("ttl", phase("Succeeded"));
-    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200)).until(() ->
-        jobsOf("ttl").isEmpty());
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> jobsOf("ttl").isEmpty());
     assertNotNull(get("ttl"), "the FineTuneJob and its status stay");
     assertEquals("Succeeded", get("ttl").getStatus().phase);
   }

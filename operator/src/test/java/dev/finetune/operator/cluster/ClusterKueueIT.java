@@ -58,7 +58,9 @@ class ClusterKueueIT {
     cluster.kueue();
     // The project's component as a user would use it, with the test's namespace and quota.
     Path overlay = Files.createDirectories(rig.dir.resolve("kueue-overlay"));
-    Files.writeString(overlay.resolve("kustomization.yaml"), """
+    Files.writeString(
+        overlay.resolve("kustomization.yaml"),
+        """
         apiVersion: kustomize.config.k8s.io/v1beta1
         kind: Kustomization
         namespace: %s
@@ -73,20 +75,35 @@ class ClusterKueueIT {
               - op: replace
                 path: /spec/resourceGroups/0/flavors/0/resources/0/nominalQuota
                 value: 1
-        """.formatted(NS, overlay.relativize(RealCluster.ROOT.resolve("deploy/components/kueue"))));
-    String rendered = cluster.kubectl("kustomize", "--load-restrictor=LoadRestrictionsNone",
-        overlay.toString()).ok().stdout();
+        """
+            .formatted(
+                NS, overlay.relativize(RealCluster.ROOT.resolve("deploy/components/kueue"))));
+    String rendered =
+        cluster
+            .kubectl("kustomize", "--load-restrictor=LoadRestrictionsNone", overlay.toString())
+            .ok()
+            .stdout();
     cluster.kubectlWithInput(rendered, "apply", "--server-side", "-f", "-").ok();
-    await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200)).until(() ->
-        activeCondition(admin.genericKubernetesResources(KUEUE, "ClusterQueue")
-            .withName("finetune").get()));
+    await()
+        .atMost(Duration.ofMinutes(1))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                activeCondition(
+                    admin
+                        .genericKubernetesResources(KUEUE, "ClusterQueue")
+                        .withName("finetune")
+                        .get()));
   }
 
   @AfterAll
   static void stop() throws Exception {
     if (rig != null) {
-      System.out.println("[kueue] operator log: " + rig.dir.resolve("operator.log")
-          + ", control plane and kueue logs: " + cluster.logs());
+      System.out.println(
+          "[kueue] operator log: "
+              + rig.dir.resolve("operator.log")
+              + ", control plane and kueue logs: "
+              + cluster.logs());
       rig.close();
     }
   }
@@ -96,12 +113,12 @@ class ClusterKueueIT {
     if (queue == null || queue.getAdditionalProperties().get("status") == null) {
       return false;
     }
-    Map<String, Object> status = (Map<String, Object>) queue.getAdditionalProperties()
-        .get("status");
-    List<Map<String, Object>> conditions = (List<Map<String, Object>>) status.getOrDefault(
-        "conditions", List.of());
-    return conditions.stream().anyMatch(c -> "Active".equals(c.get("type"))
-        && "True".equals(c.get("status")));
+    Map<String, Object> status =
+        (Map<String, Object>) queue.getAdditionalProperties().get("status");
+    List<Map<String, Object>> conditions =
+        (List<Map<String, Object>>) status.getOrDefault("conditions", List.of());
+    return conditions.stream()
+        .anyMatch(c -> "Active".equals(c.get("type")) && "True".equals(c.get("status")));
   }
 
   static FineTuneJob get(String name) {
@@ -109,11 +126,15 @@ class ClusterKueueIT {
   }
 
   static FineTuneJobStatus awaitStatus(String name, Predicate<FineTuneJobStatus> ok) {
-    await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(200)).until(() -> {
-      rig.agent.check();
-      FineTuneJob f = get(name);
-      return f != null && f.getStatus() != null && ok.test(f.getStatus());
-    });
+    await()
+        .atMost(RUN_TIMEOUT)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              rig.agent.check();
+              FineTuneJob f = get(name);
+              return f != null && f.getStatus() != null && ok.test(f.getStatus());
+            });
     return get(name).getStatus();
   }
 
@@ -128,46 +149,82 @@ class ClusterKueueIT {
 
   /** The Workload Kueue made for a Job (owned by it). */
   static Optional<GenericKubernetesResource> workloadOf(String jobName) {
-    return admin.genericKubernetesResources(KUEUE, "Workload").inNamespace(NS).list().getItems()
-        .stream().filter(w -> w.getMetadata().getOwnerReferences().stream()
-            .anyMatch(o -> "Job".equals(o.getKind()) && jobName.equals(o.getName())))
+    return admin
+        .genericKubernetesResources(KUEUE, "Workload")
+        .inNamespace(NS)
+        .list()
+        .getItems()
+        .stream()
+        .filter(
+            w ->
+                w.getMetadata().getOwnerReferences().stream()
+                    .anyMatch(o -> "Job".equals(o.getKind()) && jobName.equals(o.getName())))
         .findFirst();
   }
 
   @SuppressWarnings("unchecked")
   static Optional<Map<String, Object>> workloadCondition(String jobName, String type) {
-    return workloadOf(jobName).flatMap(w -> {
-      Map<String, Object> status = (Map<String, Object>) w.getAdditionalProperties().get("status");
-      if (status == null) {
-        return Optional.empty();
-      }
-      return ((List<Map<String, Object>>) status.getOrDefault("conditions", List.of())).stream()
-          .filter(c -> type.equals(c.get("type"))).findFirst();
-    });
+    return workloadOf(jobName)
+        .flatMap(
+            w -> {
+              Map<String, Object> status =
+                  (Map<String, Object>) w.getAdditionalProperties().get("status");
+              if (status == null) {
+                return Optional.empty();
+              }
+              return ((List<Map<String, Object>>) status.getOrDefault("conditions", List.of()))
+                  .stream().filter(c -> type.equals(c.get("type"))).findFirst();
+            });
   }
 
   @Test
   @Order(1)
   void theSecondJobWaitsForQuotaVisiblyAndStartsWhenTheFirstEnds() {
-    cluster.kubectlWithInput(rig.yaml("q-first", rig.data, s -> {
-      s.queueName = "finetune";
-      s.training.epochs = 10; // long enough to hold the quota while the second is seen waiting
-    }), "apply", "-f", "-").ok();
-    await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(200))
+    cluster
+        .kubectlWithInput(
+            rig.yaml(
+                "q-first",
+                rig.data,
+                s -> {
+                  s.queueName = "finetune";
+                  s.training.epochs =
+                      10; // long enough to hold the quota while the second is seen waiting
+                }),
+            "apply",
+            "-f",
+            "-")
+        .ok();
+    await()
+        .atMost(RUN_TIMEOUT)
+        .pollInterval(Duration.ofMillis(200))
         .until(() -> admitted("q-first-attempt-1"));
-    cluster.kubectlWithInput(rig.yaml("q-second", rig.data, s -> s.queueName = "finetune"),
-        "apply", "-f", "-").ok();
+    cluster
+        .kubectlWithInput(
+            rig.yaml("q-second", rig.data, s -> s.queueName = "finetune"), "apply", "-f", "-")
+        .ok();
 
     // The second job waits: its Job stays suspended, Kueue says why, and so does the job.
-    await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(200)).until(() ->
-        workloadCondition("q-second-attempt-1", "QuotaReserved")
-            .filter(c -> "False".equals(c.get("status"))).isPresent());
-    String why = String.valueOf(workloadCondition("q-second-attempt-1", "QuotaReserved")
-        .orElseThrow().get("message"));
+    await()
+        .atMost(RUN_TIMEOUT)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                workloadCondition("q-second-attempt-1", "QuotaReserved")
+                    .filter(c -> "False".equals(c.get("status")))
+                    .isPresent());
+    String why =
+        String.valueOf(
+            workloadCondition("q-second-attempt-1", "QuotaReserved").orElseThrow().get("message"));
     assertTrue(why.contains("quota for cpu"), why);
-    FineTuneJobStatus waiting = awaitStatus("q-second", s -> "Pending".equals(s.phase)
-        && StatusBuilder.condition(s, "Ready").map(Condition::getReason).filter("Queued"::equals)
-            .isPresent());
+    FineTuneJobStatus waiting =
+        awaitStatus(
+            "q-second",
+            s ->
+                "Pending".equals(s.phase)
+                    && StatusBuilder.condition(s, "Ready")
+                        .map(Condition::getReason)
+                        .filter("Queued"::equals)
+                        .isPresent());
     assertEquals("Pending", waiting.phase);
     assertTrue(job("q-second-attempt-1").getSpec().getSuspend(), "held by Kueue");
     String table = cluster.kubectl("get", "ftj", "-n", NS).ok().stdout();
@@ -181,61 +238,108 @@ class ClusterKueueIT {
     assertEquals(1, second.attempts, "one attempt, admitted once");
     Instant firstDone = Instant.parse(job("q-first-attempt-1").getStatus().getCompletionTime());
     Instant secondStarted = Instant.parse(job("q-second-attempt-1").getStatus().getStartTime());
-    assertFalse(secondStarted.isBefore(firstDone),
+    assertFalse(
+        secondStarted.isBefore(firstDone),
         "the second started (" + secondStarted + ") after the first finished (" + firstDone + ")");
-    List<Pod> pods = admin.pods().inNamespace(NS).withLabel(Labels.JOB, "q-second").list()
-        .getItems();
-    assertTrue(!pods.isEmpty() && pods.stream().allMatch(p ->
-        NodeAgent.GPU_NODE.equals(p.getSpec().getNodeName())),
+    List<Pod> pods =
+        admin.pods().inNamespace(NS).withLabel(Labels.JOB, "q-second").list().getItems();
+    assertTrue(
+        !pods.isEmpty()
+            && pods.stream().allMatch(p -> NodeAgent.GPU_NODE.equals(p.getSpec().getNodeName())),
         "the flavor's nodeLabels and tolerations, injected by Kueue, placed the pod");
   }
 
   /**
-   * Kueue preempts a running job for one of higher priority (the ClusterQueue's
-   * {@code withinClusterQueue: LowerPriority}, the pod's PriorityClass as the Workload's
-   * priority): it suspends the running Job, the Job controller stops its pod with SIGTERM, the
-   * trainer writes a checkpoint, and once the urgent job is done the preempted job goes on from
-   * that checkpoint, without using up its backoffLimit.
+   * Kueue preempts a running job for one of higher priority (the ClusterQueue's {@code
+   * withinClusterQueue: LowerPriority}, the pod's PriorityClass as the Workload's priority): it
+   * suspends the running Job, the Job controller stops its pod with SIGTERM, the trainer writes a
+   * checkpoint, and once the urgent job is done the preempted job goes on from that checkpoint,
+   * without using up its backoffLimit.
    */
   @Test
   @Order(2)
   void aHigherPriorityJobPreemptsARunningOneWhichResumesFromItsCheckpoint() throws Exception {
-    admin.resource(new PriorityClassBuilder().withNewMetadata().withName("finetune-urgent")
-        .endMetadata().withValue(1000).build()).serverSideApply();
-    cluster.kubectlWithInput(rig.yaml("q-low", rig.data, s -> {
-      s.queueName = "finetune";
-      s.training.epochs = 12;
-    }), "apply", "-f", "-").ok();
-    await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
-      rig.agent.check();
-      return rig.s3.keys("runs/q-low/checkpoints").stream()
-          .anyMatch(k -> k.endsWith("/manifest.json"));
-    });
-    cluster.kubectlWithInput(rig.yaml("q-urgent", rig.data, s -> {
-      s.queueName = "finetune";
-      s.priorityClassName = "finetune-urgent";
-      s.training.epochs = 1;
-    }), "apply", "-f", "-").ok();
+    admin
+        .resource(
+            new PriorityClassBuilder()
+                .withNewMetadata()
+                .withName("finetune-urgent")
+                .endMetadata()
+                .withValue(1000)
+                .build())
+        .serverSideApply();
+    cluster
+        .kubectlWithInput(
+            rig.yaml(
+                "q-low",
+                rig.data,
+                s -> {
+                  s.queueName = "finetune";
+                  s.training.epochs = 12;
+                }),
+            "apply",
+            "-f",
+            "-")
+        .ok();
+    await()
+        .atMost(RUN_TIMEOUT)
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              rig.agent.check();
+              return rig.s3.keys("runs/q-low/checkpoints").stream()
+                  .anyMatch(k -> k.endsWith("/manifest.json"));
+            });
+    cluster
+        .kubectlWithInput(
+            rig.yaml(
+                "q-urgent",
+                rig.data,
+                s -> {
+                  s.queueName = "finetune";
+                  s.priorityClassName = "finetune-urgent";
+                  s.training.epochs = 1;
+                }),
+            "apply",
+            "-f",
+            "-")
+        .ok();
 
-    await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() ->
-        Boolean.TRUE.equals(job("q-low-attempt-1").getSpec().getSuspend()));
-    awaitStatus("q-low", s -> "Pending".equals(s.phase) && StatusBuilder.condition(s, "Ready")
-        .map(Condition::getReason).filter("Queued"::equals).isPresent());
+    await()
+        .atMost(RUN_TIMEOUT)
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> Boolean.TRUE.equals(job("q-low-attempt-1").getSpec().getSuspend()));
+    awaitStatus(
+        "q-low",
+        s ->
+            "Pending".equals(s.phase)
+                && StatusBuilder.condition(s, "Ready")
+                    .map(Condition::getReason)
+                    .filter("Queued"::equals)
+                    .isPresent());
     FineTuneJobStatus urgent = awaitStatus("q-urgent", s -> "Succeeded".equals(s.phase));
     assertEquals(1, urgent.attempts);
     FineTuneJobStatus low = awaitStatus("q-low", s -> "Succeeded".equals(s.phase));
-    assertEquals(0, low.restarts == null ? 0 : low.restarts,
+    assertEquals(
+        0,
+        low.restarts == null ? 0 : low.restarts,
         "a preemption does not use up backoffLimit: " + low.restarts);
-    assertEquals(1, low.attempts, "Kueue suspended and later resumed the same Job (the same"
-        + " Workload, which keeps its place): no new attempt");
+    assertEquals(
+        1,
+        low.attempts,
+        "Kueue suspended and later resumed the same Job (the same"
+            + " Workload, which keeps its place): no new attempt");
 
-    Pod last = admin.pods().inNamespace(NS).withLabel(Labels.JOB, "q-low").list().getItems()
-        .stream().filter(p -> "Succeeded".equals(p.getStatus().getPhase())).findFirst()
-        .orElseThrow();
+    Pod last =
+        admin.pods().inNamespace(NS).withLabel(Labels.JOB, "q-low").list().getItems().stream()
+            .filter(p -> "Succeeded".equals(p.getStatus().getPhase()))
+            .findFirst()
+            .orElseThrow();
     Path dir = rig.agent.running(NS, last.getMetadata().getName()).orElseThrow().dir();
-    JsonNode result = new ObjectMapper().readTree(
-        dir.resolve("volumes/work/out/result.json").toFile());
-    assertTrue(result.path("finetune").path("resumedFromStep").asLong() > 0,
+    JsonNode result =
+        new ObjectMapper().readTree(dir.resolve("volumes/work/out/result.json").toFile());
+    assertTrue(
+        result.path("finetune").path("resumedFromStep").asLong() > 0,
         "the preempted job went on from its checkpoint: " + result.path("finetune"));
   }
 }

@@ -19,8 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code bin/cluster} itself: what it says when it cannot start (Go missing, a port taken, Kueue
- * without a cluster), and that {@code down} leaves no process and no folder behind, Kueue
- * included.
+ * without a cluster), and that {@code down} leaves no process and no folder behind, Kueue included.
  */
 class ClusterScriptIT {
   static final Path SCRIPT = RealCluster.ROOT.resolve("bin/cluster");
@@ -34,11 +33,15 @@ class ClusterScriptIT {
   @Test
   void withoutGoItSaysWhatToInstall(@TempDir Path tmp) throws Exception {
     // an empty binary cache forces a build; a PATH with no go on it
-    Command.Result r = run(Map.of("FINETUNE_CLUSTER_CACHE", tmp.resolve("cache").toString(),
-        "PATH", "/usr/bin:/bin"), "build");
+    Command.Result r =
+        run(
+            Map.of(
+                "FINETUNE_CLUSTER_CACHE", tmp.resolve("cache").toString(), "PATH", "/usr/bin:/bin"),
+            "build");
     assertNotEquals(0, r.exitCode());
-    assertEquals("cluster: Go is not installed: install Go 1.26 (https://go.dev/dl) and run"
-        + " again", r.stderr().strip());
+    assertEquals(
+        "cluster: Go is not installed: install Go 1.26 (https://go.dev/dl) and run" + " again",
+        r.stderr().strip());
   }
 
   @Test
@@ -46,11 +49,19 @@ class ClusterScriptIT {
     RealCluster.shared(); // the binaries are built
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       Path dir = tmp.resolve("c");
-      Command.Result r = run(Map.of("FINETUNE_APISERVER_PORT", String.valueOf(taken.getLocalPort())),
-          "up", dir.toString());
+      Command.Result r =
+          run(
+              Map.of("FINETUNE_APISERVER_PORT", String.valueOf(taken.getLocalPort())),
+              "up",
+              dir.toString());
       assertNotEquals(0, r.exitCode());
-      assertTrue(r.stderr().contains("port " + taken.getLocalPort() + " on 127.0.0.1 is taken:"
-          + " free it, or choose another with FINETUNE_ETCD_PORT / FINETUNE_APISERVER_PORT"),
+      assertTrue(
+          r.stderr()
+              .contains(
+                  "port "
+                      + taken.getLocalPort()
+                      + " on 127.0.0.1 is taken:"
+                      + " free it, or choose another with FINETUNE_ETCD_PORT / FINETUNE_APISERVER_PORT"),
           r.stderr());
       assertTrue(processesFor(dir).isEmpty(), "no component was started");
     }
@@ -62,12 +73,20 @@ class ClusterScriptIT {
     Path file = Files.writeString(mine.resolve("notes.txt"), "keep me");
     Command.Result up = run(Map.of(), "up", mine.toString());
     assertNotEquals(0, up.exitCode());
-    assertEquals("cluster: " + mine + " is not empty and was not made by bin/cluster: choose a"
-        + " new or empty folder", up.stderr().strip());
+    assertEquals(
+        "cluster: "
+            + mine
+            + " is not empty and was not made by bin/cluster: choose a"
+            + " new or empty folder",
+        up.stderr().strip());
     Command.Result down = run(Map.of(), "down", mine.toString());
     assertNotEquals(0, down.exitCode());
-    assertEquals("cluster: " + mine + " was not made by bin/cluster (no .finetune-cluster):"
-        + " nothing stopped or removed", down.stderr().strip());
+    assertEquals(
+        "cluster: "
+            + mine
+            + " was not made by bin/cluster (no .finetune-cluster):"
+            + " nothing stopped or removed",
+        down.stderr().strip());
     assertEquals("keep me", Files.readString(file), "the folder and its file are untouched");
   }
 
@@ -77,8 +96,8 @@ class ClusterScriptIT {
     Path dir = tmp.resolve("none");
     Command.Result r = run(Map.of(), "kueue", dir.toString());
     assertNotEquals(0, r.exitCode());
-    assertEquals("cluster: no cluster runs in " + dir + ": bin/cluster up first",
-        r.stderr().strip());
+    assertEquals(
+        "cluster: no cluster runs in " + dir + ": bin/cluster up first", r.stderr().strip());
     assertFalse(Files.exists(dir), "nothing was made");
   }
 
@@ -86,11 +105,11 @@ class ClusterScriptIT {
   void aPortThatIsNotANumberIsNamed(@TempDir Path tmp) throws Exception {
     RealCluster.shared();
     for (String bad : new String[] {"abc", "0", "70000"}) {
-      Command.Result r = run(Map.of("FINETUNE_APISERVER_PORT", bad), "up",
-          tmp.resolve("c-" + bad).toString());
+      Command.Result r =
+          run(Map.of("FINETUNE_APISERVER_PORT", bad), "up", tmp.resolve("c-" + bad).toString());
       assertNotEquals(0, r.exitCode());
-      assertTrue(r.stderr().contains("port '" + bad + "' is not a port number (1-65535)"),
-          r.stderr());
+      assertTrue(
+          r.stderr().contains("port '" + bad + "' is not a port number (1-65535)"), r.stderr());
     }
   }
 
@@ -103,8 +122,10 @@ class ClusterScriptIT {
     assertEquals(dir.resolve("admin.kubeconfig").toString(), up.stdout().strip());
     Command.Result status = run(Map.of(), "status", dir.toString());
     assertEquals(0, status.exitCode(), status.stdout());
-    assertEquals(4, processesFor(dir).size(), "etcd, apiserver, controller-manager, scheduler: "
-        + processesFor(dir));
+    assertEquals(
+        4,
+        processesFor(dir).size(),
+        "etcd, apiserver, controller-manager, scheduler: " + processesFor(dir));
     Command.Result kueue = run(Map.of(), "kueue", dir.toString());
     assertEquals(0, kueue.exitCode(), kueue.stderr());
     assertTrue(run(Map.of(), "status", dir.toString()).stdout().contains("kueue running"));

@@ -10,12 +10,11 @@ import java.util.Map;
 
 /** Runs the real {@code kubectl} binary against a kubeconfig. */
 public final class Kubectl {
-  private Kubectl() {
-  }
+  private Kubectl() {}
 
   static Command.Result run(Path kubectl, Path kubeconfig, String stdin, String... args) {
-    List<String> cmd = new ArrayList<>(List.of(kubectl.toString(), "--kubeconfig",
-        kubeconfig.toString()));
+    List<String> cmd =
+        new ArrayList<>(List.of(kubectl.toString(), "--kubeconfig", kubeconfig.toString()));
     cmd.addAll(List.of(args));
     Map<String, String> env = new HashMap<>();
     env.put("KUBECONFIG", null);

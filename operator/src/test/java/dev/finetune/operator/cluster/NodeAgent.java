@@ -31,25 +31,25 @@ import java.util.concurrent.TimeUnit;
  * The node agent: what a kubelet does for this project's pods, against a real API server.
  *
  * <ul>
- *   <li>Registers two Nodes: {@code cpu-0}, and {@code gpu-0} advertising {@code nvidia.com/gpu:
- *       1} with the taint GPU node pools carry ({@code nvidia.com/gpu=present:NoSchedule}).
- *       Both report Ready; the real scheduler places pods on them.</li>
- *   <li>Runs only pods bound to its nodes ({@code spec.nodeName}), each as a local process
- *       ({@link TrainerContainer}: the trainer CLI in a child JVM). Pods it cannot run fail with
- *       the reason, never in silence.</li>
+ *   <li>Registers two Nodes: {@code cpu-0}, and {@code gpu-0} advertising {@code nvidia.com/gpu: 1}
+ *       with the taint GPU node pools carry ({@code nvidia.com/gpu=present:NoSchedule}). Both
+ *       report Ready; the real scheduler places pods on them.
+ *   <li>Runs only pods bound to its nodes ({@code spec.nodeName}), each as a local process ({@link
+ *       TrainerContainer}: the trainer CLI in a child JVM). Pods it cannot run fail with the
+ *       reason, never in silence.
  *   <li>Patches {@code pods/status}: phase, the Ready and ContainersReady conditions, pod IP
- *       127.0.0.1, container states with exit codes, and the termination message read from the
- *       file that {@code terminationMessagePath} names (else, with
- *       {@code FallbackToLogsOnError}, the log's tail).</li>
- *   <li>Honours graceful deletion: SIGTERM, up to the deletion's grace period, then SIGKILL;
- *       then deletes the pod with grace period 0, as a kubelet does.</li>
- *   <li>{@link #evict} sets the {@code DisruptionTarget} condition before it stops the pod, as
- *       a kubelet's node-pressure eviction does, so a Job's {@code podFailurePolicy} sees it.</li>
+ *       127.0.0.1, container states with exit codes, and the termination message read from the file
+ *       that {@code terminationMessagePath} names (else, with {@code FallbackToLogsOnError}, the
+ *       log's tail).
+ *   <li>Honours graceful deletion: SIGTERM, up to the deletion's grace period, then SIGKILL; then
+ *       deletes the pod with grace period 0, as a kubelet does.
+ *   <li>{@link #evict} sets the {@code DisruptionTarget} condition before it stops the pod, as a
+ *       kubelet's node-pressure eviction does, so a Job's {@code podFailurePolicy} sees it.
  * </ul>
  *
- * <p>It acts with the cluster-admin client the test hands it. A failure of its own (not of a
- * pod) is kept and thrown by {@link #check()} and {@link #close()}, so a broken test ends with
- * the real error instead of a timeout.
+ * <p>It acts with the cluster-admin client the test hands it. A failure of its own (not of a pod)
+ * is kept and thrown by {@link #check()} and {@link #close()}, so a broken test ends with the real
+ * error instead of a timeout.
  */
 public final class NodeAgent implements AutoCloseable {
   public static final String CPU_NODE = "cpu-0";
@@ -60,17 +60,21 @@ public final class NodeAgent implements AutoCloseable {
   private final Path root;
   private final PodRuntime runtime;
   private final Map<String, Running> running = new ConcurrentHashMap<>();
+
   /** Pods deleted from the API server, kept so tests can still read their folders. */
   private final Map<String, Running> gone = new ConcurrentHashMap<>();
+
   private final java.util.Set<String> done = ConcurrentHashMap.newKeySet();
   private final java.util.Set<String> evicting = ConcurrentHashMap.newKeySet();
   private final Map<String, String> evictions = new ConcurrentHashMap<>();
   private final LoopFailures failures = new LoopFailures("node-agent");
-  private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "node-agent");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService loop =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "node-agent");
+            t.setDaemon(true);
+            return t;
+          });
 
   /** A pod's container on this node; {@code restarts} counts restarts in place. */
   public static final class Running {
@@ -83,7 +87,12 @@ public final class NodeAgent implements AutoCloseable {
     private int restarts;
     private Boolean ready;
 
-    Running(String namespace, String pod, String uid, String containerName, Path dir,
+    Running(
+        String namespace,
+        String pod,
+        String uid,
+        String containerName,
+        Path dir,
         PodRuntime.Container container) {
       this.namespace = namespace;
       this.pod = pod;
@@ -125,26 +134,57 @@ public final class NodeAgent implements AutoCloseable {
   private void register(String name, Map<String, String> capacity, boolean gpu) {
     Map<String, Quantity> q = new LinkedHashMap<>();
     capacity.forEach((k, v) -> q.put(k, new Quantity(v)));
-    NodeBuilder b = new NodeBuilder().withNewMetadata().withName(name)
-        .addToLabels("kubernetes.io/hostname", name).addToLabels("kubernetes.io/os", "linux")
-        .endMetadata().withNewSpec().endSpec();
+    NodeBuilder b =
+        new NodeBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .addToLabels("kubernetes.io/hostname", name)
+            .addToLabels("kubernetes.io/os", "linux")
+            .endMetadata()
+            .withNewSpec()
+            .endSpec();
     if (gpu) {
-      b.editMetadata().addToLabels("nvidia.com/gpu.present", "true").endMetadata()
-          .editSpec().addNewTaint().withKey(GPU).withValue("present").withEffect("NoSchedule")
-          .endTaint().endSpec();
+      b.editMetadata()
+          .addToLabels("nvidia.com/gpu.present", "true")
+          .endMetadata()
+          .editSpec()
+          .addNewTaint()
+          .withKey(GPU)
+          .withValue("present")
+          .withEffect("NoSchedule")
+          .endTaint()
+          .endSpec();
     }
     Node node = client.nodes().resource(b.build()).serverSideApply();
-    node.setStatus(new io.fabric8.kubernetes.api.model.NodeStatusBuilder()
-        .withCapacity(q).withAllocatable(q)
-        .addNewCondition().withType("Ready").withStatus("True").withReason("NodeAgentReady")
-        .withMessage("finetune node agent").withLastHeartbeatTime(now())
-        .withLastTransitionTime(now()).endCondition()
-        .addNewAddress().withType("InternalIP").withAddress("127.0.0.1").endAddress()
-        .withNewNodeInfo().withArchitecture("amd64").withOperatingSystem("linux")
-        .withKubeletVersion("v1.37.2").withContainerRuntimeVersion("finetune-node-agent://1")
-        .withKernelVersion("").withOsImage("").withKubeProxyVersion("").withMachineID("")
-        .withSystemUUID("").withBootID("").endNodeInfo()
-        .build());
+    node.setStatus(
+        new io.fabric8.kubernetes.api.model.NodeStatusBuilder()
+            .withCapacity(q)
+            .withAllocatable(q)
+            .addNewCondition()
+            .withType("Ready")
+            .withStatus("True")
+            .withReason("NodeAgentReady")
+            .withMessage("finetune node agent")
+            .withLastHeartbeatTime(now())
+            .withLastTransitionTime(now())
+            .endCondition()
+            .addNewAddress()
+            .withType("InternalIP")
+            .withAddress("127.0.0.1")
+            .endAddress()
+            .withNewNodeInfo()
+            .withArchitecture("amd64")
+            .withOperatingSystem("linux")
+            .withKubeletVersion("v1.37.2")
+            .withContainerRuntimeVersion("finetune-node-agent://1")
+            .withKernelVersion("")
+            .withOsImage("")
+            .withKubeProxyVersion("")
+            .withMachineID("")
+            .withSystemUUID("")
+            .withBootID("")
+            .endNodeInfo()
+            .build());
     client.nodes().resource(node).updateStatus();
   }
 
@@ -168,9 +208,19 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   private void evict(String namespace, String pod, String message) {
-    patchStatus(namespace, pod, Map.of("conditions", List.of(new PodConditionBuilder()
-        .withType("DisruptionTarget").withStatus("True").withReason("TerminationByKubelet")
-        .withMessage(message).withLastTransitionTime(now()).build())));
+    patchStatus(
+        namespace,
+        pod,
+        Map.of(
+            "conditions",
+            List.of(
+                new PodConditionBuilder()
+                    .withType("DisruptionTarget")
+                    .withStatus("True")
+                    .withReason("TerminationByKubelet")
+                    .withMessage(message)
+                    .withLastTransitionTime(now())
+                    .build())));
     evictions.put(namespace + "/" + pod, message);
     evicting.add(namespace + "/" + pod);
     running.get(namespace + "/" + pod).container().terminate();
@@ -202,17 +252,24 @@ public final class NodeAgent implements AutoCloseable {
           evictions.remove(key);
           r = null;
         }
-        if (r == null && !done.contains(key) && pod.getMetadata().getDeletionTimestamp() == null
+        if (r == null
+            && !done.contains(key)
+            && pod.getMetadata().getDeletionTimestamp() == null
             && "Pending".equals(phase(pod))) {
           Long retry = waitingRetry.get(pod.getMetadata().getUid());
           if (retry == null || System.nanoTime() >= retry) {
             start(key, pod);
           }
-        } else if (r == null && pod.getMetadata().getDeletionTimestamp() != null
+        } else if (r == null
+            && pod.getMetadata().getDeletionTimestamp() != null
             && waitingRetry.remove(pod.getMetadata().getUid()) != null) {
           // a pod that never started: nothing to stop
-          client.pods().inNamespace(pod.getMetadata().getNamespace())
-              .withName(pod.getMetadata().getName()).withGracePeriod(0).delete();
+          client
+              .pods()
+              .inNamespace(pod.getMetadata().getNamespace())
+              .withName(pod.getMetadata().getName())
+              .withGracePeriod(0)
+              .delete();
         } else if (r != null && pod.getMetadata().getDeletionTimestamp() != null) {
           terminate(key, r, pod);
         } else if (r != null && !done.contains(key) && !r.container().alive()) {
@@ -230,8 +287,8 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   /**
-   * Pods gone from the API server without a graceful deletion (a terminal pod is deleted at
-   * once): their containers are removed, as a kubelet's pod cleanup does.
+   * Pods gone from the API server without a graceful deletion (a terminal pod is deleted at once):
+   * their containers are removed, as a kubelet's pod cleanup does.
    */
   private void forgetDeleted(java.util.Set<String> seen) {
     for (String key : List.copyOf(running.keySet())) {
@@ -250,13 +307,14 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   private static String phase(Pod pod) {
-    return pod.getStatus() == null || pod.getStatus().getPhase() == null ? "Pending"
+    return pod.getStatus() == null || pod.getStatus().getPhase() == null
+        ? "Pending"
         : pod.getStatus().getPhase();
   }
 
   private Path podDir(Pod pod) {
-    return root.resolve(pod.getMetadata().getNamespace()).resolve(pod.getMetadata().getName()
-        + "-" + pod.getMetadata().getUid().substring(0, 8));
+    return root.resolve(pod.getMetadata().getNamespace())
+        .resolve(pod.getMetadata().getName() + "-" + pod.getMetadata().getUid().substring(0, 8));
   }
 
   private void start(String key, Pod pod) throws java.io.IOException {
@@ -293,14 +351,23 @@ public final class NodeAgent implements AutoCloseable {
     boolean ready = started.ready();
     r.ready = ready;
     String s = ready ? "True" : "False";
-    status.put("conditions", List.of(condition("PodScheduled", "True"),
-        condition("Initialized", "True"), condition("ContainersReady", s),
-        condition("Ready", s)));
+    status.put(
+        "conditions",
+        List.of(
+            condition("PodScheduled", "True"),
+            condition("Initialized", "True"),
+            condition("ContainersReady", s),
+            condition("Ready", s)));
     status.put("containerStatuses", List.of(runningStatus(pod, r, at, ready)));
     if (!started.annotations().isEmpty()) {
-      client.pods().inNamespace(ns).withName(name).patch(
-          PatchContext.of(PatchType.STRATEGIC_MERGE), Serialization.asJson(
-              Map.of("metadata", Map.of("annotations", started.annotations()))));
+      client
+          .pods()
+          .inNamespace(ns)
+          .withName(name)
+          .patch(
+              PatchContext.of(PatchType.STRATEGIC_MERGE),
+              Serialization.asJson(
+                  Map.of("metadata", Map.of("annotations", started.annotations()))));
     }
     patchStatus(ns, name, status);
     event(pod, "Started", "Started container " + container);
@@ -314,31 +381,55 @@ public final class NodeAgent implements AutoCloseable {
    * start is tried again every 5 s (an image built meanwhile is used).
    */
   private void waiting(String key, Pod pod, String container, PodRuntime.Waiting e) {
-    Long before = waitingRetry.put(pod.getMetadata().getUid(),
-        System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+    Long before =
+        waitingRetry.put(
+            pod.getMetadata().getUid(), System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
     if (before != null) {
       return;
     }
-    ContainerStatus cs = new ContainerStatusBuilder().withName(container)
-        .withImage(pod.getSpec().getContainers().get(0).getImage()).withImageID("")
-        .withReady(false).withStarted(false).withRestartCount(0)
-        .withNewState().withNewWaiting().withReason(e.reason()).withMessage(e.getMessage())
-        .endWaiting().endState().build();
+    ContainerStatus cs =
+        new ContainerStatusBuilder()
+            .withName(container)
+            .withImage(pod.getSpec().getContainers().get(0).getImage())
+            .withImageID("")
+            .withReady(false)
+            .withStarted(false)
+            .withRestartCount(0)
+            .withNewState()
+            .withNewWaiting()
+            .withReason(e.reason())
+            .withMessage(e.getMessage())
+            .endWaiting()
+            .endState()
+            .build();
     Map<String, Object> status = new LinkedHashMap<>();
     status.put("phase", "Pending");
-    status.put("conditions", List.of(condition("PodScheduled", "True"),
-        condition("Initialized", "True"), condition("ContainersReady", "False"),
-        condition("Ready", "False")));
+    status.put(
+        "conditions",
+        List.of(
+            condition("PodScheduled", "True"),
+            condition("Initialized", "True"),
+            condition("ContainersReady", "False"),
+            condition("Ready", "False")));
     status.put("containerStatuses", List.of(cs));
     patchStatus(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), status);
     event(pod, e.reason(), e.getMessage());
   }
 
   private ContainerStatus runningStatus(Pod pod, Running r, String startedAt, boolean ready) {
-    ContainerStatusBuilder b = new ContainerStatusBuilder().withName(r.containerName)
-        .withImage(pod.getSpec().getContainers().get(0).getImage()).withImageID("")
-        .withReady(ready).withStarted(true).withRestartCount(r.restarts)
-        .withNewState().withNewRunning().withStartedAt(startedAt).endRunning().endState();
+    ContainerStatusBuilder b =
+        new ContainerStatusBuilder()
+            .withName(r.containerName)
+            .withImage(pod.getSpec().getContainers().get(0).getImage())
+            .withImageID("")
+            .withReady(ready)
+            .withStarted(true)
+            .withRestartCount(r.restarts)
+            .withNewState()
+            .withNewRunning()
+            .withStartedAt(startedAt)
+            .endRunning()
+            .endState();
     return b.build();
   }
 
@@ -362,8 +453,8 @@ public final class NodeAgent implements AutoCloseable {
     if (r.ready == null || r.ready != ready) {
       r.ready = ready;
       List<PodCondition> conditions = new ArrayList<>();
-      List<PodCondition> now = pod.getStatus() == null ? List.of()
-          : pod.getStatus().getConditions();
+      List<PodCondition> now =
+          pod.getStatus() == null ? List.of() : pod.getStatus().getConditions();
       for (PodCondition pc : now) {
         if (!"Ready".equals(pc.getType()) && !"ContainersReady".equals(pc.getType())) {
           conditions.add(pc);
@@ -372,13 +463,22 @@ public final class NodeAgent implements AutoCloseable {
       String s = ready ? "True" : "False";
       conditions.add(condition("ContainersReady", s));
       conditions.add(condition("Ready", s));
-      List<ContainerStatus> css = pod.getStatus() == null ? List.of()
-          : pod.getStatus().getContainerStatuses();
-      String startedAt = css.isEmpty() || css.get(0).getState() == null
-          || css.get(0).getState().getRunning() == null ? now()
-          : css.get(0).getState().getRunning().getStartedAt();
-      patchStatus(r.namespace, r.pod, Map.of("conditions", conditions,
-          "containerStatuses", List.of(runningStatus(pod, r, startedAt, ready))));
+      List<ContainerStatus> css =
+          pod.getStatus() == null ? List.of() : pod.getStatus().getContainerStatuses();
+      String startedAt =
+          css.isEmpty()
+                  || css.get(0).getState() == null
+                  || css.get(0).getState().getRunning() == null
+              ? now()
+              : css.get(0).getState().getRunning().getStartedAt();
+      patchStatus(
+          r.namespace,
+          r.pod,
+          Map.of(
+              "conditions",
+              conditions,
+              "containerStatuses",
+              List.of(runningStatus(pod, r, startedAt, ready))));
     }
   }
 
@@ -386,8 +486,8 @@ public final class NodeAgent implements AutoCloseable {
     PodRuntime.Container c = r.container();
     if (c.alive()) {
       c.terminate(); // SIGTERM
-      long grace = Optional.ofNullable(pod.getMetadata().getDeletionGracePeriodSeconds())
-          .orElse(30L);
+      long grace =
+          Optional.ofNullable(pod.getMetadata().getDeletionGracePeriodSeconds()).orElse(30L);
       if (!c.awaitExit(java.time.Duration.ofSeconds(grace))) {
         c.kill();
         c.awaitExit(java.time.Duration.ofSeconds(30));
@@ -426,35 +526,74 @@ public final class NodeAgent implements AutoCloseable {
     }
     r.restarts++;
     r.ready = null;
-    event(pod, "Started", "Restarted container " + r.containerName + " (restart " + r.restarts
-        + ", exit code " + code + ")");
-    patchStatus(r.namespace, r.pod, Map.of("podIP", r.container.ip(),
-        "podIPs", List.of(Map.of("ip", r.container.ip())),
-        "containerStatuses", List.of(runningStatus(pod, r, now(), false))));
+    event(
+        pod,
+        "Started",
+        "Restarted container "
+            + r.containerName
+            + " (restart "
+            + r.restarts
+            + ", exit code "
+            + code
+            + ")");
+    patchStatus(
+        r.namespace,
+        r.pod,
+        Map.of(
+            "podIP",
+            r.container.ip(),
+            "podIPs",
+            List.of(Map.of("ip", r.container.ip())),
+            "containerStatuses",
+            List.of(runningStatus(pod, r, now(), false))));
   }
 
   /** The exit as status: terminated (the pod ends), or lastState of a restart. */
   private void report(Running r, Pod pod, int code, boolean restarting) {
     String message = r.container().message(code);
-    String reason = code == 0 ? "Completed" : code == 137 && r.container().oomKilled()
-        ? "OOMKilled" : "Error";
-    var terminated = new io.fabric8.kubernetes.api.model.ContainerStateTerminatedBuilder()
-        .withExitCode(code).withMessage(message).withReason(reason).withFinishedAt(now())
-        .withStartedAt(pod.getStatus() == null ? now() : pod.getStatus().getStartTime()).build();
+    String reason =
+        code == 0 ? "Completed" : code == 137 && r.container().oomKilled() ? "OOMKilled" : "Error";
+    var terminated =
+        new io.fabric8.kubernetes.api.model.ContainerStateTerminatedBuilder()
+            .withExitCode(code)
+            .withMessage(message)
+            .withReason(reason)
+            .withFinishedAt(now())
+            .withStartedAt(pod.getStatus() == null ? now() : pod.getStatus().getStartTime())
+            .build();
     if (restarting) {
-      ContainerStatus cs = new ContainerStatusBuilder().withName(r.containerName)
-          .withImage(pod.getSpec().getContainers().get(0).getImage()).withImageID("")
-          .withReady(false).withStarted(false).withRestartCount(r.restarts)
-          .withNewLastState().withTerminated(terminated).endLastState()
-          .withNewState().withNewWaiting().withReason("ContainerRestarting").endWaiting()
-          .endState().build();
+      ContainerStatus cs =
+          new ContainerStatusBuilder()
+              .withName(r.containerName)
+              .withImage(pod.getSpec().getContainers().get(0).getImage())
+              .withImageID("")
+              .withReady(false)
+              .withStarted(false)
+              .withRestartCount(r.restarts)
+              .withNewLastState()
+              .withTerminated(terminated)
+              .endLastState()
+              .withNewState()
+              .withNewWaiting()
+              .withReason("ContainerRestarting")
+              .endWaiting()
+              .endState()
+              .build();
       patchStatus(r.namespace, r.pod, Map.of("containerStatuses", List.of(cs)));
       return;
     }
-    ContainerStatus cs = new ContainerStatusBuilder().withName(r.containerName)
-        .withImage(pod.getSpec().getContainers().get(0).getImage()).withImageID("")
-        .withReady(false).withStarted(false).withRestartCount(r.restarts)
-        .withNewState().withTerminated(terminated).endState().build();
+    ContainerStatus cs =
+        new ContainerStatusBuilder()
+            .withName(r.containerName)
+            .withImage(pod.getSpec().getContainers().get(0).getImage())
+            .withImageID("")
+            .withReady(false)
+            .withStarted(false)
+            .withRestartCount(r.restarts)
+            .withNewState()
+            .withTerminated(terminated)
+            .endState()
+            .build();
     List<PodCondition> conditions = new ArrayList<>();
     if (pod.getStatus() != null && pod.getStatus().getConditions() != null) {
       for (PodCondition c : pod.getStatus().getConditions()) {
@@ -469,8 +608,9 @@ public final class NodeAgent implements AutoCloseable {
     status.put("phase", code == 0 ? "Succeeded" : "Failed");
     if (evicting.contains(r.namespace + "/" + r.pod)) {
       status.put("reason", "Evicted");
-      status.put("message", evictions.getOrDefault(r.namespace + "/" + r.pod,
-          "evicted by the finetune node agent"));
+      status.put(
+          "message",
+          evictions.getOrDefault(r.namespace + "/" + r.pod, "evicted by the finetune node agent"));
     }
     status.put("conditions", conditions);
     status.put("containerStatuses", List.of(cs));
@@ -478,30 +618,55 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   private void patchStatus(String ns, String pod, Map<String, Object> status) {
-    client.pods().inNamespace(ns).withName(pod).subresource("status")
-        .patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
+    client
+        .pods()
+        .inNamespace(ns)
+        .withName(pod)
+        .subresource("status")
+        .patch(
+            PatchContext.of(PatchType.STRATEGIC_MERGE),
             Serialization.asJson(Map.of("status", status)));
   }
 
   /** An Event on the pod from this node, as a kubelet records one ({@code kubectl describe}). */
   private void event(Pod pod, String reason, String message) {
     String type = "Started".equals(reason) ? "Normal" : "Warning";
-    client.v1().events().inNamespace(pod.getMetadata().getNamespace()).resource(
-        new io.fabric8.kubernetes.api.model.EventBuilder().withNewMetadata()
-            .withGenerateName(pod.getMetadata().getName() + ".").endMetadata()
-            .withNewInvolvedObject().withKind("Pod").withApiVersion("v1")
-            .withName(pod.getMetadata().getName())
-            .withNamespace(pod.getMetadata().getNamespace())
-            .withUid(pod.getMetadata().getUid()).endInvolvedObject()
-            .withReason(reason).withMessage(message).withType(type)
-            .withNewSource().withComponent("kubelet").withHost(pod.getSpec().getNodeName())
-            .endSource().withFirstTimestamp(now()).withLastTimestamp(now()).withCount(1)
-            .build()).create();
+    client
+        .v1()
+        .events()
+        .inNamespace(pod.getMetadata().getNamespace())
+        .resource(
+            new io.fabric8.kubernetes.api.model.EventBuilder()
+                .withNewMetadata()
+                .withGenerateName(pod.getMetadata().getName() + ".")
+                .endMetadata()
+                .withNewInvolvedObject()
+                .withKind("Pod")
+                .withApiVersion("v1")
+                .withName(pod.getMetadata().getName())
+                .withNamespace(pod.getMetadata().getNamespace())
+                .withUid(pod.getMetadata().getUid())
+                .endInvolvedObject()
+                .withReason(reason)
+                .withMessage(message)
+                .withType(type)
+                .withNewSource()
+                .withComponent("kubelet")
+                .withHost(pod.getSpec().getNodeName())
+                .endSource()
+                .withFirstTimestamp(now())
+                .withLastTimestamp(now())
+                .withCount(1)
+                .build())
+        .create();
   }
 
   private static PodCondition condition(String type, String status) {
-    return new PodConditionBuilder().withType(type).withStatus(status)
-        .withLastTransitionTime(now()).build();
+    return new PodConditionBuilder()
+        .withType(type)
+        .withStatus(status)
+        .withLastTransitionTime(now())
+        .build();
   }
 
   private static String now() {
@@ -517,10 +682,13 @@ public final class NodeAgent implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    running.values().forEach(r -> {
-      r.container().kill();
-      r.container().remove();
-    });
+    running
+        .values()
+        .forEach(
+            r -> {
+              r.container().kill();
+              r.container().remove();
+            });
     client.nodes().withName(CPU_NODE).delete();
     client.nodes().withName(GPU_NODE).delete();
     check();

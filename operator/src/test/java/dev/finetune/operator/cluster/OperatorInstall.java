@@ -16,42 +16,52 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Installs what {@code deploy/} ships into a {@link RealCluster}, and runs the packaged operator
- * under the identity the install gives it. The manifests come from {@code kubectl kustomize}
- * of a real overlay or component (the kubectl built with the control plane), applied with
- * server-side apply as cluster-admin, minus the operator's Deployment and Services: the
- * operator runs as a local process ({@link OperatorProcess}) authenticated with a TokenRequest
- * token of its ServiceAccount, the token its pod would mount. So every request the shipped RBAC
- * does not allow is refused by the API server, as in a cluster.
+ * under the identity the install gives it. The manifests come from {@code kubectl kustomize} of a
+ * real overlay or component (the kubectl built with the control plane), applied with server-side
+ * apply as cluster-admin, minus the operator's Deployment and Services: the operator runs as a
+ * local process ({@link OperatorProcess}) authenticated with a TokenRequest token of its
+ * ServiceAccount, the token its pod would mount. So every request the shipped RBAC does not allow
+ * is refused by the API server, as in a cluster.
  */
 public final class OperatorInstall {
   public static final String NAMESPACE = "finetune-system";
   public static final String SERVICE_ACCOUNT = "finetune-operator";
   public static final String CRD = "finetunejobs.finetune.dev";
   public static final String SWEEP_CRD = "finetunesweeps.finetune.dev";
+
   /** Kinds a local operator process replaces (it is not run from its image here). */
   static final Set<String> RUN_LOCALLY = Set.of("Deployment", "Service");
 
-  private OperatorInstall() {
-  }
+  private OperatorInstall() {}
 
   /**
    * {@code kubectl kustomize DIR} (relative to the repository root, or absolute: a test's own
    * overlay of the shipped base and components), parsed.
    */
   public static List<HasMetadata> render(RealCluster cluster, String kustomization) {
-    String yaml = cluster.kubectl("kustomize", "--load-restrictor=LoadRestrictionsNone",
-        RealCluster.ROOT.resolve(kustomization).toString()).ok().stdout();
-    return cluster.admin().load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)))
+    String yaml =
+        cluster
+            .kubectl(
+                "kustomize",
+                "--load-restrictor=LoadRestrictionsNone",
+                RealCluster.ROOT.resolve(kustomization).toString())
+            .ok()
+            .stdout();
+    return cluster
+        .admin()
+        .load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)))
         .items();
   }
 
   /**
-   * Server-side applies the rendered manifests of {@code kustomization}, except what
-   * {@link #RUN_LOCALLY} replaces, and waits until the CRDs are established.
+   * Server-side applies the rendered manifests of {@code kustomization}, except what {@link
+   * #RUN_LOCALLY} replaces, and waits until the CRDs are established.
    */
   public static List<HasMetadata> install(RealCluster cluster, String kustomization) {
-    List<HasMetadata> items = render(cluster, kustomization).stream()
-        .filter(i -> !RUN_LOCALLY.contains(i.getKind())).toList();
+    List<HasMetadata> items =
+        render(cluster, kustomization).stream()
+            .filter(i -> !RUN_LOCALLY.contains(i.getKind()))
+            .toList();
     apply(cluster.admin(), items);
     awaitCrd(cluster.admin());
     return items;
@@ -82,8 +92,10 @@ public final class OperatorInstall {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
       var crd = admin.apiextensions().v1().customResourceDefinitions().withName(name).get();
-      if (crd != null && crd.getStatus() != null && crd.getStatus().getConditions().stream()
-          .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()))) {
+      if (crd != null
+          && crd.getStatus() != null
+          && crd.getStatus().getConditions().stream()
+              .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()))) {
         return;
       }
       sleep(200);
@@ -93,13 +105,18 @@ public final class OperatorInstall {
 
   /** Creates a namespace (a tenant's: it gets only its default ServiceAccount). */
   public static void namespace(KubernetesClient admin, String name) {
-    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name)
-        .endMetadata().build()).serverSideApply();
+    admin
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .serverSideApply();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (admin.serviceAccounts().inNamespace(name).withName("default").get() == null) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("no default ServiceAccount in " + name + " after 30 s: is the"
-            + " serviceaccount controller running?");
+        throw new AssertionError(
+            "no default ServiceAccount in "
+                + name
+                + " after 30 s: is the"
+                + " serviceaccount controller running?");
       }
       sleep(100);
     }
@@ -107,17 +124,19 @@ public final class OperatorInstall {
 
   /**
    * Starts the packaged operator as {@code system:serviceaccount:finetune-system:
-   * finetune-operator}, with the settings {@code props} adds (e.g. short intervals for tests),
-   * and waits until it is ready.
+   * finetune-operator}, with the settings {@code props} adds (e.g. short intervals for tests), and
+   * waits until it is ready.
    */
-  public static OperatorProcess startOperator(RealCluster cluster, Path log, String identity,
-      Map<String, String> props) throws InterruptedException {
+  public static OperatorProcess startOperator(
+      RealCluster cluster, Path log, String identity, Map<String, String> props)
+      throws InterruptedException {
     return startOperator(cluster, NAMESPACE, log, identity, props);
   }
 
   /** As above, for an operator installed in {@code namespace} (its pod's namespace). */
-  public static OperatorProcess startOperator(RealCluster cluster, String namespace, Path log,
-      String identity, Map<String, String> props) throws InterruptedException {
+  public static OperatorProcess startOperator(
+      RealCluster cluster, String namespace, Path log, String identity, Map<String, String> props)
+      throws InterruptedException {
     Map<String, String> client = new LinkedHashMap<>();
     client.put("quarkus.kubernetes-client.api-server-url", cluster.url());
     client.put("quarkus.kubernetes-client.ca-cert-file", cluster.ca().toString());

@@ -7,16 +7,16 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * How the {@link NodeAgent} runs a pod's container: as a local child JVM
- * ({@link ProcessRuntime}, the default of the operator's cluster tests), or from the project's
- * images under podman (the image tests' {@code PodmanRuntime}). The agent does the kubelet's
- * API work (status, conditions, deletion, restarts); a runtime only starts, probes and stops.
+ * How the {@link NodeAgent} runs a pod's container: as a local child JVM ({@link ProcessRuntime},
+ * the default of the operator's cluster tests), or from the project's images under podman (the
+ * image tests' {@code PodmanRuntime}). The agent does the kubelet's API work (status, conditions,
+ * deletion, restarts); a runtime only starts, probes and stops.
  */
 public interface PodRuntime {
   /**
    * Starts the pod's container with its files in {@code dir}. What the pod asks for that this
-   * runtime cannot honour is a {@link Refused}, never ignored; an image it cannot find is a
-   * {@link Waiting}.
+   * runtime cannot honour is a {@link Refused}, never ignored; an image it cannot find is a {@link
+   * Waiting}.
    */
   Container start(Pod pod, Path dir) throws IOException;
 
@@ -51,8 +51,8 @@ public interface PodRuntime {
     }
 
     /**
-     * Whether the readiness probe passes now; a container without one is ready once started.
-     * Called on the agent's loop, so it answers within about a second.
+     * Whether the readiness probe passes now; a container without one is ready once started. Called
+     * on the agent's loop, so it answers within about a second.
      */
     default boolean ready() {
       return true;
@@ -64,8 +64,8 @@ public interface PodRuntime {
     }
 
     /**
-     * Why the pod must be evicted now, as a kubelet evicts a pod whose emptyDir is over its
-     * {@code sizeLimit}; empty while it may run.
+     * Why the pod must be evicted now, as a kubelet evicts a pod whose emptyDir is over its {@code
+     * sizeLimit}; empty while it may run.
      */
     default java.util.Optional<String> evictionReason() {
       return java.util.Optional.empty();
@@ -77,8 +77,7 @@ public interface PodRuntime {
     }
 
     /** Removes what the container left behind (podman's container); idempotent. */
-    default void remove() {
-    }
+    default void remove() {}
   }
 
   /** What the pod asks for that this runtime cannot run; the pod fails with this reason. */

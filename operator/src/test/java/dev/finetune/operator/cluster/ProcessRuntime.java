@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a pod's container as a local child JVM ({@link TrainerContainer}: the trainer CLI), at pod
- * IP 127.0.0.1 with the metrics port moved to a free loopback port that the pod's
- * {@code prometheus.io/port} annotation names.
+ * IP 127.0.0.1 with the metrics port moved to a free loopback port that the pod's {@code
+ * prometheus.io/port} annotation names.
  */
 public final class ProcessRuntime implements PodRuntime {
   private final KubernetesClient client;
@@ -26,8 +26,15 @@ public final class ProcessRuntime implements PodRuntime {
   public Container start(Pod pod, Path dir) throws IOException {
     TrainerContainer.Started started;
     try {
-      started = TrainerContainer.start(client, pod.getMetadata().getNamespace(),
-          pod.getMetadata().getName(), pod.getSpec(), dir, List.of(), Map.of());
+      started =
+          TrainerContainer.start(
+              client,
+              pod.getMetadata().getNamespace(),
+              pod.getMetadata().getName(),
+              pod.getSpec(),
+              dir,
+              List.of(),
+              Map.of());
     } catch (TrainerContainer.Refused e) {
       throw new Refused(e.getMessage());
     }

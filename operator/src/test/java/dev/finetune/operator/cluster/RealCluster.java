@@ -16,14 +16,15 @@ import java.util.Map;
 
 /**
  * A real control plane (etcd, kube-apiserver 1.37.2 with RBAC and admission webhooks,
- * kube-controller-manager, kube-scheduler), started once per test JVM by {@code bin/cluster up}
- * in a temporary folder and stopped ({@code bin/cluster down}) when the JVM exits. Each test
- * class works in namespaces of its own. A cluster that cannot start fails the test that asked
- * for it, with the reason {@code bin/cluster} printed; it is never skipped.
+ * kube-controller-manager, kube-scheduler), started once per test JVM by {@code bin/cluster up} in
+ * a temporary folder and stopped ({@code bin/cluster down}) when the JVM exits. Each test class
+ * works in namespaces of its own. A cluster that cannot start fails the test that asked for it,
+ * with the reason {@code bin/cluster} printed; it is never skipped.
  */
 public final class RealCluster {
   /** The repository root: test modules are its direct children. */
   public static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
   private static RealCluster shared;
 
   private final Path dir;
@@ -38,11 +39,17 @@ public final class RealCluster {
     this.bin = bin;
     this.kubeconfig = kubeconfig;
     this.url = "https://127.0.0.1:" + Files.readString(dir.resolve("apiserver.port")).trim();
-    this.admin = new KubernetesClientBuilder().withConfig(new ConfigBuilder(Config.empty())
-        .withMasterUrl(url).withCaCertFile(ca().toString())
-        .withClientCertFile(dir.resolve("pki/admin.crt").toString())
-        .withClientKeyFile(dir.resolve("pki/admin.key").toString())
-        .withRequestTimeout(30_000).build()).build();
+    this.admin =
+        new KubernetesClientBuilder()
+            .withConfig(
+                new ConfigBuilder(Config.empty())
+                    .withMasterUrl(url)
+                    .withCaCertFile(ca().toString())
+                    .withClientCertFile(dir.resolve("pki/admin.crt").toString())
+                    .withClientKeyFile(dir.resolve("pki/admin.key").toString())
+                    .withRequestTimeout(30_000)
+                    .build())
+            .build();
   }
 
   /** The JVM's cluster, started on first use. */
@@ -57,8 +64,13 @@ public final class RealCluster {
   private static RealCluster start() {
     try {
       Path dir = Files.createTempDirectory("finetune-cluster-");
-      Path bin = Path.of(run(List.of(ROOT.resolve("bin/cluster").toString(), "build"), 3600)
-          .trim().lines().reduce((a, b) -> b).orElseThrow());
+      Path bin =
+          Path.of(
+              run(List.of(ROOT.resolve("bin/cluster").toString(), "build"), 3600)
+                  .trim()
+                  .lines()
+                  .reduce((a, b) -> b)
+                  .orElseThrow());
       String out = run(List.of(ROOT.resolve("bin/cluster").toString(), "up", dir.toString()), 300);
       Path kubeconfig = Path.of(out.trim().lines().reduce((a, b) -> b).orElseThrow());
       return new RealCluster(dir, bin, kubeconfig);
@@ -107,15 +119,19 @@ public final class RealCluster {
 
   /** A bound token for a ServiceAccount (TokenRequest, one hour), as a pod would mount it. */
   public String token(String namespace, String serviceAccount) {
-    return admin.serviceAccounts().inNamespace(namespace).withName(serviceAccount)
-        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L)
-            .endSpec().build())
-        .getStatus().getToken();
+    return admin
+        .serviceAccounts()
+        .inNamespace(namespace)
+        .withName(serviceAccount)
+        .tokenRequest(
+            new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
+        .getStatus()
+        .getToken();
   }
 
   /**
-   * Starts Kueue's manager on this cluster ({@code bin/cluster kueue}: Kueue v0.17.0 built from
-   * Go modules, its CRDs, the batch/job integration), once; later calls return at once.
+   * Starts Kueue's manager on this cluster ({@code bin/cluster kueue}: Kueue v0.17.0 built from Go
+   * modules, its CRDs, the batch/job integration), once; later calls return at once.
    */
   public synchronized void kueue() {
     if (!kueue) {

@@ -15,11 +15,10 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Everything a FineTuneJob needs to run on the {@link RealCluster}: deploy/base installed, a
- * tenant namespace (only its default ServiceAccount) with an S3 Secret for a real S3 API
- * (s3proxy), the {@link NodeAgent}, a tiny 3-class ImageFolder it can read (file://, as the
- * trainer runs on this machine), and the packaged operator as its ServiceAccount with test
- * intervals.
+ * Everything a FineTuneJob needs to run on the {@link RealCluster}: deploy/base installed, a tenant
+ * namespace (only its default ServiceAccount) with an S3 Secret for a real S3 API (s3proxy), the
+ * {@link NodeAgent}, a tiny 3-class ImageFolder it can read (file://, as the trainer runs on this
+ * machine), and the packaged operator as its ServiceAccount with test intervals.
  */
 final class TrainingRig implements AutoCloseable {
   static final String SECRET = "s3-creds";
@@ -40,17 +39,30 @@ final class TrainingRig implements AutoCloseable {
     dir = Files.createTempDirectory("cluster-rig-" + namespace + "-");
     data = SyntheticImageFolder.write(dir.resolve("data"), 12, 4, 32, 7);
     s3 = S3Server.start("finetune");
-    admin.secrets().inNamespace(namespace).resource(new SecretBuilder().withNewMetadata()
-        .withName(SECRET).withNamespace(namespace).endMetadata().withData(s3.secretData())
-        .build()).serverSideApply();
+    admin
+        .secrets()
+        .inNamespace(namespace)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(SECRET)
+                .withNamespace(namespace)
+                .endMetadata()
+                .withData(s3.secretData())
+                .build())
+        .serverSideApply();
     agent = new NodeAgent(admin, Files.createDirectories(dir.resolve("nodes")));
-    operator = OperatorInstall.startOperator(cluster, dir.resolve("operator.log"), identity,
-        Map.of(
-            "finetune.operator.backoff-base", "200ms",
-            "finetune.operator.backoff-max", "1s",
-            "finetune.operator.storage-interval", "500ms",
-            "finetune.operator.storage-timeout", "2s",
-            "finetune.operator.metrics-interval", "2s"));
+    operator =
+        OperatorInstall.startOperator(
+            cluster,
+            dir.resolve("operator.log"),
+            identity,
+            Map.of(
+                "finetune.operator.backoff-base", "200ms",
+                "finetune.operator.backoff-max", "1s",
+                "finetune.operator.storage-interval", "500ms",
+                "finetune.operator.storage-timeout", "2s",
+                "finetune.operator.metrics-interval", "2s"));
   }
 
   static TrainingRig start(String namespace, String identity) throws Exception {
@@ -63,10 +75,14 @@ final class TrainingRig implements AutoCloseable {
   }
 
   /** The same job for any namespace and S3 server. */
-  static String yaml(KubernetesClient client, String name, String namespace, Path dataset,
-      S3Server s3, Consumer<FineTuneJobSpec> edit) {
-    FineTuneJob f = Fixtures.trainerRun(name, namespace, dataset, s3.uri("runs/" + name),
-        SECRET);
+  static String yaml(
+      KubernetesClient client,
+      String name,
+      String namespace,
+      Path dataset,
+      S3Server s3,
+      Consumer<FineTuneJobSpec> edit) {
+    FineTuneJob f = Fixtures.trainerRun(name, namespace, dataset, s3.uri("runs/" + name), SECRET);
     edit.accept(f.getSpec());
     return client.getKubernetesSerialization().asYaml(f);
   }

@@ -11,32 +11,36 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * A console transcript of real kubectl calls: each command as a user types it, then what
- * kubectl printed (stdout, then stderr). {@link #check} holds it against the committed copy
- * under {@code docs/transcripts/}, with the values that change from run to run masked (ages,
- * times, measured numbers, digests, generated name suffixes, ports); with
- * {@code -Dtranscripts.update=true} it writes the committed copy instead, and the docs' blocks
- * that show it. The docs embed the
- * committed copies ({@code TranscriptDocsTest} holds them equal), so the README's session is a
- * real run's output, and a change in commands, columns, messages or phases fails a test.
+ * A console transcript of real kubectl calls: each command as a user types it, then what kubectl
+ * printed (stdout, then stderr). {@link #check} holds it against the committed copy under {@code
+ * docs/transcripts/}, with the values that change from run to run masked (ages, times, measured
+ * numbers, digests, generated name suffixes, ports); with {@code -Dtranscripts.update=true} it
+ * writes the committed copy instead, and the docs' blocks that show it. The docs embed the
+ * committed copies ({@code TranscriptDocsTest} holds them equal), so the README's session is a real
+ * run's output, and a change in commands, columns, messages or phases fails a test.
  */
 final class Transcript {
   static final Path DIR = RealCluster.ROOT.resolve("docs/transcripts");
+
   /** The docs that embed transcripts, each between these markers. */
   static final List<String> DOCS = List.of("README.md", "docs/OPERATOR.md");
-  static final Pattern BLOCK = Pattern.compile(
-      "<!-- transcript: ([\\w.-]+) -->\\n```console\\n(.*?)```\\n<!-- /transcript -->",
-      Pattern.DOTALL);
+
+  static final Pattern BLOCK =
+      Pattern.compile(
+          "<!-- transcript: ([\\w.-]+) -->\\n```console\\n(.*?)```\\n<!-- /transcript -->",
+          Pattern.DOTALL);
+
   /** In this order: a float's digits must not be taken for a digest first. */
-  private static final List<Pattern> VOLATILE = List.of(
-      Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z"),
-      Pattern.compile("\\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\b"),
-      Pattern.compile("-?\\d+\\.\\d+(E-?\\d+)?"),
-      Pattern.compile("\\b[0-9a-f]{12,}\\b"),
-      Pattern.compile("(?<=attempt-\\d{1,3}-)[a-z0-9]{5}\\b"),
-      Pattern.compile("(?<=127\\.0\\.0\\.1:)\\d+"),
-      Pattern.compile("\\b\\d+[smhd](\\d+[sm])?\\b"),
-      Pattern.compile("(?<=resourceVersion: \")\\d+"));
+  private static final List<Pattern> VOLATILE =
+      List.of(
+          Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z"),
+          Pattern.compile("\\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\b"),
+          Pattern.compile("-?\\d+\\.\\d+(E-?\\d+)?"),
+          Pattern.compile("\\b[0-9a-f]{12,}\\b"),
+          Pattern.compile("(?<=attempt-\\d{1,3}-)[a-z0-9]{5}\\b"),
+          Pattern.compile("(?<=127\\.0\\.0\\.1:)\\d+"),
+          Pattern.compile("\\b\\d+[smhd](\\d+[sm])?\\b"),
+          Pattern.compile("(?<=resourceVersion: \")\\d+"));
 
   private final String name;
   private final java.util.Map<String, String> shownAs;
@@ -95,11 +99,17 @@ final class Transcript {
       }
       return;
     }
-    assertEquals(masked(Files.readString(committed)), masked(text()), "the kubectl session "
-        + name + " changed; this run's transcript is " + fresh + ". If the change is meant,"
-        + " regenerate the docs' copy: mvn -B -pl operator -am verify -Dtest=none"
-        + " -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ClusterSessionIT"
-        + " -Dtranscripts.update=true");
+    assertEquals(
+        masked(Files.readString(committed)),
+        masked(text()),
+        "the kubectl session "
+            + name
+            + " changed; this run's transcript is "
+            + fresh
+            + ". If the change is meant,"
+            + " regenerate the docs' copy: mvn -B -pl operator -am verify -Dtest=none"
+            + " -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ClusterSessionIT"
+            + " -Dtranscripts.update=true");
   }
 
   /** {@code doc} with the block of transcript {@code name} replaced by {@code text}. */
@@ -107,9 +117,14 @@ final class Transcript {
     java.util.regex.Matcher m = BLOCK.matcher(doc);
     StringBuilder out = new StringBuilder();
     while (m.find()) {
-      String block = m.group(1).equals(name)
-          ? "<!-- transcript: " + name + " -->\n```console\n" + text + "```\n<!-- /transcript -->"
-          : m.group();
+      String block =
+          m.group(1).equals(name)
+              ? "<!-- transcript: "
+                  + name
+                  + " -->\n```console\n"
+                  + text
+                  + "```\n<!-- /transcript -->"
+              : m.group();
       m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(block));
     }
     m.appendTail(out);

@@ -12,10 +12,19 @@ class LeanItemStoreTest {
   @Test
   void cachedObjectsKeepEverythingButManagedFields() {
     LeanItemStore<Pod> store = new LeanItemStore<>();
-    Pod pod = new PodBuilder().withNewMetadata().withName("p").withNamespace("ns")
-        .withResourceVersion("7").addToLabels("finetune.dev/job", "a")
-        .withManagedFields(new ManagedFieldsEntryBuilder().withManager("kubelet").build())
-        .endMetadata().withNewStatus().withPhase("Running").endStatus().build();
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName("p")
+            .withNamespace("ns")
+            .withResourceVersion("7")
+            .addToLabels("finetune.dev/job", "a")
+            .withManagedFields(new ManagedFieldsEntryBuilder().withManager("kubelet").build())
+            .endMetadata()
+            .withNewStatus()
+            .withPhase("Running")
+            .endStatus()
+            .build();
     store.put(store.getKey(pod), pod);
     Pod cached = store.get("ns/p");
     assertNull(cached.getMetadata().getManagedFields());

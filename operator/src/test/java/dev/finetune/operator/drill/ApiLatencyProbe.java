@@ -14,17 +14,21 @@ public final class ApiLatencyProbe {
   private final Sampler sampler;
 
   public ApiLatencyProbe(KubernetesClient client) {
-    sampler = Sampler.every(Duration.ofMillis(100), "api-latency-probe", () -> {
-      long t = System.nanoTime();
-      try {
-        client.configMaps().inNamespace("probe").withName("none").get();
-      } catch (RuntimeException e) {
-        // counted like any answer: the latency is what matters
-      }
-      synchronized (nanos) {
-        nanos.add(System.nanoTime() - t);
-      }
-    });
+    sampler =
+        Sampler.every(
+            Duration.ofMillis(100),
+            "api-latency-probe",
+            () -> {
+              long t = System.nanoTime();
+              try {
+                client.configMaps().inNamespace("probe").withName("none").get();
+              } catch (RuntimeException e) {
+                // counted like any answer: the latency is what matters
+              }
+              synchronized (nanos) {
+                nanos.add(System.nanoTime() - t);
+              }
+            });
   }
 
   /** Stops and returns "p50=.. p99=.. max=.. n=..", in milliseconds. */
@@ -38,8 +42,9 @@ public final class ApiLatencyProbe {
     if (s.isEmpty()) {
       return "n=0";
     }
-    return String.format("p50=%.1f p99=%.1f max=%.1f n=%d", at(s, 0.50), at(s, 0.99),
-        s.get(s.size() - 1) / 1e6, s.size());
+    return String.format(
+        "p50=%.1f p99=%.1f max=%.1f n=%d",
+        at(s, 0.50), at(s, 0.99), s.get(s.size() - 1) / 1e6, s.size());
   }
 
   private static double at(List<Long> sorted, double q) {

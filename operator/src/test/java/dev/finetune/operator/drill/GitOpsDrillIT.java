@@ -22,10 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * TTL against GitOps self-heal. A loop plays Argo CD with selfHeal: every 200 ms it re-creates
- * any object of "Git" that is missing. A finished job with spec.ttlSecondsAfterFinished and no
- * GitOps mark is deleted by the operator and re-created by the loop (it would train again); the
- * same job carrying Argo CD's tracking annotation is kept.
+ * TTL against GitOps self-heal. A loop plays Argo CD with selfHeal: every 200 ms it re-creates any
+ * object of "Git" that is missing. A finished job with spec.ttlSecondsAfterFinished and no GitOps
+ * mark is deleted by the operator and re-created by the loop (it would train again); the same job
+ * carrying Argo CD's tracking annotation is kept.
  */
 class GitOpsDrillIT {
   static final String NS = LeaderElectionDrillIT.NS;
@@ -34,37 +34,62 @@ class GitOpsDrillIT {
   void ttlDoesNotFightSelfHeal(@TempDir Path tmp) throws Exception {
     try (MockApiServer api = MockApiServer.start();
         InstantKubelet kubelet = new InstantKubelet(api.client(), NS, 200, j -> 0);
-        OperatorProcess op = OperatorProcess.start(api, "256m", LeaderElectionDrillIT.props(),
-            tmp.resolve("operator.log"))) {
+        OperatorProcess op =
+            OperatorProcess.start(
+                api, "256m", LeaderElectionDrillIT.props(), tmp.resolve("operator.log"))) {
       op.awaitReady(Duration.ofSeconds(120));
       KubernetesClient client = api.client();
-      Map<String, FineTuneJob> git = Map.of(
-          "ttl-plain", job("ttl-plain", Map.of()),
-          "ttl-argo", job("ttl-argo", Map.of("argocd.argoproj.io/tracking-id",
-              "experiments:finetune.dev/FineTuneJob:default/ttl-argo")));
+      Map<String, FineTuneJob> git =
+          Map.of(
+              "ttl-plain", job("ttl-plain", Map.of()),
+              "ttl-argo",
+                  job(
+                      "ttl-argo",
+                      Map.of(
+                          "argocd.argoproj.io/tracking-id",
+                          "experiments:finetune.dev/FineTuneJob:default/ttl-argo")));
       // How often the loop created each object (the first sync included).
       Map<String, AtomicInteger> recreated = new ConcurrentHashMap<>();
-      Sampler selfHeal = Sampler.every(java.time.Duration.ofMillis(200), "self-heal",
-          () -> git.forEach((name, f) -> {
-            if (client.resources(FineTuneJob.class).inNamespace(NS).withName(name).get() == null) {
-              try {
-                client.resource(job(name, f.getMetadata().getAnnotations())).create();
-                recreated.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
-              } catch (RuntimeException e) {
-                // still being deleted: next round
-              }
-            }
-          }));
+      Sampler selfHeal =
+          Sampler.every(
+              java.time.Duration.ofMillis(200),
+              "self-heal",
+              () ->
+                  git.forEach(
+                      (name, f) -> {
+                        if (client.resources(FineTuneJob.class).inNamespace(NS).withName(name).get()
+                            == null) {
+                          try {
+                            client.resource(job(name, f.getMetadata().getAnnotations())).create();
+                            recreated
+                                .computeIfAbsent(name, k -> new AtomicInteger())
+                                .incrementAndGet();
+                          } catch (RuntimeException e) {
+                            // still being deleted: next round
+                          }
+                        }
+                      }));
       try {
-        await("self-heal re-creates the deleted plain job").atMost(TIMEOUT)
+        await("self-heal re-creates the deleted plain job")
+            .atMost(TIMEOUT)
             .until(() -> recreated.getOrDefault("ttl-plain", new AtomicInteger()).get() >= 2);
-        await("the tracked job succeeds").atMost(TIMEOUT).until(() -> {
-          FineTuneJob f = client.resources(FineTuneJob.class).inNamespace(NS)
-              .withName("ttl-argo").get();
-          return f != null && f.getStatus() != null && "Succeeded".equals(f.getStatus().phase);
-        });
+        await("the tracked job succeeds")
+            .atMost(TIMEOUT)
+            .until(
+                () -> {
+                  FineTuneJob f =
+                      client
+                          .resources(FineTuneJob.class)
+                          .inNamespace(NS)
+                          .withName("ttl-argo")
+                          .get();
+                  return f != null
+                      && f.getStatus() != null
+                      && "Succeeded".equals(f.getStatus().phase);
+                });
         Thread.sleep(3000); // 3 x the TTL past its end
-        FineTuneJob argo = client.resources(FineTuneJob.class).inNamespace(NS).withName("ttl-argo").get();
+        FineTuneJob argo =
+            client.resources(FineTuneJob.class).inNamespace(NS).withName("ttl-argo").get();
         assertNotNull(argo, "the tracked job is kept");
         assertEquals("Succeeded", argo.getStatus().phase);
         assertEquals(1, recreated.get("ttl-argo").get(), "created once, never re-created");
@@ -79,8 +104,12 @@ class GitOpsDrillIT {
 
   static FineTuneJob job(String name, Map<String, String> annotations) {
     FineTuneJob f = new FineTuneJob();
-    f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS)
-        .withAnnotations(annotations).build());
+    f.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(name)
+            .withNamespace(NS)
+            .withAnnotations(annotations)
+            .build());
     FineTuneJobSpec spec = new FineTuneJobSpec();
     spec.dataset.train = "https://data.example.com/train.zip";
     spec.dataset.test = "https://data.example.com/test.zip";

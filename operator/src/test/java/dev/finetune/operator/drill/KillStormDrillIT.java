@@ -12,8 +12,8 @@ import dev.finetune.api.v1alpha1.spec.ResizeSpec;
 import dev.finetune.operator.observe.Labels;
 import dev.finetune.operator.sim.MockApiServer;
 import dev.finetune.operator.sim.OperatorProcess;
-import dev.finetune.testsupport.S3Server;
 import dev.finetune.operator.sim.SimulatedKubelet;
+import dev.finetune.testsupport.S3Server;
 import dev.finetune.testsupport.SyntheticImageFolder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -28,12 +28,11 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -43,12 +42,12 @@ import org.junit.jupiter.api.io.TempDir;
  * Drill 1 (kill storm): the packaged operator (its own JVM) runs a FineTuneJob whose real trainer
  * (child JVMs started by the {@link SimulatedKubelet}) is SIGKILLed at random moments 6 times,
  * while the operator itself is SIGKILLed and restarted twice: once right after a trainer kill (so
- * the new operator must notice the failure and create the next attempt exactly once) and once
- * while a trainer runs (and is then killed while no operator is up). Checkpoints go to s3proxy.
+ * the new operator must notice the failure and create the next attempt exactly once) and once while
+ * a trainer runs (and is then killed while no operator is up). Checkpoints go to s3proxy.
  *
- * <p>Asserted: the job succeeds; its final model is byte-identical to an undisturbed run's with
- * the same seed; every kill loses at most one checkpoint interval of steps; there is never more
- * than one live trainer Job or process at a time, and the attempts are exactly 1..7.
+ * <p>Asserted: the job succeeds; its final model is byte-identical to an undisturbed run's with the
+ * same seed; every kill loses at most one checkpoint interval of steps; there is never more than
+ * one live trainer Job or process at a time, and the attempts are exactly 1..7.
  */
 class KillStormDrillIT {
   static final String NS = "storm";
@@ -57,8 +56,9 @@ class KillStormDrillIT {
   static final int EPOCHS = 12;
   static final int STEPS_PER_EPOCH = 15; // 3 classes x 40 images / batch 8
   static final Duration TIMEOUT = Duration.ofMinutes(8);
-  static final Pattern RESUMED = Pattern.compile("resuming from the newest valid checkpoint: "
-      + "\\d+ epoch\\(s\\) done, step (\\d+)");
+  static final Pattern RESUMED =
+      Pattern.compile(
+          "resuming from the newest valid checkpoint: " + "\\d+ epoch\\(s\\) done, step (\\d+)");
   static final HttpClient HTTP = HttpClient.newHttpClient();
 
   static void out(String key, Object value) {
@@ -72,13 +72,23 @@ class KillStormDrillIT {
     out("seed", seed);
     Path data = SyntheticImageFolder.write(tmp.resolve("data"), 40, 4, 32, 7);
     Path log = tmp.resolve("operator.log");
-    try (MockApiServer api = MockApiServer.start(); S3Server s3 = S3Server.start("finetune")) {
+    try (MockApiServer api = MockApiServer.start();
+        S3Server s3 = S3Server.start("finetune")) {
       KubernetesClient client = api.client();
-      client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata()
-          .withName(SECRET).withNamespace(NS).endMetadata().withData(s3.secretData())
-          .build()).create();
-      try (SimulatedKubelet kubelet = new SimulatedKubelet(client, NS,
-          Files.createDirectories(tmp.resolve("nodes")));
+      client
+          .secrets()
+          .inNamespace(NS)
+          .resource(
+              new SecretBuilder()
+                  .withNewMetadata()
+                  .withName(SECRET)
+                  .withNamespace(NS)
+                  .endMetadata()
+                  .withData(s3.secretData())
+                  .build())
+          .create();
+      try (SimulatedKubelet kubelet =
+              new SimulatedKubelet(client, NS, Files.createDirectories(tmp.resolve("nodes")));
           LiveTrainers live = new LiveTrainers(kubelet)) {
         OperatorProcess op = OperatorProcess.start(api, "256m", props(), log);
         op.awaitReady(Duration.ofSeconds(120));
@@ -120,18 +130,29 @@ class KillStormDrillIT {
             awaitUntil(() -> kubelet.run(next) != null, next + " runs");
             long resumed = resumedStep(kubelet.run(next).stderr(), k + 1);
             lost.add(stepAtKill - resumed);
-            out("resume", (k + 1) + " from step " + resumed + " (lost " + (stepAtKill - resumed)
-                + " steps)");
+            out(
+                "resume",
+                (k + 1) + " from step " + resumed + " (lost " + (stepAtKill - resumed) + " steps)");
           }
           awaitUntil(() -> "Succeeded".equals(phase(client, "storm")), "storm succeeds");
 
           String calm = sha256(s3.file(s3.uri("runs/calm/model/model.safetensors")));
           String storm = sha256(s3.file(s3.uri("runs/storm/model/model.safetensors")));
-          List<String> jobs = client.batch().v1().jobs().inNamespace(NS)
-              .withLabel(Labels.JOB, "storm").list().getItems().stream()
-              .map(j -> j.getMetadata().getName()).sorted().toList();
-          FineTuneJob f = client.resources(FineTuneJob.class).inNamespace(NS).withName("storm")
-              .get();
+          List<String> jobs =
+              client
+                  .batch()
+                  .v1()
+                  .jobs()
+                  .inNamespace(NS)
+                  .withLabel(Labels.JOB, "storm")
+                  .list()
+                  .getItems()
+                  .stream()
+                  .map(j -> j.getMetadata().getName())
+                  .sorted()
+                  .toList();
+          FineTuneJob f =
+              client.resources(FineTuneJob.class).inNamespace(NS).withName("storm").get();
           out("faults", KILLS + " trainer SIGKILLs, " + operatorKills + " operator SIGKILLs");
           out("lost_steps_per_kill", lost + " (checkpoint interval " + STEPS_PER_EPOCH + ")");
           out("max_live_trainers", live.max());
@@ -159,15 +180,16 @@ class KillStormDrillIT {
 
   /**
    * Drill 7 (secrets): the S3 credentials are canary strings. After the storm, none may appear,
-   * plain or base64-encoded ({@link SecretForms}), in any FineTuneJob (spec or status), Event, Job, Pod, the operator's log and /q/metrics, or
-   * any trainer's log or command line.
+   * plain or base64-encoded ({@link SecretForms}), in any FineTuneJob (spec or status), Event, Job,
+   * Pod, the operator's log and /q/metrics, or any trainer's log or command line.
    */
-  static void assertNoSecretLeaks(KubernetesClient client, SimulatedKubelet kubelet,
-      OperatorProcess op, Path operatorLog) throws Exception {
+  static void assertNoSecretLeaks(
+      KubernetesClient client, SimulatedKubelet kubelet, OperatorProcess op, Path operatorLog)
+      throws Exception {
     Map<String, String> places = new java.util.LinkedHashMap<>();
     var json = client.getKubernetesSerialization();
-    places.put("FineTuneJobs", json.asJson(client.resources(FineTuneJob.class).inNamespace(NS)
-        .list()));
+    places.put(
+        "FineTuneJobs", json.asJson(client.resources(FineTuneJob.class).inNamespace(NS).list()));
     places.put("Events", json.asJson(client.v1().events().inNamespace(NS).list()));
     places.put("Jobs", json.asJson(client.batch().v1().jobs().inNamespace(NS).list()));
     places.put("Pods", json.asJson(client.pods().inNamespace(NS).list()));
@@ -184,14 +206,15 @@ class KillStormDrillIT {
     int scanned = 0;
     for (var e : places.entrySet()) {
       // The plain canaries and their base64 forms (SecretForms): a Secret's data is base64.
-      var leak = SecretForms.leaked(e.getValue(), List.of(S3Server.SECRET_KEY,
-          S3Server.ACCESS_KEY));
-      assertTrue(leak.isEmpty(), "credential leaked into " + e.getKey() + " ("
-          + leak.orElse("") + ")");
+      var leak =
+          SecretForms.leaked(e.getValue(), List.of(S3Server.SECRET_KEY, S3Server.ACCESS_KEY));
+      assertTrue(
+          leak.isEmpty(), "credential leaked into " + e.getKey() + " (" + leak.orElse("") + ")");
       scanned += e.getValue().length();
     }
-    out("secret_scan", places.size() + " places, " + scanned + " chars, 0 leaks (plain and"
-        + " base64)");
+    out(
+        "secret_scan",
+        places.size() + " places, " + scanned + " chars, 0 leaks (plain and" + " base64)");
   }
 
   /** Samples every 20 ms how many trainer processes of "storm" are alive at once. */
@@ -200,11 +223,18 @@ class KillStormDrillIT {
     private final Sampler sampler;
 
     LiveTrainers(SimulatedKubelet kubelet) {
-      sampler = Sampler.every(java.time.Duration.ofMillis(20), "live-trainers", () -> {
-        int alive = (int) kubelet.runs().values().stream()
-            .filter(r -> r.job().startsWith("storm-") && r.process().isAlive()).count();
-        max.accumulateAndGet(alive, Math::max);
-      });
+      sampler =
+          Sampler.every(
+              java.time.Duration.ofMillis(20),
+              "live-trainers",
+              () -> {
+                int alive =
+                    (int)
+                        kubelet.runs().values().stream()
+                            .filter(r -> r.job().startsWith("storm-") && r.process().isAlive())
+                            .count();
+                max.accumulateAndGet(alive, Math::max);
+              });
     }
 
     int max() {
@@ -230,8 +260,14 @@ class KillStormDrillIT {
   }
 
   /** The drills' FineTuneJob: the tiny 3-class folder, 32 px, batch 8, checkpoint every epoch. */
-  static void create(KubernetesClient client, S3Server s3, Path data, String ns, String name,
-      int epochs, int backoffLimit) {
+  static void create(
+      KubernetesClient client,
+      S3Server s3,
+      Path data,
+      String ns,
+      String name,
+      int epochs,
+      int backoffLimit) {
     FineTuneJob f = new FineTuneJob();
     f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
     FineTuneJobSpec spec = new FineTuneJobSpec();
@@ -265,8 +301,12 @@ class KillStormDrillIT {
   /** Step of the newest checkpoint of "storm" with a manifest (-1 when none). */
   static long newestCheckpointStep(S3Server s3) {
     Pattern p = Pattern.compile("runs/storm/checkpoints/ckpt-(\\d+)/manifest.json");
-    return s3.keys("runs/storm").stream().map(p::matcher).filter(Matcher::matches)
-        .mapToLong(m -> Long.parseLong(m.group(1))).max().orElse(-1);
+    return s3.keys("runs/storm").stream()
+        .map(p::matcher)
+        .filter(Matcher::matches)
+        .mapToLong(m -> Long.parseLong(m.group(1)))
+        .max()
+        .orElse(-1);
   }
 
   /** The step attempt {@code attempt} resumed from, from its log (0 for a fresh start). */
@@ -294,22 +334,27 @@ class KillStormDrillIT {
 
   /** The largest value of a metric on the trainer's live /metrics. */
   static double metric(int port, String name) throws Exception {
-    String text = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-        + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
-    return text.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
+    String text =
+        HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                    .timeout(Duration.ofSeconds(5))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    return text.lines()
+        .filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-        .max().orElseThrow(() -> new AssertionError("no " + name + " in\n" + text));
+        .max()
+        .orElseThrow(() -> new AssertionError("no " + name + " in\n" + text));
   }
 
   static String sha256(Path file) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-        .digest(Files.readAllBytes(file)));
+    return HexFormat.of()
+        .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
   }
 
   /** Polls {@code done} every 50 ms for at most {@link #TIMEOUT}. */
   static void awaitUntil(Callable<Boolean> done, String what) {
     await(what).atMost(TIMEOUT).pollInterval(Duration.ofMillis(50)).until(done);
   }
-
 }

@@ -22,11 +22,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two packaged operators (two JVMs, two pod names) against one mock API server in CRUD mode,
- * which stores the coordination.k8s.io Lease and rejects stale updates (409), as the elector
- * needs. Asserted: both are ready, but only the Lease holder reconciles and creates Jobs; after a
- * SIGKILL of the leader the standby takes the Lease within lease duration + one retry period
- * and runs the rest; every FineTuneJob got exactly one trainer Job over the whole drill.
+ * Two packaged operators (two JVMs, two pod names) against one mock API server in CRUD mode, which
+ * stores the coordination.k8s.io Lease and rejects stale updates (409), as the elector needs.
+ * Asserted: both are ready, but only the Lease holder reconciles and creates Jobs; after a SIGKILL
+ * of the leader the standby takes the Lease within lease duration + one retry period and runs the
+ * rest; every FineTuneJob got exactly one trainer Job over the whole drill.
  */
 class LeaderElectionDrillIT {
   static final String NS = "default";
@@ -61,16 +61,26 @@ class LeaderElectionDrillIT {
 
         List<String> second = create(client, "le-second", 4);
         // Kill while the second batch is in flight: Jobs may exist, pods run, statuses lag.
-        await("op-a created a Job of the second batch").atMost(TIMEOUT)
+        await("op-a created a Job of the second batch")
+            .atMost(TIMEOUT)
             .until(() -> second.stream().anyMatch(n -> !kubelet.jobsOf(n).isEmpty()));
         long killedAt = System.nanoTime();
         a.kill();
-        await("op-b takes the Lease").atMost(TIMEOUT).pollInterval(Duration.ofMillis(50))
+        await("op-b takes the Lease")
+            .atMost(TIMEOUT)
+            .pollInterval(Duration.ofMillis(50))
             .until(() -> "op-b".equals(holder(client)));
         Duration takeover = Duration.ofNanos(System.nanoTime() - killedAt);
-        out("takeover", takeover.toMillis() + " ms (lease " + LEASE.toMillis() + " ms, retry "
-            + RETRY.toMillis() + " ms)");
-        assertTrue(takeover.compareTo(LEASE.plus(RETRY).plus(RETRY)) <= 0,
+        out(
+            "takeover",
+            takeover.toMillis()
+                + " ms (lease "
+                + LEASE.toMillis()
+                + " ms, retry "
+                + RETRY.toMillis()
+                + " ms)");
+        assertTrue(
+            takeover.compareTo(LEASE.plus(RETRY).plus(RETRY)) <= 0,
             "standby took over after " + takeover);
 
         List<String> third = create(client, "le-third", 4);
@@ -93,10 +103,14 @@ class LeaderElectionDrillIT {
 
   static Map<String, String> props() {
     return Map.of(
-        "finetune.operator.trainer-image", "trainer:drill",
-        "finetune.operator.leader-election.lease-duration", LEASE.toMillis() + "ms",
-        "finetune.operator.leader-election.renew-deadline", "3s",
-        "finetune.operator.leader-election.retry-period", RETRY.toMillis() + "ms");
+        "finetune.operator.trainer-image",
+        "trainer:drill",
+        "finetune.operator.leader-election.lease-duration",
+        LEASE.toMillis() + "ms",
+        "finetune.operator.leader-election.renew-deadline",
+        "3s",
+        "finetune.operator.leader-election.retry-period",
+        RETRY.toMillis() + "ms");
   }
 
   static String holder(KubernetesClient client) {
@@ -105,24 +119,36 @@ class LeaderElectionDrillIT {
   }
 
   static List<String> create(KubernetesClient client, String prefix, int n) {
-    return IntStream.rangeClosed(1, n).mapToObj(i -> {
-      String name = prefix + "-" + i;
-      FineTuneJob f = new FineTuneJob();
-      f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-      FineTuneJobSpec spec = new FineTuneJobSpec();
-      spec.dataset.train = "https://data.example.com/train.zip";
-      spec.dataset.test = "https://data.example.com/test.zip";
-      f.setSpec(spec);
-      client.resource(f).create();
-      return name;
-    }).toList();
+    return IntStream.rangeClosed(1, n)
+        .mapToObj(
+            i -> {
+              String name = prefix + "-" + i;
+              FineTuneJob f = new FineTuneJob();
+              f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+              FineTuneJobSpec spec = new FineTuneJobSpec();
+              spec.dataset.train = "https://data.example.com/train.zip";
+              spec.dataset.test = "https://data.example.com/test.zip";
+              f.setSpec(spec);
+              client.resource(f).create();
+              return name;
+            })
+        .toList();
   }
 
   static void awaitSucceeded(KubernetesClient client, List<String> names) {
-    await("jobs succeed: " + names).atMost(TIMEOUT).pollInterval(Duration.ofMillis(200))
-        .until(() -> names.stream().allMatch(n -> {
-          FineTuneJob f = client.resources(FineTuneJob.class).inNamespace(NS).withName(n).get();
-          return f != null && f.getStatus() != null && "Succeeded".equals(f.getStatus().phase);
-        }));
+    await("jobs succeed: " + names)
+        .atMost(TIMEOUT)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                names.stream()
+                    .allMatch(
+                        n -> {
+                          FineTuneJob f =
+                              client.resources(FineTuneJob.class).inNamespace(NS).withName(n).get();
+                          return f != null
+                              && f.getStatus() != null
+                              && "Succeeded".equals(f.getStatus().phase);
+                        }));
   }
 }

@@ -27,21 +27,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Drill 6 (load): N FineTuneJobs (200 in CI; bench/operator/run.sh runs 1,000) against the mock
- * API server, with the operator running as its own JVM (the packaged app, 256 MiB heap) that is
+ * Drill 6 (load): N FineTuneJobs (200 in CI; bench/operator/run.sh runs 1,000) against the mock API
+ * server, with the operator running as its own JVM (the packaged app, 256 MiB heap) that is
  * SIGKILLed when half of the jobs have their first Job, and started again.
  *
- * <p>The {@link InstantKubelet} ends every trainer Job after a short run with a scripted exit:
- * job i with i % 10 == 0 fails permanently (exit 5), i % 10 == 1 is preempted once (exit 137)
- * and succeeds in attempt 2, every other job succeeds at once. Asserted: every job ends in the
- * phase its script implies, with exactly the Jobs it implies (none scheduled twice), and the
- * operator's reconcile p99 (its own client-side quantile) stays under a bound. Figures are printed
- * as {@code DRILL load ...} lines for docs/RELIABILITY.md and docs/BENCHMARKS.md.
+ * <p>The {@link InstantKubelet} ends every trainer Job after a short run with a scripted exit: job
+ * i with i % 10 == 0 fails permanently (exit 5), i % 10 == 1 is preempted once (exit 137) and
+ * succeeds in attempt 2, every other job succeeds at once. Asserted: every job ends in the phase
+ * its script implies, with exactly the Jobs it implies (none scheduled twice), and the operator's
+ * reconcile p99 (its own client-side quantile) stays under a bound. Figures are printed as {@code
+ * DRILL load ...} lines for docs/RELIABILITY.md and docs/BENCHMARKS.md.
  */
 class OperatorLoadDrillIT {
   static final String NS = "load";
   static final int N = Integer.getInteger("drill.load.jobs", 200);
   static final Duration TIMEOUT = Duration.ofSeconds(Long.getLong("drill.load.timeout-s", 300));
+
   /**
    * A hang guard, not a speed goal: on 2 shared cores the mock API server, the kubelet and the
    * operator compete, and a reconcile is 4-5 API round trips. The figure itself, next to the API
@@ -75,7 +76,8 @@ class OperatorLoadDrillIT {
   }
 
   static Set<String> expectedJobs(String name, int i) {
-    return i % 10 == 1 ? Set.of(name + "-attempt-1", name + "-attempt-2")
+    return i % 10 == 1
+        ? Set.of(name + "-attempt-1", name + "-attempt-2")
         : Set.of(name + "-attempt-1");
   }
 
@@ -103,18 +105,22 @@ class OperatorLoadDrillIT {
 
   /** The operator's own p99 of reconcile time, in seconds (max over its timer series). */
   static double p99(String metrics) {
-    return metrics.lines()
-        .filter(l -> l.startsWith("reconciliations_execution_duration_seconds{")
-            && l.contains("quantile=\"0.99\""))
+    return metrics
+        .lines()
+        .filter(
+            l ->
+                l.startsWith("reconciliations_execution_duration_seconds{")
+                    && l.contains("quantile=\"0.99\""))
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-        .max().orElse(Double.NaN);
+        .max()
+        .orElse(Double.NaN);
   }
 
   @Test
   void thousandsOfJobsWithAnOperatorKilledHalfWay(@TempDir Path tmp) throws Exception {
     try (MockApiServer api = MockApiServer.start();
-        InstantKubelet kubelet = new InstantKubelet(api.client(), NS, 300,
-            OperatorLoadDrillIT::exitCode)) {
+        InstantKubelet kubelet =
+            new InstantKubelet(api.client(), NS, 300, OperatorLoadDrillIT::exitCode)) {
       KubernetesClient client = api.client();
       ApiLatencyProbe probe = new ApiLatencyProbe(client);
       Path log = tmp.resolve("operator.log");
@@ -147,8 +153,8 @@ class OperatorLoadDrillIT {
         long tEnd = System.nanoTime();
 
         List<String> wrong = new ArrayList<>();
-        for (FineTuneJob f : client.resources(FineTuneJob.class).inNamespace(NS).list()
-            .getItems()) {
+        for (FineTuneJob f :
+            client.resources(FineTuneJob.class).inNamespace(NS).list().getItems()) {
           String name = f.getMetadata().getName();
           int i = index(name);
           String phase = f.getStatus() == null ? null : f.getStatus().phase;
@@ -167,22 +173,25 @@ class OperatorLoadDrillIT {
         out("jobs_created", kubelet.jobsCreated() + " (expected " + expectedJobs + ")");
         out("jobs_listed", listed);
         out("wrong", wrong.size());
-        out("reconcile_p99_s", String.format("operator1=%.3f operator2=%.3f", p99First,
-            p99Second));
+        out("reconcile_p99_s", String.format("operator1=%.3f operator2=%.3f", p99First, p99Second));
         out("api_get_latency_ms", probe.stop());
-        out("operator_rss_peak_mb", String.format("operator1=%d operator2=%d", hwmFirst / 1024,
-            hwmSecond / 1024));
-        assertTrue(wrong.isEmpty(), () -> wrong.size() + " jobs wrong, e.g. "
-            + wrong.subList(0, Math.min(10, wrong.size())));
+        out(
+            "operator_rss_peak_mb",
+            String.format("operator1=%d operator2=%d", hwmFirst / 1024, hwmSecond / 1024));
+        assertTrue(
+            wrong.isEmpty(),
+            () ->
+                wrong.size() + " jobs wrong, e.g. " + wrong.subList(0, Math.min(10, wrong.size())));
         assertEquals(expectedJobs, kubelet.jobsCreated(), "no Job scheduled twice");
         assertEquals(expectedJobs, listed, "no Job scheduled twice");
-        assertTrue(p99First < P99_BOUND_S && p99Second < P99_BOUND_S,
+        assertTrue(
+            p99First < P99_BOUND_S && p99Second < P99_BOUND_S,
             "reconcile p99 " + p99First + " / " + p99Second + " s");
       } finally {
         op.close();
         if (Files.exists(log)) {
-          System.out.println("operator log: " + log + " ("
-              + Files.readAllLines(log).size() + " lines)");
+          System.out.println(
+              "operator log: " + log + " (" + Files.readAllLines(log).size() + " lines)");
         }
       }
     }
@@ -190,8 +199,11 @@ class OperatorLoadDrillIT {
 
   static long finished(KubernetesClient client) {
     return client.resources(FineTuneJob.class).inNamespace(NS).list().getItems().stream()
-        .filter(f -> f.getStatus() != null
-            && ("Succeeded".equals(f.getStatus().phase) || "Failed".equals(f.getStatus().phase)))
+        .filter(
+            f ->
+                f.getStatus() != null
+                    && ("Succeeded".equals(f.getStatus().phase)
+                        || "Failed".equals(f.getStatus().phase)))
         .count();
   }
 
@@ -200,10 +212,12 @@ class OperatorLoadDrillIT {
   }
 
   /** Polls {@code done} every 200 ms; fails at once if the operator process died. */
-  static void awaitUntil(java.util.concurrent.Callable<Boolean> done, String what,
-      OperatorProcess op) {
-    await(what).atMost(TIMEOUT).pollInterval(Duration.ofMillis(200))
-        .failFast("the operator process died", () -> !op.alive()).until(done);
+  static void awaitUntil(
+      java.util.concurrent.Callable<Boolean> done, String what, OperatorProcess op) {
+    await(what)
+        .atMost(TIMEOUT)
+        .pollInterval(Duration.ofMillis(200))
+        .failFast("the operator process died", () -> !op.alive())
+        .until(done);
   }
-
 }

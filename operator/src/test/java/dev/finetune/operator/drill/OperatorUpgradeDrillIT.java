@@ -24,9 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * An operator upgrade as a Deployment rolls it (maxUnavailable 0, maxSurge 1): the new pod, with
  * changed configuration, starts and becomes ready as a standby while the old one leads; then the
- * old pod gets SIGTERM, releases the Lease, and the new one takes over. A job that was running
- * the whole time finishes with its one trainer Job (still the old image); a job created after
- * the upgrade gets the new configuration.
+ * old pod gets SIGTERM, releases the Lease, and the new one takes over. A job that was running the
+ * whole time finishes with its one trainer Job (still the old image); a job created after the
+ * upgrade gets the new configuration.
  */
 class OperatorUpgradeDrillIT {
   static final String NS = LeaderElectionDrillIT.NS;
@@ -37,8 +37,13 @@ class OperatorUpgradeDrillIT {
     try (MockApiServer api = MockApiServer.start();
         InstantKubelet kubelet = new InstantKubelet(api.client(), NS, 12_000, j -> 0)) {
       KubernetesClient client = api.client();
-      OperatorProcess old = OperatorProcess.start(api, "256m", props("trainer:v1", "10s"),
-          tmp.resolve("old.log"), "finetune-operator-old");
+      OperatorProcess old =
+          OperatorProcess.start(
+              api,
+              "256m",
+              props("trainer:v1", "10s"),
+              tmp.resolve("old.log"),
+              "finetune-operator-old");
       old.awaitReady(Duration.ofSeconds(120));
       OperatorProcess next = null;
       try {
@@ -48,13 +53,19 @@ class OperatorUpgradeDrillIT {
         String job = kubelet.jobsOf(name).iterator().next();
         assertEquals("trainer:v1", image(client, job));
 
-        next = OperatorProcess.start(api, "256m", props("trainer:v2", "1s"),
-            tmp.resolve("new.log"), "finetune-operator-new");
+        next =
+            OperatorProcess.start(
+                api,
+                "256m",
+                props("trainer:v2", "1s"),
+                tmp.resolve("new.log"),
+                "finetune-operator-new");
         next.awaitReady(Duration.ofSeconds(120));
         assertEquals("finetune-operator-old", holder(client), "the new pod waits as a standby");
         old.close(); // SIGTERM, as the Deployment does after the new pod is ready
         OperatorProcess newer = next;
-        await("the new operator leads").atMost(TIMEOUT)
+        await("the new operator leads")
+            .atMost(TIMEOUT)
             .until(() -> "finetune-operator-new".equals(holder(client)) && newer.alive());
 
         awaitSucceeded(client, running);
@@ -62,9 +73,12 @@ class OperatorUpgradeDrillIT {
         assertEquals(job, kubelet.jobsOf(name).iterator().next());
 
         List<String> after = create(client, "upgrade-after", 1);
-        await("the new job's trainer Job").atMost(TIMEOUT)
+        await("the new job's trainer Job")
+            .atMost(TIMEOUT)
             .until(() -> !kubelet.jobsOf(after.get(0)).isEmpty());
-        assertEquals("trainer:v2", image(client, kubelet.jobsOf(after.get(0)).iterator().next()),
+        assertEquals(
+            "trainer:v2",
+            image(client, kubelet.jobsOf(after.get(0)).iterator().next()),
             "new jobs use the new configuration");
         awaitSucceeded(client, after);
         assertEquals(2, kubelet.jobsCreated(), "no Job created twice");
@@ -87,7 +101,8 @@ class OperatorUpgradeDrillIT {
 
   static String phase(KubernetesClient client, String name) {
     FineTuneJob f = client.resources(FineTuneJob.class).inNamespace(NS).withName(name).get();
-    return f == null || f.getStatus() == null || f.getStatus().phase == null ? ""
+    return f == null || f.getStatus() == null || f.getStatus().phase == null
+        ? ""
         : f.getStatus().phase;
   }
 

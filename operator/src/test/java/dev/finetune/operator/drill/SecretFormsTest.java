@@ -9,8 +9,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 24: the secret scan looked only for the plain canaries. Their base64 form, alone or
- * inside a longer encoded value at any alignment, standard or URL-safe, is found too.
+ * Issue 24: the secret scan looked only for the plain canaries. Their base64 form, alone or inside
+ * a longer encoded value at any alignment, standard or URL-safe, is found too.
  */
 class SecretFormsTest {
   static final String CANARY = "canary-secret-key-0123456789abcdef";
@@ -20,10 +20,13 @@ class SecretFormsTest {
     for (String prefix : List.of("", "a", "ab", "abc", "AWS_SECRET_ACCESS_KEY=")) {
       for (String suffix : List.of("", "z", "zy", "\n")) {
         byte[] value = (prefix + CANARY + suffix).getBytes(StandardCharsets.UTF_8);
-        for (String encoded : List.of(Base64.getEncoder().encodeToString(value),
-            Base64.getUrlEncoder().encodeToString(value))) {
+        for (String encoded :
+            List.of(
+                Base64.getEncoder().encodeToString(value),
+                Base64.getUrlEncoder().encodeToString(value))) {
           String text = "{\"data\": {\"x\": \"" + encoded + "\"}}";
-          assertTrue(SecretForms.leaked(text, List.of(CANARY)).isPresent(),
+          assertTrue(
+              SecretForms.leaked(text, List.of(CANARY)).isPresent(),
               prefix + "|" + suffix + ": " + encoded);
         }
       }
@@ -33,8 +36,9 @@ class SecretFormsTest {
 
   @Test
   void otherTextIsNotALeak() {
-    String other = Base64.getEncoder().encodeToString(
-        "canary-secret-key-9999999999999999".getBytes(StandardCharsets.UTF_8));
+    String other =
+        Base64.getEncoder()
+            .encodeToString("canary-secret-key-9999999999999999".getBytes(StandardCharsets.UTF_8));
     assertTrue(SecretForms.leaked(other + " canary", List.of(CANARY)).isEmpty());
   }
 }

@@ -8,10 +8,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.operator.sim.MockApiServer;
 import dev.finetune.operator.sim.OperatorProcess;
-import dev.finetune.testsupport.S3Server;
 import dev.finetune.operator.sim.SimulatedKubelet;
-import dev.finetune.testsupport.SyntheticImageFolder;
 import dev.finetune.operator.status.StatusBuilder;
+import dev.finetune.testsupport.S3Server;
+import dev.finetune.testsupport.SyntheticImageFolder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
@@ -26,15 +26,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Drill 3 (object-store outage): the S3 server (s3proxy) stops answering for 30 s in the middle
- * of a run, and again for 30 s while a checkpoint is being uploaded (after its first object landed
- * and before its manifest). The packaged operator and the real trainer run throughout.
+ * Drill 3 (object-store outage): the S3 server (s3proxy) stops answering for 30 s in the middle of
+ * a run, and again for 30 s while a checkpoint is being uploaded (after its first object landed and
+ * before its manifest). The packaged operator and the real trainer run throughout.
  *
  * <p>Asserted: the trainer rides both outages out with its retries (one attempt, no restart) and
- * the job succeeds; the operator shows {@code StorageReachable=False} during each outage and
- * {@code True} after it; the trainer's {@code finetune_storage_unavailable} gauge was 1 during the
- * outage; every manifest in the bucket lists only objects that exist with the listed sizes and
- * sha256, and there are exactly 4 (3 kept checkpoints and the final model).
+ * the job succeeds; the operator shows {@code StorageReachable=False} during each outage and {@code
+ * True} after it; the trainer's {@code finetune_storage_unavailable} gauge was 1 during the outage;
+ * every manifest in the bucket lists only objects that exist with the listed sizes and sha256, and
+ * there are exactly 4 (3 kept checkpoints and the final model).
  */
 class StorageOutageDrillIT {
   static final String NS = "outage";
@@ -52,18 +52,33 @@ class StorageOutageDrillIT {
   void twoThirtySecondOutagesLoseNothing(@TempDir Path tmp) throws Exception {
     Path data = SyntheticImageFolder.write(tmp.resolve("data"), 40, 4, 32, 7);
     Path log = tmp.resolve("operator.log");
-    try (MockApiServer api = MockApiServer.start(); S3Server s3 = S3Server.start("finetune")) {
+    try (MockApiServer api = MockApiServer.start();
+        S3Server s3 = S3Server.start("finetune")) {
       KubernetesClient client = api.client();
-      client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata()
-          .withName(SECRET).withNamespace(NS).endMetadata()
-          .withData(s3.secretData()).build()).create();
-      try (SimulatedKubelet kubelet = new SimulatedKubelet(client, NS,
-          Files.createDirectories(tmp.resolve("nodes")));
-          OperatorProcess op = OperatorProcess.start(api, "256m", Map.of(
-              "finetune.operator.trainer-image", "trainer:drill",
-              "finetune.operator.metrics-interval", "1s",
-              "finetune.operator.storage-interval", "1s",
-              "finetune.operator.storage-timeout", "2s"), log)) {
+      client
+          .secrets()
+          .inNamespace(NS)
+          .resource(
+              new SecretBuilder()
+                  .withNewMetadata()
+                  .withName(SECRET)
+                  .withNamespace(NS)
+                  .endMetadata()
+                  .withData(s3.secretData())
+                  .build())
+          .create();
+      try (SimulatedKubelet kubelet =
+              new SimulatedKubelet(client, NS, Files.createDirectories(tmp.resolve("nodes")));
+          OperatorProcess op =
+              OperatorProcess.start(
+                  api,
+                  "256m",
+                  Map.of(
+                      "finetune.operator.trainer-image", "trainer:drill",
+                      "finetune.operator.metrics-interval", "1s",
+                      "finetune.operator.storage-interval", "1s",
+                      "finetune.operator.storage-timeout", "2s"),
+                  log)) {
         op.awaitReady(Duration.ofSeconds(120));
         KillStormDrillIT.create(client, s3, data, NS, "outage", 8, 1);
         String job = "outage-attempt-1";
@@ -86,8 +101,8 @@ class StorageOutageDrillIT {
         out("checkpoints_before_upload_outage", before);
 
         KillStormDrillIT.awaitUntil(() -> "Succeeded".equals(phase(client)), "the job succeeds");
-        FineTuneJob f = client.resources(FineTuneJob.class).inNamespace(NS).withName("outage")
-            .get();
+        FineTuneJob f =
+            client.resources(FineTuneJob.class).inNamespace(NS).withName("outage").get();
         int manifests = verifyManifests(s3);
         out("faults", "2 outages of " + OUTAGE_S + " s");
         out("attempts", f.getStatus().attempts + " restarts=" + f.getStatus().restarts);
@@ -95,15 +110,18 @@ class StorageOutageDrillIT {
         out("observed", seen);
         assertEquals(1, f.getStatus().attempts, "the trainer rode the outages out itself");
         assertEquals(0, kubelet.run(job).process().exitValue());
-        assertEquals("True", StatusBuilder.condition(f.getStatus(), "StorageReachable")
-            .orElseThrow().getStatus(), "storage condition cleared");
+        assertEquals(
+            "True",
+            StatusBuilder.condition(f.getStatus(), "StorageReachable").orElseThrow().getStatus(),
+            "storage condition cleared");
       }
     }
   }
 
   /** Stops S3 for OUTAGE_S seconds; requires the condition and the trainer gauge to show it. */
-  static void outage(S3Server s3, KubernetesClient client, int trainerPort, List<String> seen,
-      String when) throws Exception {
+  static void outage(
+      S3Server s3, KubernetesClient client, int trainerPort, List<String> seen, String when)
+      throws Exception {
     s3.stop();
     long start = System.nanoTime();
     boolean condition = false;
@@ -114,19 +132,27 @@ class StorageOutageDrillIT {
       Thread.sleep(200);
     }
     s3.restart();
-    out("outage", when + ": StorageReachable=False seen " + condition
-        + ", finetune_storage_unavailable=1 seen " + gauge);
+    out(
+        "outage",
+        when
+            + ": StorageReachable=False seen "
+            + condition
+            + ", finetune_storage_unavailable=1 seen "
+            + gauge);
     seen.add(when + " condition=" + condition + " gauge=" + gauge);
     assertTrue(condition, when + ": StorageReachable=False during the outage");
     assertTrue(gauge, when + ": the trainer's finetune_storage_unavailable was 1");
-    KillStormDrillIT.awaitUntil(() -> storageReachable(client).equals("True"),
-        when + ": condition clears");
+    KillStormDrillIT.awaitUntil(
+        () -> storageReachable(client).equals("True"), when + ": condition clears");
   }
 
   static String storageReachable(KubernetesClient client) {
     FineTuneJob f = client.resources(FineTuneJob.class).inNamespace(NS).withName("outage").get();
-    return f == null || f.getStatus() == null ? "" : StatusBuilder.condition(f.getStatus(),
-        "StorageReachable").map(c -> c.getStatus()).orElse("");
+    return f == null || f.getStatus() == null
+        ? ""
+        : StatusBuilder.condition(f.getStatus(), "StorageReachable")
+            .map(c -> c.getStatus())
+            .orElse("");
   }
 
   static double gauge(int port) {
@@ -144,9 +170,12 @@ class StorageOutageDrillIT {
 
   /** Checkpoint names with a manifest. */
   static List<String> checkpoints(S3Server s3) {
-    return s3.keys("runs/outage/checkpoints").stream().map(CKPT::matcher)
-        .filter(Matcher::matches).filter(m -> m.group(2).equals("manifest.json"))
-        .map(m -> m.group(1)).toList();
+    return s3.keys("runs/outage/checkpoints").stream()
+        .map(CKPT::matcher)
+        .filter(Matcher::matches)
+        .filter(m -> m.group(2).equals("manifest.json"))
+        .map(m -> m.group(1))
+        .toList();
   }
 
   /** A checkpoint has objects but no manifest yet. */
@@ -165,11 +194,12 @@ class StorageOutageDrillIT {
    * Manifests the docs state: the newest {@code keep} (3, the default) checkpoints and the final
    * model's.
    */
-  static final int EXPECTED_MANIFESTS = new dev.finetune.api.v1alpha1.spec.CheckpointSpec().keep + 1;
+  static final int EXPECTED_MANIFESTS =
+      new dev.finetune.api.v1alpha1.spec.CheckpointSpec().keep + 1;
 
   /**
-   * Every manifest's files exist with the listed size and sha256, and there are exactly
-   * {@link #EXPECTED_MANIFESTS}; returns how many manifests.
+   * Every manifest's files exist with the listed size and sha256, and there are exactly {@link
+   * #EXPECTED_MANIFESTS}; returns how many manifests.
    */
   static int verifyManifests(S3Server s3) throws Exception {
     int n = 0;
@@ -184,8 +214,10 @@ class StorageOutageDrillIT {
         assertTrue(Files.isRegularFile(file), k + " lists a missing " + file);
         byte[] bytes = Files.readAllBytes(file);
         assertEquals(f.path("size").asLong(), bytes.length, k + " size of " + file);
-        assertEquals(f.path("sha256").asText(), java.util.HexFormat.of().formatHex(
-            java.security.MessageDigest.getInstance("SHA-256").digest(bytes)),
+        assertEquals(
+            f.path("sha256").asText(),
+            java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes)),
             k + " sha256 of " + file);
       }
       n++;
@@ -193,5 +225,4 @@ class StorageOutageDrillIT {
     assertEquals(EXPECTED_MANIFESTS, n, "manifests in the bucket (keep checkpoints + the model)");
     return n;
   }
-
 }

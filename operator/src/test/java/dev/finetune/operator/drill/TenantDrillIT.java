@@ -42,31 +42,44 @@ import org.junit.jupiter.api.io.TempDir;
  * ServiceAccount would never start. The job runs and succeeds.
  *
  * <p>Namespace-scoped: the operator as deploy/components/namespace-scoped configures it
- * (JOSDK_WATCH_CURRENT) ignores another namespace's job, and every request it sends is allowed
- * by the Roles that component and deploy/base grant (parsed from those files). The mock API
- * server enforces no RBAC, so this checks each request against the rules here instead of being
- * refused by a real API server; a rule that Kubernetes evaluates differently (aggregation,
- * resourceNames, non-resource URLs beyond discovery) is not covered.
+ * (JOSDK_WATCH_CURRENT) ignores another namespace's job, and every request it sends is allowed by
+ * the Roles that component and deploy/base grant (parsed from those files). The mock API server
+ * enforces no RBAC, so this checks each request against the rules here instead of being refused by
+ * a real API server; a rule that Kubernetes evaluates differently (aggregation, resourceNames,
+ * non-resource URLs beyond discovery) is not covered.
  */
 class TenantDrillIT {
   static final String TEST_AGENT = "finetune-tenant-drill";
-  static final Pattern PATH = Pattern.compile(
-      "^/(?:api/v1|apis/([^/]+)/[^/]+)(?:/namespaces/([^/]+))?/([^/?]+)(?:/([^/?]+))?(?:/([^/?]+))?");
+  static final Pattern PATH =
+      Pattern.compile(
+          "^/(?:api/v1|apis/([^/]+)/[^/]+)(?:/namespaces/([^/]+))?/([^/?]+)(?:/([^/?]+))?(?:/([^/?]+))?");
 
   @Test
   void jobInAFreshNamespaceRunsWithNoSetup(@TempDir Path tmp) throws Exception {
     String ns = "team-fresh";
     try (MockApiServer api = MockApiServer.start();
         KubernetesClient client = api.client(TEST_AGENT);
-        InstantKubelet kubelet = new InstantKubelet(client, ns, 500, j -> 0)
-            .requireServiceAccounts()) {
+        InstantKubelet kubelet =
+            new InstantKubelet(client, ns, 500, j -> 0).requireServiceAccounts()) {
       // What the namespace controller and ServiceAccount controller create, nothing more.
-      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns)
-          .endMetadata().build()).create();
-      client.serviceAccounts().inNamespace(ns).resource(new ServiceAccountBuilder()
-          .withNewMetadata().withName("default").withNamespace(ns).endMetadata().build()).create();
-      try (OperatorProcess op = OperatorProcess.start(api, "256m",
-          LeaderElectionDrillIT.props(), tmp.resolve("operator.log"))) {
+      client
+          .namespaces()
+          .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+          .create();
+      client
+          .serviceAccounts()
+          .inNamespace(ns)
+          .resource(
+              new ServiceAccountBuilder()
+                  .withNewMetadata()
+                  .withName("default")
+                  .withNamespace(ns)
+                  .endMetadata()
+                  .build())
+          .create();
+      try (OperatorProcess op =
+          OperatorProcess.start(
+              api, "256m", LeaderElectionDrillIT.props(), tmp.resolve("operator.log"))) {
         op.awaitReady(Duration.ofSeconds(120));
         create(client, ns, "fresh");
         awaitPhase(client, ns, "fresh", "Succeeded");
@@ -90,26 +103,26 @@ class TenantDrillIT {
       Map<String, String> props = new java.util.HashMap<>(LeaderElectionDrillIT.props());
       props.put("quarkus.kubernetes-client.namespace", ns);
       props.put("quarkus.operator-sdk.controllers.finetunejob.namespaces", "JOSDK_WATCH_CURRENT");
-      props.put("quarkus.operator-sdk.controllers.finetunesweep.namespaces",
-          "JOSDK_WATCH_CURRENT");
-      try (OperatorProcess op = OperatorProcess.start(api, "256m", props,
-          tmp.resolve("operator.log"))) {
+      props.put("quarkus.operator-sdk.controllers.finetunesweep.namespaces", "JOSDK_WATCH_CURRENT");
+      try (OperatorProcess op =
+          OperatorProcess.start(api, "256m", props, tmp.resolve("operator.log"))) {
         op.awaitReady(Duration.ofSeconds(120));
         create(client, other, "elsewhere");
         create(client, ns, "inside");
         awaitPhase(client, ns, "inside", "Succeeded");
         Thread.sleep(2000); // time enough to have reconciled "elsewhere" too, were it watched
       }
-      FineTuneJob elsewhere = client.resources(FineTuneJob.class).inNamespace(other)
-          .withName("elsewhere").get();
+      FineTuneJob elsewhere =
+          client.resources(FineTuneJob.class).inNamespace(other).withName("elsewhere").get();
       assertNull(elsewhere.getStatus(), "a job outside the watched namespace is ignored");
       assertTrue(client.batch().v1().jobs().inNamespace(other).list().getItems().isEmpty());
 
       List<PolicyRule> rules = new ArrayList<>();
-      rules.addAll(role(client, "../deploy/components/namespace-scoped/rbac.yaml",
-          "finetune-operator").getRules());
-      rules.addAll(role(client, "../deploy/base/rbac.yaml",
-          "finetune-operator-leader-election").getRules());
+      rules.addAll(
+          role(client, "../deploy/components/namespace-scoped/rbac.yaml", "finetune-operator")
+              .getRules());
+      rules.addAll(
+          role(client, "../deploy/base/rbac.yaml", "finetune-operator-leader-election").getRules());
       Set<String> seen = new TreeSet<>();
       List<String> denied = new ArrayList<>();
       for (RecordedRequest r : api.takeRequests()) {
@@ -155,16 +168,18 @@ class TenantDrillIT {
     if (!namespace.equals(ns)) {
       return "DENY namespace " + namespace;
     }
-    String verb = switch (r.getMethod()) {
-      case "GET" -> named ? "get" : path.contains("watch=true") ? "watch" : "list";
-      case "POST" -> "create";
-      case "PUT" -> "update";
-      case "PATCH" -> "patch";
-      case "DELETE" -> named ? "delete" : "deletecollection";
-      default -> r.getMethod();
-    };
+    String verb =
+        switch (r.getMethod()) {
+          case "GET" -> named ? "get" : path.contains("watch=true") ? "watch" : "list";
+          case "POST" -> "create";
+          case "PUT" -> "update";
+          case "PATCH" -> "patch";
+          case "DELETE" -> named ? "delete" : "deletecollection";
+          default -> r.getMethod();
+        };
     for (PolicyRule rule : rules) {
-      if (rule.getApiGroups().contains(group) && rule.getResources().contains(resource)
+      if (rule.getApiGroups().contains(group)
+          && rule.getResources().contains(resource)
           && rule.getVerbs().contains(verb)) {
         return "ALLOW " + verb + " " + group + "/" + resource;
       }
@@ -174,9 +189,12 @@ class TenantDrillIT {
 
   static Role role(KubernetesClient client, String file, String name) throws Exception {
     try (InputStream in = Files.newInputStream(Path.of(file))) {
-      return client.load(in).items().stream().filter(o -> o instanceof Role)
-          .map(Role.class::cast).filter(r -> name.equals(r.getMetadata().getName()))
-          .findFirst().orElseThrow();
+      return client.load(in).items().stream()
+          .filter(o -> o instanceof Role)
+          .map(Role.class::cast)
+          .filter(r -> name.equals(r.getMetadata().getName()))
+          .findFirst()
+          .orElseThrow();
     }
   }
 
@@ -191,10 +209,15 @@ class TenantDrillIT {
   }
 
   static void awaitPhase(KubernetesClient client, String ns, String name, String phase) {
-    await(name + " " + phase).atMost(TIMEOUT).pollInterval(Duration.ofMillis(200)).until(() -> {
-      FineTuneJob f = client.resources(FineTuneJob.class).inNamespace(ns).withName(name).get();
-      assertNotNull(f);
-      return f.getStatus() != null && phase.equals(f.getStatus().phase);
-    });
+    await(name + " " + phase)
+        .atMost(TIMEOUT)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              FineTuneJob f =
+                  client.resources(FineTuneJob.class).inNamespace(ns).withName(name).get();
+              assertNotNull(f);
+              return f.getStatus() != null && phase.equals(f.getStatus().phase);
+            });
   }
 }

@@ -10,8 +10,9 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 
 /**
- * Applies the committed CRDs to the mock API server before the operator starts, so the mock
- * gives FineTuneJob and FineTuneSweep a status subresource (status writes don't touch spec and vice versa).
+ * Applies the committed CRDs to the mock API server before the operator starts, so the mock gives
+ * FineTuneJob and FineTuneSweep a status subresource (status writes don't touch spec and vice
+ * versa).
  */
 public class CrdSetup implements Consumer<KubernetesServer> {
   static final Path CRD = Path.of("../crds/finetunejobs.finetune.dev-v1.yml");
@@ -21,10 +22,12 @@ public class CrdSetup implements Consumer<KubernetesServer> {
   public void accept(KubernetesServer server) {
     for (Path file : new Path[] {CRD, SWEEP_CRD}) {
       try (InputStream in = Files.newInputStream(file)) {
-        var crd = server.getClient().getKubernetesSerialization()
-            .unmarshal(in, CustomResourceDefinition.class);
-        server.getClient().apiextensions().v1().customResourceDefinitions().resource(crd)
-            .create();
+        var crd =
+            server
+                .getClient()
+                .getKubernetesSerialization()
+                .unmarshal(in, CustomResourceDefinition.class);
+        server.getClient().apiextensions().v1().customResourceDefinitions().resource(crd).create();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

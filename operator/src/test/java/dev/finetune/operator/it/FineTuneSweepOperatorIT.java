@@ -29,9 +29,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 
 /**
- * The FineTuneSweep controller in the operator against fabric8's mock API server (both CRDs
- * applied at start-up). The mock has no webhook, so an invalid sweep reaches the reconciler.
- * On failure it prints every sweep's status and every FineTuneJob's name.
+ * The FineTuneSweep controller in the operator against fabric8's mock API server (both CRDs applied
+ * at start-up). The mock has no webhook, so an invalid sweep reaches the reconciler. On failure it
+ * prints every sweep's status and every FineTuneJob's name.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = CrdSetup.class)
@@ -39,30 +39,34 @@ class FineTuneSweepOperatorIT {
   static final String NS = "sweeps";
   static final Duration TIMEOUT = Duration.ofSeconds(20);
 
-  @Inject
-  KubernetesClient client;
+  @Inject KubernetesClient client;
 
   static FineTuneSweep example(String name) throws Exception {
-    FineTuneSweep sweep = Serialization.unmarshal(
-        Files.readString(Path.of("../deploy/examples/hotdog-sweep.yaml")), FineTuneSweep.class);
+    FineTuneSweep sweep =
+        Serialization.unmarshal(
+            Files.readString(Path.of("../deploy/examples/hotdog-sweep.yaml")), FineTuneSweep.class);
     sweep.getMetadata().setName(name);
     sweep.getMetadata().setNamespace(NS);
     return sweep;
   }
 
   FineTuneSweepStatus awaitStatus(String name, Predicate<FineTuneSweepStatus> ok) {
-    await().atMost(TIMEOUT).until(() -> {
-      FineTuneSweep s = client.resources(FineTuneSweep.class).inNamespace(NS).withName(name)
-          .get();
-      return s != null && s.getStatus() != null && ok.test(s.getStatus());
-    });
-    return client.resources(FineTuneSweep.class).inNamespace(NS).withName(name).get()
-        .getStatus();
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> {
+              FineTuneSweep s =
+                  client.resources(FineTuneSweep.class).inNamespace(NS).withName(name).get();
+              return s != null && s.getStatus() != null && ok.test(s.getStatus());
+            });
+    return client.resources(FineTuneSweep.class).inNamespace(NS).withName(name).get().getStatus();
   }
 
   List<String> jobs() {
     return client.resources(FineTuneJob.class).inNamespace(NS).list().getItems().stream()
-        .map(j -> j.getMetadata().getName()).sorted().toList();
+        .map(j -> j.getMetadata().getName())
+        .sorted()
+        .toList();
   }
 
   static Condition condition(FineTuneSweepStatus s, String type) {
@@ -71,10 +75,15 @@ class FineTuneSweepOperatorIT {
 
   @AfterEach
   void dump(TestInfo info) {
-    for (FineTuneSweep s : client.resources(FineTuneSweep.class).inNamespace(NS).list()
-        .getItems()) {
-      System.out.println("[" + info.getDisplayName() + "] " + s.getMetadata().getName()
-          + " status: " + client.getKubernetesSerialization().asJson(s.getStatus()));
+    for (FineTuneSweep s :
+        client.resources(FineTuneSweep.class).inNamespace(NS).list().getItems()) {
+      System.out.println(
+          "["
+              + info.getDisplayName()
+              + "] "
+              + s.getMetadata().getName()
+              + " status: "
+              + client.getKubernetesSerialization().asJson(s.getStatus()));
     }
     System.out.println("[" + info.getDisplayName() + "] FineTuneJobs: " + jobs());
   }
@@ -88,8 +97,13 @@ class FineTuneSweepOperatorIT {
     Condition stalled = condition(s, "Stalled");
     assertEquals("True", stalled.getStatus());
     assertEquals("InvalidSpec", stalled.getReason());
-    assertTrue(stalled.getMessage().startsWith("spec.parameters[0].name: 'training.lr' is not a"
-        + " sweepable FineTuneJob spec field"), stalled.getMessage());
+    assertTrue(
+        stalled
+            .getMessage()
+            .startsWith(
+                "spec.parameters[0].name: 'training.lr' is not a"
+                    + " sweepable FineTuneJob spec field"),
+        stalled.getMessage());
     assertEquals("False", condition(s, "Ready").getStatus());
     assertEquals(List.of(), jobs().stream().filter(j -> j.startsWith("bad-path")).toList());
   }
@@ -102,8 +116,8 @@ class FineTuneSweepOperatorIT {
   }
 
   /**
-   * The example's objective (validationAccuracy) needs its template's validation split: without
-   * one the sweep says so and starts no trial, not even the baseline.
+   * The example's objective (validationAccuracy) needs its template's validation split: without one
+   * the sweep says so and starts no trial, not even the baseline.
    */
   @Test
   void unmeasurableObjectiveStartsNoTrial() throws Exception {
@@ -117,16 +131,24 @@ class FineTuneSweepOperatorIT {
     assertEquals("False", condition(s, "Reconciling").getStatus());
     assertEquals(0, s.counts.total);
     assertEquals(1L, s.observedGeneration);
-    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(3))
         .until(() -> jobs().stream().noneMatch(j -> j.startsWith("gated")));
-    await().atMost(TIMEOUT).until(() -> client.v1().events().inNamespace(NS).list().getItems()
-        .stream().anyMatch(e -> "gated".equals(e.getInvolvedObject().getName())
-            && "ObjectiveUnavailable".equals(e.getReason())));
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                client.v1().events().inNamespace(NS).list().getItems().stream()
+                    .anyMatch(
+                        e ->
+                            "gated".equals(e.getInvolvedObject().getName())
+                                && "ObjectiveUnavailable".equals(e.getReason())));
   }
 
   /**
-   * A FineTuneJob the sweep owns under a trial's name is read like any client reads it and
-   * counted; one with a trial's name that another owner holds is not.
+   * A FineTuneJob the sweep owns under a trial's name is read like any client reads it and counted;
+   * one with a trial's name that another owner holds is not.
    */
   @Test
   void ownedTrialsAreObservedAndCounted() throws Exception {
@@ -134,19 +156,29 @@ class FineTuneSweepOperatorIT {
     var first = SearchPoints.trials(sweep.getSpec()).get(0);
     String name = TrialNames.trial("observed", first);
     FineTuneJob trial = new FineTuneJob();
-    trial.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS)
-        .withLabels(Map.of("finetune.dev/sweep", "observed"))
-        .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(sweep.getApiVersion())
-            .withKind("FineTuneSweep").withName("observed").withUid(sweep.getMetadata().getUid())
-            .withController(true).build())
-        .build());
+    trial.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(name)
+            .withNamespace(NS)
+            .withLabels(Map.of("finetune.dev/sweep", "observed"))
+            .withOwnerReferences(
+                new OwnerReferenceBuilder()
+                    .withApiVersion(sweep.getApiVersion())
+                    .withKind("FineTuneSweep")
+                    .withName("observed")
+                    .withUid(sweep.getMetadata().getUid())
+                    .withController(true)
+                    .build())
+            .build());
     trial.setSpec(TrialSpecs.trial(sweep.getSpec(), first, name));
     client.resource(trial).create();
-    FineTuneSweepStatus s = awaitStatus("observed",
-        st -> st.counts != null && st.counts.total == 1);
+    FineTuneSweepStatus s =
+        awaitStatus("observed", st -> st.counts != null && st.counts.total == 1);
     assertEquals(name, s.trials.get(0).name);
     assertEquals(first.values(), s.trials.get(0).parameters);
-    assertEquals(List.of(name), jobs().stream().filter(j -> j.startsWith("observed")).toList(),
+    assertEquals(
+        List.of(name),
+        jobs().stream().filter(j -> j.startsWith("observed")).toList(),
         "the gated sweep created nothing more");
   }
 
@@ -158,18 +190,27 @@ class FineTuneSweepOperatorIT {
   void aMeasurableSweepCreatesTheBaselineAndParallelTrials() throws Exception {
     FineTuneSweep sweep = client.resource(example("runs")).create();
     List<String> expected = new java.util.ArrayList<>(List.of(TrialNames.baseline("runs")));
-    SearchPoints.trials(sweep.getSpec()).subList(0, 2)
+    SearchPoints.trials(sweep.getSpec())
+        .subList(0, 2)
         .forEach(a -> expected.add(TrialNames.trial("runs", a)));
-    await().atMost(TIMEOUT).until(() -> jobs().stream().filter(j -> j.startsWith("runs-"))
-        .count() == 3);
-    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+    await()
+        .atMost(TIMEOUT)
         .until(() -> jobs().stream().filter(j -> j.startsWith("runs-")).count() == 3);
-    assertEquals(new java.util.TreeSet<>(expected), new java.util.TreeSet<>(jobs().stream()
-        .filter(j -> j.startsWith("runs-")).toList()));
-    FineTuneJob baseline = client.resources(FineTuneJob.class).inNamespace(NS)
-        .withName(TrialNames.baseline("runs")).get();
-    assertEquals(sweep.getMetadata().getUid(),
-        baseline.getMetadata().getOwnerReferences().get(0).getUid());
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> jobs().stream().filter(j -> j.startsWith("runs-")).count() == 3);
+    assertEquals(
+        new java.util.TreeSet<>(expected),
+        new java.util.TreeSet<>(jobs().stream().filter(j -> j.startsWith("runs-")).toList()));
+    FineTuneJob baseline =
+        client
+            .resources(FineTuneJob.class)
+            .inNamespace(NS)
+            .withName(TrialNames.baseline("runs"))
+            .get();
+    assertEquals(
+        sweep.getMetadata().getUid(), baseline.getMetadata().getOwnerReferences().get(0).getUid());
     assertEquals("runs", baseline.getMetadata().getLabels().get("finetune.dev/sweep"));
     assertEquals(0.2, baseline.getSpec().dataset.validation.fraction);
     FineTuneSweepStatus s = awaitStatus("runs", st -> st.counts != null && st.counts.total == 2);

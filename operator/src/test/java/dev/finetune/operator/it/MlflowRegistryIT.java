@@ -41,10 +41,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The operator registers a succeeded job's final model in a real {@code mlflow server} (from
- * PyPI, started here with a sqlite backend) through the reconciler's own code path, against
- * fabric8's mock API server with {@link InstantKubelet}. Both tests use one registered model,
- * "cats", so the second job's version is 2.
+ * The operator registers a succeeded job's final model in a real {@code mlflow server} (from PyPI,
+ * started here with a sqlite backend) through the reconciler's own code path, against fabric8's
+ * mock API server with {@link InstantKubelet}. Both tests use one registered model, "cats", so the
+ * second job's version is 2.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = CrdSetup.class)
@@ -54,13 +54,15 @@ class MlflowRegistryIT {
   static final String TOKEN = "s3cr3t-mlflow-token";
   static final Duration TIMEOUT = Duration.ofSeconds(60);
   static final ObjectMapper JSON = new ObjectMapper();
-  static final FinalResult RESULT = new FinalResult(FinalResult.FORMAT,
-      new FinalResult.Run(2, 2, 8L, 0.25, 0.875, 0.9166666666666666, 40.5),
-      new FinalResult.Run(2, 2, 8L, 1.05, 0.5, 0.5, 41.0), 0.4166666666666666);
+  static final FinalResult RESULT =
+      new FinalResult(
+          FinalResult.FORMAT,
+          new FinalResult.Run(2, 2, 8L, 0.25, 0.875, 0.9166666666666666, 40.5),
+          new FinalResult.Run(2, 2, 8L, 1.05, 0.5, 0.5, 41.0),
+          0.4166666666666666);
   static MlflowServer mlflow;
 
-  @Inject
-  KubernetesClient client;
+  @Inject KubernetesClient client;
 
   @BeforeAll
   static void startMlflow() throws Exception {
@@ -77,18 +79,32 @@ class MlflowRegistryIT {
   /** A job registering in "cats" with a token Secret; no storage credentials (no S3 here). */
   FineTuneJob createSucceeded(String name) {
     if (client.secrets().inNamespace(NS).withName("mlflow-creds").get() == null) {
-      client.resource(new SecretBuilder().withNewMetadata().withName("mlflow-creds")
-          .withNamespace(NS).endMetadata()
-          .withStringData(Map.of("MLFLOW_TRACKING_TOKEN", TOKEN)).build()).create();
+      client
+          .resource(
+              new SecretBuilder()
+                  .withNewMetadata()
+                  .withName("mlflow-creds")
+                  .withNamespace(NS)
+                  .endMetadata()
+                  .withStringData(Map.of("MLFLOW_TRACKING_TOKEN", TOKEN))
+                  .build())
+          .create();
     }
-    FineTuneJob f = client.resource(Fixtures.applied(name, NS).spec(s -> {
-      s.checkpoints.credentialsSecret = null;
-      s.registry = new RegistrySpec();
-      s.registry.mlflow = new MlflowRegistrySpec();
-      s.registry.mlflow.uri = mlflow.uri();
-      s.registry.mlflow.modelName = "cats";
-      s.registry.mlflow.credentialsSecret = "mlflow-creds";
-    }).obj()).create();
+    FineTuneJob f =
+        client
+            .resource(
+                Fixtures.applied(name, NS)
+                    .spec(
+                        s -> {
+                          s.checkpoints.credentialsSecret = null;
+                          s.registry = new RegistrySpec();
+                          s.registry.mlflow = new MlflowRegistrySpec();
+                          s.registry.mlflow.uri = mlflow.uri();
+                          s.registry.mlflow.modelName = "cats";
+                          s.registry.mlflow.credentialsSecret = "mlflow-creds";
+                        })
+                    .obj())
+            .create();
     InstantKubelet kubelet = InstantKubelet.manual(client, NS);
     await().atMost(TIMEOUT).until(() -> kubelet.job(name + "-attempt-1") != null);
     kubelet.run(name + "-attempt-1");
@@ -97,32 +113,42 @@ class MlflowRegistryIT {
   }
 
   FineTuneJobStatus awaitStatus(String name, Predicate<FineTuneJobStatus> ok) {
-    await().atMost(TIMEOUT).until(() -> {
-      FineTuneJob f = client.resources(FineTuneJob.class).inNamespace(NS).withName(name).get();
-      return f != null && f.getStatus() != null && ok.test(f.getStatus());
-    });
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> {
+              FineTuneJob f =
+                  client.resources(FineTuneJob.class).inNamespace(NS).withName(name).get();
+              return f != null && f.getStatus() != null && ok.test(f.getStatus());
+            });
     return client.resources(FineTuneJob.class).inNamespace(NS).withName(name).get().getStatus();
   }
 
   static Condition registered(FineTuneJobStatus s) {
-    return s.conditions.stream().filter(c -> Conditions.REGISTERED.equals(c.getType()))
-        .findFirst().orElse(null);
+    return s.conditions.stream()
+        .filter(c -> Conditions.REGISTERED.equals(c.getType()))
+        .findFirst()
+        .orElse(null);
   }
 
   /** Every version of the registered model "cats", straight from MLflow's REST API. */
   static JsonNode versions() throws Exception {
     String q = URLEncoder.encode("name = 'cats'", StandardCharsets.UTF_8);
-    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-            mlflow.uri() + "/api/2.0/mlflow/model-versions/search?filter=" + q)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            mlflow.uri() + "/api/2.0/mlflow/model-versions/search?filter=" + q))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), r.body());
     return JSON.readTree(r.body()).path("model_versions");
   }
 
   static Map<String, String> tags(JsonNode version) {
     Map<String, String> tags = new HashMap<>();
-    version.path("tags").forEach(t -> tags.put(t.path("key").asText(),
-        t.path("value").asText()));
+    version.path("tags").forEach(t -> tags.put(t.path("key").asText(), t.path("value").asText()));
     return tags;
   }
 
@@ -130,16 +156,20 @@ class MlflowRegistryIT {
     StringBuilder all = new StringBuilder();
     client.v1().events().inNamespace(NS).list().getItems().stream()
         .filter(e -> name.equals(e.getInvolvedObject().getName()))
-        .forEach(e -> all.append(e.getReason()).append(": ").append(e.getMessage())
-            .append('\n'));
+        .forEach(e -> all.append(e.getReason()).append(": ").append(e.getMessage()).append('\n'));
     return all.toString();
   }
 
   void touchPod(String pod, String value) {
-    client.pods().inNamespace(NS).withName(pod).edit(p -> {
-      p.getMetadata().getAnnotations().put("touch", value);
-      return p;
-    });
+    client
+        .pods()
+        .inNamespace(NS)
+        .withName(pod)
+        .edit(
+            p -> {
+              p.getMetadata().getAnnotations().put("touch", value);
+              return p;
+            });
   }
 
   @Test
@@ -168,16 +198,25 @@ class MlflowRegistryIT {
     assertEquals("0.4166666666666666", tags.get("finetune.dev/accuracy-gain"));
     assertEquals("trainer:it", tags.get("finetune.dev/trainer-image"));
     assertEquals("s3://ckpt/one/model/README.md", tags.get("finetune.dev/model-card"));
-    await().atMost(TIMEOUT).until(() -> events("one").contains("ModelRegistered: MLflow"
-        + " registered model cats version 1"));
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                events("one")
+                    .contains("ModelRegistered: MLflow" + " registered model cats version 1"));
 
     // A retried reconcile that lost the status (an operator restart before the status write, a
     // restored backup): the version tagged with this uid is found, no second one is created.
-    client.resources(FineTuneJob.class).inNamespace(NS).withName("one").editStatus(x -> {
-      x.getStatus().registeredModel = null;
-      x.getStatus().conditions.removeIf(c -> Conditions.REGISTERED.equals(c.getType()));
-      return x;
-    });
+    client
+        .resources(FineTuneJob.class)
+        .inNamespace(NS)
+        .withName("one")
+        .editStatus(
+            x -> {
+              x.getStatus().registeredModel = null;
+              x.getStatus().conditions.removeIf(c -> Conditions.REGISTERED.equals(c.getType()));
+              return x;
+            });
     // A status write does not trigger a reconcile (generation-aware); a pod event does, as the
     // first reconcile of every job after an operator restart would.
     touchPod("one-attempt-1-pod", "1");
@@ -201,7 +240,8 @@ class MlflowRegistryIT {
     Condition c = registered(s);
     assertEquals("False", c.getStatus());
     assertEquals(Conditions.REGISTRY_UNAVAILABLE, c.getReason());
-    assertTrue(c.getMessage().startsWith("MLflow model-versions/search at " + mlflow.uri()),
+    assertTrue(
+        c.getMessage().startsWith("MLflow model-versions/search at " + mlflow.uri()),
         c.getMessage());
     await().atMost(TIMEOUT).until(() -> events("two").contains("RegistryUnavailable"));
     String events = events("two");

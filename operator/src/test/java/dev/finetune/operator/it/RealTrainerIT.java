@@ -11,15 +11,15 @@ import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.spec.BaselineSpec;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.api.v1alpha1.spec.FromScratchSpec;
-import dev.finetune.api.v1alpha1.spec.ResizeSpec;
 import dev.finetune.api.v1alpha1.spec.PretrainedSpec;
+import dev.finetune.api.v1alpha1.spec.ResizeSpec;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
 import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.observe.Labels;
-import dev.finetune.testsupport.S3Server;
 import dev.finetune.operator.sim.SimulatedKubelet;
-import dev.finetune.testsupport.SyntheticImageFolder;
 import dev.finetune.operator.status.StatusBuilder;
+import dev.finetune.testsupport.S3Server;
+import dev.finetune.testsupport.SyntheticImageFolder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -64,8 +64,7 @@ class RealTrainerIT {
   static S3Server s3;
   static SimulatedKubelet kubelet;
 
-  @Inject
-  KubernetesClient client;
+  @Inject KubernetesClient client;
 
   @BeforeEach
   void cluster() throws IOException {
@@ -79,9 +78,18 @@ class RealTrainerIT {
       s3 = S3Server.start("finetune");
       kubelet = new SimulatedKubelet(client, NS, Files.createDirectories(dir.resolve("nodes")));
     }
-    client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata()
-        .withName(SECRET).withNamespace(NS).endMetadata().withData(s3.secretData())
-        .build()).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+    client
+        .secrets()
+        .inNamespace(NS)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(SECRET)
+                .withNamespace(NS)
+                .endMetadata()
+                .withData(s3.secretData())
+                .build())
+        .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
   }
 
   @AfterAll
@@ -105,17 +113,21 @@ class RealTrainerIT {
   }
 
   /** Waits for a status, recording every status seen on the way (polled every 100 ms). */
-  FineTuneJobStatus awaitStatus(String name, Predicate<FineTuneJobStatus> ok,
-      List<FineTuneJobStatus> seen) {
-    await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
-      kubelet.check();
-      FineTuneJob f = get(name);
-      if (f == null || f.getStatus() == null) {
-        return false;
-      }
-      seen.add(f.getStatus());
-      return ok.test(f.getStatus());
-    });
+  FineTuneJobStatus awaitStatus(
+      String name, Predicate<FineTuneJobStatus> ok, List<FineTuneJobStatus> seen) {
+    await()
+        .atMost(RUN_TIMEOUT)
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              kubelet.check();
+              FineTuneJob f = get(name);
+              if (f == null || f.getStatus() == null) {
+                return false;
+              }
+              seen.add(f.getStatus());
+              return ok.test(f.getStatus());
+            });
     return get(name).getStatus();
   }
 
@@ -134,22 +146,35 @@ class RealTrainerIT {
   @AfterEach
   void dump(TestInfo info) {
     for (FineTuneJob f : client.resources(FineTuneJob.class).inNamespace(NS).list().getItems()) {
-      System.out.println("[" + info.getDisplayName() + "] " + f.getMetadata().getName()
-          + " status: " + client.getKubernetesSerialization().asJson(f.getStatus()));
+      System.out.println(
+          "["
+              + info.getDisplayName()
+              + "] "
+              + f.getMetadata().getName()
+              + " status: "
+              + client.getKubernetesSerialization().asJson(f.getStatus()));
     }
-    kubelet.runs().values().forEach(r -> System.out.println("[" + info.getDisplayName() + "] "
-        + r.job() + " trainer output: " + r.dir()));
+    kubelet
+        .runs()
+        .values()
+        .forEach(
+            r ->
+                System.out.println(
+                    "[" + info.getDisplayName() + "] " + r.job() + " trainer output: " + r.dir()));
   }
 
   @Test
   @Order(1)
   void runsTheRealTrainerToSuccessAndTheStatusEqualsItsResult() throws IOException {
-    create("ok", data, s -> {
-      s.baseline = new BaselineSpec();
-      s.baseline.fromScratch = new FromScratchSpec();
-      s.baseline.fromScratch.epochs = 1;
-      s.baseline.fromScratch.learningRate = 0.01;
-    });
+    create(
+        "ok",
+        data,
+        s -> {
+          s.baseline = new BaselineSpec();
+          s.baseline.fromScratch = new FromScratchSpec();
+          s.baseline.fromScratch.epochs = 1;
+          s.baseline.fromScratch.learningRate = 0.01;
+        });
     List<FineTuneJobStatus> seen = new CopyOnWriteArrayList<>();
     FineTuneJobStatus s = awaitStatus("ok", phase("Succeeded"), seen);
 
@@ -158,14 +183,16 @@ class RealTrainerIT {
     JsonNode finished = result("ok-attempt-1");
     ResultAssertions.assertFinishedStatusEqualsResult(s, finished);
     assertNotNull(s.baseline.testAccuracy, "baseline test accuracy");
-    System.out.println("FINISHED STATUS ok: " + client.getKubernetesSerialization().asYaml(
-        get("ok")));
+    System.out.println(
+        "FINISHED STATUS ok: " + client.getKubernetesSerialization().asYaml(get("ok")));
 
     assertEquals(s3.uri("runs/ok/model/model.safetensors"), s.finalModelUri);
     assertTrue(Files.isRegularFile(s3.file(s.finalModelUri)), "model in S3: " + s3.keys("runs"));
-    assertTrue(Files.isRegularFile(s3.file(s.modelCardUri)), "model card in S3: " + s3.keys("runs"));
+    assertTrue(
+        Files.isRegularFile(s3.file(s.modelCardUri)), "model card in S3: " + s3.keys("runs"));
     List<String> keys = s3.keys("runs/ok");
-    assertTrue(keys.stream().anyMatch(k -> k.matches("runs/ok/checkpoints/ckpt-\\d+/manifest.json")),
+    assertTrue(
+        keys.stream().anyMatch(k -> k.matches("runs/ok/checkpoints/ckpt-\\d+/manifest.json")),
         keys.toString());
     assertTrue(keys.contains("runs/ok/baseline/model/model.safetensors"), keys.toString());
 
@@ -179,7 +206,8 @@ class RealTrainerIT {
     // only in reconciles, every 30 s without events: this 2-epoch run may end before one; the
     // corrupt-checkpoint test below sees it while attempt 2 runs.)
     assertNotNull(s.latestCheckpoint, "latestCheckpoint after the run");
-    assertTrue(Files.isRegularFile(s3.file(s.latestCheckpoint.uri + "/manifest.json")),
+    assertTrue(
+        Files.isRegularFile(s3.file(s.latestCheckpoint.uri + "/manifest.json")),
         s.latestCheckpoint.uri + " in " + keys);
     JsonNode manifest = JSON.readTree(s3.file(s.latestCheckpoint.uri + "/manifest.json").toFile());
     assertEquals(manifest.get("step").asLong(), s.latestCheckpoint.step);
@@ -196,8 +224,13 @@ class RealTrainerIT {
   @Order(2)
   void sigkillAfterTheFirstCheckpointResumesInTheNextAttempt() throws Exception {
     create("resume", data, s -> s.training.epochs = 3);
-    await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(50)).until(() -> s3.keys(
-        "runs/resume/checkpoints").stream().anyMatch(k -> k.endsWith("/manifest.json")));
+    await()
+        .atMost(RUN_TIMEOUT)
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () ->
+                s3.keys("runs/resume/checkpoints").stream()
+                    .anyMatch(k -> k.endsWith("/manifest.json")));
     kubelet.kill("resume-attempt-1");
 
     List<FineTuneJobStatus> seen = new CopyOnWriteArrayList<>();
@@ -207,7 +240,9 @@ class RealTrainerIT {
     assertEquals(137, kubelet.run("resume-attempt-1").process().exitValue());
     JsonNode result = result("resume-attempt-2");
     assertTrue(result.at("/finetune/resumedFromStep").asLong() > 0, result.toString());
-    assertTrue(Files.readString(kubelet.run("resume-attempt-2").stderr()).contains("resuming from the newest valid checkpoint"),
+    assertTrue(
+        Files.readString(kubelet.run("resume-attempt-2").stderr())
+            .contains("resuming from the newest valid checkpoint"),
         "trainer log says it resumes");
     assertEquals(2, jobsOf("resume").size());
   }
@@ -215,14 +250,17 @@ class RealTrainerIT {
   @Test
   @Order(3)
   void aMissingTestClassFailsPermanentlyWithTheTrainersMessage() {
-    create("missing", dataMissingClass, s -> { });
+    create("missing", dataMissingClass, s -> {});
     FineTuneJobStatus s = awaitStatus("missing", phase("Failed"), new CopyOnWriteArrayList<>());
     var failed = StatusBuilder.condition(s, "Failed").orElseThrow();
     assertEquals("PermanentFailure", failed.getReason());
     assertEquals(5, s.lastExitCode, failed.getMessage());
     assertTrue(failed.getMessage().contains("exited with code 5"), failed.getMessage());
-    assertTrue(failed.getMessage().contains("different class folders: only in spec.dataset.train"
-        + " [stripe]"), failed.getMessage());
+    assertTrue(
+        failed
+            .getMessage()
+            .contains("different class folders: only in spec.dataset.train" + " [stripe]"),
+        failed.getMessage());
     assertEquals(1, jobsOf("missing").size(), "no retry after a permanent failure");
   }
 
@@ -231,10 +269,13 @@ class RealTrainerIT {
   void fromJobChainsTheSourceModel() throws IOException {
     FineTuneJob source = get("ok");
     assertNotNull(source, "runs after the first test");
-    create("tuned", data, s -> {
-      s.model.pretrained = new PretrainedSpec();
-      s.model.pretrained.fromJob = "ok";
-    });
+    create(
+        "tuned",
+        data,
+        s -> {
+          s.model.pretrained = new PretrainedSpec();
+          s.model.pretrained.fromJob = "ok";
+        });
     FineTuneJobStatus s = awaitStatus("tuned", phase("Succeeded"), new CopyOnWriteArrayList<>());
     Job job = jobsOf("tuned").get(0);
     List<String> args = job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
@@ -243,20 +284,22 @@ class RealTrainerIT {
     assertEquals("ok=" + source.getStatus().finalModelUri, args.get(i + 1));
     JsonNode result = result("tuned-attempt-1");
     ResultAssertions.assertFinishedStatusEqualsResult(s, result); // a job without a baseline
-    assertTrue(result.at("/finetune/initialization").asText().contains(
-        source.getStatus().finalModelUri), result.toString());
+    assertTrue(
+        result.at("/finetune/initialization").asText().contains(source.getStatus().finalModelUri),
+        result.toString());
     assertTrue(Files.isRegularFile(s3.file(s.finalModelUri)));
     // Lineage: the sha256 of the source model's actual bytes in storage.
     assertEquals(source.getStatus().finalModelUri, s.lineage.sourceModelUri);
     assertEquals(sha256(s3.file(source.getStatus().finalModelUri)), s.lineage.sourceModelSha256);
-    assertEquals(source.getStatus().lineage.datasetDigest, s.lineage.datasetDigest,
-        "same dataset files");
+    assertEquals(
+        source.getStatus().lineage.datasetDigest, s.lineage.datasetDigest, "same dataset files");
   }
 
   static String sha256(Path file) throws IOException {
     try {
-      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-          .digest(Files.readAllBytes(file)));
+      return java.util.HexFormat.of()
+          .formatHex(
+              java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
@@ -270,72 +313,109 @@ class RealTrainerIT {
 
   List<String> manifests(String ftj) {
     return s3.keys("runs/" + ftj + "/checkpoints").stream()
-        .filter(k -> k.endsWith("/manifest.json")).toList();
+        .filter(k -> k.endsWith("/manifest.json"))
+        .toList();
   }
 
   @Test
   @Order(5)
   void aCorruptNewestCheckpointIsReportedOnceAndStatusFallsBack() throws Exception {
     create("corrupt", data, s -> s.training.epochs = 8);
-    await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(50))
+    await()
+        .atMost(RUN_TIMEOUT)
+        .pollInterval(Duration.ofMillis(50))
         .until(() -> manifests("corrupt").size() >= 2);
     // The next attempt waits until the newest checkpoint is corrupt: otherwise its trainer could
     // write a newer one before the operator lists storage again, and there is nothing to report.
     kubelet.hold("corrupt-attempt-2");
     kubelet.kill("corrupt-attempt-1");
-    await().atMost(Duration.ofSeconds(30)).until(() -> !kubelet.run("corrupt-attempt-1")
-        .process().isAlive());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> !kubelet.run("corrupt-attempt-1").process().isAlive());
     List<String> valid = manifests("corrupt");
     String newest = valid.get(valid.size() - 1).replace("/manifest.json", "");
     String older = valid.get(valid.size() - 2).replace("/manifest.json", "");
     String newestName = newest.substring(newest.lastIndexOf('/') + 1);
     Path weights = s3.root().resolve(newest + "/weights.safetensors");
     Files.write(weights, new byte[] {1, 2, 3}); // short: the manifest lists the full size
-    await().atMost(RUN_TIMEOUT).until(() -> jobsOf("corrupt").stream()
-        .anyMatch(j -> j.getMetadata().getName().equals("corrupt-attempt-2")));
+    await()
+        .atMost(RUN_TIMEOUT)
+        .until(
+            () ->
+                jobsOf("corrupt").stream()
+                    .anyMatch(j -> j.getMetadata().getName().equals("corrupt-attempt-2")));
     Thread.sleep(1000); // past storage-interval: any listing from now on sees the short file
     kubelet.release("corrupt-attempt-2"); // the pod starts, the operator reconciles and lists
 
-    await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(50))
+    await()
+        .atMost(RUN_TIMEOUT)
+        .pollInterval(Duration.ofMillis(50))
         .until(() -> !events("corrupt", "CheckpointInvalid").isEmpty());
     String message = events("corrupt", "CheckpointInvalid").get(0).getMessage();
-    assertTrue(message.contains(newestName) && message.contains("weights.safetensors has 3 bytes")
-        && message.contains("a resume will use " + s3.uri(older)), message);
-    FineTuneJobStatus fallback = awaitStatus("corrupt", st -> st.latestCheckpoint != null
-        && st.latestCheckpoint.uri.equals(s3.uri(older)), new CopyOnWriteArrayList<>());
+    assertTrue(
+        message.contains(newestName)
+            && message.contains("weights.safetensors has 3 bytes")
+            && message.contains("a resume will use " + s3.uri(older)),
+        message);
+    FineTuneJobStatus fallback =
+        awaitStatus(
+            "corrupt",
+            st -> st.latestCheckpoint != null && st.latestCheckpoint.uri.equals(s3.uri(older)),
+            new CopyOnWriteArrayList<>());
     assertNotNull(fallback.latestCheckpoint.step);
 
     FineTuneJobStatus s = awaitStatus("corrupt", phase("Succeeded"), new CopyOnWriteArrayList<>());
-    assertEquals(1, events("corrupt", "CheckpointInvalid").size(),
+    assertEquals(
+        1,
+        events("corrupt", "CheckpointInvalid").size(),
         "reported once, though storage was listed many times");
     assertEquals(8, s.latestCheckpoint.epoch);
-    assertTrue(Files.readString(kubelet.run("corrupt-attempt-2").stderr())
-        .contains(newestName + " is invalid"), "the trainer fell back past it too");
+    assertTrue(
+        Files.readString(kubelet.run("corrupt-attempt-2").stderr())
+            .contains(newestName + " is invalid"),
+        "the trainer fell back past it too");
   }
 
   @Test
   @Order(6)
   void anOutageSetsStorageReachableFalseAndItClearsWhenStorageAnswers() {
     create("outage", data, s -> s.training.epochs = 4);
-    awaitStatus("outage", st -> "Running".equals(st.phase) && StatusBuilder.condition(st,
-        "StorageReachable").map(c -> "True".equals(c.getStatus())).orElse(false),
+    awaitStatus(
+        "outage",
+        st ->
+            "Running".equals(st.phase)
+                && StatusBuilder.condition(st, "StorageReachable")
+                    .map(c -> "True".equals(c.getStatus()))
+                    .orElse(false),
         new CopyOnWriteArrayList<>());
     s3.stop();
     FineTuneJobStatus down;
     try {
-      down = awaitStatus("outage", st -> StatusBuilder.condition(st, "StorageReachable")
-          .map(c -> "False".equals(c.getStatus())).orElse(false), new CopyOnWriteArrayList<>());
+      down =
+          awaitStatus(
+              "outage",
+              st ->
+                  StatusBuilder.condition(st, "StorageReachable")
+                      .map(c -> "False".equals(c.getStatus()))
+                      .orElse(false),
+              new CopyOnWriteArrayList<>());
     } finally {
       s3.restart();
     }
     var c = StatusBuilder.condition(down, "StorageReachable").orElseThrow();
     assertEquals("StorageUnreachable", c.getReason());
-    assertTrue(c.getMessage().contains("cannot list " + s3.uri("runs/outage/checkpoints/")),
+    assertTrue(
+        c.getMessage().contains("cannot list " + s3.uri("runs/outage/checkpoints/")),
         c.getMessage());
     assertTrue(!c.getMessage().contains(S3Server.SECRET_KEY), "no credentials in the message");
     assertTrue(!"Failed".equals(down.phase), "a storage error never fails the job");
-    awaitStatus("outage", st -> StatusBuilder.condition(st, "StorageReachable")
-        .map(x -> "True".equals(x.getStatus())).orElse(false), new CopyOnWriteArrayList<>());
+    awaitStatus(
+        "outage",
+        st ->
+            StatusBuilder.condition(st, "StorageReachable")
+                .map(x -> "True".equals(x.getStatus()))
+                .orElse(false),
+        new CopyOnWriteArrayList<>());
     FineTuneJobStatus s = awaitStatus("outage", phase("Succeeded"), new CopyOnWriteArrayList<>());
     assertEquals(4, s.latestCheckpoint.epoch);
   }
@@ -343,27 +423,32 @@ class RealTrainerIT {
   @Test
   @Order(7)
   void ttlDeletesTheJobAndArtifactPolicyDeleteRemovesEveryObjectFirst() throws Exception {
-    create("doomed", data, s -> {
-      s.training.epochs = 1;
-      s.ttlSecondsAfterFinished = 3;
-      s.artifactPolicy = dev.finetune.api.v1alpha1.spec.ArtifactPolicy.DELETE;
-    });
+    create(
+        "doomed",
+        data,
+        s -> {
+          s.training.epochs = 1;
+          s.ttlSecondsAfterFinished = 3;
+          s.artifactPolicy = dev.finetune.api.v1alpha1.spec.ArtifactPolicy.DELETE;
+        });
     FineTuneJobStatus s = awaitStatus("doomed", phase("Succeeded"), new CopyOnWriteArrayList<>());
-    java.time.Instant finished = java.time.Instant.parse(
-        StatusBuilder.condition(s, "Succeeded").orElseThrow().getLastTransitionTime());
-    assertTrue(get("doomed").getMetadata().getFinalizers().stream()
-        .anyMatch(f -> f.contains("finetune")), get("doomed").getMetadata().getFinalizers()
-        .toString());
+    java.time.Instant finished =
+        java.time.Instant.parse(
+            StatusBuilder.condition(s, "Succeeded").orElseThrow().getLastTransitionTime());
+    assertTrue(
+        get("doomed").getMetadata().getFinalizers().stream().anyMatch(f -> f.contains("finetune")),
+        get("doomed").getMetadata().getFinalizers().toString());
     assertTrue(s3.keys("runs/doomed").contains("runs/doomed/model/manifest.json"));
     s3.stop(); // deletion must wait for storage, and say so
     try {
-      Duration beforeTtl = Duration.between(java.time.Instant.now(),
-          finished.plusSeconds(3).minusMillis(300));
+      Duration beforeTtl =
+          Duration.between(java.time.Instant.now(), finished.plusSeconds(3).minusMillis(300));
       if (!beforeTtl.isNegative()) {
         Thread.sleep(beforeTtl.toMillis());
       }
       assertNotNull(get("doomed"), "never deleted before ttlSecondsAfterFinished");
-      await().atMost(Duration.ofSeconds(30))
+      await()
+          .atMost(Duration.ofSeconds(30))
           .until(() -> !events("doomed", "ArtifactDeletionFailed").isEmpty());
       FineTuneJob waiting = get("doomed");
       assertNotNull(waiting, "the finalizer holds the job while storage is down");
@@ -379,30 +464,39 @@ class RealTrainerIT {
   @Test
   @Order(8)
   void retainKeepsTheObjectsWhenTheTtlDeletesTheJob() {
-    create("kept", data, s -> {
-      s.training.epochs = 1;
-      s.ttlSecondsAfterFinished = 0;
-    });
+    create(
+        "kept",
+        data,
+        s -> {
+          s.training.epochs = 1;
+          s.ttlSecondsAfterFinished = 0;
+        });
     awaitStatus("kept", phase("Succeeded"), new CopyOnWriteArrayList<>());
     await().atMost(Duration.ofSeconds(30)).until(() -> get("kept") == null);
     List<String> keys = s3.keys("runs/kept");
     assertTrue(keys.contains("runs/kept/model/manifest.json"), keys.toString());
-    assertTrue(keys.stream().anyMatch(k -> k.startsWith("runs/kept/checkpoints/")), keys.toString());
+    assertTrue(
+        keys.stream().anyMatch(k -> k.startsWith("runs/kept/checkpoints/")), keys.toString());
     assertEquals(List.of(), events("kept", "ArtifactsDeleted"));
   }
 
   @Test
   @Order(9)
   void preemptionsBeyondBackoffLimitResumeAndSucceed() throws Exception {
-    create("spot", data, s -> {
-      s.training.epochs = 4;
-      s.backoffLimit = 0; // one counted failure would fail the job
-      s.checkpoints.keep = 20; // so the count below only grows
-    });
+    create(
+        "spot",
+        data,
+        s -> {
+          s.training.epochs = 4;
+          s.backoffLimit = 0; // one counted failure would fail the job
+          s.checkpoints.keep = 20; // so the count below only grows
+        });
     for (int attempt = 1; attempt <= 2; attempt++) {
       String job = "spot-attempt-" + attempt;
       int before = manifests("spot").size();
-      await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(50))
+      await()
+          .atMost(RUN_TIMEOUT)
+          .pollInterval(Duration.ofMillis(50))
           .until(() -> kubelet.run(job) != null && manifests("spot").size() > before);
       kubelet.deletePod(job); // as a preempted or drained node's pod: SIGTERM, then gone
       await().atMost(Duration.ofSeconds(60)).until(() -> !kubelet.run(job).process().isAlive());
@@ -418,28 +512,34 @@ class RealTrainerIT {
   }
 
   /**
-   * A real libtorch out-of-memory error (the trainer's address space capped, 1024 px images):
-   * the trainer exits 128, the operator retries, and after spec.backoffLimit the job fails with
-   * the trainer's one line.
+   * A real libtorch out-of-memory error (the trainer's address space capped, 1024 px images): the
+   * trainer exits 128, the operator retries, and after spec.backoffLimit the job fails with the
+   * trainer's one line.
    */
   @Test
   @Order(10)
   void aNativeOutOfMemoryIsRetried() {
     kubelet.capAddressSpace("oom-attempt-", 6L << 30);
-    create("oom", data, s -> {
-      s.transforms.train.randomResizedCrop = 1024;
-      s.transforms.test.resize = ResizeSpec.shorterSide(1024);
-      s.training.batchSize = 16;
-      s.resources.cpu = "1";
-      s.backoffLimit = 1;
-    });
+    create(
+        "oom",
+        data,
+        s -> {
+          s.transforms.train.randomResizedCrop = 1024;
+          s.transforms.test.resize = ResizeSpec.shorterSide(1024);
+          s.training.batchSize = 16;
+          s.resources.cpu = "1";
+          s.backoffLimit = 1;
+        });
     FineTuneJobStatus s = awaitStatus("oom", phase("Failed"), new CopyOnWriteArrayList<>());
     var failed = StatusBuilder.condition(s, "Failed").orElseThrow();
     assertEquals("BackoffLimitExceeded", failed.getReason(), failed.getMessage());
     assertEquals(2, s.restarts, "retried once, then over backoffLimit 1");
     assertEquals(128, s.lastExitCode);
-    assertTrue(failed.getMessage().contains("out of memory in libtorch: DefaultCPUAllocator:"
-        + " can't allocate"), failed.getMessage());
+    assertTrue(
+        failed
+            .getMessage()
+            .contains("out of memory in libtorch: DefaultCPUAllocator:" + " can't allocate"),
+        failed.getMessage());
     assertEquals(2, jobsOf("oom").size());
   }
 
@@ -453,11 +553,13 @@ class RealTrainerIT {
   @Order(11)
   void withThePodGoneTheFinalStatusComesFromObjectStorage() throws IOException {
     kubelet.podGoneOnExit("gone-attempt-1");
-    create("gone", data, s -> { });
+    create("gone", data, s -> {});
     FineTuneJobStatus s = awaitStatus("gone", phase("Succeeded"), new CopyOnWriteArrayList<>());
     assertEquals(dev.finetune.contract.FinalResult.SOURCE_OBJECT_STORAGE, s.resultSource);
-    assertEquals(null, client.pods().inNamespace(NS).withName(kubelet.run("gone-attempt-1")
-        .pod()).get(), "the pod is gone");
+    assertEquals(
+        null,
+        client.pods().inNamespace(NS).withName(kubelet.run("gone-attempt-1").pod()).get(),
+        "the pod is gone");
     JsonNode result = result("gone-attempt-1");
     JsonNode stored = JSON.readTree(s3.file(s3.uri("runs/gone/model/result.json")).toFile());
     assertEquals(result, stored, "model/result.json is the trainer's result.json");

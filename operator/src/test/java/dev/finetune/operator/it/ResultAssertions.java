@@ -8,8 +8,7 @@ import dev.finetune.api.v1alpha1.status.RunMetrics;
 
 /** The finished status of a FineTuneJob against the trainer's own result.json. */
 public final class ResultAssertions {
-  private ResultAssertions() {
-  }
+  private ResultAssertions() {}
 
   /**
    * Every number of the finished status equals the trainer's own result.json, exactly: progress
@@ -41,8 +40,6 @@ public final class ResultAssertions {
     assertEquals(last.get("trainLoss").doubleValue(), Double.parseDouble(m.trainLoss));
     assertEquals(last.get("trainAccuracy").doubleValue(), Double.parseDouble(m.trainAccuracy));
     assertEquals(run.get("testAccuracy").doubleValue(), Double.parseDouble(m.testAccuracy));
-    assertEquals(last.get("imagesPerSecond").doubleValue(),
-        Double.parseDouble(m.imagesPerSecond));
+    assertEquals(last.get("imagesPerSecond").doubleValue(), Double.parseDouble(m.imagesPerSecond));
   }
-
 }

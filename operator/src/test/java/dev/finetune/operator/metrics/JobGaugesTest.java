@@ -23,15 +23,23 @@ class JobGaugesTest {
     gauges.registry = registry;
   }
 
-  static FineTuneJob job(String namespace, String name, String phase, String condition,
-      String status, String at) {
-    return ftj(name).sentTo(namespace).status(s -> {
-      s.phase = phase;
-      if (condition != null) {
-        s.conditions.add(new ConditionBuilder().withType(condition).withStatus(status)
-            .withLastTransitionTime(at).build());
-      }
-    }).obj();
+  static FineTuneJob job(
+      String namespace, String name, String phase, String condition, String status, String at) {
+    return ftj(name)
+        .sentTo(namespace)
+        .status(
+            s -> {
+              s.phase = phase;
+              if (condition != null) {
+                s.conditions.add(
+                    new ConditionBuilder()
+                        .withType(condition)
+                        .withStatus(status)
+                        .withLastTransitionTime(at)
+                        .build());
+              }
+            })
+        .obj();
   }
 
   /** namespace/job -> value of one metric. */
@@ -46,11 +54,14 @@ class JobGaugesTest {
   @Test
   void aFailedJobHasOneSeriesWithItsFailureTime() {
     String at = "2026-12-01T10:00:00Z";
-    cache.addAll(List.of(job("team-a", "bad", "Failed", "Failed", "True", at),
-        job("team-a", "ok", "Running", "Running", "True", at),
-        job("team-b", "fine", "Succeeded", "Succeeded", "True", at)));
+    cache.addAll(
+        List.of(
+            job("team-a", "bad", "Failed", "Failed", "True", at),
+            job("team-a", "ok", "Running", "Running", "True", at),
+            job("team-b", "fine", "Succeeded", "Succeeded", "True", at)));
     gauges.watch(cache::stream);
-    assertEquals(Map.of("team-a/bad", (double) Instant.parse(at).getEpochSecond()),
+    assertEquals(
+        Map.of("team-a/bad", (double) Instant.parse(at).getEpochSecond()),
         series(JobGauges.FAILED));
     cache.remove(0);
     gauges.watch(cache::stream);
@@ -59,12 +70,11 @@ class JobGaugesTest {
 
   @Test
   void storageUnreachableWhileTheConditionIsFalse() {
-    cache.add(job("team-a", "far", "Running", "StorageReachable", "False",
-        "2026-12-01T10:00:00Z"));
+    cache.add(job("team-a", "far", "Running", "StorageReachable", "False", "2026-12-01T10:00:00Z"));
     gauges.watch(cache::stream);
     assertEquals(Map.of("team-a/far", 1.0), series(JobGauges.STORAGE));
-    cache.set(0, job("team-a", "far", "Running", "StorageReachable", "True",
-        "2026-12-01T10:05:00Z"));
+    cache.set(
+        0, job("team-a", "far", "Running", "StorageReachable", "True", "2026-12-01T10:05:00Z"));
     gauges.watch(cache::stream);
     assertEquals(Map.of(), series(JobGauges.STORAGE), "resolved: no series");
   }

@@ -38,12 +38,16 @@ class PhaseGaugeTest {
 
   @Test
   void countsJobsPerNamespaceAndPhase() {
-    cache.addAll(List.of(job("team-a", "one", "Running"), job("team-a", "two", "Failed"),
-        job("team-a", "three", "Failed"), job("team-b", "four", null)));
+    cache.addAll(
+        List.of(
+            job("team-a", "one", "Running"),
+            job("team-a", "two", "Failed"),
+            job("team-a", "three", "Failed"),
+            job("team-b", "four", null)));
     gauge.watch(cache::stream);
     Map<String, Double> series = series();
-    assertEquals(2 * Phase.values().length, series.size(), "every phase of both namespaces: "
-        + series);
+    assertEquals(
+        2 * Phase.values().length, series.size(), "every phase of both namespaces: " + series);
     assertEquals(1.0, series.get("team-a/Running"));
     assertEquals(2.0, series.get("team-a/Failed"));
     assertEquals(0.0, series.get("team-a/Pending"));
@@ -67,8 +71,8 @@ class PhaseGaugeTest {
     gauge.watch(cache::stream);
     cache.remove(1);
     gauge.watch(cache::stream);
-    assertTrue(series().keySet().stream().allMatch(k -> k.startsWith("team-a/")), series()
-        .toString());
+    assertTrue(
+        series().keySet().stream().allMatch(k -> k.startsWith("team-a/")), series().toString());
     cache.add(job("team-b", "three", "Pending"));
     gauge.watch(cache::stream);
     assertEquals(1.0, series().get("team-b/Pending"), "back with its next job");

@@ -18,29 +18,47 @@ class PodMatchingTest {
   }
 
   static Pod ownedBy(String uid) {
-    return new PodBuilder(runningPod("a", 1)).editMetadata().withName("a-attempt-1-" + uid)
-        .addNewOwnerReference().withKind("Job").withName("a-attempt-1").withUid(uid)
-        .withController(true).endOwnerReference().endMetadata().build();
+    return new PodBuilder(runningPod("a", 1))
+        .editMetadata()
+        .withName("a-attempt-1-" + uid)
+        .addNewOwnerReference()
+        .withKind("Job")
+        .withName("a-attempt-1")
+        .withUid(uid)
+        .withController(true)
+        .endOwnerReference()
+        .endMetadata()
+        .build();
   }
 
   static Pod labelled(String uid) {
-    return new PodBuilder(runningPod("a", 1)).editMetadata().withName("a-attempt-1-l" + uid)
-        .addToLabels(Labels.CONTROLLER_UID, uid).endMetadata().build();
+    return new PodBuilder(runningPod("a", 1))
+        .editMetadata()
+        .withName("a-attempt-1-l" + uid)
+        .addToLabels(Labels.CONTROLLER_UID, uid)
+        .endMetadata()
+        .build();
   }
 
   @Test
   void aPreviousIncarnationsPodWithTheSameLabelsIsNotOurs() {
     Job current = jobWithUid("new");
-    List<Pod> pods = List.of(ownedBy("old"), ownedBy("new"), labelled("old"), labelled("new"),
-        runningPod("a", 1));
-    assertEquals(List.of("a-attempt-1-new", "a-attempt-1-lnew"),
+    List<Pod> pods =
+        List.of(
+            ownedBy("old"), ownedBy("new"), labelled("old"), labelled("new"), runningPod("a", 1));
+    assertEquals(
+        List.of("a-attempt-1-new", "a-attempt-1-lnew"),
         JobObserver.podsOf(current, pods).stream().map(p -> p.getMetadata().getName()).toList());
   }
 
   @Test
   void theOwnerReferenceWinsOverALabel() {
-    Pod both = new PodBuilder(ownedBy("new")).editMetadata()
-        .addToLabels(Labels.CONTROLLER_UID, "old").endMetadata().build();
+    Pod both =
+        new PodBuilder(ownedBy("new"))
+            .editMetadata()
+            .addToLabels(Labels.CONTROLLER_UID, "old")
+            .endMetadata()
+            .build();
     assertEquals(1, JobObserver.podsOf(jobWithUid("new"), List.of(both)).size());
     assertEquals(0, JobObserver.podsOf(jobWithUid("old"), List.of(both)).size());
   }

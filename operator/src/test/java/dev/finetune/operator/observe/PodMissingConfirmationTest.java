@@ -18,22 +18,37 @@ import org.junit.jupiter.api.Test;
  * drill: a permanent exit 5 was run a second time after an operator restart).
  */
 class PodMissingConfirmationTest {
-  static final Job FAILED = new JobBuilder(failedJob("a", 1, "2026-01-01T00:00:00Z"))
-      .editMetadata().withUid("job-uid").endMetadata().build();
+  static final Job FAILED =
+      new JobBuilder(failedJob("a", 1, "2026-01-01T00:00:00Z"))
+          .editMetadata()
+          .withUid("job-uid")
+          .endMetadata()
+          .build();
 
   static Pod exited(int code) {
-    return terminatedPod("a", 1, code, "error: dataset invalid").editMetadata()
-        .addNewOwnerReference().withKind("Job").withName("a-attempt-1").withUid("job-uid")
-        .withController(true).endOwnerReference().endMetadata().build();
+    return terminatedPod("a", 1, code, "error: dataset invalid")
+        .editMetadata()
+        .addNewOwnerReference()
+        .withKind("Job")
+        .withName("a-attempt-1")
+        .withUid("job-uid")
+        .withController(true)
+        .endOwnerReference()
+        .endMetadata()
+        .build();
   }
 
   static Observation confirm(List<Pod> cachedPods, List<Pod> livePods, List<Integer> asked) {
     Map<String, List<Pod>> cached = Map.of("1", cachedPods);
     Observation obs = JobObserver.observe(List.of(FAILED), cached);
-    return JobObserver.confirmPodMissing(obs, List.of(FAILED), cached, n -> {
-      asked.add(n);
-      return livePods;
-    });
+    return JobObserver.confirmPodMissing(
+        obs,
+        List.of(FAILED),
+        cached,
+        n -> {
+          asked.add(n);
+          return livePods;
+        });
   }
 
   @Test
@@ -56,9 +71,17 @@ class PodMissingConfirmationTest {
 
   @Test
   void anotherJobsPodWithTheSameLabelsDoesNotCount() {
-    Pod stranger = terminatedPod("a", 1, 5, null).editMetadata().addNewOwnerReference()
-        .withKind("Job").withName("a-attempt-1").withUid("old-uid").withController(true)
-        .endOwnerReference().endMetadata().build();
+    Pod stranger =
+        terminatedPod("a", 1, 5, null)
+            .editMetadata()
+            .addNewOwnerReference()
+            .withKind("Job")
+            .withName("a-attempt-1")
+            .withUid("old-uid")
+            .withController(true)
+            .endOwnerReference()
+            .endMetadata()
+            .build();
     Attempt a = confirm(List.of(), List.of(stranger), new ArrayList<>()).latest().orElseThrow();
     assertEquals(AttemptReader.POD_MISSING, a.reason());
   }

@@ -54,41 +54,57 @@ class ProgressScraperTest {
   void aBlockedTargetDoesNotDelayTheRead() throws Exception {
     try (ServerSocket blackhole = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       List<Socket> held = new CopyOnWriteArrayList<>();
-      Thread acceptor = new Thread(() -> {
-        while (!blackhole.isClosed()) {
-          try {
-            held.add(blackhole.accept()); // accepted, never answered
-          } catch (IOException e) {
-            return;
-          }
-        }
-      });
+      Thread acceptor =
+          new Thread(
+              () -> {
+                while (!blackhole.isClosed()) {
+                  try {
+                    held.add(blackhole.accept()); // accepted, never answered
+                  } catch (IOException e) {
+                    return;
+                  }
+                }
+              });
       acceptor.setDaemon(true);
       acceptor.start();
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
       StepClock clock = new StepClock();
-      try (ProgressScraper scraper = new ProgressScraper(MetricsScraper.http(TIMEOUT),
-          Duration.ofSeconds(30), 2, 100, clock, registry, owner -> { })) {
-        var target = new ProgressScraper.Target("uid-1", "127.0.0.1", blackhole.getLocalPort(),
-            "ns/job");
+      try (ProgressScraper scraper =
+          new ProgressScraper(
+              MetricsScraper.http(TIMEOUT),
+              Duration.ofSeconds(30),
+              2,
+              100,
+              clock,
+              registry,
+              owner -> {})) {
+        var target =
+            new ProgressScraper.Target("uid-1", "127.0.0.1", blackhole.getLocalPort(), "ns/job");
         long t0 = System.nanoTime();
         for (int i = 0; i < 100; i++) {
           assertEquals(Optional.empty(), scraper.latest(target));
         }
         long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-        assertTrue(tookMs < TIMEOUT.toMillis() / 2,
+        assertTrue(
+            tookMs < TIMEOUT.toMillis() / 2,
             "100 reads of a blocked pod took " + tookMs + " ms; a read must not scrape");
         // the one scrape (at most one in flight per pod) runs into its timeout in the background
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (registry.find("finetune.operator.progress.scrape").tag("outcome", "failed")
-            .timer().count() == 0 || scraper.inFlight() > 0) {
+        while (registry
+                    .find("finetune.operator.progress.scrape")
+                    .tag("outcome", "failed")
+                    .timer()
+                    .count()
+                == 0
+            || scraper.inFlight() > 0) {
           assertTrue(System.nanoTime() < deadline, "the background scrape never finished");
           Thread.sleep(50);
         }
-        var failed = registry.find("finetune.operator.progress.scrape").tag("outcome", "failed")
-            .timer();
+        var failed =
+            registry.find("finetune.operator.progress.scrape").tag("outcome", "failed").timer();
         assertEquals(1, failed.count(), "one scrape in flight per pod, however often it is read");
-        assertTrue(failed.totalTime(TimeUnit.MILLISECONDS) >= TIMEOUT.toMillis() - 100,
+        assertTrue(
+            failed.totalTime(TimeUnit.MILLISECONDS) >= TIMEOUT.toMillis() - 100,
             "the background scrape waited for its timeout: "
                 + failed.totalTime(TimeUnit.MILLISECONDS));
         // a failing pod backs off: one interval later it is not tried again, two later it is
@@ -113,26 +129,40 @@ class ProgressScraperTest {
 
   @Test
   void aSnapshotArrivesInTheBackgroundAndTellsItsOwner() throws Exception {
-    HttpServer server = HttpServer.create(
-        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
     byte[] body = TrainerMetricsTest.SAMPLE.getBytes(StandardCharsets.UTF_8);
-    server.createContext("/metrics", ex -> {
-      ex.sendResponseHeaders(200, body.length);
-      ex.getResponseBody().write(body);
-      ex.close();
-    });
+    server.createContext(
+        "/metrics",
+        ex -> {
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
     server.start();
     LinkedBlockingQueue<String> changed = new LinkedBlockingQueue<>();
     StepClock clock = new StepClock();
-    try (ProgressScraper scraper = new ProgressScraper(MetricsScraper.http(TIMEOUT),
-        Duration.ofSeconds(30), 2, 100, clock, new SimpleMeterRegistry(), changed::add)) {
-      var target = new ProgressScraper.Target("uid-2", "127.0.0.1",
-          server.getAddress().getPort(), "team-a/ftj-1");
+    try (ProgressScraper scraper =
+        new ProgressScraper(
+            MetricsScraper.http(TIMEOUT),
+            Duration.ofSeconds(30),
+            2,
+            100,
+            clock,
+            new SimpleMeterRegistry(),
+            changed::add)) {
+      var target =
+          new ProgressScraper.Target(
+              "uid-2", "127.0.0.1", server.getAddress().getPort(), "team-a/ftj-1");
       assertEquals(Optional.empty(), scraper.latest(target), "nothing cached yet");
-      assertEquals("team-a/ftj-1", changed.poll(20, TimeUnit.SECONDS),
+      assertEquals(
+          "team-a/ftj-1",
+          changed.poll(20, TimeUnit.SECONDS),
           "a new snapshot triggers a reconcile of its FineTuneJob");
-      assertEquals(Optional.of(TrainerMetrics.parse(TrainerMetricsTest.SAMPLE)),
-          scraper.latest(target), "the reconcile reads the cached snapshot");
+      assertEquals(
+          Optional.of(TrainerMetrics.parse(TrainerMetricsTest.SAMPLE)),
+          scraper.latest(target),
+          "the reconcile reads the cached snapshot");
       // the same numbers again an interval later: no further reconcile is triggered
       clock.now = clock.now.plusSeconds(31);
       scraper.latest(target);
@@ -140,8 +170,9 @@ class ProgressScraperTest {
       assertEquals(null, changed.poll(1, TimeUnit.SECONDS), "an unchanged snapshot is quiet");
 
       // a pod nobody asks about for ten intervals is forgotten
-      var other = new ProgressScraper.Target("uid-3", "127.0.0.1",
-          server.getAddress().getPort(), "team-a/ftj-2");
+      var other =
+          new ProgressScraper.Target(
+              "uid-3", "127.0.0.1", server.getAddress().getPort(), "team-a/ftj-2");
       scraper.latest(other);
       assertEquals(2, scraper.size());
       for (int i = 0; i < ProgressScraper.MAX_BACKOFF + 3; i++) {

@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 
 public class TrainerMetricsTest {
   /** The shape the trainer's Micrometer Prometheus registry writes. */
-  public static final String SAMPLE = """
+  public static final String SAMPLE =
+      """
       # HELP finetune_epoch current epoch, 1-based (0 before the first step)
       # TYPE finetune_epoch gauge
       finetune_epoch{job="exp",namespace="ns",run="finetune"} 3.0

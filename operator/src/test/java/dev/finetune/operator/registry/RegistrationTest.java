@@ -30,51 +30,87 @@ class RegistrationTest {
   static final Duration MAX = Duration.ofMinutes(5);
 
   static FineTuneJob job(boolean registry, Consumer<FineTuneJobStatus> status) {
-    return ftj("a").spec(s -> {
-      if (registry) {
-        s.registry = new RegistrySpec();
-        s.registry.mlflow = new MlflowRegistrySpec();
-        s.registry.mlflow.uri = "http://mlflow:5000";
-      }
-    }).status(s -> {
-      s.phase = "Succeeded";
-      s.finalModelUri = "s3://ckpt/a/model/model.safetensors";
-      s.resultSource = "TerminationMessage";
-      s.lineage = new Lineage();
-      status.accept(s);
-    }).obj();
+    return ftj("a")
+        .spec(
+            s -> {
+              if (registry) {
+                s.registry = new RegistrySpec();
+                s.registry.mlflow = new MlflowRegistrySpec();
+                s.registry.mlflow.uri = "http://mlflow:5000";
+              }
+            })
+        .status(
+            s -> {
+              s.phase = "Succeeded";
+              s.finalModelUri = "s3://ckpt/a/model/model.safetensors";
+              s.resultSource = "TerminationMessage";
+              s.lineage = new Lineage();
+              status.accept(s);
+            })
+        .obj();
   }
 
   static Stream<Arguments> cases() {
-    Consumer<FineTuneJobStatus> same = s -> { };
+    Consumer<FineTuneJobStatus> same = s -> {};
     return Stream.of(
         Arguments.of("succeeded with final numbers and lineage", true, same, true, true),
         Arguments.of("no spec.registry", false, same, true, false),
-        Arguments.of("still running", true, (Consumer<FineTuneJobStatus>) s -> s.phase = "Running",
-            true, false),
-        Arguments.of("failed", true, (Consumer<FineTuneJobStatus>) s -> s.phase = "Failed", true,
+        Arguments.of(
+            "still running",
+            true,
+            (Consumer<FineTuneJobStatus>) s -> s.phase = "Running",
+            true,
             false),
-        Arguments.of("final numbers not read yet", true,
-            (Consumer<FineTuneJobStatus>) s -> s.resultSource = null, true, false),
-        Arguments.of("already registered", true,
-            (Consumer<FineTuneJobStatus>) s -> s.registeredModel = new RegisteredModel(), true,
+        Arguments.of(
+            "failed", true, (Consumer<FineTuneJobStatus>) s -> s.phase = "Failed", true, false),
+        Arguments.of(
+            "final numbers not read yet",
+            true,
+            (Consumer<FineTuneJobStatus>) s -> s.resultSource = null,
+            true,
             false),
-        Arguments.of("lineage not read yet, storage not answered", true,
-            (Consumer<FineTuneJobStatus>) s -> s.lineage = null, true, false),
-        Arguments.of("lineage not read, storage the operator cannot read", true,
-            (Consumer<FineTuneJobStatus>) s -> s.lineage = null, false, true),
-        Arguments.of("storage answered without lineage", true,
-            (Consumer<FineTuneJobStatus>) s -> {
-              s.lineage = null;
-              s.conditions.add(new ConditionBuilder().withType(Conditions.STORAGE_REACHABLE)
-                  .withStatus("True").build());
-            }, true, true));
+        Arguments.of(
+            "already registered",
+            true,
+            (Consumer<FineTuneJobStatus>) s -> s.registeredModel = new RegisteredModel(),
+            true,
+            false),
+        Arguments.of(
+            "lineage not read yet, storage not answered",
+            true,
+            (Consumer<FineTuneJobStatus>) s -> s.lineage = null,
+            true,
+            false),
+        Arguments.of(
+            "lineage not read, storage the operator cannot read",
+            true,
+            (Consumer<FineTuneJobStatus>) s -> s.lineage = null,
+            false,
+            true),
+        Arguments.of(
+            "storage answered without lineage",
+            true,
+            (Consumer<FineTuneJobStatus>)
+                s -> {
+                  s.lineage = null;
+                  s.conditions.add(
+                      new ConditionBuilder()
+                          .withType(Conditions.STORAGE_REACHABLE)
+                          .withStatus("True")
+                          .build());
+                },
+            true,
+            true));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
-  void wanted(String name, boolean registry, Consumer<FineTuneJobStatus> status,
-      boolean storageConfigured, boolean expected) {
+  void wanted(
+      String name,
+      boolean registry,
+      Consumer<FineTuneJobStatus> status,
+      boolean storageConfigured,
+      boolean expected) {
     FineTuneJob ftj = job(registry, status);
     assertEquals(expected, Registration.wanted(ftj, ftj.getStatus(), storageConfigured));
   }
@@ -83,22 +119,25 @@ class RegistrationTest {
   void aFailedTryWaitsAsLongAsRegistrationHasFailedBetweenBaseAndMax() {
     assertEquals(BASE, Registration.retryDelay(null, NOW, BASE, MAX));
     assertEquals(BASE, Registration.retryDelay(NOW.minusSeconds(3), NOW, BASE, MAX));
-    assertEquals(Duration.ofSeconds(40), Registration.retryDelay(NOW.minusSeconds(40), NOW, BASE,
-        MAX));
+    assertEquals(
+        Duration.ofSeconds(40), Registration.retryDelay(NOW.minusSeconds(40), NOW, BASE, MAX));
     assertEquals(MAX, Registration.retryDelay(NOW.minusSeconds(3600), NOW, BASE, MAX));
   }
 
   @Test
   void unavailableKeepsItsTransitionTimeAndSuccessReplacesIt() {
-    FineTuneJobStatus s = job(true, x -> { }).getStatus();
+    FineTuneJobStatus s = job(true, x -> {}).getStatus();
     assertTrue(Registration.failingSince(s).isEmpty());
-    Registration.unavailable(s, "MLflow registered-models/create at http://mlflow:5000 failed:"
-        + " Connection refused", BASE, 1L, NOW);
+    Registration.unavailable(
+        s,
+        "MLflow registered-models/create at http://mlflow:5000 failed:" + " Connection refused",
+        BASE,
+        1L,
+        NOW);
     assertEquals(NOW, Registration.failingSince(s).orElseThrow());
     Registration.unavailable(s, "again", Duration.ofSeconds(20), 1L, NOW.plusSeconds(20));
     assertEquals(NOW, Registration.failingSince(s).orElseThrow(), "still failing since the first");
-    var c = s.conditions.stream().filter(x -> Conditions.REGISTERED.equals(x.getType()))
-        .toList();
+    var c = s.conditions.stream().filter(x -> Conditions.REGISTERED.equals(x.getType())).toList();
     assertEquals(1, c.size());
     assertEquals("False", c.get(0).getStatus());
     assertEquals(Conditions.REGISTRY_UNAVAILABLE, c.get(0).getReason());
@@ -112,8 +151,11 @@ class RegistrationTest {
     m.version = "1";
     m.uri = s.finalModelUri;
     Registration.registered(s, m, 1L, NOW.plusSeconds(60));
-    var done = s.conditions.stream().filter(x -> Conditions.REGISTERED.equals(x.getType()))
-        .findFirst().orElseThrow();
+    var done =
+        s.conditions.stream()
+            .filter(x -> Conditions.REGISTERED.equals(x.getType()))
+            .findFirst()
+            .orElseThrow();
     assertEquals("True", done.getStatus());
     assertEquals(Conditions.VERSION_REGISTERED, done.getReason());
     assertEquals("2026-12-06T10:01:00Z", done.getLastTransitionTime());

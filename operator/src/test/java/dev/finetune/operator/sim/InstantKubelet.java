@@ -24,9 +24,9 @@ import java.util.function.ToIntFunction;
 /**
  * Plays the Job controller and the kubelet, which the mock API server does not have; no trainer
  * runs. Driven by hand ({@link #manual}: {@link #run}, {@link #exit}, {@link #finish}), or, for
- * load drills, by a watch: every trainer Job gets a Running pod at once and ends after
- * {@code runFor} with the exit code the drill's script gives for that Job; it then also counts
- * every Job ever created per FineTuneJob, so "scheduled twice" is visible.
+ * load drills, by a watch: every trainer Job gets a Running pod at once and ends after {@code
+ * runFor} with the exit code the drill's script gives for that Job; it then also counts every Job
+ * ever created per FineTuneJob, so "scheduled twice" is visible.
  */
 public final class InstantKubelet implements AutoCloseable {
   private final KubernetesClient client;
@@ -55,35 +55,48 @@ public final class InstantKubelet implements AutoCloseable {
 
   private final LoopFailures failures = new LoopFailures("instant-kubelet");
 
-  public InstantKubelet(KubernetesClient client, String ns, long runForMillis,
-      ToIntFunction<Job> exitCode) {
+  public InstantKubelet(
+      KubernetesClient client, String ns, long runForMillis, ToIntFunction<Job> exitCode) {
     this.client = client;
     this.ns = ns;
     this.runForMillis = runForMillis;
     this.exitCode = exitCode;
-    this.pool = Executors.newScheduledThreadPool(4, r -> {
-      Thread t = new Thread(r, "instant-kubelet");
-      t.setDaemon(true);
-      return t;
-    });
-    this.watch = client.batch().v1().jobs().inNamespace(ns).withLabel(Labels.JOB)
-        .watch(new Watcher<>() {
-          @Override
-          public void eventReceived(Action action, Job job) {
-            if (action == Action.ADDED && seen.add(job.getMetadata().getName())) {
-              jobsByOwner.computeIfAbsent(job.getMetadata().getLabels().get(Labels.JOB),
-                  k -> ConcurrentHashMap.newKeySet()).add(job.getMetadata().getName());
-              if (!Boolean.TRUE.equals(job.getSpec().getSuspend())) {
-                pool.execute(() -> start(job));
-              }
-            }
-          }
+    this.pool =
+        Executors.newScheduledThreadPool(
+            4,
+            r -> {
+              Thread t = new Thread(r, "instant-kubelet");
+              t.setDaemon(true);
+              return t;
+            });
+    this.watch =
+        client
+            .batch()
+            .v1()
+            .jobs()
+            .inNamespace(ns)
+            .withLabel(Labels.JOB)
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, Job job) {
+                    if (action == Action.ADDED && seen.add(job.getMetadata().getName())) {
+                      jobsByOwner
+                          .computeIfAbsent(
+                              job.getMetadata().getLabels().get(Labels.JOB),
+                              k -> ConcurrentHashMap.newKeySet())
+                          .add(job.getMetadata().getName());
+                      if (!Boolean.TRUE.equals(job.getSpec().getSuspend())) {
+                        pool.execute(() -> start(job));
+                      }
+                    }
+                  }
 
-          @Override
-          public void onClose(WatcherException e) {
-            // closed by close()
-          }
-        });
+                  @Override
+                  public void onClose(WatcherException e) {
+                    // closed by close()
+                  }
+                });
   }
 
   /**
@@ -116,28 +129,58 @@ public final class InstantKubelet implements AutoCloseable {
 
   private Pod run(Job job) {
     String name = job.getMetadata().getName();
-    Pod pod = client.pods().inNamespace(ns).resource(new PodBuilder()
-        .withMetadata(JobOutcome.podMetadata(job, name + "-pod"))
-        .withSpec(job.getSpec().getTemplate().getSpec())
-        .withNewStatus().withPhase("Running").withPodIP("127.0.0.1").endStatus().build())
-        .create();
-    client.batch().v1().jobs().inNamespace(ns).withName(name).editStatus(j -> {
-      j.setStatus(new JobStatusBuilder().withActive(1).withStartTime(now()).build());
-      return j;
-    });
+    Pod pod =
+        client
+            .pods()
+            .inNamespace(ns)
+            .resource(
+                new PodBuilder()
+                    .withMetadata(JobOutcome.podMetadata(job, name + "-pod"))
+                    .withSpec(job.getSpec().getTemplate().getSpec())
+                    .withNewStatus()
+                    .withPhase("Running")
+                    .withPodIP("127.0.0.1")
+                    .endStatus()
+                    .build())
+            .create();
+    client
+        .batch()
+        .v1()
+        .jobs()
+        .inNamespace(ns)
+        .withName(name)
+        .editStatus(
+            j -> {
+              j.setStatus(new JobStatusBuilder().withActive(1).withStartTime(now()).build());
+              return j;
+            });
     return pod;
   }
 
   /** The trainer exits with {@code code}; the Job fails (backoffLimit 0) unless it is 0. */
   public void exit(String jobName, int code, String terminationMessage) {
-    client.pods().inNamespace(ns).withName(jobName + "-pod").editStatus(p -> {
-      p.getStatus().setPhase(code == 0 ? "Succeeded" : "Failed");
-      p.getStatus().setContainerStatuses(List.of(new ContainerStatusBuilder()
-          .withName(Labels.TRAINER_CONTAINER).withNewState().withNewTerminated()
-          .withExitCode(code).withFinishedAt(now()).withMessage(terminationMessage)
-          .endTerminated().endState().build()));
-      return p;
-    });
+    client
+        .pods()
+        .inNamespace(ns)
+        .withName(jobName + "-pod")
+        .editStatus(
+            p -> {
+              p.getStatus().setPhase(code == 0 ? "Succeeded" : "Failed");
+              p.getStatus()
+                  .setContainerStatuses(
+                      List.of(
+                          new ContainerStatusBuilder()
+                              .withName(Labels.TRAINER_CONTAINER)
+                              .withNewState()
+                              .withNewTerminated()
+                              .withExitCode(code)
+                              .withFinishedAt(now())
+                              .withMessage(terminationMessage)
+                              .endTerminated()
+                              .endState()
+                              .build()));
+              return p;
+            });
     finish(jobName, code == 0);
   }
 
@@ -150,10 +193,17 @@ public final class InstantKubelet implements AutoCloseable {
     String name = job.getMetadata().getName();
     try {
       String sa = job.getSpec().getTemplate().getSpec().getServiceAccountName();
-      if (serviceAccountAdmission && client.serviceAccounts().inNamespace(ns)
-          .withName(sa == null ? "default" : sa).get() == null) {
-        System.err.println("[instant-kubelet] " + name + ": error looking up service account "
-            + ns + "/" + sa + ": not found");
+      if (serviceAccountAdmission
+          && client.serviceAccounts().inNamespace(ns).withName(sa == null ? "default" : sa).get()
+              == null) {
+        System.err.println(
+            "[instant-kubelet] "
+                + name
+                + ": error looking up service account "
+                + ns
+                + "/"
+                + sa
+                + ": not found");
         return;
       }
       run(job);

@@ -13,14 +13,14 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * A real {@code mlflow server} from PyPI (bin/setup installs it into
- * ~/.cache/finetune/mlflow-venv; FINETUNE_MLFLOW names another executable) on a free loopback
- * port, with a sqlite backend in a temp folder. {@link #stop} and {@link #start} again keep the
- * port and the database, as a registry that went down and came back.
+ * A real {@code mlflow server} from PyPI (bin/setup installs it into ~/.cache/finetune/mlflow-venv;
+ * FINETUNE_MLFLOW names another executable) on a free loopback port, with a sqlite backend in a
+ * temp folder. {@link #stop} and {@link #start} again keep the port and the database, as a registry
+ * that went down and came back.
  */
 public final class MlflowServer implements AutoCloseable {
-  public static final Path DEFAULT = Path.of(System.getProperty("user.home"),
-      ".cache/finetune/mlflow-venv/bin/mlflow");
+  public static final Path DEFAULT =
+      Path.of(System.getProperty("user.home"), ".cache/finetune/mlflow-venv/bin/mlflow");
 
   private final Path executable;
   private final Path dir;
@@ -37,8 +37,9 @@ public final class MlflowServer implements AutoCloseable {
   public static MlflowServer started() throws IOException, InterruptedException {
     String env = System.getenv("FINETUNE_MLFLOW");
     Path exe = env != null && !env.isBlank() ? Path.of(env) : DEFAULT;
-    Required.present(Files.isExecutable(exe), "mlflow server at " + exe
-        + " (bin/setup installs it into ~/.cache/finetune/mlflow-venv)");
+    Required.present(
+        Files.isExecutable(exe),
+        "mlflow server at " + exe + " (bin/setup installs it into ~/.cache/finetune/mlflow-venv)");
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
@@ -53,21 +54,38 @@ public final class MlflowServer implements AutoCloseable {
   }
 
   public void start() throws IOException, InterruptedException {
-    process = new ProcessBuilder(executable.toString(), "server", "--host", "127.0.0.1",
-        "--port", String.valueOf(port), "--workers", "1",
-        "--backend-store-uri", "sqlite:///" + dir.resolve("mlflow.db"),
-        "--default-artifact-root", dir.resolve("artifacts").toUri().toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
+    process =
+        new ProcessBuilder(
+                executable.toString(),
+                "server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                String.valueOf(port),
+                "--workers",
+                "1",
+                "--backend-store-uri",
+                "sqlite:///" + dir.resolve("mlflow.db"),
+                "--default-artifact-root",
+                dir.resolve("artifacts").toUri().toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("server.log").toFile())
+            .start();
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     Instant deadline = Instant.now().plusSeconds(90);
     while (Instant.now().isBefore(deadline)) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("mlflow server exited " + process.exitValue() + ": "
-            + Files.readString(dir.resolve("server.log")));
+        throw new IllegalStateException(
+            "mlflow server exited "
+                + process.exitValue()
+                + ": "
+                + Files.readString(dir.resolve("server.log")));
       }
       try {
-        var r = http.send(HttpRequest.newBuilder(URI.create(uri() + "/health")).build(),
-            HttpResponse.BodyHandlers.ofString());
+        var r =
+            http.send(
+                HttpRequest.newBuilder(URI.create(uri() + "/health")).build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) {
           return;
         }
@@ -76,8 +94,9 @@ public final class MlflowServer implements AutoCloseable {
       }
       Thread.sleep(250);
     }
-    throw new IllegalStateException("mlflow server did not answer /health within 90 s: "
-        + Files.readString(dir.resolve("server.log")));
+    throw new IllegalStateException(
+        "mlflow server did not answer /health within 90 s: "
+            + Files.readString(dir.resolve("server.log")));
   }
 
   /** Stops it and its workers; the port refuses connections until {@link #start}. */

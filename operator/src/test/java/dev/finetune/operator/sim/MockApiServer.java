@@ -11,10 +11,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,10 +24,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.TimeUnit;
 
 /**
  * fabric8's Kubernetes mock API server in CRUD mode, on its own loopback port, for drills that run
@@ -42,9 +42,12 @@ import java.util.Queue;
 public final class MockApiServer implements AutoCloseable {
   /** The committed CRD; modules are siblings, so this works from operator/ and platform-tests/. */
   static final Path CRD = Path.of("../crds/finetunejobs.finetune.dev-v1.yml");
+
   static final Path SWEEP_CRD = Path.of("../crds/finetunesweeps.finetune.dev-v1.yml");
+
   /** The operator's RBAC as shipped; its leader-election Role answers SelfSubjectRulesReviews. */
   static final Path RBAC = Path.of("../deploy/base/rbac.yaml");
+
   static final String LEASE_ROLE = "finetune-operator-leader-election";
 
   private final KubernetesMockServer server;
@@ -52,16 +55,24 @@ public final class MockApiServer implements AutoCloseable {
 
   private MockApiServer(InetAddress host) {
     Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), expectations,
-        new KubernetesMixedDispatcher(expectations), false);
+    server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            expectations,
+            new KubernetesMixedDispatcher(expectations),
+            false);
     server.init(host, 0);
     client = server.createClient();
-    server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
-        .andReturn(201, rulesReview(client)).always();
+    server
+        .expect()
+        .post()
+        .withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
+        .andReturn(201, rulesReview(client))
+        .always();
     for (Path file : new Path[] {CRD, SWEEP_CRD}) {
       try (InputStream in = Files.newInputStream(file)) {
-        var crd = client.getKubernetesSerialization().unmarshal(in,
-            CustomResourceDefinition.class);
+        var crd = client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
         client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -72,14 +83,30 @@ public final class MockApiServer implements AutoCloseable {
   /** A SelfSubjectRulesReview whose status grants what the shipped leader-election Role does. */
   static SelfSubjectRulesReview rulesReview(KubernetesClient client) {
     try (InputStream in = Files.newInputStream(RBAC)) {
-      Role role = client.load(in).items().stream().filter(o -> o instanceof Role)
-          .map(Role.class::cast).filter(r -> LEASE_ROLE.equals(r.getMetadata().getName()))
-          .findFirst().orElseThrow(() -> new IllegalStateException(LEASE_ROLE + " not in " + RBAC));
-      List<ResourceRule> rules = role.getRules().stream().map(r -> new ResourceRuleBuilder()
-          .withApiGroups(r.getApiGroups()).withResources(r.getResources())
-          .withResourceNames(r.getResourceNames()).withVerbs(r.getVerbs()).build()).toList();
-      return new SelfSubjectRulesReviewBuilder().withNewStatus().withResourceRules(rules)
-          .withIncomplete(false).endStatus().build();
+      Role role =
+          client.load(in).items().stream()
+              .filter(o -> o instanceof Role)
+              .map(Role.class::cast)
+              .filter(r -> LEASE_ROLE.equals(r.getMetadata().getName()))
+              .findFirst()
+              .orElseThrow(() -> new IllegalStateException(LEASE_ROLE + " not in " + RBAC));
+      List<ResourceRule> rules =
+          role.getRules().stream()
+              .map(
+                  r ->
+                      new ResourceRuleBuilder()
+                          .withApiGroups(r.getApiGroups())
+                          .withResources(r.getResources())
+                          .withResourceNames(r.getResourceNames())
+                          .withVerbs(r.getVerbs())
+                          .build())
+              .toList();
+      return new SelfSubjectRulesReviewBuilder()
+          .withNewStatus()
+          .withResourceRules(rules)
+          .withIncomplete(false)
+          .endStatus()
+          .build();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -104,12 +131,19 @@ public final class MockApiServer implements AutoCloseable {
   }
 
   /**
-   * A client of its own whose requests carry {@code userAgent}, so {@link #takeRequests()} can
-   * tell them from the operator's.
+   * A client of its own whose requests carry {@code userAgent}, so {@link #takeRequests()} can tell
+   * them from the operator's.
    */
   public KubernetesClient client(String userAgent) {
-    return new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(url())
-        .withTrustCerts(true).withNamespace("default").withUserAgent(userAgent).build()).build();
+    return new KubernetesClientBuilder()
+        .withConfig(
+            new ConfigBuilder()
+                .withMasterUrl(url())
+                .withTrustCerts(true)
+                .withNamespace("default")
+                .withUserAgent(userAgent)
+                .build())
+        .build();
   }
 
   /** Every request received since the last call (method, path with query, headers). */

@@ -15,20 +15,23 @@ import java.util.function.UnaryOperator;
 
 /**
  * What a node reads from the API server to start a pod's container: its env ({@code envFrom}
- * Secrets and ConfigMaps, then {@code env} values, fieldRefs, secretKeyRef and configMapKeyRef)
- * and the data of Secrets and ConfigMaps. A reference it cannot resolve (a missing object or
- * key, an unsupported fieldRef) is a {@link TrainerContainer.Refused} naming it.
+ * Secrets and ConfigMaps, then {@code env} values, fieldRefs, secretKeyRef and configMapKeyRef) and
+ * the data of Secrets and ConfigMaps. A reference it cannot resolve (a missing object or key, an
+ * unsupported fieldRef) is a {@link TrainerContainer.Refused} naming it.
  */
 public final class PodSources {
-  private PodSources() {
-  }
+  private PodSources() {}
 
   /**
-   * The container's environment as a kubelet builds it: {@code envFrom} first (a ConfigMap's
-   * keys with the source's prefix), then {@code env}, whose values pass through {@code values}.
+   * The container's environment as a kubelet builds it: {@code envFrom} first (a ConfigMap's keys
+   * with the source's prefix), then {@code env}, whose values pass through {@code values}.
    */
-  public static Map<String, String> env(KubernetesClient client, String ns, String podName,
-      Container c, UnaryOperator<String> values) {
+  public static Map<String, String> env(
+      KubernetesClient client,
+      String ns,
+      String podName,
+      Container c,
+      UnaryOperator<String> values) {
     Map<String, String> env = new LinkedHashMap<>();
     for (EnvFromSource from : c.getEnvFrom()) {
       String prefix = from.getPrefix() == null ? "" : from.getPrefix();
@@ -43,8 +46,11 @@ public final class PodSources {
       data.forEach((k, v) -> env.put(prefix + k, v));
     }
     for (EnvVar e : c.getEnv()) {
-      env.put(e.getName(), e.getValueFrom() == null ? values.apply(e.getValue() == null ? ""
-          : e.getValue()) : valueFrom(client, ns, podName, e));
+      env.put(
+          e.getName(),
+          e.getValueFrom() == null
+              ? values.apply(e.getValue() == null ? "" : e.getValue())
+              : valueFrom(client, ns, podName, e));
     }
     return env;
   }
@@ -55,18 +61,26 @@ public final class PodSources {
       return switch (from.getFieldRef().getFieldPath()) {
         case "metadata.namespace" -> ns;
         case "metadata.name" -> podName;
-        default -> throw new TrainerContainer.Refused("env " + e.getName() + ": fieldRef "
-            + from.getFieldRef().getFieldPath() + " is not supported");
+        default ->
+            throw new TrainerContainer.Refused(
+                "env "
+                    + e.getName()
+                    + ": fieldRef "
+                    + from.getFieldRef().getFieldPath()
+                    + " is not supported");
       };
     } else if (from.getSecretKeyRef() != null) {
-      return key(secret(client, ns, from.getSecretKeyRef().getName()),
-          from.getSecretKeyRef().getKey(), e.getName());
+      return key(
+          secret(client, ns, from.getSecretKeyRef().getName()),
+          from.getSecretKeyRef().getKey(),
+          e.getName());
     } else if (from.getConfigMapKeyRef() != null) {
-      return key(configMap(client, ns, from.getConfigMapKeyRef().getName()),
-          from.getConfigMapKeyRef().getKey(), e.getName());
+      return key(
+          configMap(client, ns, from.getConfigMapKeyRef().getName()),
+          from.getConfigMapKeyRef().getKey(),
+          e.getName());
     }
-    throw new TrainerContainer.Refused("env " + e.getName()
-        + ": this valueFrom is not supported");
+    throw new TrainerContainer.Refused("env " + e.getName() + ": this valueFrom is not supported");
   }
 
   public static String key(Map<String, String> data, String key, String env) {
@@ -84,8 +98,10 @@ public final class PodSources {
     }
     Map<String, String> out = new HashMap<>();
     if (s.getData() != null) {
-      s.getData().forEach((k, v) ->
-          out.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+      s.getData()
+          .forEach(
+              (k, v) ->
+                  out.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
     }
     if (s.getStringData() != null) {
       out.putAll(s.getStringData());
@@ -100,5 +116,4 @@ public final class PodSources {
     }
     return cm.getData() == null ? Map.of() : cm.getData();
   }
-
 }

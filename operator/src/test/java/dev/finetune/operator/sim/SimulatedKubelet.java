@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -33,14 +32,14 @@ import java.util.concurrent.TimeUnit;
  * <container args>}), then writes how it ended into the pod and the Job.
  *
  * <p>The container runs as {@link TrainerContainer} starts it. What the trainer wrote to its
- * termination message file becomes the container's termination message, else (on failure) the
- * log's tail, as with {@code FallbackToLogsOnError}. The metrics port is written in the pod's
- * {@code prometheus.io/port} annotation, and the pod IP is 127.0.0.1, so the operator scrapes the
- * live trainer. For a real API server and its real Job controller, see
- * {@code dev.finetune.operator.cluster.NodeAgent}.
+ * termination message file becomes the container's termination message, else (on failure) the log's
+ * tail, as with {@code FallbackToLogsOnError}. The metrics port is written in the pod's {@code
+ * prometheus.io/port} annotation, and the pod IP is 127.0.0.1, so the operator scrapes the live
+ * trainer. For a real API server and its real Job controller, see {@code
+ * dev.finetune.operator.cluster.NodeAgent}.
  *
- * <p>Kills on demand: {@link #kill} (SIGKILL, exit 137) and {@link #deletePod} (SIGTERM,
- * exit 143, as a kubelet does for a deleted pod).
+ * <p>Kills on demand: {@link #kill} (SIGKILL, exit 137) and {@link #deletePod} (SIGTERM, exit 143,
+ * as a kubelet does for a deleted pod).
  */
 public final class SimulatedKubelet implements AutoCloseable {
   private final KubernetesClient client;
@@ -48,11 +47,13 @@ public final class SimulatedKubelet implements AutoCloseable {
   private final Path root;
   private final Map<String, Run> runs = new ConcurrentHashMap<>();
   private final LoopFailures failures = new LoopFailures("simulated-kubelet");
-  private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "simulated-kubelet");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService loop =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "simulated-kubelet");
+            t.setDaemon(true);
+            return t;
+          });
 
   /** One pod: the Job it belongs to, its process and its folder. */
   public record Run(String job, String pod, Process process, Path dir, int metricsPort) {
@@ -91,8 +92,8 @@ public final class SimulatedKubelet implements AutoCloseable {
 
   /**
    * Keeps the pod of Job {@code job} from starting (as a node that is slow to pull or schedule
-   * would) until {@link #release}. Lets a test change storage between two attempts without
-   * racing the next trainer.
+   * would) until {@link #release}. Lets a test change storage between two attempts without racing
+   * the next trainer.
    */
   public void hold(String job) {
     held.add(job);
@@ -123,8 +124,8 @@ public final class SimulatedKubelet implements AutoCloseable {
 
   private void tick() {
     try {
-      for (Job job : client.batch().v1().jobs().inNamespace(ns).withLabel(Labels.JOB).list()
-          .getItems()) {
+      for (Job job :
+          client.batch().v1().jobs().inNamespace(ns).withLabel(Labels.JOB).list().getItems()) {
         String name = job.getMetadata().getName();
         boolean suspended = Boolean.TRUE.equals(job.getSpec().getSuspend());
         if (!runs.containsKey(name) && !suspended && !finished(job) && !held.contains(name)) {
@@ -149,10 +150,13 @@ public final class SimulatedKubelet implements AutoCloseable {
   private final java.util.Set<String> finishedRuns = ConcurrentHashMap.newKeySet();
 
   private static boolean finished(Job job) {
-    return job.getStatus() != null && job.getStatus().getConditions() != null
+    return job.getStatus() != null
+        && job.getStatus().getConditions() != null
         && job.getStatus().getConditions().stream()
-            .anyMatch(c -> ("Complete".equals(c.getType()) || "Failed".equals(c.getType()))
-                && "True".equals(c.getStatus()));
+            .anyMatch(
+                c ->
+                    ("Complete".equals(c.getType()) || "Failed".equals(c.getType()))
+                        && "True".equals(c.getStatus()));
   }
 
   private Run start(Job job) {
@@ -162,39 +166,63 @@ public final class SimulatedKubelet implements AutoCloseable {
       var podSpec = job.getSpec().getTemplate().getSpec();
       List<String> wrapper = new ArrayList<>();
       Map<String, String> extraEnv = new HashMap<>();
-      addressSpaceCaps.entrySet().stream().filter(e -> jobName.startsWith(e.getKey())).findFirst()
-          .ifPresent(e -> {
-            wrapper.addAll(List.of("prlimit", "--as=" + e.getValue(), "--"));
-            extraEnv.put("MALLOC_ARENA_MAX", "2");
-          });
+      addressSpaceCaps.entrySet().stream()
+          .filter(e -> jobName.startsWith(e.getKey()))
+          .findFirst()
+          .ifPresent(
+              e -> {
+                wrapper.addAll(List.of("prlimit", "--as=" + e.getValue(), "--"));
+                extraEnv.put("MALLOC_ARENA_MAX", "2");
+              });
       String podName = jobName + "-" + Long.toString(System.nanoTime() % 100000, 36);
-      TrainerContainer.Started started = TrainerContainer.start(client, ns, podName, podSpec, dir,
-          wrapper, extraEnv);
+      TrainerContainer.Started started =
+          TrainerContainer.start(client, ns, podName, podSpec, dir, wrapper, extraEnv);
       int port = started.metricsPort();
-      Map<String, String> annotations = new LinkedHashMap<>(
-          job.getSpec().getTemplate().getMetadata().getAnnotations());
+      Map<String, String> annotations =
+          new LinkedHashMap<>(job.getSpec().getTemplate().getMetadata().getAnnotations());
       annotations.put(Labels.PROMETHEUS_PORT, String.valueOf(port));
-      Pod pod = new PodBuilder().withMetadata(JobOutcome.podMetadata(job, podName))
-          .editMetadata().withAnnotations(annotations).endMetadata()
-          .withSpec(podSpec)
-          .withNewStatus().withPhase("Running").withPodIP("127.0.0.1")
-          .withContainerStatuses(new ContainerStatusBuilder()
-              .withName(podSpec.getContainers().get(0).getName())
-              .withNewState().withNewRunning().withStartedAt(now()).endRunning().endState()
-              .build())
-          .endStatus().build();
+      Pod pod =
+          new PodBuilder()
+              .withMetadata(JobOutcome.podMetadata(job, podName))
+              .editMetadata()
+              .withAnnotations(annotations)
+              .endMetadata()
+              .withSpec(podSpec)
+              .withNewStatus()
+              .withPhase("Running")
+              .withPodIP("127.0.0.1")
+              .withContainerStatuses(
+                  new ContainerStatusBuilder()
+                      .withName(podSpec.getContainers().get(0).getName())
+                      .withNewState()
+                      .withNewRunning()
+                      .withStartedAt(now())
+                      .endRunning()
+                      .endState()
+                      .build())
+              .endStatus()
+              .build();
       client.pods().inNamespace(ns).resource(pod).create();
-      client.batch().v1().jobs().inNamespace(ns).withName(jobName).editStatus(j -> {
-        j.setStatus(new JobStatusBuilder().withActive(1).withStartTime(now()).build());
-        return j;
-      });
+      client
+          .batch()
+          .v1()
+          .jobs()
+          .inNamespace(ns)
+          .withName(jobName)
+          .editStatus(
+              j -> {
+                j.setStatus(new JobStatusBuilder().withActive(1).withStartTime(now()).build());
+                return j;
+              });
       return new Run(jobName, podName, started.process(), dir, port);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  /** Pod and Job status after the trainer exited, as the kubelet and the Job controller write it. */
+  /**
+   * Pod and Job status after the trainer exited, as the kubelet and the Job controller write it.
+   */
   private final java.util.Set<String> podGoneOnExit = ConcurrentHashMap.newKeySet();
 
   /**
@@ -211,18 +239,32 @@ public final class SimulatedKubelet implements AutoCloseable {
       client.pods().inNamespace(ns).withName(run.pod()).delete();
       podExists = false;
     }
-    String message = TrainerContainer.message(run.dir().resolve("termination-log"),
-        run.stderr(), code);
+    String message =
+        TrainerContainer.message(run.dir().resolve("termination-log"), run.stderr(), code);
     if (podExists) {
-      client.pods().inNamespace(ns).withName(run.pod()).editStatus(p -> {
-        p.getStatus().setPhase(code == 0 ? "Succeeded" : "Failed");
-        p.getStatus().setContainerStatuses(List.of(new ContainerStatusBuilder()
-            .withName(Labels.TRAINER_CONTAINER).withNewState().withNewTerminated()
-            .withExitCode(code).withMessage(message).withFinishedAt(now())
-            .withReason(code == 0 ? "Completed" : "Error")
-            .endTerminated().endState().build()));
-        return p;
-      });
+      client
+          .pods()
+          .inNamespace(ns)
+          .withName(run.pod())
+          .editStatus(
+              p -> {
+                p.getStatus().setPhase(code == 0 ? "Succeeded" : "Failed");
+                p.getStatus()
+                    .setContainerStatuses(
+                        List.of(
+                            new ContainerStatusBuilder()
+                                .withName(Labels.TRAINER_CONTAINER)
+                                .withNewState()
+                                .withNewTerminated()
+                                .withExitCode(code)
+                                .withMessage(message)
+                                .withFinishedAt(now())
+                                .withReason(code == 0 ? "Completed" : "Error")
+                                .endTerminated()
+                                .endState()
+                                .build()));
+                return p;
+              });
     }
     Job job = client.batch().v1().jobs().inNamespace(ns).withName(run.job()).get();
     if (job == null) {

@@ -12,8 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.contract.FinalResult;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
+import dev.finetune.contract.FinalResult;
 import dev.finetune.operator.observe.CheckpointSelector;
 import dev.finetune.operator.observe.Observation;
 import dev.finetune.operator.observe.StorageObservation;
@@ -26,13 +26,17 @@ import org.junit.jupiter.api.Test;
 
 /** The final numbers of a Succeeded job: termination message first, then object storage. */
 class FinalResultStatusTest {
-  static final FinalResult RESULT = new FinalResult(FinalResult.FORMAT,
-      new FinalResult.Run(3, 3, 27, 0.41234567, 0.875, 0.8333333333333334, 101.5, 0.75,
-          0.6931471805599453, 3),
-      new FinalResult.Run(2, 2, 18, 1.0986, 0.375, 0.5, 99.25), 0.33333333333333337);
+  static final FinalResult RESULT =
+      new FinalResult(
+          FinalResult.FORMAT,
+          new FinalResult.Run(
+              3, 3, 27, 0.41234567, 0.875, 0.8333333333333334, 101.5, 0.75, 0.6931471805599453, 3),
+          new FinalResult.Run(2, 2, 18, 1.0986, 0.375, 0.5, 99.25),
+          0.33333333333333337);
 
   /** The trainer's result.json as it writes it (other fields left out). */
-  static final String RESULT_JSON = """
+  static final String RESULT_JSON =
+      """
       {"job": "a", "finetune": {"run": "finetune", "testAccuracy": 0.8333333333333334,
         "epochs": [{"epoch": 1, "step": 9, "trainLoss": 2.0, "trainAccuracy": 0.1,
                     "testAccuracy": "NaN", "validationAccuracy": 0.625,
@@ -45,14 +49,13 @@ class FinalResultStatusTest {
       """;
 
   static Observation succeeded(String terminationMessage) {
-    return obs(List.of(succeededJob("a", 1)),
-        terminatedPod("a", 1, 0, terminationMessage).build());
+    return obs(List.of(succeededJob("a", 1)), terminatedPod("a", 1, 0, terminationMessage).build());
   }
 
   @Test
   void fromTheTerminationMessageUnrounded() {
-    FineTuneJobStatus s = StatusBuilder.build(ftj("a").obj(), succeeded(RESULT.toJson()), VALID,
-        NOW);
+    FineTuneJobStatus s =
+        StatusBuilder.build(ftj("a").obj(), succeeded(RESULT.toJson()), VALID, NOW);
     assertEquals("Succeeded", s.phase);
     assertEquals(FinalResult.SOURCE_TERMINATION_MESSAGE, s.resultSource);
     assertEquals(100, s.progress.percentage);
@@ -76,8 +79,10 @@ class FinalResultStatusTest {
   @Test
   void replacesTheLastScrapedValues() {
     FineTuneJob a = ftj("a").obj();
-    Observation running = new Observation(obs(List.of(job("a", 1).build()),
-        runningPod("a", 1)).attempts(), Optional.of(TrainerMetrics.parse(TrainerMetricsTest.SAMPLE)));
+    Observation running =
+        new Observation(
+            obs(List.of(job("a", 1).build()), runningPod("a", 1)).attempts(),
+            Optional.of(TrainerMetrics.parse(TrainerMetricsTest.SAMPLE)));
     a.setStatus(StatusBuilder.build(a, running, VALID, NOW));
     assertEquals(30, a.getStatus().progress.percentage);
     FineTuneJobStatus s = StatusBuilder.build(a, succeeded(RESULT.toJson()), VALID, NOW);
@@ -104,8 +109,9 @@ class FinalResultStatusTest {
 
   @Test
   void aLogTailIsNotAResult() {
-    FineTuneJobStatus s = StatusBuilder.build(ftj("a").obj(),
-        succeeded("some log line\n{\"not\": \"ours\"}"), VALID, NOW);
+    FineTuneJobStatus s =
+        StatusBuilder.build(
+            ftj("a").obj(), succeeded("some log line\n{\"not\": \"ours\"}"), VALID, NOW);
     assertEquals("Succeeded", s.phase);
     assertNull(s.resultSource);
   }
@@ -115,18 +121,22 @@ class FinalResultStatusTest {
     FineTuneJob a = ftj("a").obj();
     a.setStatus(StatusBuilder.build(a, succeeded(null), VALID, NOW));
     assertNull(a.getStatus().resultSource, "neither source yet");
-    FineTuneJobStatus later = StatusBuilder.build(a, obs(List.of()).withStorage(
-        storage(RESULT_JSON)), VALID, NOW.plusSeconds(60));
+    FineTuneJobStatus later =
+        StatusBuilder.build(
+            a, obs(List.of()).withStorage(storage(RESULT_JSON)), VALID, NOW.plusSeconds(60));
     assertEquals(FinalResult.SOURCE_OBJECT_STORAGE, later.resultSource);
     assertEquals("0.8333333333333334", later.metrics.testAccuracy);
     a.setStatus(later);
-    FineTuneJobStatus again = StatusBuilder.build(a, succeeded(RESULT.toJson()), VALID,
-        NOW.plusSeconds(120));
-    assertEquals(FinalResult.SOURCE_OBJECT_STORAGE, again.resultSource, "read once, never replaced");
+    FineTuneJobStatus again =
+        StatusBuilder.build(a, succeeded(RESULT.toJson()), VALID, NOW.plusSeconds(120));
+    assertEquals(
+        FinalResult.SOURCE_OBJECT_STORAGE, again.resultSource, "read once, never replaced");
   }
 
   static StorageObservation storage(String resultJson) {
-    return StorageObservation.answered(CheckpointSelector.Selection.NONE, Optional.empty(),
+    return StorageObservation.answered(
+        CheckpointSelector.Selection.NONE,
+        Optional.empty(),
         FinalResult.fromResultJson(resultJson.getBytes(StandardCharsets.UTF_8)));
   }
 }

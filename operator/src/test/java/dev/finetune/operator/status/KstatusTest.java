@@ -13,7 +13,6 @@ import static dev.finetune.operator.status.StatusBuilderTest.obs;
 import static dev.finetune.operator.status.StatusBuilderTest.stopped;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.finetune.contract.Conditions;
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
 import dev.finetune.operator.observe.Observation;
@@ -45,8 +44,9 @@ public class KstatusTest {
     if (isTrue(s, "Stalled")) {
       return "Failed";
     }
-    return StatusBuilder.condition(s, "Ready").map(c -> "True".equals(c.getStatus())
-        ? "Current" : "InProgress").orElse("Current");
+    return StatusBuilder.condition(s, "Ready")
+        .map(c -> "True".equals(c.getStatus()) ? "Current" : "InProgress")
+        .orElse("Current");
   }
 
   static boolean isTrue(FineTuneJobStatus s, String type) {
@@ -57,42 +57,120 @@ public class KstatusTest {
     Validation invalid = new Validation.Invalid("spec.model.pretrained.fromJob", "x failed");
     return Stream.of(
         // name, ftj, observation, validation, Ready, Reconciling, Stalled, kstatus, reason
-        Arguments.of("no attempt yet", ftj("a").obj(), obs(List.of()), VALID,
-            "False", "True", "False", "InProgress", "Creating"),
-        Arguments.of("running", ftj("a").obj(), obs(List.of(job("a", 1).build()),
-            runningPod("a", 1)), VALID, "False", "True", "False", "InProgress", "PodRunning"),
-        Arguments.of("restarting", ftj("a").obj(), obs(List.of(failedJob("a", 1, AT)),
-            terminatedPod("a", 1, 129, null).build()), VALID,
-            "False", "True", "False", "InProgress", "Restarting"),
-        Arguments.of("suspending", ftj("a").suspend(true).obj(), obs(List.of(job("a", 1).build()),
-            runningPod("a", 1)), VALID, "False", "True", "False", "InProgress", "Suspending"),
-        Arguments.of("suspended", ftj("a").suspend(true).obj(),
-            obs(List.of(stopped(failedJob("a", 1, AT)))), VALID,
-            "False", "False", "False", "InProgress", "Suspended"),
-        Arguments.of("succeeded", ftj("a").obj(), obs(List.of(succeededJob("a", 1))), VALID,
-            "True", "False", "False", "Current", "Succeeded"),
-        Arguments.of("permanent failure", ftj("a").obj(), obs(List.of(failedJob("a", 1, AT)),
-            terminatedPod("a", 1, 5, "error: dataset").build()), VALID,
-            "False", "False", "True", "Failed", "PermanentFailure"),
-        Arguments.of("invalid spec", ftj("a").obj(), obs(List.of()), invalid,
-            "False", "False", "True", "Failed", "InvalidSpec"),
-        Arguments.of("backoff limit", ftj("a").spec(s -> s.backoffLimit = 0).obj(),
-            obs(List.of(failedJob("a", 1, AT))), VALID,
-            "False", "False", "True", "Failed", "BackoffLimitExceeded"));
+        Arguments.of(
+            "no attempt yet",
+            ftj("a").obj(),
+            obs(List.of()),
+            VALID,
+            "False",
+            "True",
+            "False",
+            "InProgress",
+            "Creating"),
+        Arguments.of(
+            "running",
+            ftj("a").obj(),
+            obs(List.of(job("a", 1).build()), runningPod("a", 1)),
+            VALID,
+            "False",
+            "True",
+            "False",
+            "InProgress",
+            "PodRunning"),
+        Arguments.of(
+            "restarting",
+            ftj("a").obj(),
+            obs(List.of(failedJob("a", 1, AT)), terminatedPod("a", 1, 129, null).build()),
+            VALID,
+            "False",
+            "True",
+            "False",
+            "InProgress",
+            "Restarting"),
+        Arguments.of(
+            "suspending",
+            ftj("a").suspend(true).obj(),
+            obs(List.of(job("a", 1).build()), runningPod("a", 1)),
+            VALID,
+            "False",
+            "True",
+            "False",
+            "InProgress",
+            "Suspending"),
+        Arguments.of(
+            "suspended",
+            ftj("a").suspend(true).obj(),
+            obs(List.of(stopped(failedJob("a", 1, AT)))),
+            VALID,
+            "False",
+            "False",
+            "False",
+            "InProgress",
+            "Suspended"),
+        Arguments.of(
+            "succeeded",
+            ftj("a").obj(),
+            obs(List.of(succeededJob("a", 1))),
+            VALID,
+            "True",
+            "False",
+            "False",
+            "Current",
+            "Succeeded"),
+        Arguments.of(
+            "permanent failure",
+            ftj("a").obj(),
+            obs(List.of(failedJob("a", 1, AT)), terminatedPod("a", 1, 5, "error: dataset").build()),
+            VALID,
+            "False",
+            "False",
+            "True",
+            "Failed",
+            "PermanentFailure"),
+        Arguments.of(
+            "invalid spec",
+            ftj("a").obj(),
+            obs(List.of()),
+            invalid,
+            "False",
+            "False",
+            "True",
+            "Failed",
+            "InvalidSpec"),
+        Arguments.of(
+            "backoff limit",
+            ftj("a").spec(s -> s.backoffLimit = 0).obj(),
+            obs(List.of(failedJob("a", 1, AT))),
+            VALID,
+            "False",
+            "False",
+            "True",
+            "Failed",
+            "BackoffLimitExceeded"));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
-  void conditionsAndKstatus(String name, FineTuneJob ftj, Observation obs, Validation v,
-      String ready, String reconciling, String stalled, String kstatus, String reason) {
+  void conditionsAndKstatus(
+      String name,
+      FineTuneJob ftj,
+      Observation obs,
+      Validation v,
+      String ready,
+      String reconciling,
+      String stalled,
+      String kstatus,
+      String reason) {
     FineTuneJobStatus s = StatusBuilder.build(ftj, obs, v, NOW);
     assertEquals(ready, StatusBuilder.condition(s, "Ready").orElseThrow().getStatus(), "Ready");
-    assertEquals(reconciling, StatusBuilder.condition(s, "Reconciling").orElseThrow().getStatus(),
+    assertEquals(
+        reconciling,
+        StatusBuilder.condition(s, "Reconciling").orElseThrow().getStatus(),
         "Reconciling");
-    assertEquals(stalled, StatusBuilder.condition(s, "Stalled").orElseThrow().getStatus(),
-        "Stalled");
-    String trueOrReady = Stream.of("Reconciling", "Stalled")
-        .filter(t -> isTrue(s, t)).findFirst().orElse("Ready");
+    assertEquals(
+        stalled, StatusBuilder.condition(s, "Stalled").orElseThrow().getStatus(), "Stalled");
+    String trueOrReady =
+        Stream.of("Reconciling", "Stalled").filter(t -> isTrue(s, t)).findFirst().orElse("Ready");
     assertEquals(reason, StatusBuilder.condition(s, trueOrReady).orElseThrow().getReason());
     assertEquals(kstatus, kstatus(ftj, s));
     s.conditions.forEach(c -> assertEquals(1L, c.getObservedGeneration(), c.getType()));
@@ -113,13 +191,17 @@ public class KstatusTest {
   @Test
   void aTerminalStatusWrittenBeforeReadyExistedGetsIt() {
     FineTuneJob a = ftj("a").obj();
-    FineTuneJobStatus old = StatusBuilder.build(a, obs(List.of(failedJob("a", 1, AT)),
-        terminatedPod("a", 1, 5, "error: dataset").build()), VALID, NOW);
+    FineTuneJobStatus old =
+        StatusBuilder.build(
+            a,
+            obs(List.of(failedJob("a", 1, AT)), terminatedPod("a", 1, 5, "error: dataset").build()),
+            VALID,
+            NOW);
     old.conditions.removeIf(c -> ReadyConditions.TYPES.contains(c.getType()));
     a.setStatus(old);
     FineTuneJobStatus s = StatusBuilder.build(a, obs(List.of()), VALID, NOW.plusSeconds(5));
     assertEquals("Failed", kstatus(a, s));
-    assertEquals("PermanentFailure", StatusBuilder.condition(s, "Stalled").orElseThrow()
-        .getReason());
+    assertEquals(
+        "PermanentFailure", StatusBuilder.condition(s, "Stalled").orElseThrow().getReason());
   }
 }

@@ -23,11 +23,15 @@ class NoCredentialsStatusTest {
   static final Instant NOW = Instant.parse("2026-02-01T12:00:00Z");
 
   static FineTuneJobStatus build(String uri, String secret) {
-    var ftj = Fixtures.ftj("j").spec(s -> {
-      s.checkpoints = new CheckpointSpec();
-      s.checkpoints.uri = uri;
-      s.checkpoints.credentialsSecret = secret;
-    }).obj();
+    var ftj =
+        Fixtures.ftj("j")
+            .spec(
+                s -> {
+                  s.checkpoints = new CheckpointSpec();
+                  s.checkpoints.uri = uri;
+                  s.checkpoints.credentialsSecret = secret;
+                })
+            .obj();
     return StatusBuilder.build(ftj, new Observation(List.of()), new Validation.Valid(null), NOW);
   }
 
@@ -40,15 +44,22 @@ class NoCredentialsStatusTest {
     Condition c = storage(build("s3://bucket/runs/j", null)).orElseThrow();
     assertEquals("Unknown", c.getStatus());
     assertEquals("NoCredentials", c.getReason());
-    assertTrue(c.getMessage().startsWith("spec.checkpoints.credentialsSecret is not set: the"
-        + " trainer may reach s3://bucket/runs/j through its pod's identity"), c.getMessage());
-    assertTrue(c.getMessage().contains("status.latestCheckpoint")
-        && c.getMessage().contains("artifactPolicy: Delete are off"), c.getMessage());
+    assertTrue(
+        c.getMessage()
+            .startsWith(
+                "spec.checkpoints.credentialsSecret is not set: the"
+                    + " trainer may reach s3://bucket/runs/j through its pod's identity"),
+        c.getMessage());
+    assertTrue(
+        c.getMessage().contains("status.latestCheckpoint")
+            && c.getMessage().contains("artifactPolicy: Delete are off"),
+        c.getMessage());
   }
 
   @Test
   void withASecretOrWithoutS3ThereIsNoSuchCondition() {
-    assertTrue(storage(build("s3://bucket/runs/j", "s3-creds")).isEmpty(),
+    assertTrue(
+        storage(build("s3://bucket/runs/j", "s3-creds")).isEmpty(),
         "the first storage read sets it");
     assertTrue(storage(build("file:///data/runs/j", null)).isEmpty());
   }

@@ -25,8 +25,14 @@ class BestTrialsTest {
     List<Trial> trials = new java.util.ArrayList<>();
     for (int i = 0; i < 3; i++) {
       String name = "s-" + (char) ('a' + i);
-      trials.add(new Trial(name, new Assignment(Map.of("training.learningRate", "0.0" + (i + 1))),
-          true, p[i], test[i], objective[i]));
+      trials.add(
+          new Trial(
+              name,
+              new Assignment(Map.of("training.learningRate", "0.0" + (i + 1))),
+              true,
+              p[i],
+              test[i],
+              objective[i]));
     }
     return new SweepObservation(trials, new Trial("s-baseline", null, true, "Succeeded", 0.6));
   }
@@ -34,48 +40,67 @@ class BestTrialsTest {
   static Stream<Arguments> table() {
     return Stream.of(
         // phases, objectives a b c, direction, minDelta, best, promotion reason (null: copy)
-        Arguments.of("Succeeded Succeeded Succeeded", 0.5, 0.7, 0.6, "maximize", null, "s-b",
-            null),
-        Arguments.of("Succeeded Succeeded Succeeded", 0.5, 0.7, 0.6, "minimize", null, "s-a",
-            null),
+        Arguments.of("Succeeded Succeeded Succeeded", 0.5, 0.7, 0.6, "maximize", null, "s-b", null),
+        Arguments.of("Succeeded Succeeded Succeeded", 0.5, 0.7, 0.6, "minimize", null, "s-a", null),
         Arguments.of("Succeeded Failed Succeeded", 0.5, 0.9, 0.6, "maximize", null, "s-c", null),
-        Arguments.of("Succeeded Running Succeeded", 0.5, 0.9, 0.5, "maximize", null, "s-a",
-            null),
-        Arguments.of("Succeeded Succeeded Succeeded", 0.5, null, 0.6, "maximize", null, "s-c",
-            null),
-        Arguments.of("Succeeded Succeeded Succeeded", 0.5, 0.7, 0.6, "maximize", 0.3, "s-b",
-            null),
-        Arguments.of("Succeeded Succeeded Succeeded", 0.5, 0.7, 0.6, "maximize", 0.31, "s-b",
+        Arguments.of("Succeeded Running Succeeded", 0.5, 0.9, 0.5, "maximize", null, "s-a", null),
+        Arguments.of(
+            "Succeeded Succeeded Succeeded", 0.5, null, 0.6, "maximize", null, "s-c", null),
+        Arguments.of("Succeeded Succeeded Succeeded", 0.5, 0.7, 0.6, "maximize", 0.3, "s-b", null),
+        Arguments.of(
+            "Succeeded Succeeded Succeeded",
+            0.5,
+            0.7,
+            0.6,
+            "maximize",
+            0.31,
+            "s-b",
             "BelowMinDelta"),
-        Arguments.of("Succeeded Succeeded Succeeded", 0.9, 0.7, 0.6, "maximize", 0.25, "s-a",
+        Arguments.of(
+            "Succeeded Succeeded Succeeded",
+            0.9,
+            0.7,
+            0.6,
+            "maximize",
+            0.25,
+            "s-a",
             "BelowMinDelta"),
-        Arguments.of("Failed Failed Failed", 0.5, 0.7, 0.6, "maximize", null, null,
-            "NoBestTrial"));
+        Arguments.of("Failed Failed Failed", 0.5, 0.7, 0.6, "maximize", null, null, "NoBestTrial"));
   }
 
   @ParameterizedTest(name = "{0} {1}/{2}/{3} {4} minDelta {5}")
   @MethodSource("table")
-  void bestAndPromotion(String phases, Double oa, Double ob, Double oc, String direction,
-      Double minDelta, String best, String reason) {
+  void bestAndPromotion(
+      String phases,
+      Double oa,
+      Double ob,
+      Double oc,
+      String direction,
+      Double minDelta,
+      String best,
+      String reason) {
     SweepObjective objective = new SweepObjective();
-    objective.direction = "minimize".equals(direction) ? SweepObjective.Direction.MINIMIZE
-        : SweepObjective.Direction.MAXIMIZE;
+    objective.direction =
+        "minimize".equals(direction)
+            ? SweepObjective.Direction.MINIMIZE
+            : SweepObjective.Direction.MAXIMIZE;
     Optional<BestTrial> b = BestTrials.best(observation(phases, oa, ob, oc), objective);
     assertEquals(best, b.map(t -> t.name).orElse(null));
-    b.ifPresent(t -> {
-      double test = Map.of("s-a", 0.8, "s-b", 0.9, "s-c", 0.7).get(t.name);
-      assertEquals(test - 0.6, t.accuracyGain, 1e-12);
-      assertEquals(test, t.testAccuracy);
-      assertEquals(Map.of("training.learningRate", "0.0" + (t.name.charAt(2) - 'a' + 1)),
-          t.parameters);
-    });
+    b.ifPresent(
+        t -> {
+          double test = Map.of("s-a", 0.8, "s-b", 0.9, "s-c", 0.7).get(t.name);
+          assertEquals(test - 0.6, t.accuracyGain, 1e-12);
+          assertEquals(test, t.testAccuracy);
+          assertEquals(
+              Map.of("training.learningRate", "0.0" + (t.name.charAt(2) - 'a' + 1)), t.parameters);
+        });
     FineTuneSweepSpec spec = new FineTuneSweepSpec();
     if (minDelta != null) {
       spec.promotion = new SweepPromotion();
       spec.promotion.minDelta = minDelta;
     }
-    assertEquals(reason, PromotionOutcome.decide(spec, b).map(PromotionOutcome::reason)
-        .orElse(null));
+    assertEquals(
+        reason, PromotionOutcome.decide(spec, b).map(PromotionOutcome::reason).orElse(null));
   }
 
   @org.junit.jupiter.api.Test
@@ -83,10 +108,12 @@ class BestTrialsTest {
     FineTuneSweepSpec spec = new FineTuneSweepSpec();
     spec.promotion = new SweepPromotion();
     spec.promotion.minDelta = 0.35;
-    Optional<BestTrial> b = BestTrials.best(observation("Succeeded Succeeded Succeeded", 0.5,
-        0.7, 0.6), new SweepObjective());
-    assertEquals("best trial s-b gains 0.3000 test accuracy over the baseline, below"
-        + " spec.promotion.minDelta 0.3500; nothing promoted",
+    Optional<BestTrial> b =
+        BestTrials.best(
+            observation("Succeeded Succeeded Succeeded", 0.5, 0.7, 0.6), new SweepObjective());
+    assertEquals(
+        "best trial s-b gains 0.3000 test accuracy over the baseline, below"
+            + " spec.promotion.minDelta 0.3500; nothing promoted",
         PromotionOutcome.decide(spec, b).orElseThrow().message());
   }
 }

@@ -18,9 +18,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The median rule as the operator applies it: three succeeded trials whose curves are in the
- * last status (epoch 2: 0.5, 0.6, 0.9; median 0.6), and one running trial reporting its
- * objective at an epoch.
+ * The median rule as the operator applies it: three succeeded trials whose curves are in the last
+ * status (epoch 2: 0.5, 0.6, 0.9; median 0.6), and one running trial reporting its objective at an
+ * epoch.
  */
 class EarlyStoppingTest {
   static Stream<Arguments> table() {
@@ -45,15 +45,26 @@ class EarlyStoppingTest {
     FineTuneSweepSpec spec = new FineTuneSweepSpec();
     spec.earlyStopping = new SweepEarlyStopping();
     spec.earlyStopping.minCompletedTrials = min;
-    spec.objective.direction = "minimize".equals(direction) ? SweepObjective.Direction.MINIMIZE
-        : SweepObjective.Direction.MAXIMIZE;
-    SweepObservation o = observation(new Trial("s-d", new Assignment(Map.of("x", "4")), true,
-        "Running", null, value, epoch, false));
+    spec.objective.direction =
+        "minimize".equals(direction)
+            ? SweepObjective.Direction.MINIMIZE
+            : SweepObjective.Direction.MAXIMIZE;
+    SweepObservation o =
+        observation(
+            new Trial(
+                "s-d",
+                new Assignment(Map.of("x", "4")),
+                true,
+                "Running",
+                null,
+                value,
+                epoch,
+                false));
     var curves = EarlyStopping.curves(o, previous());
     assertEquals(value, curves.get("s-d").get(epoch - 1), "the running trial's point is kept");
     List<EarlyStopping.Stop> stops = EarlyStopping.stops(spec, o, curves);
-    assertEquals(stopped ? List.of("s-d") : List.of(), stops.stream().map(s -> s.trial().name())
-        .toList());
+    assertEquals(
+        stopped ? List.of("s-d") : List.of(), stops.stream().map(s -> s.trial().name()).toList());
     spec.earlyStopping = null;
     assertEquals(List.of(), EarlyStopping.stops(spec, o, curves), "off without earlyStopping");
   }
@@ -62,26 +73,44 @@ class EarlyStoppingTest {
   void aStoppedTrialSaysWhyAndCountsOnceAsEarlyStopped() {
     FineTuneSweepSpec spec = new FineTuneSweepSpec();
     spec.earlyStopping = new SweepEarlyStopping();
-    SweepObservation o = observation(new Trial("s-d", new Assignment(Map.of("x", "4")), true,
-        "Running", null, 0.3, 2, false));
-    assertEquals("epoch 2: objective 0.3000 is worse than the median 0.6000 of 3 completed"
-        + " trials there", EarlyStopping.stops(spec, o, EarlyStopping.curves(o, previous()))
-        .get(0).why());
-    SweepObservation after = observation(new Trial("s-d", new Assignment(Map.of("x", "4")), true,
-        "Suspended", null, 0.3, 2, true));
-    assertEquals(List.of(), EarlyStopping.stops(spec, after, EarlyStopping.curves(after,
-        previous())), "stopped once");
-    FineTuneSweepStatus s = SweepStatusBuilder.build(after, new SweepVerdict("Succeeded",
-        "Completed", ""), null, 1L, java.time.Instant.EPOCH, null, null,
-        EarlyStopping.curves(after, previous()));
+    SweepObservation o =
+        observation(
+            new Trial(
+                "s-d", new Assignment(Map.of("x", "4")), true, "Running", null, 0.3, 2, false));
+    assertEquals(
+        "epoch 2: objective 0.3000 is worse than the median 0.6000 of 3 completed"
+            + " trials there",
+        EarlyStopping.stops(spec, o, EarlyStopping.curves(o, previous())).get(0).why());
+    SweepObservation after =
+        observation(
+            new Trial(
+                "s-d", new Assignment(Map.of("x", "4")), true, "Suspended", null, 0.3, 2, true));
+    assertEquals(
+        List.of(),
+        EarlyStopping.stops(spec, after, EarlyStopping.curves(after, previous())),
+        "stopped once");
+    FineTuneSweepStatus s =
+        SweepStatusBuilder.build(
+            after,
+            new SweepVerdict("Succeeded", "Completed", ""),
+            null,
+            1L,
+            java.time.Instant.EPOCH,
+            null,
+            null,
+            EarlyStopping.curves(after, previous()));
     assertEquals(1, s.counts.earlyStopped);
     assertEquals(3, s.counts.succeeded);
     assertEquals(0, s.counts.running + s.counts.pending);
     assertEquals("EarlyStopped", s.trials.get(3).phase);
     assertEquals(Arrays.asList(null, 0.3), s.trials.get(3).objectiveByEpoch);
     assertEquals(List.of(0.4, 0.5), s.trials.get(0).objectiveByEpoch);
-    assertEquals("Succeeded", SweepPlanner.plan(spec, after, java.util.Optional.empty(),
-        java.util.Optional.empty()).verdict().phase(), "an early-stopped trial is finished");
+    assertEquals(
+        "Succeeded",
+        SweepPlanner.plan(spec, after, java.util.Optional.empty(), java.util.Optional.empty())
+            .verdict()
+            .phase(),
+        "an early-stopped trial is finished");
   }
 
   static SweepObservation observation(Trial running) {

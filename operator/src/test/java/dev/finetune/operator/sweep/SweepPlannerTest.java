@@ -15,49 +15,144 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The planner as a table. Each row: trial phases in plan order ("-" missing, "?" created
- * without a phase yet, else the FineTuneJob's phase), the baseline's, parallelTrials,
- * maxFailedTrials; then what it creates, what it stops, and the verdict's phase and reason.
+ * The planner as a table. Each row: trial phases in plan order ("-" missing, "?" created without a
+ * phase yet, else the FineTuneJob's phase), the baseline's, parallelTrials, maxFailedTrials; then
+ * what it creates, what it stops, and the verdict's phase and reason.
  */
 class SweepPlannerTest {
   static final Optional<String> MEASURABLE = Optional.empty();
 
   static Stream<Arguments> table() {
     return Stream.of(
-        row("fresh sweep: baseline and parallelTrials trials", "- - - -", "-", 2, 3,
-            "b t0 t1", "", "Running", "TrialsRunning"),
-        row("a slot frees when a trial finishes", "Succeeded Running - -", "Running", 2, 3,
-            "t2", "", "Running", "TrialsRunning"),
-        row("pending and suspended trials hold their slot", "? Suspended - -", "Pending", 2, 3,
-            "", "", "Running", "TrialsRunning"),
-        row("a failed trial is never created again", "Failed Succeeded - -", "Succeeded", 1, 3,
-            "t2", "", "Running", "TrialsRunning"),
-        row("failures up to maxFailedTrials go on", "Failed Failed Running -", "Succeeded", 2, 2,
-            "t3", "", "Running", "TrialsRunning"),
-        row("one more fails the sweep and stops the rest",
-            "Failed Failed Failed Running", "Running", 2, 2,
-            "", "t3 b", "Failed", "MaxFailedTrialsReached"),
-        row("maxFailedTrials 0: the first failure ends it", "Failed Running - -", "Succeeded",
-            2, 0, "", "t1", "Failed", "MaxFailedTrialsReached"),
-        row("all finished and the baseline too: done", "Succeeded Failed Succeeded Succeeded",
-            "Succeeded", 2, 3, "", "", "Succeeded", "Completed"),
-        row("all trials finished, the baseline still runs", "Succeeded Succeeded Succeeded"
-            + " Succeeded", "Running", 2, 3, "", "", "Running", "TrialsRunning"),
-        row("the baseline failed: no gain can be measured", "Running Succeeded - -", "Failed",
-            2, 3, "", "t0", "Failed", "BaselineFailed"),
-        row("a deleted baseline is created again (it never finished)", "Succeeded - - -", "-",
-            1, 3, "b t1", "", "Running", "TrialsRunning"));
+        row(
+            "fresh sweep: baseline and parallelTrials trials",
+            "- - - -",
+            "-",
+            2,
+            3,
+            "b t0 t1",
+            "",
+            "Running",
+            "TrialsRunning"),
+        row(
+            "a slot frees when a trial finishes",
+            "Succeeded Running - -",
+            "Running",
+            2,
+            3,
+            "t2",
+            "",
+            "Running",
+            "TrialsRunning"),
+        row(
+            "pending and suspended trials hold their slot",
+            "? Suspended - -",
+            "Pending",
+            2,
+            3,
+            "",
+            "",
+            "Running",
+            "TrialsRunning"),
+        row(
+            "a failed trial is never created again",
+            "Failed Succeeded - -",
+            "Succeeded",
+            1,
+            3,
+            "t2",
+            "",
+            "Running",
+            "TrialsRunning"),
+        row(
+            "failures up to maxFailedTrials go on",
+            "Failed Failed Running -",
+            "Succeeded",
+            2,
+            2,
+            "t3",
+            "",
+            "Running",
+            "TrialsRunning"),
+        row(
+            "one more fails the sweep and stops the rest",
+            "Failed Failed Failed Running",
+            "Running",
+            2,
+            2,
+            "",
+            "t3 b",
+            "Failed",
+            "MaxFailedTrialsReached"),
+        row(
+            "maxFailedTrials 0: the first failure ends it",
+            "Failed Running - -",
+            "Succeeded",
+            2,
+            0,
+            "",
+            "t1",
+            "Failed",
+            "MaxFailedTrialsReached"),
+        row(
+            "all finished and the baseline too: done",
+            "Succeeded Failed Succeeded Succeeded",
+            "Succeeded",
+            2,
+            3,
+            "",
+            "",
+            "Succeeded",
+            "Completed"),
+        row(
+            "all trials finished, the baseline still runs",
+            "Succeeded Succeeded Succeeded" + " Succeeded",
+            "Running",
+            2,
+            3,
+            "",
+            "",
+            "Running",
+            "TrialsRunning"),
+        row(
+            "the baseline failed: no gain can be measured",
+            "Running Succeeded - -",
+            "Failed",
+            2,
+            3,
+            "",
+            "t0",
+            "Failed",
+            "BaselineFailed"),
+        row(
+            "a deleted baseline is created again (it never finished)",
+            "Succeeded - - -",
+            "-",
+            1,
+            3,
+            "b t1",
+            "",
+            "Running",
+            "TrialsRunning"));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("table")
-  void plan(String name, String trials, String baseline, int parallel, int maxFailed,
-      String create, String stop, String phase, String reason) {
+  void plan(
+      String name,
+      String trials,
+      String baseline,
+      int parallel,
+      int maxFailed,
+      String create,
+      String stop,
+      String phase,
+      String reason) {
     FineTuneSweepSpec spec = new FineTuneSweepSpec();
     spec.parallelTrials = parallel;
     spec.maxFailedTrials = maxFailed;
-    SweepPlan p = SweepPlanner.plan(spec, observation(trials, baseline), Optional.empty(),
-        MEASURABLE);
+    SweepPlan p =
+        SweepPlanner.plan(spec, observation(trials, baseline), Optional.empty(), MEASURABLE);
     assertEquals(create, names(p.create()), "create");
     assertEquals(stop, names(p.stop()), "stop");
     assertEquals(phase, p.verdict().phase());
@@ -69,23 +164,33 @@ class SweepPlannerTest {
   void anEndedSweepCreatesNothingMore() {
     FineTuneSweepSpec spec = new FineTuneSweepSpec();
     SweepVerdict done = new SweepVerdict("Succeeded", "Completed", "2 trials finished");
-    SweepPlan p = SweepPlanner.plan(spec, observation("- Succeeded", "Succeeded"),
-        Optional.empty(), MEASURABLE, done);
+    SweepPlan p =
+        SweepPlanner.plan(
+            spec, observation("- Succeeded", "Succeeded"), Optional.empty(), MEASURABLE, done);
     assertEquals(List.of(), p.create());
     assertEquals(done, p.verdict());
     SweepVerdict failed = new SweepVerdict("Failed", "MaxFailedTrialsReached", "4 failed");
-    assertEquals(List.of(), SweepPlanner.plan(spec, observation("- -", "-"), Optional.empty(),
-        MEASURABLE, failed).create());
+    assertEquals(
+        List.of(),
+        SweepPlanner.plan(spec, observation("- -", "-"), Optional.empty(), MEASURABLE, failed)
+            .create());
     // an invalid spec is not an end: the same object is judged again on every reconcile
     SweepVerdict invalid = new SweepVerdict("Failed", "InvalidSpec", "x");
-    assertEquals("b t0", names(SweepPlanner.plan(spec, observation("- -", "-"),
-        Optional.empty(), MEASURABLE, invalid).create()));
+    assertEquals(
+        "b t0",
+        names(
+            SweepPlanner.plan(spec, observation("- -", "-"), Optional.empty(), MEASURABLE, invalid)
+                .create()));
   }
 
   @Test
   void invalidSpecCreatesNothing() {
-    SweepPlan p = SweepPlanner.plan(new FineTuneSweepSpec(), observation("- -", "-"),
-        Optional.of("spec.parallelTrials: must be in [1, 100], got 0"), MEASURABLE);
+    SweepPlan p =
+        SweepPlanner.plan(
+            new FineTuneSweepSpec(),
+            observation("- -", "-"),
+            Optional.of("spec.parallelTrials: must be in [1, 100], got 0"),
+            MEASURABLE);
     assertEquals(List.of(), p.create());
     assertEquals("Failed", p.verdict().phase());
     assertEquals("InvalidSpec", p.verdict().reason());
@@ -95,16 +200,28 @@ class SweepPlannerTest {
   /** An objective the trainer cannot measure yet: no trial starts, and the sweep says why. */
   @Test
   void unmeasurableObjectiveStartsNothing() {
-    SweepPlan p = SweepPlanner.plan(new FineTuneSweepSpec(), observation("- -", "-"),
-        Optional.empty(), Optional.of("spec.objective.metric: not yet"));
+    SweepPlan p =
+        SweepPlanner.plan(
+            new FineTuneSweepSpec(),
+            observation("- -", "-"),
+            Optional.empty(),
+            Optional.of("spec.objective.metric: not yet"));
     assertEquals(List.of(), p.create());
     assertEquals("Pending", p.verdict().phase());
     assertEquals("ObjectiveUnavailable", p.verdict().reason());
     assertEquals(true, p.verdict().stalled());
   }
 
-  static Arguments row(String name, String trials, String baseline, int parallel, int maxFailed,
-      String create, String stop, String phase, String reason) {
+  static Arguments row(
+      String name,
+      String trials,
+      String baseline,
+      int parallel,
+      int maxFailed,
+      String create,
+      String stop,
+      String phase,
+      String reason) {
     return Arguments.of(name, trials, baseline, parallel, maxFailed, create, stop, phase, reason);
   }
 

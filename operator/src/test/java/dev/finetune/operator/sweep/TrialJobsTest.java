@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 /** The FineTuneJobs a sweep creates, and the observer reading them back. */
 class TrialJobsTest {
   static FineTuneSweep example() throws Exception {
-    FineTuneSweep sweep = Serialization.unmarshal(
-        Files.readString(Path.of("../deploy/examples/hotdog-sweep.yaml")), FineTuneSweep.class);
+    FineTuneSweep sweep =
+        Serialization.unmarshal(
+            Files.readString(Path.of("../deploy/examples/hotdog-sweep.yaml")), FineTuneSweep.class);
     sweep.getMetadata().setNamespace("team-a");
     sweep.getMetadata().setUid("sweep-uid");
     return sweep;
@@ -63,15 +64,17 @@ class TrialJobsTest {
     FineTuneSweep sweep = example();
     var plan = SearchPoints.trials(sweep.getSpec());
     List<FineTuneJob> jobs = new ArrayList<>();
-    FineTuneJob done = TrialJobs.of(sweep, Trial.missing(TrialNames.trial("hotdog-sweep",
-        plan.get(0)), plan.get(0)));
+    FineTuneJob done =
+        TrialJobs.of(
+            sweep, Trial.missing(TrialNames.trial("hotdog-sweep", plan.get(0)), plan.get(0)));
     done.setStatus(new FineTuneJobStatus());
     done.getStatus().phase = "Succeeded";
     done.getStatus().metrics = new RunMetrics();
     done.getStatus().metrics.testAccuracy = "0.9375";
     jobs.add(done);
-    FineTuneJob stranger = TrialJobs.of(sweep, Trial.missing(TrialNames.trial("hotdog-sweep",
-        plan.get(1)), plan.get(1)));
+    FineTuneJob stranger =
+        TrialJobs.of(
+            sweep, Trial.missing(TrialNames.trial("hotdog-sweep", plan.get(1)), plan.get(1)));
     stranger.getMetadata().getOwnerReferences().get(0).setUid("another-sweep");
     jobs.add(stranger);
     SweepObservation o = SweepObserver.observe(sweep, jobs);

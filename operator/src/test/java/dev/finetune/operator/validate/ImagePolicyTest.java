@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 
 /** finetune.operator.trainer-allowed-images: which images spec.image may name. */
 class ImagePolicyTest {
-  static final ImagePolicy POLICY = ImagePolicy.parse(Optional.of(
-      " registry.example.com/ml/* , localhost/finetune-trainer:0.1.0-cpu ,"));
+  static final ImagePolicy POLICY =
+      ImagePolicy.parse(
+          Optional.of(" registry.example.com/ml/* , localhost/finetune-trainer:0.1.0-cpu ,"));
 
   static FineTuneJob job(String image) {
     return Fixtures.ftj("j").spec(s -> s.image = image).obj();
@@ -43,23 +44,44 @@ class ImagePolicyTest {
 
   @Test
   void aRefusedImageFailsValidationNamingTheFieldAndTheAllowedImages() {
-    Validation v = Validation.of(job("docker.io/attacker/miner:latest"), n -> Optional.empty(),
-        Instant.now(), Duration.ofMinutes(1), POLICY, UriSchemes.TRAINER);
+    Validation v =
+        Validation.of(
+            job("docker.io/attacker/miner:latest"),
+            n -> Optional.empty(),
+            Instant.now(),
+            Duration.ofMinutes(1),
+            POLICY,
+            UriSchemes.TRAINER);
     Validation.Invalid invalid = (Validation.Invalid) v;
     assertEquals("spec.image", invalid.field());
-    assertEquals("\"docker.io/attacker/miner:latest\" is not allowed by this operator; allowed:"
-        + " registry.example.com/ml/*, localhost/finetune-trainer:0.1.0-cpu"
-        + " (finetune.operator.trainer-allowed-images); or leave spec.image unset to run the"
-        + " operator's trainer image", invalid.message());
+    assertEquals(
+        "\"docker.io/attacker/miner:latest\" is not allowed by this operator; allowed:"
+            + " registry.example.com/ml/*, localhost/finetune-trainer:0.1.0-cpu"
+            + " (finetune.operator.trainer-allowed-images); or leave spec.image unset to run the"
+            + " operator's trainer image",
+        invalid.message());
   }
 
   @Test
   void aJobWithoutSpecImageIsNeverRefused() {
-    assertTrue(Validation.of(job(null), n -> Optional.empty(), Instant.now(),
-        Duration.ofMinutes(1), POLICY, UriSchemes.TRAINER) instanceof Validation.Valid);
-    assertTrue(Validation.of(job("registry.example.com/ml/t:1"), n -> Optional.empty(),
-        Instant.now(), Duration.ofMinutes(1), POLICY,
-        UriSchemes.TRAINER) instanceof Validation.Valid);
+    assertTrue(
+        Validation.of(
+                job(null),
+                n -> Optional.empty(),
+                Instant.now(),
+                Duration.ofMinutes(1),
+                POLICY,
+                UriSchemes.TRAINER)
+            instanceof Validation.Valid);
+    assertTrue(
+        Validation.of(
+                job("registry.example.com/ml/t:1"),
+                n -> Optional.empty(),
+                Instant.now(),
+                Duration.ofMinutes(1),
+                POLICY,
+                UriSchemes.TRAINER)
+            instanceof Validation.Valid);
   }
 
   @Test
@@ -70,13 +92,13 @@ class ImagePolicyTest {
     request.setOperation("CREATE");
     request.setKind(new GroupVersionKind("finetune.dev", "FineTuneJob", "v1alpha1"));
     request.setObject(job("docker.io/attacker/miner:latest"));
-    AdmissionResponse denied = FineTuneJobAdmission.review(request, json, POLICY,
-        UriSchemes.TRAINER);
+    AdmissionResponse denied =
+        FineTuneJobAdmission.review(request, json, POLICY, UriSchemes.TRAINER);
     assertFalse(denied.getAllowed());
-    assertTrue(denied.getStatus().getMessage().startsWith("spec.image: \"docker.io/attacker"),
+    assertTrue(
+        denied.getStatus().getMessage().startsWith("spec.image: \"docker.io/attacker"),
         denied.getStatus().getMessage());
     request.setObject(job("registry.example.com/ml/t:1"));
-    assertTrue(FineTuneJobAdmission.review(request, json, POLICY, UriSchemes.TRAINER)
-        .getAllowed());
+    assertTrue(FineTuneJobAdmission.review(request, json, POLICY, UriSchemes.TRAINER).getAllowed());
   }
 }

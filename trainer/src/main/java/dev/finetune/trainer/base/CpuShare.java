@@ -4,9 +4,9 @@ package dev.finetune.trainer.base;
  * How the CPUs this process may use are shared between PyTorch's compute threads and the data
  * workers that decode and augment images ahead of the loop.
  *
- * <p>The CPU count comes from {@code --cpus} (the operator passes the pod's CPU limit, rounded
- * up), else from the JVM, whose count follows the cgroup CPU quota and the cpuset (JDK 17's
- * container support), so a pod limited to 4 CPUs on a 64-core node counts 4.
+ * <p>The CPU count comes from {@code --cpus} (the operator passes the pod's CPU limit, rounded up),
+ * else from the JVM, whose count follows the cgroup CPU quota and the cpuset (JDK 17's container
+ * support), so a pod limited to 4 CPUs on a 64-core node counts 4.
  */
 public final class CpuShare {
   /** On the CPU, one data worker per this many CPUs (at least one). */

@@ -13,17 +13,17 @@ import java.nio.file.attribute.BasicFileAttributes;
 /**
  * The one rule for a file the CLI reads from a path a user gave (the manifest, source weights,
  * {@code --from-job}, IDX files, images, archives): its type is checked before it is opened
- * (opening a FIFO blocks until a writer comes, a device never ends), a path that is not a
- * regular file (device, FIFO, socket, folder) is refused with one line naming it, the file is
- * opened once, and it is read with a bound checked while reading, never trusting the size the
- * file system reports ({@code Files.size} is 0 for {@code /dev/zero}).
+ * (opening a FIFO blocks until a writer comes, a device never ends), a path that is not a regular
+ * file (device, FIFO, socket, folder) is refused with one line naming it, the file is opened once,
+ * and it is read with a bound checked while reading, never trusting the size the file system
+ * reports ({@code Files.size} is 0 for {@code /dev/zero}).
  */
 public final class InputFile {
   private InputFile() {}
 
   /**
-   * Refuses a path that is missing (NOT_FOUND) or not a regular file ({@code code}); symbolic
-   * links are followed, so a link to a device is refused as the device.
+   * Refuses a path that is missing (NOT_FOUND) or not a regular file ({@code code}); symbolic links
+   * are followed, so a link to a device is refused as the device.
    */
   public static void requireRegular(Path path, String what, ExitCode code) {
     BasicFileAttributes a;
@@ -32,12 +32,12 @@ public final class InputFile {
     } catch (NoSuchFileException e) {
       throw new TrainerException(ExitCode.NOT_FOUND, what + ": no such file");
     } catch (IOException e) {
-      throw new TrainerException(ExitCode.NOT_FOUND, what + ": cannot read ("
-          + e.getClass().getSimpleName() + ")");
+      throw new TrainerException(
+          ExitCode.NOT_FOUND, what + ": cannot read (" + e.getClass().getSimpleName() + ")");
     }
     if (!a.isRegularFile()) {
-      throw new TrainerException(code, what + ": not a regular file (" + kind(a)
-          + "); expected a file");
+      throw new TrainerException(
+          code, what + ": not a regular file (" + kind(a) + "); expected a file");
     }
   }
 
@@ -59,21 +59,21 @@ public final class InputFile {
     } catch (AccessDeniedException e) {
       throw new TrainerException(ExitCode.NOT_FOUND, what + ": cannot read (permission denied)");
     } catch (IOException e) {
-      throw new TrainerException(ExitCode.NOT_FOUND, what + ": cannot read ("
-          + e.getClass().getSimpleName() + ")");
+      throw new TrainerException(
+          ExitCode.NOT_FOUND, what + ": cannot read (" + e.getClass().getSimpleName() + ")");
     }
   }
 
   /**
-   * The bytes of a regular file, at most {@code limit} of them: a file that turns out longer
-   * while it is read fails with {@code code} naming the limit. Not a regular file: {@code code}.
+   * The bytes of a regular file, at most {@code limit} of them: a file that turns out longer while
+   * it is read fails with {@code code} naming the limit. Not a regular file: {@code code}.
    */
   public static byte[] read(Path path, String what, long limit, ExitCode code) {
     try (InputStream in = open(path, what, code)) {
       return bounded(in, what, limit, code);
     } catch (IOException e) {
-      throw new TrainerException(ExitCode.NOT_FOUND, what + ": cannot read ("
-          + e.getClass().getSimpleName() + ")");
+      throw new TrainerException(
+          ExitCode.NOT_FOUND, what + ": cannot read (" + e.getClass().getSimpleName() + ")");
     }
   }
 
@@ -83,8 +83,8 @@ public final class InputFile {
     int cap = (int) Math.min(Integer.MAX_VALUE - 8L, limit);
     byte[] bytes = in.readNBytes(cap);
     if (bytes.length == cap && in.read() >= 0) {
-      throw new TrainerException(code, what + ": more than " + limit + " bytes, the most such a"
-          + " file may have here");
+      throw new TrainerException(
+          code, what + ": more than " + limit + " bytes, the most such a" + " file may have here");
     }
     return bytes;
   }

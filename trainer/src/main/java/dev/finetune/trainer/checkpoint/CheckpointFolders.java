@@ -24,9 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the checkpoint writer, reader and final-model store share: the {@link StorageLayout}
- * folders in one {@link ObjectStore}, their manifests and writing.json files, and the run
- * identity that a location must belong to.
+ * What the checkpoint writer, reader and final-model store share: the {@link StorageLayout} folders
+ * in one {@link ObjectStore}, their manifests and writing.json files, and the run identity that a
+ * location must belong to.
  */
 final class CheckpointFolders {
   static final String CHECKPOINTS = StorageLayout.CHECKPOINTS;
@@ -36,16 +36,19 @@ final class CheckpointFolders {
   static final String WRITING = StorageLayout.WRITING;
   static final int FORMAT_VERSION = CheckpointManifest.FORMAT_VERSION;
 
-  static final ObjectMapper JSON = new ObjectMapper()
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+  static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
   private static final Logger log = LoggerFactory.getLogger(CheckpointFolders.class);
 
   private final ObjectStore store;
   private final RunIdentity identity;
 
-  /** @param identity the run that owns this location; null records and checks none */
+  /**
+   * @param identity the run that owns this location; null records and checks none
+   */
   CheckpointFolders(ObjectStore store, RunIdentity identity) {
     this.store = store;
     this.identity = identity;
@@ -105,8 +108,7 @@ final class CheckpointFolders {
   }
 
   /** A parsed checkpoint manifest. */
-  record Manifest(CheckpointInfo info, List<CheckpointManifest.File> files,
-      RunIdentity identity) {}
+  record Manifest(CheckpointInfo info, List<CheckpointManifest.File> files, RunIdentity identity) {}
 
   Manifest parseManifest(String name, byte[] bytes) {
     CheckpointManifest m;
@@ -115,8 +117,10 @@ final class CheckpointFolders {
     } catch (IllegalArgumentException e) {
       throw new InvalidCheckpointException(e.getMessage());
     }
-    return new Manifest(new CheckpointInfo(name, checkpointUri(name), m.epoch(), m.step(),
-        m.time()), m.files(), m.identity());
+    return new Manifest(
+        new CheckpointInfo(name, checkpointUri(name), m.epoch(), m.step(), m.time()),
+        m.files(),
+        m.identity());
   }
 
   static void checkFileName(String f) {
@@ -182,23 +186,34 @@ final class CheckpointFolders {
   }
 
   /**
-   * Throws {@link ExitCode#RUN_MISMATCH} unless {@code stored} is this location's identity.
-   * Call only with an identity.
+   * Throws {@link ExitCode#RUN_MISMATCH} unless {@code stored} is this location's identity. Call
+   * only with an identity.
    */
   void requireSameRun(String uri, RunIdentity stored, String what) {
     if (stored == null) {
-      throw new TrainerException(ExitCode.RUN_MISMATCH, uri + " holds a " + what + " that"
-          + " records no run identity (another tool or an older trainer wrote it); refusing to"
-          + " resume from or replace it. Use another checkpoint location (spec.checkpoints.uri"
-          + " or --output) or delete the old files");
+      throw new TrainerException(
+          ExitCode.RUN_MISMATCH,
+          uri
+              + " holds a "
+              + what
+              + " that"
+              + " records no run identity (another tool or an older trainer wrote it); refusing to"
+              + " resume from or replace it. Use another checkpoint location (spec.checkpoints.uri"
+              + " or --output) or delete the old files");
     }
     List<String> diff = identity.differences(stored);
     if (!diff.isEmpty()) {
-      throw new TrainerException(ExitCode.RUN_MISMATCH, uri + " holds a " + what + " of"
-          + " another run; differs in: " + String.join("; ", diff.subList(0, Math.min(6,
-          diff.size()))) + (diff.size() > 6 ? "; and " + (diff.size() - 6) + " more" : "")
-          + ". Use another checkpoint location (spec.checkpoints.uri or --output) or delete"
-          + " the old files");
+      throw new TrainerException(
+          ExitCode.RUN_MISMATCH,
+          uri
+              + " holds a "
+              + what
+              + " of"
+              + " another run; differs in: "
+              + String.join("; ", diff.subList(0, Math.min(6, diff.size())))
+              + (diff.size() > 6 ? "; and " + (diff.size() - 6) + " more" : "")
+              + ". Use another checkpoint location (spec.checkpoints.uri or --output) or delete"
+              + " the old files");
     }
   }
 

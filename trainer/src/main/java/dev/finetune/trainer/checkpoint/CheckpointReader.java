@@ -57,13 +57,21 @@ final class CheckpointReader {
       String name = candidates.get(i);
       try {
         LoadedCheckpoint loaded = loadVerified(name);
-        log.info("loaded checkpoint {} (epoch {}, step {})", loaded.info().uri(), loaded.epoch(),
+        log.info(
+            "loaded checkpoint {} (epoch {}, step {})",
+            loaded.info().uri(),
+            loaded.epoch(),
             loaded.step());
         return Optional.of(loaded);
       } catch (InvalidCheckpointException e) {
-        String msg = "checkpoint " + name + " is invalid: " + e.getMessage()
-            + (i + 1 < candidates.size() ? "; falling back to " + candidates.get(i + 1)
-                : "; no older checkpoint to fall back to");
+        String msg =
+            "checkpoint "
+                + name
+                + " is invalid: "
+                + e.getMessage()
+                + (i + 1 < candidates.size()
+                    ? "; falling back to " + candidates.get(i + 1)
+                    : "; no older checkpoint to fall back to");
         log.warn(msg);
         if (warnings != null) {
           warnings.accept(msg);
@@ -128,8 +136,8 @@ final class CheckpointReader {
     }
     byte[] b = bytes.get();
     if (b.length != f.size()) {
-      throw new InvalidCheckpointException(f.name() + " has " + b.length + " bytes, manifest says "
-          + f.size());
+      throw new InvalidCheckpointException(
+          f.name() + " has " + b.length + " bytes, manifest says " + f.size());
     }
     if (!CheckpointFolders.sha256(b).equals(f.sha256())) {
       throw new InvalidCheckpointException(f.name() + " sha256 mismatch");

@@ -12,18 +12,16 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * A run's checkpoints in an {@link ObjectStore}, in the contract's {@link StorageLayout}:
- * a {@link CheckpointWriter} (the write protocol and retention) and a {@link CheckpointReader}
- * (listing, verifying and loading) over the same location. Checkpoint manifests are
- * {@link CheckpointManifest}s. The final model and the location's ownership are
- * {@link FinalModelStore}'s.
+ * A run's checkpoints in an {@link ObjectStore}, in the contract's {@link StorageLayout}: a {@link
+ * CheckpointWriter} (the write protocol and retention) and a {@link CheckpointReader} (listing,
+ * verifying and loading) over the same location. Checkpoint manifests are {@link
+ * CheckpointManifest}s. The final model and the location's ownership are {@link FinalModelStore}'s.
  *
- * <p>A checkpoint exists only once its manifest is written; folders without a manifest are
- * ignored. Only files that this trainer wrote are ever deleted: those a manifest or writing.json
- * lists. Anything else under the URI (a user's files in an existing folder, {@code ckpt-*}
- * folders that another tool made) is left in place and logged. Each manifest records the
- * {@link RunIdentity} that wrote it; a store with an identity resumes only from that run's
- * checkpoints.
+ * <p>A checkpoint exists only once its manifest is written; folders without a manifest are ignored.
+ * Only files that this trainer wrote are ever deleted: those a manifest or writing.json lists.
+ * Anything else under the URI (a user's files in an existing folder, {@code ckpt-*} folders that
+ * another tool made) is left in place and logged. Each manifest records the {@link RunIdentity}
+ * that wrote it; a store with an identity resumes only from that run's checkpoints.
  */
 public final class CheckpointStore {
   public static final String CHECKPOINTS = StorageLayout.CHECKPOINTS;
@@ -89,14 +87,13 @@ public final class CheckpointStore {
    * @param files file name (a relative key such as "weights.safetensors") to content
    * @param state JSON-serialisable training state (optimizer settings, RNG seeds, metrics...)
    */
-  public CheckpointInfo save(int epoch, long step, Map<String, byte[]> files,
-      Map<String, Object> state) throws IOException {
+  public CheckpointInfo save(
+      int epoch, long step, Map<String, byte[]> files, Map<String, Object> state)
+      throws IOException {
     return writer.save(epoch, step, files, state);
   }
 
-  /**
-   * Checkpoints whose manifest exists and parses, oldest first. Cheap: files are not verified.
-   */
+  /** Checkpoints whose manifest exists and parses, oldest first. Cheap: files are not verified. */
   public List<CheckpointInfo> listValid() throws IOException {
     return reader.listValid();
   }
@@ -113,8 +110,7 @@ public final class CheckpointStore {
    * weights.safetensors sha256 mismatch; falling back to ckpt-000000000080". Storage failures
    * (TrainerException STORAGE_UNAVAILABLE, IOException) propagate instead of falling back.
    */
-  public Optional<LoadedCheckpoint> loadNewestValid(Consumer<String> warnings)
-      throws IOException {
+  public Optional<LoadedCheckpoint> loadNewestValid(Consumer<String> warnings) throws IOException {
     return reader.loadNewestValid(warnings);
   }
 

@@ -59,8 +59,8 @@ final class CheckpointWriter {
   }
 
   /** See {@link CheckpointStore#save}. */
-  CheckpointInfo save(int epoch, long step, Map<String, byte[]> files,
-      Map<String, Object> state) throws IOException {
+  CheckpointInfo save(int epoch, long step, Map<String, byte[]> files, Map<String, Object> state)
+      throws IOException {
     String name = StorageLayout.checkpointFolder(step);
     Map<String, byte[]> sorted = new TreeMap<>(files);
     for (String f : sorted.keySet()) {
@@ -96,8 +96,8 @@ final class CheckpointWriter {
     try {
       retain(name);
     } catch (IOException | RuntimeException e) {
-      log.warn("checkpoint {} is saved, but deleting old checkpoints failed: {}", name,
-          e.getMessage());
+      log.warn(
+          "checkpoint {} is saved, but deleting old checkpoints failed: {}", name, e.getMessage());
     }
     return info;
   }
@@ -133,8 +133,10 @@ final class CheckpointWriter {
       }
       String dir = CHECKPOINTS + name + "/";
       if (validNames.contains(name)) {
-        log.info("deleting old checkpoint {} (keeping the newest {})",
-            folders.checkpointUri(name), keep);
+        log.info(
+            "deleting old checkpoint {} (keeping the newest {})",
+            folders.checkpointUri(name),
+            keep);
         Set<String> own = new TreeSet<>(folders.readWriting(dir));
         manifests.get(name).files().forEach(f -> own.add(f.name()));
         own.add(MANIFEST);
@@ -142,7 +144,8 @@ final class CheckpointWriter {
       } else if (CheckpointFolders.stepOf(name) < writtenStep) {
         Set<String> own = folders.readWriting(dir);
         if (own.isEmpty()) {
-          log.info("leaving {} alone: it has no manifest or writing.json of this trainer",
+          log.info(
+              "leaving {} alone: it has no manifest or writing.json of this trainer",
               folders.checkpointUri(name));
         } else {
           log.info("deleting incomplete checkpoint {}", folders.checkpointUri(name));
@@ -176,8 +179,11 @@ final class CheckpointWriter {
       store.delete(dir + WRITING); // last: until now it records what is ours
     }
     if (!foreign.isEmpty()) {
-      log.warn("left {} file(s) in {} that this trainer did not write: {}", foreign.size(),
-          folders.checkpointUri(name), foreign.subList(0, Math.min(5, foreign.size())));
+      log.warn(
+          "left {} file(s) in {} that this trainer did not write: {}",
+          foreign.size(),
+          folders.checkpointUri(name),
+          foreign.subList(0, Math.min(5, foreign.size())));
     }
   }
 }

@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The final model under {@code model/} of a checkpoint location, and the location's ownership:
  * {@link #checkOwnership} refuses, before a run writes anything, a location that holds another
- * run's checkpoints or final model, or files under model/ that this trainer did not write.
- * Files that no manifest of this trainer listed are never deleted; they are left and logged.
+ * run's checkpoints or final model, or files under model/ that this trainer did not write. Files
+ * that no manifest of this trainer listed are never deleted; they are left and logged.
  */
 public final class FinalModelStore {
   private static final Logger log = LoggerFactory.getLogger(FinalModelStore.class);
@@ -67,13 +67,12 @@ public final class FinalModelStore {
   }
 
   /**
-   * Writes the final model under model/: writing.json, every file, then model/manifest.json
-   * with the identity and metadata; then deletes the files that the previous model's manifest
-   * listed and this one does not, and writing.json. Files under model/ that no manifest of this
-   * trainer listed are left in place and logged.
+   * Writes the final model under model/: writing.json, every file, then model/manifest.json with
+   * the identity and metadata; then deletes the files that the previous model's manifest listed and
+   * this one does not, and writing.json. Files under model/ that no manifest of this trainer listed
+   * are left in place and logged.
    */
-  public void save(Map<String, byte[]> files, Map<String, Object> metadata)
-      throws IOException {
+  public void save(Map<String, byte[]> files, Map<String, Object> metadata) throws IOException {
     Map<String, byte[]> sorted = new TreeMap<>(files);
     for (String f : sorted.keySet()) {
       CheckpointFolders.checkFileName(f);
@@ -101,7 +100,9 @@ public final class FinalModelStore {
     List<String> foreign = new ArrayList<>();
     for (String k : before) {
       String f = k.substring(MODEL.length());
-      if (f.equals(MANIFEST) || f.equals(WRITING) || k.equals(StorageLayout.RESULT)
+      if (f.equals(MANIFEST)
+          || f.equals(WRITING)
+          || k.equals(StorageLayout.RESULT)
           || sorted.containsKey(f)) {
         continue;
       }
@@ -117,8 +118,11 @@ public final class FinalModelStore {
     }
     store.delete(MODEL + WRITING);
     if (!foreign.isEmpty()) {
-      log.warn("left {} file(s) under {} that this trainer did not write: {}", foreign.size(),
-          uri(), foreign.subList(0, Math.min(5, foreign.size())));
+      log.warn(
+          "left {} file(s) under {} that this trainer did not write: {}",
+          foreign.size(),
+          uri(),
+          foreign.subList(0, Math.min(5, foreign.size())));
     }
     log.info("wrote final model {} ({} files)", uri(), sorted.size());
   }
@@ -156,10 +160,10 @@ public final class FinalModelStore {
   }
 
   /**
-   * Refuses, before anything is written, a location that holds another run's checkpoints or
-   * final model, or files under model/ that this trainer did not write (whether or not it would
-   * overwrite them; foreign files among the checkpoints are left alone and logged). Throws
-   * {@link ExitCode#RUN_MISMATCH} naming the URI and what differs. No-op without an identity.
+   * Refuses, before anything is written, a location that holds another run's checkpoints or final
+   * model, or files under model/ that this trainer did not write (whether or not it would overwrite
+   * them; foreign files among the checkpoints are left alone and logged). Throws {@link
+   * ExitCode#RUN_MISMATCH} naming the URI and what differs. No-op without an identity.
    *
    * @param modelFiles the names {@link #save} will write
    */
@@ -181,8 +185,8 @@ public final class FinalModelStore {
       } catch (IOException e) {
         root = null;
       }
-      folders.requireSameRun(uri(), root == null ? null
-          : RunIdentity.fromJson(root.get("identity")), "final model");
+      folders.requireSameRun(
+          uri(), root == null ? null : RunIdentity.fromJson(root.get("identity")), "final model");
     }
     Set<String> own = ownModelFiles();
     Set<String> existing = new TreeSet<>();
@@ -191,9 +195,13 @@ public final class FinalModelStore {
     }
     for (String f : new TreeSet<>(modelFiles)) {
       if (existing.contains(f) && !own.contains(f)) {
-        throw new TrainerException(ExitCode.RUN_MISMATCH, uri() + "/" + f
-            + " exists and was not written by this trainer; it would be overwritten. Use"
-            + " another checkpoint location (spec.checkpoints.uri or --output) or move the file");
+        throw new TrainerException(
+            ExitCode.RUN_MISMATCH,
+            uri()
+                + "/"
+                + f
+                + " exists and was not written by this trainer; it would be overwritten. Use"
+                + " another checkpoint location (spec.checkpoints.uri or --output) or move the file");
       }
     }
     // model/ is the trainer's: a file there that no manifest of it lists (a user's export, notes)
@@ -202,10 +210,15 @@ public final class FinalModelStore {
     existing.remove(WRITING);
     if (!existing.isEmpty()) {
       List<String> foreign = new ArrayList<>(existing);
-      throw new TrainerException(ExitCode.RUN_MISMATCH, uri() + " holds " + foreign.size()
-          + " file(s) that this trainer did not write: " + foreign.subList(0, Math.min(5,
-          foreign.size())) + ". Use another checkpoint location (spec.checkpoints.uri or"
-          + " --output) or move the files");
+      throw new TrainerException(
+          ExitCode.RUN_MISMATCH,
+          uri()
+              + " holds "
+              + foreign.size()
+              + " file(s) that this trainer did not write: "
+              + foreign.subList(0, Math.min(5, foreign.size()))
+              + ". Use another checkpoint location (spec.checkpoints.uri or"
+              + " --output) or move the files");
     }
   }
 }

@@ -11,8 +11,8 @@ public final class LoadedCheckpoint {
   private final Map<String, byte[]> files;
   private final Map<String, Object> state;
 
-  public LoadedCheckpoint(CheckpointInfo info, Map<String, byte[]> files,
-      Map<String, Object> state) {
+  public LoadedCheckpoint(
+      CheckpointInfo info, Map<String, byte[]> files, Map<String, Object> state) {
     this.info = info;
     this.files = Collections.unmodifiableMap(new LinkedHashMap<>(files));
     this.state = Collections.unmodifiableMap(new LinkedHashMap<>(state));

@@ -24,14 +24,17 @@ final class EnvironmentHelp {
     t.put("FINETUNE_CPUS", "default of --cpus (the pod's CPU limit)");
     t.put("FINETUNE_CACHE_DIR", "default of --cache-dir");
     t.put("FINETUNE_DOWNLOAD_DEADLINE", "default of --download-deadline, in seconds");
-    t.put("FINETUNE_ATTEMPT", "the attempt number for the finetune_attempt metric (the"
-        + " operator sets it; 1 when unset)");
+    t.put(
+        "FINETUNE_ATTEMPT",
+        "the attempt number for the finetune_attempt metric (the"
+            + " operator sets it; 1 when unset)");
     t.put("FINETUNE_IMAGE", "the trainer image, named in the model card (the operator sets it)");
     t.put("FINETUNE_S3_RETRY_DEADLINE_SECONDS", "how long S3 requests are retried");
     t.put("FINETUNE_S3_PART_SIZE_BYTES", "S3 multipart part size");
     t.put("FINETUNE_S3_MULTIPART_THRESHOLD_BYTES", "size from which uploads are multipart");
-    t.put("AWS_ACCESS_KEY_ID", "s3:// credentials, with AWS_SECRET_ACCESS_KEY and optional"
-        + " AWS_SESSION_TOKEN");
+    t.put(
+        "AWS_ACCESS_KEY_ID",
+        "s3:// credentials, with AWS_SECRET_ACCESS_KEY and optional" + " AWS_SESSION_TOKEN");
     t.put("AWS_SECRET_ACCESS_KEY", "see AWS_ACCESS_KEY_ID");
     t.put("AWS_SESSION_TOKEN", "see AWS_ACCESS_KEY_ID");
     t.put("AWS_REGION", "S3 region (or AWS_DEFAULT_REGION)");
@@ -40,8 +43,10 @@ final class EnvironmentHelp {
     t.put("AWS_ENDPOINT_URL_S3", "see AWS_ENDPOINT_URL");
     t.put("HF_ENDPOINT", "the Hugging Face hub for hf:// (default https://huggingface.co)");
     t.put("HF_TOKEN", "hub token, sent only to HF_ENDPOINT's origin");
-    t.put("FINETUNE_LOG_LEVEL", "trace, debug, info, warn, error or off (default: warn under"
-        + " train's progress bar on a terminal, else info)");
+    t.put(
+        "FINETUNE_LOG_LEVEL",
+        "trace, debug, info, warn, error or off (default: warn under"
+            + " train's progress bar on a terminal, else info)");
     t.put("DJL_CACHE_DIR", "where DJL unpacks the PyTorch natives once (430 MB)");
     t.put("PYTORCH_LIBRARY_PATH", "the libtorch folder the CUDA image's engine check lists");
     return t;
@@ -49,8 +54,8 @@ final class EnvironmentHelp {
 
   static String[] lines() {
     List<String> lines = new ArrayList<>();
-    VARIABLES.forEach((name, meaning) ->
-        HelpLines.add(lines, String.format("  %-37s ", name), meaning));
+    VARIABLES.forEach(
+        (name, meaning) -> HelpLines.add(lines, String.format("  %-37s ", name), meaning));
     return lines.toArray(String[]::new);
   }
 }

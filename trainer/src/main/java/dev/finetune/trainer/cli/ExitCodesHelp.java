@@ -11,8 +11,8 @@ final class ExitCodesHelp {
   static String[] lines() {
     List<String> lines = new ArrayList<>();
     for (ExitCode code : ExitCode.values()) {
-      HelpLines.add(lines, String.format("  %3d  %-20s ", code.code(), code.name()),
-          code.meaning());
+      HelpLines.add(
+          lines, String.format("  %3d  %-20s ", code.code(), code.name()), code.meaning());
     }
     return lines.toArray(String[]::new);
   }

@@ -28,14 +28,14 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * A FineTuneSweep on this machine, one trial at a time, with the operator's trial names: each
- * trial (and the one baseline) is a {@code finetune train} of its FineTuneJob (written to
+ * A FineTuneSweep on this machine, one trial at a time, with the operator's trial names: each trial
+ * (and the one baseline) is a {@code finetune train} of its FineTuneJob (written to
  * DIR/trials/NAME.yaml) into DIR/NAME. With earlyStopping a trial is trained one epoch more per
  * train (each resumes from the last one's checkpoint) and the median rule ({@link MedianStop})
- * compares its validation objective at each epoch with the finished trials' at that epoch; a
- * losing trial stops there, keeping its checkpoint. The best finished trial by the objective is
- * promoted: its final model folder (model.safetensors, manifest.json, result.json, ...) is
- * copied to DIR/best/ with promotion.json, unless its gain is below promotion.minDelta.
+ * compares its validation objective at each epoch with the finished trials' at that epoch; a losing
+ * trial stops there, keeping its checkpoint. The best finished trial by the objective is promoted:
+ * its final model folder (model.safetensors, manifest.json, result.json, ...) is copied to
+ * DIR/best/ with promotion.json, unless its gain is below promotion.minDelta.
  */
 final class LocalSweep {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,8 +44,13 @@ final class LocalSweep {
    * One trial's outcome: phase Succeeded, Failed (with train's exit code) or EarlyStopped, its
    * objective per epoch and its result.json.
    */
-  record Outcome(String name, Assignment assignment, String phase, List<Double> curve,
-      JsonNode result, int exitCode) {
+  record Outcome(
+      String name,
+      Assignment assignment,
+      String phase,
+      List<Double> curve,
+      JsonNode result,
+      int exitCode) {
     Double objective() {
       for (int i = curve.size() - 1; i >= 0; i--) {
         if (curve.get(i) != null) {
@@ -66,7 +71,9 @@ final class LocalSweep {
   private final Function<String[], Integer> train;
   private final boolean loss;
 
-  /** @param train runs {@code finetune train ARGS} and returns its exit code */
+  /**
+   * @param train runs {@code finetune train ARGS} and returns its exit code
+   */
   LocalSweep(FineTuneSweep sweep, Path out, Function<String[], Integer> train) {
     this.sweep = sweep;
     this.out = out;
@@ -84,12 +91,23 @@ final class LocalSweep {
       String trial = TrialNames.trial(name, a);
       Outcome o = trial(trial, a, TrialSpecs.trial(spec, a, trial), done);
       done.add(o);
-      System.out.println("trial " + trial + " " + o.phase() + " (" + a.text() + ")"
-          + (o.objective() == null ? "" : ", " + Objectives.metric(spec.objective) + " "
-              + o.objective()));
+      System.out.println(
+          "trial "
+              + trial
+              + " "
+              + o.phase()
+              + " ("
+              + a.text()
+              + ")"
+              + (o.objective() == null
+                  ? ""
+                  : ", " + Objectives.metric(spec.objective) + " " + o.objective()));
       if ("Failed".equals(o.phase()) && ++failed > maxFailed) {
-        System.out.println(failed + " trials failed, more than maxFailedTrials (" + maxFailed
-            + "); the sweep stops");
+        System.out.println(
+            failed
+                + " trials failed, more than maxFailedTrials ("
+                + maxFailed
+                + "); the sweep stops");
         break;
       }
     }
@@ -100,8 +118,13 @@ final class LocalSweep {
     String name = TrialNames.baseline(sweep.getMetadata().getName());
     FineTuneJobSpec spec = TrialSpecs.baseline(sweep.getSpec(), name);
     int code = train(name, spec);
-    return new Outcome(name, null, code == 0 ? "Succeeded" : "Failed", List.of(),
-        code == 0 ? result(name) : null, code);
+    return new Outcome(
+        name,
+        null,
+        code == 0 ? "Succeeded" : "Failed",
+        List.of(),
+        code == 0 ? result(name) : null,
+        code);
   }
 
   private Outcome trial(String name, Assignment a, FineTuneJobSpec spec, List<Outcome> done) {
@@ -109,7 +132,8 @@ final class LocalSweep {
     int epochs = spec.training.epochs;
     if (stopping == null) {
       int code = train(name, spec);
-      return code != 0 ? new Outcome(name, a, "Failed", List.of(), null, code)
+      return code != 0
+          ? new Outcome(name, a, "Failed", List.of(), null, code)
           : new Outcome(name, a, "Succeeded", curve(result(name)), result(name), 0);
     }
     int min = stopping.minCompletedTrials == null ? 3 : stopping.minCompletedTrials;
@@ -125,14 +149,22 @@ final class LocalSweep {
       Double value = curve.size() >= k ? curve.get(k - 1) : null;
       List<Double> completed = new ArrayList<>();
       for (Outcome c : done) {
-        if ("Succeeded".equals(c.phase()) && c.curve().size() >= k && c.curve().get(k - 1) != null) {
+        if ("Succeeded".equals(c.phase())
+            && c.curve().size() >= k
+            && c.curve().get(k - 1) != null) {
           completed.add(c.curve().get(k - 1));
         }
       }
       if (k < epochs && value != null && MedianStop.stop(direction, value, completed, min)) {
-        System.out.printf(java.util.Locale.ROOT, "trial %s early-stopped at epoch %d: %.4f is"
-            + " worse than the median %.4f of %d finished trials%n", name, k, value,
-            MedianStop.median(completed), completed.size());
+        System.out.printf(
+            java.util.Locale.ROOT,
+            "trial %s early-stopped at epoch %d: %.4f is"
+                + " worse than the median %.4f of %d finished trials%n",
+            name,
+            k,
+            value,
+            MedianStop.median(completed),
+            completed.size());
         return new Outcome(name, a, "EarlyStopped", curve, result, 0);
       }
       if (k == epochs) {
@@ -174,19 +206,28 @@ final class LocalSweep {
   }
 
   /**
-   * Copies the best trial's final model folder to DIR/best/ and writes promotion.json; returns
-   * why nothing was promoted, or null when it was. An existing DIR/best/promotion.json is never
+   * Copies the best trial's final model folder to DIR/best/ and writes promotion.json; returns why
+   * nothing was promoted, or null when it was. An existing DIR/best/promotion.json is never
    * overwritten.
    */
   String promote(Outcome best, Outcome baseline, Map<String, String> env) throws IOException {
     Path dir = out.resolve("best");
-    Double gain = best.testAccuracy() == null || baseline.testAccuracy() == null ? null
-        : best.testAccuracy() - baseline.testAccuracy();
+    Double gain =
+        best.testAccuracy() == null || baseline.testAccuracy() == null
+            ? null
+            : best.testAccuracy() - baseline.testAccuracy();
     var promotion = sweep.getSpec().promotion;
-    if (promotion != null && promotion.minDelta != null
+    if (promotion != null
+        && promotion.minDelta != null
         && (gain == null || gain < promotion.minDelta)) {
-      return "best trial " + best.name() + " gains " + gain + " over the baseline, below"
-          + " spec.promotion.minDelta " + promotion.minDelta + "; nothing promoted";
+      return "best trial "
+          + best.name()
+          + " gains "
+          + gain
+          + " over the baseline, below"
+          + " spec.promotion.minDelta "
+          + promotion.minDelta
+          + "; nothing promoted";
     }
     if (Files.exists(dir.resolve("promotion.json"))) {
       return dir + " holds a promoted model already (promotion.json); nothing overwritten";
@@ -206,11 +247,13 @@ final class LocalSweep {
     lineage.put("trial", best.name());
     lineage.put("source", folder);
     lineage.put("parameters", best.assignment().values());
-    lineage.put("objective", Map.of("metric", Objectives.metric(sweep.getSpec().objective),
-        "value", best.objective()));
+    lineage.put(
+        "objective",
+        Map.of("metric", Objectives.metric(sweep.getSpec().objective), "value", best.objective()));
     lineage.put("testAccuracy", best.testAccuracy());
     lineage.put("accuracyGain", gain);
-    Files.write(dir.resolve("promotion.json"),
+    Files.write(
+        dir.resolve("promotion.json"),
         JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(lineage));
     return null;
   }

@@ -5,17 +5,16 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The trainer's log level (slf4j-simple's {@code defaultLogLevel}), chosen before the first
- * logger exists: {@code FINETUNE_LOG_LEVEL} when set; else {@code warn} for {@code train} and
- * {@code sweep} with a progress bar on a terminal, so INFO lines (checkpoint writes, downloads)
- * do not break the bar;
- * else slf4j's own default, {@code info} (pods, {@code --no-progress}, pipes).
+ * The trainer's log level (slf4j-simple's {@code defaultLogLevel}), chosen before the first logger
+ * exists: {@code FINETUNE_LOG_LEVEL} when set; else {@code warn} for {@code train} and {@code
+ * sweep} with a progress bar on a terminal, so INFO lines (checkpoint writes, downloads) do not
+ * break the bar; else slf4j's own default, {@code info} (pods, {@code --no-progress}, pipes).
  */
 final class LogLevel {
   static final String PROPERTY = "org.slf4j.simpleLogger.defaultLogLevel";
   static final String VARIABLE = "FINETUNE_LOG_LEVEL";
-  private static final List<String> LEVELS = List.of("trace", "debug", "info", "warn", "error",
-      "off");
+  private static final List<String> LEVELS =
+      List.of("trace", "debug", "info", "warn", "error", "off");
 
   private LogLevel() {}
 
@@ -27,16 +26,16 @@ final class LogLevel {
   }
 
   /**
-   * The level to set, if any; an unknown {@code FINETUNE_LOG_LEVEL} is an error naming the
-   * allowed ones.
+   * The level to set, if any; an unknown {@code FINETUNE_LOG_LEVEL} is an error naming the allowed
+   * ones.
    */
   static Optional<String> choose(String[] args, boolean terminal, Map<String, String> env) {
     String wanted = env.get(VARIABLE);
     if (wanted != null && !wanted.isBlank()) {
       String level = wanted.trim().toLowerCase(java.util.Locale.ROOT);
       if (!LEVELS.contains(level)) {
-        throw new IllegalArgumentException(VARIABLE + "=" + wanted + ": allowed "
-            + String.join(", ", LEVELS));
+        throw new IllegalArgumentException(
+            VARIABLE + "=" + wanted + ": allowed " + String.join(", ", LEVELS));
       }
       return Optional.of(level);
     }

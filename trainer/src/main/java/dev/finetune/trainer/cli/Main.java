@@ -11,11 +11,19 @@ import picocli.CommandLine.Command;
     name = "finetune",
     mixinStandardHelpOptions = true,
     version = "finetune 0.1.0 (DJL 0.33.0, PyTorch 2.5.1)",
-    description = "Fine-tunes image models described by FineTuneJob manifests"
-        + " (finetune.dev/v1alpha1), locally or inside a trainer pod.",
-    subcommands = {TrainCommand.class, SweepCommand.class, ValidateCommand.class,
-        ServeCommand.class, EngineCommand.class, CommandLine.HelpCommand.class},
-    footerHeading = "%nExit codes (1-127 permanent; 128, 129, 137, 143 retryable; other signals permanent):%n",
+    description =
+        "Fine-tunes image models described by FineTuneJob manifests"
+            + " (finetune.dev/v1alpha1), locally or inside a trainer pod.",
+    subcommands = {
+      TrainCommand.class,
+      SweepCommand.class,
+      ValidateCommand.class,
+      ServeCommand.class,
+      EngineCommand.class,
+      CommandLine.HelpCommand.class
+    },
+    footerHeading =
+        "%nExit codes (1-127 permanent; 128, 129, 137, 143 retryable; other signals permanent):%n",
     footer = "")
 public final class Main implements Runnable {
   public static void main(String[] args) {
@@ -43,11 +51,12 @@ public final class Main implements Runnable {
     cli.getCommandSpec().usageMessage().footer(footer());
     cli.getSubcommands().get("train").getCommandSpec().usageMessage().footer(footer());
     cli.setExecutionExceptionHandler(new FailureHandler());
-    cli.setParameterExceptionHandler((e, a) -> {
-      e.getCommandLine().getErr().println("error: " + e.getMessage());
-      e.getCommandLine().usage(e.getCommandLine().getErr());
-      return ExitCode.USAGE.code();
-    });
+    cli.setParameterExceptionHandler(
+        (e, a) -> {
+          e.getCommandLine().getErr().println("error: " + e.getMessage());
+          e.getCommandLine().usage(e.getCommandLine().getErr());
+          return ExitCode.USAGE.code();
+        });
     return cli.execute(args);
   }
 

@@ -11,8 +11,9 @@ import java.util.Optional;
  * exits 128 (retryable) and resumes from the newest checkpoint instead of failing for good.
  */
 final class NativeOutOfMemory {
-  private static final List<String> MARKERS = List.of("DefaultCPUAllocator: can't allocate",
-      "CUDA out of memory", "CUDA error: out of memory");
+  private static final List<String> MARKERS =
+      List.of(
+          "DefaultCPUAllocator: can't allocate", "CUDA out of memory", "CUDA error: out of memory");
 
   private NativeOutOfMemory() {}
 
@@ -22,7 +23,9 @@ final class NativeOutOfMemory {
 
   /** One line: libtorch's allocation message and what to change. */
   static String message(Throwable t) {
-    return "out of memory in libtorch: " + line(t).orElse("") + "; lower"
+    return "out of memory in libtorch: "
+        + line(t).orElse("")
+        + "; lower"
         + " spec.training.batchSize or raise spec.resources.memory (or use a GPU with more memory)";
   }
 

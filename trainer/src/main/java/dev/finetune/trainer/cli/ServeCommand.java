@@ -19,73 +19,116 @@ import picocli.CommandLine.Parameters;
 import sun.misc.Signal;
 
 /** {@code finetune serve MODEL}: a final model behind KServe's Open Inference Protocol. */
-@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
     description = {
-        "Serves a final model over KServe's Open Inference Protocol (v2 REST):",
-        "GET /v2/health/live, /v2/health/ready, /v2/models/NAME and",
-        "/v2/models/NAME/ready; POST /v2/models/NAME/infer with one BYTES input of",
-        "base64-encoded JPEG/PNG files (shape [N]). The answer's first output,",
-        "'labels', holds each image's labels best first, the second,",
-        "'probabilities', theirs (both shape [N, classes]). NAME is the job's name.",
-        "Images get the job's own test transform, so answers equal the evaluation's.",
-        "Requests are batched within --batch-wait; GET /metrics is Prometheus. Bad",
-        "input gets a 4xx and one line. On SIGTERM it stops taking requests,",
-        "finishes those in flight and exits 0."})
+      "Serves a final model over KServe's Open Inference Protocol (v2 REST):",
+      "GET /v2/health/live, /v2/health/ready, /v2/models/NAME and",
+      "/v2/models/NAME/ready; POST /v2/models/NAME/infer with one BYTES input of",
+      "base64-encoded JPEG/PNG files (shape [N]). The answer's first output,",
+      "'labels', holds each image's labels best first, the second,",
+      "'probabilities', theirs (both shape [N, classes]). NAME is the job's name.",
+      "Images get the job's own test transform, so answers equal the evaluation's.",
+      "Requests are batched within --batch-wait; GET /metrics is Prometheus. Bad",
+      "input gets a 4xx and one line. On SIGTERM it stops taking requests,",
+      "finishes those in flight and exits 0."
+    })
 final class ServeCommand implements Callable<Integer> {
-  @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
-      description = "A train output folder, a final-model folder (model.json and"
-          + " model.safetensors), a checkpoint location (its model/), or a file:// or s3:// URI"
-          + " of one.")
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "MODEL",
+      description =
+          "A train output folder, a final-model folder (model.json and"
+              + " model.safetensors), a checkpoint location (its model/), or a file:// or s3:// URI"
+              + " of one.")
   String model;
 
-  @Option(names = "--from-job", paramLabel = "NAME=URI",
-      description = "Serves FineTuneJob NAME's final model from URI (its status.finalModelUri,"
-          + " that folder or the checkpoint location) under the name NAME, instead of MODEL.")
+  @Option(
+      names = "--from-job",
+      paramLabel = "NAME=URI",
+      description =
+          "Serves FineTuneJob NAME's final model from URI (its status.finalModelUri,"
+              + " that folder or the checkpoint location) under the name NAME, instead of MODEL.")
   Map<String, String> fromJob = new LinkedHashMap<>();
 
-  @Option(names = "--port", paramLabel = "N", defaultValue = "8080",
+  @Option(
+      names = "--port",
+      paramLabel = "N",
+      defaultValue = "8080",
       description = "HTTP port; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
   int port;
 
-  @Option(names = "--max-batch", paramLabel = "N", defaultValue = "8",
+  @Option(
+      names = "--max-batch",
+      paramLabel = "N",
+      defaultValue = "8",
       description = "Most images in one forward pass, 1-256. Default: ${DEFAULT-VALUE}.")
   int maxBatch;
 
-  @Option(names = "--batch-wait", paramLabel = "MS", defaultValue = "5",
-      description = "Most milliseconds a request waits for others to share its batch, 0-1000."
-          + " Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--batch-wait",
+      paramLabel = "MS",
+      defaultValue = "5",
+      description =
+          "Most milliseconds a request waits for others to share its batch, 0-1000."
+              + " Default: ${DEFAULT-VALUE}.")
   int batchWaitMs;
 
-  @Option(names = "--max-images", paramLabel = "N", defaultValue = "64",
+  @Option(
+      names = "--max-images",
+      paramLabel = "N",
+      defaultValue = "64",
       description = "Most images in one request, 1-1024. Default: ${DEFAULT-VALUE}.")
   int maxImages;
 
-  @Option(names = "--max-body", paramLabel = "MIB", defaultValue = "32",
-      description = "Most MiB in one request body (413 past it), 1-1024."
-          + " Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--max-body",
+      paramLabel = "MIB",
+      defaultValue = "32",
+      description =
+          "Most MiB in one request body (413 past it), 1-1024." + " Default: ${DEFAULT-VALUE}.")
   int maxBodyMib;
 
-  @Option(names = "--max-pixels", paramLabel = "N",
+  @Option(
+      names = "--max-pixels",
+      paramLabel = "N",
       defaultValue = "" + ImageDecoder.DEFAULT_MAX_PIXELS,
-      description = "Most pixels an image may have; larger ones are refused from their header,"
-          + " before decoding (the trainer's limit). Default: ${DEFAULT-VALUE}.")
+      description =
+          "Most pixels an image may have; larger ones are refused from their header,"
+              + " before decoding (the trainer's limit). Default: ${DEFAULT-VALUE}.")
   long maxPixels;
 
-  @Option(names = "--queue", paramLabel = "N", defaultValue = "256",
+  @Option(
+      names = "--queue",
+      paramLabel = "N",
+      defaultValue = "256",
       description = "Most requests waiting for the model; more get 503. Default: ${DEFAULT-VALUE}.")
   int queue;
 
-  @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      defaultValue = "0",
       description = "PyTorch compute threads; 0 = every CPU.")
   int threads;
 
-  @Option(names = "--http-threads", paramLabel = "N", defaultValue = "4",
+  @Option(
+      names = "--http-threads",
+      paramLabel = "N",
+      defaultValue = "4",
       description = "Threads reading and decoding requests, 1-64. Default: ${DEFAULT-VALUE}.")
   int httpThreads;
 
-  @Option(names = "--grace-period", paramLabel = "S", defaultValue = "25",
-      description = "Seconds allowed after SIGTERM for requests in flight, 1-3600."
-          + " Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--grace-period",
+      paramLabel = "S",
+      defaultValue = "25",
+      description =
+          "Seconds allowed after SIGTERM for requests in flight, 1-3600."
+              + " Default: ${DEFAULT-VALUE}.")
   int gracePeriodSeconds;
 
   @Override
@@ -108,9 +151,17 @@ final class ServeCommand implements Callable<Integer> {
     String location = fromJob.isEmpty() ? model : fromJob.values().iterator().next();
     ModelFiles files = ModelFiles.read(location, System.getenv());
     String architecture = files.metadata().path("architecture").asText();
-    InferenceServer.Settings settings = new InferenceServer.Settings(port, maxBodyMib << 20,
-        maxImages, maxPixels, maxBatch, Duration.ofMillis(batchWaitMs), queue, httpThreads,
-        Duration.ofSeconds(60));
+    InferenceServer.Settings settings =
+        new InferenceServer.Settings(
+            port,
+            maxBodyMib << 20,
+            maxImages,
+            maxPixels,
+            maxBatch,
+            Duration.ofMillis(batchWaitMs),
+            queue,
+            httpThreads,
+            Duration.ofSeconds(60));
     CountDownLatch stop = new CountDownLatch(1);
     Signal.handle(new Signal("TERM"), sig -> stop.countDown());
     Signal.handle(new Signal("INT"), sig -> stop.countDown());
@@ -119,16 +170,24 @@ final class ServeCommand implements Callable<Integer> {
       try {
         server = InferenceServer.start(classifier, architecture, settings);
       } catch (IOException e) {
-        throw new TrainerException(ExitCode.USAGE, "--port " + port + ": cannot listen ("
-            + e.getMessage() + ")");
+        throw new TrainerException(
+            ExitCode.USAGE, "--port " + port + ": cannot listen (" + e.getMessage() + ")");
       }
-      System.out.println("serving model " + classifier.name() + " (" + architecture + ", "
-          + classifier.classes().size() + " classes, from " + files.uri() + ") on port "
-          + server.port());
+      System.out.println(
+          "serving model "
+              + classifier.name()
+              + " ("
+              + architecture
+              + ", "
+              + classifier.classes().size()
+              + " classes, from "
+              + files.uri()
+              + ") on port "
+              + server.port());
       System.out.flush();
       stop.await();
-      System.out.println("SIGTERM: finishing requests in flight (grace " + gracePeriodSeconds
-          + " s)");
+      System.out.println(
+          "SIGTERM: finishing requests in flight (grace " + gracePeriodSeconds + " s)");
       server.stop(Duration.ofSeconds(gracePeriodSeconds));
     }
     System.out.println("stopped");

@@ -23,11 +23,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Fetches and indexes a {@link DatasetSpec}: imagefolder or idx, class selection and order
- * (spec.dataset.classes), and the few-shot limit on the training split
- * (spec.dataset.limitPerClass, chosen with the seed; see {@link FewShot}), then the validation
- * split: held out from what training keeps ({@link Holdout}) or read from its own uri (its
- * images of the chosen classes; classes it lacks are simply not validated). Images are decoded
- * lazily by the returned splits.
+ * (spec.dataset.classes), and the few-shot limit on the training split (spec.dataset.limitPerClass,
+ * chosen with the seed; see {@link FewShot}), then the validation split: held out from what
+ * training keeps ({@link Holdout}) or read from its own uri (its images of the chosen classes;
+ * classes it lacks are simply not validated). Images are decoded lazily by the returned splits.
  */
 public final class DatasetLoader {
   private static final Logger LOG = LoggerFactory.getLogger(DatasetLoader.class);
@@ -38,52 +37,73 @@ public final class DatasetLoader {
     return load(spec, seed, fetcher, new ImageDecoder());
   }
 
-  public static LoadedDataset load(DatasetSpec spec, long seed, Fetcher fetcher,
-      ImageDecoder decoder) {
+  public static LoadedDataset load(
+      DatasetSpec spec, long seed, Fetcher fetcher, ImageDecoder decoder) {
     if (spec == null) {
       throw new TrainerException(ExitCode.INVALID_SPEC, "spec.dataset is required");
     }
     require(spec.train, "spec.dataset.train");
     require(spec.test, "spec.dataset.test");
     if (spec.limitPerClass != null && spec.limitPerClass < 1) {
-      throw new TrainerException(ExitCode.INVALID_SPEC, "spec.dataset.limitPerClass must be >= 1,"
-          + " got " + spec.limitPerClass);
+      throw new TrainerException(
+          ExitCode.INVALID_SPEC,
+          "spec.dataset.limitPerClass must be >= 1," + " got " + spec.limitPerClass);
     }
     DatasetFormat format = spec.format == null ? DatasetFormat.IMAGEFOLDER : spec.format;
-    LoadedDataset ds = format == DatasetFormat.IDX ? idx(spec, fetcher)
-        : imageFolder(spec, fetcher, decoder);
+    LoadedDataset ds =
+        format == DatasetFormat.IDX ? idx(spec, fetcher) : imageFolder(spec, fetcher, decoder);
     Split train = ds.train();
     if (spec.limitPerClass != null) {
       train = FewShot.limitPerClass(train, ds.classes().size(), spec.limitPerClass, seed);
-      LOG.info("limitPerClass {}: kept {} of {} training images", spec.limitPerClass,
-          train.size(), ds.train().size());
+      LOG.info(
+          "limitPerClass {}: kept {} of {} training images",
+          spec.limitPerClass,
+          train.size(),
+          ds.train().size());
     }
     if (train.size() == 0) {
-      throw new TrainerException(ExitCode.DATASET_INVALID, "spec.dataset.train has no images for"
-          + " the chosen classes " + shortList(ds.classes()));
+      throw new TrainerException(
+          ExitCode.DATASET_INVALID,
+          "spec.dataset.train has no images for"
+              + " the chosen classes "
+              + shortList(ds.classes()));
     }
     Split validation = ds.validation();
     if (spec.validation != null && spec.validation.fraction != null) {
       Holdout.Parts parts =
           Holdout.split(train, ds.classes().size(), spec.validation.fraction, seed);
-      LOG.info("validation.fraction {}: held out {} of {} training images", spec.validation.fraction,
-          parts.validation().size(), train.size());
+      LOG.info(
+          "validation.fraction {}: held out {} of {} training images",
+          spec.validation.fraction,
+          parts.validation().size(),
+          train.size());
       if (parts.validation().size() == 0) {
-        throw new TrainerException(ExitCode.DATASET_INVALID, "spec.dataset.validation.fraction: "
-            + spec.validation.fraction + " of " + train.size() + " training images holds out"
-            + " none (each class keeps at least one training image); raise the fraction or"
-            + " limitPerClass, or give spec.dataset.validation.uri");
+        throw new TrainerException(
+            ExitCode.DATASET_INVALID,
+            "spec.dataset.validation.fraction: "
+                + spec.validation.fraction
+                + " of "
+                + train.size()
+                + " training images holds out"
+                + " none (each class keeps at least one training image); raise the fraction or"
+                + " limitPerClass, or give spec.dataset.validation.uri");
       }
       train = parts.train();
       validation = parts.validation();
     }
     checkUsable(ds.classes(), train, ds.test());
     if (validation != null && validation.size() == 0) {
-      throw new TrainerException(ExitCode.DATASET_INVALID, "spec.dataset.validation.uri has no"
-          + " images for the chosen classes " + shortList(ds.classes()));
+      throw new TrainerException(
+          ExitCode.DATASET_INVALID,
+          "spec.dataset.validation.uri has no"
+              + " images for the chosen classes "
+              + shortList(ds.classes()));
     }
-    LOG.info("dataset: {} classes, {} train, {} validation and {} test images",
-        ds.classes().size(), train.size(), validation == null ? 0 : validation.size(),
+    LOG.info(
+        "dataset: {} classes, {} train, {} validation and {} test images",
+        ds.classes().size(),
+        train.size(),
+        validation == null ? 0 : validation.size(),
         ds.test().size());
     return new LoadedDataset(ds.classes(), train, ds.test(), validation);
   }
@@ -95,13 +115,18 @@ public final class DatasetLoader {
 
   /**
    * At least 2 classes, every class with a training image, and a test split with images: else
-   * training has nothing to tell apart ("gradient values are all zeros") or the test accuracy
-   * is 0 of 0.
+   * training has nothing to tell apart ("gradient values are all zeros") or the test accuracy is 0
+   * of 0.
    */
   static void checkUsable(List<String> classes, Split train, Split test) {
     if (classes.size() < 2) {
-      throw new TrainerException(ExitCode.DATASET_INVALID, "spec.dataset: at least 2 classes are"
-          + " needed to train a classifier; found " + classes.size() + ": " + shortList(classes));
+      throw new TrainerException(
+          ExitCode.DATASET_INVALID,
+          "spec.dataset: at least 2 classes are"
+              + " needed to train a classifier; found "
+              + classes.size()
+              + ": "
+              + shortList(classes));
     }
     int[] perClass = new int[classes.size()];
     for (int i = 0; i < train.size(); i++) {
@@ -114,18 +139,25 @@ public final class DatasetLoader {
       }
     }
     if (!empty.isEmpty()) {
-      throw new TrainerException(ExitCode.DATASET_INVALID, "spec.dataset.train has no images of "
-          + empty.size() + " class(es): " + shortList(empty) + "; every class needs training"
-          + " images (use spec.dataset.classes to choose the classes)");
+      throw new TrainerException(
+          ExitCode.DATASET_INVALID,
+          "spec.dataset.train has no images of "
+              + empty.size()
+              + " class(es): "
+              + shortList(empty)
+              + "; every class needs training"
+              + " images (use spec.dataset.classes to choose the classes)");
     }
     if (test.size() == 0) {
-      throw new TrainerException(ExitCode.DATASET_INVALID, "spec.dataset.test has no images for"
-          + " the chosen classes " + shortList(classes));
+      throw new TrainerException(
+          ExitCode.DATASET_INVALID,
+          "spec.dataset.test has no images for" + " the chosen classes " + shortList(classes));
     }
   }
 
   private static String shortList(List<String> names) {
-    return names.size() <= 10 ? names.toString()
+    return names.size() <= 10
+        ? names.toString()
         : names.subList(0, 10).toString().replace("]", ", ... " + (names.size() - 10) + " more]");
   }
 
@@ -135,8 +167,8 @@ public final class DatasetLoader {
     }
   }
 
-  private static LoadedDataset imageFolder(DatasetSpec spec, Fetcher fetcher,
-      ImageDecoder decoder) {
+  private static LoadedDataset imageFolder(
+      DatasetSpec spec, Fetcher fetcher, ImageDecoder decoder) {
     Path trainRoot = fetcher.fetch("spec.dataset.train", spec.train);
     Path testRoot = fetcher.fetch("spec.dataset.test", spec.test);
     Map<String, List<Path>> train = ImageFolderReader.scan(trainRoot, "spec.dataset.train");
@@ -149,9 +181,11 @@ public final class DatasetLoader {
       Path root = fetcher.fetch(field, validationUri);
       validation = FileSplit.ofPresent(ImageFolderReader.scan(root, field), classes, decoder);
     }
-    return new LoadedDataset(classes,
+    return new LoadedDataset(
+        classes,
         FileSplit.of(train, trainRoot, classes, decoder, "spec.dataset.train"),
-        FileSplit.of(test, testRoot, classes, decoder, "spec.dataset.test"), validation);
+        FileSplit.of(test, testRoot, classes, decoder, "spec.dataset.test"),
+        validation);
   }
 
   private static LoadedDataset idx(DatasetSpec spec, Fetcher fetcher) {
@@ -182,9 +216,13 @@ public final class DatasetLoader {
       for (int c = 0; c < spec.classes.size(); c++) {
         Integer label = byName.get(spec.classes.get(c));
         if (label == null) {
-          throw new TrainerException(ExitCode.DATASET_INVALID, "spec.dataset.classes names '"
-              + spec.classes.get(c) + "', which is not a label name; available: " + names
-              + (spec.labelNames == null ? " (set spec.dataset.labelNames to name them)" : ""));
+          throw new TrainerException(
+              ExitCode.DATASET_INVALID,
+              "spec.dataset.classes names '"
+                  + spec.classes.get(c)
+                  + "', which is not a label name; available: "
+                  + names
+                  + (spec.labelNames == null ? " (set spec.dataset.labelNames to name them)" : ""));
         }
         labelToClass[label] = c;
       }
@@ -203,23 +241,26 @@ public final class DatasetLoader {
       }
       validation = idxSplit(v, validationUri, labelToClass);
     }
-    return new LoadedDataset(classes, idxSplit(train, spec.train, labelToClass),
-        idxSplit(test, spec.test, labelToClass), validation);
+    return new LoadedDataset(
+        classes,
+        idxSplit(train, spec.train, labelToClass),
+        idxSplit(test, spec.test, labelToClass),
+        validation);
   }
 
   private static IdxReader.Idx fetchIdx(String uri, String field, Fetcher fetcher) {
     // The last "images-idx3" is replaced, in the #fragment if it has one, else in the path.
     String labelsUri = IdxReader.labelsFor(uri, field);
-    return IdxReader.read(fetcher.fetch(field, uri),
-        fetcher.fetch(field + " (labels)", labelsUri));
+    return IdxReader.read(fetcher.fetch(field, uri), fetcher.fetch(field + " (labels)", labelsUri));
   }
 
   private static void checkNames(List<String> names) {
     java.util.Set<String> seen = new java.util.HashSet<>();
     for (String n : names) {
       if (n == null || !seen.add(n)) {
-        throw new TrainerException(ExitCode.INVALID_SPEC, "spec.dataset.labelNames lists '" + n
-            + "' twice or as null; names must be distinct");
+        throw new TrainerException(
+            ExitCode.INVALID_SPEC,
+            "spec.dataset.labelNames lists '" + n + "' twice or as null; names must be distinct");
       }
     }
   }
@@ -235,9 +276,17 @@ public final class DatasetLoader {
   private static void checkLabels(IdxReader.Idx idx, int n, String uri) {
     for (int i = 0; i < idx.count(); i++) {
       if (idx.label(i) >= n) {
-        throw new TrainerException(ExitCode.DATASET_INVALID, "label " + idx.label(i) + " of image "
-            + i + " in " + uri + " has no name: spec.dataset.labelNames has only " + n
-            + " names");
+        throw new TrainerException(
+            ExitCode.DATASET_INVALID,
+            "label "
+                + idx.label(i)
+                + " of image "
+                + i
+                + " in "
+                + uri
+                + " has no name: spec.dataset.labelNames has only "
+                + n
+                + " names");
       }
     }
   }
@@ -254,7 +303,7 @@ public final class DatasetLoader {
         labels[n++] = c;
       }
     }
-    return new IdxSplit(idx, uri, java.util.Arrays.copyOf(indices, n),
-        java.util.Arrays.copyOf(labels, n));
+    return new IdxSplit(
+        idx, uri, java.util.Arrays.copyOf(indices, n), java.util.Arrays.copyOf(labels, n));
   }
 }

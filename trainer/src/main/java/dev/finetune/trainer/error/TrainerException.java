@@ -3,8 +3,8 @@ package dev.finetune.trainer.error;
 import dev.finetune.contract.ExitCode;
 
 /**
- * A failure with a one-line, user-facing message that names the field or file at fault and what
- * is allowed, plus the exit code the process ends with.
+ * A failure with a one-line, user-facing message that names the field or file at fault and what is
+ * allowed, plus the exit code the process ends with.
  */
 public class TrainerException extends RuntimeException {
   private final ExitCode exitCode;

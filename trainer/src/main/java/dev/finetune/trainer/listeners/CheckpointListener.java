@@ -22,9 +22,9 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Writes a checkpoint every {@code everyEpochs} epochs and when the trainer is asked to stop,
- * and restores the newest valid one. A checkpoint holds the weights and BN statistics, the SGD
- * momentum buffers and the {@link RunState} (epoch, batch position, metrics so far).
+ * Writes a checkpoint every {@code everyEpochs} epochs and when the trainer is asked to stop, and
+ * restores the newest valid one. A checkpoint holds the weights and BN statistics, the SGD momentum
+ * buffers and the {@link RunState} (epoch, batch position, metrics so far).
  */
 public final class CheckpointListener implements TrainingEvents {
   static final String WEIGHTS = "weights.safetensors";

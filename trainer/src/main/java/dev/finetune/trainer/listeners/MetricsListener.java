@@ -21,7 +21,13 @@ public final class MetricsListener implements TrainingEvents {
 
   @Override
   public void stepCompleted(String run, StepEvent s) {
-    metrics.stepCompleted(run, s.step(), s.epoch(), s.loss(), s.images(), Duration.ofNanos(s.nanos()),
+    metrics.stepCompleted(
+        run,
+        s.step(),
+        s.epoch(),
+        s.loss(),
+        s.images(),
+        Duration.ofNanos(s.nanos()),
         s.etaSeconds());
   }
 
@@ -32,7 +38,14 @@ public final class MetricsListener implements TrainingEvents {
 
   @Override
   public void epochCompleted(String run, EpochMetrics m, RunState state) {
-    metrics.epochCompleted(run, m.epoch(), m.trainLoss(), m.trainAccuracy(), m.testAccuracy(),
-        m.validationAccuracy(), m.validationLoss(), m.imagesPerSecond());
+    metrics.epochCompleted(
+        run,
+        m.epoch(),
+        m.trainLoss(),
+        m.trainAccuracy(),
+        m.testAccuracy(),
+        m.validationAccuracy(),
+        m.validationLoss(),
+        m.imagesPerSecond());
   }
 }

@@ -8,8 +8,8 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * Shows progress: a bar with epoch, step, loss, images/s and ETA on a terminal; plain periodic
- * log lines in a pod. Prints each epoch's metrics.
+ * Shows progress: a bar with epoch, step, loss, images/s and ETA on a terminal; plain periodic log
+ * lines in a pod. Prints each epoch's metrics.
  */
 public final class ProgressListener implements TrainingEvents {
   private final boolean interactive;
@@ -27,8 +27,13 @@ public final class ProgressListener implements TrainingEvents {
     this.totalEpochs = totalEpochs;
     view = new ProgressView(run, totalSteps, out, interactive);
     if (from.step() > 0) {
-      view.message(String.format(Locale.ROOT, "%s: resumed with %d epoch(s) done, step %d", run,
-          from.epoch(), from.step()));
+      view.message(
+          String.format(
+              Locale.ROOT,
+              "%s: resumed with %d epoch(s) done, step %d",
+              run,
+              from.epoch(),
+              from.step()));
     }
   }
 
@@ -39,13 +44,29 @@ public final class ProgressListener implements TrainingEvents {
 
   @Override
   public void epochCompleted(String run, EpochMetrics m, RunState state) {
-    String test = Double.isNaN(m.testAccuracy()) ? "-" : String.format(Locale.ROOT, "%.4f", m.testAccuracy());
-    String validation = Double.isNaN(m.validationAccuracy()) ? "" : String.format(Locale.ROOT,
-        ", val acc %.4f (loss %.4f)", m.validationAccuracy(), m.validationLoss());
-    view.message(String.format(Locale.ROOT,
-        "%s epoch %d/%d: train loss %.4f, train acc %.4f, test acc %s%s, %.1f img/s, %.1f s", run,
-        m.epoch(), totalEpochs, m.trainLoss(), m.trainAccuracy(), test, validation,
-        m.imagesPerSecond(), m.seconds()));
+    String test =
+        Double.isNaN(m.testAccuracy()) ? "-" : String.format(Locale.ROOT, "%.4f", m.testAccuracy());
+    String validation =
+        Double.isNaN(m.validationAccuracy())
+            ? ""
+            : String.format(
+                Locale.ROOT,
+                ", val acc %.4f (loss %.4f)",
+                m.validationAccuracy(),
+                m.validationLoss());
+    view.message(
+        String.format(
+            Locale.ROOT,
+            "%s epoch %d/%d: train loss %.4f, train acc %.4f, test acc %s%s, %.1f img/s, %.1f s",
+            run,
+            m.epoch(),
+            totalEpochs,
+            m.trainLoss(),
+            m.trainAccuracy(),
+            test,
+            validation,
+            m.imagesPerSecond(),
+            m.seconds()));
   }
 
   @Override

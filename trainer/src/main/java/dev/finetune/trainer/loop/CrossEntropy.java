@@ -7,8 +7,8 @@ import dev.finetune.api.v1alpha1.spec.LossReduction;
 
 /**
  * torch.nn.CrossEntropyLoss on logits and integer labels, with reduction "mean" or "sum". With
- * "sum" the gradient is summed over the batch, as d2l's fine-tuning recipe does with
- * {@code loss(reduction="none")(...).sum().backward()}.
+ * "sum" the gradient is summed over the batch, as d2l's fine-tuning recipe does with {@code
+ * loss(reduction="none")(...).sum().backward()}.
  */
 public final class CrossEntropy extends Loss {
   private final LossReduction reduction;

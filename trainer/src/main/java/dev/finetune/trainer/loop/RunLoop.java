@@ -3,18 +3,19 @@ package dev.finetune.trainer.loop;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.data.batch.BadImagePolicy;
 import dev.finetune.trainer.data.batch.BatchStream;
 import dev.finetune.trainer.data.batch.HostBatch;
-import dev.finetune.trainer.data.transform.ImagePipeline;
 import dev.finetune.trainer.data.split.Split;
-import dev.finetune.contract.ExitCode;
+import dev.finetune.trainer.data.transform.ImagePipeline;
 import dev.finetune.trainer.error.TrainerException;
 import java.util.List;
 
 /**
- * The training loop of one run: for each epoch, stream augmented batches, step, notify
- * listeners, evaluate on the test split (and the validation split, if any), repeat. Resumes mid-epoch from a {@link RunState}.
+ * The training loop of one run: for each epoch, stream augmented batches, step, notify listeners,
+ * evaluate on the test split (and the validation split, if any), repeat. Resumes mid-epoch from a
+ * {@link RunState}.
  */
 public final class RunLoop {
   /** Data and loop settings of a run. */
@@ -40,7 +41,8 @@ public final class RunLoop {
   private final List<TrainingEvents> listeners;
   private final StopSignal stop;
 
-  public RunLoop(Plan plan, TrainingSession session, List<TrainingEvents> listeners, StopSignal stop) {
+  public RunLoop(
+      Plan plan, TrainingSession session, List<TrainingEvents> listeners, StopSignal stop) {
     this.plan = plan;
     this.session = session;
     this.listeners = List.copyOf(listeners);
@@ -62,29 +64,46 @@ public final class RunLoop {
       long epochStart = System.nanoTime();
       long imagesAtStart = state.seen();
       try (BatchStream batches =
-          BatchStream.training(plan.train(), plan.trainPipeline(), plan.batchSize(), plan.seed(),
-              state.epoch(), state.batch(), plan.dataWorkers(),
+          BatchStream.training(
+              plan.train(),
+              plan.trainPipeline(),
+              plan.batchSize(),
+              plan.seed(),
+              state.epoch(),
+              state.batch(),
+              plan.dataWorkers(),
               new BadImagePolicy(plan.maxBadImagesPercent()))) {
         long last = System.nanoTime();
         while (batches.hasNext()) {
           if (stop.requested()) {
             RunState at = state;
             listeners.forEach(l -> l.stopRequested(plan.run(), at));
-            throw new StopSignal.Preempted(plan.run() + " stopped at epoch " + (state.epoch() + 1)
-                + ", step " + state.step());
+            throw new StopSignal.Preempted(
+                plan.run() + " stopped at epoch " + (state.epoch() + 1) + ", step " + state.step());
           }
           HostBatch batch = batches.next();
           TrainingSession.StepOutcome out = step(batch);
           if (!Double.isFinite(out.loss())) {
-            throw new TrainerException(ExitCode.DIVERGED, plan.run() + ": loss is " + out.loss()
-                + " at epoch " + (state.epoch() + 1) + ", step " + (state.step() + 1) + "; "
-                + (plan.trainPipeline().maxInputMagnitude() > SCALED_INPUT
-                    ? "spec.transforms.normalize scales pixels up to " + Math.round(
-                        plan.trainPipeline().maxInputMagnitude()) + " times (std too small?); fix it first, then"
-                        + " consider spec.training.learningRate (now "
-                        + session.optimizerLearningRate() + ")"
-                    : "lower spec.training.learningRate (now " + session.optimizerLearningRate()
-                        + ") or use lossReduction: mean"));
+            throw new TrainerException(
+                ExitCode.DIVERGED,
+                plan.run()
+                    + ": loss is "
+                    + out.loss()
+                    + " at epoch "
+                    + (state.epoch() + 1)
+                    + ", step "
+                    + (state.step() + 1)
+                    + "; "
+                    + (plan.trainPipeline().maxInputMagnitude() > SCALED_INPUT
+                        ? "spec.transforms.normalize scales pixels up to "
+                            + Math.round(plan.trainPipeline().maxInputMagnitude())
+                            + " times (std too small?); fix it first, then"
+                            + " consider spec.training.learningRate (now "
+                            + session.optimizerLearningRate()
+                            + ")"
+                        : "lower spec.training.learningRate (now "
+                            + session.optimizerLearningRate()
+                            + ") or use lossReduction: mean"));
           }
           long now = System.nanoTime();
           throughput.add(batch.count(), now - last);
@@ -92,8 +111,16 @@ public final class RunLoop {
           state = state.afterBatch(batch.index(), perImageLossSum, out.correct(), batch.count());
           double eta = (totalSteps - state.step()) * throughput.secondsPerStep();
           TrainingEvents.StepEvent event =
-              new TrainingEvents.StepEvent(state.epoch(), batch.index(), state.step(), totalSteps,
-                  out.loss(), batch.count(), now - last, throughput.imagesPerSecond(), eta);
+              new TrainingEvents.StepEvent(
+                  state.epoch(),
+                  batch.index(),
+                  state.step(),
+                  totalSteps,
+                  out.loss(),
+                  batch.count(),
+                  now - last,
+                  throughput.imagesPerSecond(),
+                  eta);
           String run = plan.run();
           listeners.forEach(l -> l.stepCompleted(run, event));
           last = System.nanoTime();
@@ -107,13 +134,19 @@ public final class RunLoop {
       int epochNumber = state.epoch() + 1;
       boolean evaluate = epochNumber % plan.evalEveryEpochs() == 0 || epochNumber == plan.epochs();
       double testAccuracy = evaluate ? evaluate() : Double.NaN;
-      Evaluation validation = evaluate && plan.validation() != null
-          ? evaluate(plan.validation()) : Evaluation.NONE;
+      Evaluation validation =
+          evaluate && plan.validation() != null ? evaluate(plan.validation()) : Evaluation.NONE;
       EpochMetrics metrics =
-          new EpochMetrics(epochNumber, state.step(), state.lossSum() / Math.max(1, state.seen()),
-              state.seen() == 0 ? 0 : (double) state.correct() / state.seen(), testAccuracy,
-              validation.accuracy(), validation.loss(),
-              (state.seen() - imagesAtStart) / Math.max(seconds, 1e-9), seconds);
+          new EpochMetrics(
+              epochNumber,
+              state.step(),
+              state.lossSum() / Math.max(1, state.seen()),
+              state.seen() == 0 ? 0 : (double) state.correct() / state.seen(),
+              testAccuracy,
+              validation.accuracy(),
+              validation.loss(),
+              (state.seen() - imagesAtStart) / Math.max(seconds, 1e-9),
+              seconds);
       state = state.endEpoch(metrics);
       RunState end = state;
       listeners.forEach(l -> l.epochCompleted(plan.run(), metrics, end));
@@ -125,8 +158,8 @@ public final class RunLoop {
 
   private TrainingSession.StepOutcome step(HostBatch batch) {
     try (NDManager scope = session.manager().newSubManager()) {
-      NDArray x = scope.create(batch.pixels(),
-          new Shape(batch.count(), 3, batch.height(), batch.width()));
+      NDArray x =
+          scope.create(batch.pixels(), new Shape(batch.count(), 3, batch.height(), batch.width()));
       NDArray y = scope.create(batch.labels());
       return session.step(x, y);
     }
@@ -150,8 +183,9 @@ public final class RunLoop {
       while (batches.hasNext()) {
         HostBatch batch = batches.next();
         try (NDManager scope = session.manager().newSubManager()) {
-          NDArray x = scope.create(batch.pixels(),
-              new Shape(batch.count(), 3, batch.height(), batch.width()));
+          NDArray x =
+              scope.create(
+                  batch.pixels(), new Shape(batch.count(), 3, batch.height(), batch.width()));
           NDArray y = scope.create(batch.labels());
           TrainingSession.EvalOutcome out = session.evaluateBatch(x, y);
           correct += out.correct();
@@ -160,7 +194,8 @@ public final class RunLoop {
         }
       }
     }
-    return total == 0 ? new Evaluation(0, Double.NaN)
+    return total == 0
+        ? new Evaluation(0, Double.NaN)
         : new Evaluation((double) correct / total, lossSum / total);
   }
 

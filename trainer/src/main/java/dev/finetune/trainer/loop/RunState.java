@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Where a run stands, saved in every checkpoint. Data order and augmentation are pure functions
- * of (seed, epoch, sample index), and nothing draws from the engine's generator after
- * initialisation, so this position plus weights and optimizer buffers is the whole training
- * state: a resumed run repeats the uninterrupted one bit for bit on CPU.
+ * Where a run stands, saved in every checkpoint. Data order and augmentation are pure functions of
+ * (seed, epoch, sample index), and nothing draws from the engine's generator after initialisation,
+ * so this position plus weights and optimizer buffers is the whole training state: a resumed run
+ * repeats the uninterrupted one bit for bit on CPU.
  *
  * @param epoch zero-based epoch in progress (equal to epochs completed when batch is 0)
  * @param batch next batch index inside that epoch
@@ -45,8 +45,14 @@ public record RunState(
   }
 
   RunState afterBatch(int batchIndex, double imageLossSum, long batchCorrect, long images) {
-    return new RunState(epoch, batchIndex + 1, step + 1, lossSum + imageLossSum, correct + batchCorrect,
-        seen + images, history);
+    return new RunState(
+        epoch,
+        batchIndex + 1,
+        step + 1,
+        lossSum + imageLossSum,
+        correct + batchCorrect,
+        seen + images,
+        history);
   }
 
   @SuppressWarnings("unchecked")

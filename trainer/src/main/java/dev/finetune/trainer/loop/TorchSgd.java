@@ -18,9 +18,9 @@ import java.util.function.ToDoubleFunction;
  * </pre>
  *
  * Each parameter gets its own learning rate (e.g. 10x on the new output layer), like torch's
- * parameter groups. Momentum buffers are kept by parameter name so checkpoints can save and
- * restore them. DJL's built-in Sgd delegates to a native kernel whose weight-decay and momentum
- * ordering is not documented, so the update is written out here.
+ * parameter groups. Momentum buffers are kept by parameter name so checkpoints can save and restore
+ * them. DJL's built-in Sgd delegates to a native kernel whose weight-decay and momentum ordering is
+ * not documented, so the update is written out here.
  */
 public final class TorchSgd extends Optimizer {
   private final ToDoubleFunction<String> learningRate;
@@ -50,11 +50,11 @@ public final class TorchSgd extends Optimizer {
   }
 
   /**
-   * One step over every parameter that requires a gradient, then clears the gradients: what
-   * {@code optimizer.step(); optimizer.zero_grad()} does in PyTorch. Unlike DJL's {@code
-   * Trainer.step()}, whose parameter server hands the optimizer a copy of each gradient, this
-   * works on the gradient itself: per parameter one new tensor when weight decay is on, one for
-   * the momentum step, and no copy.
+   * One step over every parameter that requires a gradient, then clears the gradients: what {@code
+   * optimizer.step(); optimizer.zero_grad()} does in PyTorch. Unlike DJL's {@code Trainer.step()},
+   * whose parameter server hands the optimizer a copy of each gradient, this works on the gradient
+   * itself: per parameter one new tensor when weight decay is on, one for the momentum step, and no
+   * copy.
    *
    * @param parameters parameters by torchvision name
    */

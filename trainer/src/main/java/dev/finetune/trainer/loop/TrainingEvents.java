@@ -1,8 +1,8 @@
 package dev.finetune.trainer.loop;
 
 /**
- * Hooks the loop calls; each listener does one job (progress bar, metrics, checkpoints,
- * divergence check). A listener may throw a TrainerException to stop the run.
+ * Hooks the loop calls; each listener does one job (progress bar, metrics, checkpoints, divergence
+ * check). A listener may throw a TrainerException to stop the run.
  */
 public interface TrainingEvents {
   /** A run ("finetune" or "baseline") starts or resumes. */

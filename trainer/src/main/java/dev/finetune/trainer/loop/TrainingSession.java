@@ -17,9 +17,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One network being trained: the DJL Model, Trainer and optimizer around a {@link ResNet}.
- * Opening a session seeds DJL's generator and initialises every parameter torchvision-style;
- * callers then load source weights or a checkpoint before the first step.
+ * One network being trained: the DJL Model, Trainer and optimizer around a {@link ResNet}. Opening
+ * a session seeds DJL's generator and initialises every parameter torchvision-style; callers then
+ * load source weights or a checkpoint before the first step.
  */
 public final class TrainingSession implements AutoCloseable {
   private final ResNet net;
@@ -30,7 +30,12 @@ public final class TrainingSession implements AutoCloseable {
   private final Recipe recipe;
 
   private TrainingSession(
-      ResNet net, Model model, Trainer trainer, TorchSgd optimizer, NDManager state, Recipe recipe) {
+      ResNet net,
+      Model model,
+      Trainer trainer,
+      TorchSgd optimizer,
+      NDManager state,
+      Recipe recipe) {
     this.net = net;
     this.model = model;
     this.trainer = trainer;
@@ -40,8 +45,8 @@ public final class TrainingSession implements AutoCloseable {
   }
 
   /**
-   * @param xavierHead true for a transferred model's new output layer (Xavier-uniform), false
-   *     for torchvision's default nn.Linear init (scratch)
+   * @param xavierHead true for a transferred model's new output layer (Xavier-uniform), false for
+   *     torchvision's default nn.Linear init (scratch)
    * @param imageSize the square input size used to initialise shapes
    */
   public static TrainingSession open(
@@ -60,7 +65,8 @@ public final class TrainingSession implements AutoCloseable {
     Map<String, String> namesById = new HashMap<>();
     net.namedParameters().forEach((name, p) -> namesById.put(p.getId(), name));
     TorchSgd sgd =
-        new TorchSgd(recipe::learningRateOf, recipe.weightDecay(), recipe.momentum(), namesById, state);
+        new TorchSgd(
+            recipe::learningRateOf, recipe.weightDecay(), recipe.momentum(), namesById, state);
     DefaultTrainingConfig config =
         new DefaultTrainingConfig(new CrossEntropy(recipe.lossReduction()))
             .optOptimizer(sgd)
@@ -141,15 +147,17 @@ public final class TrainingSession implements AutoCloseable {
   }
 
   /**
-   * Correct eval-mode predictions and the summed cross-entropy of a batch; intermediates are
-   * freed before returning.
+   * Correct eval-mode predictions and the summed cross-entropy of a batch; intermediates are freed
+   * before returning.
    */
   public EvalOutcome evaluateBatch(NDArray images, NDArray labels) {
     try (NDManager scope = trainer.getManager().newSubManager()) {
       scope.tempAttachAll(images, labels);
       NDArray logits = predict(images);
-      double lossSum = new CrossEntropy(dev.finetune.api.v1alpha1.spec.LossReduction.SUM)
-          .evaluate(new NDList(labels), new NDList(logits)).getFloat();
+      double lossSum =
+          new CrossEntropy(dev.finetune.api.v1alpha1.spec.LossReduction.SUM)
+              .evaluate(new NDList(labels), new NDList(logits))
+              .getFloat();
       return new EvalOutcome(countCorrect(logits, labels), lossSum);
     }
   }

@@ -12,8 +12,8 @@ import ai.djl.util.PairList;
 
 /**
  * torch.nn.BatchNorm2d (eps 1e-5, momentum 0.1) that can be frozen: a frozen layer always
- * normalises with its running statistics and never updates them, even while the rest of the
- * network trains. This is what "freeze the front layers" needs for few-shot transfer.
+ * normalises with its running statistics and never updates them, even while the rest of the network
+ * trains. This is what "freeze the front layers" needs for few-shot transfer.
  */
 final class FreezableBatchNorm extends AbstractBlock {
   private final BatchNorm norm;

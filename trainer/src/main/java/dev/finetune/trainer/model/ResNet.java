@@ -27,9 +27,9 @@ import java.util.Map;
 
 /**
  * torchvision's ResNet-18/34 (BasicBlock, no conv bias, BN eps 1e-5, no projection in layer1),
- * built from DJL blocks. Parameters are exposed under torchvision's state_dict names
- * (conv1.weight, layer1.0.bn1.running_mean, fc.bias, ...), so torchvision safetensors files map
- * one to one. DJL's own ResNetV1 is a different network and cannot load these weights.
+ * built from DJL blocks. Parameters are exposed under torchvision's state_dict names (conv1.weight,
+ * layer1.0.bn1.running_mean, fc.bias, ...), so torchvision safetensors files map one to one. DJL's
+ * own ResNetV1 is a different network and cannot load these weights.
  */
 public final class ResNet extends AbstractBlock {
   /** Name prefix of the output layer that transfer learning replaces. */
@@ -152,13 +152,14 @@ public final class ResNet extends AbstractBlock {
 
   /**
    * Sets torchvision's default initialisation: Kaiming-normal (fan_out, relu) convolutions, BN
-   * weight 1 and bias 0, and nn.Linear's default U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for fc.
-   * With {@code xavierHead}, fc.weight instead gets Xavier-uniform, the fine-tuning recipe's new
-   * output layer. Call before initialisation; DJL's random generator must be seeded first.
+   * weight 1 and bias 0, and nn.Linear's default U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for fc. With
+   * {@code xavierHead}, fc.weight instead gets Xavier-uniform, the fine-tuning recipe's new output
+   * layer. Call before initialisation; DJL's random generator must be seeded first.
    */
   public void useTorchvisionInitialization(boolean xavierHead) {
     Initializer kaiming =
-        new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.OUT, 2);
+        new XavierInitializer(
+            XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.OUT, 2);
     parameters.forEach(
         (name, p) -> {
           if (modules.get(moduleOf(name)) instanceof Conv2d) {
@@ -172,7 +173,9 @@ public final class ResNet extends AbstractBlock {
             : new XavierInitializer(
                 XavierInitializer.RandomType.UNIFORM, XavierInitializer.FactorType.IN, 1);
     parameters.get(HEAD + ".weight").setInitializer(headWeight);
-    parameters.get(HEAD + ".bias").setInitializer(new UniformInitializer((float) (1 / Math.sqrt(512))));
+    parameters
+        .get(HEAD + ".bias")
+        .setInitializer(new UniformInitializer((float) (1 / Math.sqrt(512))));
   }
 
   private static String moduleOf(String parameterName) {

@@ -19,8 +19,9 @@ import java.util.Map;
 final class SafetensorsHeader {
   private static final long MAX_HEADER = 100L << 20;
   private static final Map<String, Integer> DTYPE_BYTES =
-      Map.of("F64", 8, "F32", 4, "F16", 2, "BF16", 2, "I64", 8, "I32", 4, "I16", 2, "I8", 1,
-          "U8", 1, "BOOL", 1);
+      Map.of(
+          "F64", 8, "F32", 4, "F16", 2, "BF16", 2, "I64", 8, "I32", 4, "I16", 2, "I8", 1, "U8", 1,
+          "BOOL", 1);
 
   /** Name → shape of every tensor, in file order. */
   final Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -40,8 +41,11 @@ final class SafetensorsHeader {
     }
     long len = ByteBuffer.wrap(file, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
     if (len <= 0 || len > MAX_HEADER || 8 + len > file.length) {
-      throw invalid(source, "the first 8 bytes are not a header length that fits a file of "
-          + file.length + " bytes (truncated or not a safetensors file)");
+      throw invalid(
+          source,
+          "the first 8 bytes are not a header length that fits a file of "
+              + file.length
+              + " bytes (truncated or not a safetensors file)");
     }
     JsonNode root;
     try {
@@ -68,8 +72,14 @@ final class SafetensorsHeader {
     String dtype = t.path("dtype").asText("");
     Integer size = DTYPE_BYTES.get(dtype);
     if (size == null) {
-      throw invalid(source, "tensor " + name + " has unsupported dtype '" + dtype + "'; allowed: "
-          + List.copyOf(DTYPE_BYTES.keySet()));
+      throw invalid(
+          source,
+          "tensor "
+              + name
+              + " has unsupported dtype '"
+              + dtype
+              + "'; allowed: "
+              + List.copyOf(DTYPE_BYTES.keySet()));
     }
     JsonNode shapeNode = t.path("shape");
     JsonNode offsets = t.path("data_offsets");
@@ -96,8 +106,15 @@ final class SafetensorsHeader {
     long end = offsets.get(1).asLong(-1);
     boolean fits = elements <= dataLength / size;
     if (!fits || start < 0 || end < start || end > dataLength || end - start != elements * size) {
-      throw invalid(source, "tensor " + name + " data_offsets [" + start + ", " + end
-          + "] do not match its shape and the file length (truncated or corrupt)");
+      throw invalid(
+          source,
+          "tensor "
+              + name
+              + " data_offsets ["
+              + start
+              + ", "
+              + end
+              + "] do not match its shape and the file length (truncated or corrupt)");
     }
     shapes.put(name, shape);
     dtypes.put(name, dtype);

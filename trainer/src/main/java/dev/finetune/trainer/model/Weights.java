@@ -19,8 +19,8 @@ import java.util.function.Predicate;
 
 /**
  * Reads and writes a {@link ResNet}'s parameters as safetensors with torchvision names. The same
- * format serves imported torchvision weights, checkpoints and final models, so any of them can
- * be loaded with {@code safetensors.torch.load_file} too.
+ * format serves imported torchvision weights, checkpoints and final models, so any of them can be
+ * loaded with {@code safetensors.torch.load_file} too.
  */
 public final class Weights {
   private Weights() {}
@@ -51,14 +51,14 @@ public final class Weights {
   }
 
   /**
-   * Copies tensors from a safetensors file into the model. Tensors whose name {@code skip}
-   * accepts are ignored (the source's output layer when transferring); every other model
-   * parameter must be present with the same shape. Extra tensors such as
-   * num_batches_tracked are ignored.
+   * Copies tensors from a safetensors file into the model. Tensors whose name {@code skip} accepts
+   * are ignored (the source's output layer when transferring); every other model parameter must be
+   * present with the same shape. Extra tensors such as num_batches_tracked are ignored.
    *
    * @return the names that were loaded
    */
-  public static List<String> load(ResNet model, byte[] file, String source, Predicate<String> skip) {
+  public static List<String> load(
+      ResNet model, byte[] file, String source, Predicate<String> skip) {
     SafetensorsHeader header = SafetensorsHeader.parse(file, source);
     List<String> missing = new ArrayList<>();
     for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
@@ -73,16 +73,32 @@ public final class Weights {
       }
       long[] expected = e.getValue().getArray().getShape().getShape();
       if (!Arrays.equals(shape, expected)) {
-        throw new TrainerException(ExitCode.WEIGHTS_INVALID, source + ": tensor " + name
-            + " has shape " + Arrays.toString(shape) + " but " + model.architecture().id()
-            + " needs " + Arrays.toString(expected));
+        throw new TrainerException(
+            ExitCode.WEIGHTS_INVALID,
+            source
+                + ": tensor "
+                + name
+                + " has shape "
+                + Arrays.toString(shape)
+                + " but "
+                + model.architecture().id()
+                + " needs "
+                + Arrays.toString(expected));
       }
     }
     if (!missing.isEmpty()) {
-      throw new TrainerException(ExitCode.WEIGHTS_INVALID, source + ": missing " + missing.size()
-          + " tensor(s) of " + model.architecture().id() + ", e.g. "
-          + missing.subList(0, Math.min(3, missing.size()))
-          + " (is this a torchvision-named " + model.architecture().id() + " state_dict?)");
+      throw new TrainerException(
+          ExitCode.WEIGHTS_INVALID,
+          source
+              + ": missing "
+              + missing.size()
+              + " tensor(s) of "
+              + model.architecture().id()
+              + ", e.g. "
+              + missing.subList(0, Math.min(3, missing.size()))
+              + " (is this a torchvision-named "
+              + model.architecture().id()
+              + " state_dict?)");
     }
     List<String> loaded = new ArrayList<>();
     // Decoded here rather than by libtorch: a BF16 tensor made NDList.decode abort the JVM
@@ -93,8 +109,14 @@ public final class Weights {
       }
       String name = e.getKey();
       long[] range = header.ranges.get(name);
-      ByteBuffer floats = toFloat32(file, (int) range[0], (int) (range[1] - range[0]),
-          header.dtypes.get(name), source, name);
+      ByteBuffer floats =
+          toFloat32(
+              file,
+              (int) range[0],
+              (int) (range[1] - range[0]),
+              header.dtypes.get(name),
+              source,
+              name);
       e.getValue().getArray().set(floats);
       loaded.add(name);
     }
@@ -105,25 +127,35 @@ public final class Weights {
   static final List<String> FLOAT_DTYPES = List.of("F32", "F16", "BF16", "F64");
 
   /** The little-endian tensor bytes file[offset, offset+length) as native-order float32. */
-  static ByteBuffer toFloat32(byte[] file, int offset, int length, String dtype, String source,
-      String name) {
+  static ByteBuffer toFloat32(
+      byte[] file, int offset, int length, String dtype, String source, String name) {
     ByteBuffer in = ByteBuffer.wrap(file, offset, length).order(ByteOrder.LITTLE_ENDIAN);
-    int width = switch (dtype) {
-      case "F32" -> 4;
-      case "F64" -> 8;
-      case "F16", "BF16" -> 2;
-      default -> throw new TrainerException(ExitCode.WEIGHTS_INVALID, source + ": tensor " + name
-          + " has dtype " + dtype + "; parameters must be one of " + FLOAT_DTYPES);
-    };
+    int width =
+        switch (dtype) {
+          case "F32" -> 4;
+          case "F64" -> 8;
+          case "F16", "BF16" -> 2;
+          default ->
+              throw new TrainerException(
+                  ExitCode.WEIGHTS_INVALID,
+                  source
+                      + ": tensor "
+                      + name
+                      + " has dtype "
+                      + dtype
+                      + "; parameters must be one of "
+                      + FLOAT_DTYPES);
+        };
     int n = length / width;
     ByteBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
     for (int i = 0; i < n; i++) {
-      float v = switch (dtype) {
-        case "F32" -> in.getFloat();
-        case "F64" -> (float) in.getDouble();
-        case "BF16" -> Float.intBitsToFloat((in.getShort() & 0xffff) << 16);
-        default -> halfToFloat(in.getShort());
-      };
+      float v =
+          switch (dtype) {
+            case "F32" -> in.getFloat();
+            case "F64" -> (float) in.getDouble();
+            case "BF16" -> Float.intBitsToFloat((in.getShort() & 0xffff) << 16);
+            default -> halfToFloat(in.getShort());
+          };
       out.putFloat(v);
     }
     out.flip();

@@ -9,9 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Reads a source weights file into memory with its size checked first and the read bounded, so
- * a huge file or an endless one ({@code /dev/zero}, a FIFO) is refused with WEIGHTS_INVALID
- * instead of an OutOfMemoryError.
+ * Reads a source weights file into memory with its size checked first and the read bounded, so a
+ * huge file or an endless one ({@code /dev/zero}, a FIFO) is refused with WEIGHTS_INVALID instead
+ * of an OutOfMemoryError.
  */
 public final class WeightsFile {
   /** The most any file is read: ResNet-152 in F64 is about 0.5 GB. */
@@ -27,7 +27,8 @@ public final class WeightsFile {
   /** The bytes of {@code path} (fetched from {@code uri}), at most {@code limit} of them. */
   public static byte[] read(Path path, String uri, long limit) {
     try {
-      if (Files.size(path) > limit) { // a cheap early answer for a regular file; the read is bounded anyway
+      if (Files.size(path)
+          > limit) { // a cheap early answer for a regular file; the read is bounded anyway
         InputFile.requireRegular(path, uri, ExitCode.WEIGHTS_INVALID);
         throw tooLarge(uri, Files.size(path), limit);
       }
@@ -41,15 +42,22 @@ public final class WeightsFile {
       }
       return bytes;
     } catch (IOException e) {
-      throw new TrainerException(ExitCode.NOT_FOUND, uri + ": cannot read ("
-          + e.getClass().getSimpleName() + ")");
+      throw new TrainerException(
+          ExitCode.NOT_FOUND, uri + ": cannot read (" + e.getClass().getSimpleName() + ")");
     }
   }
 
   private static TrainerException tooLarge(String uri, Object size, long limit) {
-    return new TrainerException(ExitCode.WEIGHTS_INVALID, uri + ": " + size + " bytes, more than"
-        + " the " + limit + " bytes a weights file may have here (the largest supported"
-        + " architecture needs about 0.5 GB; the limit is the smaller of 1 GiB and a third of"
-        + " the heap)");
+    return new TrainerException(
+        ExitCode.WEIGHTS_INVALID,
+        uri
+            + ": "
+            + size
+            + " bytes, more than"
+            + " the "
+            + limit
+            + " bytes a weights file may have here (the largest supported"
+            + " architecture needs about 0.5 GB; the limit is the smaller of 1 GiB and a third of"
+            + " the heap)");
   }
 }

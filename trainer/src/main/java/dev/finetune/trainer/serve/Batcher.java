@@ -13,10 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Groups concurrent requests into one forward pass: one thread takes the oldest request, then
- * waits at most {@code maxWait} for more, until the batch holds {@code maxBatch} images (a
- * request larger than that runs alone, whole). A full queue refuses with 503 instead of
- * growing; {@link #close} refuses new requests and finishes the queued ones.
+ * Groups concurrent requests into one forward pass: one thread takes the oldest request, then waits
+ * at most {@code maxWait} for more, until the batch holds {@code maxBatch} images (a request larger
+ * than that runs alone, whole). A full queue refuses with 503 instead of growing; {@link #close}
+ * refuses new requests and finishes the queued ones.
  */
 final class Batcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Batcher.class);

@@ -31,9 +31,9 @@ import java.util.SplittableRandom;
 
 /**
  * A final model ready to classify: the network from model.json's architecture and classes with
- * model.safetensors' weights, in eval mode, and the job's own test chain
- * ({@link ImagePipeline#forTest} of model.json's {@code transforms}, the code evaluation runs).
- * {@link #classify} is not thread-safe: the {@link Batcher}'s one thread calls it.
+ * model.safetensors' weights, in eval mode, and the job's own test chain ({@link
+ * ImagePipeline#forTest} of model.json's {@code transforms}, the code evaluation runs). {@link
+ * #classify} is not thread-safe: the {@link Batcher}'s one thread calls it.
  */
 public final class Classifier implements AutoCloseable {
   private final String name;
@@ -61,21 +61,26 @@ public final class Classifier implements AutoCloseable {
     }
     Architecture architecture = architecture(meta.path("architecture").asText(""), where);
     if (!meta.has("transforms")) {
-      throw new TrainerException(ExitCode.WEIGHTS_INVALID, where + " records no transforms (it"
-          + " was written by a trainer before finetune serve); train the job again to serve it");
+      throw new TrainerException(
+          ExitCode.WEIGHTS_INVALID,
+          where
+              + " records no transforms (it"
+              + " was written by a trainer before finetune serve); train the job again to serve it");
     }
     TransformsSpec transforms;
     try {
       transforms = new ObjectMapper().treeToValue(meta.get("transforms"), TransformsSpec.class);
     } catch (java.io.IOException e) {
-      throw new TrainerException(ExitCode.WEIGHTS_INVALID, where + ": transforms: "
-          + e.getMessage().lines().findFirst().orElse(""));
+      throw new TrainerException(
+          ExitCode.WEIGHTS_INVALID,
+          where + ": transforms: " + e.getMessage().lines().findFirst().orElse(""));
     }
     ImagePipeline pipeline = ImagePipeline.forTest(transforms);
     String modelName = name != null ? name : meta.path("job").asText("");
     if (modelName.isEmpty()) {
-      throw new TrainerException(ExitCode.WEIGHTS_INVALID, where + " names no job; pass"
-          + " --from-job NAME=URI to name the model");
+      throw new TrainerException(
+          ExitCode.WEIGHTS_INVALID,
+          where + " names no job; pass" + " --from-job NAME=URI to name the model");
     }
     ResNet net = new ResNet(architecture, classes.size());
     Model model = Model.newInstance(architecture.id(), Device.cpu());
@@ -97,8 +102,13 @@ public final class Classifier implements AutoCloseable {
         return a;
       }
     }
-    throw new TrainerException(ExitCode.WEIGHTS_INVALID, where + ": architecture '" + id
-        + "' is not one of " + Arrays.stream(Architecture.values()).map(Architecture::id).toList());
+    throw new TrainerException(
+        ExitCode.WEIGHTS_INVALID,
+        where
+            + ": architecture '"
+            + id
+            + "' is not one of "
+            + Arrays.stream(Architecture.values()).map(Architecture::id).toList());
   }
 
   /** The model's name on the protocol: the job's name. */
@@ -120,8 +130,8 @@ public final class Classifier implements AutoCloseable {
   }
 
   /**
-   * Classifies images in one forward pass per image size (a chain without a final crop keeps
-   * each image's own size, as evaluation does).
+   * Classifies images in one forward pass per image size (a chain without a final crop keeps each
+   * image's own size, as evaluation does).
    */
   public List<Prediction> classify(List<Pixels> images) throws TranslateException {
     Map<String, List<Integer>> bySize = new LinkedHashMap<>();
@@ -187,8 +197,8 @@ public final class Classifier implements AutoCloseable {
   private static final class LogitsTranslator implements Translator<Pixels, float[]> {
     @Override
     public NDList processInput(TranslatorContext ctx, Pixels p) {
-      return new NDList(ctx.getNDManager().create(p.data(),
-          new Shape(p.count(), 3, p.height(), p.width())));
+      return new NDList(
+          ctx.getNDManager().create(p.data(), new Shape(p.count(), 3, p.height(), p.width())));
     }
 
     @Override

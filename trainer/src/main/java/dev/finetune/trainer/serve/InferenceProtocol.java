@@ -14,15 +14,15 @@ import java.util.List;
 /**
  * The JSON of KServe's Open Inference Protocol (v2 REST) for an image classifier.
  *
- * <p>Request: exactly one input, datatype {@code BYTES}, shape {@code [N]} or {@code [N, 1]},
- * whose N elements are base64-encoded image files. Response: output {@code labels} (BYTES,
- * shape {@code [N, K]}: each image's K class labels, best first) and output {@code
- * probabilities} (FP32, {@code [N, K]}, in the same order). Anything else is a {@link
- * BadRequest} 400 naming the field.
+ * <p>Request: exactly one input, datatype {@code BYTES}, shape {@code [N]} or {@code [N, 1]}, whose
+ * N elements are base64-encoded image files. Response: output {@code labels} (BYTES, shape {@code
+ * [N, K]}: each image's K class labels, best first) and output {@code probabilities} (FP32, {@code
+ * [N, K]}, in the same order). Anything else is a {@link BadRequest} 400 naming the field.
  */
 public final class InferenceProtocol {
   /** The name of the labels output; the first output. */
   public static final String LABELS = "labels";
+
   /** The name of the probabilities output; the second output. */
   public static final String PROBABILITIES = "probabilities";
 
@@ -31,10 +31,15 @@ public final class InferenceProtocol {
 
   /** {@code maxBody}: the longest string the parser accepts; {@code maxImages} per request. */
   public InferenceProtocol(int maxBody, int maxImages) {
-    this.json = new ObjectMapper(JsonFactory.builder()
-        .streamReadConstraints(StreamReadConstraints.builder()
-            .maxStringLength(maxBody).maxNestingDepth(16).build())
-        .build());
+    this.json =
+        new ObjectMapper(
+            JsonFactory.builder()
+                .streamReadConstraints(
+                    StreamReadConstraints.builder()
+                        .maxStringLength(maxBody)
+                        .maxNestingDepth(16)
+                        .build())
+                .build());
     this.maxImages = maxImages;
   }
 
@@ -47,16 +52,20 @@ public final class InferenceProtocol {
     try {
       root = json.readTree(body);
     } catch (IOException e) {
-      throw new BadRequest(400, "request body is not JSON: "
-          + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+      throw new BadRequest(
+          400,
+          "request body is not JSON: "
+              + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
     }
     if (root == null || !root.isObject()) {
       throw new BadRequest(400, "request body must be a JSON object with \"inputs\"");
     }
     JsonNode inputs = root.get("inputs");
     if (inputs == null || !inputs.isArray() || inputs.size() != 1) {
-      throw new BadRequest(400, "\"inputs\" must be an array of exactly one tensor (BYTES,"
-          + " shape [N], base64-encoded images)");
+      throw new BadRequest(
+          400,
+          "\"inputs\" must be an array of exactly one tensor (BYTES,"
+              + " shape [N], base64-encoded images)");
     }
     JsonNode input = inputs.get(0);
     if (!input.isObject()) {
@@ -64,8 +73,11 @@ public final class InferenceProtocol {
     }
     String datatype = input.path("datatype").asText("");
     if (!"BYTES".equals(datatype)) {
-      throw new BadRequest(400, "inputs[0].datatype must be BYTES (base64-encoded image files),"
-          + " got " + (datatype.isEmpty() ? "none" : "'" + clip(datatype) + "'"));
+      throw new BadRequest(
+          400,
+          "inputs[0].datatype must be BYTES (base64-encoded image files),"
+              + " got "
+              + (datatype.isEmpty() ? "none" : "'" + clip(datatype) + "'"));
     }
     JsonNode data = input.get("data");
     if (data == null || !data.isArray()) {
@@ -73,8 +85,14 @@ public final class InferenceProtocol {
     }
     long count = shapeCount(input.get("shape"));
     if (count != data.size()) {
-      throw new BadRequest(400, "inputs[0].shape " + input.get("shape") + " holds " + count
-          + " element(s) but data has " + data.size());
+      throw new BadRequest(
+          400,
+          "inputs[0].shape "
+              + input.get("shape")
+              + " holds "
+              + count
+              + " element(s) but data has "
+              + data.size());
     }
     if (count < 1 || count > maxImages) {
       throw new BadRequest(400, "inputs[0] must hold 1 to " + maxImages + " images, got " + count);
@@ -84,8 +102,12 @@ public final class InferenceProtocol {
     for (int i = 0; i < data.size(); i++) {
       JsonNode element = data.get(i);
       if (!element.isTextual()) {
-        throw new BadRequest(400, "inputs[0].data[" + i + "] must be a base64 string, got "
-            + element.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+        throw new BadRequest(
+            400,
+            "inputs[0].data["
+                + i
+                + "] must be a base64 string, got "
+                + element.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
       }
       String text = element.textValue();
       if (!text.matches("[A-Za-z0-9+/=\\r\\n]*")) {
@@ -104,18 +126,24 @@ public final class InferenceProtocol {
   /** {@code [N]} or {@code [N, 1]}: N. */
   private static long shapeCount(JsonNode shape) {
     if (shape == null || !shape.isArray() || shape.isEmpty() || shape.size() > 2) {
-      throw new BadRequest(400, "inputs[0].shape must be [N] or [N, 1] (one image per element),"
-          + " got " + (shape == null ? "none" : clip(shape.toString())));
+      throw new BadRequest(
+          400,
+          "inputs[0].shape must be [N] or [N, 1] (one image per element),"
+              + " got "
+              + (shape == null ? "none" : clip(shape.toString())));
     }
     for (JsonNode d : shape) {
       if (!d.canConvertToInt() || !d.isIntegralNumber() || d.asInt() < 0) {
-        throw new BadRequest(400, "inputs[0].shape must hold non-negative integers, got "
-            + clip(shape.toString()));
+        throw new BadRequest(
+            400, "inputs[0].shape must hold non-negative integers, got " + clip(shape.toString()));
       }
     }
     if (shape.size() == 2 && shape.get(1).asInt() != 1) {
-      throw new BadRequest(400, "inputs[0].shape must be [N] or [N, 1] (one image per element),"
-          + " got " + clip(shape.toString()));
+      throw new BadRequest(
+          400,
+          "inputs[0].shape must be [N] or [N, 1] (one image per element),"
+              + " got "
+              + clip(shape.toString()));
     }
     return shape.get(0).asLong();
   }

@@ -25,8 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * KServe's Open Inference Protocol (v2 REST) for one {@link Classifier}, on the JDK's HTTP
- * server, plus {@code GET /metrics} ({@link ServeMetrics}):
+ * KServe's Open Inference Protocol (v2 REST) for one {@link Classifier}, on the JDK's HTTP server,
+ * plus {@code GET /metrics} ({@link ServeMetrics}):
  *
  * <ul>
  *   <li>{@code GET /v2/health/live}, {@code GET /v2/health/ready};
@@ -34,9 +34,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /v2/models/{name}/infer} ({@link InferenceProtocol}).
  * </ul>
  *
- * <p>Images are decoded on the HTTP threads, with the trainer's {@link ImageDecoder} and its
- * pixel limit, then classified by the {@link Batcher}. A bad request is answered with a 4xx and
- * {@code {"error": "one line"}}; no request can stop the server.
+ * <p>Images are decoded on the HTTP threads, with the trainer's {@link ImageDecoder} and its pixel
+ * limit, then classified by the {@link Batcher}. A bad request is answered with a 4xx and {@code
+ * {"error": "one line"}}; no request can stop the server.
  */
 public final class InferenceServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(InferenceServer.class);
@@ -45,8 +45,16 @@ public final class InferenceServer implements AutoCloseable {
   private static final String MODELS = "/v2/models/";
 
   /** The server's limits and batching. */
-  public record Settings(int port, int maxBodyBytes, int maxImages, long maxPixels, int maxBatch,
-      Duration maxWait, int queue, int threads, Duration requestTimeout) {}
+  public record Settings(
+      int port,
+      int maxBodyBytes,
+      int maxImages,
+      long maxPixels,
+      int maxBatch,
+      Duration maxWait,
+      int queue,
+      int threads,
+      Duration requestTimeout) {}
 
   private final Classifier classifier;
   private final String architecture;
@@ -69,11 +77,14 @@ public final class InferenceServer implements AutoCloseable {
     this.decoder = new ImageDecoder(settings.maxPixels());
     this.metrics = new ServeMetrics(classifier.name());
     AtomicInteger threads = new AtomicInteger();
-    this.executor = Executors.newFixedThreadPool(settings.threads(), r -> {
-      Thread t = new Thread(r, "serve-http-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor =
+        Executors.newFixedThreadPool(
+            settings.threads(),
+            r -> {
+              Thread t = new Thread(r, "serve-http-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     HttpServer http;
     try {
       http = HttpServer.create(new InetSocketAddress(settings.port()), 64);
@@ -83,15 +94,20 @@ public final class InferenceServer implements AutoCloseable {
       throw e;
     }
     this.server = http;
-    this.batcher = new Batcher(classifier::classify, settings.maxBatch(), settings.maxWait(),
-        settings.queue(), metrics::batch);
+    this.batcher =
+        new Batcher(
+            classifier::classify,
+            settings.maxBatch(),
+            settings.maxWait(),
+            settings.queue(),
+            metrics::batch);
     server.setExecutor(executor);
     server.createContext("/", this::handle);
   }
 
   /** Binds the port and starts answering; ready once started. */
-  public static InferenceServer start(Classifier classifier, String architecture,
-      Settings settings) throws IOException {
+  public static InferenceServer start(Classifier classifier, String architecture, Settings settings)
+      throws IOException {
     InferenceServer s = new InferenceServer(classifier, architecture, settings);
     s.server.start();
     s.ready = true;
@@ -103,8 +119,8 @@ public final class InferenceServer implements AutoCloseable {
   }
 
   /**
-   * Stops gracefully: not ready any more (so a load balancer stops sending), no new
-   * connections, in-flight requests finish (up to {@code grace}), then the batcher and threads.
+   * Stops gracefully: not ready any more (so a load balancer stops sending), no new connections,
+   * in-flight requests finish (up to {@code grace}), then the batcher and threads.
    */
   public void stop(Duration grace) {
     ready = false;
@@ -160,8 +176,8 @@ public final class InferenceServer implements AutoCloseable {
     String method = ex.getRequestMethod();
     if (path.equals("/metrics")) {
       requireMethod(method, "GET");
-      return send(ex, 200, TrainingMetrics.CONTENT_TYPE,
-          metrics.scrape().getBytes(StandardCharsets.UTF_8));
+      return send(
+          ex, 200, TrainingMetrics.CONTENT_TYPE, metrics.scrape().getBytes(StandardCharsets.UTF_8));
     }
     if (path.equals("/v2/health/live")) {
       requireMethod(method, "GET");
@@ -173,17 +189,20 @@ public final class InferenceServer implements AutoCloseable {
     }
     if (path.equals("/v2") || path.equals(V2)) {
       requireMethod(method, "GET");
-      return send(ex, 200, ("{\"name\":\"finetune serve\",\"extensions\":[]}")
-          .getBytes(StandardCharsets.UTF_8));
+      return send(
+          ex,
+          200,
+          ("{\"name\":\"finetune serve\",\"extensions\":[]}").getBytes(StandardCharsets.UTF_8));
     }
     if (path.startsWith(MODELS)) {
       String[] parts = path.substring(MODELS.length()).split("/", -1);
       String name = parts[0];
-      String action = parts.length == 1 ? ""
-          : String.join("/", List.of(parts).subList(1, parts.length));
+      String action =
+          parts.length == 1 ? "" : String.join("/", List.of(parts).subList(1, parts.length));
       if (!name.equals(classifier.name())) {
-        throw new BadRequest(404, "unknown model '" + clip(name) + "'; this server serves '"
-            + classifier.name() + "'");
+        throw new BadRequest(
+            404,
+            "unknown model '" + clip(name) + "'; this server serves '" + classifier.name() + "'");
       }
       switch (action) {
         case "" -> {
@@ -213,16 +232,17 @@ public final class InferenceServer implements AutoCloseable {
     List<Pixels> pixels = new ArrayList<>(request.images().size());
     for (int i = 0; i < request.images().size(); i++) {
       try {
-        pixels.add(classifier.prepare(decoder.decode(request.images().get(i),
-            "inputs[0].data[" + i + "]")));
+        pixels.add(
+            classifier.prepare(
+                decoder.decode(request.images().get(i), "inputs[0].data[" + i + "]")));
       } catch (BadImageException e) {
         throw new BadRequest(400, e.getMessage());
       }
     }
     List<Prediction> predictions;
     try {
-      predictions = batcher.submit(pixels).get(settings.requestTimeout().toMillis(),
-          TimeUnit.MILLISECONDS);
+      predictions =
+          batcher.submit(pixels).get(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new BadRequest(503, "interrupted");
@@ -231,8 +251,10 @@ public final class InferenceServer implements AutoCloseable {
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof OutOfMemoryError || cause instanceof ai.djl.engine.EngineException) {
-        throw new BadRequest(503, "the model could not run this batch: "
-            + String.valueOf(cause.getMessage()).lines().findFirst().orElse(""));
+        throw new BadRequest(
+            503,
+            "the model could not run this batch: "
+                + String.valueOf(cause.getMessage()).lines().findFirst().orElse(""));
       }
       throw new IllegalStateException("inference failed: " + cause, cause);
     }
@@ -253,8 +275,13 @@ public final class InferenceServer implements AutoCloseable {
         throw new BadRequest(400, "Content-Length is not a number");
       }
       if (declared > max) {
-        throw new BadRequest(413, "request body is " + declared + " bytes, more than the limit of "
-            + max + " (--max-body)");
+        throw new BadRequest(
+            413,
+            "request body is "
+                + declared
+                + " bytes, more than the limit of "
+                + max
+                + " (--max-body)");
       }
     }
     try (InputStream in = ex.getRequestBody()) {
@@ -263,8 +290,8 @@ public final class InferenceServer implements AutoCloseable {
       int n;
       while ((n = in.read(buffer)) > 0) {
         if (out.size() + n > max) {
-          throw new BadRequest(413, "request body is more than the limit of " + max
-              + " bytes (--max-body)");
+          throw new BadRequest(
+              413, "request body is more than the limit of " + max + " bytes (--max-body)");
         }
         out.write(buffer, 0, n);
       }

@@ -18,11 +18,11 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A final model's two files, model.json and model.safetensors, read from where {@code train}
- * left them: a final-model folder, a {@code train} output folder (its {@code finetune/}), or a
- * checkpoint location (its {@code model/}); local or through the trainer's object stores
- * ({@code file://}, {@code s3://}). A location naming model.safetensors itself (a job's
- * {@code status.finalModelUri}) means its folder.
+ * A final model's two files, model.json and model.safetensors, read from where {@code train} left
+ * them: a final-model folder, a {@code train} output folder (its {@code finetune/}), or a
+ * checkpoint location (its {@code model/}); local or through the trainer's object stores ({@code
+ * file://}, {@code s3://}). A location naming model.safetensors itself (a job's {@code
+ * status.finalModelUri}) means its folder.
  *
  * @param uri where the files were found
  * @param metadata model.json
@@ -35,9 +35,10 @@ public record ModelFiles(String uri, JsonNode metadata, byte[] weights) {
   /** Reads the model at {@code location} (a path or URI), with S3 settings from {@code env}. */
   public static ModelFiles read(String location, Map<String, String> env) {
     // status.finalModelUri names the weights file: its folder holds the rest.
-    String folder = location.endsWith("/" + StorageLayout.MODEL_FILE)
-        ? location.substring(0, location.length() - StorageLayout.MODEL_FILE.length())
-        : location;
+    String folder =
+        location.endsWith("/" + StorageLayout.MODEL_FILE)
+            ? location.substring(0, location.length() - StorageLayout.MODEL_FILE.length())
+            : location;
     String uri = folder.contains("://") ? folder : toFileUri(folder);
     try (ObjectStore store = ObjectStores.open(uri, env)) {
       for (String place : PLACES) {
@@ -49,8 +50,12 @@ public record ModelFiles(String uri, JsonNode metadata, byte[] weights) {
         JsonNode meta = parse(json.get(), where + StorageLayout.MODEL_METADATA);
         Optional<InputStream> weights = store.open(place + StorageLayout.MODEL_FILE);
         if (weights.isEmpty()) {
-          throw new TrainerException(ExitCode.NOT_FOUND, where + StorageLayout.MODEL_FILE
-              + " not found next to its " + StorageLayout.MODEL_METADATA);
+          throw new TrainerException(
+              ExitCode.NOT_FOUND,
+              where
+                  + StorageLayout.MODEL_FILE
+                  + " not found next to its "
+                  + StorageLayout.MODEL_METADATA);
         }
         // Read at most one byte past the limit, so an oversized file is refused without being
         // held in memory whole.
@@ -60,24 +65,36 @@ public record ModelFiles(String uri, JsonNode metadata, byte[] weights) {
           bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
         }
         if (bytes.length > limit) {
-          throw new TrainerException(ExitCode.WEIGHTS_INVALID, where + StorageLayout.MODEL_FILE
-              + " is larger than " + limit + " bytes");
+          throw new TrainerException(
+              ExitCode.WEIGHTS_INVALID,
+              where + StorageLayout.MODEL_FILE + " is larger than " + limit + " bytes");
         }
         return new ModelFiles(where, meta, bytes);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    throw new TrainerException(ExitCode.NOT_FOUND, "no final model at " + location + ": expected "
-        + StorageLayout.MODEL_METADATA + " and " + StorageLayout.MODEL_FILE + " there, under"
-        + " finetune/ (a train output folder) or under model/ (a checkpoint location)");
+    throw new TrainerException(
+        ExitCode.NOT_FOUND,
+        "no final model at "
+            + location
+            + ": expected "
+            + StorageLayout.MODEL_METADATA
+            + " and "
+            + StorageLayout.MODEL_FILE
+            + " there, under"
+            + " finetune/ (a train output folder) or under model/ (a checkpoint location)");
   }
 
   private static String toFileUri(String path) {
     Path p = Path.of(path).toAbsolutePath().normalize();
     if (!Files.isDirectory(p)) {
-      throw new TrainerException(ExitCode.NOT_FOUND, "MODEL " + path + " is not a folder: give"
-          + " a train output folder, a final-model folder or a file:// or s3:// URI");
+      throw new TrainerException(
+          ExitCode.NOT_FOUND,
+          "MODEL "
+              + path
+              + " is not a folder: give"
+              + " a train output folder, a final-model folder or a file:// or s3:// URI");
     }
     return p.toUri().toString();
   }
@@ -90,8 +107,11 @@ public record ModelFiles(String uri, JsonNode metadata, byte[] weights) {
       }
       return node;
     } catch (IOException e) {
-      throw new TrainerException(ExitCode.WEIGHTS_INVALID, where + " is not valid JSON: "
-          + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+      throw new TrainerException(
+          ExitCode.WEIGHTS_INVALID,
+          where
+              + " is not valid JSON: "
+              + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
     }
   }
 }

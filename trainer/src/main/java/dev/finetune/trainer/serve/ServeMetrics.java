@@ -8,8 +8,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 
 /**
- * The server's Prometheus series, scraped at {@code GET /metrics} in the text format the
- * trainer's own metrics use:
+ * The server's Prometheus series, scraped at {@code GET /metrics} in the text format the trainer's
+ * own metrics use:
  *
  * <ul>
  *   <li>{@code finetune_serve_requests_total{model, code}}: HTTP requests by status code;
@@ -28,22 +28,25 @@ final class ServeMetrics implements AutoCloseable {
 
   ServeMetrics(String model) {
     this.model = model;
-    latency = Timer.builder("finetune.serve.request")
-        .description("infer request latency, from the body read to the response")
-        .tag("model", model)
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(1))
-        .maximumExpectedValue(Duration.ofSeconds(30))
-        .register(registry);
-    batches = DistributionSummary.builder("finetune.serve.batch.images")
-        .description("images per forward pass")
-        .tag("model", model)
-        .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128)
-        .register(registry);
-    images = Counter.builder("finetune.serve.images")
-        .description("images classified")
-        .tag("model", model)
-        .register(registry);
+    latency =
+        Timer.builder("finetune.serve.request")
+            .description("infer request latency, from the body read to the response")
+            .tag("model", model)
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(30))
+            .register(registry);
+    batches =
+        DistributionSummary.builder("finetune.serve.batch.images")
+            .description("images per forward pass")
+            .tag("model", model)
+            .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128)
+            .register(registry);
+    images =
+        Counter.builder("finetune.serve.images")
+            .description("images classified")
+            .tag("model", model)
+            .register(registry);
   }
 
   void request(int status) {

@@ -2,16 +2,16 @@ package dev.finetune.trainer.spec;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.cfg.CoercionAction;
-import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
-import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.finetune.api.v1alpha1.FineTuneJob;
@@ -48,8 +48,8 @@ public final class JobLoader {
   }
 
   /**
-   * Reads and validates a manifest; in a cluster, datasets and the source model must use one
-   * of {@code schemes} (the cluster operator's trainer-allowed-schemes).
+   * Reads and validates a manifest; in a cluster, datasets and the source model must use one of
+   * {@code schemes} (the cluster operator's trainer-allowed-schemes).
    */
   public static FineTuneJob load(Path manifest, Placement placement, List<String> schemes) {
     // Type checked before opening (a FIFO would block), read bounded (Files.size is 0 for a
@@ -68,8 +68,8 @@ public final class JobLoader {
   }
 
   /** As above, with the URI schemes a cluster allows. */
-  public static FineTuneJob parse(String yaml, String source, Placement placement,
-      List<String> schemes) {
+  public static FineTuneJob parse(
+      String yaml, String source, Placement placement, List<String> schemes) {
     FineTuneJob job = read(yaml, source, FineTuneJob.class, "FineTuneJob");
     new Violations(SpecValidator.validate(job, placement, schemes)).throwIfInvalid(source);
     return job;
@@ -77,8 +77,8 @@ public final class JobLoader {
 
   /** The manifest's text as bounded, read like {@link #load(Path)} reads it. */
   public static String text(Path manifest) {
-    byte[] bytes = InputFile.read(manifest, manifest.toString(), MAX_MANIFEST_BYTES,
-        ExitCode.INVALID_SPEC);
+    byte[] bytes =
+        InputFile.read(manifest, manifest.toString(), MAX_MANIFEST_BYTES, ExitCode.INVALID_SPEC);
     return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
   }
 
@@ -88,8 +88,8 @@ public final class JobLoader {
    */
   static <T> T read(String yaml, String source, Class<T> type, String kind) {
     if (yaml.length() > MAX_MANIFEST_BYTES) {
-      throw invalid(source, "more than " + MAX_MANIFEST_BYTES + " characters; a " + kind
-          + " is small");
+      throw invalid(
+          source, "more than " + MAX_MANIFEST_BYTES + " characters; a " + kind + " is small");
     }
     T object;
     YamlShape.checkEvents(yaml, source, loaderOptions());
@@ -101,25 +101,36 @@ public final class JobLoader {
         YamlShape.checkType(root, source, kind); // the mapped object always says its own kind
       }
     } catch (UnrecognizedPropertyException e) {
-      String allowed = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
-          .map(Object::toString).sorted().collect(Collectors.joining(", "));
+      String allowed =
+          e.getKnownPropertyIds() == null
+              ? ""
+              : e.getKnownPropertyIds().stream()
+                  .map(Object::toString)
+                  .sorted()
+                  .collect(Collectors.joining(", "));
       throw invalid(source, path(e) + ": unknown field; allowed: " + allowed);
     } catch (InvalidFormatException e) {
       Class<?> target = e.getTargetType();
-      String allowed = target != null && target.isEnum()
-          ? "one of " + Arrays.stream(target.getEnumConstants())
-              .map(c -> c.toString().toLowerCase(java.util.Locale.ROOT))
-              .collect(Collectors.joining(", "))
-          : "a value of type " + (target == null ? "?" : target.getSimpleName());
-      throw invalid(source, path(e) + ": invalid value '" + e.getValue() + "'; allowed: " + allowed);
+      String allowed =
+          target != null && target.isEnum()
+              ? "one of "
+                  + Arrays.stream(target.getEnumConstants())
+                      .map(c -> c.toString().toLowerCase(java.util.Locale.ROOT))
+                      .collect(Collectors.joining(", "))
+              : "a value of type " + (target == null ? "?" : target.getSimpleName());
+      throw invalid(
+          source, path(e) + ": invalid value '" + e.getValue() + "'; allowed: " + allowed);
     } catch (MismatchedInputException e) {
       String expected = e.getTargetType() == null ? "?" : e.getTargetType().getSimpleName();
       throw invalid(source, path(e) + ": wrong type; expected " + expected);
     } catch (JsonMappingException e) {
       throw invalid(source, path(e) + ": " + e.getOriginalMessage());
     } catch (JsonProcessingException e) {
-      throw invalid(source, "not valid YAML: " + e.getOriginalMessage()
-          + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()));
+      throw invalid(
+          source,
+          "not valid YAML: "
+              + e.getOriginalMessage()
+              + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()));
     }
     if (object == null) {
       throw invalid(source, "empty document; expected a " + kind + " manifest");
@@ -156,22 +167,27 @@ public final class JobLoader {
   }
 
   /**
-   * As strict as the API server with the CRD schema: unknown fields, duplicate keys, a float
-   * for an integer (epochs: 1.9) and a string for a number or boolean are errors.
+   * As strict as the API server with the CRD schema: unknown fields, duplicate keys, a float for an
+   * integer (epochs: 1.9) and a string for a number or boolean are errors.
    */
   static ObjectMapper mapper() {
-    YAMLMapper mapper = YAMLMapper.builder(YAMLFactory.builder().loaderOptions(loaderOptions())
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
-        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-        .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
-        .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-        .build();
-    for (LogicalType t : new LogicalType[] {LogicalType.Integer, LogicalType.Float,
-        LogicalType.Boolean}) {
+    YAMLMapper mapper =
+        YAMLMapper.builder(
+                YAMLFactory.builder()
+                    .loaderOptions(loaderOptions())
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .build())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .build();
+    for (LogicalType t :
+        new LogicalType[] {LogicalType.Integer, LogicalType.Float, LogicalType.Boolean}) {
       mapper.coercionConfigFor(t).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
     }
-    mapper.coercionConfigFor(LogicalType.Integer)
+    mapper
+        .coercionConfigFor(LogicalType.Integer)
         .setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
     return mapper;
   }

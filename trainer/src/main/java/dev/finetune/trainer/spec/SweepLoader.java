@@ -10,20 +10,22 @@ import java.util.List;
 
 /**
  * Reads a FineTuneSweep manifest as strictly as {@link JobLoader} reads a FineTuneJob, and
- * validates it with the contract's {@link SweepValidator} (every trial and the baseline through
- * the FineTuneJob rules), so {@code finetune validate} says what the admission webhook says.
+ * validates it with the contract's {@link SweepValidator} (every trial and the baseline through the
+ * FineTuneJob rules), so {@code finetune validate} says what the admission webhook says.
  */
 public final class SweepLoader {
   private SweepLoader() {}
 
   /**
-   * Whether the manifest declares {@code kind: FineTuneSweep}. YAML that does not parse is not
-   * a sweep here: {@link JobLoader} then reports what is wrong with it.
+   * Whether the manifest declares {@code kind: FineTuneSweep}. YAML that does not parse is not a
+   * sweep here: {@link JobLoader} then reports what is wrong with it.
    */
   public static boolean isSweep(String yaml) {
     try {
       JsonNode root = JobLoader.mapper().readTree(yaml);
-      return root != null && root.isObject() && root.get("kind") != null
+      return root != null
+          && root.isObject()
+          && root.get("kind") != null
           && "FineTuneSweep".equals(root.get("kind").asText());
     } catch (JsonProcessingException | RuntimeException e) {
       return false;
@@ -34,8 +36,8 @@ public final class SweepLoader {
     return parse(JobLoader.text(manifest), manifest.toString(), placement, schemes);
   }
 
-  public static FineTuneSweep parse(String yaml, String source, Placement placement,
-      List<String> schemes) {
+  public static FineTuneSweep parse(
+      String yaml, String source, Placement placement, List<String> schemes) {
     FineTuneSweep sweep = JobLoader.read(yaml, source, FineTuneSweep.class, "FineTuneSweep");
     new Violations(SweepValidator.validate(sweep, placement, schemes)).throwIfInvalid(source);
     return sweep;

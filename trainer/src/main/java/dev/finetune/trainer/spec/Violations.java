@@ -27,8 +27,14 @@ public final class Violations {
       return;
     }
     List<String> messages = messages();
-    String more = messages.size() > 1 ? " (and " + (messages.size() - 1) + " more: "
-        + String.join("; ", messages.subList(1, messages.size())) + ")" : "";
+    String more =
+        messages.size() > 1
+            ? " (and "
+                + (messages.size() - 1)
+                + " more: "
+                + String.join("; ", messages.subList(1, messages.size()))
+                + ")"
+            : "";
     throw new TrainerException(ExitCode.INVALID_SPEC, source + ": " + messages.get(0) + more);
   }
 }

@@ -18,11 +18,11 @@ import org.yaml.snakeyaml.events.NodeEvent;
 import org.yaml.snakeyaml.events.ScalarEvent;
 
 /**
- * What a manifest must look like before it is mapped: one document, no anchors or aliases
- * (Jackson turned {@code *name} into the string "name"), and apiVersion and kind as the API
- * server requires (the mapped object always reported its own class's kind, so a
- * {@code kind: Pod} passed). Duplicate keys, floats for integers and strings for numbers are
- * refused by {@link JobLoader#mapper}.
+ * What a manifest must look like before it is mapped: one document, no anchors or aliases (Jackson
+ * turned {@code *name} into the string "name"), and apiVersion and kind as the API server requires
+ * (the mapped object always reported its own class's kind, so a {@code kind: Pod} passed).
+ * Duplicate keys, floats for integers and strings for numbers are refused by {@link
+ * JobLoader#mapper}.
  */
 final class YamlShape {
   private YamlShape() {}
@@ -63,16 +63,21 @@ final class YamlShape {
         continue;
       }
       char before = i == 0 ? ' ' : yaml.charAt(i - 1);
-      boolean start = Character.isWhitespace(before) || before == '[' || before == '{'
-          || before == ',';
+      boolean start =
+          Character.isWhitespace(before) || before == '[' || before == '{' || before == ',';
       if (c == '#' && Character.isWhitespace(before)) {
         comment = true;
       } else if ((c == '\'' || c == '"') && start) {
         quote = c;
       } else if (c == '[' || c == '{') {
         if (++depth > MAX_DEPTH) {
-          throw invalid(source, "nested deeper than " + MAX_DEPTH + " levels (line " + line
-              + "); a FineTuneJob needs a handful");
+          throw invalid(
+              source,
+              "nested deeper than "
+                  + MAX_DEPTH
+                  + " levels (line "
+                  + line
+                  + "); a FineTuneJob needs a handful");
         }
       } else if ((c == ']' || c == '}') && depth > 0) {
         depth--;
@@ -91,32 +96,45 @@ final class YamlShape {
         Event e = events.next();
         if (e instanceof DocumentStartEvent && events.hasNext()) {
           Event first = events.next();
-          boolean empty = first instanceof ScalarEvent s && s.getValue().isEmpty()
-              && s.getImplicit().canOmitTagInPlainScalar();
+          boolean empty =
+              first instanceof ScalarEvent s
+                  && s.getValue().isEmpty()
+                  && s.getImplicit().canOmitTagInPlainScalar();
           if (!empty) {
             documents++;
           }
           e = first;
         }
         if (e instanceof CollectionStartEvent && ++depth > MAX_DEPTH) {
-          throw invalid(source, "nested deeper than " + MAX_DEPTH + " levels"
-              + (e.getStartMark() == null ? "" : " (line " + (e.getStartMark().getLine() + 1)
-                  + ")") + "; a FineTuneJob needs a handful");
+          throw invalid(
+              source,
+              "nested deeper than "
+                  + MAX_DEPTH
+                  + " levels"
+                  + (e.getStartMark() == null
+                      ? ""
+                      : " (line " + (e.getStartMark().getLine() + 1) + ")")
+                  + "; a FineTuneJob needs a handful");
         } else if (e instanceof CollectionEndEvent) {
           depth--;
         }
         if (e instanceof AliasEvent || (e instanceof NodeEvent n && n.getAnchor() != null)) {
-          throw invalid(source, "YAML anchors and aliases (&name, *name) are not supported"
-              + (e.getStartMark() == null ? "" : " (line " + (e.getStartMark().getLine() + 1)
-                  + ")") + "; write the value out");
+          throw invalid(
+              source,
+              "YAML anchors and aliases (&name, *name) are not supported"
+                  + (e.getStartMark() == null
+                      ? ""
+                      : " (line " + (e.getStartMark().getLine() + 1) + ")")
+                  + "; write the value out");
         }
       }
     } catch (YAMLException malformed) {
       return;
     }
     if (documents > 1) {
-      throw invalid(source, documents + " YAML documents; a manifest file holds exactly one"
-          + " FineTuneJob");
+      throw invalid(
+          source,
+          documents + " YAML documents; a manifest file holds exactly one" + " FineTuneJob");
     }
   }
 
@@ -133,13 +151,21 @@ final class YamlShape {
     String expected = FineTuneJob.GROUP + "/" + FineTuneJob.VERSION;
     JsonNode apiVersion = root.get("apiVersion");
     if (apiVersion == null || !apiVersion.isTextual() || !expected.equals(apiVersion.asText())) {
-      throw invalid(source, "apiVersion: must be " + expected + ", got "
-          + (apiVersion == null ? "nothing" : "'" + shorten(apiVersion.asText()) + "'"));
+      throw invalid(
+          source,
+          "apiVersion: must be "
+              + expected
+              + ", got "
+              + (apiVersion == null ? "nothing" : "'" + shorten(apiVersion.asText()) + "'"));
     }
     JsonNode kind = root.get("kind");
     if (kind == null || !kind.isTextual() || !expectedKind.equals(kind.asText())) {
-      throw invalid(source, "kind: must be " + expectedKind + ", got "
-          + (kind == null ? "nothing" : "'" + shorten(kind.asText()) + "'"));
+      throw invalid(
+          source,
+          "kind: must be "
+              + expectedKind
+              + ", got "
+              + (kind == null ? "nothing" : "'" + shorten(kind.asText()) + "'"));
     }
   }
 

@@ -65,8 +65,8 @@ public final class FileObjectStore implements ObjectStore {
     Path target = resolve(key);
     Path tmp = tempFor(target);
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING)) {
+      try (FileChannel ch =
+          FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         while (buf.hasRemaining()) {
           ch.write(buf);
@@ -152,33 +152,36 @@ public final class FileObjectStore implements ObjectStore {
     }
     // walkFileTree (not Files.walk): a file that a concurrent writer renames or deletes between
     // the directory read and its stat is skipped instead of failing the whole listing.
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
-        String k = root.relativize(f).toString().replace('\\', '/');
-        if (attrs.isRegularFile() && !f.getFileName().toString().endsWith(TEMP_SUFFIX)
-            && k.startsWith(p)) {
-          keys.add(k);
-        }
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        dir,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+            String k = root.relativize(f).toString().replace('\\', '/');
+            if (attrs.isRegularFile()
+                && !f.getFileName().toString().endsWith(TEMP_SUFFIX)
+                && k.startsWith(p)) {
+              keys.add(k);
+            }
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
-        if (e instanceof NoSuchFileException) {
-          return FileVisitResult.CONTINUE;
-        }
-        throw e;
-      }
+          @Override
+          public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+            if (e instanceof NoSuchFileException) {
+              return FileVisitResult.CONTINUE;
+            }
+            throw e;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-        if (e != null && !(e instanceof NoSuchFileException)) {
-          throw e;
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+            if (e != null && !(e instanceof NoSuchFileException)) {
+              throw e;
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
     keys.sort(null);
     return keys;
   }
@@ -188,7 +191,8 @@ public final class FileObjectStore implements ObjectStore {
     Path p = resolve(key);
     Files.deleteIfExists(p);
     // Remove now-empty parent folders up to (not including) the root, best effort.
-    for (Path d = p.getParent(); d != null && d.startsWith(root) && !d.equals(root);
+    for (Path d = p.getParent();
+        d != null && d.startsWith(root) && !d.equals(root);
         d = d.getParent()) {
       try {
         Files.delete(d);

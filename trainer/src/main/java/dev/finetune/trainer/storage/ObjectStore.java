@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A flat key/value blob store: a local directory (file://) or an S3 bucket prefix (s3://).
- * Keys are relative, '/'-separated. Implementations retry transient failures with backoff and
- * then throw {@link dev.finetune.trainer.error.TrainerException} with STORAGE_UNAVAILABLE.
+ * A flat key/value blob store: a local directory (file://) or an S3 bucket prefix (s3://). Keys are
+ * relative, '/'-separated. Implementations retry transient failures with backoff and then throw
+ * {@link dev.finetune.trainer.error.TrainerException} with STORAGE_UNAVAILABLE.
  */
 public interface ObjectStore extends AutoCloseable {
   /** Writes the file's bytes under key, replacing any existing object atomically. */

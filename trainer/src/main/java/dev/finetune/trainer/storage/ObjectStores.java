@@ -1,8 +1,8 @@
 package dev.finetune.trainer.storage;
 
+import dev.finetune.contract.ExitCode;
 import dev.finetune.contract.S3Settings;
 import dev.finetune.contract.S3Uri;
-import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -38,11 +38,11 @@ public final class ObjectStores {
   }
 
   /** As {@link #open(String, Map, S3Settings)}, reporting to {@code health}. */
-  public static ObjectStore open(String uri, Map<String, String> env, S3Settings s3Settings,
-      StorageHealth health) {
+  public static ObjectStore open(
+      String uri, Map<String, String> env, S3Settings s3Settings, StorageHealth health) {
     if (uri == null || uri.isBlank()) {
-      throw new TrainerException(ExitCode.INVALID_SPEC,
-          "storage URI is empty: allowed schemes are file:// and s3://");
+      throw new TrainerException(
+          ExitCode.INVALID_SPEC, "storage URI is empty: allowed schemes are file:// and s3://");
     }
     String u = uri.trim();
     int colon = u.indexOf(':');
@@ -53,9 +53,13 @@ public final class ObjectStores {
       case "s3":
         return openS3(u, env, s3Settings, health);
       default:
-        throw new TrainerException(ExitCode.UNSUPPORTED, "unsupported storage URI '" + u
-            + "'" + (scheme.isEmpty() ? " (no scheme)" : " (scheme " + scheme + ")")
-            + ": allowed schemes are file:// and s3://");
+        throw new TrainerException(
+            ExitCode.UNSUPPORTED,
+            "unsupported storage URI '"
+                + u
+                + "'"
+                + (scheme.isEmpty() ? " (no scheme)" : " (scheme " + scheme + ")")
+                + ": allowed schemes are file:// and s3://");
     }
   }
 
@@ -64,27 +68,33 @@ public final class ObjectStores {
     try {
       parsed = URI.create(u);
     } catch (IllegalArgumentException e) {
-      throw new TrainerException(ExitCode.INVALID_SPEC, "storage URI '" + u + "' is malformed: "
-          + e.getMessage());
+      throw new TrainerException(
+          ExitCode.INVALID_SPEC, "storage URI '" + u + "' is malformed: " + e.getMessage());
     }
     String host = parsed.getHost() != null ? parsed.getHost() : parsed.getAuthority();
     if (host != null && !host.isEmpty() && !host.equals("localhost")) {
-      throw new TrainerException(ExitCode.UNSUPPORTED, "storage URI '" + u + "' names host '"
-          + host + "': file URIs must be local and absolute, e.g. file:///data/run1");
+      throw new TrainerException(
+          ExitCode.UNSUPPORTED,
+          "storage URI '"
+              + u
+              + "' names host '"
+              + host
+              + "': file URIs must be local and absolute, e.g. file:///data/run1");
     }
     String path = parsed.getPath();
     if (path == null || !path.startsWith("/")) {
-      throw new TrainerException(ExitCode.INVALID_SPEC, "storage URI '" + u
-          + "' has no absolute path: use file:///abs/dir");
+      throw new TrainerException(
+          ExitCode.INVALID_SPEC,
+          "storage URI '" + u + "' has no absolute path: use file:///abs/dir");
     }
     return new FileObjectStore(Path.of(path));
   }
 
-  private static ObjectStore openS3(String u, Map<String, String> env, S3Settings settings,
-      StorageHealth health) {
+  private static ObjectStore openS3(
+      String u, Map<String, String> env, S3Settings settings, StorageHealth health) {
     if (!S3Uri.isS3(u)) {
-      throw new TrainerException(ExitCode.INVALID_SPEC, "storage URI '" + u
-          + "' is malformed: use s3://bucket/prefix");
+      throw new TrainerException(
+          ExitCode.INVALID_SPEC, "storage URI '" + u + "' is malformed: use s3://bucket/prefix");
     }
     S3Uri s3;
     try {
@@ -97,8 +107,8 @@ public final class ObjectStores {
     try {
       return new S3ObjectStore(bucket, prefix, env, settings, health);
     } catch (IllegalArgumentException e) {
-      throw new TrainerException(ExitCode.INVALID_SPEC, "storage URI '" + u + "': "
-          + e.getMessage());
+      throw new TrainerException(
+          ExitCode.INVALID_SPEC, "storage URI '" + u + "': " + e.getMessage());
     }
   }
 }

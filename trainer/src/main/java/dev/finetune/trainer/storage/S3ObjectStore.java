@@ -1,9 +1,9 @@
 package dev.finetune.trainer.storage;
 
+import dev.finetune.contract.ExitCode;
 import dev.finetune.contract.Keys;
 import dev.finetune.contract.S3Env;
 import dev.finetune.contract.S3Settings;
-import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,8 +43,7 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * An {@link ObjectStore} on an S3 bucket prefix (s3://bucket/prefix), for AWS S3, MinIO or
- * s3proxy.
+ * An {@link ObjectStore} on an S3 bucket prefix (s3://bucket/prefix), for AWS S3, MinIO or s3proxy.
  *
  * <p>Configuration comes from an environment map: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
  * (optional AWS_SESSION_TOKEN; without keys the SDK default chain is used), AWS_REGION (or
@@ -69,17 +68,20 @@ public final class S3ObjectStore implements ObjectStore {
     this(bucket, prefix, env, S3Settings.fromEnv(env));
   }
 
-  public S3ObjectStore(String bucket, String prefix, Map<String, String> env,
-      S3Settings settings) {
+  public S3ObjectStore(String bucket, String prefix, Map<String, String> env, S3Settings settings) {
     this(bucket, prefix, env, settings, new StorageHealth());
   }
 
   /** As above, reporting retries and recoveries to {@code health}. */
-  public S3ObjectStore(String bucket, String prefix, Map<String, String> env,
-      S3Settings settings, StorageHealth health) {
+  public S3ObjectStore(
+      String bucket,
+      String prefix,
+      Map<String, String> env,
+      S3Settings settings,
+      StorageHealth health) {
     if (bucket == null || bucket.isEmpty()) {
-      throw new TrainerException(ExitCode.INVALID_SPEC, "S3 URI has no bucket: expected"
-          + " s3://bucket/prefix");
+      throw new TrainerException(
+          ExitCode.INVALID_SPEC, "S3 URI has no bucket: expected" + " s3://bucket/prefix");
     }
     this.bucket = bucket;
     this.root = Keys.normalizeRoot(prefix);
@@ -92,30 +94,38 @@ public final class S3ObjectStore implements ObjectStore {
   private S3Client buildClient(S3Env env, S3Settings st) {
     String region = env.region();
     String endpoint = env.endpoint();
-    S3ClientBuilder b = S3Client.builder()
-        .httpClientBuilder(UrlConnectionHttpClient.builder()
-            .connectionTimeout(st.connectTimeout())
-            .socketTimeout(st.socketTimeout()))
-        .region(Region.of(region))
-        .credentialsProvider(credentials(env))
-        .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+    S3ClientBuilder b =
+        S3Client.builder()
+            .httpClientBuilder(
+                UrlConnectionHttpClient.builder()
+                    .connectionTimeout(st.connectTimeout())
+                    .socketTimeout(st.socketTimeout()))
+            .region(Region.of(region))
+            .credentialsProvider(credentials(env))
+            .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
+            .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+            .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
     if (endpoint != null) {
       URI uri;
       try {
         uri = URI.create(endpoint.trim());
       } catch (IllegalArgumentException e) {
-        throw new TrainerException(ExitCode.INVALID_SPEC,
-            "AWS_ENDPOINT_URL is not a valid URL: " + endpoint);
+        throw new TrainerException(
+            ExitCode.INVALID_SPEC, "AWS_ENDPOINT_URL is not a valid URL: " + endpoint);
       }
       if (uri.getScheme() == null || uri.getHost() == null) {
-        throw new TrainerException(ExitCode.INVALID_SPEC, "AWS_ENDPOINT_URL must be an"
-            + " http:// or https:// URL with a host, got: " + endpoint);
+        throw new TrainerException(
+            ExitCode.INVALID_SPEC,
+            "AWS_ENDPOINT_URL must be an"
+                + " http:// or https:// URL with a host, got: "
+                + endpoint);
       }
       b.endpointOverride(uri).forcePathStyle(true);
     }
-    log.debug("S3 store {} (region {}, endpoint {})", uri(), region,
+    log.debug(
+        "S3 store {} (region {}, endpoint {})",
+        uri(),
+        region,
         endpoint == null ? "AWS default" : endpoint);
     return b.build();
   }
@@ -127,10 +137,12 @@ public final class S3ObjectStore implements ObjectStore {
     boolean hasId = id != null;
     boolean hasSecret = secret != null;
     if (hasId != hasSecret) {
-      throw new TrainerException(ExitCode.STORAGE_DENIED, "S3 credentials are incomplete: "
-          + (hasId ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID")
-          + " is missing (set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither to"
-          + " use the default credential chain)");
+      throw new TrainerException(
+          ExitCode.STORAGE_DENIED,
+          "S3 credentials are incomplete: "
+              + (hasId ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID")
+              + " is missing (set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither to"
+              + " use the default credential chain)");
     }
     if (!hasId) {
       return DefaultCredentialsProvider.builder().build();
@@ -175,32 +187,46 @@ public final class S3ObjectStore implements ObjectStore {
     long size = Files.size(file);
     if (size > settings.multipartThreshold()) {
       try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-        multipart(k, size, (offset, len) -> {
-          ByteBuffer buf = ByteBuffer.allocate(len);
-          while (buf.hasRemaining()) {
-            if (ch.read(buf, offset + buf.position()) < 0) {
-              throw new IOException(file + " shrank while it was uploaded");
-            }
-          }
-          return buf.array();
-        });
+        multipart(
+            k,
+            size,
+            (offset, len) -> {
+              ByteBuffer buf = ByteBuffer.allocate(len);
+              while (buf.hasRemaining()) {
+                if (ch.read(buf, offset + buf.position()) < 0) {
+                  throw new IOException(file + " shrank while it was uploaded");
+                }
+              }
+              return buf.array();
+            });
       }
       return;
     }
-    call("put", k, () -> s3.putObject(r -> r.bucket(bucket).key(k).contentLength(size),
-        RequestBody.fromFile(file)));
+    call(
+        "put",
+        k,
+        () ->
+            s3.putObject(
+                r -> r.bucket(bucket).key(k).contentLength(size), RequestBody.fromFile(file)));
   }
 
   @Override
   public void put(String key, byte[] bytes) throws IOException {
     String k = fullKey(key);
     if (bytes.length > settings.multipartThreshold()) {
-      multipart(k, bytes.length,
+      multipart(
+          k,
+          bytes.length,
           (offset, len) -> Arrays.copyOfRange(bytes, (int) offset, (int) offset + len));
       return;
     }
-    call("put", k, () -> s3.putObject(r -> r.bucket(bucket).key(k).contentLength(
-        (long) bytes.length), RequestBody.fromBytes(bytes)));
+    call(
+        "put",
+        k,
+        () ->
+            s3.putObject(
+                r -> r.bucket(bucket).key(k).contentLength((long) bytes.length),
+                RequestBody.fromBytes(bytes)));
   }
 
   private interface PartSource {
@@ -208,8 +234,11 @@ public final class S3ObjectStore implements ObjectStore {
   }
 
   private void multipart(String k, long size, PartSource source) throws IOException {
-    String uploadId = call("create multipart upload", k,
-        () -> s3.createMultipartUpload(r -> r.bucket(bucket).key(k)).uploadId());
+    String uploadId =
+        call(
+            "create multipart upload",
+            k,
+            () -> s3.createMultipartUpload(r -> r.bucket(bucket).key(k)).uploadId());
     boolean done = false;
     try {
       List<CompletedPart> parts = new ArrayList<>();
@@ -219,15 +248,34 @@ public final class S3ObjectStore implements ObjectStore {
         int len = (int) Math.min(partSize, size - offset);
         byte[] data = source.read(offset, len);
         int n = partNumber;
-        String etag = call("upload part " + n, k, () -> s3.uploadPart(r -> r.bucket(bucket)
-            .key(k).uploadId(uploadId).partNumber(n).contentLength((long) data.length),
-            RequestBody.fromBytes(data)).eTag());
+        String etag =
+            call(
+                "upload part " + n,
+                k,
+                () ->
+                    s3.uploadPart(
+                            r ->
+                                r.bucket(bucket)
+                                    .key(k)
+                                    .uploadId(uploadId)
+                                    .partNumber(n)
+                                    .contentLength((long) data.length),
+                            RequestBody.fromBytes(data))
+                        .eTag());
         parts.add(CompletedPart.builder().partNumber(n).eTag(etag).build());
         multipartParts.incrementAndGet();
       }
       log.debug("completing multipart upload of {} ({} parts)", location(k), parts.size());
-      call("complete multipart upload", k, () -> s3.completeMultipartUpload(r -> r.bucket(bucket)
-          .key(k).uploadId(uploadId).multipartUpload(m -> m.parts(parts))));
+      call(
+          "complete multipart upload",
+          k,
+          () ->
+              s3.completeMultipartUpload(
+                  r ->
+                      r.bucket(bucket)
+                          .key(k)
+                          .uploadId(uploadId)
+                          .multipartUpload(m -> m.parts(parts))));
       done = true;
     } finally {
       if (!done) {
@@ -246,19 +294,23 @@ public final class S3ObjectStore implements ObjectStore {
     Path abs = target.toAbsolutePath();
     Path dir = abs.getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".",
-        FileObjectStore.TEMP_SUFFIX);
+    Path tmp =
+        Files.createTempFile(dir, "." + abs.getFileName() + ".", FileObjectStore.TEMP_SUFFIX);
     try {
-      boolean found = call("get", k, () -> {
-        try (ResponseInputStream<GetObjectResponse> in =
-                s3.getObject(r -> r.bucket(bucket).key(k));
-            OutputStream out = S3Retry.localOutput(Files.newOutputStream(tmp))) {
-          in.transferTo(out);
-          return true;
-        } catch (NoSuchKeyException e) {
-          return false;
-        }
-      });
+      boolean found =
+          call(
+              "get",
+              k,
+              () -> {
+                try (ResponseInputStream<GetObjectResponse> in =
+                        s3.getObject(r -> r.bucket(bucket).key(k));
+                    OutputStream out = S3Retry.localOutput(Files.newOutputStream(tmp))) {
+                  in.transferTo(out);
+                  return true;
+                } catch (NoSuchKeyException e) {
+                  return false;
+                }
+              });
       if (found) {
         Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
       }
@@ -271,25 +323,31 @@ public final class S3ObjectStore implements ObjectStore {
   @Override
   public Optional<byte[]> read(String key) throws IOException {
     String k = fullKey(key);
-    return call("read", k, () -> {
-      try {
-        return Optional.of(s3.getObjectAsBytes(r -> r.bucket(bucket).key(k)).asByteArray());
-      } catch (NoSuchKeyException e) {
-        return Optional.empty();
-      }
-    });
+    return call(
+        "read",
+        k,
+        () -> {
+          try {
+            return Optional.of(s3.getObjectAsBytes(r -> r.bucket(bucket).key(k)).asByteArray());
+          } catch (NoSuchKeyException e) {
+            return Optional.empty();
+          }
+        });
   }
 
   @Override
   public Optional<InputStream> open(String key) throws IOException {
     String k = fullKey(key);
-    return call("open", k, () -> {
-      try {
-        return Optional.of(s3.getObject(r -> r.bucket(bucket).key(k)));
-      } catch (NoSuchKeyException e) {
-        return Optional.empty();
-      }
-    });
+    return call(
+        "open",
+        k,
+        () -> {
+          try {
+            return Optional.of(s3.getObject(r -> r.bucket(bucket).key(k)));
+          } catch (NoSuchKeyException e) {
+            return Optional.empty();
+          }
+        });
   }
 
   @Override
@@ -301,8 +359,16 @@ public final class S3ObjectStore implements ObjectStore {
     String token = null;
     do {
       String t = token;
-      ListObjectsV2Response page = call("list", full, () -> s3.listObjectsV2(r -> r.bucket(bucket)
-          .prefix(full.isEmpty() ? null : full).continuationToken(t)));
+      ListObjectsV2Response page =
+          call(
+              "list",
+              full,
+              () ->
+                  s3.listObjectsV2(
+                      r ->
+                          r.bucket(bucket)
+                              .prefix(full.isEmpty() ? null : full)
+                              .continuationToken(t)));
       for (S3Object o : page.contents()) {
         if (o.key().startsWith(rootSlash)) {
           keys.add(o.key().substring(rootSlash.length()));
@@ -317,14 +383,17 @@ public final class S3ObjectStore implements ObjectStore {
   @Override
   public void delete(String key) throws IOException {
     String k = fullKey(key);
-    call("delete", k, () -> {
-      try {
-        s3.deleteObject(r -> r.bucket(bucket).key(k));
-      } catch (NoSuchKeyException e) {
-        // already gone
-      }
-      return null;
-    });
+    call(
+        "delete",
+        k,
+        () -> {
+          try {
+            s3.deleteObject(r -> r.bucket(bucket).key(k));
+          } catch (NoSuchKeyException e) {
+            // already gone
+          }
+          return null;
+        });
   }
 
   @Override

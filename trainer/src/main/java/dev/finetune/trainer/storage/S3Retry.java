@@ -19,31 +19,51 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
- * How {@link S3ObjectStore} runs a request: transient failures (connection errors, timeouts,
- * 5xx, throttling) are retried with exponential backoff and jitter until {@link
+ * How {@link S3ObjectStore} runs a request: transient failures (connection errors, timeouts, 5xx,
+ * throttling) are retried with exponential backoff and jitter until {@link
  * S3Settings#retryDeadline()} has passed, then a {@link TrainerException} with {@link
  * ExitCode#STORAGE_UNAVAILABLE} is thrown. Rejected credentials are a permanent {@link
- * ExitCode#STORAGE_DENIED} error, a missing bucket {@link ExitCode#NOT_FOUND}. Secret values
- * never appear in messages, logs or causes.
+ * ExitCode#STORAGE_DENIED} error, a missing bucket {@link ExitCode#NOT_FOUND}. Secret values never
+ * appear in messages, logs or causes.
  */
 final class S3Retry {
   // Logs under S3ObjectStore's name, as before this class was split from it.
   private static final Logger log = LoggerFactory.getLogger(S3ObjectStore.class);
   private static final String REDACTED = "****";
-  private static final Set<String> TRANSIENT_CODES = Set.of("SlowDown", "Throttling",
-      "ThrottlingException", "RequestTimeout", "RequestTimeoutException", "InternalError",
-      "ServiceUnavailable", "RequestLimitExceeded", "TooManyRequestsException",
-      "ProvisionedThroughputExceededException", "BandwidthLimitExceeded");
-  private static final Set<String> CREDENTIAL_CODES = Set.of("AccessDenied", "InvalidAccessKeyId",
-      "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired",
-      "InvalidSecurity", "AuthorizationHeaderMalformed", "AccountProblem", "AllAccessDisabled");
+  private static final Set<String> TRANSIENT_CODES =
+      Set.of(
+          "SlowDown",
+          "Throttling",
+          "ThrottlingException",
+          "RequestTimeout",
+          "RequestTimeoutException",
+          "InternalError",
+          "ServiceUnavailable",
+          "RequestLimitExceeded",
+          "TooManyRequestsException",
+          "ProvisionedThroughputExceededException",
+          "BandwidthLimitExceeded");
+  private static final Set<String> CREDENTIAL_CODES =
+      Set.of(
+          "AccessDenied",
+          "InvalidAccessKeyId",
+          "SignatureDoesNotMatch",
+          "ExpiredToken",
+          "InvalidToken",
+          "TokenRefreshRequired",
+          "InvalidSecurity",
+          "AuthorizationHeaderMalformed",
+          "AccountProblem",
+          "AllAccessDisabled");
 
   private final String bucket;
   private final S3Settings settings;
   private final StorageHealth health;
   private final List<String> secrets;
 
-  /** @param secrets values to redact from every message (keys, tokens) */
+  /**
+   * @param secrets values to redact from every message (keys, tokens)
+   */
   S3Retry(String bucket, S3Settings settings, StorageHealth health, List<String> secrets) {
     this.bucket = bucket;
     this.settings = settings;
@@ -96,7 +116,12 @@ final class S3Retry {
     }
   }
 
-  private enum Kind { TRANSIENT, CREDENTIALS, NOT_FOUND, PERMANENT }
+  private enum Kind {
+    TRANSIENT,
+    CREDENTIALS,
+    NOT_FOUND,
+    PERMANENT
+  }
 
   <T> T call(String op, String fullKey, S3Call<T> c) throws IOException {
     long start = System.nanoTime();
@@ -116,31 +141,64 @@ final class S3Retry {
       String where = location(fullKey);
       switch (kind) {
         case CREDENTIALS:
-          throw new TrainerException(ExitCode.STORAGE_DENIED, "S3 rejected the credentials for "
-              + op + " of " + where + " (" + describe(failure) + "): check AWS_ACCESS_KEY_ID and"
-              + " AWS_SECRET_ACCESS_KEY (or the pod's credential source) and the bucket policy",
+          throw new TrainerException(
+              ExitCode.STORAGE_DENIED,
+              "S3 rejected the credentials for "
+                  + op
+                  + " of "
+                  + where
+                  + " ("
+                  + describe(failure)
+                  + "): check AWS_ACCESS_KEY_ID and"
+                  + " AWS_SECRET_ACCESS_KEY (or the pod's credential source) and the bucket policy",
               sanitized(failure));
         case NOT_FOUND:
-          throw new TrainerException(ExitCode.NOT_FOUND, "S3 " + op + " of " + where
-              + " failed: " + describe(failure) + " (does bucket '" + bucket + "' exist?)",
+          throw new TrainerException(
+              ExitCode.NOT_FOUND,
+              "S3 "
+                  + op
+                  + " of "
+                  + where
+                  + " failed: "
+                  + describe(failure)
+                  + " (does bucket '"
+                  + bucket
+                  + "' exist?)",
               sanitized(failure));
         case PERMANENT:
-          throw new TrainerException(ExitCode.INTERNAL, "S3 " + op + " of " + where
-              + " failed: " + describe(failure), sanitized(failure));
+          throw new TrainerException(
+              ExitCode.INTERNAL,
+              "S3 " + op + " of " + where + " failed: " + describe(failure),
+              sanitized(failure));
         default:
           break;
       }
       long now = System.nanoTime();
       if (now >= deadline) {
-        throw new TrainerException(ExitCode.STORAGE_UNAVAILABLE, "object storage " + where
-            + " unreachable after " + attempt + (attempt == 1 ? " attempt" : " attempts")
-            + " in " + String.format(Locale.ROOT, "%.1f", (now - start) / 1e9) + " s (" + op
-            + "): " + describe(failure), sanitized(failure));
+        throw new TrainerException(
+            ExitCode.STORAGE_UNAVAILABLE,
+            "object storage "
+                + where
+                + " unreachable after "
+                + attempt
+                + (attempt == 1 ? " attempt" : " attempts")
+                + " in "
+                + String.format(Locale.ROOT, "%.1f", (now - start) / 1e9)
+                + " s ("
+                + op
+                + "): "
+                + describe(failure),
+            sanitized(failure));
       }
       long sleep = Math.min(backoffNanos(attempt), deadline - now);
       health.retrying();
-      log.warn("S3 {} of {} failed (attempt {}): {}; retrying in {} ms", op, where, attempt,
-          describe(failure), sleep / 1_000_000);
+      log.warn(
+          "S3 {} of {} failed (attempt {}): {}; retrying in {} ms",
+          op,
+          where,
+          attempt,
+          describe(failure),
+          sleep / 1_000_000);
       try {
         Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
       } catch (InterruptedException ie) {
@@ -166,7 +224,10 @@ final class S3Retry {
       AwsServiceException se = (AwsServiceException) e;
       int status = se.statusCode();
       String code = se.awsErrorDetails() == null ? null : se.awsErrorDetails().errorCode();
-      if (se.isThrottlingException() || status >= 500 || status == 429 || status == 408
+      if (se.isThrottlingException()
+          || status >= 500
+          || status == 429
+          || status == 408
           || (code != null && TRANSIENT_CODES.contains(code))) {
         return Kind.TRANSIENT;
       }
@@ -180,7 +241,8 @@ final class S3Retry {
     }
     if (e instanceof SdkClientException) {
       String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-      if (m.contains("unable to load credentials") || m.contains("credentials provider")
+      if (m.contains("unable to load credentials")
+          || m.contains("credentials provider")
           || m.contains("access key id")) {
         return Kind.CREDENTIALS;
       }
@@ -196,8 +258,11 @@ final class S3Retry {
       AwsServiceException se = (AwsServiceException) e;
       String code = se.awsErrorDetails() == null ? null : se.awsErrorDetails().errorCode();
       String msg = se.awsErrorDetails() == null ? null : se.awsErrorDetails().errorMessage();
-      text = "HTTP " + se.statusCode() + (code == null ? "" : " " + code)
-          + (msg == null || msg.isEmpty() ? "" : ": " + msg);
+      text =
+          "HTTP "
+              + se.statusCode()
+              + (code == null ? "" : " " + code)
+              + (msg == null || msg.isEmpty() ? "" : ": " + msg);
     } else {
       Throwable root = e;
       String msg = e.getMessage();
@@ -205,8 +270,9 @@ final class S3Retry {
         root = root.getCause();
       }
       text = msg == null ? e.getClass().getSimpleName() : msg;
-      if (root != e && root.getMessage() != null && (msg == null
-          || !msg.contains(root.getMessage()))) {
+      if (root != e
+          && root.getMessage() != null
+          && (msg == null || !msg.contains(root.getMessage()))) {
         text = text + " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
       }
     }

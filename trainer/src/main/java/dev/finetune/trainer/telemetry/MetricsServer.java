@@ -15,10 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP side of {@link TrainingMetrics}: {@code GET /metrics} answers what the scrape
- * supplier gives, as {@value TrainingMetrics#CONTENT_TYPE}; {@code GET /healthz} answers {@code
- * 200 ok}; HEAD as GET without a body; any other path 404, any other method 405. It listens on
- * {@code 0.0.0.0:port} and runs on two daemon threads, so it never keeps the JVM alive.
+ * The HTTP side of {@link TrainingMetrics}: {@code GET /metrics} answers what the scrape supplier
+ * gives, as {@value TrainingMetrics#CONTENT_TYPE}; {@code GET /healthz} answers {@code 200 ok};
+ * HEAD as GET without a body; any other path 404, any other method 405. It listens on {@code
+ * 0.0.0.0:port} and runs on two daemon threads, so it never keeps the JVM alive.
  */
 final class MetricsServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
@@ -41,11 +41,14 @@ final class MetricsServer implements AutoCloseable {
    */
   static MetricsServer start(int port, Supplier<String> scrape) throws IOException {
     AtomicInteger threads = new AtomicInteger();
-    ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "metrics-http-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService executor =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "metrics-http-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     HttpServer server;
     try {
       server = HttpServer.create(new InetSocketAddress(port), 16);

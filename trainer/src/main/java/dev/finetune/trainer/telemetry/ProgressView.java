@@ -15,22 +15,22 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * Training progress for humans: an animated bar on a terminal, plain log lines elsewhere.
  *
  * <p>Interactive mode draws a <a href="https://github.com/ctongfei/progressbar">me.tongfei
- * progressbar</a> redrawn in place with carriage returns, its trailing message showing epoch,
- * loss and images/s, and the ETA at the end.
+ * progressbar</a> redrawn in place with carriage returns, its trailing message showing epoch, loss
+ * and images/s, and the ETA at the end.
  *
- * <p>Non-interactive mode (no terminal, e.g. a pod whose output goes to {@code kubectl logs})
- * never animates: it prints one self-contained line, such as
+ * <p>Non-interactive mode (no terminal, e.g. a pod whose output goes to {@code kubectl logs}) never
+ * animates: it prints one self-contained line, such as
  *
  * <pre>
  * fine-tune: epoch 2/5, step 120/600 (20.0%), loss 0.4321, 312.5 img/s, ETA 3m12s
  * </pre>
  *
- * on the first update, whenever the epoch changes, at most once per log interval (default
- * {@value #DEFAULT_LOG_INTERVAL_SECONDS} s) in between, on the last step, and on {@link #close()}
- * if the newest update has not been printed yet.
+ * on the first update, whenever the epoch changes, at most once per log interval (default {@value
+ * #DEFAULT_LOG_INTERVAL_SECONDS} s) in between, on the last step, and on {@link #close()} if the
+ * newest update has not been printed yet.
  *
- * <p>The ETA is measured from the first update this view received (so a resumed run that starts
- * at step 500 is estimated from its own pace), and is unknown ({@code ?}) until a second update
+ * <p>The ETA is measured from the first update this view received (so a resumed run that starts at
+ * step 500 is estimated from its own pace), and is unknown ({@code ?}) until a second update
  * arrives. All methods are thread-safe.
  */
 public final class ProgressView implements AutoCloseable {
@@ -74,13 +74,23 @@ public final class ProgressView implements AutoCloseable {
    * @param interactive true to animate a bar (a terminal), false for plain log lines
    */
   public ProgressView(String title, long totalSteps, PrintStream out, boolean interactive) {
-    this(title, totalSteps, out, interactive, Duration.ofSeconds(DEFAULT_LOG_INTERVAL_SECONDS),
+    this(
+        title,
+        totalSteps,
+        out,
+        interactive,
+        Duration.ofSeconds(DEFAULT_LOG_INTERVAL_SECONDS),
         System::nanoTime);
   }
 
   /** As above, with the non-interactive log interval and a clock (for tests). */
-  ProgressView(String title, long totalSteps, PrintStream out, boolean interactive,
-      Duration logInterval, LongSupplier nanoClock) {
+  ProgressView(
+      String title,
+      long totalSteps,
+      PrintStream out,
+      boolean interactive,
+      Duration logInterval,
+      LongSupplier nanoClock) {
     this.title = Objects.requireNonNull(title, "title");
     this.totalSteps = totalSteps;
     this.out = Objects.requireNonNull(out, "out");
@@ -91,14 +101,15 @@ public final class ProgressView implements AutoCloseable {
       // Ask the terminal for its width only when drawing on the real console.
       boolean console = (out == System.out || out == System.err) && System.console() != null;
       width = console ? -1 : FIXED_WIDTH;
-      bar = new ProgressBarBuilder()
-          .setTaskName(title)
-          .setInitialMax(totalSteps > 0 ? totalSteps : -1)
-          .setStyle(ProgressBarStyle.UNICODE_BLOCK)
-          .setUpdateIntervalMillis(500)
-          .setConsumer(new ConsoleProgressBarConsumer(out, width))
-          .setEtaFunction(state -> currentEta())
-          .build();
+      bar =
+          new ProgressBarBuilder()
+              .setTaskName(title)
+              .setInitialMax(totalSteps > 0 ? totalSteps : -1)
+              .setStyle(ProgressBarStyle.UNICODE_BLOCK)
+              .setUpdateIntervalMillis(500)
+              .setConsumer(new ConsoleProgressBarConsumer(out, width))
+              .setEtaFunction(state -> currentEta())
+              .build();
     } else {
       width = FIXED_WIDTH;
       bar = null;
@@ -119,8 +130,8 @@ public final class ProgressView implements AutoCloseable {
    * @param loss loss of the newest step
    * @param imagesPerSecond current throughput
    */
-  public synchronized void update(int epoch, int totalEpochs, long step, double loss,
-      double imagesPerSecond) {
+  public synchronized void update(
+      int epoch, int totalEpochs, long step, double loss, double imagesPerSecond) {
     if (closed) {
       return;
     }
@@ -139,8 +150,14 @@ public final class ProgressView implements AutoCloseable {
     this.imagesPerSecond = imagesPerSecond;
     if (interactive) {
       bar.stepTo(step);
-      bar.setExtraMessage(String.format(Locale.ROOT, "epoch %d/%d loss %.4f %s img/s",
-          epoch, totalEpochs, loss, number(imagesPerSecond)));
+      bar.setExtraMessage(
+          String.format(
+              Locale.ROOT,
+              "epoch %d/%d loss %.4f %s img/s",
+              epoch,
+              totalEpochs,
+              loss,
+              number(imagesPerSecond)));
       return;
     }
     pending = true;
@@ -193,11 +210,20 @@ public final class ProgressView implements AutoCloseable {
     StringBuilder sb = new StringBuilder(title).append(": ");
     sb.append(String.format(Locale.ROOT, "epoch %d/%d, step %d", epoch, totalEpochs, step));
     if (totalSteps > 0) {
-      sb.append(String.format(Locale.ROOT, "/%d (%.1f%%)", totalSteps,
-          100.0 * Math.min(step, totalSteps) / totalSteps));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "/%d (%.1f%%)",
+              totalSteps,
+              100.0 * Math.min(step, totalSteps) / totalSteps));
     }
-    sb.append(String.format(Locale.ROOT, ", loss %.4f, %s img/s, ETA %s", loss,
-        number(imagesPerSecond), formatEta(eta)));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            ", loss %.4f, %s img/s, ETA %s",
+            loss,
+            number(imagesPerSecond),
+            formatEta(eta)));
     out.println(sb);
     out.flush();
     pending = false;

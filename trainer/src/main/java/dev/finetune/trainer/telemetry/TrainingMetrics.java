@@ -22,18 +22,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Prometheus metrics of one trainer process, served over HTTP for the pod's scrape.
  *
- * <p>This class holds the meters; {@link MetricsServer} serves them: {@code GET /metrics}
- * answers the Prometheus text exposition format 0.0.4 ({@value #CONTENT_TYPE}); {@code GET
- * /healthz} answers {@code 200 ok}. The server listens on {@code 0.0.0.0:port} and runs on two
- * daemon threads, so it never keeps the JVM alive.
+ * <p>This class holds the meters; {@link MetricsServer} serves them: {@code GET /metrics} answers
+ * the Prometheus text exposition format 0.0.4 ({@value #CONTENT_TYPE}); {@code GET /healthz}
+ * answers {@code 200 ok}. The server listens on {@code 0.0.0.0:port} and runs on two daemon
+ * threads, so it never keeps the JVM alive.
  *
- * <p>Every series carries the labels {@code namespace} and {@code job} (the FineTuneJob's
- * namespace and name). The only other label is {@code run}, either {@value #RUN_FINETUNE} or
- * {@value #RUN_BASELINE}; any other value is rejected so that cardinality stays fixed. In a
- * cluster the PodMonitor sets the target's own {@code namespace} (the pod's) and {@code job} (its
- * {@code finetune.dev/job} label) and does not honour these, so Prometheus keeps them as
- * {@code exported_namespace}/{@code exported_job}: a pod cannot claim another tenant's labels.
- * Outside a cluster, a scrape config with {@code honor_labels: true} keeps them as they are.
+ * <p>Every series carries the labels {@code namespace} and {@code job} (the FineTuneJob's namespace
+ * and name). The only other label is {@code run}, either {@value #RUN_FINETUNE} or {@value
+ * #RUN_BASELINE}; any other value is rejected so that cardinality stays fixed. In a cluster the
+ * PodMonitor sets the target's own {@code namespace} (the pod's) and {@code job} (its {@code
+ * finetune.dev/job} label) and does not honour these, so Prometheus keeps them as {@code
+ * exported_namespace}/{@code exported_job}: a pod cannot claim another tenant's labels. Outside a
+ * cluster, a scrape config with {@code honor_labels: true} keeps them as they are.
  *
  * <p>Exposed series (names exactly as scraped):
  *
@@ -101,8 +101,10 @@ public final class TrainingMetrics implements AutoCloseable {
 
   /** Value of the {@code run} label for the fine-tuning run. */
   public static final String RUN_FINETUNE = "finetune";
+
   /** Value of the {@code run} label for the baseline (pre-trained, not fine-tuned) evaluation. */
   public static final String RUN_BASELINE = "baseline";
+
   /** Content type of {@code GET /metrics}: what {@link #scrape()} produces (text format 0.0.4). */
   public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -111,10 +113,18 @@ public final class TrainingMetrics implements AutoCloseable {
 
   /** SLO buckets of the step-duration histogram, on top of Micrometer's percentile buckets. */
   static final Duration[] STEP_SLOS = {
-    Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
-    Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
-    Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
-    Duration.ofSeconds(30), Duration.ofSeconds(60)
+    Duration.ofMillis(10),
+    Duration.ofMillis(25),
+    Duration.ofMillis(50),
+    Duration.ofMillis(100),
+    Duration.ofMillis(250),
+    Duration.ofMillis(500),
+    Duration.ofSeconds(1),
+    Duration.ofMillis(2500),
+    Duration.ofSeconds(5),
+    Duration.ofSeconds(10),
+    Duration.ofSeconds(30),
+    Duration.ofSeconds(60)
   };
 
   private static final Logger LOG = LoggerFactory.getLogger(TrainingMetrics.class);
@@ -135,8 +145,8 @@ public final class TrainingMetrics implements AutoCloseable {
    *
    * @param namespace value of the {@code namespace} label (the FineTuneJob's namespace)
    * @param job value of the {@code job} label (the FineTuneJob's name)
-   * @param port TCP port on 0.0.0.0; 0 picks a free one (see {@link #port()}); negative: no
-   *     server, only {@link #scrape()}
+   * @param port TCP port on 0.0.0.0; 0 picks a free one (see {@link #port()}); negative: no server,
+   *     only {@link #scrape()}
    * @throws dev.finetune.trainer.error.TrainerException USAGE if the port cannot be bound
    */
   public TrainingMetrics(String namespace, String job, int port) {
@@ -150,19 +160,32 @@ public final class TrainingMetrics implements AutoCloseable {
     registry = newRegistry();
     registry.config().commonTags("namespace", namespace, "job", job);
 
-    gauge("finetune.baseline.test.accuracy", null, "test accuracy of the baseline run, 0..1",
-        Tags.empty(), baselineTestAccuracy);
-    gauge("finetune.last.checkpoint.timestamp", "seconds",
+    gauge(
+        "finetune.baseline.test.accuracy",
+        null,
+        "test accuracy of the baseline run, 0..1",
+        Tags.empty(),
+        baselineTestAccuracy);
+    gauge(
+        "finetune.last.checkpoint.timestamp",
+        "seconds",
         "unix time of the newest checkpoint written by this process (0: none yet)",
-        Tags.empty(), lastCheckpoint);
-    gauge("finetune.attempt", null, "attempt number of this trainer pod (1 = first try)",
-        Tags.empty(), attempt);
-    checkpoints = Counter.builder("finetune.checkpoints.written")
-        .description("checkpoints written by this process")
-        .register(registry);
-    badImages = Counter.builder("finetune.bad.images.skipped")
-        .description("undecodable images skipped by this process")
-        .register(registry);
+        Tags.empty(),
+        lastCheckpoint);
+    gauge(
+        "finetune.attempt",
+        null,
+        "attempt number of this trainer pod (1 = first try)",
+        Tags.empty(),
+        attempt);
+    checkpoints =
+        Counter.builder("finetune.checkpoints.written")
+            .description("checkpoints written by this process")
+            .register(registry);
+    badImages =
+        Counter.builder("finetune.bad.images.skipped")
+            .description("undecodable images skipped by this process")
+            .register(registry);
     Gauge.builder("finetune.storage.unavailable", storage, s -> s.unavailable() ? 1 : 0)
         .description("1 while object-storage calls fail and are retried, 0 once one succeeds")
         .strongReference(true)
@@ -180,8 +203,13 @@ public final class TrainingMetrics implements AutoCloseable {
     } catch (IOException e) {
       registry.close();
       throw new dev.finetune.trainer.error.TrainerException(
-          dev.finetune.contract.ExitCode.USAGE, "--metrics-port " + port + ": cannot listen"
-          + " (" + e.getClass().getSimpleName() + "); pass another port, 0 or -1");
+          dev.finetune.contract.ExitCode.USAGE,
+          "--metrics-port "
+              + port
+              + ": cannot listen"
+              + " ("
+              + e.getClass().getSimpleName()
+              + "); pass another port, 0 or -1");
     }
     LOG.info("serving Prometheus metrics on http://0.0.0.0:{}/metrics", port());
   }
@@ -214,8 +242,14 @@ public final class TrainingMetrics implements AutoCloseable {
    * @param stepTime wall time of this step
    * @param etaSeconds estimated seconds left in the run
    */
-  public void stepCompleted(String run, long globalStep, int epoch, double loss, int images,
-      Duration stepTime, double etaSeconds) {
+  public void stepCompleted(
+      String run,
+      long globalStep,
+      int epoch,
+      double loss,
+      int images,
+      Duration stepTime,
+      double etaSeconds) {
     RunMeters m = run(run);
     m.globalStep.set(globalStep);
     m.epoch.set(epoch);
@@ -235,12 +269,18 @@ public final class TrainingMetrics implements AutoCloseable {
   }
 
   /**
-   * Records the end of an epoch (accuracies in 0..1). An epoch that was not evaluated (NaN test
-   * and validation numbers) keeps the last evaluated values, so a scrape between evaluations
-   * still reads them.
+   * Records the end of an epoch (accuracies in 0..1). An epoch that was not evaluated (NaN test and
+   * validation numbers) keeps the last evaluated values, so a scrape between evaluations still
+   * reads them.
    */
-  public void epochCompleted(String run, int epoch, double trainLoss, double trainAccuracy,
-      double testAccuracy, double validationAccuracy, double validationLoss,
+  public void epochCompleted(
+      String run,
+      int epoch,
+      double trainLoss,
+      double trainAccuracy,
+      double testAccuracy,
+      double validationAccuracy,
+      double validationLoss,
       double imagesPerSecond) {
     RunMeters m = run(run);
     m.epoch.set(epoch);
@@ -295,8 +335,11 @@ public final class TrainingMetrics implements AutoCloseable {
     } catch (LinkageError e) {
       // Seen when another dependency drags in newer io.prometheus:prometheus-metrics-* jars than
       // the ones micrometer-registry-prometheus was built against: all must share one version.
-      throw new IllegalStateException("mixed io.prometheus:prometheus-metrics-* versions on the"
-          + " class path (align them with micrometer-registry-prometheus): " + e, e);
+      throw new IllegalStateException(
+          "mixed io.prometheus:prometheus-metrics-* versions on the"
+              + " class path (align them with micrometer-registry-prometheus): "
+              + e,
+          e);
     }
   }
 
@@ -337,44 +380,75 @@ public final class TrainingMetrics implements AutoCloseable {
     final Timer stepDuration;
 
     RunMeters(Tags tags) {
-      gauge("finetune.epoch", null, "current epoch, 1-based (0 before the first step)", tags,
-          epoch);
+      gauge(
+          "finetune.epoch", null, "current epoch, 1-based (0 before the first step)", tags, epoch);
       gauge("finetune.total.epochs", null, "epochs planned for the run", tags, totalEpochs);
-      gauge("finetune.global.step", null, "optimizer steps done so far, across epochs", tags,
+      gauge(
+          "finetune.global.step",
+          null,
+          "optimizer steps done so far, across epochs",
+          tags,
           globalStep);
-      gauge("finetune.total.steps", null, "optimizer steps planned for the run", tags,
-          totalSteps);
+      gauge("finetune.total.steps", null, "optimizer steps planned for the run", tags, totalSteps);
       gauge("finetune.progress", "ratio", "global step / total steps, 0..1", tags, progress);
       gauge("finetune.train.loss", null, "training loss of the last step", tags, loss);
-      gauge("finetune.train.epoch.loss", null, "mean training loss of the last completed epoch",
-          tags, epochLoss);
-      gauge("finetune.train.accuracy", null,
-          "training accuracy of the last completed epoch, 0..1", tags, trainAccuracy);
-      gauge("finetune.test.accuracy", null, "test accuracy after the last completed epoch, 0..1",
-          tags, testAccuracy);
-      gauge("finetune.validation.accuracy", null,
-          "accuracy on the validation split after the last evaluated epoch, 0..1", tags,
+      gauge(
+          "finetune.train.epoch.loss",
+          null,
+          "mean training loss of the last completed epoch",
+          tags,
+          epochLoss);
+      gauge(
+          "finetune.train.accuracy",
+          null,
+          "training accuracy of the last completed epoch, 0..1",
+          tags,
+          trainAccuracy);
+      gauge(
+          "finetune.test.accuracy",
+          null,
+          "test accuracy after the last completed epoch, 0..1",
+          tags,
+          testAccuracy);
+      gauge(
+          "finetune.validation.accuracy",
+          null,
+          "accuracy on the validation split after the last evaluated epoch, 0..1",
+          tags,
           validationAccuracy);
-      gauge("finetune.validation.loss", null,
-          "mean cross-entropy per image on the validation split", tags, validationLoss);
-      gauge("finetune.validation.epoch", null,
-          "the epoch the validation numbers are from (0 before the first validation)", tags,
+      gauge(
+          "finetune.validation.loss",
+          null,
+          "mean cross-entropy per image on the validation split",
+          tags,
+          validationLoss);
+      gauge(
+          "finetune.validation.epoch",
+          null,
+          "the epoch the validation numbers are from (0 before the first validation)",
+          tags,
           validationEpoch);
-      gauge("finetune.images.per.second", null,
-          "training throughput in images per second", tags, imagesPerSecond);
+      gauge(
+          "finetune.images.per.second",
+          null,
+          "training throughput in images per second",
+          tags,
+          imagesPerSecond);
       gauge("finetune.eta", "seconds", "estimated seconds until the run finishes", tags, eta);
-      images = Counter.builder("finetune.images.processed")
-          .description("training images consumed by optimizer steps")
-          .tags(tags)
-          .register(registry);
-      stepDuration = Timer.builder("finetune.step.duration")
-          .description("wall time of one optimizer step")
-          .tags(tags)
-          .publishPercentileHistogram()
-          .serviceLevelObjectives(STEP_SLOS)
-          .minimumExpectedValue(STEP_SLOS[0])
-          .maximumExpectedValue(STEP_SLOS[STEP_SLOS.length - 1])
-          .register(registry);
+      images =
+          Counter.builder("finetune.images.processed")
+              .description("training images consumed by optimizer steps")
+              .tags(tags)
+              .register(registry);
+      stepDuration =
+          Timer.builder("finetune.step.duration")
+              .description("wall time of one optimizer step")
+              .tags(tags)
+              .publishPercentileHistogram()
+              .serviceLevelObjectives(STEP_SLOS)
+              .minimumExpectedValue(STEP_SLOS[0])
+              .maximumExpectedValue(STEP_SLOS[STEP_SLOS.length - 1])
+              .register(registry);
     }
 
     void updateProgress() {

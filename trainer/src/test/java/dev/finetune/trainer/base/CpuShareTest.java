@@ -8,10 +8,18 @@ import org.junit.jupiter.params.provider.CsvSource;
 class CpuShareTest {
   @ParameterizedTest(name = "{0} CPUs, gpu={1}: {2} workers")
   @CsvSource({
-      // cpus, gpu, workers: on a GPU all but the loop's CPU decode
-      "1, true, 1", "2, true, 1", "8, true, 7", "32, true, 31",
-      // on the CPU one per 8 CPUs, at least one
-      "1, false, 1", "2, false, 1", "8, false, 1", "16, false, 2", "64, false, 8"})
+    // cpus, gpu, workers: on a GPU all but the loop's CPU decode
+    "1, true, 1",
+    "2, true, 1",
+    "8, true, 7",
+    "32, true, 31",
+    // on the CPU one per 8 CPUs, at least one
+    "1, false, 1",
+    "2, false, 1",
+    "8, false, 1",
+    "16, false, 2",
+    "64, false, 8"
+  })
   void defaultDataWorkersFollowTheCpus(int cpus, boolean gpu, int workers) {
     assertEquals(workers, CpuShare.dataWorkers(0, cpus, gpu));
   }

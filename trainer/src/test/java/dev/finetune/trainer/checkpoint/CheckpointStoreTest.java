@@ -2,17 +2,16 @@ package dev.finetune.trainer.checkpoint;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.contract.ExitCode;
+import dev.finetune.contract.S3Settings;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.storage.FileObjectStore;
 import dev.finetune.trainer.storage.ObjectStore;
 import dev.finetune.trainer.storage.TestStores;
 import dev.finetune.trainer.storage.TestStores.Factory;
-import dev.finetune.contract.S3Settings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -103,11 +102,14 @@ class CheckpointStoreTest {
       assertEquals(2, info.epoch());
       assertEquals(120, info.step());
       assertTrue(Duration.between(info.time(), Instant.now()).abs().toMinutes() < 5);
-      assertEquals(List.of("checkpoints/ckpt-000000000120/manifest.json",
-          "checkpoints/ckpt-000000000120/optimizer/adam.bin",
-          "checkpoints/ckpt-000000000120/state.json",
-          "checkpoints/ckpt-000000000120/weights.safetensors",
-          "checkpoints/ckpt-000000000120/writing.json"), store.list("checkpoints/"));
+      assertEquals(
+          List.of(
+              "checkpoints/ckpt-000000000120/manifest.json",
+              "checkpoints/ckpt-000000000120/optimizer/adam.bin",
+              "checkpoints/ckpt-000000000120/state.json",
+              "checkpoints/ckpt-000000000120/weights.safetensors",
+              "checkpoints/ckpt-000000000120/writing.json"),
+          store.list("checkpoints/"));
 
       LoadedCheckpoint loaded = ckpts.loadNewestValid(warnings::add).orElseThrow();
       assertEquals(List.of(), warnings);
@@ -115,8 +117,8 @@ class CheckpointStoreTest {
       assertEquals(120, loaded.step());
       assertEquals(info, loaded.info());
       assertEquals(files(120).keySet(), loaded.files().keySet());
-      assertArrayEquals(files(120).get("weights.safetensors"),
-          loaded.files().get("weights.safetensors"));
+      assertArrayEquals(
+          files(120).get("weights.safetensors"), loaded.files().get("weights.safetensors"));
       assertEquals(0.001, loaded.state().get("learningRate"));
       assertEquals(42, ((Number) loaded.state().get("seed")).intValue());
       assertEquals(List.of("cat", "dog"), loaded.state().get("classes"));
@@ -137,7 +139,7 @@ class CheckpointStoreTest {
       assertEquals(200, ckpts.newest().orElseThrow().step());
       assertTrue(store.list("checkpoints/ckpt-000000000040/").isEmpty());
       assertTrue(store.list("checkpoints/ckpt-000000000080/").isEmpty());
-      assertEquals(200, ckpts.loadNewestValid(w -> { }).orElseThrow().step());
+      assertEquals(200, ckpts.loadNewestValid(w -> {}).orElseThrow().step());
     }
   }
 
@@ -150,18 +152,24 @@ class CheckpointStoreTest {
     ckpts.save(2, 20, files(20), state(20));
     String d = "checkpoints/ckpt-000000000020/";
     String old = "checkpoints/ckpt-000000000010/";
-    assertEquals(List.of("put " + d + "writing.json", "put " + d + "optimizer/adam.bin",
-        "put " + d + "weights.safetensors",
-        "put " + d + "state.json", "put " + d + "manifest.json",
-        "delete " + old + "manifest.json", "delete " + old + "optimizer/adam.bin",
-        "delete " + old + "state.json", "delete " + old + "weights.safetensors",
-        "delete " + old + "writing.json"), store.ops);
+    assertEquals(
+        List.of(
+            "put " + d + "writing.json",
+            "put " + d + "optimizer/adam.bin",
+            "put " + d + "weights.safetensors",
+            "put " + d + "state.json",
+            "put " + d + "manifest.json",
+            "delete " + old + "manifest.json",
+            "delete " + old + "optimizer/adam.bin",
+            "delete " + old + "state.json",
+            "delete " + old + "weights.safetensors",
+            "delete " + old + "writing.json"),
+        store.ops);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("stores")
-  void crashBeforeTheManifestKeepsThePreviousCheckpoint(String name, Factory f)
-      throws Exception {
+  void crashBeforeTheManifestKeepsThePreviousCheckpoint(String name, Factory f) throws Exception {
     try (RecordingStore store = new RecordingStore(f.create())) {
       CheckpointStore ckpts = new CheckpointStore(store, 1);
       ckpts.save(1, 10, files(10), state(10));
@@ -184,8 +192,9 @@ class CheckpointStoreTest {
       store.failPut = k -> false;
       ckpts.save(4, 40, files(40), state(40));
       assertEquals(List.of(40L), steps(ckpts.listValid()));
-      assertTrue(store.list("checkpoints/").stream()
-          .allMatch(k -> k.startsWith("checkpoints/ckpt-000000000040/")),
+      assertTrue(
+          store.list("checkpoints/").stream()
+              .allMatch(k -> k.startsWith("checkpoints/ckpt-000000000040/")),
           store.list("").toString());
     }
   }
@@ -232,8 +241,8 @@ class CheckpointStoreTest {
       LoadedCheckpoint loaded = ckpts.loadNewestValid(warnings::add).orElseThrow();
       assertEquals(80, loaded.step());
       assertEquals(2, loaded.epoch());
-      assertArrayEquals(files(80).get("weights.safetensors"),
-          loaded.files().get("weights.safetensors"));
+      assertArrayEquals(
+          files(80).get("weights.safetensors"), loaded.files().get("weights.safetensors"));
       assertEquals(1, warnings.size(), warnings::toString);
       String msg = warnings.get(0);
       assertTrue(msg.startsWith("checkpoint ckpt-000000000120 is invalid: "), msg);
@@ -254,10 +263,17 @@ class CheckpointStoreTest {
       List<String> warnings = new ArrayList<>();
       assertTrue(ckpts.loadNewestValid(warnings::add).isEmpty());
       assertEquals(2, warnings.size(), warnings::toString);
-      assertTrue(warnings.get(0).matches("checkpoint ckpt-000000000080 is invalid: state.json has 3"
-          + " bytes, manifest says [0-9]+; falling back to ckpt-000000000040"), warnings.get(0));
-      assertEquals("checkpoint ckpt-000000000040 is invalid: weights.safetensors is missing; no"
-          + " older checkpoint to fall back to", warnings.get(1));
+      assertTrue(
+          warnings
+              .get(0)
+              .matches(
+                  "checkpoint ckpt-000000000080 is invalid: state.json has 3"
+                      + " bytes, manifest says [0-9]+; falling back to ckpt-000000000040"),
+          warnings.get(0));
+      assertEquals(
+          "checkpoint ckpt-000000000040 is invalid: weights.safetensors is missing; no"
+              + " older checkpoint to fall back to",
+          warnings.get(1));
       // listValid is cheap: both manifests still parse.
       assertEquals(List.of(40L, 80L), steps(ckpts.listValid()));
     }
@@ -269,17 +285,20 @@ class CheckpointStoreTest {
     CheckpointStore writer = new CheckpointStore(base, 3);
     writer.save(1, 40, files(40), state(40));
     writer.save(2, 80, files(80), state(80));
-    RecordingStore flaky = new RecordingStore(base) {
-      @Override
-      public Optional<byte[]> read(String key) throws IOException {
-        if (key.endsWith("ckpt-000000000080/weights.safetensors")) {
-          throw new TrainerException(ExitCode.STORAGE_UNAVAILABLE, "unreachable");
-        }
-        return super.read(key);
-      }
-    };
-    TrainerException e = assertThrows(TrainerException.class,
-        () -> new CheckpointStore(flaky, 3).loadNewestValid(w -> fail(w)));
+    RecordingStore flaky =
+        new RecordingStore(base) {
+          @Override
+          public Optional<byte[]> read(String key) throws IOException {
+            if (key.endsWith("ckpt-000000000080/weights.safetensors")) {
+              throw new TrainerException(ExitCode.STORAGE_UNAVAILABLE, "unreachable");
+            }
+            return super.read(key);
+          }
+        };
+    TrainerException e =
+        assertThrows(
+            TrainerException.class,
+            () -> new CheckpointStore(flaky, 3).loadNewestValid(w -> fail(w)));
     assertEquals(ExitCode.STORAGE_UNAVAILABLE, e.exitCode());
   }
 
@@ -304,8 +323,10 @@ class CheckpointStoreTest {
   void rejectsReservedAndUnsafeFileNames(@TempDir Path dir) {
     CheckpointStore ckpts = new CheckpointStore(new FileObjectStore(dir), 3);
     for (String bad : List.of("manifest.json", "state.json", "../x", "/abs", "a//b")) {
-      assertThrows(IllegalArgumentException.class,
-          () -> ckpts.save(0, 1, Map.of(bad, new byte[1]), Map.of()), bad);
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> ckpts.save(0, 1, Map.of(bad, new byte[1]), Map.of()),
+          bad);
     }
     assertThrows(IllegalArgumentException.class, () -> ckpts.save(0, -1, Map.of(), Map.of()));
     assertThrows(IllegalArgumentException.class, () -> new CheckpointStore(ckpts.objectStore(), 0));
@@ -318,19 +339,32 @@ class CheckpointStoreTest {
       FinalModelStore model = new FinalModelStore(store);
       assertEquals(store.uri() + "/model", model.uri());
       assertEquals(model.uri(), new CheckpointStore(store, 3).finalModelUri());
-      model.save(Map.of("model.pt", new byte[] {1, 2}, "old-only.txt", new byte[] {3}),
+      model.save(
+          Map.of("model.pt", new byte[] {1, 2}, "old-only.txt", new byte[] {3}),
           Map.of("accuracy", 0.9));
       store.ops.clear();
-      model.save(Map.of("model.pt", new byte[] {4, 5, 6}, "classes.txt",
-          "cat\ndog\n".getBytes(StandardCharsets.UTF_8)), Map.of("accuracy", 0.95, "epochs", 3));
-      assertEquals(List.of("put model/writing.json", "delete model/manifest.json",
-          "put model/classes.txt", "put model/model.pt", "put model/manifest.json",
-          "delete model/old-only.txt", "delete model/writing.json"),
+      model.save(
+          Map.of(
+              "model.pt",
+              new byte[] {4, 5, 6},
+              "classes.txt",
+              "cat\ndog\n".getBytes(StandardCharsets.UTF_8)),
+          Map.of("accuracy", 0.95, "epochs", 3));
+      assertEquals(
+          List.of(
+              "put model/writing.json",
+              "delete model/manifest.json",
+              "put model/classes.txt",
+              "put model/model.pt",
+              "put model/manifest.json",
+              "delete model/old-only.txt",
+              "delete model/writing.json"),
           store.ops);
-      assertEquals(List.of("model/classes.txt", "model/manifest.json", "model/model.pt"),
+      assertEquals(
+          List.of("model/classes.txt", "model/manifest.json", "model/model.pt"),
           store.list("model/"));
-      String manifest = new String(store.read("model/manifest.json").orElseThrow(),
-          StandardCharsets.UTF_8);
+      String manifest =
+          new String(store.read("model/manifest.json").orElseThrow(), StandardCharsets.UTF_8);
       assertTrue(manifest.contains("\"accuracy\" : 0.95"), manifest);
       assertTrue(manifest.contains(CheckpointStore.sha256(new byte[] {4, 5, 6})), manifest);
       assertTrue(manifest.contains("\"formatVersion\" : 1"), manifest);

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune.contract.S3Settings;
 import dev.finetune.trainer.storage.ObjectStore;
 import dev.finetune.trainer.storage.TestStores;
 import dev.finetune.trainer.storage.TestStores.Factory;
-import dev.finetune.contract.S3Settings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,8 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Issue 11, class 2: a checkpoint location that already holds a user's files. The trainer deletes
- * only what its own manifests (or writing.json) list; everything else stays. Run against a
- * folder (file://) and a real S3 API server (s3proxy).
+ * only what its own manifests (or writing.json) list; everything else stays. Run against a folder
+ * (file://) and a real S3 API server (s3proxy).
  */
 class ForeignFilesTest {
   private static TestStores stores;
@@ -50,7 +50,10 @@ class ForeignFilesTest {
   }
 
   private static Map<String, byte[]> files(long step) {
-    return Map.of("weights.safetensors", utf8("weights " + step), "optimizer.safetensors",
+    return Map.of(
+        "weights.safetensors",
+        utf8("weights " + step),
+        "optimizer.safetensors",
         utf8("optimizer " + step));
   }
 
@@ -65,11 +68,12 @@ class ForeignFilesTest {
       model.save(Map.of("model.safetensors", utf8("v1"), "extra.bin", utf8("x")), Map.of());
       model.save(Map.of("model.safetensors", utf8("v2")), Map.of());
       assertArrayEquals(utf8("my notes"), store.read("model/notes.txt").orElseThrow());
-      assertArrayEquals(utf8("my best model"),
-          store.read("model/previous/best.safetensors").orElseThrow());
+      assertArrayEquals(
+          utf8("my best model"), store.read("model/previous/best.safetensors").orElseThrow());
       assertArrayEquals(utf8("an export of mine"), store.read("model/model.onnx").orElseThrow());
       assertArrayEquals(utf8("v2"), store.read("model/model.safetensors").orElseThrow());
-      assertFalse(store.read("model/extra.bin").isPresent(),
+      assertFalse(
+          store.read("model/extra.bin").isPresent(),
           "a file of the trainer's previous model that the new one lacks is removed");
     }
   }
@@ -91,15 +95,16 @@ class ForeignFilesTest {
       cs.save(2, 20, files(20), Map.of());
       cs.save(3, 30, files(30), Map.of());
 
-      assertArrayEquals(utf8("theirs"),
-          store.read("checkpoints/ckpt-000000000001/weights.bin").orElseThrow());
-      assertArrayEquals(utf8("do not delete"),
-          store.read("checkpoints/ckpt-000000000001/README").orElseThrow());
-      assertArrayEquals(utf8("mine"),
-          store.read("checkpoints/ckpt-000000000010/user-notes.txt").orElseThrow());
+      assertArrayEquals(
+          utf8("theirs"), store.read("checkpoints/ckpt-000000000001/weights.bin").orElseThrow());
+      assertArrayEquals(
+          utf8("do not delete"), store.read("checkpoints/ckpt-000000000001/README").orElseThrow());
+      assertArrayEquals(
+          utf8("mine"), store.read("checkpoints/ckpt-000000000010/user-notes.txt").orElseThrow());
       assertArrayEquals(utf8("an index"), store.read("checkpoints/index.txt").orElseThrow());
       // The trainer's own old checkpoints are gone, apart from the user's file.
-      assertEquals(List.of("checkpoints/ckpt-000000000010/user-notes.txt"),
+      assertEquals(
+          List.of("checkpoints/ckpt-000000000010/user-notes.txt"),
           store.list("checkpoints/ckpt-000000000010/"));
       assertTrue(store.list("checkpoints/ckpt-000000000020/").isEmpty());
       assertEquals(List.of(30L), cs.listValid().stream().map(CheckpointInfo::step).toList());

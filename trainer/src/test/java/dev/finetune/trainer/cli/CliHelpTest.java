@@ -20,7 +20,8 @@ class CliHelpTest {
     for (CommandLine sub : cli.getSubcommands().values()) {
       for (OptionSpec option : sub.getCommandSpec().options()) {
         String text = String.join(" ", option.description());
-        assertFalse(text.isBlank(), sub.getCommandName() + " " + option.longestName() + " has no help");
+        assertFalse(
+            text.isBlank(), sub.getCommandName() + " " + option.longestName() + " has no help");
       }
     }
   }
@@ -33,14 +34,32 @@ class CliHelpTest {
       assertTrue(out.contains(code.name()), code + " missing from --help");
     }
     String train = capture("train", "--help");
-    for (String option : Arrays.asList("--output", "--from-job", "--metrics-port", "--cpus",
-        "--threads", "--data-workers", "--cache-dir", "--grace-period", "--no-progress", "--namespace")) {
+    for (String option :
+        Arrays.asList(
+            "--output",
+            "--from-job",
+            "--metrics-port",
+            "--cpus",
+            "--threads",
+            "--data-workers",
+            "--cache-dir",
+            "--grace-period",
+            "--no-progress",
+            "--namespace")) {
       assertTrue(train.contains(option), option + " missing from train --help");
     }
     assertTrue(train.lines().allMatch(l -> l.length() <= 80), "help fits 80 columns:\n" + train);
     String serve = capture("serve", "--help");
-    for (String option : Arrays.asList("MODEL", "--from-job", "--port", "--max-batch",
-        "--batch-wait", "--max-body", "--max-pixels", "/v2/models/NAME/infer")) {
+    for (String option :
+        Arrays.asList(
+            "MODEL",
+            "--from-job",
+            "--port",
+            "--max-batch",
+            "--batch-wait",
+            "--max-body",
+            "--max-pixels",
+            "/v2/models/NAME/infer")) {
       assertTrue(serve.contains(option), option + " missing from serve --help");
     }
     assertTrue(serve.lines().allMatch(l -> l.length() <= 80), "help fits 80 columns:\n" + serve);

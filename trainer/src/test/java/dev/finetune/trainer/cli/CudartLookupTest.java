@@ -13,12 +13,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The CUDA image's way for DJL to find the CUDA runtime, on a synthetic layout: the cu124
- * natives carry it only as {@code libcudart-8774224f.so.12}, DJL's CudaUtils asks JNA for
- * {@code cudart}, and the image links {@code /opt/djl/cuda/libcudart.so} to the hashed file and
- * starts Java with {@code -Djna.library.path=/opt/djl/cuda} (images/trainer.Containerfile). A
- * real shared library (zlib) stands in for libcudart; each lookup runs in a child JVM, as JNA
- * keeps what it loaded.
+ * The CUDA image's way for DJL to find the CUDA runtime, on a synthetic layout: the cu124 natives
+ * carry it only as {@code libcudart-8774224f.so.12}, DJL's CudaUtils asks JNA for {@code cudart},
+ * and the image links {@code /opt/djl/cuda/libcudart.so} to the hashed file and starts Java with
+ * {@code -Djna.library.path=/opt/djl/cuda} (images/trainer.Containerfile). A real shared library
+ * (zlib) stands in for libcudart; each lookup runs in a child JVM, as JNA keeps what it loaded.
  */
 class CudartLookupTest {
   static final Path STAND_IN = Path.of("/usr/lib/x86_64-linux-gnu/libz.so.1");
@@ -41,16 +40,23 @@ class CudartLookupTest {
     assertFalse(lookup(cuda).startsWith(djl.toString()), "an empty cuda folder (the cpu image)");
     Files.createSymbolicLink(cuda.resolve("libcudart.so"), hashed);
     String with = lookup(cuda);
-    assertEquals(cuda.resolve("libcudart.so").toString(), with,
+    assertEquals(
+        cuda.resolve("libcudart.so").toString(),
+        with,
         "with cuda/libcudart.so -> libcudart-8774224f.so.12 on jna.library.path");
   }
 
   /** EngineCommand.cudartFile() in a child JVM with -Djna.library.path=dir. */
   static String lookup(Path dir) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Djna.library.path=" + dir, "-cp", System.getProperty("java.class.path"),
-        CudartLookupTest.class.getName())).redirectErrorStream(true);
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Djna.library.path=" + dir,
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    CudartLookupTest.class.getName()))
+            .redirectErrorStream(true);
     pb.environment().remove("LD_LIBRARY_PATH");
     Process p = pb.start();
     assertTrue(p.waitFor(60, TimeUnit.SECONDS), "lookup did not finish");

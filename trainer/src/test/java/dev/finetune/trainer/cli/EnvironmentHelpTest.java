@@ -17,13 +17,13 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code --help} names every environment variable the trainer reads: the variables are found in
- * the trainer's and the contract's sources (string literals and picocli {@code ${env:...}}
- * defaults), so a new one that is not in {@link EnvironmentHelp} fails here.
+ * {@code --help} names every environment variable the trainer reads: the variables are found in the
+ * trainer's and the contract's sources (string literals and picocli {@code ${env:...}} defaults),
+ * so a new one that is not in {@link EnvironmentHelp} fails here.
  */
 class EnvironmentHelpTest {
-  static final Pattern VARIABLE = Pattern.compile(
-      "\"((?:FINETUNE|AWS|HF)_[A-Z0-9_]+)\"|env:((?:FINETUNE|AWS|HF)_[A-Z0-9_]+)");
+  static final Pattern VARIABLE =
+      Pattern.compile("\"((?:FINETUNE|AWS|HF)_[A-Z0-9_]+)\"|env:((?:FINETUNE|AWS|HF)_[A-Z0-9_]+)");
 
   static Set<String> readBySources() throws IOException {
     Set<String> found = new TreeSet<>();
@@ -43,8 +43,11 @@ class EnvironmentHelpTest {
   @Test
   void helpNamesEveryVariableTheTrainerReads() throws IOException {
     Set<String> read = readBySources();
-    assertTrue(read.contains("FINETUNE_ALLOWED_SCHEMES") && read.contains("AWS_ENDPOINT_URL")
-        && read.contains("HF_TOKEN"), "the scan finds the variables: " + read);
+    assertTrue(
+        read.contains("FINETUNE_ALLOWED_SCHEMES")
+            && read.contains("AWS_ENDPOINT_URL")
+            && read.contains("HF_TOKEN"),
+        "the scan finds the variables: " + read);
     PrintStream old = System.out;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     String help;
@@ -62,7 +65,10 @@ class EnvironmentHelpTest {
         missing.add(v);
       }
     }
-    assertTrue(missing.isEmpty(), "read by the trainer but not named by --help (add them to"
-        + " EnvironmentHelp): " + missing);
+    assertTrue(
+        missing.isEmpty(),
+        "read by the trainer but not named by --help (add them to"
+            + " EnvironmentHelp): "
+            + missing);
   }
 }

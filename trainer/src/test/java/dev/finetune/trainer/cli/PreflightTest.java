@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 11, classes 5, 6, 12, 13 and 15 (relative file URI): bad options and unwritable
- * locations fail before any training with one "error:" line and a usage or spec code, and
- * {@code validate} agrees with {@code train} about the spec.
+ * Issue 11, classes 5, 6, 12, 13 and 15 (relative file URI): bad options and unwritable locations
+ * fail before any training with one "error:" line and a usage or spec code, and {@code validate}
+ * agrees with {@code train} about the spec.
  */
 class PreflightTest {
   @TempDir Path dir;
@@ -33,14 +33,17 @@ class PreflightTest {
 
   private Path job(String extra) throws Exception {
     Path f = dir.resolve("job-" + Math.abs(extra.hashCode()) + ".yaml");
-    Files.writeString(f, """
+    Files.writeString(
+        f,
+        """
         apiVersion: finetune.dev/v1alpha1
         kind: FineTuneJob
         metadata: {name: pre}
         spec:
           model: {architecture: resnet18}
           dataset: {train: "%s", test: "%s"}
-        %s""".formatted(data.toUri(), data.toUri(), extra));
+        %s"""
+            .formatted(data.toUri(), data.toUri(), extra));
     return f;
   }
 
@@ -83,8 +86,9 @@ class PreflightTest {
 
   @Test
   void unwritableFileCheckpointUriFailsInValidateAndTrainAlike() throws Exception {
-    for (String uri : List.of(aFile.toUri() + "/ckpts", "file:///proc/finetune-ckpts",
-        aFile.toUri().toString())) {
+    for (String uri :
+        List.of(
+            aFile.toUri() + "/ckpts", "file:///proc/finetune-ckpts", aFile.toUri().toString())) {
       Path job = job("  checkpoints: {uri: \"" + uri + "\"}\n");
       Result v = run("validate", job.toString());
       Result t = train(job);
@@ -98,15 +102,17 @@ class PreflightTest {
 
   @Test
   void relativeFileUrisFailInValidateAndTrainAlike() throws Exception {
-    for (String extra : List.of("  checkpoints: {uri: \"file://relative/dir\"}\n",
-        "  checkpoints: {uri: \"file:relative/dir\"}\n")) {
+    for (String extra :
+        List.of(
+            "  checkpoints: {uri: \"file://relative/dir\"}\n",
+            "  checkpoints: {uri: \"file:relative/dir\"}\n")) {
       Path job = job(extra);
       oneLine(run("validate", job.toString()), 3, "spec.checkpoints.uri");
       oneLine(train(job), 3, "spec.checkpoints.uri");
     }
     Path ds = dir.resolve("rel.yaml");
-    Files.writeString(ds, Files.readString(job("")).replace(data.toUri().toString(),
-        "file://data/train"));
+    Files.writeString(
+        ds, Files.readString(job("")).replace(data.toUri().toString(), "file://data/train"));
     oneLine(run("validate", ds.toString()), 3, "spec.dataset.train");
   }
 
@@ -159,8 +165,10 @@ class PreflightTest {
       oneLine(t, 3, "spec.transforms.normalize.std");
       assertFalse(t.err().contains("learningRate"), t.err());
     }
-    assertEquals(0, run("validate", job("  transforms: {normalize: {std: [0.2, 0.2, 0.2]}}\n")
-        .toString()).code());
+    assertEquals(
+        0,
+        run("validate", job("  transforms: {normalize: {std: [0.2, 0.2, 0.2]}}\n").toString())
+            .code());
   }
 
   /**
@@ -172,20 +180,21 @@ class PreflightTest {
   void everyNumericOptionOutsideItsRangeIsAUsageErrorNamingFlagAndRange() throws Exception {
     Path job = job("");
     record Case(String option, String value, String range) {}
-    for (Case c : List.of(
-        new Case("--grace-period", "-1", "1..3600"),
-        new Case("--grace-period", "0", "1..3600"),
-        new Case("--grace-period", "3601", "1..3600"),
-        new Case("--download-deadline", "0", "1..604800"),
-        new Case("--download-deadline", "-5", "1..604800"),
-        new Case("--download-deadline", "9223372036854775807", "1..604800"),
-        new Case("--metrics-port", "65536", "1..65535"),
-        new Case("--metrics-port", "-2", "-1 (off)"),
-        new Case("--cpus", "-1", "from 1 to"),
-        new Case("--threads", "-1", "from 1 to"),
-        new Case("--data-workers", "-1", "from 1 to"),
-        new Case("--grace-period", "99999999999", "--grace-period"),
-        new Case("--metrics-port", "1e3", "--metrics-port"))) {
+    for (Case c :
+        List.of(
+            new Case("--grace-period", "-1", "1..3600"),
+            new Case("--grace-period", "0", "1..3600"),
+            new Case("--grace-period", "3601", "1..3600"),
+            new Case("--download-deadline", "0", "1..604800"),
+            new Case("--download-deadline", "-5", "1..604800"),
+            new Case("--download-deadline", "9223372036854775807", "1..604800"),
+            new Case("--metrics-port", "65536", "1..65535"),
+            new Case("--metrics-port", "-2", "-1 (off)"),
+            new Case("--cpus", "-1", "from 1 to"),
+            new Case("--threads", "-1", "from 1 to"),
+            new Case("--data-workers", "-1", "from 1 to"),
+            new Case("--grace-period", "99999999999", "--grace-period"),
+            new Case("--metrics-port", "1e3", "--metrics-port"))) {
       Result r = train(job, c.option(), c.value());
       oneLine(r, 2, c.option());
       assertTrue(r.err().contains(c.range()), c + ": " + r.err());
@@ -193,8 +202,8 @@ class PreflightTest {
   }
 
   /**
-   * Issue 24: a --termination-log inside --output silently overwrote the model file with the
-   * JSON line. Refused as a usage error, whichever way round they nest, links resolved.
+   * Issue 24: a --termination-log inside --output silently overwrote the model file with the JSON
+   * line. Refused as a usage error, whichever way round they nest, links resolved.
    */
   @Test
   void terminationLogInsideOutputIsAUsageError() throws Exception {
@@ -202,8 +211,13 @@ class PreflightTest {
     Path out = dir.resolve("out");
     Files.createDirectories(out);
     Path link = Files.createSymbolicLink(dir.resolve("out-link"), out);
-    for (Path log : List.of(out.resolve("finetune/model.safetensors"), out.resolve("result.json"),
-        out, link.resolve("termination"), dir)) {
+    for (Path log :
+        List.of(
+            out.resolve("finetune/model.safetensors"),
+            out.resolve("result.json"),
+            out,
+            link.resolve("termination"),
+            dir)) {
       Result r = train(job, "--termination-log", log.toString());
       oneLine(r, 2, "--termination-log");
     }

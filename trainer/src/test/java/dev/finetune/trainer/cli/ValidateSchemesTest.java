@@ -12,16 +12,17 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * {@code validate --cluster} judges URIs by the cluster's allowlist, deploy/base's by default:
- * the same list as the contract's, so a manifest that passes {@code --cluster} is not refused by
- * the trainer pod (exit 4).
+ * {@code validate --cluster} judges URIs by the cluster's allowlist, deploy/base's by default: the
+ * same list as the contract's, so a manifest that passes {@code --cluster} is not refused by the
+ * trainer pod (exit 4).
  */
 class ValidateSchemesTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   Path job(String train) throws Exception {
-    return Files.writeString(dir.resolve("job.yaml"), """
+    return Files.writeString(
+        dir.resolve("job.yaml"),
+        """
         apiVersion: finetune.dev/v1alpha1
         kind: FineTuneJob
         metadata: {name: j}
@@ -29,7 +30,8 @@ class ValidateSchemesTest {
           model: {architecture: resnet18}
           dataset: {train: "%s", test: "s3://data/test.zip"}
           checkpoints: {uri: "s3://ckpt/j"}
-        """.formatted(train));
+        """
+            .formatted(train));
   }
 
   static int run(StringBuilder err, String... args) {
@@ -42,8 +44,11 @@ class ValidateSchemesTest {
 
   @Test
   void theDefaultIsDeployBasesList() {
-    String defaultValue = new CommandLine(new ValidateCommand()).getCommandSpec()
-        .findOption("--allowed-schemes").defaultValue();
+    String defaultValue =
+        new CommandLine(new ValidateCommand())
+            .getCommandSpec()
+            .findOption("--allowed-schemes")
+            .defaultValue();
     assertEquals(UriSchemes.CLUSTER_DEFAULT, UriSchemes.parse(defaultValue));
   }
 
@@ -53,13 +58,30 @@ class ValidateSchemesTest {
     StringBuilder err = new StringBuilder();
     assertEquals(0, run(err, "validate", job.toString()), err.toString());
     assertEquals(3, run(err, "validate", "--cluster", job.toString()));
-    assertTrue(err.toString().contains("spec.dataset.train: scheme 'file' is not allowed in this"
-        + " cluster; allowed: http, https, s3, hf (finetune.operator.trainer-allowed-schemes)"),
+    assertTrue(
+        err.toString()
+            .contains(
+                "spec.dataset.train: scheme 'file' is not allowed in this"
+                    + " cluster; allowed: http, https, s3, hf (finetune.operator.trainer-allowed-schemes)"),
         err.toString());
-    assertEquals(0, run(new StringBuilder(), "validate", "--cluster", "--allowed-schemes",
-        "file,https,s3", job.toString()), "a cluster whose operator allows file");
-    assertEquals(0, run(new StringBuilder(), "validate", "--cluster",
-        job("http://data.example.com/train.zip").toString()), "deploy/base admits http");
+    assertEquals(
+        0,
+        run(
+            new StringBuilder(),
+            "validate",
+            "--cluster",
+            "--allowed-schemes",
+            "file,https,s3",
+            job.toString()),
+        "a cluster whose operator allows file");
+    assertEquals(
+        0,
+        run(
+            new StringBuilder(),
+            "validate",
+            "--cluster",
+            job("http://data.example.com/train.zip").toString()),
+        "deploy/base admits http");
   }
 
   /** A hostile --allowed-schemes: one line, exit 2 (USAGE); an empty list means every scheme. */
@@ -67,15 +89,24 @@ class ValidateSchemesTest {
   void aBadSchemeListIsAUsageErrorInOneLine() throws Exception {
     Path job = job("file:///data/train.zip");
     StringBuilder err = new StringBuilder();
-    assertEquals(2, run(err, "validate", "--cluster", "--allowed-schemes", "ftp,s3",
-        job.toString()));
-    assertEquals(1, err.toString().lines().filter(l -> l.startsWith("error: ")).count(),
-        err.toString());
-    assertTrue(!err.toString().contains("\tat ") && err.toString().contains("exit code 2"),
+    assertEquals(
+        2, run(err, "validate", "--cluster", "--allowed-schemes", "ftp,s3", job.toString()));
+    assertEquals(
+        1, err.toString().lines().filter(l -> l.startsWith("error: ")).count(), err.toString());
+    assertTrue(
+        !err.toString().contains("\tat ") && err.toString().contains("exit code 2"),
         "one error line and the exit code, no stack trace: " + err);
-    assertTrue(err.toString().contains("'ftp' is not one of [file, hf, http, https, s3]"),
-        err.toString());
-    assertEquals(0, run(new StringBuilder(), "validate", "--cluster", "--allowed-schemes", " , ",
-        job.toString()), "an empty list allows every scheme the trainer reads, as in train");
+    assertTrue(
+        err.toString().contains("'ftp' is not one of [file, hf, http, https, s3]"), err.toString());
+    assertEquals(
+        0,
+        run(
+            new StringBuilder(),
+            "validate",
+            "--cluster",
+            "--allowed-schemes",
+            " , ",
+            job.toString()),
+        "an empty list allows every scheme the trainer reads, as in train");
   }
 }

@@ -19,8 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ValidateSweepTest {
   static final Path EXAMPLE = Path.of("../deploy/examples/hotdog-sweep.yaml");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   record Run(int code, String out, String err) {}
 
@@ -41,52 +40,79 @@ class ValidateSweepTest {
   void theExampleIsValidAndItsTrialsAreListed() {
     Run r = run("validate", "--cluster", EXAMPLE.toString());
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains("valid FineTuneSweep 'hotdog-sweep': 9 trials and the baseline"
-        + " hotdog-sweep-baseline"), r.out());
-    assertEquals(9, r.out().lines().filter(l -> l.matches("  hotdog-sweep-[0-9a-f]{10}  .*"))
-        .count(), r.out());
-    assertTrue(r.out().contains("  training.freeze=, training.headLearningRateMultiplier=1\n"),
+    assertTrue(
+        r.out()
+            .contains(
+                "valid FineTuneSweep 'hotdog-sweep': 9 trials and the baseline"
+                    + " hotdog-sweep-baseline"),
         r.out());
+    assertEquals(
+        9,
+        r.out().lines().filter(l -> l.matches("  hotdog-sweep-[0-9a-f]{10}  .*")).count(),
+        r.out());
+    assertTrue(
+        r.out().contains("  training.freeze=, training.headLearningRateMultiplier=1\n"), r.out());
     assertFalse(r.out().contains("note:"), "its template holds out a validation split: " + r.out());
   }
 
   /** Without dataset.validation the objective cannot be measured: valid, with a note why. */
   @Test
   void aTemplateWithoutValidationIsNoted() throws Exception {
-    Path gated = Files.writeString(dir.resolve("gated.yaml"), Files.readString(EXAMPLE)
-        .replace("validation: {fraction: 0.2}", ""));
+    Path gated =
+        Files.writeString(
+            dir.resolve("gated.yaml"),
+            Files.readString(EXAMPLE).replace("validation: {fraction: 0.2}", ""));
     Run r = run("validate", "--cluster", gated.toString());
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains("note: spec.template.dataset.validation: validationAccuracy is"
-        + " measured on a validation split held out from the training data; set fraction"), r.out());
+    assertTrue(
+        r.out()
+            .contains(
+                "note: spec.template.dataset.validation: validationAccuracy is"
+                    + " measured on a validation split held out from the training data; set fraction"),
+        r.out());
   }
 
   /** finetune sweep trains nothing for a template without a validation split: one line, 3. */
   @Test
   void sweepRefusesATemplateWithoutValidation() throws Exception {
-    Path gated = Files.writeString(dir.resolve("gated-sweep.yaml"), Files.readString(EXAMPLE)
-        .replace("validation: {fraction: 0.2}", ""));
+    Path gated =
+        Files.writeString(
+            dir.resolve("gated-sweep.yaml"),
+            Files.readString(EXAMPLE).replace("validation: {fraction: 0.2}", ""));
     Run r = run("sweep", gated.toString(), "-o", dir.resolve("out").toString());
     assertEquals(3, r.code(), r.out());
-    assertTrue(r.err().contains("spec.template.dataset.validation: validationAccuracy is"
-        + " measured on a validation split"), r.err());
+    assertTrue(
+        r.err()
+            .contains(
+                "spec.template.dataset.validation: validationAccuracy is"
+                    + " measured on a validation split"),
+        r.err());
     assertFalse(Files.exists(dir.resolve("out")), "nothing was trained");
   }
 
   @Test
   void aHostileSweepGetsOneLineAndTheInvalidSpecExitCode() throws Exception {
-    Path bad = Files.writeString(dir.resolve("bad.yaml"), Files.readString(EXAMPLE)
-        .replace("- name: training.freeze", "- name: training.frozen"));
+    Path bad =
+        Files.writeString(
+            dir.resolve("bad.yaml"),
+            Files.readString(EXAMPLE)
+                .replace("- name: training.freeze", "- name: training.frozen"));
     Run r = run("validate", bad.toString());
     assertEquals(3, r.code(), r.out());
-    assertTrue(r.err().contains("spec.parameters[0].name: 'training.frozen' is not a sweepable"
-        + " FineTuneJob spec field; allowed: "), r.err());
+    assertTrue(
+        r.err()
+            .contains(
+                "spec.parameters[0].name: 'training.frozen' is not a sweepable"
+                    + " FineTuneJob spec field; allowed: "),
+        r.err());
   }
 
   @Test
   void anUnknownFieldIsNamed() throws Exception {
-    Path typo = Files.writeString(dir.resolve("typo.yaml"), Files.readString(EXAMPLE)
-        .replace("parallelTrials: 2", "parallelTrial: 2"));
+    Path typo =
+        Files.writeString(
+            dir.resolve("typo.yaml"),
+            Files.readString(EXAMPLE).replace("parallelTrials: 2", "parallelTrial: 2"));
     Run r = run("validate", typo.toString());
     assertEquals(3, r.code(), r.out());
     assertTrue(r.err().contains("spec.parallelTrial: unknown field; allowed: algorithm,"), r.err());
@@ -95,8 +121,10 @@ class ValidateSweepTest {
   /** A quoted kind is still a sweep (the kind is read from the parsed document). */
   @Test
   void aQuotedKindIsASweep() throws Exception {
-    Path quoted = Files.writeString(dir.resolve("quoted.yaml"), Files.readString(EXAMPLE)
-        .replace("kind: FineTuneSweep", "kind: \"FineTuneSweep\""));
+    Path quoted =
+        Files.writeString(
+            dir.resolve("quoted.yaml"),
+            Files.readString(EXAMPLE).replace("kind: FineTuneSweep", "kind: \"FineTuneSweep\""));
     Run r = run("validate", quoted.toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("valid FineTuneSweep 'hotdog-sweep'"), r.out());

@@ -18,23 +18,29 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class DatasetDigestTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
-  static final Map<String, String> FILES = Map.of("a/1.png", "one", "a/2.png", "two",
-      "b/3.png", "three");
+  static final Map<String, String> FILES =
+      Map.of("a/1.png", "one", "a/2.png", "two", "b/3.png", "three");
 
   static Stream<Arguments> edits() {
-    Consumer<Path> nothing = root -> { };
+    Consumer<Path> nothing = root -> {};
     return Stream.of(
         Arguments.of("same bytes elsewhere", nothing, true),
-        Arguments.of("one byte changed", (Consumer<Path>) root -> write(root.resolve("train"), "a/1.png", "onE"),
+        Arguments.of(
+            "one byte changed",
+            (Consumer<Path>) root -> write(root.resolve("train"), "a/1.png", "onE"),
             false),
-        Arguments.of("file renamed", (Consumer<Path>) root -> move(root, "b/3.png", "b/4.png"),
+        Arguments.of(
+            "file renamed", (Consumer<Path>) root -> move(root, "b/3.png", "b/4.png"), false),
+        Arguments.of(
+            "file moved to another class",
+            (Consumer<Path>) root -> move(root, "b/3.png", "a/3.png"),
             false),
-        Arguments.of("file moved to another class",
-            (Consumer<Path>) root -> move(root, "b/3.png", "a/3.png"), false),
-        Arguments.of("file added", (Consumer<Path>) root -> write(root.resolve("train"), "b/5.png", ""), false));
+        Arguments.of(
+            "file added",
+            (Consumer<Path>) root -> write(root.resolve("train"), "b/5.png", ""),
+            false));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -56,8 +62,10 @@ class DatasetDigestTest {
   @Test
   void aSingleFileCountsAsItsName() throws IOException {
     Path f = Files.writeString(dir.resolve("train.gz"), "x");
-    assertEquals(List.of("train\ttrain.gz\t1\t"
-        + "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881\n"),
+    assertEquals(
+        List.of(
+            "train\ttrain.gz\t1\t"
+                + "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881\n"),
         DatasetDigest.lines("train", f));
   }
 

@@ -19,23 +19,28 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 11, classes 4 and 10: one class (a folder, IDX with one label, or one chosen class),
- * IDX classes without training images and an IDX test file with zero images are refused with
+ * Issue 11, classes 4 and 10: one class (a folder, IDX with one label, or one chosen class), IDX
+ * classes without training images and an IDX test file with zero images are refused with
  * DATASET_INVALID before training, as imagefolder's empty folders are.
  */
 class DatasetShapeTest {
   @TempDir Path dir;
 
   private Fetcher fetcher() {
-    return new Fetcher(dir.resolve("cache"), b -> {
-      throw new AssertionError("no s3 here");
-    }, Fetcher.ALL_SCHEMES, Map.of(), ArchiveLimits.DEFAULT,
+    return new Fetcher(
+        dir.resolve("cache"),
+        b -> {
+          throw new AssertionError("no s3 here");
+        },
+        Fetcher.ALL_SCHEMES,
+        Map.of(),
+        ArchiveLimits.DEFAULT,
         new RetryPolicy(2, Duration.ofMillis(1), Duration.ofMillis(1), Duration.ofSeconds(5)));
   }
 
   private String fails(DatasetSpec s) {
-    TrainerException e = assertThrows(TrainerException.class,
-        () -> DatasetLoader.load(s, 1, fetcher()));
+    TrainerException e =
+        assertThrows(TrainerException.class, () -> DatasetLoader.load(s, 1, fetcher()));
     assertEquals(ExitCode.DATASET_INVALID, e.exitCode(), e.getMessage());
     return e.getMessage();
   }
@@ -50,14 +55,18 @@ class DatasetShapeTest {
   }
 
   private DatasetSpec idx(int[] trainLabels, int testImages, int[] testLabels) throws Exception {
-    TestDatasets.write(dir.resolve("i/train-images-idx3-ubyte"),
-        TestDatasets.idxImages(trainLabels.length, trainLabels.length, 3, 3), false);
-    TestDatasets.write(dir.resolve("i/train-labels-idx1-ubyte"),
-        TestDatasets.idxLabels(trainLabels), false);
-    TestDatasets.write(dir.resolve("i/t10k-images-idx3-ubyte"),
-        TestDatasets.idxImages(testImages, testImages, 3, 3), false);
-    TestDatasets.write(dir.resolve("i/t10k-labels-idx1-ubyte"),
-        TestDatasets.idxLabels(testLabels), false);
+    TestDatasets.write(
+        dir.resolve("i/train-images-idx3-ubyte"),
+        TestDatasets.idxImages(trainLabels.length, trainLabels.length, 3, 3),
+        false);
+    TestDatasets.write(
+        dir.resolve("i/train-labels-idx1-ubyte"), TestDatasets.idxLabels(trainLabels), false);
+    TestDatasets.write(
+        dir.resolve("i/t10k-images-idx3-ubyte"),
+        TestDatasets.idxImages(testImages, testImages, 3, 3),
+        false);
+    TestDatasets.write(
+        dir.resolve("i/t10k-labels-idx1-ubyte"), TestDatasets.idxLabels(testLabels), false);
     DatasetSpec s = new DatasetSpec();
     s.format = DatasetFormat.IDX;
     s.train = "file://" + dir.resolve("i/train-images-idx3-ubyte");
@@ -96,7 +105,8 @@ class DatasetShapeTest {
 
   @Test
   void twoClassesLoad() throws Exception {
-    assertEquals(2, DatasetLoader.load(idx(new int[] {0, 1}, 1, new int[] {1}), 1, fetcher())
-        .classes().size());
+    assertEquals(
+        2,
+        DatasetLoader.load(idx(new int[] {0, 1}, 1, new int[] {1}), 1, fetcher()).classes().size());
   }
 }

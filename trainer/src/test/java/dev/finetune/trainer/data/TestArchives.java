@@ -72,8 +72,9 @@ public final class TestArchives {
       for (Entry e : entries) {
         TarArchiveEntry te;
         if (e.linkTo() != null) {
-          te = new TarArchiveEntry(e.name(), e.hard() ? TarConstants.LF_LINK
-              : TarConstants.LF_SYMLINK, true);
+          te =
+              new TarArchiveEntry(
+                  e.name(), e.hard() ? TarConstants.LF_LINK : TarConstants.LF_SYMLINK, true);
           te.setLinkName(e.linkTo());
         } else {
           te = new TarArchiveEntry(e.name(), true);
@@ -94,14 +95,19 @@ public final class TestArchives {
   /** Every regular file under dir as (relative path, bytes), for zipping a generated tree. */
   public static List<Entry> tree(Path dir, String prefix) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
-      return s.filter(Files::isRegularFile).sorted().map(p -> {
-        try {
-          return Entry.file(prefix + dir.relativize(p).toString().replace('\\', '/'),
-              Files.readAllBytes(p));
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      }).toList();
+      return s.filter(Files::isRegularFile)
+          .sorted()
+          .map(
+              p -> {
+                try {
+                  return Entry.file(
+                      prefix + dir.relativize(p).toString().replace('\\', '/'),
+                      Files.readAllBytes(p));
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              })
+          .toList();
     }
   }
 }

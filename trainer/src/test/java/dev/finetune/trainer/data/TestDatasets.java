@@ -17,8 +17,10 @@ public final class TestDatasets {
     for (int c = 0; c < classes.length; c++) {
       for (int i = 0; i < perClass; i++) {
         boolean jpg = i % 3 == 2;
-        TestImages.write(root.resolve(classes[c]).resolve(i + (jpg ? ".JPG" : ".png")),
-            TestImages.rgb(12 + i % 5, 10 + c, 31L * c + i), jpg ? "jpg" : "png");
+        TestImages.write(
+            root.resolve(classes[c]).resolve(i + (jpg ? ".JPG" : ".png")),
+            TestImages.rgb(12 + i % 5, 10 + c, 31L * c + i),
+            jpg ? "jpg" : "png");
       }
     }
     return root;

@@ -2,10 +2,10 @@ package dev.finetune.trainer.loop;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-import ai.djl.engine.Engine;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -32,17 +32,29 @@ class TorchSgdTest {
     List<String> frozen = freeze.isEmpty() ? List.of() : List.of(freeze.split(";"));
     Recipe recipe = new Recipe(0.001, 10, 0.05, momentum, LossReduction.SUM, frozen);
     try (TrainingSession s =
-            TrainingSession.open(new ResNet(Architecture.RESNET18, 2), recipe, 0, true, 32,
-                Device.cpu(), List.of());
+            TrainingSession.open(
+                new ResNet(Architecture.RESNET18, 2),
+                recipe,
+                0,
+                true,
+                32,
+                Device.cpu(),
+                List.of());
         NDManager m = NDManager.newBaseManager()) {
-      Weights.load(s.net(), Files.readAllBytes(ref.resolve(variant + "-initial.safetensors")),
-          "initial", n -> false);
+      Weights.load(
+          s.net(),
+          Files.readAllBytes(ref.resolve(variant + "-initial.safetensors")),
+          "initial",
+          n -> false);
       s.applyFreeze();
       Map<String, NDArray> io = TorchReference.load(m, ref.resolve(variant + "-io.safetensors"));
       for (int step = 0; step < 2; step++) {
         TrainingSession.StepOutcome out = s.step(io.get("x" + step), io.get("y" + step));
         float expectedLoss = io.get("loss" + step).getFloat();
-        assertEquals(expectedLoss, out.loss(), 1e-4 * Math.max(1, Math.abs(expectedLoss)),
+        assertEquals(
+            expectedLoss,
+            out.loss(),
+            1e-4 * Math.max(1, Math.abs(expectedLoss)),
             "loss at step " + step);
       }
       Map<String, NDArray> expected =
@@ -60,7 +72,8 @@ class TorchSgdTest {
           maxDiff = Math.max(maxDiff, Math.abs(actual[i] - want[i]));
           maxMove = Math.max(maxMove, Math.abs(want[i] - before[i]));
         }
-        assertTrue(maxDiff <= 2e-5 + 2e-3 * maxMove,
+        assertTrue(
+            maxDiff <= 2e-5 + 2e-3 * maxMove,
             e.getKey() + ": max |djl - torch| = " + maxDiff + " (torch moved " + maxMove + ")");
         boolean isFrozen = frozen.stream().anyMatch(p -> e.getKey().startsWith(p + "."));
         if (isFrozen) {

@@ -23,15 +23,15 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ResNetTest {
-  static final Recipe RECIPE =
-      new Recipe(0.01, 10, 0, 0, LossReduction.MEAN, List.of());
+  static final Recipe RECIPE = new Recipe(0.01, 10, 0, 0, LossReduction.MEAN, List.of());
 
   @Test
   void resnet18HasTorchvisionParameterCountAndNames() {
     try (TrainingSession s = open(Architecture.RESNET18, 1000)) {
       assertEquals(11_689_512L, Weights.parameterCount(s.net()));
       Map<String, ?> names = s.net().namedParameters();
-      assertEquals(102, names.size()); // 20 conv + fc weight/bias + 20 BN x (weight, bias, 2 buffers)
+      assertEquals(
+          102, names.size()); // 20 conv + fc weight/bias + 20 BN x (weight, bias, 2 buffers)
       assertTrue(names.containsKey("layer1.0.bn1.running_mean"));
       assertTrue(names.containsKey("layer2.0.downsample.0.weight"));
       assertTrue(names.containsKey("layer4.1.conv2.weight"));
@@ -60,8 +60,8 @@ class ResNetTest {
     try (TrainingSession s = open(Architecture.RESNET18, 1000);
         NDManager m = NDManager.newBaseManager()) {
       List<String> loaded =
-          Weights.load(s.net(), Files.readAllBytes(ref.resolve("weights.safetensors")), "ref",
-              n -> false);
+          Weights.load(
+              s.net(), Files.readAllBytes(ref.resolve("weights.safetensors")), "ref", n -> false);
       assertEquals(102, loaded.size());
       Map<String, NDArray> io = TorchReference.load(m, ref.resolve("io.safetensors"));
       NDArray logits = s.predict(io.get("input"));
@@ -69,7 +69,10 @@ class ResNetTest {
       float[] expected = io.get("logits").toFloatArray();
       assertEquals(expected.length, actual.length);
       for (int i = 0; i < expected.length; i++) {
-        assertEquals(expected[i], actual[i], 1e-4 + 1e-4 * Math.abs(expected[i]),
+        assertEquals(
+            expected[i],
+            actual[i],
+            1e-4 + 1e-4 * Math.abs(expected[i]),
             "logit " + i + " of " + Arrays.toString(Arrays.copyOf(actual, 5)));
       }
     }
@@ -81,14 +84,16 @@ class ResNetTest {
     try (TrainingSession s = open(Architecture.RESNET34, 1000)) {
       byte[] file = Files.readAllBytes(ref.resolve("weights.safetensors"));
       TrainerException e =
-          assertThrows(TrainerException.class, () -> Weights.load(s.net(), file, "r18", n -> false));
+          assertThrows(
+              TrainerException.class, () -> Weights.load(s.net(), file, "r18", n -> false));
       assertEquals(ExitCode.WEIGHTS_INVALID, e.exitCode());
       assertTrue(e.getMessage().contains("missing"), e.getMessage());
     }
     try (TrainingSession s = open(Architecture.RESNET18, 10)) {
       byte[] file = Files.readAllBytes(ref.resolve("weights.safetensors"));
       TrainerException e =
-          assertThrows(TrainerException.class, () -> Weights.load(s.net(), file, "r18", n -> false));
+          assertThrows(
+              TrainerException.class, () -> Weights.load(s.net(), file, "r18", n -> false));
       assertTrue(e.getMessage().contains("fc.weight has shape [1000, 512]"), e.getMessage());
     }
   }
@@ -98,10 +103,14 @@ class ResNetTest {
     try (TrainingSession s = open(Architecture.RESNET18, 2)) {
       byte[] good = Weights.encode(s.net());
       for (byte[] bad :
-          List.of(new byte[0], Arrays.copyOf(good, 100), Arrays.copyOf(good, good.length - 1),
+          List.of(
+              new byte[0],
+              Arrays.copyOf(good, 100),
+              Arrays.copyOf(good, good.length - 1),
               lyingHeader(good))) {
         TrainerException e =
-            assertThrows(TrainerException.class, () -> Weights.load(s.net(), bad, "x.st", n -> false));
+            assertThrows(
+                TrainerException.class, () -> Weights.load(s.net(), bad, "x.st", n -> false));
         assertEquals(ExitCode.WEIGHTS_INVALID, e.exitCode());
         assertTrue(e.getMessage().startsWith("x.st: "), e.getMessage());
       }

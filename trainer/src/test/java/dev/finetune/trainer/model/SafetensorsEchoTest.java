@@ -17,8 +17,8 @@ class SafetensorsEchoTest {
   void theFirst8BytesAreNotPrintedAsAHeaderLength() {
     byte[] passwd = "root:x:0:0:root:/root:/bin/bash\n".getBytes(StandardCharsets.UTF_8);
     long asLength = ByteBuffer.wrap(passwd, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-    TrainerException e = assertThrows(TrainerException.class,
-        () -> SafetensorsHeader.parse(passwd, "/etc/passwd"));
+    TrainerException e =
+        assertThrows(TrainerException.class, () -> SafetensorsHeader.parse(passwd, "/etc/passwd"));
     assertEquals(ExitCode.WEIGHTS_INVALID, e.exitCode());
     assertFalse(e.getMessage().contains(Long.toString(asLength)), e.getMessage());
   }
@@ -28,8 +28,9 @@ class SafetensorsEchoTest {
     byte[] body = "{\"secret-token-abc\" oops".getBytes(StandardCharsets.UTF_8);
     ByteBuffer file = ByteBuffer.allocate(8 + body.length).order(ByteOrder.LITTLE_ENDIAN);
     file.putLong(body.length).put(body);
-    TrainerException e = assertThrows(TrainerException.class,
-        () -> SafetensorsHeader.parse(file.array(), "w.safetensors"));
+    TrainerException e =
+        assertThrows(
+            TrainerException.class, () -> SafetensorsHeader.parse(file.array(), "w.safetensors"));
     assertFalse(e.getMessage().contains("secret-token"), e.getMessage());
     assertFalse(e.getMessage().contains("oops"), e.getMessage());
   }

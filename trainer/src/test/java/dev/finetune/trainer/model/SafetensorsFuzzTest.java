@@ -1,24 +1,26 @@
 package dev.finetune.trainer.model;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import org.junit.jupiter.api.Tag;
 import dev.finetune.trainer.testing.Fuzzing;
+import org.junit.jupiter.api.Tag;
 
 /**
- * Fuzzes the safetensors header check that runs before any tensor is allocated, for source
- * weights and checkpoints alike (see {@link Fuzzing}). Every tensor it accepts must lie inside
- * the file: that is what makes the later native decode safe.
+ * Fuzzes the safetensors header check that runs before any tensor is allocated, for source weights
+ * and checkpoints alike (see {@link Fuzzing}). Every tensor it accepts must lie inside the file:
+ * that is what makes the later native decode safe.
  */
 @Tag("fuzz")
 class SafetensorsFuzzTest {
   /** Bytes per element, written out here rather than read from the class under test. */
-  private static final java.util.Map<String, Integer> BYTES = java.util.Map.of("F64", 8, "F32", 4,
-      "F16", 2, "BF16", 2, "I64", 8, "I32", 4, "I16", 2, "I8", 1, "U8", 1, "BOOL", 1);
+  private static final java.util.Map<String, Integer> BYTES =
+      java.util.Map.of(
+          "F64", 8, "F32", 4, "F16", 2, "BF16", 2, "I64", 8, "I32", 4, "I16", 2, "I8", 1, "U8", 1,
+          "BOOL", 1);
 
   @FuzzTest(maxDuration = Fuzzing.BUDGET)
   void header(byte[] file) {
-    Fuzzing.typedErrorsOnly(() -> check(SafetensorsHeader.parse(file, "fuzz.safetensors"),
-        file.length));
+    Fuzzing.typedErrorsOnly(
+        () -> check(SafetensorsHeader.parse(file, "fuzz.safetensors"), file.length));
   }
 
   /**
@@ -42,8 +44,16 @@ class SafetensorsFuzzTest {
       }
       java.math.BigInteger bytes = elements.multiply(java.math.BigInteger.valueOf(size));
       if (!bytes.equals(java.math.BigInteger.valueOf(range[1] - range[0]))) {
-        throw new AssertionError("accepted " + e.getKey() + " with " + (range[1] - range[0])
-            + " bytes for " + elements + " elements of " + size + " bytes");
+        throw new AssertionError(
+            "accepted "
+                + e.getKey()
+                + " with "
+                + (range[1] - range[0])
+                + " bytes for "
+                + elements
+                + " elements of "
+                + size
+                + " bytes");
       }
     }
   }

@@ -34,12 +34,12 @@ class WeightsDtypeTest {
   /** Rewrites an F32 safetensors file with every tensor in {@code dtypeOf.apply(name)}. */
   static byte[] convert(byte[] f32, Function<String, String> dtypeOf) throws Exception {
     long len = ByteBuffer.wrap(f32, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-    ObjectNode header = (ObjectNode) JSON.readTree(new String(f32, 8, (int) len,
-        StandardCharsets.UTF_8));
+    ObjectNode header =
+        (ObjectNode) JSON.readTree(new String(f32, 8, (int) len, StandardCharsets.UTF_8));
     ByteArrayOutputStream data = new ByteArrayOutputStream();
     ObjectNode out = JSON.createObjectNode();
-    for (Iterator<Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>> it =
-        header.fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>> it = header.fields();
+        it.hasNext(); ) {
       var e = it.next();
       if (e.getKey().equals("__metadata__")) {
         continue;
@@ -49,8 +49,9 @@ class WeightsDtypeTest {
       long end = t.get("data_offsets").get(1).asLong();
       String src = t.get("dtype").asText();
       String dtype = src.equals("F32") ? dtypeOf.apply(e.getKey()) : src;
-      ByteBuffer in = ByteBuffer.wrap(f32, (int) (8 + len + start), (int) (end - start))
-          .order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer in =
+          ByteBuffer.wrap(f32, (int) (8 + len + start), (int) (end - start))
+              .order(ByteOrder.LITTLE_ENDIAN);
       long from = data.size();
       while (in.hasRemaining()) {
         if (!src.equals("F32")) {
@@ -73,8 +74,8 @@ class WeightsDtypeTest {
       out.set(e.getKey(), t);
     }
     byte[] h = JSON.writeValueAsBytes(out);
-    ByteBuffer file = ByteBuffer.allocate(8 + h.length + data.size())
-        .order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer file =
+        ByteBuffer.allocate(8 + h.length + data.size()).order(ByteOrder.LITTLE_ENDIAN);
     file.putLong(h.length).put(h).put(data.toByteArray());
     return file.array();
   }
@@ -111,18 +112,34 @@ class WeightsDtypeTest {
     // The target starts from another seed: were it the source's, a Weights.load that did
     // nothing would pass (issue 24).
     try (TrainingSession source = ResNetTest.open(Architecture.RESNET18, 4);
-        TrainingSession target = TrainingSession.open(new ResNet(Architecture.RESNET18, 4),
-            ResNetTest.RECIPE, 1, false, 32, Device.cpu(), List.of())) {
+        TrainingSession target =
+            TrainingSession.open(
+                new ResNet(Architecture.RESNET18, 4),
+                ResNetTest.RECIPE,
+                1,
+                false,
+                32,
+                Device.cpu(),
+                List.of())) {
       Map<String, float[]> expected = new java.util.HashMap<>();
-      source.net().namedParameters().forEach((n, p) -> {
-        NDArray a = p.getArray();
-        expected.put(n, a.toFloatArray());
-      });
+      source
+          .net()
+          .namedParameters()
+          .forEach(
+              (n, p) -> {
+                NDArray a = p.getArray();
+                expected.put(n, a.toFloatArray());
+              });
       float tolerance = dtype.equals("F64") ? 1e-7f : 1e-2f;
       float before = maxRelativeError(expected, target.net());
       assertTrue(before > 100 * tolerance, "the target must differ before loading: " + before);
-      byte[] file = convert(Weights.encode(source.net()), n -> dtype.equals("mixed")
-          ? (n.hashCode() % 3 == 0 ? "BF16" : n.hashCode() % 3 == 1 ? "F16" : "F32") : dtype);
+      byte[] file =
+          convert(
+              Weights.encode(source.net()),
+              n ->
+                  dtype.equals("mixed")
+                      ? (n.hashCode() % 3 == 0 ? "BF16" : n.hashCode() % 3 == 1 ? "F16" : "F32")
+                      : dtype);
       Weights.load(target.net(), file, "hub.safetensors", n -> false);
       float err = maxRelativeError(expected, target.net());
       assertTrue(err <= tolerance, dtype + ": max relative error " + err);
@@ -133,10 +150,13 @@ class WeightsDtypeTest {
   void integerParametersAreRefusedAsWeightsInvalid() throws Exception {
     try (TrainingSession source = ResNetTest.open(Architecture.RESNET18, 2);
         TrainingSession target = ResNetTest.open(Architecture.RESNET18, 2)) {
-      byte[] file = convert(Weights.encode(source.net()),
-          n -> n.equals("layer1.0.conv1.weight") ? "I32" : "F32");
-      TrainerException e = assertThrows(TrainerException.class,
-          () -> Weights.load(target.net(), file, "odd.safetensors", n -> false));
+      byte[] file =
+          convert(
+              Weights.encode(source.net()), n -> n.equals("layer1.0.conv1.weight") ? "I32" : "F32");
+      TrainerException e =
+          assertThrows(
+              TrainerException.class,
+              () -> Weights.load(target.net(), file, "odd.safetensors", n -> false));
       assertEquals(ExitCode.WEIGHTS_INVALID, e.exitCode());
       assertTrue(e.getMessage().contains("layer1.0.conv1.weight has dtype I32"), e.getMessage());
     }

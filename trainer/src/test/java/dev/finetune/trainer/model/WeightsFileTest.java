@@ -20,8 +20,12 @@ class WeightsFileTest {
   @TempDir Path dir;
 
   private static String refused(Path p, long limit) {
-    TrainerException e = assertTimeoutPreemptively(Duration.ofSeconds(20),
-        () -> assertThrows(TrainerException.class, () -> WeightsFile.read(p, p.toString(), limit)));
+    TrainerException e =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(20),
+            () ->
+                assertThrows(
+                    TrainerException.class, () -> WeightsFile.read(p, p.toString(), limit)));
     assertEquals(ExitCode.WEIGHTS_INVALID, e.exitCode(), e.getMessage());
     return e.getMessage();
   }

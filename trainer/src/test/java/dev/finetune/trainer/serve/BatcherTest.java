@@ -50,13 +50,15 @@ class BatcherTest {
   @Test
   void requestsWithinTheWaitShareOnePassAndEachGetsItsOwnAnswers() throws Exception {
     FakeModel model = new FakeModel(false);
-    try (Batcher b = new Batcher(model, 8, Duration.ofMillis(500), 16, n -> { })) {
+    try (Batcher b = new Batcher(model, 8, Duration.ofMillis(500), 16, n -> {})) {
       CompletableFuture<List<Prediction>> a = b.submit(images(2, 0));
       CompletableFuture<List<Prediction>> c = b.submit(images(3, 10));
-      assertEquals(List.of("p0.0", "p1.0"), a.get(5, TimeUnit.SECONDS).stream()
-          .map(Prediction::best).toList());
-      assertEquals(List.of("p10.0", "p11.0", "p12.0"), c.get(5, TimeUnit.SECONDS).stream()
-          .map(Prediction::best).toList());
+      assertEquals(
+          List.of("p0.0", "p1.0"),
+          a.get(5, TimeUnit.SECONDS).stream().map(Prediction::best).toList());
+      assertEquals(
+          List.of("p10.0", "p11.0", "p12.0"),
+          c.get(5, TimeUnit.SECONDS).stream().map(Prediction::best).toList());
       assertEquals(List.of(5), model.sizes);
     }
   }
@@ -68,8 +70,12 @@ class BatcherTest {
     try (Batcher b = new Batcher(model, 4, Duration.ofMillis(50), 16, recorded::add)) {
       CompletableFuture<List<Prediction>> first = b.submit(images(1, 0));
       assertTrue(model.started.await(5, TimeUnit.SECONDS));
-      List<CompletableFuture<List<Prediction>>> later = List.of(b.submit(images(2, 1)),
-          b.submit(images(2, 3)), b.submit(images(1, 5)), b.submit(images(9, 6)));
+      List<CompletableFuture<List<Prediction>>> later =
+          List.of(
+              b.submit(images(2, 1)),
+              b.submit(images(2, 3)),
+              b.submit(images(1, 5)),
+              b.submit(images(9, 6)));
       model.release.countDown();
       first.get(5, TimeUnit.SECONDS);
       for (CompletableFuture<List<Prediction>> f : later) {
@@ -83,7 +89,7 @@ class BatcherTest {
   @Test
   void aFullQueueAndAClosedBatcherAnswer503AndQueuedRequestsFinish() throws Exception {
     FakeModel model = new FakeModel(true);
-    Batcher b = new Batcher(model, 1, Duration.ZERO, 1, n -> { });
+    Batcher b = new Batcher(model, 1, Duration.ZERO, 1, n -> {});
     CompletableFuture<List<Prediction>> running = b.submit(images(1, 0));
     assertTrue(model.started.await(5, TimeUnit.SECONDS));
     CompletableFuture<List<Prediction>> queued = b.submit(images(1, 1));
@@ -102,17 +108,18 @@ class BatcherTest {
   @Test
   void aFailingBatchFailsItsRequestsOnlyAndTheBatcherGoesOn() throws Exception {
     List<Integer> calls = new ArrayList<>();
-    Batcher.Model flaky = images -> {
-      calls.add(images.size());
-      if (calls.size() == 1) {
-        throw new IllegalStateException("boom");
-      }
-      return new FakeModel(false).classify(images);
-    };
-    try (Batcher b = new Batcher(flaky, 8, Duration.ZERO, 4, n -> { })) {
+    Batcher.Model flaky =
+        images -> {
+          calls.add(images.size());
+          if (calls.size() == 1) {
+            throw new IllegalStateException("boom");
+          }
+          return new FakeModel(false).classify(images);
+        };
+    try (Batcher b = new Batcher(flaky, 8, Duration.ZERO, 4, n -> {})) {
       CompletableFuture<List<Prediction>> failed = b.submit(images(1, 0));
-      assertThrows(java.util.concurrent.ExecutionException.class,
-          () -> failed.get(5, TimeUnit.SECONDS));
+      assertThrows(
+          java.util.concurrent.ExecutionException.class, () -> failed.get(5, TimeUnit.SECONDS));
       assertEquals("p7.0", b.submit(images(1, 7)).get(5, TimeUnit.SECONDS).get(0).best());
     }
   }

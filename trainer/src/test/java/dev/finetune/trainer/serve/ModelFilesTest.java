@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.contract.ExitCode;
 import dev.finetune.testsupport.S3Server;
+import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.storage.ObjectStore;
 import dev.finetune.trainer.storage.ObjectStores;
-import dev.finetune.trainer.error.TrainerException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -33,14 +33,18 @@ class ModelFilesTest {
     model(dir.resolve("out/finetune"), "b");
     model(dir.resolve("ckpt/model"), "c");
     Map<String, String> env = Map.of();
-    assertEquals("a", ModelFiles.read(dir.resolve("final").toString(), env).metadata()
-        .get("job").asText());
-    assertEquals("b", ModelFiles.read(dir.resolve("out").toString(), env).metadata()
-        .get("job").asText(), "a train output folder: its finetune/");
-    assertEquals("c", ModelFiles.read(dir.resolve("ckpt").toUri().toString(), env).metadata()
-        .get("job").asText(), "a checkpoint location URI: its model/");
-    ModelFiles fromStatus = ModelFiles.read(
-        dir.resolve("ckpt/model/model.safetensors").toUri().toString(), env);
+    assertEquals(
+        "a", ModelFiles.read(dir.resolve("final").toString(), env).metadata().get("job").asText());
+    assertEquals(
+        "b",
+        ModelFiles.read(dir.resolve("out").toString(), env).metadata().get("job").asText(),
+        "a train output folder: its finetune/");
+    assertEquals(
+        "c",
+        ModelFiles.read(dir.resolve("ckpt").toUri().toString(), env).metadata().get("job").asText(),
+        "a checkpoint location URI: its model/");
+    ModelFiles fromStatus =
+        ModelFiles.read(dir.resolve("ckpt/model/model.safetensors").toUri().toString(), env);
     assertEquals("c", fromStatus.metadata().get("job").asText(), "status.finalModelUri");
     assertArrayEquals(new byte[] {1, 2, 3}, fromStatus.weights());
   }
@@ -59,8 +63,9 @@ class ModelFilesTest {
       assertTrue(root.uri().startsWith("s3://models/runs/shapes"), root.uri());
       ModelFiles status = ModelFiles.read(s3.uri("runs/shapes/model/model.safetensors"), s3.env());
       assertArrayEquals(new byte[] {4, 5}, status.weights());
-      TrainerException e = assertThrows(TrainerException.class,
-          () -> ModelFiles.read(s3.uri("runs/other"), s3.env()));
+      TrainerException e =
+          assertThrows(
+              TrainerException.class, () -> ModelFiles.read(s3.uri("runs/other"), s3.env()));
       assertEquals(ExitCode.NOT_FOUND, e.exitCode());
     }
   }
@@ -68,20 +73,28 @@ class ModelFilesTest {
   @Test
   void noModelIsOneLineNamingWhatWasExpected() throws Exception {
     Files.createDirectories(dir.resolve("empty"));
-    TrainerException e = assertThrows(TrainerException.class,
-        () -> ModelFiles.read(dir.resolve("empty").toString(), Map.of()));
+    TrainerException e =
+        assertThrows(
+            TrainerException.class,
+            () -> ModelFiles.read(dir.resolve("empty").toString(), Map.of()));
     assertEquals(ExitCode.NOT_FOUND, e.exitCode());
     assertTrue(e.getMessage().contains("model.json") && !e.getMessage().contains("\n"));
     Files.writeString(dir.resolve("empty/model.json"), "{\"job\": \"x\"}");
-    e = assertThrows(TrainerException.class,
-        () -> ModelFiles.read(dir.resolve("empty").toString(), Map.of()));
+    e =
+        assertThrows(
+            TrainerException.class,
+            () -> ModelFiles.read(dir.resolve("empty").toString(), Map.of()));
     assertTrue(e.getMessage().contains("model.safetensors not found"), e.getMessage());
     Files.writeString(dir.resolve("empty/model.json"), "not json");
-    e = assertThrows(TrainerException.class,
-        () -> ModelFiles.read(dir.resolve("empty").toString(), Map.of()));
+    e =
+        assertThrows(
+            TrainerException.class,
+            () -> ModelFiles.read(dir.resolve("empty").toString(), Map.of()));
     assertEquals(ExitCode.WEIGHTS_INVALID, e.exitCode());
-    e = assertThrows(TrainerException.class,
-        () -> ModelFiles.read(dir.resolve("missing").toString(), Map.of()));
+    e =
+        assertThrows(
+            TrainerException.class,
+            () -> ModelFiles.read(dir.resolve("missing").toString(), Map.of()));
     assertTrue(e.getMessage().contains("is not a folder"), e.getMessage());
   }
 }

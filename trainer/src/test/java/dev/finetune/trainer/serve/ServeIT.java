@@ -41,10 +41,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code finetune train} then {@code finetune serve}, both as child processes as bin/finetune
- * runs them: the whole test split classified over HTTP scores exactly result.json's test
- * accuracy; hostile requests get a 4xx and one line, and the server keeps answering; SIGTERM
- * stops it cleanly.
+ * {@code finetune train} then {@code finetune serve}, both as child processes as bin/finetune runs
+ * them: the whole test split classified over HTTP scores exactly result.json's test accuracy;
+ * hostile requests get a 4xx and one line, and the server keeps answering; SIGTERM stops it
+ * cleanly.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ServeIT {
@@ -65,7 +65,9 @@ class ServeIT {
     out = dir.resolve("out");
     Path job = dir.resolve("job.yaml");
     // The test chain resizes and crops, so serving without the job's own chain would differ.
-    Files.writeString(job, """
+    Files.writeString(
+        job,
+        """
         apiVersion: finetune.dev/v1alpha1
         kind: FineTuneJob
         metadata: {name: shapes}
@@ -74,15 +76,43 @@ class ServeIT {
           dataset: {train: "%s", test: "%s"}
           transforms: {train: {randomResizedCrop: 28}, test: {resize: 36, centerCrop: 28}}
           training: {epochs: 2, batchSize: 6, learningRate: 0.01}
-        """.formatted(data.resolve("train").toUri(), data.resolve("test").toUri()));
-    int exit = TrainerProcess.await(TrainerProcess.start(dir.resolve("train.log"), "train",
-        job.toString(), "--output", out.toString(), "--metrics-port", "-1", "--no-progress",
-        "--threads", "1", "--cache-dir", dir.resolve("cache").toString()), 300);
+        """
+            .formatted(data.resolve("train").toUri(), data.resolve("test").toUri()));
+    int exit =
+        TrainerProcess.await(
+            TrainerProcess.start(
+                dir.resolve("train.log"),
+                "train",
+                job.toString(),
+                "--output",
+                out.toString(),
+                "--metrics-port",
+                "-1",
+                "--no-progress",
+                "--threads",
+                "1",
+                "--cache-dir",
+                dir.resolve("cache").toString()),
+            300);
     assertEquals(0, exit, Files.readString(dir.resolve("train.log")));
     serverLog = dir.resolve("serve.log");
-    server = TrainerProcess.start(serverLog, "serve", out.toString(), "--port", "0",
-        "--threads", "1", "--max-batch", "4", "--batch-wait", "50", "--max-pixels",
-        Long.toString(MAX_PIXELS), "--max-body", Integer.toString(MAX_BODY_MIB));
+    server =
+        TrainerProcess.start(
+            serverLog,
+            "serve",
+            out.toString(),
+            "--port",
+            "0",
+            "--threads",
+            "1",
+            "--max-batch",
+            "4",
+            "--batch-wait",
+            "50",
+            "--max-pixels",
+            Long.toString(MAX_PIXELS),
+            "--max-body",
+            Integer.toString(MAX_BODY_MIB));
     base = "http://127.0.0.1:" + awaitPort() + "/v2/";
   }
 
@@ -137,11 +167,13 @@ class ServeIT {
     ExecutorService pool = Executors.newFixedThreadPool(6);
     List<Future<JsonNode>> answers = new ArrayList<>();
     for (Path image : images) {
-      answers.add(pool.submit(() -> {
-        HttpResponse<String> r = infer("shapes", request(Files.readAllBytes(image)));
-        assertEquals(200, r.statusCode(), r.body());
-        return JSON.readTree(r.body());
-      }));
+      answers.add(
+          pool.submit(
+              () -> {
+                HttpResponse<String> r = infer("shapes", request(Files.readAllBytes(image)));
+                assertEquals(200, r.statusCode(), r.body());
+                return JSON.readTree(r.body());
+              }));
     }
     int correct = 0;
     List<String> single = new ArrayList<>();
@@ -154,7 +186,8 @@ class ServeIT {
       for (int k = 0; k < probabilities.size(); k++) {
         sum += probabilities.get(k).asDouble();
         if (k > 0) {
-          assertTrue(probabilities.get(k).asDouble() <= probabilities.get(k - 1).asDouble(),
+          assertTrue(
+              probabilities.get(k).asDouble() <= probabilities.get(k - 1).asDouble(),
               "best first: " + probabilities);
         }
       }
@@ -167,7 +200,9 @@ class ServeIT {
     }
     pool.shutdown();
     JsonNode result = JSON.readTree(out.resolve("result.json").toFile());
-    assertEquals(result.at("/finetune/testAccuracy").asDouble(), (double) correct / images.size(),
+    assertEquals(
+        result.at("/finetune/testAccuracy").asDouble(),
+        (double) correct / images.size(),
         "serve's accuracy must be the evaluation's; predictions: " + single);
 
     // The same images in one request (a batch larger than --max-batch runs whole): same answers.
@@ -189,13 +224,21 @@ class ServeIT {
   @Order(3)
   void hostileRequestsGetOneLine4xxAndTheServerLives() throws Exception {
     byte[] png = TestImages.encode(TestImages.rgb(8, 8, 1), "png");
-    refused(400, "not a recognised image format", infer("shapes", request("hello, not an image".getBytes())));
+    refused(
+        400,
+        "not a recognised image format",
+        infer("shapes", request("hello, not an image".getBytes())));
     refused(400, "pixels", infer("shapes", request(headerBomb())));
     refused(400, "pixels", infer("shapes", request(compressedBomb())));
     refused(404, "unknown model", infer("nope", request(png)));
     refused(400, "not JSON", infer("shapes", "{\"inputs\": [".getBytes()));
-    refused(400, "not base64", infer("shapes", "{\"inputs\":[{\"name\":\"i\",\"shape\":[1],"
-        + "\"datatype\":\"BYTES\",\"data\":[\"***\"]}]}"));
+    refused(
+        400,
+        "not base64",
+        infer(
+            "shapes",
+            "{\"inputs\":[{\"name\":\"i\",\"shape\":[1],"
+                + "\"datatype\":\"BYTES\",\"data\":[\"***\"]}]}"));
     ObjectNode wrongType = request(png);
     ((ObjectNode) wrongType.at("/inputs/0")).put("datatype", "FP32");
     refused(400, "datatype must be BYTES", infer("shapes", wrongType));
@@ -211,7 +254,8 @@ class ServeIT {
     refused(400, "exactly one tensor", infer("shapes", twoInputs));
     refused(405, "not allowed", get("models/shapes/infer"));
     assertEquals(413, rawStatus("Content-Length: " + (8L << 30) + "\r\n", null));
-    assertEquals(413, rawStatus("Transfer-Encoding: chunked\r\n", new byte[(MAX_BODY_MIB << 20) + 1]));
+    assertEquals(
+        413, rawStatus("Transfer-Encoding: chunked\r\n", new byte[(MAX_BODY_MIB << 20) + 1]));
     HttpResponse<String> ok = infer("shapes", request(png));
     assertEquals(200, ok.statusCode(), "still serving: " + ok.body());
     assertTrue(server.isAlive());
@@ -220,18 +264,21 @@ class ServeIT {
   @Test
   @Order(4)
   void metricsCountRequestsLatencyAndBatches() throws Exception {
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
-        URI.create(base.replace("/v2/", "/metrics"))).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(base.replace("/v2/", "/metrics"))).build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode());
     String text = r.body();
     assertTrue(text.contains("finetune_serve_requests_total{code=\"200\",model=\"shapes\"}"), text);
     assertTrue(text.contains("finetune_serve_requests_total{code=\"400\",model=\"shapes\"}"), text);
     assertTrue(text.contains("finetune_serve_request_seconds_bucket{model=\"shapes\",le="), text);
-    Matcher images = Pattern.compile("finetune_serve_images_total\\{model=\"shapes\"} (\\S+)")
-        .matcher(text);
+    Matcher images =
+        Pattern.compile("finetune_serve_images_total\\{model=\"shapes\"} (\\S+)").matcher(text);
     assertTrue(images.find(), text);
     assertEquals(18 + 18 + 1, Double.parseDouble(images.group(1)), text);
-    assertTrue(text.contains("finetune_serve_batch_images_bucket{model=\"shapes\",le=\"8.0\"}"), text);
+    assertTrue(
+        text.contains("finetune_serve_batch_images_bucket{model=\"shapes\",le=\"8.0\"}"), text);
   }
 
   @Test
@@ -243,15 +290,21 @@ class ServeIT {
         all.add(Files.readAllBytes(f));
       }
     }
-    var inFlight = HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + "models/shapes/infer"))
-        .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(
-            request(all.toArray(byte[][]::new))))).build(), HttpResponse.BodyHandlers.ofString());
+    var inFlight =
+        HTTP.sendAsync(
+            HttpRequest.newBuilder(URI.create(base + "models/shapes/infer"))
+                .POST(
+                    HttpRequest.BodyPublishers.ofByteArray(
+                        JSON.writeValueAsBytes(request(all.toArray(byte[][]::new)))))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     Thread.sleep(20);
     long start = System.nanoTime();
     server.destroy(); // SIGTERM
     assertEquals(0, TrainerProcess.await(server, 60), Files.readString(serverLog));
-    assertTrue(System.nanoTime() - start < 15_000_000_000L, "the grace period is 25 s; nothing"
-        + " was left to wait for");
+    assertTrue(
+        System.nanoTime() - start < 15_000_000_000L,
+        "the grace period is 25 s; nothing" + " was left to wait for");
     assertEquals(200, inFlight.get().statusCode(), "a request in flight is answered");
     String log = Files.readString(serverLog);
     assertTrue(log.contains("stopped"), log);
@@ -279,15 +332,22 @@ class ServeIT {
   }
 
   static HttpResponse<String> get(String path) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(base + path)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
   static HttpResponse<String> infer(String model, Object body) throws Exception {
-    byte[] bytes = body instanceof byte[] b ? b : body instanceof String s
-        ? s.getBytes(StandardCharsets.UTF_8) : JSON.writeValueAsBytes(body);
-    return HTTP.send(HttpRequest.newBuilder(URI.create(base + "models/" + model + "/infer"))
-        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(),
+    byte[] bytes =
+        body instanceof byte[] b
+            ? b
+            : body instanceof String s
+                ? s.getBytes(StandardCharsets.UTF_8)
+                : JSON.writeValueAsBytes(body);
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(base + "models/" + model + "/infer"))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -304,8 +364,8 @@ class ServeIT {
 
   /** A real, valid PNG of a few KiB that decodes to 25 megapixels. */
   static byte[] compressedBomb() {
-    byte[] png = TestImages.encode(new BufferedImage(5000, 5000, BufferedImage.TYPE_BYTE_BINARY),
-        "png");
+    byte[] png =
+        TestImages.encode(new BufferedImage(5000, 5000, BufferedImage.TYPE_BYTE_BINARY), "png");
     assertTrue(png.length < 64 * 1024, png.length + " bytes");
     return png;
   }
@@ -316,23 +376,27 @@ class ServeIT {
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), uri.getPort())) {
       s.setSoTimeout(30_000);
       OutputStream o = s.getOutputStream();
-      o.write(("POST /v2/models/shapes/infer HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
+      o.write(
+          ("POST /v2/models/shapes/infer HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       o.flush();
       if (body != null) {
-        Thread writer = new Thread(() -> {
-          try {
-            for (int at = 0; at < body.length; at += 8192) {
-              int n = Math.min(8192, body.length - at);
-              o.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-              o.write(body, at, n);
-              o.write("\r\n".getBytes(StandardCharsets.US_ASCII));
-            }
-            o.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-          } catch (IOException e) {
-            // the server answered and closed early, as it should
-          }
-        });
+        Thread writer =
+            new Thread(
+                () -> {
+                  try {
+                    for (int at = 0; at < body.length; at += 8192) {
+                      int n = Math.min(8192, body.length - at);
+                      o.write(
+                          (Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                      o.write(body, at, n);
+                      o.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                    }
+                    o.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                  } catch (IOException e) {
+                    // the server answered and closed early, as it should
+                  }
+                });
         writer.setDaemon(true);
         writer.start();
       }

@@ -14,11 +14,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The "exactly" of {@code deploy/examples/hotdog-job.yaml}: each setting of d2l's
- * {@code train_fine_tuning(finetune_net, 5e-5)} and of the scratch run
- * {@code train_fine_tuning(scratch_net, 5e-4, param_group=False)} (d2l 13.2, PyTorch tab), as the
- * spec states it. What the spec cannot state (initialisation, SGD formula, transforms, metrics)
- * is checked by the tests listed in docs/d2l-recipe.md.
+ * The "exactly" of {@code deploy/examples/hotdog-job.yaml}: each setting of d2l's {@code
+ * train_fine_tuning(finetune_net, 5e-5)} and of the scratch run {@code
+ * train_fine_tuning(scratch_net, 5e-4, param_group=False)} (d2l 13.2, PyTorch tab), as the spec
+ * states it. What the spec cannot state (initialisation, SGD formula, transforms, metrics) is
+ * checked by the tests listed in docs/d2l-recipe.md.
  */
 class D2lRecipeTest {
   private static final Path EXAMPLES = Path.of("../deploy/examples");
@@ -40,10 +40,12 @@ class D2lRecipeTest {
     assertTrue(s.dataset.test.endsWith("hotdog.zip#hotdog/test"), s.dataset.test);
     assertNull(s.dataset.limitPerClass, "the whole training split");
     // train_augs: RandomResizedCrop(224), RandomHorizontalFlip(), ToTensor(), normalize
-    assertEquals("spec.transforms.train[RandomResizedCrop(224), HorizontalFlip(0.5)]",
+    assertEquals(
+        "spec.transforms.train[RandomResizedCrop(224), HorizontalFlip(0.5)]",
         ImagePipeline.forTraining(s.transforms).toString());
     // test_augs: Resize([256, 256]), CenterCrop(224), ToTensor(), normalize
-    assertEquals("spec.transforms.test[Resize([256, 256]), CenterCrop(224)]",
+    assertEquals(
+        "spec.transforms.test[Resize([256, 256]), CenterCrop(224)]",
         ImagePipeline.forTest(s.transforms).toString());
     // normalize = Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
     assertEquals(List.of(0.485, 0.456, 0.406), s.transforms.normalize.mean);
@@ -71,9 +73,14 @@ class D2lRecipeTest {
     FineTuneJobSpec base = load("hotdog-job.yaml");
     String test = ImagePipeline.forTest(base.transforms).toString();
     String train = ImagePipeline.forTraining(base.transforms).toString();
-    for (String name : List.of("hotdog-freeze-job.yaml", "hotdog-kueue-job.yaml",
-        "sweep/hotdog-lr-1e-5.yaml", "sweep/hotdog-lr-5e-5.yaml", "sweep/hotdog-lr-2e-4.yaml",
-        "lineage/target-job.yaml")) {
+    for (String name :
+        List.of(
+            "hotdog-freeze-job.yaml",
+            "hotdog-kueue-job.yaml",
+            "sweep/hotdog-lr-1e-5.yaml",
+            "sweep/hotdog-lr-5e-5.yaml",
+            "sweep/hotdog-lr-2e-4.yaml",
+            "lineage/target-job.yaml")) {
       FineTuneJobSpec s = load(name);
       assertEquals(test, ImagePipeline.forTest(s.transforms).toString(), name);
       assertEquals(train, ImagePipeline.forTraining(s.transforms).toString(), name);
@@ -83,8 +90,8 @@ class D2lRecipeTest {
       assertEquals(base.training.weightDecay, s.training.weightDecay, name);
       assertEquals(base.training.momentum, s.training.momentum, name);
       assertEquals(base.training.lossReduction, s.training.lossReduction, name);
-      assertEquals(base.training.headLearningRateMultiplier,
-          s.training.headLearningRateMultiplier, name);
+      assertEquals(
+          base.training.headLearningRateMultiplier, s.training.headLearningRateMultiplier, name);
       if (!name.startsWith("sweep/")) {
         assertEquals(base.training.learningRate, s.training.learningRate, name);
       }

@@ -1,9 +1,9 @@
 package dev.finetune.trainer.spec;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import org.junit.jupiter.api.Tag;
 import dev.finetune.trainer.testing.Fuzzing;
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Tag;
 
 /** Fuzzes the strict manifest parser and the validator behind it (see {@link Fuzzing}). */
 @Tag("fuzz")

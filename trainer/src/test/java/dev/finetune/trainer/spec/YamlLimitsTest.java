@@ -11,15 +11,17 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 24: YAML has a depth limit and a size limit, refused fast with one line. 1 MB of '['
- * used to cost about 30 s of CPU in SnakeYAML's scanner before exit 3.
+ * Issue 24: YAML has a depth limit and a size limit, refused fast with one line. 1 MB of '[' used
+ * to cost about 30 s of CPU in SnakeYAML's scanner before exit 3.
  */
 class YamlLimitsTest {
   private static final Duration FAST = Duration.ofSeconds(3);
 
   static String refused(String yaml) {
-    TrainerException e = assertTimeoutPreemptively(FAST, () -> assertThrows(
-        TrainerException.class, () -> JobLoader.parse(yaml, "job.yaml")));
+    TrainerException e =
+        assertTimeoutPreemptively(
+            FAST,
+            () -> assertThrows(TrainerException.class, () -> JobLoader.parse(yaml, "job.yaml")));
     assertEquals(ExitCode.INVALID_SPEC, e.exitCode(), e.getMessage());
     assertTrue(e.getMessage().startsWith("job.yaml: "), e.getMessage());
     assertTrue(!e.getMessage().contains("\n"), "one line: " + e.getMessage());
@@ -48,21 +50,28 @@ class YamlLimitsTest {
 
   @Test
   void moreThanAMegabyteIsRefusedBeforeParsing() {
-    String m = refused(YamlStrictnessTest.HEAD + "# " + "x".repeat(1 << 20) + "\n"
-        + YamlStrictnessTest.BODY);
+    String m =
+        refused(
+            YamlStrictnessTest.HEAD + "# " + "x".repeat(1 << 20) + "\n" + YamlStrictnessTest.BODY);
     assertTrue(m.contains("more than 1048576"), m);
   }
 
   @Test
   void bracketsInQuotedStringsAndCommentsDoNotCount() {
     String deep = "[".repeat(30);
-    String yaml = YamlStrictnessTest.HEAD + "# " + deep + "\n" + YamlStrictnessTest.BODY
-        + "  dataset:\n";
+    String yaml =
+        YamlStrictnessTest.HEAD + "# " + deep + "\n" + YamlStrictnessTest.BODY + "  dataset:\n";
     // Quoted and commented brackets are text: the manifest stays valid.
-    String ok = YamlStrictnessTest.HEAD + "# " + deep + "\n"
-        + YamlStrictnessTest.BODY.replace("file:///d/train", "file:///d/" + deep + "'s");
+    String ok =
+        YamlStrictnessTest.HEAD
+            + "# "
+            + deep
+            + "\n"
+            + YamlStrictnessTest.BODY.replace("file:///d/train", "file:///d/" + deep + "'s");
     assertEquals(2, JobLoader.parse(ok, "job.yaml").getSpec().training.epochs);
-    assertEquals(ExitCode.INVALID_SPEC, assertThrows(TrainerException.class,
-        () -> JobLoader.parse(yaml, "job.yaml")).exitCode()); // a duplicate key, not depth
+    assertEquals(
+        ExitCode.INVALID_SPEC,
+        assertThrows(TrainerException.class, () -> JobLoader.parse(yaml, "job.yaml"))
+            .exitCode()); // a duplicate key, not depth
   }
 }

@@ -21,19 +21,21 @@ class FileObjectStoreTest {
     FileObjectStore store = new FileObjectStore(tmp);
     AtomicBoolean stop = new AtomicBoolean();
     AtomicReference<Throwable> writerFailure = new AtomicReference<>();
-    Thread writer = new Thread(() -> {
-      try {
-        for (int i = 0; !stop.get(); i++) {
-          String dir = "checkpoints/ckpt-" + String.format("%012d", i % 8) + "/";
-          store.put(dir + "model.safetensors", new byte[64]);
-          store.put(dir + "manifest.json", new byte[8]);
-          store.delete(dir + "model.safetensors");
-          store.delete(dir + "manifest.json");
-        }
-      } catch (Throwable t) {
-        writerFailure.set(t);
-      }
-    });
+    Thread writer =
+        new Thread(
+            () -> {
+              try {
+                for (int i = 0; !stop.get(); i++) {
+                  String dir = "checkpoints/ckpt-" + String.format("%012d", i % 8) + "/";
+                  store.put(dir + "model.safetensors", new byte[64]);
+                  store.put(dir + "manifest.json", new byte[8]);
+                  store.delete(dir + "model.safetensors");
+                  store.delete(dir + "manifest.json");
+                }
+              } catch (Throwable t) {
+                writerFailure.set(t);
+              }
+            });
     writer.start();
     try {
       for (int i = 0; i < 3000; i++) {

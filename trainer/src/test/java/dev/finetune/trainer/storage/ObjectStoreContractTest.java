@@ -1,14 +1,13 @@
 package dev.finetune.trainer.storage;
 
-import dev.finetune.contract.Keys;
-import dev.finetune.contract.S3Settings;
-import dev.finetune.trainer.storage.TestStores.Factory;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune.contract.S3Settings;
+import dev.finetune.trainer.storage.TestStores.Factory;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,10 +31,11 @@ class ObjectStoreContractTest {
   @TempDir static Path tmp;
 
   /** Lowered multipart threshold so that a 6 MiB object is uploaded in 2 parts (5 + 1 MiB). */
-  static final S3Settings SMALL_PARTS = S3Settings.defaults()
-      .withRetryDeadline(Duration.ofSeconds(5))
-      .withBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
-      .withMultipart(S3Settings.MIB, S3Settings.MIN_PART_SIZE);
+  static final S3Settings SMALL_PARTS =
+      S3Settings.defaults()
+          .withRetryDeadline(Duration.ofSeconds(5))
+          .withBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
+          .withMultipart(S3Settings.MIB, S3Settings.MIN_PART_SIZE);
 
   @BeforeAll
   static void startS3() {
@@ -48,7 +48,8 @@ class ObjectStoreContractTest {
   }
 
   static Stream<Arguments> stores() {
-    return Stream.of(Arguments.of("file", stores.file("store-")),
+    return Stream.of(
+        Arguments.of("file", stores.file("store-")),
         Arguments.of("s3", stores.s3(SMALL_PARTS)),
         Arguments.of("s3-bucket-root", stores.s3BucketRoot(SMALL_PARTS)));
   }
@@ -172,8 +173,7 @@ class ObjectStoreContractTest {
   @MethodSource("stores")
   void uriNamesTheScheme(String name, Factory f) throws Exception {
     try (ObjectStore store = f.create()) {
-      assertTrue(store.uri().startsWith(name.equals("file") ? "file:///" : "s3://"),
-          store.uri());
+      assertTrue(store.uri().startsWith(name.equals("file") ? "file:///" : "s3://"), store.uri());
       assertFalse(store.uri().endsWith("/"), store.uri());
     }
   }

@@ -13,8 +13,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ObjectStoresTest {
-  private static final Map<String, String> ENV = Map.of("AWS_ACCESS_KEY_ID", "id",
-      "AWS_SECRET_ACCESS_KEY", "secret", "AWS_ENDPOINT_URL", "http://127.0.0.1:1");
+  private static final Map<String, String> ENV =
+      Map.of(
+          "AWS_ACCESS_KEY_ID",
+          "id",
+          "AWS_SECRET_ACCESS_KEY",
+          "secret",
+          "AWS_ENDPOINT_URL",
+          "http://127.0.0.1:1");
 
   @Test
   void fileUris(@TempDir Path dir) throws Exception {
@@ -43,21 +49,28 @@ class ObjectStoresTest {
     for (String uri : new String[] {"gs://bucket/x", "http://host/x", "/plain/path", "hdfs:/x"}) {
       TrainerException e = assertThrows(TrainerException.class, () -> ObjectStores.open(uri, ENV));
       assertEquals(ExitCode.UNSUPPORTED, e.exitCode(), uri);
-      assertTrue(e.getMessage().contains("file://") && e.getMessage().contains("s3://"),
-          e.getMessage());
+      assertTrue(
+          e.getMessage().contains("file://") && e.getMessage().contains("s3://"), e.getMessage());
       assertTrue(e.getMessage().contains(uri), e.getMessage());
     }
   }
 
   @Test
   void malformedUris() {
-    assertEquals(ExitCode.INVALID_SPEC, assertThrows(TrainerException.class,
-        () -> ObjectStores.open("s3:///x", ENV)).exitCode());
-    assertEquals(ExitCode.INVALID_SPEC, assertThrows(TrainerException.class,
-        () -> ObjectStores.open("s3://Bad_Bucket/x", ENV)).exitCode());
-    assertEquals(ExitCode.UNSUPPORTED, assertThrows(TrainerException.class,
-        () -> ObjectStores.open("file://otherhost/x", ENV)).exitCode());
-    assertEquals(ExitCode.INVALID_SPEC, assertThrows(TrainerException.class,
-        () -> ObjectStores.open("s3://bucket/../x", ENV)).exitCode());
+    assertEquals(
+        ExitCode.INVALID_SPEC,
+        assertThrows(TrainerException.class, () -> ObjectStores.open("s3:///x", ENV)).exitCode());
+    assertEquals(
+        ExitCode.INVALID_SPEC,
+        assertThrows(TrainerException.class, () -> ObjectStores.open("s3://Bad_Bucket/x", ENV))
+            .exitCode());
+    assertEquals(
+        ExitCode.UNSUPPORTED,
+        assertThrows(TrainerException.class, () -> ObjectStores.open("file://otherhost/x", ENV))
+            .exitCode());
+    assertEquals(
+        ExitCode.INVALID_SPEC,
+        assertThrows(TrainerException.class, () -> ObjectStores.open("s3://bucket/../x", ENV))
+            .exitCode());
   }
 }

@@ -1,7 +1,5 @@
 package dev.finetune.trainer.storage;
 
-import dev.finetune.testsupport.S3Server;
-import dev.finetune.contract.S3Settings;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.contract.ExitCode;
+import dev.finetune.contract.S3Settings;
+import dev.finetune.testsupport.S3Server;
 import dev.finetune.trainer.error.TrainerException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -38,7 +38,8 @@ class S3ObjectStoreTest {
   }
 
   private static S3Settings retrying(Duration deadline) {
-    return S3Settings.defaults().withRetryDeadline(deadline)
+    return S3Settings.defaults()
+        .withRetryDeadline(deadline)
         .withBackoff(Duration.ofMillis(100), Duration.ofMillis(500))
         .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5));
   }
@@ -52,18 +53,20 @@ class S3ObjectStoreTest {
   @Test
   void putSurvivesAnOutageThanksToRetries() throws Exception {
     try (StderrCapture err = new StderrCapture();
-        ObjectStore store = ObjectStores.open(s3.uri("retry"), s3.env(),
-            retrying(Duration.ofSeconds(30)))) {
+        ObjectStore store =
+            ObjectStores.open(s3.uri("retry"), s3.env(), retrying(Duration.ofSeconds(30)))) {
       store.put("before", new byte[] {1});
       s3.stop();
       try {
-        CompletableFuture<Void> put = CompletableFuture.runAsync(() -> {
-          try {
-            store.put("during", "survived".getBytes(StandardCharsets.UTF_8));
-          } catch (Exception e) {
-            throw new RuntimeException(e);
-          }
-        });
+        CompletableFuture<Void> put =
+            CompletableFuture.runAsync(
+                () -> {
+                  try {
+                    store.put("during", "survived".getBytes(StandardCharsets.UTF_8));
+                  } catch (Exception e) {
+                    throw new RuntimeException(e);
+                  }
+                });
         Thread.sleep(2000);
         assertFalse(put.isDone(), "put must still be retrying while the server is down");
         s3.restart();
@@ -71,8 +74,8 @@ class S3ObjectStoreTest {
       } finally {
         s3.restart();
       }
-      assertArrayEquals("survived".getBytes(StandardCharsets.UTF_8),
-          store.read("during").orElseThrow());
+      assertArrayEquals(
+          "survived".getBytes(StandardCharsets.UTF_8), store.read("during").orElseThrow());
       String log = err.text();
       assertTrue(log.contains("WARN"), log);
       assertTrue(log.contains("(attempt 1)") && log.contains("(attempt 2)"), log);
@@ -82,8 +85,8 @@ class S3ObjectStoreTest {
 
   @Test
   void shortDeadlineFailsWithStorageUnavailable() throws Exception {
-    try (ObjectStore store = ObjectStores.open(s3.uri("retry"), s3.env(),
-        retrying(Duration.ofMillis(700)))) {
+    try (ObjectStore store =
+        ObjectStores.open(s3.uri("retry"), s3.env(), retrying(Duration.ofMillis(700)))) {
       s3.stop();
       TrainerException e;
       try {
@@ -112,11 +115,11 @@ class S3ObjectStoreTest {
     Map<String, String> env = new HashMap<>(s3.env());
     env.put("AWS_SECRET_ACCESS_KEY", CANARY);
     try (StderrCapture err = new StderrCapture();
-        ObjectStore store = ObjectStores.open(s3.uri("creds"), env,
-            retrying(Duration.ofSeconds(20)))) {
+        ObjectStore store =
+            ObjectStores.open(s3.uri("creds"), env, retrying(Duration.ofSeconds(20)))) {
       long start = System.nanoTime();
-      TrainerException e = assertThrows(TrainerException.class,
-          () -> store.put("k", new byte[] {1}));
+      TrainerException e =
+          assertThrows(TrainerException.class, () -> store.put("k", new byte[] {1}));
       assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "not retried");
       assertEquals(ExitCode.STORAGE_DENIED, e.exitCode());
       assertFalse(e.exitCode().retryable());
@@ -136,8 +139,8 @@ class S3ObjectStoreTest {
     env.put("AWS_SECRET_ACCESS_KEY", CANARY);
     env.put("AWS_SESSION_TOKEN", CANARY + "-token");
     try (StderrCapture err = new StderrCapture();
-        ObjectStore store = ObjectStores.open(s3.uri("creds"), env,
-            retrying(Duration.ofMillis(600)))) {
+        ObjectStore store =
+            ObjectStores.open(s3.uri("creds"), env, retrying(Duration.ofMillis(600)))) {
       s3.stop();
       TrainerException e;
       try {
@@ -157,8 +160,8 @@ class S3ObjectStoreTest {
   void incompleteCredentialsNameTheMissingVariable() {
     Map<String, String> env = new HashMap<>(s3.env());
     env.remove("AWS_SECRET_ACCESS_KEY");
-    TrainerException e = assertThrows(TrainerException.class,
-        () -> ObjectStores.open(s3.uri(""), env));
+    TrainerException e =
+        assertThrows(TrainerException.class, () -> ObjectStores.open(s3.uri(""), env));
     assertEquals(ExitCode.STORAGE_DENIED, e.exitCode());
     assertTrue(e.getMessage().contains("AWS_SECRET_ACCESS_KEY is missing"), e.getMessage());
   }
@@ -166,8 +169,8 @@ class S3ObjectStoreTest {
   @Test
   void missingBucketIsNotFound() throws Exception {
     try (ObjectStore store = ObjectStores.open("s3://no-such-bucket/x", s3.env())) {
-      TrainerException e = assertThrows(TrainerException.class,
-          () -> store.put("k", new byte[] {1}));
+      TrainerException e =
+          assertThrows(TrainerException.class, () -> store.put("k", new byte[] {1}));
       assertEquals(ExitCode.NOT_FOUND, e.exitCode());
       assertTrue(e.getMessage().contains("no-such-bucket"), e.getMessage());
     }
@@ -187,12 +190,18 @@ class S3ObjectStoreTest {
 
   @Test
   void settingsFromEnv() {
-    S3Settings s = S3Settings.fromEnv(Map.of("FINETUNE_S3_RETRY_DEADLINE_SECONDS", "7",
-        "FINETUNE_S3_MULTIPART_THRESHOLD_BYTES", "1000"));
+    S3Settings s =
+        S3Settings.fromEnv(
+            Map.of(
+                "FINETUNE_S3_RETRY_DEADLINE_SECONDS",
+                "7",
+                "FINETUNE_S3_MULTIPART_THRESHOLD_BYTES",
+                "1000"));
     assertEquals(Duration.ofSeconds(7), s.retryDeadline());
     assertEquals(1000, s.multipartThreshold());
     assertEquals(S3Settings.defaults(), S3Settings.fromEnv(Map.of()));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> S3Settings.fromEnv(Map.of("FINETUNE_S3_PART_SIZE_BYTES", "1024")));
   }
 }

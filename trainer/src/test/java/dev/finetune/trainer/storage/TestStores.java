@@ -39,8 +39,7 @@ public final class TestStores implements AutoCloseable {
 
   /** An S3 store on a fresh prefix of the server's bucket. */
   public Factory s3(S3Settings settings) {
-    return () -> ObjectStores.open(s3.uri("run-" + counter.incrementAndGet()), s3.env(),
-        settings);
+    return () -> ObjectStores.open(s3.uri("run-" + counter.incrementAndGet()), s3.env(), settings);
   }
 
   /** An S3 store on the root of a fresh bucket (no prefix). */

@@ -19,6 +19,7 @@ final class Exposition {
   }
 
   final List<Sample> samples;
+
   /** {@code # TYPE} lines: metric family name to type. */
   final Map<String, String> types;
 
@@ -108,14 +109,15 @@ final class Exposition {
   Optional<Sample> find(String name, String... labels) {
     return samples.stream()
         .filter(s -> s.name().equals(name))
-        .filter(s -> {
-          for (int k = 0; k < labels.length; k += 2) {
-            if (!labels[k + 1].equals(s.label(labels[k]))) {
-              return false;
-            }
-          }
-          return true;
-        })
+        .filter(
+            s -> {
+              for (int k = 0; k < labels.length; k += 2) {
+                if (!labels[k + 1].equals(s.label(labels[k]))) {
+                  return false;
+                }
+              }
+              return true;
+            })
         .findFirst();
   }
 

@@ -9,8 +9,8 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's metrics list names every series the trainer's registry exposes: the names come
- * from a real scrape, so a new gauge that the list misses fails here.
+ * The README's metrics list names every series the trainer's registry exposes: the names come from
+ * a real scrape, so a new gauge that the list misses fails here.
  */
 class MetricsDocTest {
   @Test
@@ -26,8 +26,11 @@ class MetricsDocTest {
       }
       m.checkpointWritten(java.time.Instant.now());
       m.badImagesSkipped(0);
-      m.scrape().lines().filter(l -> l.startsWith("# TYPE "))
-          .map(l -> l.split(" ")[2]).forEach(exposed::add);
+      m.scrape()
+          .lines()
+          .filter(l -> l.startsWith("# TYPE "))
+          .map(l -> l.split(" ")[2])
+          .forEach(exposed::add);
     }
     assertTrue(exposed.size() >= 15 && exposed.contains("finetune_epoch"), exposed.toString());
     String readme = Files.readString(Path.of("../README.md"));
@@ -37,7 +40,8 @@ class MetricsDocTest {
     Set<String> missing = new TreeSet<>();
     for (String name : exposed) {
       String base = name.replaceAll("_(total|bucket|count|sum|created|max)$", "");
-      if (!list.contains("`" + name + "`") && !list.contains("`" + base + "`")
+      if (!list.contains("`" + name + "`")
+          && !list.contains("`" + base + "`")
           && !list.contains("`" + name + "_total`")) {
         missing.add(name);
       }

@@ -29,34 +29,37 @@ class TrainingMetricsTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
   /** Every family the class promises, by exposed (suffixed) sample name. */
-  static final List<String> PER_RUN = List.of(
-      "finetune_epoch",
-      "finetune_total_epochs",
-      "finetune_global_step",
-      "finetune_total_steps",
-      "finetune_progress_ratio",
-      "finetune_train_loss",
-      "finetune_train_epoch_loss",
-      "finetune_train_accuracy",
-      "finetune_test_accuracy",
-      "finetune_validation_accuracy",
-      "finetune_validation_loss",
-      "finetune_validation_epoch",
-      "finetune_images_per_second",
-      "finetune_eta_seconds",
-      "finetune_images_processed_total",
-      "finetune_step_duration_seconds_bucket",
-      "finetune_step_duration_seconds_count",
-      "finetune_step_duration_seconds_sum",
-      "finetune_step_duration_seconds_max");
-  static final List<String> PER_PROCESS = List.of(
-      "finetune_baseline_test_accuracy",
-      "finetune_last_checkpoint_timestamp_seconds",
-      "finetune_attempt",
-      "finetune_checkpoints_written_total",
-      "finetune_bad_images_skipped_total",
-      "finetune_storage_unavailable",
-      "finetune_storage_retries_total");
+  static final List<String> PER_RUN =
+      List.of(
+          "finetune_epoch",
+          "finetune_total_epochs",
+          "finetune_global_step",
+          "finetune_total_steps",
+          "finetune_progress_ratio",
+          "finetune_train_loss",
+          "finetune_train_epoch_loss",
+          "finetune_train_accuracy",
+          "finetune_test_accuracy",
+          "finetune_validation_accuracy",
+          "finetune_validation_loss",
+          "finetune_validation_epoch",
+          "finetune_images_per_second",
+          "finetune_eta_seconds",
+          "finetune_images_processed_total",
+          "finetune_step_duration_seconds_bucket",
+          "finetune_step_duration_seconds_count",
+          "finetune_step_duration_seconds_sum",
+          "finetune_step_duration_seconds_max");
+
+  static final List<String> PER_PROCESS =
+      List.of(
+          "finetune_baseline_test_accuracy",
+          "finetune_last_checkpoint_timestamp_seconds",
+          "finetune_attempt",
+          "finetune_checkpoints_written_total",
+          "finetune_bad_images_skipped_total",
+          "finetune_storage_unavailable",
+          "finetune_storage_retries_total");
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
   private TrainingMetrics metrics;
@@ -75,19 +78,31 @@ class TrainingMetricsTest {
   private void drive() {
     metrics.attempt(2);
     metrics.runStarted(TrainingMetrics.RUN_BASELINE, 1, 0);
-    metrics.epochCompleted(TrainingMetrics.RUN_BASELINE, 1, Double.NaN, Double.NaN, 0.31,
-        Double.NaN, Double.NaN, 0);
+    metrics.epochCompleted(
+        TrainingMetrics.RUN_BASELINE, 1, Double.NaN, Double.NaN, 0.31, Double.NaN, Double.NaN, 0);
     metrics.runStarted(TrainingMetrics.RUN_FINETUNE, 2, 6);
     long[] millis = {5, 20, 300, 1500, 20, 20};
     long step = 0;
     for (int epoch = 1; epoch <= 2; epoch++) {
       for (int i = 0; i < 3; i++) {
         step++;
-        metrics.stepCompleted(TrainingMetrics.RUN_FINETUNE, step, epoch, 2.0 / step, 32,
-            Duration.ofMillis(millis[(int) step - 1]), 6 - step);
+        metrics.stepCompleted(
+            TrainingMetrics.RUN_FINETUNE,
+            step,
+            epoch,
+            2.0 / step,
+            32,
+            Duration.ofMillis(millis[(int) step - 1]),
+            6 - step);
       }
-      metrics.epochCompleted(TrainingMetrics.RUN_FINETUNE, epoch, 1.0 / epoch, 0.5 + 0.2 * epoch,
-          0.4 + 0.25 * epoch, epoch == 1 ? 0.6 : Double.NaN, epoch == 1 ? 0.9 : Double.NaN,
+      metrics.epochCompleted(
+          TrainingMetrics.RUN_FINETUNE,
+          epoch,
+          1.0 / epoch,
+          0.5 + 0.2 * epoch,
+          0.4 + 0.25 * epoch,
+          epoch == 1 ? 0.6 : Double.NaN,
+          epoch == 1 ? 0.9 : Double.NaN,
           250.0 * epoch);
       metrics.checkpointWritten(Instant.ofEpochSecond(1_700_000_000L + epoch, 500_000_000));
     }
@@ -96,8 +111,11 @@ class TrainingMetricsTest {
   }
 
   private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-    HttpRequest req = HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + metrics.port() + path)).timeout(TIMEOUT).GET().build();
+    HttpRequest req =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metrics.port() + path))
+            .timeout(TIMEOUT)
+            .GET()
+            .build();
     return http.send(req, HttpResponse.BodyHandlers.ofString());
   }
 
@@ -112,8 +130,10 @@ class TrainingMetricsTest {
     assertTrue(type.startsWith("text/plain") && type.contains("version=0.0.4"), type);
 
     Exposition e = Exposition.parse(resp.body());
-    Set<String> names = e.samples.stream().map(Exposition.Sample::name)
-        .collect(Collectors.toCollection(TreeSet::new));
+    Set<String> names =
+        e.samples.stream()
+            .map(Exposition.Sample::name)
+            .collect(Collectors.toCollection(TreeSet::new));
     for (String n : PER_RUN) {
       assertTrue(names.contains(n), n + " missing from " + names);
       for (String run : List.of("finetune", "baseline")) {
@@ -149,7 +169,10 @@ class TrainingMetricsTest {
     assertEquals(0.5, e.value("finetune_train_epoch_loss", "run", ft), 1e-9);
     assertEquals(0.9, e.value("finetune_train_accuracy", "run", ft), 1e-9);
     assertEquals(0.9, e.value("finetune_test_accuracy", "run", ft), 1e-9);
-    assertEquals(0.6, e.value("finetune_validation_accuracy", "run", ft), 1e-9,
+    assertEquals(
+        0.6,
+        e.value("finetune_validation_accuracy", "run", ft),
+        1e-9,
         "epoch 2 was not validated: epoch 1's value stays");
     assertEquals(0.9, e.value("finetune_validation_loss", "run", ft), 1e-9);
     assertEquals(1, e.value("finetune_validation_epoch", "run", ft), 1e-9, "from epoch 1");
@@ -178,8 +201,8 @@ class TrainingMetricsTest {
     assertEquals(6, e.value(b, "run", ft, "le", "60.0"));
     assertEquals(6, e.value(b, "run", ft, "le", "+Inf"));
     assertEquals(0, e.value(b, "run", "baseline", "le", "+Inf"));
-    List<Exposition.Sample> buckets = e.named(b).stream()
-        .filter(s -> ft.equals(s.label("run"))).collect(Collectors.toList());
+    List<Exposition.Sample> buckets =
+        e.named(b).stream().filter(s -> ft.equals(s.label("run"))).collect(Collectors.toList());
     double prevLe = Double.NEGATIVE_INFINITY;
     double prevCount = 0;
     for (Exposition.Sample s : buckets) {
@@ -189,14 +212,18 @@ class TrainingMetricsTest {
       prevLe = le;
       prevCount = s.value();
     }
-    assertTrue(buckets.size() >= 13 && buckets.size() <= 80,
-        "bounded bucket count: " + buckets.size());
+    assertTrue(
+        buckets.size() >= 13 && buckets.size() <= 80, "bounded bucket count: " + buckets.size());
     for (String slo : List.of("0.01", "0.1", "1.0", "10.0", "30.0", "60.0")) {
       assertTrue(e.find(b, "run", ft, "le", slo).isPresent(), "SLO bucket " + slo);
     }
     assertEquals(Double.POSITIVE_INFINITY, prevLe);
-    double finiteMax = buckets.stream().mapToDouble(s -> Exposition.parseValue(s.label("le")))
-        .filter(Double::isFinite).max().orElseThrow();
+    double finiteMax =
+        buckets.stream()
+            .mapToDouble(s -> Exposition.parseValue(s.label("le")))
+            .filter(Double::isFinite)
+            .max()
+            .orElseThrow();
     assertTrue(finiteMax >= 60 && finiteMax <= 120, "top bucket " + finiteMax);
   }
 
@@ -231,9 +258,11 @@ class TrainingMetricsTest {
     assertEquals("ok\n", health.body());
     assertEquals(404, get("/nothing").statusCode());
     assertEquals(404, get("/metrics/extra").statusCode());
-    HttpRequest post = HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + metrics.port() + "/metrics"))
-        .timeout(TIMEOUT).POST(HttpRequest.BodyPublishers.ofString("x")).build();
+    HttpRequest post =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metrics.port() + "/metrics"))
+            .timeout(TIMEOUT)
+            .POST(HttpRequest.BodyPublishers.ofString("x"))
+            .build();
     HttpResponse<String> resp = http.send(post, HttpResponse.BodyHandlers.ofString());
     assertEquals(405, resp.statusCode());
     assertEquals("GET, HEAD", resp.headers().firstValue("Allow").orElse(""));
@@ -294,12 +323,15 @@ class TrainingMetricsTest {
       assertTrue(allowed.containsAll(s.labels().keySet()), "unexpected label in " + s);
     }
     assertEquals(Set.of("namespace", "job", "run", "le"), seen);
-    Set<String> runs = e.samples.stream().map(s -> s.label("run")).filter(r -> r != null)
-        .collect(Collectors.toSet());
+    Set<String> runs =
+        e.samples.stream()
+            .map(s -> s.label("run"))
+            .filter(r -> r != null)
+            .collect(Collectors.toSet());
     assertEquals(Set.of("finetune", "baseline"), runs);
-    assertThrows(IllegalArgumentException.class,
-        () -> metrics.runStarted("trial-7", 1, 1));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(IllegalArgumentException.class, () -> metrics.runStarted("trial-7", 1, 1));
+    assertThrows(
+        IllegalArgumentException.class,
         () -> metrics.stepCompleted("Finetune", 1, 1, 1, 1, Duration.ZERO, 0));
   }
 }

@@ -4,14 +4,14 @@ import dev.finetune.trainer.data.format.BadImageException;
 import dev.finetune.trainer.error.TrainerException;
 
 /**
- * Shared settings of the @FuzzTest targets. In a plain {@code mvn test} Jazzer replays the
- * inputs kept in {@code src/test/resources/<package>/<Class>Inputs/<method>/} (seeds and every
- * crash found so far); with {@code JAZZER_FUZZ=1} (the {@code fuzz} Maven profile that bin/test
- * enables) it fuzzes one target for {@link #BUDGET}.
+ * Shared settings of the @FuzzTest targets. In a plain {@code mvn test} Jazzer replays the inputs
+ * kept in {@code src/test/resources/<package>/<Class>Inputs/<method>/} (seeds and every crash found
+ * so far); with {@code JAZZER_FUZZ=1} (the {@code fuzz} Maven profile that bin/test enables) it
+ * fuzzes one target for {@link #BUDGET}.
  *
  * <p>The property of every target: an input either parses or fails with the product's own typed
- * error, the one that maps to an exit code. Anything else (another RuntimeException, an Error
- * such as OutOfMemoryError or StackOverflowError, a hang) is a finding.
+ * error, the one that maps to an exit code. Anything else (another RuntimeException, an Error such
+ * as OutOfMemoryError or StackOverflowError, a hang) is a finding.
  */
 public final class Fuzzing {
   /** Fuzzing time per target in fuzzing mode. */

@@ -14,8 +14,9 @@ import org.opentest4j.TestAbortedException;
 class RequiredTest {
   @Test
   void missingFailsNamingItAndSkipsOnlyWhenOptedIn() {
-    AssertionFailedError e = assertThrows(AssertionFailedError.class,
-        () -> Required.present(false, "libturbojpeg0", false));
+    AssertionFailedError e =
+        assertThrows(
+            AssertionFailedError.class, () -> Required.present(false, "libturbojpeg0", false));
     assertTrue(e.getMessage().contains("missing: libturbojpeg0"), e.getMessage());
     assertThrows(TestAbortedException.class, () -> Required.present(false, "x", true));
     Required.present(true, "x", false);

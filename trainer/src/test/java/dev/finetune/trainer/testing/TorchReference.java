@@ -1,10 +1,9 @@
 package dev.finetune.trainer.testing;
 
-import dev.finetune.testsupport.Required;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import dev.finetune.testsupport.Required;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,9 +12,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs src/test/python/torch_reference.py with Debian's python3-torch to produce reference
- * tensors. Outside CI the tests skip when torch is missing; in CI (CI=true) a missing torch is
- * a failure, because .ci/run installs it.
+ * Runs src/test/python/torch_reference.py with Debian's python3-torch to produce reference tensors.
+ * Outside CI the tests skip when torch is missing; in CI (CI=true) a missing torch is a failure,
+ * because .ci/run installs it.
  */
 public final class TorchReference {
   public static final String PYTHON = "/usr/bin/python3";

@@ -28,8 +28,12 @@ public final class TrainerProcess {
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    pb.environment().put("DJL_CACHE_DIR",
-        System.getenv().getOrDefault("DJL_CACHE_DIR", System.getProperty("user.home") + File.separator + ".djl.ai"));
+    pb.environment()
+        .put(
+            "DJL_CACHE_DIR",
+            System.getenv()
+                .getOrDefault(
+                    "DJL_CACHE_DIR", System.getProperty("user.home") + File.separator + ".djl.ai"));
     pb.environment().putAll(env);
     return pb.start();
   }

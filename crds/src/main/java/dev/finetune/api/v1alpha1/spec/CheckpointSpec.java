@@ -12,8 +12,8 @@ import io.fabric8.generator.annotation.Required;
 public class CheckpointSpec {
   @Required
   @Pattern("^(file|s3)://.+")
-  @JsonPropertyDescription("file:///DIR or s3://BUCKET/PREFIX. The final model is written here"
-      + " too, under model/.")
+  @JsonPropertyDescription(
+      "file:///DIR or s3://BUCKET/PREFIX. The final model is written here" + " too, under model/.")
   public String uri;
 
   @Min(1)
@@ -26,7 +26,8 @@ public class CheckpointSpec {
   @JsonPropertyDescription("Number of newest valid checkpoints kept; older ones are deleted.")
   public Integer keep = 3;
 
-  @JsonPropertyDescription("Secret with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optional"
-      + " AWS_ENDPOINT_URL / AWS_REGION, mounted into the trainer as environment variables.")
+  @JsonPropertyDescription(
+      "Secret with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optional"
+          + " AWS_ENDPOINT_URL / AWS_REGION, mounted into the trainer as environment variables.")
   public String credentialsSecret;
 }

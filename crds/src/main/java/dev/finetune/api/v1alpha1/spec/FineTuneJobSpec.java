@@ -49,7 +49,8 @@ public class FineTuneJobSpec {
   @JsonPropertyDescription("The target dataset: its format, train and test locations, classes.")
   public DatasetSpec dataset = new DatasetSpec();
 
-  @JsonPropertyDescription("Image preprocessing for training and evaluation (torchvision semantics).")
+  @JsonPropertyDescription(
+      "Image preprocessing for training and evaluation (torchvision semantics).")
   public TransformsSpec transforms = new TransformsSpec();
 
   @JsonPropertyDescription("The optimisation recipe: epochs, batch size, learning rates, freezing.")
@@ -58,8 +59,9 @@ public class FineTuneJobSpec {
   @JsonPropertyDescription("Optional comparison run: the same network trained from random weights.")
   public BaselineSpec baseline;
 
-  @JsonPropertyDescription("Where and how often checkpoints are written; omit to keep them only"
-      + " in the local output directory.")
+  @JsonPropertyDescription(
+      "Where and how often checkpoints are written; omit to keep them only"
+          + " in the local output directory.")
   public CheckpointSpec checkpoints;
 
   @JsonPropertyDescription("Compute requested for the trainer pod.")
@@ -70,17 +72,19 @@ public class FineTuneJobSpec {
 
   @Min(0)
   @Max(100)
-  @JsonPropertyDescription("Retryable trainer failures (storage outage, out of memory, a lost"
-      + " pod) tolerated before the job fails. Preemptions and evictions are counted apart, in"
-      + " status.preemptions, and never use this up. Each retry resumes from the newest"
-      + " checkpoint.")
+  @JsonPropertyDescription(
+      "Retryable trainer failures (storage outage, out of memory, a lost"
+          + " pod) tolerated before the job fails. Preemptions and evictions are counted apart, in"
+          + " status.preemptions, and never use this up. Each retry resumes from the newest"
+          + " checkpoint.")
   public Integer backoffLimit = DEFAULT_BACKOFF_LIMIT;
 
   /** {@link #backoffLimit} when the field is absent. */
   public static final int DEFAULT_BACKOFF_LIMIT = 3;
 
-  @JsonPropertyDescription("Kueue LocalQueue to submit the trainer Job to. Sets the label"
-      + " kueue.x-k8s.io/queue-name and creates the Job suspended, so Kueue admits it.")
+  @JsonPropertyDescription(
+      "Kueue LocalQueue to submit the trainer Job to. Sets the label"
+          + " kueue.x-k8s.io/queue-name and creates the Job suspended, so Kueue admits it.")
   public String queueName;
 
   @JsonPropertyDescription("Node labels the trainer pod must match (pod spec.nodeSelector).")
@@ -92,26 +96,30 @@ public class FineTuneJobSpec {
   @JsonPropertyDescription("Node and pod affinity of the trainer pod.")
   public Affinity affinity;
 
-  @JsonPropertyDescription("PriorityClass of the trainer pod; lower priorities may be preempted,"
-      + " and a preempted attempt resumes from the newest checkpoint.")
+  @JsonPropertyDescription(
+      "PriorityClass of the trainer pod; lower priorities may be preempted,"
+          + " and a preempted attempt resumes from the newest checkpoint.")
   public String priorityClassName;
 
   @Min(0)
-  @JsonPropertyDescription("Seconds after this FineTuneJob reached Succeeded or Failed before the"
-      + " operator deletes it (and with it its trainer Jobs); trainer Jobs also get it as their"
-      + " Job spec.ttlSecondsAfterFinished. Omit to keep finished jobs.")
+  @JsonPropertyDescription(
+      "Seconds after this FineTuneJob reached Succeeded or Failed before the"
+          + " operator deletes it (and with it its trainer Jobs); trainer Jobs also get it as their"
+          + " Job spec.ttlSecondsAfterFinished. Omit to keep finished jobs.")
   public Integer ttlSecondsAfterFinished;
 
-  @JsonPropertyDescription("Retain (default) keeps checkpoints and the final model in object"
-      + " storage when the FineTuneJob is deleted; Delete removes every object under"
-      + " checkpoints.uri before the operator's finalizer lets the FineTuneJob go.")
+  @JsonPropertyDescription(
+      "Retain (default) keeps checkpoints and the final model in object"
+          + " storage when the FineTuneJob is deleted; Delete removes every object under"
+          + " checkpoints.uri before the operator's finalizer lets the FineTuneJob go.")
   public ArtifactPolicy artifactPolicy;
 
-  @JsonPropertyDescription("Model registries to register the final model in once the job"
-      + " succeeded; registration never changes the job's phase (condition Registered).")
+  @JsonPropertyDescription(
+      "Model registries to register the final model in once the job"
+          + " succeeded; registration never changes the job's phase (condition Registered).")
   public RegistrySpec registry;
 
-  @JsonPropertyDescription("Trainer container image; defaults to the operator's"
-      + " finetune.operator.trainer-image.")
+  @JsonPropertyDescription(
+      "Trainer container image; defaults to the operator's" + " finetune.operator.trainer-image.")
   public String image;
 }

@@ -10,8 +10,8 @@ import io.fabric8.generator.annotation.Min;
 public class FromScratchSpec {
   @Min(0)
   @Max(10)
-  @JsonPropertyDescription("Learning rate of the scratch run (every layer). Default:"
-      + " training.learningRate.")
+  @JsonPropertyDescription(
+      "Learning rate of the scratch run (every layer). Default:" + " training.learningRate.")
   public Double learningRate;
 
   @Min(1)

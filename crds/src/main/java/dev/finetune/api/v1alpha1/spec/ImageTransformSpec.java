@@ -11,10 +11,11 @@ import io.fabric8.generator.annotation.Min;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ImageTransformSpec {
-  @JsonPropertyDescription("torchvision Resize, bilinear and antialiased as PIL. Two forms: n"
-      + " (Resize(n): the shorter side becomes n pixels, the aspect ratio is kept) or [height,"
-      + " width] (Resize([h, w]): both sides are set, the aspect ratio is not kept; d2l's test"
-      + " transform is [256, 256]). Each side 1-4096.")
+  @JsonPropertyDescription(
+      "torchvision Resize, bilinear and antialiased as PIL. Two forms: n"
+          + " (Resize(n): the shorter side becomes n pixels, the aspect ratio is kept) or [height,"
+          + " width] (Resize([h, w]): both sides are set, the aspect ratio is not kept; d2l's test"
+          + " transform is [256, 256]). Each side 1-4096.")
   public ResizeSpec resize;
 
   @Min(1)
@@ -24,8 +25,9 @@ public class ImageTransformSpec {
 
   @Min(1)
   @Max(4096)
-  @JsonPropertyDescription("torchvision RandomResizedCrop(n): scale 0.08-1, log-uniform ratio"
-      + " 3/4-4/3, 10 attempts, then the central-crop fallback. Train only.")
+  @JsonPropertyDescription(
+      "torchvision RandomResizedCrop(n): scale 0.08-1, log-uniform ratio"
+          + " 3/4-4/3, 10 attempts, then the central-crop fallback. Train only.")
   public Integer randomResizedCrop;
 
   @JsonPropertyDescription("torchvision RandomHorizontalFlip(0.5). Train only.")

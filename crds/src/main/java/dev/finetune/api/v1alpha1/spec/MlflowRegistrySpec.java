@@ -13,17 +13,19 @@ public class MlflowRegistrySpec {
 
   @Required
   @Pattern("^https?://.+")
-  @JsonPropertyDescription("http:// or https:// URL of the MLflow tracking server, e.g."
-      + " http://mlflow.mlflow.svc:5000 (the REST API is under <uri>/api/2.0/mlflow/).")
+  @JsonPropertyDescription(
+      "http:// or https:// URL of the MLflow tracking server, e.g."
+          + " http://mlflow.mlflow.svc:5000 (the REST API is under <uri>/api/2.0/mlflow/).")
   public String uri;
 
   @Pattern(MODEL_NAME_PATTERN)
-  @JsonPropertyDescription("Registered model name; created if missing. Defaults to the"
-      + " FineTuneJob's name.")
+  @JsonPropertyDescription(
+      "Registered model name; created if missing. Defaults to the" + " FineTuneJob's name.")
   public String modelName;
 
-  @JsonPropertyDescription("Secret with MLFLOW_TRACKING_TOKEN (sent as Authorization: Bearer)"
-      + " or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (basic auth), read by the"
-      + " operator. Omit for a server without authentication.")
+  @JsonPropertyDescription(
+      "Secret with MLFLOW_TRACKING_TOKEN (sent as Authorization: Bearer)"
+          + " or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (basic auth), read by the"
+          + " operator. Omit for a server without authentication.")
   public String credentialsSecret;
 }

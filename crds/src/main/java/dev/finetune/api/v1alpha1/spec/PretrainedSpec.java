@@ -8,12 +8,14 @@ import io.fabric8.generator.annotation.Pattern;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PretrainedSpec {
   @Pattern("^(file|https|s3|hf)://.+")
-  @JsonPropertyDescription("Safetensors file with torchvision parameter names, or a model saved by"
-      + " this trainer. Schemes: file://, https://, s3://BUCKET/KEY, hf://ORG/REPO[/FILE]"
-      + " (FILE defaults to model.safetensors).")
+  @JsonPropertyDescription(
+      "Safetensors file with torchvision parameter names, or a model saved by"
+          + " this trainer. Schemes: file://, https://, s3://BUCKET/KEY, hf://ORG/REPO[/FILE]"
+          + " (FILE defaults to model.safetensors).")
   public String uri;
 
-  @JsonPropertyDescription("Name of another FineTuneJob in the same namespace whose final model is"
-      + " the source (lineage). The trainer CLI resolves it with --from-job NAME=URI.")
+  @JsonPropertyDescription(
+      "Name of another FineTuneJob in the same namespace whose final model is"
+          + " the source (lineage). The trainer CLI resolves it with --from-job NAME=URI.")
   public String fromJob;
 }

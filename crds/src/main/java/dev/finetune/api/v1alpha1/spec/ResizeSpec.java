@@ -8,19 +8,26 @@ import java.util.Objects;
 
 /**
  * {@code transforms.*.resize} in one of torchvision's two forms:
+ *
  * <ul>
  *   <li>{@code n}: {@code Resize(n)}, the shorter side becomes n and the aspect ratio is kept;
- *   <li>{@code [height, width]}: {@code Resize([h, w])}, both sides are set and the aspect ratio
- *       is not kept (d2l's test transform is {@code Resize([256, 256])}).
+ *   <li>{@code [height, width]}: {@code Resize([h, w])}, both sides are set and the aspect ratio is
+ *       not kept (d2l's test transform is {@code Resize([256, 256])}).
  * </ul>
+ *
  * It holds whatever was written, so that a value of the wrong shape reaches the spec validator's
  * one-line message ({@link #problem()}) instead of failing deserialisation.
  */
 public final class ResizeSpec {
   public static final int MAX_SIDE = 4096;
+
   /** The allowed forms, for messages and descriptions. */
-  public static final String FORMS = "an integer 1.." + MAX_SIDE + " (shorter side) or"
-      + " [height, width] with each 1.." + MAX_SIDE;
+  public static final String FORMS =
+      "an integer 1.."
+          + MAX_SIDE
+          + " (shorter side) or"
+          + " [height, width] with each 1.."
+          + MAX_SIDE;
 
   private final Object raw;
 

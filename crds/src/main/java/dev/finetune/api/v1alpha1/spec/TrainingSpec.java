@@ -26,8 +26,9 @@ public class TrainingSpec {
 
   @Min(0)
   @Max(1000)
-  @JsonPropertyDescription("The new output layer learns at learningRate times this (d2l uses 10)."
-      + " Ignored when training from scratch.")
+  @JsonPropertyDescription(
+      "The new output layer learns at learningRate times this (d2l uses 10)."
+          + " Ignored when training from scratch.")
   public Double headLearningRateMultiplier = 10.0;
 
   @Min(0)
@@ -43,14 +44,15 @@ public class TrainingSpec {
   @JsonPropertyDescription("mean (torch default) or sum (d2l: gradients summed over the batch).")
   public LossReduction lossReduction = LossReduction.MEAN;
 
-  @JsonPropertyDescription("torchvision module prefixes to freeze, e.g. [conv1, bn1, layer1,"
-      + " layer2]. Their weights and BatchNorm statistics stay fixed.")
+  @JsonPropertyDescription(
+      "torchvision module prefixes to freeze, e.g. [conv1, bn1, layer1,"
+          + " layer2]. Their weights and BatchNorm statistics stay fixed.")
   public List<String> freeze = List.of();
 
   @Min(1)
   @Max(10000)
-  @JsonPropertyDescription("Evaluate on the test split every N epochs; the last epoch is always"
-      + " evaluated.")
+  @JsonPropertyDescription(
+      "Evaluate on the test split every N epochs; the last epoch is always" + " evaluated.")
   public Integer evalEveryEpochs = 1;
 
   @Min(0)

@@ -7,8 +7,8 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /**
- * The validation split: a seeded, per-class fraction held out from the training split, or a
- * split of its own. Evaluated at every evaluation (training.evalEveryEpochs); it is what a
+ * The validation split: a seeded, per-class fraction held out from the training split, or a split
+ * of its own. Evaluated at every evaluation (training.evalEveryEpochs); it is what a
  * FineTuneSweep's objective is measured on. Never the test split.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -18,9 +18,10 @@ public class ValidationSpec {
 
   @Min(0.01)
   @Max(0.5)
-  @JsonPropertyDescription("Hold out this fraction (0.01-0.5) of each class's training images,"
-      + " chosen with training.seed, after limitPerClass; each class keeps at least one training"
-      + " image (a class of one image is not held out from).")
+  @JsonPropertyDescription(
+      "Hold out this fraction (0.01-0.5) of each class's training images,"
+          + " chosen with training.seed, after limitPerClass; each class keeps at least one training"
+          + " image (a class of one image is not held out from).")
   public Double fraction;
 
   @JsonPropertyDescription("A validation split of its own, same rules as dataset.train.")

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 /** Where training stands. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Progress {
-  @JsonPropertyDescription("Current epoch, 1-based (the trainer's finetune_epoch; 0 before the"
-      + " first step).")
+  @JsonPropertyDescription(
+      "Current epoch, 1-based (the trainer's finetune_epoch; 0 before the" + " first step).")
   public Integer epoch;
 
   @JsonPropertyDescription("Epochs requested.")

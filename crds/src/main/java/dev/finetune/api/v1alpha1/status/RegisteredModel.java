@@ -9,8 +9,8 @@ public class RegisteredModel {
   @JsonPropertyDescription("Registry the version was created in: mlflow.")
   public String registry;
 
-  @JsonPropertyDescription("Registered model name (spec.registry.mlflow.modelName, else the"
-      + " job's name).")
+  @JsonPropertyDescription(
+      "Registered model name (spec.registry.mlflow.modelName, else the" + " job's name).")
   public String name;
 
   @JsonPropertyDescription("Version number the registry assigned, as a string.")

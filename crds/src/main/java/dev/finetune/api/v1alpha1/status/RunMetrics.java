@@ -15,12 +15,14 @@ public class RunMetrics {
   @JsonPropertyDescription("Test accuracy after the last epoch, 0-1.")
   public String testAccuracy;
 
-  @JsonPropertyDescription("Accuracy on spec.dataset.validation after the newest evaluated"
-      + " epoch, 0-1; absent without a validation split.")
+  @JsonPropertyDescription(
+      "Accuracy on spec.dataset.validation after the newest evaluated"
+          + " epoch, 0-1; absent without a validation split.")
   public String validationAccuracy;
 
-  @JsonPropertyDescription("Mean cross-entropy per image on spec.dataset.validation after the"
-      + " newest evaluated epoch; absent without a validation split.")
+  @JsonPropertyDescription(
+      "Mean cross-entropy per image on spec.dataset.validation after the"
+          + " newest evaluated epoch; absent without a validation split.")
   public String validationLoss;
 
   @JsonPropertyDescription("The epoch validationAccuracy and validationLoss are from.")

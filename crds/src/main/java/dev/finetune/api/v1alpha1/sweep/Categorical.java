@@ -12,7 +12,7 @@ import java.util.List;
 public class Categorical {
   @Required
   @Size(max = 1000)
-  @JsonPropertyDescription("The values, in the order grid search visits them; no duplicates; at"
-      + " most 1000.")
+  @JsonPropertyDescription(
+      "The values, in the order grid search visits them; no duplicates; at" + " most 1000.")
   public List<String> choices = new ArrayList<>();
 }

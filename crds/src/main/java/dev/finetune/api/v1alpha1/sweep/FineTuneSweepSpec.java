@@ -13,7 +13,8 @@ import java.util.List;
 
 /** A search over FineTuneJob spec fields: template, parameters, algorithm, objective, budget. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "self == oldSelf",
+@ValidationRule(
+    value = "self == oldSelf",
     message = "spec is immutable: create a new FineTuneSweep (a new name) to search again",
     reason = "FieldValueForbidden")
 public class FineTuneSweepSpec {
@@ -21,18 +22,21 @@ public class FineTuneSweepSpec {
   public static final int MAX_PARAMETERS = 16;
 
   @Required
-  @JsonPropertyDescription("The FineTuneJob spec every trial starts from; each trial sets the"
-      + " parameters' fields on a copy of it (no string templating).")
+  @JsonPropertyDescription(
+      "The FineTuneJob spec every trial starts from; each trial sets the"
+          + " parameters' fields on a copy of it (no string templating).")
   public FineTuneJobSpec template = new FineTuneJobSpec();
 
   @Required
   @Size(min = 1, max = FineTuneSweepSpec.MAX_PARAMETERS)
-  @JsonPropertyDescription("The fields to search and their spaces; at most one entry per field,"
-      + " at most 16 entries.")
+  @JsonPropertyDescription(
+      "The fields to search and their spaces; at most one entry per field,"
+          + " at most 16 entries.")
   public List<SweepParameter> parameters = new ArrayList<>();
 
-  @JsonPropertyDescription("How assignments are chosen: grid (every point, in order) or random"
-      + " (seeded, deterministic).")
+  @JsonPropertyDescription(
+      "How assignments are chosen: grid (every point, in order) or random"
+          + " (seeded, deterministic).")
   public SweepAlgorithm algorithm = new SweepAlgorithm();
 
   @Required
@@ -41,8 +45,9 @@ public class FineTuneSweepSpec {
 
   @Min(1)
   @Max(1000)
-  @JsonPropertyDescription("Trials to run at most. Required for random; for grid it defaults to"
-      + " the number of grid points and may cut the grid short.")
+  @JsonPropertyDescription(
+      "Trials to run at most. Required for random; for grid it defaults to"
+          + " the number of grid points and may cut the grid short.")
   public Integer maxTrials;
 
   @Min(1)
@@ -55,12 +60,14 @@ public class FineTuneSweepSpec {
   @JsonPropertyDescription("Failed trials tolerated; one more ends the sweep Failed.")
   public Integer maxFailedTrials = 3;
 
-  @JsonPropertyDescription("The median stopping rule over each trial's per-epoch objective;"
-      + " a stopped trial is suspended (it keeps its checkpoint) and counted EarlyStopped."
-      + " Default: off.")
+  @JsonPropertyDescription(
+      "The median stopping rule over each trial's per-epoch objective;"
+          + " a stopped trial is suspended (it keeps its checkpoint) and counted EarlyStopped."
+          + " Default: off.")
   public SweepEarlyStopping earlyStopping;
 
-  @JsonPropertyDescription("Where and whether the best trial's model is promoted when the sweep"
-      + " ends: <template checkpoints.uri>/<sweep name>/best/, never over another sweep's.")
+  @JsonPropertyDescription(
+      "Where and whether the best trial's model is promoted when the sweep"
+          + " ends: <template checkpoints.uri>/<sweep name>/best/, never over another sweep's.")
   public SweepPromotion promotion;
 }

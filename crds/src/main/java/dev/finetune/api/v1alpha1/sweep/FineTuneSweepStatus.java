@@ -12,15 +12,15 @@ public class FineTuneSweepStatus {
   /** Rows kept in {@link #trials}, so the object stays small. */
   public static final int MAX_TABLE_ROWS = 50;
 
-  @JsonPropertyDescription("Pending, Running, Suspended, Succeeded or Failed; derived from"
-      + " conditions.")
+  @JsonPropertyDescription(
+      "Pending, Running, Suspended, Succeeded or Failed; derived from" + " conditions.")
   public String phase;
 
   @JsonPropertyDescription("metadata.generation this status describes.")
   public Long observedGeneration;
 
-  @JsonPropertyDescription("Standard conditions, including the kstatus Ready, Reconciling and"
-      + " Stalled.")
+  @JsonPropertyDescription(
+      "Standard conditions, including the kstatus Ready, Reconciling and" + " Stalled.")
   public List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("Trial counts; a trial is counted once, in its latest state.")
@@ -29,15 +29,17 @@ public class FineTuneSweepStatus {
   @JsonPropertyDescription("The best finished trial by the objective.")
   public BestTrial bestTrial;
 
-  @JsonPropertyDescription("Where the best trial's final model was promoted when the sweep"
-      + " ended: <template checkpoints.uri>/<sweep name>/best/model.safetensors, next to its"
-      + " manifest.json, result.json and promotion.json (sweep, trial, parameters, gain).")
+  @JsonPropertyDescription(
+      "Where the best trial's final model was promoted when the sweep"
+          + " ended: <template checkpoints.uri>/<sweep name>/best/model.safetensors, next to its"
+          + " manifest.json, result.json and promotion.json (sweep, trial, parameters, gain).")
   public String promotedModelUri;
 
   @JsonPropertyDescription("The sweep's one from-scratch baseline run.")
   public SweepBaseline baseline;
 
-  @JsonPropertyDescription("The trials created so far, in the order the search planned them; at"
-      + " most 50 rows (status.counts counts them all).")
+  @JsonPropertyDescription(
+      "The trials created so far, in the order the search planned them; at"
+          + " most 50 rows (status.counts counts them all).")
   public List<TrialRow> trials;
 }

@@ -13,8 +13,8 @@ public class IntegerRange {
   public Long min;
 
   @Required
-  @JsonPropertyDescription("Largest value (at least min); included when min + k*step reaches"
-      + " it.")
+  @JsonPropertyDescription(
+      "Largest value (at least min); included when min + k*step reaches" + " it.")
   public Long max;
 
   @Min(1)

@@ -19,8 +19,9 @@ public class RealRange {
 
   @Min(1)
   @Max(1000)
-  @JsonPropertyDescription("Grid only: how many values, min and max included (1 takes min)."
-      + " Required with algorithm grid; random ignores it.")
+  @JsonPropertyDescription(
+      "Grid only: how many values, min and max included (1 takes min)."
+          + " Required with algorithm grid; random ignores it.")
   public Integer gridPoints;
 
   public RealRange() {}

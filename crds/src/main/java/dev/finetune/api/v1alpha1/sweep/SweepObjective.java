@@ -5,8 +5,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /**
- * What a trial is judged by. Only validation-split metrics are allowed: choosing
- * hyperparameters on the test split inflates the reported test accuracy.
+ * What a trial is judged by. Only validation-split metrics are allowed: choosing hyperparameters on
+ * the test split inflates the reported test accuracy.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SweepObjective {
@@ -26,8 +26,9 @@ public class SweepObjective {
     MINIMIZE
   }
 
-  @JsonPropertyDescription("validationAccuracy or validationLoss, measured on the validation"
-      + " split held out from the training data (never the test split).")
+  @JsonPropertyDescription(
+      "validationAccuracy or validationLoss, measured on the validation"
+          + " split held out from the training data (never the test split).")
   public Metric metric = Metric.VALIDATION_ACCURACY;
 
   @JsonPropertyDescription("maximize or minimize.")

@@ -8,14 +8,16 @@ import io.fabric8.generator.annotation.Required;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SweepParameter {
   @Required
-  @JsonPropertyDescription("A FineTuneJob spec field path, e.g. training.learningRate,"
-      + " training.headLearningRateMultiplier, training.freeze, training.epochs,"
-      + " training.batchSize, training.weightDecay.")
+  @JsonPropertyDescription(
+      "A FineTuneJob spec field path, e.g. training.learningRate,"
+          + " training.headLearningRateMultiplier, training.freeze, training.epochs,"
+          + " training.batchSize, training.weightDecay.")
   public String name;
 
   @Required
-  @JsonPropertyDescription("The values the field may take: exactly one of uniform, logUniform,"
-      + " integer or categorical.")
+  @JsonPropertyDescription(
+      "The values the field may take: exactly one of uniform, logUniform,"
+          + " integer or categorical.")
   public SearchSpace searchSpace = new SearchSpace();
 
   public SweepParameter() {}

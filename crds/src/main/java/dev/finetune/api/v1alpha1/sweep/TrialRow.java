@@ -22,7 +22,8 @@ public class TrialRow {
   @JsonPropertyDescription("Its test accuracy, once it finished.")
   public Double testAccuracy;
 
-  @JsonPropertyDescription("Its objective at each epoch the operator saw validated (index 0 is"
-      + " epoch 1; null where no value was seen): what the median rule compares.")
+  @JsonPropertyDescription(
+      "Its objective at each epoch the operator saw validated (index 0 is"
+          + " epoch 1; null where no value was seen): what the median rule compares.")
   public java.util.List<Double> objectiveByEpoch;
 }

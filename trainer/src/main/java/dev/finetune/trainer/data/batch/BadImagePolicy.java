@@ -3,9 +3,9 @@ package dev.finetune.trainer.data.batch;
 import dev.finetune.api.v1alpha1.spec.DatasetSpec;
 
 /**
- * How many undecodable images a split may contain: at most {@code maxBadImagesPercent} percent
- * of the split (spec.dataset.maxBadImagesPercent, default 1). Bad images are skipped with a
- * warning; one more than allowed fails the stream with DATASET_INVALID naming the last file.
+ * How many undecodable images a split may contain: at most {@code maxBadImagesPercent} percent of
+ * the split (spec.dataset.maxBadImagesPercent, default 1). Bad images are skipped with a warning;
+ * one more than allowed fails the stream with DATASET_INVALID naming the last file.
  */
 public record BadImagePolicy(int maxBadImagesPercent) {
   /** 1 percent, the spec default. */
@@ -18,7 +18,8 @@ public record BadImagePolicy(int maxBadImagesPercent) {
   }
 
   public static BadImagePolicy of(DatasetSpec spec) {
-    return spec == null || spec.maxBadImagesPercent == null ? DEFAULT
+    return spec == null || spec.maxBadImagesPercent == null
+        ? DEFAULT
         : new BadImagePolicy(spec.maxBadImagesPercent);
   }
 

@@ -25,21 +25,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Host-side batches of one epoch, decoded and augmented ahead of time on {@code workers}
- * threads (at most {@value #PREFETCH_BATCHES} batches in flight), so loading overlaps compute.
+ * Host-side batches of one epoch, decoded and augmented ahead of time on {@code workers} threads
+ * (at most {@value #PREFETCH_BATCHES} batches in flight), so loading overlaps compute.
  *
  * <p>Determinism: the training order is a permutation drawn from (seed, epoch), and sample i's
- * augmentation RNG is derived from (seed, epoch, i), so batches are identical whatever the
- * number of workers or thread timing, and starting at {@code startBatch} yields exactly the
- * tail of the full epoch.
+ * augmentation RNG is derived from (seed, epoch, i), so batches are identical whatever the number
+ * of workers or thread timing, and starting at {@code startBatch} yields exactly the tail of the
+ * full epoch.
  *
  * <p>Training keeps the final partial batch unless it would hold exactly one image (BatchNorm
- * cannot train on one sample): see {@link #batchesPerEpoch}. Undecodable images are skipped
- * with a warning and dropped from their batch; a training batch left with fewer than 2 images
- * (or an evaluation batch with none) is not emitted, but later batches keep their
- * {@link HostBatch#index()}. More bad images than the {@link BadImagePolicy} allows fail
- * {@link #next()} with DATASET_INVALID. Exceptions in workers surface from {@link #next()} /
- * {@link #hasNext()}. {@link #close()} stops the workers promptly.
+ * cannot train on one sample): see {@link #batchesPerEpoch}. Undecodable images are skipped with a
+ * warning and dropped from their batch; a training batch left with fewer than 2 images (or an
+ * evaluation batch with none) is not emitted, but later batches keep their {@link
+ * HostBatch#index()}. More bad images than the {@link BadImagePolicy} allows fail {@link #next()}
+ * with DATASET_INVALID. Exceptions in workers surface from {@link #next()} / {@link #hasNext()}.
+ * {@link #close()} stops the workers promptly.
  */
 public final class BatchStream implements Iterator<HostBatch>, AutoCloseable {
   static final int PREFETCH_BATCHES = 3;
@@ -70,8 +70,16 @@ public final class BatchStream implements Iterator<HostBatch>, AutoCloseable {
   /** A processed sample, or a bad one (data == null). */
   private record Sample(float[] data, int height, int width, int label, String bad) {}
 
-  private BatchStream(Split split, ImagePipeline pipeline, int batchSize, boolean training,
-      long seed, int epoch, int startBatch, int workers, BadImagePolicy policy) {
+  private BatchStream(
+      Split split,
+      ImagePipeline pipeline,
+      int batchSize,
+      boolean training,
+      long seed,
+      int epoch,
+      int startBatch,
+      int workers,
+      BadImagePolicy policy) {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
     }
@@ -99,18 +107,21 @@ public final class BatchStream implements Iterator<HostBatch>, AutoCloseable {
       this.minCount = 1;
     }
     if (startBatch < 0 || startBatch > numBatches) {
-      throw new IllegalArgumentException("startBatch must be 0.." + numBatches + ", got "
-          + startBatch);
+      throw new IllegalArgumentException(
+          "startBatch must be 0.." + numBatches + ", got " + startBatch);
     }
     this.nextToSubmit = startBatch;
     if (workers > 0) {
       int id = POOL_IDS.incrementAndGet();
       AtomicInteger t = new AtomicInteger();
-      this.pool = Executors.newFixedThreadPool(workers, r -> {
-        Thread th = new Thread(r, "batch-" + id + "-worker-" + t.incrementAndGet());
-        th.setDaemon(true);
-        return th;
-      });
+      this.pool =
+          Executors.newFixedThreadPool(
+              workers,
+              r -> {
+                Thread th = new Thread(r, "batch-" + id + "-worker-" + t.incrementAndGet());
+                th.setDaemon(true);
+                return th;
+              });
     } else {
       this.pool = null;
     }
@@ -121,26 +132,33 @@ public final class BatchStream implements Iterator<HostBatch>, AutoCloseable {
    * Shuffled training batches of one epoch, starting at batch {@code startBatch} (0 for a whole
    * epoch). {@code workers} 0 decodes on the calling thread.
    */
-  public static BatchStream training(Split split, ImagePipeline pipeline, int batchSize, long seed,
-      int epoch, int startBatch, int workers, BadImagePolicy policy) {
-    return new BatchStream(split, pipeline, batchSize, true, seed, epoch, startBatch, workers,
-        policy);
+  public static BatchStream training(
+      Split split,
+      ImagePipeline pipeline,
+      int batchSize,
+      long seed,
+      int epoch,
+      int startBatch,
+      int workers,
+      BadImagePolicy policy) {
+    return new BatchStream(
+        split, pipeline, batchSize, true, seed, epoch, startBatch, workers, policy);
   }
 
   /** Evaluation batches in split order, no randomness, last partial batch kept; 1% bad images. */
-  public static BatchStream evaluation(Split split, ImagePipeline pipeline, int batchSize,
-      int workers) {
+  public static BatchStream evaluation(
+      Split split, ImagePipeline pipeline, int batchSize, int workers) {
     return evaluation(split, pipeline, batchSize, workers, BadImagePolicy.DEFAULT);
   }
 
-  public static BatchStream evaluation(Split split, ImagePipeline pipeline, int batchSize,
-      int workers, BadImagePolicy policy) {
+  public static BatchStream evaluation(
+      Split split, ImagePipeline pipeline, int batchSize, int workers, BadImagePolicy policy) {
     return new BatchStream(split, pipeline, batchSize, false, 0, 0, 0, workers, policy);
   }
 
   /**
-   * Training batches per epoch: full batches, plus the final partial one when it holds at least
-   * 2 images (or any remainder when batchSize is 1, which has none).
+   * Training batches per epoch: full batches, plus the final partial one when it holds at least 2
+   * images (or any remainder when batchSize is 1, which has none).
    */
   public static int batchesPerEpoch(int size, int batchSize) {
     if (batchSize < 1) {
@@ -237,9 +255,15 @@ public final class BatchStream implements Iterator<HostBatch>, AutoCloseable {
           LOG.warn("skipping undecodable image {} ({} skipped so far)", s.bad(), skipped);
           if (policy.tooMany(skipped, split.size())) {
             close();
-            throw new TrainerException(ExitCode.DATASET_INVALID, skipped + " of " + split.size()
-                + " images could not be decoded, more than spec.dataset.maxBadImagesPercent ("
-                + policy.maxBadImagesPercent() + "%) allows; last: " + lastBad);
+            throw new TrainerException(
+                ExitCode.DATASET_INVALID,
+                skipped
+                    + " of "
+                    + split.size()
+                    + " images could not be decoded, more than spec.dataset.maxBadImagesPercent ("
+                    + policy.maxBadImagesPercent()
+                    + "%) allows; last: "
+                    + lastBad);
           }
         } else {
           good.add(s);
@@ -283,9 +307,21 @@ public final class BatchStream implements Iterator<HostBatch>, AutoCloseable {
     for (Sample s : good) {
       if (s.height() != h || s.width() != w) {
         close();
-        throw new TrainerException(ExitCode.INVALID_SPEC, pipeline.field() + " needs centerCrop"
-            + " or randomResizedCrop, unless all images have the same size (batch " + index
-            + " has " + w + "x" + h + " and " + s.width() + "x" + s.height() + ")");
+        throw new TrainerException(
+            ExitCode.INVALID_SPEC,
+            pipeline.field()
+                + " needs centerCrop"
+                + " or randomResizedCrop, unless all images have the same size (batch "
+                + index
+                + " has "
+                + w
+                + "x"
+                + h
+                + " and "
+                + s.width()
+                + "x"
+                + s.height()
+                + ")");
       }
     }
     int plane = 3 * h * w;

@@ -32,11 +32,23 @@ public final class SplitCheck {
       }
     }
     if (policy.tooMany(bad, split.size())) {
-      throw new TrainerException(ExitCode.DATASET_INVALID, field + ": " + bad + " of "
-          + split.size() + " images cannot be decoded, more than spec.dataset.maxBadImagesPercent ("
-          + policy.maxBadImagesPercent() + "%) allows; first: " + first);
+      throw new TrainerException(
+          ExitCode.DATASET_INVALID,
+          field
+              + ": "
+              + bad
+              + " of "
+              + split.size()
+              + " images cannot be decoded, more than spec.dataset.maxBadImagesPercent ("
+              + policy.maxBadImagesPercent()
+              + "%) allows; first: "
+              + first);
     }
-    LOG.info("{}: checked {} images in {} ms ({} undecodable, skipped)", field, split.size(),
-        (System.nanoTime() - start) / 1_000_000, bad);
+    LOG.info(
+        "{}: checked {} images in {} ms ({} undecodable, skipped)",
+        field,
+        split.size(),
+        (System.nanoTime() - start) / 1_000_000,
+        bad);
   }
 }

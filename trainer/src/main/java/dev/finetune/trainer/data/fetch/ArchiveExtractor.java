@@ -32,12 +32,12 @@ import org.slf4j.LoggerFactory;
  * Safely extracts .zip, .tar, .tar.gz and .tgz archives with commons-compress.
  *
  * <p>Refused with ARCHIVE_UNSAFE, naming the entry: absolute names, names with a {@code ..}
- * component or NUL, symbolic or hard links whose target leaves the archive, and archives over
- * the {@link ArchiveLimits}. Links that stay inside are never created as links: after
- * extraction their target file is copied in their place (links to directories or to missing
- * entries are skipped with a warning), so nothing can be written through a link. Devices and
- * FIFOs are skipped. Names that are not valid UTF-8, or that the file system cannot represent,
- * get the offending characters replaced by '_'.
+ * component or NUL, symbolic or hard links whose target leaves the archive, and archives over the
+ * {@link ArchiveLimits}. Links that stay inside are never created as links: after extraction their
+ * target file is copied in their place (links to directories or to missing entries are skipped with
+ * a warning), so nothing can be written through a link. Devices and FIFOs are skipped. Names that
+ * are not valid UTF-8, or that the file system cannot represent, get the offending characters
+ * replaced by '_'.
  */
 public final class ArchiveExtractor {
   private static final Logger LOG = LoggerFactory.getLogger(ArchiveExtractor.class);
@@ -52,14 +52,13 @@ public final class ArchiveExtractor {
   /** Whether the file name ends in .zip, .tar, .tar.gz or .tgz (case-insensitive). */
   public static boolean isArchive(String name) {
     String n = name.toLowerCase(Locale.ROOT);
-    return n.endsWith(".zip") || n.endsWith(".tar") || n.endsWith(".tar.gz")
-        || n.endsWith(".tgz");
+    return n.endsWith(".zip") || n.endsWith(".tar") || n.endsWith(".tar.gz") || n.endsWith(".tgz");
   }
 
   /**
-   * Extracts {@code archive} into the empty or missing directory {@code target}. The format
-   * comes from the archive's file name, or from {@code name} (the URI, shown in messages) when
-   * the file name has no archive extension.
+   * Extracts {@code archive} into the empty or missing directory {@code target}. The format comes
+   * from the archive's file name, or from {@code name} (the URI, shown in messages) when the file
+   * name has no archive extension.
    */
   public void extract(Path archive, String name, Path target) {
     long archiveBytes;
@@ -67,8 +66,10 @@ public final class ArchiveExtractor {
     try {
       archiveBytes = Files.size(archive);
     } catch (IOException e) {
-      throw new TrainerException(ExitCode.DATASET_INVALID, "cannot read archive " + name + " ("
-          + e.getClass().getSimpleName() + ")", e);
+      throw new TrainerException(
+          ExitCode.DATASET_INVALID,
+          "cannot read archive " + name + " (" + e.getClass().getSimpleName() + ")",
+          e);
     }
     Job job = new Job(name, target, limits.maxExpandedBytes(archiveBytes), archiveBytes);
     String fileName = archive.getFileName().toString();
@@ -82,23 +83,37 @@ public final class ArchiveExtractor {
       }
       job.materializeLinks();
     } catch (java.io.EOFException e) {
-      throw new TrainerException(ExitCode.DATASET_INVALID, "archive " + name + " is truncated:"
-          + " it ends in the middle of an entry (an interrupted download or copy?)", e);
+      throw new TrainerException(
+          ExitCode.DATASET_INVALID,
+          "archive "
+              + name
+              + " is truncated:"
+              + " it ends in the middle of an entry (an interrupted download or copy?)",
+          e);
     } catch (IOException e) {
-      throw new TrainerException(ExitCode.DATASET_INVALID, "cannot read archive " + name + ": "
-          + (e.getMessage() == null ? e.getClass().getSimpleName()
-              : printable(e.getMessage())), e);
+      throw new TrainerException(
+          ExitCode.DATASET_INVALID,
+          "cannot read archive "
+              + name
+              + ": "
+              + (e.getMessage() == null ? e.getClass().getSimpleName() : printable(e.getMessage())),
+          e);
     }
   }
 
   /** Zip methods commons-compress reads without optional libraries. */
-  private static final java.util.Set<Integer> ZIP_METHODS = java.util.Set.of(
-      ZipMethod.STORED.getCode(), ZipMethod.DEFLATED.getCode(),
-      ZipMethod.ENHANCED_DEFLATED.getCode(), ZipMethod.BZIP2.getCode());
+  private static final java.util.Set<Integer> ZIP_METHODS =
+      java.util.Set.of(
+          ZipMethod.STORED.getCode(), ZipMethod.DEFLATED.getCode(),
+          ZipMethod.ENHANCED_DEFLATED.getCode(), ZipMethod.BZIP2.getCode());
 
   private void extractZip(Path archive, Job job) throws IOException {
-    try (ZipFile zip = ZipFile.builder().setPath(archive).setCharset(StandardCharsets.UTF_8)
-        .setUseUnicodeExtraFields(true).get()) {
+    try (ZipFile zip =
+        ZipFile.builder()
+            .setPath(archive)
+            .setCharset(StandardCharsets.UTF_8)
+            .setUseUnicodeExtraFields(true)
+            .get()) {
       Enumeration<ZipArchiveEntry> entries = zip.getEntriesInPhysicalOrder();
       while (entries.hasMoreElements()) {
         ZipArchiveEntry e = entries.nextElement();
@@ -110,9 +125,15 @@ public final class ArchiveExtractor {
         if (!e.isDirectory() && !ZIP_METHODS.contains(e.getMethod())) {
           // Zstandard, XZ and LZMA need optional libraries that are not on the class path:
           // commons-compress would fail with NoClassDefFoundError (found by fuzzing).
-          throw new TrainerException(ExitCode.DATASET_INVALID, "zip entry '"
-              + printable(e.getName()) + "' in " + job.name + " uses compression method "
-              + e.getMethod() + "; supported: stored, deflate, deflate64, bzip2 (re-zip it)");
+          throw new TrainerException(
+              ExitCode.DATASET_INVALID,
+              "zip entry '"
+                  + printable(e.getName())
+                  + "' in "
+                  + job.name
+                  + " uses compression method "
+                  + e.getMethod()
+                  + "; supported: stored, deflate, deflate64, bzip2 (re-zip it)");
         }
         if (e.isUnixSymlink()) {
           String link;
@@ -136,8 +157,13 @@ public final class ArchiveExtractor {
 
   private void extractTar(Path archive, Job job, boolean gzip) throws IOException {
     InputStream raw = new BufferedInputStream(Files.newInputStream(archive), 1 << 16);
-    try (InputStream in = gzip ? GzipCompressorInputStream.builder().setInputStream(raw)
-            .setDecompressConcatenated(true).get() : raw;
+    try (InputStream in =
+            gzip
+                ? GzipCompressorInputStream.builder()
+                    .setInputStream(raw)
+                    .setDecompressConcatenated(true)
+                    .get()
+                : raw;
         TarArchiveInputStream tar = new TarArchiveInputStream(in, "UTF-8")) {
       TarArchiveEntry e;
       while ((e = tar.getNextEntry()) != null) {
@@ -153,12 +179,16 @@ public final class ArchiveExtractor {
         } else if (e.isDirectory()) {
           Files.createDirectories(job.path(parts));
         } else if (e.isFIFO() || e.isCharacterDevice() || e.isBlockDevice()) {
-          LOG.warn("{}: skipping special entry {} (a FIFO or device, not a file)", job.name,
+          LOG.warn(
+              "{}: skipping special entry {} (a FIFO or device, not a file)",
+              job.name,
               printable(e.getName()));
         } else if (e.isFile()) {
           job.write(e.getName(), parts, tar);
         } else {
-          LOG.warn("{}: skipping special entry {} (not a file, directory or link)", job.name,
+          LOG.warn(
+              "{}: skipping special entry {} (not a file, directory or link)",
+              job.name,
               e.getName());
         }
       }
@@ -185,13 +215,18 @@ public final class ArchiveExtractor {
     }
 
     TrainerException unsafe(String entry, String why) {
-      return new TrainerException(ExitCode.ARCHIVE_UNSAFE, name + ": entry '" + printable(entry)
-          + "' " + why);
+      return new TrainerException(
+          ExitCode.ARCHIVE_UNSAFE, name + ": entry '" + printable(entry) + "' " + why);
     }
 
     TrainerException tooBig(String entry, long size) {
-      return unsafe(entry, "is larger than the per-entry limit of " + limits.maxEntryBytes()
-          + " bytes (" + size + "+ bytes)");
+      return unsafe(
+          entry,
+          "is larger than the per-entry limit of "
+              + limits.maxEntryBytes()
+              + " bytes ("
+              + size
+              + "+ bytes)");
     }
 
     void countEntry(String entry) {
@@ -248,13 +283,23 @@ public final class ArchiveExtractor {
             throw tooBig(entry, size);
           }
           if (total > limits.maxTotalBytes()) {
-            throw unsafe(entry, "takes the archive over the limit of " + limits.maxTotalBytes()
-                + " uncompressed bytes");
+            throw unsafe(
+                entry,
+                "takes the archive over the limit of "
+                    + limits.maxTotalBytes()
+                    + " uncompressed bytes");
           }
           if (total > maxExpanded) {
-            throw unsafe(entry, "takes the archive over " + maxExpanded + " uncompressed bytes,"
-                + " more than " + limits.maxExpansionRatio() + " times its " + archiveBytes
-                + " bytes (a decompression bomb?)");
+            throw unsafe(
+                entry,
+                "takes the archive over "
+                    + maxExpanded
+                    + " uncompressed bytes,"
+                    + " more than "
+                    + limits.maxExpansionRatio()
+                    + " times its "
+                    + archiveBytes
+                    + " bytes (a decompression bomb?)");
           }
           os.write(buf, 0, r);
         }
@@ -270,8 +315,9 @@ public final class ArchiveExtractor {
       }
       String t = target.replace('\\', '/');
       if (t.startsWith("/") || t.matches("^[A-Za-z]:.*")) {
-        throw unsafe(entry, "is a link to the absolute path '" + printable(target)
-            + "' outside the archive");
+        throw unsafe(
+            entry,
+            "is a link to the absolute path '" + printable(target) + "' outside the archive");
       }
       Deque<String> stack = new ArrayDeque<>();
       if (!hard) {
@@ -283,8 +329,9 @@ public final class ArchiveExtractor {
         }
         if (p.equals("..")) {
           if (stack.isEmpty()) {
-            throw unsafe(entry, "is a link to '" + printable(target)
-                + "', which points outside the archive");
+            throw unsafe(
+                entry,
+                "is a link to '" + printable(target) + "', which points outside the archive");
           }
           stack.removeLast();
         } else {
@@ -304,19 +351,31 @@ public final class ArchiveExtractor {
         }
         Path src = files.get(target);
         if (src == null || !Files.isRegularFile(src)) {
-          LOG.warn("{}: skipping link {} -> {} (target is not a file in the archive)", name,
-              printable(l.getKey()), printable(l.getValue()));
+          LOG.warn(
+              "{}: skipping link {} -> {} (target is not a file in the archive)",
+              name,
+              printable(l.getKey()),
+              printable(l.getValue()));
           continue;
         }
         long size = Files.size(src);
         total += size;
         if (total > limits.maxTotalBytes()) {
-          throw unsafe(l.getKey(), "takes the archive over the limit of "
-              + limits.maxTotalBytes() + " uncompressed bytes");
+          throw unsafe(
+              l.getKey(),
+              "takes the archive over the limit of "
+                  + limits.maxTotalBytes()
+                  + " uncompressed bytes");
         }
         if (total > maxExpanded) {
-          throw unsafe(l.getKey(), "takes the archive over " + maxExpanded + " uncompressed"
-              + " bytes, more than " + limits.maxExpansionRatio() + " times its size");
+          throw unsafe(
+              l.getKey(),
+              "takes the archive over "
+                  + maxExpanded
+                  + " uncompressed"
+                  + " bytes, more than "
+                  + limits.maxExpansionRatio()
+                  + " times its size");
         }
         Path out = path(List.of(l.getKey().split("/")));
         Files.createDirectories(out.getParent());
@@ -342,13 +401,16 @@ public final class ArchiveExtractor {
 
   private static String printable(String s) {
     StringBuilder b = new StringBuilder();
-    s.codePoints().limit(300).forEach(c -> {
-      if (c < 0x20 || c == 0x7f) {
-        b.append(String.format("\\x%02x", c));
-      } else {
-        b.appendCodePoint(c);
-      }
-    });
+    s.codePoints()
+        .limit(300)
+        .forEach(
+            c -> {
+              if (c < 0x20 || c == 0x7f) {
+                b.append(String.format("\\x%02x", c));
+              } else {
+                b.appendCodePoint(c);
+              }
+            });
     return b.toString();
   }
 }

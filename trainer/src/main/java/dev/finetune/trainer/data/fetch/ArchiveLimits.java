@@ -6,8 +6,8 @@ package dev.finetune.trainer.data.fetch;
  * beyond the first {@link #RATIO_FREE_BYTES}). Sizes are counted while extracting, not trusted from
  * headers.
  */
-public record ArchiveLimits(long maxTotalBytes, long maxEntries, long maxEntryBytes,
-    long maxExpansionRatio) {
+public record ArchiveLimits(
+    long maxTotalBytes, long maxEntries, long maxEntryBytes, long maxExpansionRatio) {
   /** 20 GiB in total, 1,000,000 entries, 4 GiB per entry, 100 times the archive's size. */
   public static final ArchiveLimits DEFAULT =
       new ArchiveLimits(20L << 30, 1_000_000L, 4L << 30, 100);
@@ -31,8 +31,10 @@ public record ArchiveLimits(long maxTotalBytes, long maxEntries, long maxEntryBy
 
   /** The most bytes an archive of {@code archiveBytes} may expand to. */
   public long maxExpandedBytes(long archiveBytes) {
-    long byRatio = archiveBytes > Long.MAX_VALUE / maxExpansionRatio ? Long.MAX_VALUE
-        : archiveBytes * maxExpansionRatio;
+    long byRatio =
+        archiveBytes > Long.MAX_VALUE / maxExpansionRatio
+            ? Long.MAX_VALUE
+            : archiveBytes * maxExpansionRatio;
     return Math.min(maxTotalBytes, Math.max(RATIO_FREE_BYTES, byRatio));
   }
 }

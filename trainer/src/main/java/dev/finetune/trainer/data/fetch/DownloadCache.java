@@ -19,13 +19,12 @@ import java.util.stream.Stream;
 
 /**
  * The download cache of a {@link Fetcher}, all under one folder: downloads are stored by the
- * SHA-256 of their bytes in {@code blobs/SHA/NAME}; {@code index/SHA256(KEY)} remembers which
- * blob a key (a URI) gave, so fetching the same URI again does not download it again (URIs are
- * treated as immutable; use a fresh cache folder to force a re-download). Archives (.zip, .tar,
- * .tar.gz, .tgz) are extracted once into {@code extracted/SHA} (of the archive bytes): into a
- * temporary folder, then renamed atomically, so a crash never leaves a half-extracted entry.
- * Folders downloaded object by object live in {@code s3/SHA256(KEY)}; work in progress in
- * {@code tmp/}.
+ * SHA-256 of their bytes in {@code blobs/SHA/NAME}; {@code index/SHA256(KEY)} remembers which blob
+ * a key (a URI) gave, so fetching the same URI again does not download it again (URIs are treated
+ * as immutable; use a fresh cache folder to force a re-download). Archives (.zip, .tar, .tar.gz,
+ * .tgz) are extracted once into {@code extracted/SHA} (of the archive bytes): into a temporary
+ * folder, then renamed atomically, so a crash never leaves a half-extracted entry. Folders
+ * downloaded object by object live in {@code s3/SHA256(KEY)}; work in progress in {@code tmp/}.
  */
 final class DownloadCache {
   private final Path dir;
@@ -41,8 +40,13 @@ final class DownloadCache {
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
-      throw new TrainerException(ExitCode.USAGE, "--cache-dir: cannot create the cache folder "
-          + dir + " (" + e.getClass().getSimpleName() + "); choose a writable folder");
+      throw new TrainerException(
+          ExitCode.USAGE,
+          "--cache-dir: cannot create the cache folder "
+              + dir
+              + " ("
+              + e.getClass().getSimpleName()
+              + "); choose a writable folder");
     }
   }
 

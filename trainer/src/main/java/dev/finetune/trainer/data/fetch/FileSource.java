@@ -28,8 +28,9 @@ final class FileSource implements UriSource {
       p = Path.of(raw);
     }
     if (!p.isAbsolute()) {
-      throw new TrainerException(ExitCode.INVALID_SPEC, "file URI '" + base + "' must be absolute,"
-          + " like file:///data/train");
+      throw new TrainerException(
+          ExitCode.INVALID_SPEC,
+          "file URI '" + base + "' must be absolute," + " like file:///data/train");
     }
     if (!Files.exists(p)) {
       throw new TrainerException(ExitCode.NOT_FOUND, base + ": no such file or directory");

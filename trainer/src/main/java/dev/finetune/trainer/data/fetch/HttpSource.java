@@ -11,11 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code https://} (and {@code http://} where the {@link UriPolicy} allows it): downloads into
- * the {@link DownloadCache}, following redirects itself (at most 5) so that every target is
- * checked against the policy before connecting. Connection failures and HTTP 5xx/429/408 are
- * retried per {@link RetryPolicy}, within its download deadline, then STORAGE_UNAVAILABLE;
- * HTTP 404/410 and other statuses are NOT_FOUND.
+ * {@code https://} (and {@code http://} where the {@link UriPolicy} allows it): downloads into the
+ * {@link DownloadCache}, following redirects itself (at most 5) so that every target is checked
+ * against the policy before connecting. Connection failures and HTTP 5xx/429/408 are retried per
+ * {@link RetryPolicy}, within its download deadline, then STORAGE_UNAVAILABLE; HTTP 404/410 and
+ * other statuses are NOT_FOUND.
  */
 final class HttpSource implements UriSource {
   // Logs under Fetcher's name, as before this class was split from it.
@@ -37,8 +37,7 @@ final class HttpSource implements UriSource {
   }
 
   /** Downloads url into the cache under cacheKey, sending bearer (if any) to its origin. */
-  Path download(String field, String url, String cacheKey, String bearer)
-      throws IOException {
+  Path download(String field, String url, String cacheKey, String bearer) throws IOException {
     URI start = parseUrl(field, url);
     policy.checkUrl(field, start, "");
     Path cached = cache.blob(cacheKey);
@@ -60,21 +59,27 @@ final class HttpSource implements UriSource {
         c = open(field, start, bearer);
         int status = c.getResponseCode();
         if (status == 404 || status == 410) {
-          throw new TrainerException(ExitCode.NOT_FOUND, "GET " + url + " returned HTTP " + status
-              + ": not found");
+          throw new TrainerException(
+              ExitCode.NOT_FOUND, "GET " + url + " returned HTTP " + status + ": not found");
         }
         if (status >= 500 || status == 429 || status == 408) {
           last = new IOException("HTTP " + status);
-          LOG.warn("GET {} returned HTTP {} (attempt {}/{})", url, status, attempt,
-              retry.attempts());
+          LOG.warn(
+              "GET {} returned HTTP {} (attempt {}/{})", url, status, attempt, retry.attempts());
           continue;
         }
         if (status != 200) {
-          throw new TrainerException(ExitCode.NOT_FOUND, "GET " + url + " returned HTTP " + status
-              + "; expected 200 (is the URL right and readable without credentials?)");
+          throw new TrainerException(
+              ExitCode.NOT_FOUND,
+              "GET "
+                  + url
+                  + " returned HTTP "
+                  + status
+                  + "; expected 200 (is the URL right and readable without credentials?)");
         }
-        try (InputStream in = new DeadlineInputStream(c.getInputStream(),
-            () -> checkDeadline(deadline, field, url))) {
+        try (InputStream in =
+            new DeadlineInputStream(
+                c.getInputStream(), () -> checkDeadline(deadline, field, url))) {
           return cache.put(cacheKey, in, name);
         }
       } catch (IOException e) {
@@ -86,15 +91,22 @@ final class HttpSource implements UriSource {
         }
       }
     }
-    throw new TrainerException(ExitCode.STORAGE_UNAVAILABLE, "GET " + url + " failed after "
-        + retry.attempts() + " attempts: " + last, last);
+    throw new TrainerException(
+        ExitCode.STORAGE_UNAVAILABLE,
+        "GET " + url + " failed after " + retry.attempts() + " attempts: " + last,
+        last);
   }
 
   private void checkDeadline(long deadline, String field, String url) {
     if (System.nanoTime() - deadline > 0) {
-      throw new TrainerException(ExitCode.STORAGE_UNAVAILABLE, field + ": GET " + url
-          + " did not finish within the download deadline of " + retry.deadline().toSeconds()
-          + " s (--download-deadline, FINETUNE_DOWNLOAD_DEADLINE); the server is too slow");
+      throw new TrainerException(
+          ExitCode.STORAGE_UNAVAILABLE,
+          field
+              + ": GET "
+              + url
+              + " did not finish within the download deadline of "
+              + retry.deadline().toSeconds()
+              + " s (--download-deadline, FINETUNE_DOWNLOAD_DEADLINE); the server is too slow");
     }
   }
 
@@ -107,15 +119,15 @@ final class HttpSource implements UriSource {
       parsed.toURL();
       return parsed;
     } catch (IllegalArgumentException | java.net.MalformedURLException e) {
-      throw new TrainerException(ExitCode.INVALID_SPEC, field + ": malformed URL '" + url + "': "
-          + e.getMessage());
+      throw new TrainerException(
+          ExitCode.INVALID_SPEC, field + ": malformed URL '" + url + "': " + e.getMessage());
     }
   }
 
   /**
    * Connects to url and follows up to {@value #MAX_REDIRECTS} redirects itself, checking each
-   * target against the policy before connecting (HttpURLConnection would follow them blindly).
-   * The bearer token is sent only to the origin (scheme, host and port) of the first URL.
+   * target against the policy before connecting (HttpURLConnection would follow them blindly). The
+   * bearer token is sent only to the origin (scheme, host and port) of the first URL.
    */
   private HttpURLConnection open(String field, URI url, String bearer) throws IOException {
     URI current = url;
@@ -134,19 +146,21 @@ final class HttpSource implements UriSource {
       String location = c.getHeaderField("Location");
       c.disconnect();
       if (location == null || location.isBlank()) {
-        throw new TrainerException(ExitCode.NOT_FOUND, field + ": GET " + current
-            + " returned HTTP " + status + " without a Location header");
+        throw new TrainerException(
+            ExitCode.NOT_FOUND,
+            field + ": GET " + current + " returned HTTP " + status + " without a Location header");
       }
       if (hop >= MAX_REDIRECTS) {
-        throw new TrainerException(ExitCode.NOT_FOUND, field + ": more than " + MAX_REDIRECTS
-            + " redirects from " + url);
+        throw new TrainerException(
+            ExitCode.NOT_FOUND, field + ": more than " + MAX_REDIRECTS + " redirects from " + url);
       }
       URI next;
       try {
         next = current.resolve(location.trim());
       } catch (IllegalArgumentException e) {
-        throw new TrainerException(ExitCode.NOT_FOUND, field + ": " + current
-            + " redirected to a malformed Location '" + location + "'");
+        throw new TrainerException(
+            ExitCode.NOT_FOUND,
+            field + ": " + current + " redirected to a malformed Location '" + location + "'");
       }
       policy.checkUrl(field, next, "redirected from " + current);
       LOG.info("{}: {} redirected to {}", field, current, next);
@@ -159,7 +173,8 @@ final class HttpSource implements UriSource {
   /** Same scheme, host and port (the default port when none is given). */
   static boolean sameOrigin(URI a, URI b) {
     return a.getScheme().equalsIgnoreCase(b.getScheme())
-        && a.getHost().equalsIgnoreCase(b.getHost()) && port(a) == port(b);
+        && a.getHost().equalsIgnoreCase(b.getHost())
+        && port(a) == port(b);
   }
 
   private static int port(URI u) {
@@ -171,8 +186,7 @@ final class HttpSource implements UriSource {
       Thread.sleep(ms);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new TrainerException(ExitCode.STORAGE_UNAVAILABLE, "interrupted while retrying "
-          + url);
+      throw new TrainerException(ExitCode.STORAGE_UNAVAILABLE, "interrupted while retrying " + url);
     }
   }
 }

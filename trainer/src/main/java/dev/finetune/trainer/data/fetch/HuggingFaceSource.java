@@ -27,8 +27,9 @@ final class HuggingFaceSource implements UriSource {
     String rest = base.substring("hf://".length());
     String[] parts = rest.split("/", 3);
     if (parts.length < 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
-      throw new TrainerException(ExitCode.INVALID_SPEC, "hf URI '" + base + "' must look like"
-          + " hf://ORG/REPO or hf://ORG/REPO/FILE");
+      throw new TrainerException(
+          ExitCode.INVALID_SPEC,
+          "hf URI '" + base + "' must look like" + " hf://ORG/REPO or hf://ORG/REPO/FILE");
     }
     String file = parts.length == 3 && !parts[2].isEmpty() ? parts[2] : "model.safetensors";
     String endpoint = env.getOrDefault("HF_ENDPOINT", HF_DEFAULT);

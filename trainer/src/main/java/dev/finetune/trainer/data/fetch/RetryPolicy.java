@@ -3,17 +3,22 @@ package dev.finetune.trainer.data.fetch;
 import java.time.Duration;
 
 /**
- * How {@link Fetcher} retries transient download failures (connection errors, timeouts, HTTP
- * 5xx and 429): up to {@code attempts} tries, sleeping {@code firstDelay}, then doubling up to
- * {@code maxDelay}. {@code timeout} bounds connecting and each read, so a stalled server cannot
- * hang the job; {@code deadline} bounds one download in all (every attempt, every read), so a
- * server that sends a byte just inside each read timeout cannot either.
+ * How {@link Fetcher} retries transient download failures (connection errors, timeouts, HTTP 5xx
+ * and 429): up to {@code attempts} tries, sleeping {@code firstDelay}, then doubling up to {@code
+ * maxDelay}. {@code timeout} bounds connecting and each read, so a stalled server cannot hang the
+ * job; {@code deadline} bounds one download in all (every attempt, every read), so a server that
+ * sends a byte just inside each read timeout cannot either.
  */
-public record RetryPolicy(int attempts, Duration firstDelay, Duration maxDelay, Duration timeout,
-    Duration deadline) {
+public record RetryPolicy(
+    int attempts, Duration firstDelay, Duration maxDelay, Duration timeout, Duration deadline) {
   /** 5 attempts, 1 s doubling to 30 s, 60 s socket timeout, 2 h per download in all. */
-  public static final RetryPolicy DEFAULT = new RetryPolicy(5, Duration.ofSeconds(1),
-      Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofHours(2));
+  public static final RetryPolicy DEFAULT =
+      new RetryPolicy(
+          5,
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(30),
+          Duration.ofSeconds(60),
+          Duration.ofHours(2));
 
   public RetryPolicy {
     if (attempts < 1) {

@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * {@code s3://BUCKET/KEY} through the {@link ObjectStore} that {@code opener} returns for
- * {@code "s3://BUCKET"}. A KEY with no object is treated as a folder: every object under
- * {@code KEY/} is downloaded. Objects and folders are cached under the URI.
+ * {@code s3://BUCKET/KEY} through the {@link ObjectStore} that {@code opener} returns for {@code
+ * "s3://BUCKET"}. A KEY with no object is treated as a folder: every object under {@code KEY/} is
+ * downloaded. Objects and folders are cached under the URI.
  */
 final class S3Source implements UriSource {
   private final DownloadCache cache;
@@ -60,8 +60,8 @@ final class S3Source implements UriSource {
       String prefix = key.isEmpty() ? "" : key + "/";
       List<String> keys = store.list(prefix);
       if (keys.isEmpty()) {
-        throw new TrainerException(ExitCode.NOT_FOUND, base + ": no such object, and no objects"
-            + " under " + prefix);
+        throw new TrainerException(
+            ExitCode.NOT_FOUND, base + ": no such object, and no objects" + " under " + prefix);
       }
       Path tmpDir = cache.tempPath("s3dir-");
       for (String k : keys) {
@@ -72,15 +72,17 @@ final class S3Source implements UriSource {
         Path out = tmpDir;
         for (String part : relative.split("/")) {
           if (part.isEmpty() || part.equals(".") || part.equals("..")) {
-            throw new TrainerException(ExitCode.ARCHIVE_UNSAFE, base + ": object key '" + k
-                + "' has an empty, '.' or '..' path component");
+            throw new TrainerException(
+                ExitCode.ARCHIVE_UNSAFE,
+                base + ": object key '" + k + "' has an empty, '.' or '..' path component");
           }
           out = out.resolve(ArchiveExtractor.fsName(part));
         }
         Files.createDirectories(out.getParent());
         if (!store.get(k, out)) {
-          throw new TrainerException(ExitCode.NOT_FOUND, "s3://" + bucket + "/" + k
-              + " vanished while downloading " + base);
+          throw new TrainerException(
+              ExitCode.NOT_FOUND,
+              "s3://" + bucket + "/" + k + " vanished while downloading " + base);
         }
       }
       return cache.publish(tmpDir, dirCache);

@@ -1,9 +1,8 @@
 package dev.finetune.trainer.data.format;
 
 /**
- * An image file that cannot be decoded (empty, truncated, unknown format, too many pixels).
- * Callers skip such images and count them; see {@link
- * dev.finetune.trainer.data.batch.BadImagePolicy}.
+ * An image file that cannot be decoded (empty, truncated, unknown format, too many pixels). Callers
+ * skip such images and count them; see {@link dev.finetune.trainer.data.batch.BadImagePolicy}.
  */
 public final class BadImageException extends RuntimeException {
   private final String source;

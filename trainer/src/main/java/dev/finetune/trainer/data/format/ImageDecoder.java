@@ -22,17 +22,17 @@ import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
 
 /**
- * Decodes JPEG/PNG/BMP/GIF bytes into an {@link RgbImage}, like PIL's
- * {@code Image.open(f).convert("RGB")}: grey is copied to three channels, alpha is dropped,
- * palettes are expanded, CMYK JPEGs are converted (best effort, Adobe-inverted CMYK).
+ * Decodes JPEG/PNG/BMP/GIF bytes into an {@link RgbImage}, like PIL's {@code
+ * Image.open(f).convert("RGB")}: grey is copied to three channels, alpha is dropped, palettes are
+ * expanded, CMYK JPEGs are converted (best effort, Adobe-inverted CMYK).
  *
  * <p>The size is read from the header first; images over {@code maxPixels} are rejected as bad
  * instead of being decoded. Decoder warnings (e.g. "premature end of JPEG file") make the image
  * bad, as PIL refuses truncated files. Every failure is a {@link BadImageException}. Thread-safe.
  *
  * <p>JPEGs go to libjpeg-turbo ({@link TurboJpeg}, PIL's own decoder) when libturbojpeg is
- * installed, else, and for every other format and CMYK JPEGs, to javax.imageio. The system
- * property {@code finetune.jpeg=imageio} keeps ImageIO for JPEGs too (benchmarks).
+ * installed, else, and for every other format and CMYK JPEGs, to javax.imageio. The system property
+ * {@code finetune.jpeg=imageio} keeps ImageIO for JPEGs too (benchmarks).
  */
 public final class ImageDecoder {
   /** 100 megapixels. */
@@ -68,38 +68,50 @@ public final class ImageDecoder {
   }
 
   /**
-   * The most bytes an encoded image may have: more than raw 4-byte pixels of {@code maxPixels}
-   * plus 1 MiB of metadata is not an image (an archive bomb's 1 GiB "image").
+   * The most bytes an encoded image may have: more than raw 4-byte pixels of {@code maxPixels} plus
+   * 1 MiB of metadata is not an image (an archive bomb's 1 GiB "image").
    */
   public long maxBytes() {
     return maxPixels * 4 + (1 << 20);
   }
 
   /**
-   * Decodes a file, reading its header from the file itself: the size limits are checked before
-   * the pixels are read, and the file is never read into memory whole.
+   * Decodes a file, reading its header from the file itself: the size limits are checked before the
+   * pixels are read, and the file is never read into memory whole.
    */
   public RgbImage decode(Path file) {
     long size;
     try {
-      // Type first (InputFile's rule): a FIFO named x.jpg would block the open, a device never ends.
-      java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(file,
-          java.nio.file.attribute.BasicFileAttributes.class);
+      // Type first (InputFile's rule): a FIFO named x.jpg would block the open, a device never
+      // ends.
+      java.nio.file.attribute.BasicFileAttributes a =
+          Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
       if (!a.isRegularFile()) {
-        throw new BadImageException(file.toString(), "not a regular file ("
-            + (a.isDirectory() ? "a folder" : "a device, FIFO or socket") + ")");
+        throw new BadImageException(
+            file.toString(),
+            "not a regular file ("
+                + (a.isDirectory() ? "a folder" : "a device, FIFO or socket")
+                + ")");
       }
       size = a.size();
     } catch (IOException e) {
-      throw new BadImageException(file.toString(), "cannot read (" + e.getClass().getSimpleName()
-          + ")", e);
+      throw new BadImageException(
+          file.toString(), "cannot read (" + e.getClass().getSimpleName() + ")", e);
     }
     if (size == 0) {
       throw new BadImageException(file.toString(), "empty file (0 bytes)");
     }
     if (size > maxBytes()) {
-      throw new BadImageException(file.toString(), "file is " + size + " bytes, more than an"
-          + " image of at most " + maxPixels + " pixels can be (" + maxBytes() + ")");
+      throw new BadImageException(
+          file.toString(),
+          "file is "
+              + size
+              + " bytes, more than an"
+              + " image of at most "
+              + maxPixels
+              + " pixels can be ("
+              + maxBytes()
+              + ")");
     }
     if (turbo && TurboJpeg.load().isPresent()) {
       Optional<byte[]> jpeg = readIfJpeg(file, size);
@@ -113,8 +125,8 @@ public final class ImageDecoder {
       }
       return decode(in, file.toString());
     } catch (IOException e) {
-      throw new BadImageException(file.toString(), "cannot read (" + e.getClass().getSimpleName()
-          + ")", e);
+      throw new BadImageException(
+          file.toString(), "cannot read (" + e.getClass().getSimpleName() + ")", e);
     }
   }
 
@@ -137,8 +149,8 @@ public final class ImageDecoder {
       int n = head.length + in.readNBytes(bytes, head.length, bytes.length - head.length);
       return Optional.of(n == bytes.length ? bytes : Arrays.copyOf(bytes, n));
     } catch (IOException e) {
-      throw new BadImageException(file.toString(), "cannot read (" + e.getClass().getSimpleName()
-          + ")", e);
+      throw new BadImageException(
+          file.toString(), "cannot read (" + e.getClass().getSimpleName() + ")", e);
     }
   }
 
@@ -178,8 +190,16 @@ public final class ImageDecoder {
           throw new BadImageException(source, "invalid size " + w + "x" + h);
         }
         if (w * h > maxPixels) {
-          throw new BadImageException(source, "image is " + w + "x" + h + " = " + (w * h)
-              + " pixels, more than the allowed " + maxPixels);
+          throw new BadImageException(
+              source,
+              "image is "
+                  + w
+                  + "x"
+                  + h
+                  + " = "
+                  + (w * h)
+                  + " pixels, more than the allowed "
+                  + maxPixels);
         }
         RgbImage image;
         try {
@@ -218,8 +238,10 @@ public final class ImageDecoder {
       for (int y = 0; y < h; y++) {
         raster.getSamples(0, y, w, 1, 0, row);
         for (int x = 0; x < w; x++) {
-          int v = bits == 8 ? row[x] : bits > 8 ? row[x] >>> (bits - 8)
-              : row[x] * 255 / ((1 << bits) - 1);
+          int v =
+              bits == 8
+                  ? row[x]
+                  : bits > 8 ? row[x] >>> (bits - 8) : row[x] * 255 / ((1 << bits) - 1);
           byte b = (byte) v;
           int i = y * w + x;
           p[i] = b;
@@ -248,18 +270,21 @@ public final class ImageDecoder {
   }
 
   /**
-   * Fast path for what JPEG decoding usually yields (8-bit interleaved BGR/RGB in a byte
-   * buffer, sRGB): copies samples directly instead of converting pixel by pixel through the
-   * colour model. Returns null for any other layout.
+   * Fast path for what JPEG decoding usually yields (8-bit interleaved BGR/RGB in a byte buffer,
+   * sRGB): copies samples directly instead of converting pixel by pixel through the colour model.
+   * Returns null for any other layout.
    */
   private static RgbImage interleaved8Bit(BufferedImage img) {
     ColorModel cm = img.getColorModel();
     Raster raster = img.getRaster();
-    if (cm.hasAlpha() || cm instanceof IndexColorModel || !cm.getColorSpace().isCS_sRGB()
+    if (cm.hasAlpha()
+        || cm instanceof IndexColorModel
+        || !cm.getColorSpace().isCS_sRGB()
         || raster.getNumBands() != 3
         || !(raster.getSampleModel() instanceof java.awt.image.PixelInterleavedSampleModel sm)
         || !(raster.getDataBuffer() instanceof java.awt.image.DataBufferByte buffer)
-        || buffer.getNumBanks() != 1 || raster.getParent() != null) {
+        || buffer.getNumBanks() != 1
+        || raster.getParent() != null) {
       return null;
     }
     int w = img.getWidth();
@@ -285,8 +310,8 @@ public final class ImageDecoder {
 
   private static RgbImage cmykToRgb(Raster raster) {
     if (raster.getNumBands() != 4) {
-      throw new IllegalArgumentException("unsupported colour type with " + raster.getNumBands()
-          + " bands");
+      throw new IllegalArgumentException(
+          "unsupported colour type with " + raster.getNumBands() + " bands");
     }
     int w = raster.getWidth();
     int h = raster.getHeight();

@@ -10,16 +10,15 @@ public final class RgbImage {
   private final int height;
   private final byte[] planes;
 
-  /**
-   * Wraps planes of length 3 * height * width (unsigned bytes, CHW). The array is not copied.
-   */
+  /** Wraps planes of length 3 * height * width (unsigned bytes, CHW). The array is not copied. */
   public RgbImage(int width, int height, byte[] planes) {
     if (width < 1 || height < 1) {
-      throw new IllegalArgumentException("image size must be positive, got " + width + "x" + height);
+      throw new IllegalArgumentException(
+          "image size must be positive, got " + width + "x" + height);
     }
     if (planes.length != 3L * width * height) {
-      throw new IllegalArgumentException("expected " + 3L * width * height + " bytes, got "
-          + planes.length);
+      throw new IllegalArgumentException(
+          "expected " + 3L * width * height + " bytes, got " + planes.length);
     }
     this.width = width;
     this.height = height;

@@ -11,12 +11,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * JPEG decoding with libjpeg-turbo's TurboJPEG C API (Debian package {@code libturbojpeg0}),
- * called through JNA. It is the library, version and settings PIL decodes with on Debian
- * (libjpeg62-turbo 2.1: accurate integer IDCT, fancy upsampling, grey expanded to RGB), so the
- * pixels equal PIL's; it is SIMD-accelerated where the JDK's ImageIO reader (IJG libjpeg 6b) is
- * not. Optional: without the library {@link #load()} is empty and {@link ImageDecoder} keeps
- * ImageIO. CMYK/YCCK JPEGs are left to ImageIO's CMYK path ({@link #decode} returns null).
+ * JPEG decoding with libjpeg-turbo's TurboJPEG C API (Debian package {@code libturbojpeg0}), called
+ * through JNA. It is the library, version and settings PIL decodes with on Debian (libjpeg62-turbo
+ * 2.1: accurate integer IDCT, fancy upsampling, grey expanded to RGB), so the pixels equal PIL's;
+ * it is SIMD-accelerated where the JDK's ImageIO reader (IJG libjpeg 6b) is not. Optional: without
+ * the library {@link #load()} is empty and {@link ImageDecoder} keeps ImageIO. CMYK/YCCK JPEGs are
+ * left to ImageIO's CMYK path ({@link #decode} returns null).
  */
 final class TurboJpeg {
   private static final Logger LOG = LoggerFactory.getLogger(TurboJpeg.class);
@@ -30,11 +30,25 @@ final class TurboJpeg {
   interface Lib extends Library {
     Pointer tjInitDecompress();
 
-    int tjDecompressHeader3(Pointer handle, byte[] jpeg, NativeLong size, IntByReference width,
-        IntByReference height, IntByReference subsampling, IntByReference colorspace);
+    int tjDecompressHeader3(
+        Pointer handle,
+        byte[] jpeg,
+        NativeLong size,
+        IntByReference width,
+        IntByReference height,
+        IntByReference subsampling,
+        IntByReference colorspace);
 
-    int tjDecompress2(Pointer handle, byte[] jpeg, NativeLong size, Pointer dst, int width,
-        int pitch, int height, int pixelFormat, int flags);
+    int tjDecompress2(
+        Pointer handle,
+        byte[] jpeg,
+        NativeLong size,
+        Pointer dst,
+        int width,
+        int pitch,
+        int height,
+        int pixelFormat,
+        int flags);
 
     String tjGetErrorStr2(Pointer handle);
 
@@ -82,14 +96,16 @@ final class TurboJpeg {
 
   /** True for bytes that start like a JPEG (SOI marker). */
   static boolean isJpeg(byte[] bytes) {
-    return bytes.length > 3 && (bytes[0] & 0xff) == 0xff && (bytes[1] & 0xff) == 0xd8
+    return bytes.length > 3
+        && (bytes[0] & 0xff) == 0xff
+        && (bytes[1] & 0xff) == 0xd8
         && (bytes[2] & 0xff) == 0xff;
   }
 
   /**
    * Decodes a JPEG into planes, refusing images over {@code maxPixels} before decoding; null for
-   * CMYK/YCCK (ImageIO's path handles those). Corrupt data, warnings included, is a
-   * {@link BadImageException}, as with ImageIO.
+   * CMYK/YCCK (ImageIO's path handles those). Corrupt data, warnings included, is a {@link
+   * BadImageException}, as with ImageIO.
    */
   RgbImage decode(byte[] jpeg, String source, long maxPixels) {
     Pointer handle = lib.tjInitDecompress();
@@ -111,16 +127,33 @@ final class TurboJpeg {
         throw new BadImageException(source, "invalid size " + width + "x" + height);
       }
       if (width * height > maxPixels) {
-        throw new BadImageException(source, "image is " + width + "x" + height + " = "
-            + (width * height) + " pixels, more than the allowed " + maxPixels);
+        throw new BadImageException(
+            source,
+            "image is "
+                + width
+                + "x"
+                + height
+                + " = "
+                + (width * height)
+                + " pixels, more than the allowed "
+                + maxPixels);
       }
       if (cs.getValue() == TJCS_CMYK || cs.getValue() == TJCS_YCCK) {
         return null;
       }
       int n = (int) (width * height);
       try (Memory rgb = new Memory(3L * n)) {
-        if (lib.tjDecompress2(handle, jpeg, size, rgb, (int) width, 0, (int) height, TJPF_RGB,
-            TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING) != 0) {
+        if (lib.tjDecompress2(
+                handle,
+                jpeg,
+                size,
+                rgb,
+                (int) width,
+                0,
+                (int) height,
+                TJPF_RGB,
+                TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING)
+            != 0) {
           throw new BadImageException(source, "corrupt image: " + lib.tjGetErrorStr2(handle));
         }
         byte[] interleaved = rgb.getByteArray(0, 3 * n);

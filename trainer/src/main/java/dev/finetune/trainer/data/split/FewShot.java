@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * spec.dataset.limitPerClass: keeps at most k samples of each class. For class c the indices
- * of that class (in split order) are shuffled with {@code SplittableRandom(Seeds.mix(seed, c))}
- * and the first k are kept, so each class's choice depends only on the seed and that class;
- * the kept samples stay in their original order.
+ * spec.dataset.limitPerClass: keeps at most k samples of each class. For class c the indices of
+ * that class (in split order) are shuffled with {@code SplittableRandom(Seeds.mix(seed, c))} and
+ * the first k are kept, so each class's choice depends only on the seed and that class; the kept
+ * samples stay in their original order.
  */
 public final class FewShot {
   private FewShot() {}

@@ -25,19 +25,27 @@ public final class FileSplit implements Split {
   }
 
   /**
-   * The split of the chosen classes of a scanned imagefolder (class name -> image files, see
-   * {@link dev.finetune.trainer.data.format.ImageFolderReader#scan}); an empty chosen class
-   * folder is DATASET_INVALID.
+   * The split of the chosen classes of a scanned imagefolder (class name -> image files, see {@link
+   * dev.finetune.trainer.data.format.ImageFolderReader#scan}); an empty chosen class folder is
+   * DATASET_INVALID.
    */
-  public static FileSplit of(Map<String, List<Path>> scanned, Path root, List<String> classes,
-      ImageDecoder decoder, String field) {
+  public static FileSplit of(
+      Map<String, List<Path>> scanned,
+      Path root,
+      List<String> classes,
+      ImageDecoder decoder,
+      String field) {
     List<Path> files = new ArrayList<>();
     List<Integer> labels = new ArrayList<>();
     for (int c = 0; c < classes.size(); c++) {
       List<Path> imgs = scanned.get(classes.get(c));
       if (imgs.isEmpty()) {
-        throw new TrainerException(ExitCode.DATASET_INVALID, field + ": class folder "
-            + root.resolve(classes.get(c)) + " has no .jpg, .jpeg or .png images");
+        throw new TrainerException(
+            ExitCode.DATASET_INVALID,
+            field
+                + ": class folder "
+                + root.resolve(classes.get(c))
+                + " has no .jpg, .jpeg or .png images");
       }
       for (Path p : imgs) {
         files.add(p);
@@ -48,11 +56,11 @@ public final class FileSplit implements Split {
   }
 
   /**
-   * The images of the chosen classes that a split has, in class order; a class it lacks adds
-   * none (a validation split need not have every class).
+   * The images of the chosen classes that a split has, in class order; a class it lacks adds none
+   * (a validation split need not have every class).
    */
-  public static FileSplit ofPresent(Map<String, List<Path>> byClass, List<String> classes,
-      ImageDecoder decoder) {
+  public static FileSplit ofPresent(
+      Map<String, List<Path>> byClass, List<String> classes, ImageDecoder decoder) {
     List<Path> files = new ArrayList<>();
     List<Integer> labels = new ArrayList<>();
     for (int c = 0; c < classes.size(); c++) {

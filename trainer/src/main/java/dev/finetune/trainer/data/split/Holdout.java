@@ -6,12 +6,12 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * spec.dataset.validation.fraction: holds out a fraction of each class's training samples as
- * the validation split. For class c with n samples, round(fraction * n) of them, at most n - 1
- * (every class keeps a training sample; a class of one sample gives none), are the first of the
- * class's indices shuffled with {@code SplittableRandom(Seeds.mix(seed, c, ...))}: the choice
- * depends only on the seed, the class and its samples. Both parts keep the split's order and
- * never share a sample.
+ * spec.dataset.validation.fraction: holds out a fraction of each class's training samples as the
+ * validation split. For class c with n samples, round(fraction * n) of them, at most n - 1 (every
+ * class keeps a training sample; a class of one sample gives none), are the first of the class's
+ * indices shuffled with {@code SplittableRandom(Seeds.mix(seed, c, ...))}: the choice depends only
+ * on the seed, the class and its samples. Both parts keep the split's order and never share a
+ * sample.
  */
 public final class Holdout {
   private Holdout() {}
@@ -50,7 +50,8 @@ public final class Holdout {
         train[t++] = i;
       }
     }
-    return new Parts(new SubsetSplit(split, Arrays.copyOf(train, t)),
+    return new Parts(
+        new SubsetSplit(split, Arrays.copyOf(train, t)),
         new SubsetSplit(split, Arrays.copyOf(validation, v)));
   }
 }

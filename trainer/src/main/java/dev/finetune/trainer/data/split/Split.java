@@ -12,8 +12,7 @@ public interface Split {
   int size();
 
   /**
-   * The class index (into {@link dev.finetune.trainer.data.LoadedDataset#classes()}) of sample
-   * i.
+   * The class index (into {@link dev.finetune.trainer.data.LoadedDataset#classes()}) of sample i.
    */
   int label(int i);
 

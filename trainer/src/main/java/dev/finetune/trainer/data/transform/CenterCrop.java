@@ -4,8 +4,8 @@ import dev.finetune.trainer.data.format.RgbImage;
 import java.util.SplittableRandom;
 
 /**
- * torchvision {@code CenterCrop(n)}: pads with zeros when the image is smaller than n (left/top
- * get {@code (n - w) // 2}), then crops at {@code top = int(round((h - n) / 2.0))} with Python's
+ * torchvision {@code CenterCrop(n)}: pads with zeros when the image is smaller than n (left/top get
+ * {@code (n - w) // 2}), then crops at {@code top = int(round((h - n) / 2.0))} with Python's
  * round-half-to-even.
  */
 public final class CenterCrop implements ImageTransform {

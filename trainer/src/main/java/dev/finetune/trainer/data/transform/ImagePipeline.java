@@ -14,12 +14,12 @@ import java.util.SplittableRandom;
 
 /**
  * A preprocessing chain: resize, centerCrop, randomResizedCrop, horizontalFlip (each optional,
- * always in that order), then to-tensor and normalize. All randomness comes from the
- * {@link SplittableRandom} passed per sample, so a sample's output depends only on that RNG.
+ * always in that order), then to-tensor and normalize. All randomness comes from the {@link
+ * SplittableRandom} passed per sample, so a sample's output depends only on that RNG.
  *
- * <p>Batches need one size: when the chain ends in a crop the output is always n x n
- * ({@link #fixedSize()}); otherwise {@link dev.finetune.trainer.data.batch.BatchStream} accepts
- * the images only if all in a batch share a size, and fails with INVALID_SPEC naming {@link #field()} if not.
+ * <p>Batches need one size: when the chain ends in a crop the output is always n x n ({@link
+ * #fixedSize()}); otherwise {@link dev.finetune.trainer.data.batch.BatchStream} accepts the images
+ * only if all in a batch share a size, and fails with INVALID_SPEC naming {@link #field()} if not.
  */
 public final class ImagePipeline {
   private static final int MAX_SIDE = 4096;
@@ -58,8 +58,8 @@ public final class ImagePipeline {
   }
 
   /**
-   * Evaluation chain from spec.transforms.test; default resize 256 (shorter side) + centerCrop
-   * 224. d2l's recipe sets {@code resize: [256, 256]} instead (see the hot dog example).
+   * Evaluation chain from spec.transforms.test; default resize 256 (shorter side) + centerCrop 224.
+   * d2l's recipe sets {@code resize: [256, 256]} instead (see the hot dog example).
    */
   public static ImagePipeline forTest(TransformsSpec spec) {
     ImageTransformSpec t = spec == null ? null : spec.test;
@@ -75,8 +75,8 @@ public final class ImagePipeline {
    * Builds and validates a chain. {@code field} (e.g. "spec.transforms.train") names the spec in
    * messages; random steps are refused unless {@code allowRandom}.
    */
-  public static ImagePipeline of(ImageTransformSpec spec, NormalizeSpec normalize, String field,
-      boolean allowRandom) {
+  public static ImagePipeline of(
+      ImageTransformSpec spec, NormalizeSpec normalize, String field, boolean allowRandom) {
     List<ImageTransform> steps = new ArrayList<>();
     if (spec.resize != null) {
       steps.add(resize(spec.resize, field + ".resize"));
@@ -92,8 +92,10 @@ public final class ImagePipeline {
       random(allowRandom, field + ".horizontalFlip");
       steps.add(new HorizontalFlip());
     }
-    String normField = field.contains(".") ? field.substring(0, field.lastIndexOf('.'))
-        + ".normalize" : "normalize";
+    String normField =
+        field.contains(".")
+            ? field.substring(0, field.lastIndexOf('.')) + ".normalize"
+            : "normalize";
     return new ImagePipeline(field, steps, Normalize.from(normalize, normField));
   }
 
@@ -107,16 +109,17 @@ public final class ImagePipeline {
 
   private static int side(int v, String field) {
     if (v < 1 || v > MAX_SIDE) {
-      throw new TrainerException(ExitCode.INVALID_SPEC, field + " must be 1.." + MAX_SIDE
-          + ", got " + v);
+      throw new TrainerException(
+          ExitCode.INVALID_SPEC, field + " must be 1.." + MAX_SIDE + ", got " + v);
     }
     return v;
   }
 
   private static void random(boolean allowed, String field) {
     if (!allowed) {
-      throw new TrainerException(ExitCode.INVALID_SPEC, field + " is a random augmentation and"
-          + " is allowed only in spec.transforms.train");
+      throw new TrainerException(
+          ExitCode.INVALID_SPEC,
+          field + " is a random augmentation and" + " is allowed only in spec.transforms.train");
     }
   }
 

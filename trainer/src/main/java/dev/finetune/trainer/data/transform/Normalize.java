@@ -7,12 +7,13 @@ import dev.finetune.trainer.error.TrainerException;
 import java.util.List;
 
 /**
- * torchvision {@code ToTensor()} + {@code Normalize(mean, std)}: each byte becomes
- * {@code (v / 255f - mean[c]) / std[c]} in float32, written CHW.
+ * torchvision {@code ToTensor()} + {@code Normalize(mean, std)}: each byte becomes {@code (v / 255f
+ * - mean[c]) / std[c]} in float32, written CHW.
  */
 public final class Normalize {
   private final float[] mean;
   private final float[] std;
+
   /** The output for each channel and byte value: the same float operations, done once. */
   private final float[][] table = new float[3][256];
 
@@ -32,21 +33,33 @@ public final class Normalize {
   /** Validates the spec: three finite means, three finite stds > 0. */
   public static Normalize from(NormalizeSpec spec, String field) {
     NormalizeSpec s = spec == null ? new NormalizeSpec() : spec;
-    return new Normalize(values(s.mean, field + ".mean", false),
-        values(s.std, field + ".std", true));
+    return new Normalize(
+        values(s.mean, field + ".mean", false), values(s.std, field + ".std", true));
   }
 
   private static double[] values(List<Double> list, String field, boolean positive) {
     if (list == null || list.size() != 3) {
-      throw new TrainerException(ExitCode.INVALID_SPEC, field + " must have exactly 3 values (R, G,"
-          + " B), got " + (list == null ? "none" : list.size()));
+      throw new TrainerException(
+          ExitCode.INVALID_SPEC,
+          field
+              + " must have exactly 3 values (R, G,"
+              + " B), got "
+              + (list == null ? "none" : list.size()));
     }
     double[] out = new double[3];
     for (int c = 0; c < 3; c++) {
       Double v = list.get(c);
       if (v == null || !Double.isFinite(v) || (positive && v <= 0)) {
-        throw new TrainerException(ExitCode.INVALID_SPEC, field + "[" + c + "] must be a finite"
-            + " number" + (positive ? " > 0" : "") + ", got " + v);
+        throw new TrainerException(
+            ExitCode.INVALID_SPEC,
+            field
+                + "["
+                + c
+                + "] must be a finite"
+                + " number"
+                + (positive ? " > 0" : "")
+                + ", got "
+                + v);
       }
       out[c] = v;
     }
@@ -59,7 +72,10 @@ public final class Normalize {
    * max(|mean|, |1 - mean|) / std. ImageNet's values give about 2.6.
    */
   public static double maxMagnitude(NormalizeSpec spec) {
-    if (spec == null || spec.mean == null || spec.std == null || spec.mean.size() != 3
+    if (spec == null
+        || spec.mean == null
+        || spec.std == null
+        || spec.mean.size() != 3
         || spec.std.size() != 3) {
       return 0;
     }

@@ -4,9 +4,9 @@ import dev.finetune.trainer.data.format.RgbImage;
 import java.util.SplittableRandom;
 
 /**
- * torchvision {@code RandomResizedCrop(n)} with scale (0.08, 1) and ratio (3/4, 4/3): the
- * {@code get_params} algorithm (10 attempts, then the ratio-clamped central fallback), then the
- * crop is resized to n x n (bilinear, antialias).
+ * torchvision {@code RandomResizedCrop(n)} with scale (0.08, 1) and ratio (3/4, 4/3): the {@code
+ * get_params} algorithm (10 attempts, then the ratio-clamped central fallback), then the crop is
+ * resized to n x n (bilinear, antialias).
  */
 public final class RandomResizedCrop implements ImageTransform {
   static final double SCALE_MIN = 0.08;
@@ -41,17 +41,20 @@ public final class RandomResizedCrop implements ImageTransform {
 
   /** torchvision's get_params for an image of the given size. */
   public static Box params(int height, int width, SplittableRandom rng) {
-    return params(height, width, new Draws() {
-      @Override
-      public double uniform(double lo, double hi) {
-        return lo + (hi - lo) * rng.nextDouble();
-      }
+    return params(
+        height,
+        width,
+        new Draws() {
+          @Override
+          public double uniform(double lo, double hi) {
+            return lo + (hi - lo) * rng.nextDouble();
+          }
 
-      @Override
-      public int upTo(int bound) {
-        return rng.nextInt(bound + 1);
-      }
-    });
+          @Override
+          public int upTo(int bound) {
+            return rng.nextInt(bound + 1);
+          }
+        });
   }
 
   static Box params(int height, int width, Draws draws) {

@@ -99,8 +99,10 @@ final class Resampler {
       }
       for (int x = 0; x < xmax; x++) {
         double v = ww != 0.0 ? k[x] / ww : k[x];
-        kk[xx * ksize + x] = v < 0 ? (int) (-0.5 + v * (1 << PRECISION_BITS))
-            : (int) (0.5 + v * (1 << PRECISION_BITS));
+        kk[xx * ksize + x] =
+            v < 0
+                ? (int) (-0.5 + v * (1 << PRECISION_BITS))
+                : (int) (0.5 + v * (1 << PRECISION_BITS));
       }
       bounds[2 * xx] = xmin;
       bounds[2 * xx + 1] = xmax;

@@ -6,9 +6,10 @@ import java.util.SplittableRandom;
 /**
  * torchvision {@code Resize} on a PIL image, bilinear with antialias (see {@link Resampler}), in
  * its two forms:
+ *
  * <ul>
- *   <li>{@code Resize(n)}: the shorter side becomes n, the longer side
- *       {@code int(n * long / short)} (aspect ratio kept);
+ *   <li>{@code Resize(n)}: the shorter side becomes n, the longer side {@code int(n * long /
+ *       short)} (aspect ratio kept);
  *   <li>{@code Resize([h, w])}: the image becomes w x h whatever its aspect ratio.
  * </ul>
  */

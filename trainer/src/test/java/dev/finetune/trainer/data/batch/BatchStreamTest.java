@@ -105,18 +105,20 @@ class BatchStreamTest {
   @CsvSource({"10, 4, 3", "9, 4, 2", "8, 4, 2", "1, 4, 0", "2, 4, 1", "5, 1, 5", "0, 3, 0"})
   void batchesPerEpochDropsOnlyALoneLastImage(int size, int batch, int expected) {
     assertEquals(expected, BatchStream.batchesPerEpoch(size, batch));
-    List<HostBatch> b = all(BatchStream.training(new FakeSplit(size), TRAIN, batch, 1, 0, 0, 0,
-        BadImagePolicy.DEFAULT));
+    List<HostBatch> b =
+        all(
+            BatchStream.training(
+                new FakeSplit(size), TRAIN, batch, 1, 0, 0, 0, BadImagePolicy.DEFAULT));
     assertEquals(expected, b.size());
   }
 
   @Test
   void trainingIsDeterministicAcrossWorkerCounts() {
     FakeSplit split = new FakeSplit(23);
-    List<HostBatch> inline = all(BatchStream.training(split, TRAIN, 4, 7, 2, 0, 0,
-        BadImagePolicy.DEFAULT));
-    List<HostBatch> threads = all(BatchStream.training(split, TRAIN, 4, 7, 2, 0, 3,
-        BadImagePolicy.DEFAULT));
+    List<HostBatch> inline =
+        all(BatchStream.training(split, TRAIN, 4, 7, 2, 0, 0, BadImagePolicy.DEFAULT));
+    List<HostBatch> threads =
+        all(BatchStream.training(split, TRAIN, 4, 7, 2, 0, 3, BadImagePolicy.DEFAULT));
     assertSame(inline, threads);
     assertEquals(6, inline.size());
     assertEquals(3, inline.get(5).count());
@@ -126,18 +128,18 @@ class BatchStreamTest {
       total += b.count();
     }
     assertEquals(23, total);
-    List<HostBatch> otherEpoch = all(BatchStream.training(split, TRAIN, 4, 7, 3, 0, 2,
-        BadImagePolicy.DEFAULT));
+    List<HostBatch> otherEpoch =
+        all(BatchStream.training(split, TRAIN, 4, 7, 3, 0, 2, BadImagePolicy.DEFAULT));
     assertFalse(Arrays.equals(inline.get(0).pixels(), otherEpoch.get(0).pixels()));
   }
 
   @Test
   void startBatchIsTheTailOfTheEpoch() {
     FakeSplit split = new FakeSplit(30);
-    List<HostBatch> full = all(BatchStream.training(split, TRAIN, 4, 11, 1, 0, 2,
-        BadImagePolicy.DEFAULT));
-    List<HostBatch> tail = all(BatchStream.training(split, TRAIN, 4, 11, 1, 5, 2,
-        BadImagePolicy.DEFAULT));
+    List<HostBatch> full =
+        all(BatchStream.training(split, TRAIN, 4, 11, 1, 0, 2, BadImagePolicy.DEFAULT));
+    List<HostBatch> tail =
+        all(BatchStream.training(split, TRAIN, 4, 11, 1, 5, 2, BadImagePolicy.DEFAULT));
     assertSame(full.subList(5, full.size()), tail);
     assertEquals(5, tail.get(0).index());
   }
@@ -148,8 +150,8 @@ class BatchStreamTest {
     t.test = new ImageTransformSpec();
     t.test.resize = ResizeSpec.shorterSide(8);
     t.test.centerCrop = 6;
-    List<HostBatch> b = all(BatchStream.evaluation(new FakeSplit(7), ImagePipeline.forTest(t), 3,
-        2));
+    List<HostBatch> b =
+        all(BatchStream.evaluation(new FakeSplit(7), ImagePipeline.forTest(t), 3, 2));
     assertEquals(3, b.size());
     assertArrayEquals(new int[] {0, 1, 2}, b.get(0).labels());
     assertEquals(1, b.get(2).count());
@@ -161,11 +163,17 @@ class BatchStreamTest {
     TransformsSpec t = new TransformsSpec();
     t.test = new ImageTransformSpec();
     t.test.resize = ResizeSpec.shorterSide(8);
-    TrainerException e = assertThrows(TrainerException.class, () -> all(
-        BatchStream.evaluation(new FakeSplit(4), ImagePipeline.forTest(t), 4, 0)));
+    TrainerException e =
+        assertThrows(
+            TrainerException.class,
+            () -> all(BatchStream.evaluation(new FakeSplit(4), ImagePipeline.forTest(t), 4, 0)));
     assertEquals(ExitCode.INVALID_SPEC, e.exitCode());
-    assertTrue(e.getMessage().startsWith("spec.transforms.test needs centerCrop or"
-        + " randomResizedCrop, unless all images have the same size"), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "spec.transforms.test needs centerCrop or"
+                    + " randomResizedCrop, unless all images have the same size"),
+        e.getMessage());
   }
 
   @Test
@@ -176,11 +184,13 @@ class BatchStreamTest {
     assertEquals(2, s.skipped());
     assertEquals(38, a.stream().mapToInt(HostBatch::count).sum());
     assertSame(a, all(BatchStream.training(split, TRAIN, 8, 5, 0, 0, 0, new BadImagePolicy(5))));
-    TrainerException e = assertThrows(TrainerException.class, () -> all(BatchStream.training(
-        split, TRAIN, 8, 5, 0, 0, 2, new BadImagePolicy(4))));
+    TrainerException e =
+        assertThrows(
+            TrainerException.class,
+            () -> all(BatchStream.training(split, TRAIN, 8, 5, 0, 0, 2, new BadImagePolicy(4))));
     assertEquals(ExitCode.DATASET_INVALID, e.exitCode());
-    assertTrue(e.getMessage().contains("2 of 40") && e.getMessage().contains("img"),
-        e.getMessage());
+    assertTrue(
+        e.getMessage().contains("2 of 40") && e.getMessage().contains("img"), e.getMessage());
   }
 
   @Test
@@ -196,43 +206,53 @@ class BatchStreamTest {
     BatchStream ok = BatchStream.training(split, TRAIN, 5, 1, 0, 0, 2, new BadImagePolicy(20));
     assertEquals(8, all(ok).stream().mapToInt(HostBatch::count).sum());
     assertEquals(2, ok.skipped());
-    TrainerException e = assertThrows(TrainerException.class, () -> all(BatchStream.training(
-        split, TRAIN, 5, 1, 0, 0, 2, new BadImagePolicy(10))));
+    TrainerException e =
+        assertThrows(
+            TrainerException.class,
+            () -> all(BatchStream.training(split, TRAIN, 5, 1, 0, 0, 2, new BadImagePolicy(10))));
     assertEquals(ExitCode.DATASET_INVALID, e.exitCode());
-    assertTrue(e.getMessage().contains("2 of 10") && (e.getMessage().contains("cut.jpg")
-        || e.getMessage().contains("empty.png")), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("2 of 10")
+            && (e.getMessage().contains("cut.jpg") || e.getMessage().contains("empty.png")),
+        e.getMessage());
   }
 
   @Test
   void workerFailuresPropagateAndCloseIsPrompt() {
-    Split failing = new FakeSplit(10) {
-      @Override
-      public RgbImage decode(int i) {
-        throw new IllegalStateException("boom " + i);
-      }
-    };
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> all(
-        BatchStream.training(failing, TRAIN, 4, 1, 0, 0, 2, BadImagePolicy.DEFAULT)));
+    Split failing =
+        new FakeSplit(10) {
+          @Override
+          public RgbImage decode(int i) {
+            throw new IllegalStateException("boom " + i);
+          }
+        };
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> all(BatchStream.training(failing, TRAIN, 4, 1, 0, 0, 2, BadImagePolicy.DEFAULT)));
     assertTrue(e.getMessage().startsWith("boom"));
 
     CountDownLatch started = new CountDownLatch(1);
-    Split slow = new FakeSplit(100) {
-      @Override
-      public RgbImage decode(int i) {
-        started.countDown();
-        try {
-          Thread.sleep(60_000);
-        } catch (InterruptedException ie) {
-          throw new BadImageException("img" + i, "interrupted");
-        }
-        return super.decode(i);
-      }
-    };
-    assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
-      BatchStream s = BatchStream.training(slow, TRAIN, 4, 1, 0, 0, 2, BadImagePolicy.DEFAULT);
-      started.await();
-      s.close();
-      assertFalse(s.hasNext());
-    });
+    Split slow =
+        new FakeSplit(100) {
+          @Override
+          public RgbImage decode(int i) {
+            started.countDown();
+            try {
+              Thread.sleep(60_000);
+            } catch (InterruptedException ie) {
+              throw new BadImageException("img" + i, "interrupted");
+            }
+            return super.decode(i);
+          }
+        };
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(5),
+        () -> {
+          BatchStream s = BatchStream.training(slow, TRAIN, 4, 1, 0, 0, 2, BadImagePolicy.DEFAULT);
+          started.await();
+          s.close();
+          assertFalse(s.hasNext());
+        });
   }
 }

@@ -29,14 +29,18 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 11, classes 18 and 15 (archive messages): a small zip that expands to a huge "image" is
  * refused by the expansion ratio and leaves nothing in the cache; images are checked from their
- * header without reading them whole; FIFO and device tar entries are skipped, not written as
- * empty files; a truncated .tar.gz says so.
+ * header without reading them whole; FIFO and device tar entries are skipped, not written as empty
+ * files; a truncated .tar.gz says so.
  */
 class ArchiveBombTest {
   @TempDir Path dir;
 
   private Fetcher fetcher() {
-    return new Fetcher(dir.resolve("cache"), b -> null, Fetcher.ALL_SCHEMES, Map.of(),
+    return new Fetcher(
+        dir.resolve("cache"),
+        b -> null,
+        Fetcher.ALL_SCHEMES,
+        Map.of(),
         ArchiveLimits.DEFAULT,
         new RetryPolicy(1, Duration.ofMillis(1), Duration.ofMillis(1), Duration.ofSeconds(5)));
   }
@@ -53,12 +57,16 @@ class ArchiveBombTest {
       z.closeEntry();
     }
     assertTrue(Files.size(zip) < 1 << 20, "the bomb is small: " + Files.size(zip));
-    TrainerException e = assertThrows(TrainerException.class,
-        () -> fetcher().fetch("spec.dataset.train", zip.toUri() + "#data/train"));
+    TrainerException e =
+        assertThrows(
+            TrainerException.class,
+            () -> fetcher().fetch("spec.dataset.train", zip.toUri() + "#data/train"));
     assertEquals(ExitCode.ARCHIVE_UNSAFE, e.exitCode(), e.getMessage());
     assertTrue(e.getMessage().contains("more than 100 times"), e.getMessage());
     try (Stream<Path> left = Files.walk(dir.resolve("cache"))) {
-      assertEquals(List.of(), left.filter(Files::isRegularFile).toList(),
+      assertEquals(
+          List.of(),
+          left.filter(Files::isRegularFile).toList(),
           "nothing of a failed extraction stays in the cache");
     }
   }
@@ -72,16 +80,15 @@ class ArchiveBombTest {
     }
     ImageDecoder decoder = new ImageDecoder(100); // at most 100 px: 1 MiB + 400 bytes
     BadImageException e = assertThrows(BadImageException.class, () -> decoder.decode(big));
-    assertTrue(e.getMessage().contains("more than an image of at most 100 pixels"),
-        e.getMessage());
+    assertTrue(e.getMessage().contains("more than an image of at most 100 pixels"), e.getMessage());
   }
 
   @Test
   void fifoAndDeviceTarEntriesAreSkipped() throws Exception {
     Path tar = dir.resolve("special.tar");
     try (TarArchiveOutputStream t = new TarArchiveOutputStream(Files.newOutputStream(tar))) {
-      for (byte flag : new byte[] {TarConstants.LF_FIFO, TarConstants.LF_CHR,
-          TarConstants.LF_BLK}) {
+      for (byte flag :
+          new byte[] {TarConstants.LF_FIFO, TarConstants.LF_CHR, TarConstants.LF_BLK}) {
         TarArchiveEntry e = new TarArchiveEntry("data/train/cat/special-" + flag + ".png", flag);
         t.putArchiveEntry(e);
         t.closeArchiveEntry();
@@ -96,21 +103,27 @@ class ArchiveBombTest {
     Path out = dir.resolve("x");
     new ArchiveExtractor(ArchiveLimits.DEFAULT).extract(tar, "special.tar", out);
     try (Stream<Path> files = Files.walk(out)) {
-      assertEquals(List.of("ok.png"), files.filter(Files::isRegularFile)
-          .map(p -> p.getFileName().toString()).toList());
+      assertEquals(
+          List.of("ok.png"),
+          files.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).toList());
     }
   }
 
   @Test
   void aTruncatedTarGzSaysSo() throws Exception {
-    Path full = TestArchives.tarGz(dir.resolve("full.tar.gz"), List.of(
-        TestArchives.Entry.file("data/train/cat/1.png", new byte[200_000])));
+    Path full =
+        TestArchives.tarGz(
+            dir.resolve("full.tar.gz"),
+            List.of(TestArchives.Entry.file("data/train/cat/1.png", new byte[200_000])));
     byte[] bytes = Files.readAllBytes(full);
-    Path cut = Files.write(dir.resolve("cut.tar.gz"),
-        java.util.Arrays.copyOf(bytes, bytes.length / 2));
-    TrainerException e = assertThrows(TrainerException.class,
-        () -> new ArchiveExtractor(ArchiveLimits.DEFAULT).extract(cut, "cut.tar.gz",
-            dir.resolve("y")));
+    Path cut =
+        Files.write(dir.resolve("cut.tar.gz"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    TrainerException e =
+        assertThrows(
+            TrainerException.class,
+            () ->
+                new ArchiveExtractor(ArchiveLimits.DEFAULT)
+                    .extract(cut, "cut.tar.gz", dir.resolve("y")));
     assertEquals(ExitCode.DATASET_INVALID, e.exitCode());
     assertTrue(e.getMessage().contains("truncated"), e.getMessage());
     assertFalse(e.getMessage().contains("null"), e.getMessage());

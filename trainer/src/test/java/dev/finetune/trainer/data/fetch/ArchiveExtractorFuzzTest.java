@@ -1,7 +1,6 @@
 package dev.finetune.trainer.data.fetch;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import org.junit.jupiter.api.Tag;
 import dev.finetune.trainer.testing.Fuzzing;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,6 +9,7 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Fuzzes safe extraction (see {@link Fuzzing}): the input is a zip when it starts with "PK", a
@@ -34,20 +34,24 @@ class ArchiveExtractorFuzzTest {
 
   @FuzzTest(maxDuration = Fuzzing.BUDGET)
   void extract(byte[] input) throws IOException {
-    String ext = input.length > 1 && input[0] == 'P' && input[1] == 'K' ? ".zip"
-        : input.length > 1 && (input[0] & 0xff) == 0x1f && (input[1] & 0xff) == 0x8b ? ".tar.gz"
-        : ".tar";
+    String ext =
+        input.length > 1 && input[0] == 'P' && input[1] == 'K'
+            ? ".zip"
+            : input.length > 1 && (input[0] & 0xff) == 0x1f && (input[1] & 0xff) == 0x8b
+                ? ".tar.gz"
+                : ".tar";
     Path work = Files.createDirectories(dir.resolve("run"));
     try {
       Path archive = Files.write(work.resolve("in" + ext), input);
       Path target = work.resolve("out");
       Fuzzing.typedErrorsOnly(() -> EXTRACTOR.extract(archive, "fuzz" + ext, target));
       try (Stream<Path> s = Files.walk(work)) {
-        s.forEach(p -> {
-          if (!p.startsWith(target) && !p.equals(work) && !p.equals(archive)) {
-            throw new AssertionError("written outside the target: " + p);
-          }
-        });
+        s.forEach(
+            p -> {
+              if (!p.startsWith(target) && !p.equals(work) && !p.equals(archive)) {
+                throw new AssertionError("written outside the target: " + p);
+              }
+            });
       }
     } finally {
       delete(work);

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.finetune.trainer.data.TestArchives.Entry;
 import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.data.TestArchives;
+import dev.finetune.trainer.data.TestArchives.Entry;
 import dev.finetune.trainer.data.TestHttpServer;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.storage.ObjectStore;
@@ -44,8 +44,13 @@ class FetcherTest {
   }
 
   private Fetcher fetcher(Map<String, String> env) {
-    return new Fetcher(dir.resolve("cache"), bucket -> new DirStore(dir.resolve("s3"), bucket),
-        Fetcher.ALL_SCHEMES, env, ArchiveLimits.DEFAULT, FAST);
+    return new Fetcher(
+        dir.resolve("cache"),
+        bucket -> new DirStore(dir.resolve("s3"), bucket),
+        Fetcher.ALL_SCHEMES,
+        env,
+        ArchiveLimits.DEFAULT,
+        FAST);
   }
 
   private Fetcher fetcher() {
@@ -59,8 +64,10 @@ class FetcherTest {
   }
 
   private List<Entry> dataset() {
-    return List.of(Entry.file("data/train/cat/1.png", "c1"), Entry.file("data/train/dog/1.png",
-        "d1"), Entry.file("data/test/cat/1.png", "c2"));
+    return List.of(
+        Entry.file("data/train/cat/1.png", "c1"),
+        Entry.file("data/train/dog/1.png", "d1"),
+        Entry.file("data/test/cat/1.png", "c2"));
   }
 
   @Test
@@ -84,10 +91,10 @@ class FetcherTest {
 
   @Test
   void zipAndTarGzOverHttpAreCachedByUrl() throws Exception {
-    http.files.put("/ds.zip", Files.readAllBytes(TestArchives.zip(dir.resolve("a.zip"),
-        dataset())));
-    http.files.put("/ds.tar.gz", Files.readAllBytes(TestArchives.tarGz(dir.resolve("a.tgz"),
-        dataset())));
+    http.files.put(
+        "/ds.zip", Files.readAllBytes(TestArchives.zip(dir.resolve("a.zip"), dataset())));
+    http.files.put(
+        "/ds.tar.gz", Files.readAllBytes(TestArchives.tarGz(dir.resolve("a.tgz"), dataset())));
     Path z = fetcher().fetch(http.url("/ds.zip") + "#data/train");
     assertEquals("d1", Files.readString(z.resolve("dog/1.png")));
     Path t = fetcher().fetch(http.url("/ds.tar.gz") + "#data/test");
@@ -107,8 +114,8 @@ class FetcherTest {
     assertEquals(3, http.requests.size());
     http.files.put("/x.bin", new byte[] {1});
     http.failuresLeft.set(3);
-    TrainerException e = fails(ExitCode.STORAGE_UNAVAILABLE,
-        () -> fetcher().fetch(http.url("/x.bin")));
+    TrainerException e =
+        fails(ExitCode.STORAGE_UNAVAILABLE, () -> fetcher().fetch(http.url("/x.bin")));
     assertTrue(e.getMessage().contains("3 attempts"), e.getMessage());
   }
 
@@ -119,8 +126,8 @@ class FetcherTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    fails(ExitCode.STORAGE_UNAVAILABLE,
-        () -> fetcher().fetch("http://127.0.0.1:" + port + "/x.zip"));
+    fails(
+        ExitCode.STORAGE_UNAVAILABLE, () -> fetcher().fetch("http://127.0.0.1:" + port + "/x.zip"));
   }
 
   @Test
@@ -147,8 +154,9 @@ class FetcherTest {
     Path bucket = dir.resolve("s3/bkt");
     Files.createDirectories(bucket.resolve("ds/train/cat"));
     Files.writeString(bucket.resolve("ds/train/cat/1.png"), "c");
-    Files.write(bucket.resolve("ds.zip"), Files.readAllBytes(TestArchives.zip(
-        dir.resolve("a.zip"), dataset())));
+    Files.write(
+        bucket.resolve("ds.zip"),
+        Files.readAllBytes(TestArchives.zip(dir.resolve("a.zip"), dataset())));
     Path folder = fetcher().fetch("s3://bkt/ds#train");
     assertEquals("c", Files.readString(folder.resolve("cat/1.png")));
     Path zip = fetcher().fetch("s3://bkt/ds.zip#data/train");
@@ -204,8 +212,11 @@ class FetcherTest {
         return List.of();
       }
       try (Stream<Path> s = Files.walk(root)) {
-        return s.filter(Files::isRegularFile).map(p -> root.relativize(p).toString())
-            .filter(k -> k.startsWith(prefix)).sorted().toList();
+        return s.filter(Files::isRegularFile)
+            .map(p -> root.relativize(p).toString())
+            .filter(k -> k.startsWith(prefix))
+            .sorted()
+            .toList();
       }
     }
 

@@ -1,18 +1,18 @@
 package dev.finetune.trainer.data.format;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import org.junit.jupiter.api.Tag;
 import dev.finetune.trainer.testing.Fuzzing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 
 /**
- * Fuzzes the IDX reader (see {@link Fuzzing}): the input is the images file (raw, or gzipped
- * when it starts with the gzip magic); the labels file is the first input bytes, so both
- * headers are exercised.
+ * Fuzzes the IDX reader (see {@link Fuzzing}): the input is the images file (raw, or gzipped when
+ * it starts with the gzip magic); the labels file is the first input bytes, so both headers are
+ * exercised.
  */
 @Tag("fuzz")
 class IdxReaderFuzzTest {

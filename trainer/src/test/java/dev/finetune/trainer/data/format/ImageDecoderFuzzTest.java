@@ -1,8 +1,8 @@
 package dev.finetune.trainer.data.format;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import org.junit.jupiter.api.Tag;
 import dev.finetune.trainer.testing.Fuzzing;
+import org.junit.jupiter.api.Tag;
 
 /** Fuzzes image decoding (ImageIO's PNG/JPEG/GIF/BMP readers behind it; see {@link Fuzzing}). */
 @Tag("fuzz")

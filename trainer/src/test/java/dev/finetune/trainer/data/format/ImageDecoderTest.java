@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune.testsupport.Required;
 import dev.finetune.trainer.data.TestImages;
 import dev.finetune.trainer.data.transform.ImagePipeline;
-import dev.finetune.testsupport.Required;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,9 +62,9 @@ class ImageDecoderTest {
   }
 
   /**
-   * A JPEG file (a folder dataset's image, FileSplit's path) is decoded by libjpeg-turbo, as a
-   * JPEG in memory is, with ImageIO's pixels; a PNG file keeps ImageIO. The file path once went
-   * to ImageIO only, which left every folder dataset on the slower decoder unnoticed.
+   * A JPEG file (a folder dataset's image, FileSplit's path) is decoded by libjpeg-turbo, as a JPEG
+   * in memory is, with ImageIO's pixels; a PNG file keeps ImageIO. The file path once went to
+   * ImageIO only, which left every folder dataset on the slower decoder unnoticed.
    */
   @Test
   void jpegFilesAreDecodedByLibjpegTurboWithImageIosPixels(@TempDir Path dir) {
@@ -89,8 +89,12 @@ class ImageDecoderTest {
     Path cut = Files.write(dir.resolve("cut.jpg"), Arrays.copyOf(jpg, jpg.length * 4 / 5));
     BadImageException e = assertThrows(BadImageException.class, () -> decoder.decode(cut));
     assertTrue(e.getMessage().startsWith(cut + ": "), e.getMessage());
-    Path marker = Files.write(dir.resolve("marker.jpg"), new byte[] {(byte) 0xff, (byte) 0xd8,
-        (byte) 0xff}); // a JPEG's first three bytes and nothing else
+    Path marker =
+        Files.write(
+            dir.resolve("marker.jpg"),
+            new byte[] {
+              (byte) 0xff, (byte) 0xd8, (byte) 0xff
+            }); // a JPEG's first three bytes and nothing else
     assertThrows(BadImageException.class, () -> decoder.decode(marker));
     Path header = Files.write(dir.resolve("header.jpg"), Arrays.copyOf(jpg, 4));
     assertThrows(BadImageException.class, () -> decoder.decode(header));
@@ -102,33 +106,37 @@ class ImageDecoderTest {
   void emptyTruncatedAndGarbageAreBad() {
     assertThrows(BadImageException.class, () -> decoder.decode(new byte[0], "empty.png"));
     byte[] jpg = TestImages.encode(TestImages.rgb(64, 64, 4), "jpg");
-    BadImageException e = assertThrows(BadImageException.class,
-        () -> decoder.decode(Arrays.copyOf(jpg, jpg.length / 2), "cut.jpg"));
+    BadImageException e =
+        assertThrows(
+            BadImageException.class,
+            () -> decoder.decode(Arrays.copyOf(jpg, jpg.length / 2), "cut.jpg"));
     assertTrue(e.getMessage().startsWith("cut.jpg: "), e.getMessage());
     byte[] big = TestImages.encode(TestImages.rgb(200, 200, 4), "jpg");
-    BadImageException scan = assertThrows(BadImageException.class,
-        () -> decoder.decode(Arrays.copyOf(big, big.length * 4 / 5), "scan.jpg"));
+    BadImageException scan =
+        assertThrows(
+            BadImageException.class,
+            () -> decoder.decode(Arrays.copyOf(big, big.length * 4 / 5), "scan.jpg"));
     assertTrue(scan.getMessage().contains("corrupt image"), scan.getMessage());
     byte[] png = TestImages.encode(TestImages.rgb(64, 64, 4), "png");
-    assertThrows(BadImageException.class,
+    assertThrows(
+        BadImageException.class,
         () -> decoder.decode(Arrays.copyOf(png, png.length / 2), "cut.png"));
-    assertThrows(BadImageException.class,
-        () -> decoder.decode("not an image".getBytes(), "x.png"));
+    assertThrows(BadImageException.class, () -> decoder.decode("not an image".getBytes(), "x.png"));
   }
 
   @Test
   void tooManyPixelsIsBadBeforeDecoding() {
     byte[] png = TestImages.encode(TestImages.rgb(20, 10, 5), "png");
-    BadImageException e = assertThrows(BadImageException.class,
-        () -> new ImageDecoder(199).decode(png, "big.png"));
+    BadImageException e =
+        assertThrows(BadImageException.class, () -> new ImageDecoder(199).decode(png, "big.png"));
     assertTrue(e.getMessage().contains("200 pixels"), e.getMessage());
     assertEquals(20, new ImageDecoder(200).decode(png, "ok.png").width());
   }
 
   /**
-   * A 20,000 x 20,000 px PNG (400 megapixels, 1.2 GB decoded) with the default limit: refused
-   * from its header, before any pixel is decoded. The file is a real small PNG whose IHDR chunk
-   * is rewritten to 20000 x 20000 (with a correct CRC), as a hostile dataset would ship it.
+   * A 20,000 x 20,000 px PNG (400 megapixels, 1.2 GB decoded) with the default limit: refused from
+   * its header, before any pixel is decoded. The file is a real small PNG whose IHDR chunk is
+   * rewritten to 20000 x 20000 (with a correct CRC), as a hostile dataset would ship it.
    */
   @Test
   void twentyThousandSquarePixelsIsRefusedFromTheHeader() {
@@ -138,8 +146,8 @@ class ImageDecoderTest {
     java.util.zip.CRC32 crc = new java.util.zip.CRC32();
     crc.update(png, 12, 4 + 13); // chunk type + IHDR data
     b.putInt(29, (int) crc.getValue());
-    BadImageException e = assertThrows(BadImageException.class,
-        () -> decoder.decode(png, "huge.png"));
+    BadImageException e =
+        assertThrows(BadImageException.class, () -> decoder.decode(png, "huge.png"));
     assertTrue(e.getMessage().contains("400000000 pixels"), e.getMessage());
   }
 

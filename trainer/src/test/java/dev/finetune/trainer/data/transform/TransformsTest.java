@@ -76,14 +76,15 @@ class TransformsTest {
 
   @ParameterizedTest(name = "{0}x{1} -> fallback box {2},{3} {4}x{5}")
   @CsvSource({
-      // height, width, top, left, h, w
-      "10, 1000, 0, 493, 10, 13", // too wide: h = H, w = round(H * 4/3)
-      "1000, 10, 493, 0, 13, 10", // too tall: w = W, h = round(W / (3/4))
-      "10, 10, 0, 0, 10, 10"}) // ratio in range: whole image
+    // height, width, top, left, h, w
+    "10, 1000, 0, 493, 10, 13", // too wide: h = H, w = round(H * 4/3)
+    "1000, 10, 493, 0, 13, 10", // too tall: w = W, h = round(W / (3/4))
+    "10, 10, 0, 0, 10, 10"
+  }) // ratio in range: whole image
   void randomResizedCropFallback(int height, int width, int top, int left, int h, int w) {
     Script s = new Script(repeat(10, 1.0, 1.0));
-    assertEquals(new RandomResizedCrop.Box(top, left, h, w),
-        RandomResizedCrop.params(height, width, s));
+    assertEquals(
+        new RandomResizedCrop.Box(top, left, h, w), RandomResizedCrop.params(height, width, s));
   }
 
   @Test
@@ -93,24 +94,37 @@ class TransformsTest {
       int h = 1 + rng.nextInt(300);
       int w = 1 + rng.nextInt(300);
       RandomResizedCrop.Box b = RandomResizedCrop.params(h, w, rng);
-      assertTrue(b.top() >= 0 && b.left() >= 0 && b.height() >= 1 && b.width() >= 1
-          && b.top() + b.height() <= h && b.left() + b.width() <= w, b + " in " + w + "x" + h);
+      assertTrue(
+          b.top() >= 0
+              && b.left() >= 0
+              && b.height() >= 1
+              && b.width() >= 1
+              && b.top() + b.height() <= h
+              && b.left() + b.width() <= w,
+          b + " in " + w + "x" + h);
     }
   }
 
   @ParameterizedTest
-  @CsvSource({"256, 500, 375, 341, 256", "256, 375, 500, 256, 341", "32, 97, 61, 50, 32",
-      "7, 1, 1, 7, 7", "10, 3, 1000, 10, 3333"})
+  @CsvSource({
+    "256, 500, 375, 341, 256",
+    "256, 375, 500, 256, 341",
+    "32, 97, 61, 50, 32",
+    "7, 1, 1, 7, 7",
+    "10, 3, 1000, 10, 3333"
+  })
   void resizeOutputSize(int size, int w, int h, int ow, int oh) {
     assertArrayEquals(new int[] {ow, oh}, Resize.outputSize(size, w, h));
   }
 
   @ParameterizedTest
   @CsvSource({
-      // size, width, height, top, left: round-half-even like Python's round
-      "4, 5, 5, 0, 0", // (5-4)/2 = 0.5 -> 0
-      "4, 7, 7, 2, 2", // 1.5 -> 2
-      "4, 9, 6, 1, 2", "6, 3, 2, -2, -1"})
+    // size, width, height, top, left: round-half-even like Python's round
+    "4, 5, 5, 0, 0", // (5-4)/2 = 0.5 -> 0
+    "4, 7, 7, 2, 2", // 1.5 -> 2
+    "4, 9, 6, 1, 2",
+    "6, 3, 2, -2, -1"
+  })
   void centerCropOffsets(int size, int w, int h, int top, int left) {
     assertArrayEquals(new int[] {top, left}, CenterCrop.offsets(size, w, h));
   }
@@ -141,30 +155,35 @@ class TransformsTest {
     TransformsSpec t = new TransformsSpec();
     t.normalize = new NormalizeSpec();
     t.normalize.std = List.of(0.2, 0.0, 0.2);
-    assertTrue(invalid(() -> ImagePipeline.forTraining(t)).getMessage()
-        .startsWith("spec.transforms.normalize.std[1] must be"));
+    assertTrue(
+        invalid(() -> ImagePipeline.forTraining(t))
+            .getMessage()
+            .startsWith("spec.transforms.normalize.std[1] must be"));
     t.normalize.std = List.of(0.2, 0.2);
-    assertTrue(invalid(() -> ImagePipeline.forTest(t)).getMessage()
-        .startsWith("spec.transforms.normalize.std must have exactly 3 values"));
+    assertTrue(
+        invalid(() -> ImagePipeline.forTest(t))
+            .getMessage()
+            .startsWith("spec.transforms.normalize.std must have exactly 3 values"));
     TransformsSpec r = new TransformsSpec();
     r.test = new ImageTransformSpec();
     r.test.randomResizedCrop = 224;
-    assertTrue(invalid(() -> ImagePipeline.forTest(r)).getMessage()
-        .startsWith("spec.transforms.test.randomResizedCrop"));
+    assertTrue(
+        invalid(() -> ImagePipeline.forTest(r))
+            .getMessage()
+            .startsWith("spec.transforms.test.randomResizedCrop"));
     r.train = new ImageTransformSpec();
     r.train.resize = ResizeSpec.shorterSide(5000);
-    assertEquals("spec.transforms.train.resize must be an integer 1..4096 (shorter side) or"
-        + " [height, width] with each 1..4096, got 5000",
+    assertEquals(
+        "spec.transforms.train.resize must be an integer 1..4096 (shorter side) or"
+            + " [height, width] with each 1..4096, got 5000",
         invalid(() -> ImagePipeline.forTraining(r)).getMessage());
     r.train.resize = new ResizeSpec(List.of(256, 256, 3));
-    assertTrue(invalid(() -> ImagePipeline.forTraining(r)).getMessage()
-        .endsWith("got a list of 3"));
+    assertTrue(
+        invalid(() -> ImagePipeline.forTraining(r)).getMessage().endsWith("got a list of 3"));
     r.train.resize = new ResizeSpec(List.of(256, 0));
-    assertTrue(invalid(() -> ImagePipeline.forTraining(r)).getMessage()
-        .endsWith("got [256, 0]"));
+    assertTrue(invalid(() -> ImagePipeline.forTraining(r)).getMessage().endsWith("got [256, 0]"));
     r.train.resize = new ResizeSpec("256");
-    assertTrue(invalid(() -> ImagePipeline.forTraining(r)).getMessage()
-        .endsWith("got \"256\""));
+    assertTrue(invalid(() -> ImagePipeline.forTraining(r)).getMessage().endsWith("got \"256\""));
   }
 
   @Test
