@@ -30,12 +30,13 @@ import java.util.function.Function;
 /**
  * A FineTuneSweep on this machine, one trial at a time, with the operator's trial names: each trial
  * (and the one baseline) is a {@code finetune train} of its FineTuneJob (written to
- * DIR/trials/NAME.yaml) into DIR/NAME. With earlyStopping a trial is trained one epoch more per
- * train (each resumes from the last one's checkpoint) and the median rule ({@link MedianStop})
- * compares its validation objective at each epoch with the finished trials' at that epoch; a losing
- * trial stops there, keeping its checkpoint. The best finished trial by the objective is promoted:
- * its final model folder (model.safetensors, manifest.json, result.json, ...) is copied to
- * DIR/best/ with promotion.json, unless its gain is below promotion.minDelta.
+ * DIR/trials/NAME.yaml) into DIR/NAME. With earlyStopping a trial is trained one evaluation
+ * interval (training.evalEveryEpochs) more per train (each resumes from the last one's checkpoint)
+ * and the median rule ({@link MedianStop}) compares its validation objective at each epoch with the
+ * finished trials' at that epoch; a losing trial stops there, keeping its checkpoint. The best
+ * finished trial by the objective is promoted: its final model folder (model.safetensors,
+ * manifest.json, result.json, ...) is copied to DIR/best/ with promotion.json, unless its gain is
+ * below promotion.minDelta.
  */
 final class LocalSweep {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -138,7 +139,13 @@ final class LocalSweep {
     }
     int min = stopping.minCompletedTrials == null ? 3 : stopping.minCompletedTrials;
     SweepObjective.Direction direction = sweep.getSpec().objective.direction;
-    for (int k = 1; k <= epochs; k++) {
+    // The objective exists only at evaluated epochs (every evalEveryEpochs, and the last), so a
+    // trial goes on one evaluation interval per train call, as the operator sees its trials.
+    int every =
+        Math.max(1, spec.training.evalEveryEpochs == null ? 1 : spec.training.evalEveryEpochs);
+    for (int k = Math.min(every, epochs);
+        k <= epochs;
+        k = k == epochs ? epochs + 1 : Math.min(k + every, epochs)) {
       spec.training.epochs = k;
       int code = train(name, spec);
       if (code != 0) {

@@ -25,12 +25,13 @@ import picocli.CommandLine.Unmatched;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Runs the FineTuneSweep in SWEEP.yaml on this machine, one trial at a time, with the",
-      "operator's trial names: each trial and the one from-scratch baseline is a",
-      "'finetune train' into DIR/<name>; the median rule (spec.earlyStopping) stops losing",
-      "trials; the best trial's model is promoted to DIR/best/ with promotion.json.",
-      "Every other option (--metrics-port, --no-progress, --from-job, --cache-dir, ...) is",
-      "passed to each train."
+      "Runs the FineTuneSweep in SWEEP.yaml on this machine, one trial at a time, with the"
+          + " operator's trial names: each trial and the one from-scratch baseline is a"
+          + " 'finetune train' into DIR/<name>; the median rule (spec.earlyStopping) stops"
+          + " losing trials; the best trial's model is promoted to DIR/best/ with"
+          + " promotion.json.",
+      "Every other option (--metrics-port, --no-progress, --from-job, --cache-dir, ...) is"
+          + " passed to each train."
     })
 final class SweepCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "SWEEP.yaml", description = "FineTuneSweep manifest.")
