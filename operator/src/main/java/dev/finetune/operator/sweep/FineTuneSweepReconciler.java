@@ -107,6 +107,12 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
         stopEarly(sweep, stop);
       }
     }
+    for (Trial t : plan.suspend()) {
+      setSuspend(sweep, t, true);
+    }
+    for (Trial t : plan.resume()) {
+      setSuspend(sweep, t, false);
+    }
     for (Trial t : plan.stop()) {
       client
           .resources(FineTuneJob.class)
@@ -228,6 +234,30 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
             });
     EventRecorder.normal(
         client, sweep, "TrialEarlyStopped", "suspended " + stop.trial().name() + ": " + stop.why());
+  }
+
+  /**
+   * Suspends a trial (its trainer stops after a checkpoint) or resumes it from its checkpoint: the
+   * FineTuneJob's spec.suspend, the one field of its spec that may change.
+   */
+  private void setSuspend(FineTuneSweep sweep, Trial t, boolean suspend) {
+    client
+        .resources(FineTuneJob.class)
+        .inNamespace(sweep.getMetadata().getNamespace())
+        .withName(t.name())
+        .edit(
+            j -> {
+              j.getSpec().suspend = suspend;
+              return j;
+            });
+    EventRecorder.normal(
+        client,
+        sweep,
+        suspend ? "TrialSuspended" : "TrialResumed",
+        (suspend ? "suspended " : "resumed ")
+            + t.name()
+            + ": the sweep's spec.suspend is "
+            + suspend);
   }
 
   private void create(FineTuneSweep sweep, Trial t) {

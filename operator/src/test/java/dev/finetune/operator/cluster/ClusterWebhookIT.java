@@ -343,6 +343,7 @@ class ClusterWebhookIT {
             "{\"spec\":{\"parallelTrials\":3}}");
     assertNotEquals(0, edit.exitCode(), edit.stdout());
     assertTrue(
-        edit.stderr().contains("spec is immutable: create a new FineTuneSweep"), edit.stderr());
+        edit.stderr().contains("spec is immutable except spec.suspend: create a new FineTuneSweep"),
+        edit.stderr());
   }
 }
