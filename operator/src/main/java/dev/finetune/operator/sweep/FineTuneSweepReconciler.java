@@ -10,6 +10,7 @@ import dev.finetune.contract.Violation;
 import dev.finetune.contract.sweep.Objectives;
 import dev.finetune.contract.sweep.SweepValidator;
 import dev.finetune.operator.config.OperatorConfig;
+import dev.finetune.operator.metrics.SweepGauge;
 import dev.finetune.operator.status.EventRecorder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -49,6 +50,8 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
 
   @Inject KubernetesClient client;
 
+  @Inject SweepGauge sweepGauge;
+
   @Override
   public List<EventSource<?, FineTuneSweep>> prepareEventSources(
       EventSourceContext<FineTuneSweep> context) {
@@ -68,6 +71,7 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
       FineTuneSweep sweep, Context<FineTuneSweep> context) {
     Instant now = Instant.now();
     FineTuneSweepStatus previous = sweep.getStatus();
+    sweepGauge.watch(() -> context.getPrimaryCache().list());
 
     // (1) Observe: the FineTuneJobs this sweep owns, from the cache (read only).
     Set<FineTuneJob> owned = context.getSecondaryResources(FineTuneJob.class);
