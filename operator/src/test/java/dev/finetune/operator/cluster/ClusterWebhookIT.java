@@ -295,7 +295,7 @@ class ClusterWebhookIT {
   /**
    * A valid sweep whose template has no dataset.validation is admitted, and the operator, as its
    * ServiceAccount under the shipped RBAC, reports that it cannot measure the objective and starts
-   * no trial; its spec is immutable.
+   * no trial; its spec is immutable except spec.suspend.
    */
   @Test
   void aValidSweepIsAdmittedAndReportsWhyNoTrialRuns() throws Exception {
@@ -345,5 +345,19 @@ class ClusterWebhookIT {
     assertTrue(
         edit.stderr().contains("spec is immutable except spec.suspend: create a new FineTuneSweep"),
         edit.stderr());
+    // spec.suspend alone may change, both ways.
+    for (String suspend : List.of("true", "false")) {
+      cluster
+          .kubectl(
+              "patch",
+              "fts",
+              "admitted",
+              "-n",
+              NS,
+              "--type=merge",
+              "-p",
+              "{\"spec\":{\"suspend\":" + suspend + "}}")
+          .ok();
+    }
   }
 }
