@@ -3,6 +3,7 @@
 --   no status yet, or a status older than the spec -> Progressing
 --   Stalled=True (Failed, or ObjectiveUnavailable) -> Degraded, with the condition's message
 --   Ready=True (Succeeded) -> Healthy
+--   phase Suspended (spec.suspend: true; its trials suspended) -> Suspended, with the trial counts
 --   otherwise (trials pending or running) -> Progressing, with the trial counts
 local hs = {}
 
@@ -45,7 +46,11 @@ elseif ready ~= nil and ready.status == "True" then
   hs.status = "Healthy"
   hs.message = "Succeeded"
 else
-  hs.status = "Progressing"
+  if status.phase == "Suspended" then
+    hs.status = "Suspended"
+  else
+    hs.status = "Progressing"
+  end
   hs.message = tostring(status.phase)
   local c = status.counts
   if c ~= nil and c.total ~= nil then

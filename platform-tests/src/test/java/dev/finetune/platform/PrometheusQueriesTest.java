@@ -171,12 +171,15 @@ class PrometheusQueriesTest {
                     + "count_over_time(finetune_checkpoints_written_total[5m]) > 4 and on () "
                     // every operator job finished, and its counters scraped at least 5 times since
                     + "count_over_time(finetune_operator_jobs{phase=\"Succeeded\"}[5m]) > 4 and on () "
+                    // the sweep's trials by state scraped
+                    + "finetune_operator_sweep_trials and on () "
                     // and the failed job's own series (FineTuneJobFailed) scraped
                     + "finetune_operator_job_failed_timestamp_seconds",
                 null);
         if (ready != null
             && !ready.at("/data/result").isEmpty()
-            && operator.finished() == RunningOperator.JOBS.size()) {
+            && operator.finished() == RunningOperator.JOBS.size()
+            && operator.sweepCounted()) {
           at = System.currentTimeMillis() / 1000.0;
           break;
         }

@@ -35,7 +35,7 @@ class SweepArgoHealthCheckTest {
           v.status() + "\n" + v.message(),
           "case '" + c.get("name") + "'");
     }
-    assertEquals(6, cases.size());
+    assertEquals(7, cases.size());
   }
 
   @Test

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The FineTuneSweep CRD's CEL rules, evaluated by cel-java as {@link CrdCelRulesTest} does for the
  * FineTuneJob's: the example satisfies them, a search space must be exactly one kind, and the spec
- * is immutable. (ClusterGitOpsIT shows a real API server accepts their cost.)
+ * is immutable except suspend. (ClusterGitOpsIT shows a real API server accepts their cost.)
  */
 class SweepCelRulesTest {
   static List<Rule> rules;
@@ -72,14 +72,22 @@ class SweepCelRulesTest {
 
   @Test
   @SuppressWarnings("unchecked")
-  void theSpecIsImmutable() {
+  void theSpecIsImmutableExceptSuspend() {
     Rule r = rule(List.of("spec"));
     Map<String, Object> spec = (Map<String, Object>) example.get("spec");
     Map<String, Object> changed = new LinkedHashMap<>(CrdCelRulesTest.copy(spec));
     changed.put("parallelTrials", 3L);
     assertTrue(CrdCelRulesTest.eval(r, spec, CrdCelRulesTest.copy(spec)));
     assertFalse(CrdCelRulesTest.eval(r, changed, spec));
+    Map<String, Object> dropped = new LinkedHashMap<>(CrdCelRulesTest.copy(spec));
+    dropped.remove("objective");
+    assertFalse(CrdCelRulesTest.eval(r, dropped, spec), "a field removed");
+    Map<String, Object> suspended = new LinkedHashMap<>(CrdCelRulesTest.copy(spec));
+    suspended.put("suspend", true);
+    assertTrue(CrdCelRulesTest.eval(r, suspended, spec), "suspend set");
+    assertTrue(CrdCelRulesTest.eval(r, spec, suspended), "suspend unset");
     assertTrue(
-        r.message().startsWith("spec is immutable: create a new FineTuneSweep"), r.message());
+        r.message().startsWith("spec is immutable except spec.suspend: create a new FineTuneSweep"),
+        r.message());
   }
 }

@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune.api.v1alpha1.sweep.FineTuneSweepSpec;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,11 +60,25 @@ class SweepCrdStructureTest {
         columns);
   }
 
-  /** The whole spec is immutable, with the sweep's words; the template keeps no job rule. */
+  /**
+   * The spec is immutable except suspend, with the sweep's words (every field but suspend is in the
+   * rule); the template keeps no job rule.
+   */
   @Test
-  void specImmutableTemplateWithoutJobRule() {
+  void specImmutableExceptSuspendTemplateWithoutJobRule() {
     assertEquals(1, spec.getXKubernetesValidations().size());
-    assertEquals("self == oldSelf", spec.getXKubernetesValidations().get(0).getRule());
+    String rule = spec.getXKubernetesValidations().get(0).getRule();
+    assertEquals(FineTuneSweepSpec.IMMUTABLE_EXCEPT_SUSPEND, rule);
+    for (Field f : FineTuneSweepSpec.class.getFields()) {
+      if (Modifier.isStatic(f.getModifiers())) {
+        continue;
+      }
+      boolean covered = rule.contains("self." + f.getName() + " == oldSelf." + f.getName());
+      assertEquals(
+          !f.getName().equals("suspend"),
+          covered,
+          "spec." + f.getName() + (covered ? " must stay mutable" : " is not in the CEL rule"));
+    }
     var templateRules = spec.getProperties().get("template").getXKubernetesValidations();
     assertTrue(
         templateRules == null || templateRules.isEmpty(), "template rules: " + templateRules);

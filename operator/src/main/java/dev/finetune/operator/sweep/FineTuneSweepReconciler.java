@@ -10,6 +10,7 @@ import dev.finetune.contract.Violation;
 import dev.finetune.contract.sweep.Objectives;
 import dev.finetune.contract.sweep.SweepValidator;
 import dev.finetune.operator.config.OperatorConfig;
+import dev.finetune.operator.metrics.SweepGauge;
 import dev.finetune.operator.status.EventRecorder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -49,6 +50,8 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
 
   @Inject KubernetesClient client;
 
+  @Inject SweepGauge sweepGauge;
+
   @Override
   public List<EventSource<?, FineTuneSweep>> prepareEventSources(
       EventSourceContext<FineTuneSweep> context) {
@@ -68,6 +71,7 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
       FineTuneSweep sweep, Context<FineTuneSweep> context) {
     Instant now = Instant.now();
     FineTuneSweepStatus previous = sweep.getStatus();
+    sweepGauge.watch(() -> context.getPrimaryCache().list());
 
     // (1) Observe: the FineTuneJobs this sweep owns, from the cache (read only).
     Set<FineTuneJob> owned = context.getSecondaryResources(FineTuneJob.class);
@@ -106,6 +110,12 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
       for (EarlyStopping.Stop stop : EarlyStopping.stops(sweep.getSpec(), observation, curves)) {
         stopEarly(sweep, stop);
       }
+    }
+    for (Trial t : plan.suspend()) {
+      setSuspend(sweep, t, true);
+    }
+    for (Trial t : plan.resume()) {
+      setSuspend(sweep, t, false);
     }
     for (Trial t : plan.stop()) {
       client
@@ -228,6 +238,30 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
             });
     EventRecorder.normal(
         client, sweep, "TrialEarlyStopped", "suspended " + stop.trial().name() + ": " + stop.why());
+  }
+
+  /**
+   * Suspends a trial (its trainer stops after a checkpoint) or resumes it from its checkpoint: the
+   * FineTuneJob's spec.suspend, the one field of its spec that may change.
+   */
+  private void setSuspend(FineTuneSweep sweep, Trial t, boolean suspend) {
+    client
+        .resources(FineTuneJob.class)
+        .inNamespace(sweep.getMetadata().getNamespace())
+        .withName(t.name())
+        .edit(
+            j -> {
+              j.getSpec().suspend = suspend;
+              return j;
+            });
+    EventRecorder.normal(
+        client,
+        sweep,
+        suspend ? "TrialSuspended" : "TrialResumed",
+        (suspend ? "suspended " : "resumed ")
+            + t.name()
+            + ": the sweep's spec.suspend is "
+            + suspend);
   }
 
   private void create(FineTuneSweep sweep, Trial t) {

@@ -4,6 +4,7 @@ import dev.finetune.api.v1alpha1.sweep.FineTuneSweepSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Pure: from the observation (and a validation problem, if any) to what to create or stop and the
@@ -13,7 +14,10 @@ import java.util.Optional;
  * is not counted against parallelTrials. More than {@code maxFailedTrials} failures end the sweep
  * Failed and delete the trials still active (their owner is the sweep; deleting a FineTuneJob stops
  * its trainer). An objective that cannot be measured (a template without dataset.validation, {@code
- * Objectives}) starts nothing: the status still counts whatever trials exist.
+ * Objectives}) starts nothing: the status still counts whatever trials exist. A suspended sweep
+ * ({@code spec.suspend}) creates nothing and suspends its active trials and baseline; resumed, it
+ * sets them back to spec.suspend false, so they continue from their checkpoints. A trial the median
+ * rule stopped is finished, never active, so it stays suspended.
  */
 final class SweepPlanner {
   private SweepPlanner() {}
@@ -106,12 +110,38 @@ final class SweepPlanner {
               SweepVerdict.COMPLETED,
               finished + " trials finished, " + failed + " failed"));
     }
+    if (Boolean.TRUE.equals(spec.suspend)) {
+      return suspended(o, finished);
+    }
     return new SweepPlan(
         create,
         List.of(),
+        List.of(),
+        withBaseline(o).filter(Trial::resumable).toList(),
         new SweepVerdict(
             "Running",
             SweepVerdict.TRIALS_RUNNING,
             finished + " of " + o.trials().size() + " trials finished"));
+  }
+
+  /** spec.suspend, while some trial is not finished: none is created, the active ones suspended. */
+  private static SweepPlan suspended(SweepObservation o, long finished) {
+    return new SweepPlan(
+        List.of(),
+        List.of(),
+        withBaseline(o).filter(Trial::suspendable).toList(),
+        List.of(),
+        new SweepVerdict(
+            "Suspended",
+            SweepVerdict.SUSPENDED,
+            "spec.suspend is true: "
+                + finished
+                + " of "
+                + o.trials().size()
+                + " trials finished, the rest suspended"));
+  }
+
+  private static Stream<Trial> withBaseline(SweepObservation o) {
+    return Stream.concat(o.trials().stream(), Stream.of(o.baseline()));
   }
 }

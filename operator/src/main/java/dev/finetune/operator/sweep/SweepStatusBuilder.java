@@ -19,9 +19,10 @@ import java.util.Objects;
 /**
  * Pure: the sweep's status from the observation and the verdict. The kstatus conditions follow the
  * FineTuneJob's table (docs/controller-flow.md): Ready=True once Succeeded, Reconciling=True while
- * trials are pending or running, Stalled=True when it failed or cannot measure its objective; once
- * it ended, Promoted says whether the best model was promoted and why not. lastTransitionTime is
- * kept while a condition's status stays.
+ * trials are pending or running (not while spec.suspend holds it: phase Suspended, Ready=False with
+ * reason Suspended), Stalled=True when it failed or cannot measure its objective; once it ended,
+ * Promoted says whether the best model was promoted and why not. lastTransitionTime is kept while a
+ * condition's status stays.
  */
 final class SweepStatusBuilder {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -56,7 +57,7 @@ final class SweepStatusBuilder {
     List<Condition> before = previous == null ? null : previous.conditions;
     boolean ready = v.succeeded();
     boolean stalled = v.stalled();
-    boolean working = !ready && !stalled;
+    boolean working = !ready && !stalled && !v.suspended();
     String message = v.message() == null ? "" : v.message();
     s.conditions =
         new ArrayList<>(

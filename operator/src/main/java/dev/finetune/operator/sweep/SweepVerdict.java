@@ -11,6 +11,7 @@ record SweepVerdict(String phase, String reason, String message) {
   static final String COMPLETED = "Completed";
   static final String MAX_FAILED_TRIALS = "MaxFailedTrialsReached";
   static final String BASELINE_FAILED = "BaselineFailed";
+  static final String SUSPENDED = "Suspended";
 
   boolean succeeded() {
     return "Succeeded".equals(phase);
@@ -19,6 +20,11 @@ record SweepVerdict(String phase, String reason, String message) {
   /** Ended by its trials: Succeeded, or Failed other than for an invalid spec. */
   boolean ended() {
     return succeeded() || ("Failed".equals(phase) && !INVALID_SPEC.equals(reason));
+  }
+
+  /** spec.suspend holds it: neither working (Reconciling) nor stalled, as a suspended job. */
+  boolean suspended() {
+    return SUSPENDED.equals(reason);
   }
 
   /** Stalled in kstatus: it will not progress without a change to the spec (or the operator). */

@@ -6,8 +6,8 @@ import dev.finetune.contract.sweep.Assignment;
  * One FineTuneJob the sweep wants (a trial, or the baseline with a null assignment) and what the
  * observer saw of it: its status.phase (null while it has none, absent when the job does not
  * exist), its test accuracy and its objective (the sweep's validation metric, from epoch
- * validationEpoch) once reported, and whether the median rule stopped it (annotation {@value
- * #EARLY_STOPPED}).
+ * validationEpoch) once reported, whether the median rule stopped it (annotation {@value
+ * #EARLY_STOPPED}), and whether its spec.suspend is true.
  */
 record Trial(
     String name,
@@ -17,7 +17,8 @@ record Trial(
     Double testAccuracy,
     Double objective,
     Integer validationEpoch,
-    boolean earlyStopped) {
+    boolean earlyStopped,
+    boolean suspendSet) {
   /** The FineTuneJob annotation the median rule leaves on a trial it stopped: why. */
   static final String EARLY_STOPPED = "finetune.dev/early-stopped";
 
@@ -33,6 +34,27 @@ record Trial(
       Double testAccuracy,
       Double objective) {
     this(name, assignment, exists, phase, testAccuracy, objective, null, false);
+  }
+
+  Trial(
+      String name,
+      Assignment assignment,
+      boolean exists,
+      String phase,
+      Double testAccuracy,
+      Double objective,
+      Integer validationEpoch,
+      boolean earlyStopped) {
+    this(
+        name,
+        assignment,
+        exists,
+        phase,
+        testAccuracy,
+        objective,
+        validationEpoch,
+        earlyStopped,
+        earlyStopped);
   }
 
   static Trial missing(String name, Assignment assignment) {
@@ -55,6 +77,16 @@ record Trial(
   /** Created and not finished: Pending, Running or Suspended. */
   boolean active() {
     return exists && !finished();
+  }
+
+  /** Active with spec.suspend false: suspending the sweep suspends it. */
+  boolean suspendable() {
+    return active() && !suspendSet;
+  }
+
+  /** Active with spec.suspend true and not stopped by the median rule: resuming resumes it. */
+  boolean resumable() {
+    return active() && suspendSet;
   }
 
   boolean running() {

@@ -295,7 +295,7 @@ class ClusterWebhookIT {
   /**
    * A valid sweep whose template has no dataset.validation is admitted, and the operator, as its
    * ServiceAccount under the shipped RBAC, reports that it cannot measure the objective and starts
-   * no trial; its spec is immutable.
+   * no trial; its spec is immutable except spec.suspend.
    */
   @Test
   void aValidSweepIsAdmittedAndReportsWhyNoTrialRuns() throws Exception {
@@ -343,6 +343,21 @@ class ClusterWebhookIT {
             "{\"spec\":{\"parallelTrials\":3}}");
     assertNotEquals(0, edit.exitCode(), edit.stdout());
     assertTrue(
-        edit.stderr().contains("spec is immutable: create a new FineTuneSweep"), edit.stderr());
+        edit.stderr().contains("spec is immutable except spec.suspend: create a new FineTuneSweep"),
+        edit.stderr());
+    // spec.suspend alone may change, both ways.
+    for (String suspend : List.of("true", "false")) {
+      cluster
+          .kubectl(
+              "patch",
+              "fts",
+              "admitted",
+              "-n",
+              NS,
+              "--type=merge",
+              "-p",
+              "{\"spec\":{\"suspend\":" + suspend + "}}")
+          .ok();
+    }
   }
 }

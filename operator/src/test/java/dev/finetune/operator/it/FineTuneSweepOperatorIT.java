@@ -216,4 +216,44 @@ class FineTuneSweepOperatorIT {
     FineTuneSweepStatus s = awaitStatus("runs", st -> st.counts != null && st.counts.total == 2);
     assertEquals("Running", s.phase);
   }
+
+  /**
+   * spec.suspend on the sweep suspends its trials and the baseline (phase Suspended); set back to
+   * false it resumes them (phase Running).
+   */
+  @Test
+  void suspendingTheSweepSuspendsItsTrialsAndResumingResumesThem() throws Exception {
+    client.resource(example("paused")).create();
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> jobs().stream().filter(j -> j.startsWith("paused-")).count() == 3);
+    setSuspend("paused", true);
+    await().atMost(TIMEOUT).until(() -> trialSuspends("paused").equals(List.of(true)));
+    assertEquals("Suspended", awaitStatus("paused", st -> "Suspended".equals(st.phase)).phase);
+    setSuspend("paused", false);
+    await().atMost(TIMEOUT).until(() -> trialSuspends("paused").equals(List.of(false)));
+    assertEquals("Running", awaitStatus("paused", st -> "Running".equals(st.phase)).phase);
+    assertEquals(3, jobs().stream().filter(j -> j.startsWith("paused-")).count());
+  }
+
+  void setSuspend(String sweep, boolean suspend) {
+    client
+        .resources(FineTuneSweep.class)
+        .inNamespace(NS)
+        .withName(sweep)
+        .edit(
+            s -> {
+              s.getSpec().suspend = suspend;
+              return s;
+            });
+  }
+
+  /** The distinct spec.suspend values of the sweep's FineTuneJobs. */
+  List<Boolean> trialSuspends(String sweep) {
+    return client.resources(FineTuneJob.class).inNamespace(NS).list().getItems().stream()
+        .filter(j -> j.getMetadata().getName().startsWith(sweep + "-"))
+        .map(j -> Boolean.TRUE.equals(j.getSpec().suspend))
+        .distinct()
+        .toList();
+  }
 }

@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.ToIntFunction;
 
 /**
@@ -32,6 +33,7 @@ public final class InstantKubelet implements AutoCloseable {
   private final KubernetesClient client;
   private final String ns;
   private final ToIntFunction<Job> exitCode;
+  private final Function<Job, String> result;
   private final long runForMillis;
   private final ScheduledExecutorService pool;
   private final Set<String> seen = ConcurrentHashMap.newKeySet();
@@ -44,6 +46,7 @@ public final class InstantKubelet implements AutoCloseable {
     this.ns = ns;
     this.runForMillis = 0;
     this.exitCode = null;
+    this.result = j -> null;
     this.pool = null;
     this.watch = null;
   }
@@ -57,10 +60,24 @@ public final class InstantKubelet implements AutoCloseable {
 
   public InstantKubelet(
       KubernetesClient client, String ns, long runForMillis, ToIntFunction<Job> exitCode) {
+    this(client, ns, runForMillis, exitCode, j -> null);
+  }
+
+  /**
+   * As above; a trainer that exits 0 leaves {@code result} of its Job as its termination message
+   * (what a real trainer writes there: its FinalResult JSON, or null for none).
+   */
+  public InstantKubelet(
+      KubernetesClient client,
+      String ns,
+      long runForMillis,
+      ToIntFunction<Job> exitCode,
+      Function<Job, String> result) {
     this.client = client;
     this.ns = ns;
     this.runForMillis = runForMillis;
     this.exitCode = exitCode;
+    this.result = result;
     this.pool =
         Executors.newScheduledThreadPool(
             4,
@@ -208,15 +225,16 @@ public final class InstantKubelet implements AutoCloseable {
       }
       run(job);
       int code = exitCode.applyAsInt(job);
-      pool.schedule(() -> drillExit(name, code), runForMillis, TimeUnit.MILLISECONDS);
+      String message = code == 0 ? result.apply(job) : "error: drill exit " + code;
+      pool.schedule(() -> drillExit(name, code, message), runForMillis, TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) {
       failures.record(e);
     }
   }
 
-  private void drillExit(String name, int code) {
+  private void drillExit(String name, int code, String message) {
     try {
-      exit(name, code, code == 0 ? null : "error: drill exit " + code);
+      exit(name, code, message);
     } catch (RuntimeException e) {
       failures.record(e);
     }

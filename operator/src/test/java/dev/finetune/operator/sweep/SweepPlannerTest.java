@@ -183,6 +183,77 @@ class SweepPlannerTest {
                 .create()));
   }
 
+  /**
+   * spec.suspend: nothing is created, the active trials and the baseline are suspended (those
+   * already suspended are left alone), finished and early-stopped ones are not touched; the verdict
+   * is Suspended and not working.
+   */
+  @Test
+  void aSuspendedSweepSuspendsItsActiveTrialsAndCreatesNone() {
+    FineTuneSweepSpec spec = new FineTuneSweepSpec();
+    spec.parallelTrials = 3;
+    spec.suspend = true;
+    SweepObservation o =
+        new SweepObservation(
+            List.of(
+                suspendable("t0", "Succeeded", false, false),
+                suspendable("t1", "Running", false, false),
+                suspendable("t2", "Suspended", false, true),
+                suspendable("t3", "Suspended", true, true),
+                Trial.missing("t4", new Assignment(Map.of("training.epochs", "4")))),
+            suspendable("b", "Running", false, false));
+    SweepPlan p = SweepPlanner.plan(spec, o, Optional.empty(), MEASURABLE);
+    assertEquals("", names(p.create()));
+    assertEquals("t1 b", names(p.suspend()));
+    assertEquals("", names(p.resume()));
+    assertEquals("Suspended", p.verdict().phase());
+    assertEquals("Suspended", p.verdict().reason());
+    assertEquals(true, p.verdict().suspended());
+    assertEquals(false, p.verdict().stalled());
+
+    // resumed: the trials it suspended continue, the early-stopped one stays, new ones start
+    spec.suspend = false;
+    SweepObservation suspended =
+        new SweepObservation(
+            List.of(
+                suspendable("t0", "Succeeded", false, false),
+                suspendable("t1", "Suspended", false, true),
+                suspendable("t2", "Suspended", false, true),
+                suspendable("t3", "Suspended", true, true),
+                Trial.missing("t4", new Assignment(Map.of("training.epochs", "4")))),
+            suspendable("b", "Suspended", false, true));
+    SweepPlan r = SweepPlanner.plan(spec, suspended, Optional.empty(), MEASURABLE);
+    assertEquals("t1 t2 b", names(r.resume()));
+    assertEquals("", names(r.suspend()));
+    assertEquals("t4", names(r.create()));
+    assertEquals("Running", r.verdict().phase());
+  }
+
+  /** A sweep whose trials all finished ends even while suspended: there is nothing to hold. */
+  @Test
+  void aSuspendedSweepWhoseTrialsFinishedSucceeds() {
+    FineTuneSweepSpec spec = new FineTuneSweepSpec();
+    spec.suspend = true;
+    SweepPlan p =
+        SweepPlanner.plan(
+            spec, observation("Succeeded Failed", "Succeeded"), Optional.empty(), MEASURABLE);
+    assertEquals("Succeeded", p.verdict().phase());
+    assertEquals("", names(p.suspend()));
+  }
+
+  static Trial suspendable(String name, String phase, boolean earlyStopped, boolean suspendSet) {
+    return new Trial(
+        name,
+        name.equals("b") ? null : new Assignment(Map.of("training.epochs", name.substring(1))),
+        true,
+        phase,
+        null,
+        null,
+        null,
+        earlyStopped,
+        suspendSet);
+  }
+
   @Test
   void invalidSpecCreatesNothing() {
     SweepPlan p =

@@ -28,7 +28,8 @@ class SweepStatusBuilderTest {
         Arguments.of(new SweepVerdict("Succeeded", "Completed", "4"), "True False False"),
         Arguments.of(new SweepVerdict("Failed", "MaxFailedTrialsReached", "x"), "False False True"),
         Arguments.of(new SweepVerdict("Failed", "InvalidSpec", "x"), "False False True"),
-        Arguments.of(new SweepVerdict("Pending", "ObjectiveUnavailable", "x"), "False False True"));
+        Arguments.of(new SweepVerdict("Pending", "ObjectiveUnavailable", "x"), "False False True"),
+        Arguments.of(new SweepVerdict("Suspended", "Suspended", "x"), "False False False"));
   }
 
   @ParameterizedTest

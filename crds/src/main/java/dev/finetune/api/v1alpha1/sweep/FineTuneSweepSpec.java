@@ -14,10 +14,27 @@ import java.util.List;
 /** A search over FineTuneJob spec fields: template, parameters, algorithm, objective, budget. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
-    value = "self == oldSelf",
-    message = "spec is immutable: create a new FineTuneSweep (a new name) to search again",
+    value = FineTuneSweepSpec.IMMUTABLE_EXCEPT_SUSPEND,
+    message =
+        "spec is immutable except spec.suspend: create a new FineTuneSweep (a new name) to search"
+            + " again",
     reason = "FieldValueForbidden")
 public class FineTuneSweepSpec {
+  /**
+   * CEL transition rule: every field but suspend keeps its value (and its presence). Keep in step
+   * with the fields below; {@code CrdStructureTest} fails when a field is missing here.
+   */
+  public static final String IMMUTABLE_EXCEPT_SUSPEND =
+      "(has(self.template) ? has(oldSelf.template) && self.template == oldSelf.template : !has(oldSelf.template))"
+          + " && (has(self.parameters) ? has(oldSelf.parameters) && self.parameters == oldSelf.parameters : !has(oldSelf.parameters))"
+          + " && (has(self.algorithm) ? has(oldSelf.algorithm) && self.algorithm == oldSelf.algorithm : !has(oldSelf.algorithm))"
+          + " && (has(self.objective) ? has(oldSelf.objective) && self.objective == oldSelf.objective : !has(oldSelf.objective))"
+          + " && (has(self.maxTrials) ? has(oldSelf.maxTrials) && self.maxTrials == oldSelf.maxTrials : !has(oldSelf.maxTrials))"
+          + " && (has(self.parallelTrials) ? has(oldSelf.parallelTrials) && self.parallelTrials == oldSelf.parallelTrials : !has(oldSelf.parallelTrials))"
+          + " && (has(self.maxFailedTrials) ? has(oldSelf.maxFailedTrials) && self.maxFailedTrials == oldSelf.maxFailedTrials : !has(oldSelf.maxFailedTrials))"
+          + " && (has(self.earlyStopping) ? has(oldSelf.earlyStopping) && self.earlyStopping == oldSelf.earlyStopping : !has(oldSelf.earlyStopping))"
+          + " && (has(self.promotion) ? has(oldSelf.promotion) && self.promotion == oldSelf.promotion : !has(oldSelf.promotion))";
+
   /** Most parameters a sweep may search; bounds the CRD's CEL cost per item too. */
   public static final int MAX_PARAMETERS = 16;
 
@@ -70,4 +87,10 @@ public class FineTuneSweepSpec {
       "Where and whether the best trial's model is promoted when the sweep"
           + " ends: <template checkpoints.uri>/<sweep name>/best/, never over another sweep's.")
   public SweepPromotion promotion;
+
+  @JsonPropertyDescription(
+      "true suspends the sweep: its running trials are suspended (their trainers stop after a"
+          + " checkpoint) and no new trial starts; false resumes them from their checkpoints."
+          + " Trials stopped by the median rule stay suspended.")
+  public Boolean suspend = false;
 }
