@@ -1,13 +1,12 @@
 package dev.finetune.operator.status;
 
+import static dev.finetune.operator.status.ConditionTransition.condition;
+
 import dev.finetune.contract.Conditions;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * The three conditions of kstatus (sigs.k8s.io/cli-utils/pkg/kstatus), which Flux health checks,
@@ -72,36 +71,5 @@ final class ReadyConditions {
             generation,
             now));
     return out;
-  }
-
-  private static Condition condition(
-      String type,
-      boolean isTrue,
-      String reason,
-      String message,
-      List<Condition> previous,
-      Long generation,
-      Instant now) {
-    String status = isTrue ? "True" : "False";
-    String lastTransition =
-        previous == null
-            ? null
-            : previous.stream()
-                .filter(c -> type.equals(c.getType()) && status.equals(c.getStatus()))
-                .map(Condition::getLastTransitionTime)
-                .filter(Objects::nonNull)
-                .findFirst()
-                .orElse(null);
-    return new ConditionBuilder()
-        .withType(type)
-        .withStatus(status)
-        .withReason(reason)
-        .withMessage(message)
-        .withObservedGeneration(generation)
-        .withLastTransitionTime(
-            lastTransition != null
-                ? lastTransition
-                : now.truncatedTo(ChronoUnit.SECONDS).toString())
-        .build();
   }
 }

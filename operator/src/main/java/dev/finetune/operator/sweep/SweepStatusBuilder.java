@@ -1,5 +1,7 @@
 package dev.finetune.operator.sweep;
 
+import static dev.finetune.operator.status.ConditionTransition.condition;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.api.v1alpha1.sweep.BestTrial;
 import dev.finetune.api.v1alpha1.sweep.FineTuneSweepStatus;
@@ -8,9 +10,7 @@ import dev.finetune.api.v1alpha1.sweep.TrialCounts;
 import dev.finetune.api.v1alpha1.sweep.TrialRow;
 import dev.finetune.contract.Conditions;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -135,36 +135,5 @@ final class SweepStatusBuilder {
 
   static boolean same(FineTuneSweepStatus a, FineTuneSweepStatus b) {
     return Objects.equals(JSON.valueToTree(a), JSON.valueToTree(b));
-  }
-
-  private static Condition condition(
-      String type,
-      boolean isTrue,
-      String reason,
-      String message,
-      List<Condition> previous,
-      Long generation,
-      Instant now) {
-    String status = isTrue ? "True" : "False";
-    String lastTransition =
-        previous == null
-            ? null
-            : previous.stream()
-                .filter(c -> type.equals(c.getType()) && status.equals(c.getStatus()))
-                .map(Condition::getLastTransitionTime)
-                .filter(Objects::nonNull)
-                .findFirst()
-                .orElse(null);
-    return new ConditionBuilder()
-        .withType(type)
-        .withStatus(status)
-        .withReason(reason)
-        .withMessage(message)
-        .withObservedGeneration(generation)
-        .withLastTransitionTime(
-            lastTransition != null
-                ? lastTransition
-                : now.truncatedTo(ChronoUnit.SECONDS).toString())
-        .build();
   }
 }

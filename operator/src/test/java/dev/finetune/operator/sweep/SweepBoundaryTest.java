@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The sweep controller never reaches into the FineTuneJob controller: of the operator's own
- * packages it imports only its configuration, the Event recorder and the S3 client of a
- * credentialsSecret (storage/, which promotion uses to copy the best model; it holds no job state).
+ * packages it imports only its configuration, the Event recorder, the shared condition builder,
+ * its own gauge (metrics/SweepGauge) and the S3 client of a credentialsSecret (storage/, which
+ * promotion uses to copy the best model; it holds no job state).
  * Trials are FineTuneJobs, read through the API types like any client reads them.
  */
 class SweepBoundaryTest {
@@ -21,6 +22,8 @@ class SweepBoundaryTest {
       Set.of(
           "dev.finetune.operator.config.OperatorConfig",
           "dev.finetune.operator.status.EventRecorder",
+          "dev.finetune.operator.status.ConditionTransition",
+          "dev.finetune.operator.metrics.SweepGauge",
           "dev.finetune.operator.storage.S3Storage",
           "dev.finetune.operator.storage.StorageException");
 
