@@ -12,10 +12,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The sweep controller never reaches into the FineTuneJob controller: of the operator's own
- * packages it imports only its configuration, the Event recorder, the shared condition builder,
- * its own gauge (metrics/SweepGauge) and the S3 client of a credentialsSecret (storage/, which
- * promotion uses to copy the best model; it holds no job state).
- * Trials are FineTuneJobs, read through the API types like any client reads them.
+ * packages it imports only its configuration, the Event recorder, the shared condition builder, its
+ * own gauge (metrics/SweepGauge) and the S3 client of a credentialsSecret (storage/, which
+ * promotion uses to copy the best model; it holds no job state). Trials are FineTuneJobs, read
+ * through the API types like any client reads them.
  */
 class SweepBoundaryTest {
   static final Set<String> ALLOWED =
