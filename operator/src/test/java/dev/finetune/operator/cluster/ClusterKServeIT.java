@@ -46,13 +46,9 @@ class ClusterKServeIT {
       assertTrue(Files.isRegularFile(crd), crd.toString());
       // Server-side: the InferenceService CRD is larger than client-side apply's annotation.
       cluster.kubectl("apply", "--server-side", "-f", crd.toString()).ok();
-      cluster
-          .kubectl(
-              "wait",
-              "--for=condition=Established",
-              "--timeout=60s",
-              "crd/" + kind + ".serving.kserve.io")
-          .ok();
+      // Polled, not `kubectl wait`: right after the apply the CRD may have no status.conditions
+      // yet, and kubectl 1.37's wait then fails at once instead of waiting.
+      OperatorInstall.awaitCrd(cluster.admin(), kind + ".serving.kserve.io");
     }
     cluster
         .kubectlWithInput(
