@@ -94,6 +94,7 @@ public final class OperatorInstall {
       var crd = admin.apiextensions().v1().customResourceDefinitions().withName(name).get();
       if (crd != null
           && crd.getStatus() != null
+          && crd.getStatus().getConditions() != null
           && crd.getStatus().getConditions().stream()
               .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()))) {
         return;

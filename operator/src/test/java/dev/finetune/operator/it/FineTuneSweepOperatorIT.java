@@ -236,16 +236,19 @@ class FineTuneSweepOperatorIT {
     assertEquals(3, jobs().stream().filter(j -> j.startsWith("paused-")).count());
   }
 
+  /**
+   * As {@code kubectl patch --type merge} does it: no resourceVersion, so the operator's own status
+   * writes in between do not make it a conflict (an edit's read-modify-write did, 409).
+   */
   void setSuspend(String sweep, boolean suspend) {
     client
         .resources(FineTuneSweep.class)
         .inNamespace(NS)
         .withName(sweep)
-        .edit(
-            s -> {
-              s.getSpec().suspend = suspend;
-              return s;
-            });
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"spec\":{\"suspend\":" + suspend + "}}");
   }
 
   /** The distinct spec.suspend values of the sweep's FineTuneJobs. */
