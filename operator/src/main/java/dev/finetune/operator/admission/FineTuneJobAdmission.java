@@ -3,11 +3,8 @@ package dev.finetune.operator.admission;
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.operator.validate.ImagePolicy;
 import dev.finetune.operator.validate.Validation;
-import io.fabric8.kubernetes.api.model.GroupVersionKind;
-import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
-import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.List;
 import java.util.Optional;
@@ -36,63 +33,15 @@ public final class FineTuneJobAdmission {
       KubernetesSerialization serialization,
       ImagePolicy images,
       List<String> schemes) {
-    GroupVersionKind kind = request.getKind();
-    if (kind == null || !GROUP.equals(kind.getGroup()) || !KIND.equals(kind.getKind())) {
-      return deny(
-          request,
-          400,
-          "BadRequest",
-          "this webhook validates "
-              + GROUP
-              + " "
-              + KIND
-              + " only, not "
-              + describe(kind)
-              + "; check the rules of the"
-              + " ValidatingWebhookConfiguration finetune-operator");
+    CreateReview<FineTuneJob> review =
+        CreateReview.of(request, serialization, GROUP, KIND, FineTuneJob.class);
+    if (review.response() != null) {
+      return review.response();
     }
-    if (!"CREATE".equals(request.getOperation()) || request.getObject() == null) {
-      return allow(request);
-    }
-    FineTuneJob ftj;
-    try {
-      ftj = serialization.convertValue(request.getObject(), FineTuneJob.class);
-    } catch (IllegalArgumentException e) {
-      return deny(
-          request, 400, "BadRequest", "request.object is not a " + KIND + ": " + e.getMessage());
-    }
-    if (ftj.getMetadata() != null
-        && ftj.getMetadata().getName() == null
-        && request.getName() != null
-        && !request.getName().isEmpty()) {
-      ftj.getMetadata().setName(request.getName());
-    }
+    FineTuneJob ftj = review.object();
     Optional<Validation.Invalid> invalid = Validation.objectProblem(ftj, images, schemes);
     return invalid
-        .map(i -> deny(request, 422, "Invalid", i.text()))
-        .orElseGet(() -> allow(request));
-  }
-
-  private static String describe(GroupVersionKind kind) {
-    if (kind == null) {
-      return "a request without kind";
-    }
-    String group =
-        kind.getGroup() == null || kind.getGroup().isEmpty() ? "" : kind.getGroup() + "/";
-    return group + kind.getVersion() + " " + kind.getKind();
-  }
-
-  private static AdmissionResponse allow(AdmissionRequest request) {
-    return new AdmissionResponseBuilder().withUid(request.getUid()).withAllowed(true).build();
-  }
-
-  private static AdmissionResponse deny(
-      AdmissionRequest request, int code, String reason, String message) {
-    return new AdmissionResponseBuilder()
-        .withUid(request.getUid())
-        .withAllowed(false)
-        .withStatus(
-            new StatusBuilder().withCode(code).withReason(reason).withMessage(message).build())
-        .build();
+        .map(i -> CreateReview.deny(request, 422, "Invalid", i.text()))
+        .orElseGet(() -> CreateReview.allow(request));
   }
 }
