@@ -1,5 +1,6 @@
 package dev.finetune.operator.sweep;
 
+import dev.finetune.api.v1alpha1.sweep.EpochObjective;
 import dev.finetune.api.v1alpha1.sweep.FineTuneSweepSpec;
 import dev.finetune.api.v1alpha1.sweep.FineTuneSweepStatus;
 import dev.finetune.api.v1alpha1.sweep.SweepObjective;
@@ -32,7 +33,7 @@ final class EarlyStopping {
     if (previous != null && previous.trials != null) {
       for (TrialRow r : previous.trials) {
         if (r.objectiveByEpoch != null) {
-          out.put(r.name, new ArrayList<>(r.objectiveByEpoch));
+          out.put(r.name, curve(r.objectiveByEpoch));
         }
       }
     }
@@ -48,6 +49,35 @@ final class EarlyStopping {
       curve.set(k - 1, t.objective());
     }
     return out;
+  }
+
+  /** A curve (index 0 = epoch 1, null where none was seen) as status rows; null for none. */
+  static List<EpochObjective> rows(List<Double> curve) {
+    if (curve == null) {
+      return null;
+    }
+    List<EpochObjective> rows = new ArrayList<>();
+    for (int i = 0; i < curve.size(); i++) {
+      if (curve.get(i) != null) {
+        rows.add(new EpochObjective(i + 1, curve.get(i)));
+      }
+    }
+    return rows.isEmpty() ? null : rows;
+  }
+
+  /** Status rows back to a curve; a row without an epoch or a value is skipped. */
+  static List<Double> curve(List<EpochObjective> rows) {
+    List<Double> curve = new ArrayList<>();
+    for (EpochObjective r : rows) {
+      if (r == null || r.epoch == null || r.epoch < 1 || r.objective == null) {
+        continue;
+      }
+      while (curve.size() < r.epoch) {
+        curve.add(null);
+      }
+      curve.set(r.epoch - 1, r.objective);
+    }
+    return curve;
   }
 
   static List<Stop> stops(

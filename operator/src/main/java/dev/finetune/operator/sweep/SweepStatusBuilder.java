@@ -123,7 +123,7 @@ final class SweepStatusBuilder {
                     r.name = t.name();
                     r.parameters = t.assignment().values();
                     r.phase = t.earlyStopped() ? "EarlyStopped" : t.phase();
-                    r.objectiveByEpoch = curves.get(t.name());
+                    r.objectiveByEpoch = EarlyStopping.rows(curves.get(t.name()));
                     r.testAccuracy = t.testAccuracy();
                     r.objective = t.objective();
                     return r;

@@ -283,11 +283,6 @@ class ClusterSweepIT {
    * suspended at the first epoch the operator sees validated, annotated, and counted EarlyStopped;
    * the sweep still succeeds and promotes the first.
    */
-  // Disabled on 2026-12-06: since suspend/resume for sweeps was merged, the sweep's status stays
-  // at "1 of 2 trials finished" after the losing trial is suspended, and this test times out
-  // (6 min) in .ci/run. The median rule itself is covered by EarlyStoppingTest (table) and
-  // SweepCommandIT (bin/finetune sweep stops a trial); issue 20's notes say what to look for.
-  @org.junit.jupiter.api.Disabled("issue 20: the sweep stops reconciling after an early stop")
   @Test
   void theMedianRuleSuspendsALosingTrial() throws Exception {
     FineTuneSweep sweep = sweep("early");

@@ -2,6 +2,7 @@ package dev.finetune.operator.sweep;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.finetune.api.v1alpha1.sweep.EpochObjective;
 import dev.finetune.api.v1alpha1.sweep.FineTuneSweepSpec;
 import dev.finetune.api.v1alpha1.sweep.FineTuneSweepStatus;
 import dev.finetune.api.v1alpha1.sweep.SweepEarlyStopping;
@@ -103,8 +104,13 @@ class EarlyStoppingTest {
     assertEquals(3, s.counts.succeeded);
     assertEquals(0, s.counts.running + s.counts.pending);
     assertEquals("EarlyStopped", s.trials.get(3).phase);
-    assertEquals(Arrays.asList(null, 0.3), s.trials.get(3).objectiveByEpoch);
-    assertEquals(List.of(0.4, 0.5), s.trials.get(0).objectiveByEpoch);
+    assertEquals(
+        List.of("2=0.3"),
+        text(s.trials.get(3).objectiveByEpoch),
+        "epoch 1 was never seen: left out, never a null item (the API server refuses those)");
+    assertEquals(List.of("1=0.4", "2=0.5"), text(s.trials.get(0).objectiveByEpoch));
+    assertEquals(
+        List.of("2=0.9"), text(s.trials.get(2).objectiveByEpoch), "the gap survives a round trip");
     assertEquals(
         "Succeeded",
         SweepPlanner.plan(spec, after, java.util.Optional.empty(), java.util.Optional.empty())
@@ -131,7 +137,11 @@ class EarlyStoppingTest {
   static TrialRow row(String name, Double... values) {
     TrialRow r = new TrialRow();
     r.name = name;
-    r.objectiveByEpoch = Arrays.asList(values);
+    r.objectiveByEpoch = EarlyStopping.rows(Arrays.asList(values));
     return r;
+  }
+
+  static List<String> text(List<EpochObjective> rows) {
+    return rows.stream().map(r -> r.epoch + "=" + r.objective).toList();
   }
 }

@@ -23,7 +23,7 @@ public class TrialRow {
   public Double testAccuracy;
 
   @JsonPropertyDescription(
-      "Its objective at each epoch the operator saw validated (index 0 is"
-          + " epoch 1; null where no value was seen): what the median rule compares.")
-  public java.util.List<Double> objectiveByEpoch;
+      "Its objective at each epoch the operator saw validated, in epoch order (an epoch"
+          + " with no value seen is left out): what the median rule compares.")
+  public java.util.List<EpochObjective> objectiveByEpoch;
 }
