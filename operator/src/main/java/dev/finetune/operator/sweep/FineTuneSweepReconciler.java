@@ -242,7 +242,8 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
 
   /**
    * Suspends a trial (its trainer stops after a checkpoint) or resumes it from its checkpoint: the
-   * FineTuneJob's spec.suspend, the one field of its spec that may change.
+   * FineTuneJob's spec.suspend, the one field of its spec that may change, and the annotation
+   * {@value Trial#SUSPENDED_BY_SWEEP} that says the sweep, not a user, suspended it.
    */
   private void setSuspend(FineTuneSweep sweep, Trial t, boolean suspend) {
     client
@@ -251,6 +252,16 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
         .withName(t.name())
         .edit(
             j -> {
+              Map<String, String> annotations = new java.util.HashMap<>();
+              if (j.getMetadata().getAnnotations() != null) {
+                annotations.putAll(j.getMetadata().getAnnotations());
+              }
+              if (suspend) {
+                annotations.put(Trial.SUSPENDED_BY_SWEEP, sweep.getMetadata().getName());
+              } else {
+                annotations.remove(Trial.SUSPENDED_BY_SWEEP);
+              }
+              j.getMetadata().setAnnotations(annotations);
               j.getSpec().suspend = suspend;
               return j;
             });

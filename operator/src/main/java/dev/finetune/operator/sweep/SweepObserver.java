@@ -17,8 +17,8 @@ import java.util.stream.Collectors;
  * Phase 1, read only: the trials the spec plans (deterministic names) matched with the FineTuneJobs
  * the sweep owns, read like any client reads a FineTuneJob (status.phase,
  * status.metrics.testAccuracy, and the objective's status.metrics.validationAccuracy or
- * validationLoss, spec.suspend). A FineTuneJob with a trial's name that the sweep does not own (no
- * ownerReference with its uid) is not its trial.
+ * validationLoss, spec.suspend, and who suspended it). A FineTuneJob with a trial's name that the
+ * sweep does not own (no ownerReference with its uid) is not its trial.
  */
 final class SweepObserver {
   private SweepObserver() {}
@@ -61,7 +61,8 @@ final class SweepObserver {
         m == null ? null : number(loss ? m.validationLoss : m.validationAccuracy),
         m == null ? null : m.validationEpoch,
         annotations != null && annotations.containsKey(Trial.EARLY_STOPPED),
-        job.getSpec() != null && Boolean.TRUE.equals(job.getSpec().suspend));
+        job.getSpec() != null && Boolean.TRUE.equals(job.getSpec().suspend),
+        annotations != null && annotations.containsKey(Trial.SUSPENDED_BY_SWEEP));
   }
 
   /** A status number (the CRD keeps them as strings); null when absent or not a number. */

@@ -16,8 +16,9 @@ import java.util.stream.Stream;
  * its trainer). An objective that cannot be measured (a template without dataset.validation, {@code
  * Objectives}) starts nothing: the status still counts whatever trials exist. A suspended sweep
  * ({@code spec.suspend}) creates nothing and suspends its active trials and baseline; resumed, it
- * sets them back to spec.suspend false, so they continue from their checkpoints. A trial the median
- * rule stopped is finished, never active, so it stays suspended.
+ * sets those it suspended back to spec.suspend false, so they continue from their checkpoints. A
+ * trial the median rule stopped is finished, never active, so it stays suspended; a trial a user
+ * suspended by hand stays suspended until the user resumes it (it holds its parallelTrials slot).
  */
 final class SweepPlanner {
   private SweepPlanner() {}

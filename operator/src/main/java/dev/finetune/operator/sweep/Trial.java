@@ -7,7 +7,8 @@ import dev.finetune.contract.sweep.Assignment;
  * observer saw of it: its status.phase (null while it has none, absent when the job does not
  * exist), its test accuracy and its objective (the sweep's validation metric, from epoch
  * validationEpoch) once reported, whether the median rule stopped it (annotation {@value
- * #EARLY_STOPPED}), and whether its spec.suspend is true.
+ * #EARLY_STOPPED}), whether its spec.suspend is true, and whether the sweep set it (annotation
+ * {@value #SUSPENDED_BY_SWEEP}): a trial a user suspended by hand is left suspended.
  */
 record Trial(
     String name,
@@ -18,9 +19,16 @@ record Trial(
     Double objective,
     Integer validationEpoch,
     boolean earlyStopped,
-    boolean suspendSet) {
+    boolean suspendSet,
+    boolean suspendedBySweep) {
   /** The FineTuneJob annotation the median rule leaves on a trial it stopped: why. */
   static final String EARLY_STOPPED = "finetune.dev/early-stopped";
+
+  /**
+   * The FineTuneJob annotation a suspended sweep leaves on each trial it suspends (the sweep's
+   * name); resuming the sweep resumes only these and removes it.
+   */
+  static final String SUSPENDED_BY_SWEEP = "finetune.dev/suspended-by-sweep";
 
   Trial(String name, Assignment assignment, boolean exists, String phase, Double testAccuracy) {
     this(name, assignment, exists, phase, testAccuracy, null);
@@ -54,7 +62,8 @@ record Trial(
         objective,
         validationEpoch,
         earlyStopped,
-        earlyStopped);
+        earlyStopped,
+        false);
   }
 
   static Trial missing(String name, Assignment assignment) {
@@ -84,9 +93,12 @@ record Trial(
     return active() && !suspendSet;
   }
 
-  /** Active with spec.suspend true and not stopped by the median rule: resuming resumes it. */
+  /**
+   * Active with spec.suspend true, set by the sweep (not by the median rule, not by a user):
+   * resuming the sweep resumes it.
+   */
   boolean resumable() {
-    return active() && suspendSet;
+    return active() && suspendSet && suspendedBySweep;
   }
 
   boolean running() {

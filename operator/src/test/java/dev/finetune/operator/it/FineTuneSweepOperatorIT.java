@@ -230,10 +230,66 @@ class FineTuneSweepOperatorIT {
     setSuspend("paused", true);
     await().atMost(TIMEOUT).until(() -> trialSuspends("paused").equals(List.of(true)));
     assertEquals("Suspended", awaitStatus("paused", st -> "Suspended".equals(st.phase)).phase);
+    assertEquals(List.of("paused"), suspendedBy("paused"), "each one marked as the sweep's doing");
     setSuspend("paused", false);
     await().atMost(TIMEOUT).until(() -> trialSuspends("paused").equals(List.of(false)));
     assertEquals("Running", awaitStatus("paused", st -> "Running".equals(st.phase)).phase);
     assertEquals(3, jobs().stream().filter(j -> j.startsWith("paused-")).count());
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> suspendedBy("paused").equals(java.util.Arrays.asList((String) null)));
+  }
+
+  /**
+   * A trial a user suspends by hand ({@code kubectl patch ftj ... suspend: true}) is not the
+   * sweep's to resume: the running sweep leaves it suspended.
+   */
+  @Test
+  void aTrialSuspendedByHandStaysSuspended() throws Exception {
+    client.resource(example("byhand")).create();
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> jobs().stream().filter(j -> j.startsWith("byhand-")).count() == 3);
+    String trial =
+        jobs().stream()
+            .filter(j -> j.startsWith("byhand-") && !j.endsWith("-baseline"))
+            .findFirst()
+            .orElseThrow();
+    client
+        .resources(FineTuneJob.class)
+        .inNamespace(NS)
+        .withName(trial)
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"spec\":{\"suspend\":true}}");
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                Boolean.TRUE.equals(
+                    client
+                        .resources(FineTuneJob.class)
+                        .inNamespace(NS)
+                        .withName(trial)
+                        .get()
+                        .getSpec()
+                        .suspend));
+    assertEquals("Running", awaitStatus("byhand", st -> st.phase != null).phase);
+  }
+
+  /** The distinct values of the sweep's FineTuneJobs' suspended-by-sweep annotation. */
+  List<String> suspendedBy(String sweep) {
+    return client.resources(FineTuneJob.class).inNamespace(NS).list().getItems().stream()
+        .filter(j -> j.getMetadata().getName().startsWith(sweep + "-"))
+        .map(
+            j ->
+                j.getMetadata().getAnnotations() == null
+                    ? null
+                    : j.getMetadata().getAnnotations().get("finetune.dev/suspended-by-sweep"))
+        .distinct()
+        .toList();
   }
 
   /**

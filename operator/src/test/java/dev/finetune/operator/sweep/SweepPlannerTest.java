@@ -217,15 +217,19 @@ class SweepPlannerTest {
         new SweepObservation(
             List.of(
                 suspendable("t0", "Succeeded", false, false),
-                suspendable("t1", "Suspended", false, true),
-                suspendable("t2", "Suspended", false, true),
+                bySweep("t1", "Suspended"),
+                bySweep("t2", "Suspended"),
                 suspendable("t3", "Suspended", true, true),
-                Trial.missing("t4", new Assignment(Map.of("training.epochs", "4")))),
-            suspendable("b", "Suspended", false, true));
+                Trial.missing("t4", new Assignment(Map.of("training.epochs", "4"))),
+                suspendable("t5", "Suspended", false, true)),
+            bySweep("b", "Suspended"));
     SweepPlan r = SweepPlanner.plan(spec, suspended, Optional.empty(), MEASURABLE);
-    assertEquals("t1 t2 b", names(r.resume()));
+    assertEquals("t1 t2 b", names(r.resume()), "t5 was suspended by a user: it stays");
     assertEquals("", names(r.suspend()));
-    assertEquals("t4", names(r.create()));
+    assertEquals("", names(r.create()), "t1, t2 and t5 hold the three parallelTrials slots");
+    spec.parallelTrials = 4;
+    assertEquals(
+        "t4", names(SweepPlanner.plan(spec, suspended, Optional.empty(), MEASURABLE).create()));
     assertEquals("Running", r.verdict().phase());
   }
 
@@ -242,6 +246,16 @@ class SweepPlannerTest {
   }
 
   static Trial suspendable(String name, String phase, boolean earlyStopped, boolean suspendSet) {
+    return trial(name, phase, earlyStopped, suspendSet, false);
+  }
+
+  /** Suspended by the sweep (its annotation set). */
+  static Trial bySweep(String name, String phase) {
+    return trial(name, phase, false, true, true);
+  }
+
+  static Trial trial(
+      String name, String phase, boolean earlyStopped, boolean suspendSet, boolean bySweep) {
     return new Trial(
         name,
         name.equals("b") ? null : new Assignment(Map.of("training.epochs", name.substring(1))),
@@ -251,7 +265,8 @@ class SweepPlannerTest {
         null,
         null,
         earlyStopped,
-        suspendSet);
+        suspendSet,
+        bySweep);
   }
 
   @Test
