@@ -52,6 +52,9 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
 
   @Inject SweepGauge sweepGauge;
 
+  /** Every trial's curve, the status table's 50 rows and beyond. */
+  private final CurveMemory curveMemory = new CurveMemory();
+
   @Override
   public List<EventSource<?, FineTuneSweep>> prepareEventSources(
       EventSourceContext<FineTuneSweep> context) {
@@ -97,15 +100,30 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
     for (Trial t : plan.create()) {
       create(sweep, t);
     }
+    String uid = sweep.getMetadata().getUid();
     Map<String, List<Double>> curves = EarlyStopping.curves(observation, previous);
+    curveMemory.fill(uid, curves);
     if (sweep.getSpec().earlyStopping != null) {
       for (Trial t : observation.trials()) {
-        if (t.succeeded() && !succeededBefore(previous, t.name())) {
+        if (t.succeeded()
+            && !succeededBefore(previous, t.name())
+            && !curveMemory.wasRead(uid, t.name())) {
           TrialCurves.read(client, sweep, t.name(), config.storageTimeout())
-              .ifPresent(c -> curves.put(t.name(), c));
+              .ifPresent(
+                  c -> {
+                    curves.put(t.name(), c);
+                    curveMemory.markRead(uid, t.name());
+                  });
         }
       }
     }
+    if (plan.verdict().ended()) {
+      curveMemory.forget(uid);
+    } else {
+      curveMemory.remember(uid, curves);
+    }
+    curveMemory.retain(
+        context.getPrimaryCache().list().map(s -> s.getMetadata().getUid()).toList());
     if (invalid.isEmpty() && !plan.verdict().ended() && plan.stop().isEmpty()) {
       for (EarlyStopping.Stop stop : EarlyStopping.stops(sweep.getSpec(), observation, curves)) {
         stopEarly(sweep, stop);
