@@ -97,7 +97,7 @@ public final class JobYaml {
     return transforms("resize: " + pixels, "resize: " + pixels);
   }
 
-  /** {@code spec.transforms}: the fields of the train and the test pipeline. */
+  /** {@code spec.transforms}: the fields of the train (null: none set) and the test pipeline. */
   public JobYaml transforms(String train, String test) {
     if (train != null) {
       set("transforms", "train", "{" + train + "}");
