@@ -11,6 +11,7 @@ import dev.finetune.testsupport.S3Server;
 import dev.finetune.testsupport.SyntheticImageFolder;
 import dev.finetune.trainer.storage.ObjectStore;
 import dev.finetune.trainer.storage.ObjectStores;
+import dev.finetune.trainer.testing.JobYaml;
 import dev.finetune.trainer.testing.TrainerProcess;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -85,14 +86,14 @@ class CliEndToEndIT {
     String base = "http://127.0.0.1:" + http.getAddress().getPort() + "/data/hotdog-like.zip";
     Path job =
         manifest(
-            "http",
-            """
-          model: {architecture: resnet18}
-          dataset: {train: "%1$s#ds/train", test: "%1$s#ds/test"}
-          transforms: {train: {randomResizedCrop: 32, horizontalFlip: true}, test: {resize: 32}}
-          training: {epochs: 3, batchSize: 8, learningRate: 0.01, momentum: 0.9}
-        """
-                .formatted(base));
+            JobYaml.job("http")
+                .architecture("resnet18")
+                .dataset(base + "#ds/train", base + "#ds/test")
+                .transforms("randomResizedCrop: 32, horizontalFlip: true", "resize: 32")
+                .epochs(3)
+                .batchSize(8)
+                .learningRate("0.01")
+                .fields("training", "momentum: 0.9"));
     int port;
     try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
       port = free.getLocalPort();
@@ -163,16 +164,23 @@ class CliEndToEndIT {
     }
     Path job =
         manifest(
-            "s3job",
-            """
-          model: {architecture: resnet18, pretrained: {uri: "hf://acme/tiny-resnet"}}
-          dataset: {train: "s3://finetune/datasets/ds.zip#ds/train", test: "s3://finetune/datasets/ds.zip#ds/test"}
-          transforms: {train: {randomResizedCrop: 32, horizontalFlip: true}, test: {resize: 32}}
-          training: {epochs: 2, batchSize: 8, learningRate: 0.005, headLearningRateMultiplier: 10,
-                     weightDecay: 1.0e-3, lossReduction: sum, freeze: [conv1, bn1, layer1]}
-          baseline: {fromScratch: {learningRate: 0.01, epochs: 1}}
-          checkpoints: {uri: "s3://finetune/runs/s3job", everyEpochs: 1, keep: 1}
-        """);
+            JobYaml.job("s3job")
+                .architecture("resnet18")
+                .pretrained("hf://acme/tiny-resnet")
+                .dataset(
+                    "s3://finetune/datasets/ds.zip#ds/train",
+                    "s3://finetune/datasets/ds.zip#ds/test")
+                .transforms("randomResizedCrop: 32, horizontalFlip: true", "resize: 32")
+                .epochs(2)
+                .batchSize(8)
+                .learningRate("0.005")
+                .fields(
+                    "training",
+                    "headLearningRateMultiplier: 10, weightDecay: 1.0e-3, lossReduction: sum,"
+                        + " freeze: [conv1, bn1, layer1]")
+                .fields("baseline", "fromScratch: {learningRate: 0.01, epochs: 1}")
+                .checkpoints("s3://finetune/runs/s3job")
+                .fields("checkpoints", "everyEpochs: 1, keep: 1"));
     Map<String, String> env = new HashMap<>(s3.env());
     env.put("HF_ENDPOINT", "http://127.0.0.1:" + http.getAddress().getPort());
     JsonNode result = train(job, dir.resolve("s3out"), env);
@@ -216,11 +224,9 @@ class CliEndToEndIT {
   void badInputExitsWithPermanentCodeAndOneClearLine() throws Exception {
     Path job =
         manifest(
-            "bad",
-            """
-          model: {architecture: resnet50}
-          dataset: {train: "file:///nope/train", test: "file:///nope/test"}
-        """);
+            JobYaml.job("bad")
+                .architecture("resnet50")
+                .dataset("file:///nope/train", "file:///nope/test"));
     Path log = dir.resolve("bad.log");
     int exit =
         TrainerProcess.await(
@@ -241,12 +247,9 @@ class CliEndToEndIT {
     String url = "http://127.0.0.1:" + http.getAddress().getPort() + "/data/hotdog-like.zip";
     Path job =
         manifest(
-            "fenced",
-            """
-          model: {architecture: resnet18}
-          dataset: {train: "%1$s#ds/train", test: "%1$s#ds/test"}
-        """
-                .formatted(url));
+            JobYaml.job("fenced")
+                .architecture("resnet18")
+                .dataset(url + "#ds/train", url + "#ds/test"));
     Path log = dir.resolve("fenced.log");
     int exit =
         TrainerProcess.await(
@@ -288,16 +291,8 @@ class CliEndToEndIT {
     return new ObjectMapper().readTree(out.resolve("result.json").toFile());
   }
 
-  private static Path manifest(String name, String spec) throws IOException {
-    Path file = dir.resolve(name + ".yaml");
-    Files.writeString(
-        file,
-        "apiVersion: finetune.dev/v1alpha1\nkind: FineTuneJob\n"
-            + "metadata: {name: "
-            + name
-            + "}\nspec:\n"
-            + spec);
-    return file;
+  private static Path manifest(JobYaml job) {
+    return job.write(dir.resolve(job.name() + ".yaml"));
   }
 
   private static byte[] zip(Path root) throws IOException {

@@ -10,6 +10,7 @@ import dev.finetune.testsupport.SyntheticImageFolder;
 import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.loop.StopSignal;
 import dev.finetune.trainer.spec.JobLoader;
+import dev.finetune.trainer.testing.JobYaml;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,18 +22,15 @@ class DivergenceTest {
     Path data = SyntheticImageFolder.write(dir.resolve("data"), 16, 4, 32, 5);
     FineTuneJob job =
         JobLoader.parse(
-            """
-        apiVersion: finetune.dev/v1alpha1
-        kind: FineTuneJob
-        metadata: {name: diverge}
-        spec:
-          model: {architecture: resnet18}
-          dataset: {train: "file://%1$s/train", test: "file://%1$s/test"}
-          transforms: {train: {resize: 32}, test: {resize: 32}}
-          training: {epochs: 20, batchSize: 16, learningRate: 10, momentum: 0.99,
-                     lossReduction: sum}
-        """
-                .formatted(data),
+            JobYaml.job("diverge")
+                .architecture("resnet18")
+                .imageFolder(data)
+                .resize(32)
+                .epochs(20)
+                .batchSize(16)
+                .learningRate("10")
+                .fields("training", "momentum: 0.99, lossReduction: sum")
+                .yaml(),
             "diverge.yaml");
     TrainerException e =
         assertThrows(

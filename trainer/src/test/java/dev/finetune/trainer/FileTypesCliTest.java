@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.finetune.testsupport.SyntheticImageFolder;
 import dev.finetune.trainer.cli.Main;
 import dev.finetune.trainer.storage.StderrCapture;
+import dev.finetune.trainer.testing.JobYaml;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -109,20 +110,11 @@ class FileTypesCliTest {
 
   @Test
   void fromJobWeightsThatAreDevicesOrFifosAreRefusedFast() throws Exception {
-    Path job = dir.resolve("lineage.yaml");
-    Files.writeString(
-        job,
-        """
-        apiVersion: finetune.dev/v1alpha1
-        kind: FineTuneJob
-        metadata: {name: lineage}
-        spec:
-          model: {pretrained: {fromJob: source}}
-          dataset: {train: "%s", test: "%s"}
-          transforms: {train: {resize: 16}, test: {resize: 16}}
-          training: {epochs: 1, batchSize: 4}
-        """
-            .formatted(data.resolve("train").toUri(), data.resolve("test").toUri()));
+    Path job =
+        JobYaml.small("lineage")
+            .pretrainedFromJob("source")
+            .imageFolder(data)
+            .write(dir.resolve("lineage.yaml"));
     Path weightsFifo = dir.resolve("model.safetensors");
     assertEquals(0, new ProcessBuilder("mkfifo", weightsFifo.toString()).start().waitFor());
     for (String source : List.of("file:///dev/urandom", weightsFifo.toUri().toString())) {
@@ -149,19 +141,12 @@ class FileTypesCliTest {
     for (Path f : List.of(images, labels)) {
       assertEquals(0, new ProcessBuilder("mkfifo", f.toString()).start().waitFor());
     }
-    Path job = dir.resolve("idx.yaml");
-    Files.writeString(
-        job,
-        """
-        apiVersion: finetune.dev/v1alpha1
-        kind: FineTuneJob
-        metadata: {name: idx}
-        spec:
-          dataset: {format: idx, train: "%s", test: "%s", labelNames: [a, b]}
-          transforms: {train: {resize: 16}, test: {resize: 16}}
-          training: {epochs: 1, batchSize: 4}
-        """
-            .formatted(images.toUri(), images.toUri()));
+    Path job =
+        JobYaml.small("idx")
+            .format("idx")
+            .dataset(images, images)
+            .labelNames("a", "b")
+            .write(dir.resolve("idx.yaml"));
     Run r =
         cli(
             "train",

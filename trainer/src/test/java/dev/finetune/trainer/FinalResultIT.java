@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.contract.FinalResult;
 import dev.finetune.testsupport.SyntheticImageFolder;
+import dev.finetune.trainer.testing.JobYaml;
 import dev.finetune.trainer.testing.TrainerProcess;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,13 +49,9 @@ class FinalResultIT {
     Path ckpt = dir.resolve("store/run");
     Path job =
         manifest(
-            "ok",
-            data,
-            ckpt,
-            "baseline: {fromScratch: {epochs: 1}}",
-            32,
-            8,
-            ", validation: {fraction: 0.25}");
+            recipe("ok", data, ckpt, 32, 8)
+                .fields("dataset", "validation: {fraction: 0.25}")
+                .fields("baseline", "fromScratch: {epochs: 1}"));
     Path termination = dir.resolve("termination-log");
     int exit = train(job, "ok.log", "--termination-log", termination.toString());
     assertEquals(0, exit, Files.readString(dir.resolve("ok.log")));
@@ -145,7 +142,7 @@ class FinalResultIT {
       w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
     Path termination = dir.resolve("termination-log-failed");
-    Path job = manifest("ok", broken, dir.resolve("store/broken"), "", 32, 8);
+    Path job = manifest(recipe("ok", broken, dir.resolve("store/broken"), 32, 8));
     int exit = train(job, "failed.log", "--termination-log", termination.toString());
     assertEquals(5, exit, Files.readString(dir.resolve("failed.log")));
     assertArrayEquals(
@@ -165,7 +162,7 @@ class FinalResultIT {
   @Test
   @Order(3)
   void aLibtorchOutOfMemoryExitsRetryable128() throws Exception {
-    Path job = manifest("oom", data, dir.resolve("store/oom"), "", 1024, 16);
+    Path job = manifest(recipe("oom", data, dir.resolve("store/oom"), 1024, 16));
     Path log = dir.resolve("oom.log");
     List<String> cmd =
         new ArrayList<>(
@@ -230,46 +227,19 @@ class FinalResultIT {
         TrainerProcess.start(dir.resolve(log), args.toArray(String[]::new)), 300);
   }
 
-  static Path manifest(
-      String name, Path dataset, Path checkpoints, String extra, int size, int batch)
-      throws IOException {
-    return manifest(name, dataset, checkpoints, extra, size, batch, "");
+  /** Two epochs of a ResNet-18 at {@code size} px, checkpointed to {@code checkpoints}. */
+  static JobYaml recipe(String name, Path dataset, Path checkpoints, int size, int batch) {
+    return JobYaml.job(name)
+        .architecture("resnet18")
+        .imageFolder(dataset)
+        .transforms("randomResizedCrop: " + size, "resize: " + size)
+        .epochs(2)
+        .batchSize(batch)
+        .learningRate("0.01")
+        .checkpoints(checkpoints);
   }
 
-  static Path manifest(
-      String name,
-      Path dataset,
-      Path checkpoints,
-      String extra,
-      int size,
-      int batch,
-      String datasetExtra)
-      throws IOException {
-    Path file = dir.resolve(name + "-" + System.nanoTime() + ".yaml");
-    Files.writeString(
-        file,
-        """
-        apiVersion: finetune.dev/v1alpha1
-        kind: FineTuneJob
-        metadata: {name: %s}
-        spec:
-          model: {architecture: resnet18}
-          dataset: {train: "%s", test: "%s"%s}
-          transforms: {train: {randomResizedCrop: %d}, test: {resize: %d}}
-          training: {epochs: 2, batchSize: %d, learningRate: 0.01}
-          checkpoints: {uri: "%s"}
-          %s
-        """
-            .formatted(
-                name,
-                dataset.resolve("train").toUri(),
-                dataset.resolve("test").toUri(),
-                datasetExtra,
-                size,
-                size,
-                batch,
-                checkpoints.toUri(),
-                extra));
-    return file;
+  static Path manifest(JobYaml job) {
+    return job.write(dir.resolve(job.name() + "-" + System.nanoTime() + ".yaml"));
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.finetune.testsupport.SyntheticImageFolder;
 import dev.finetune.trainer.cli.Main;
 import dev.finetune.trainer.storage.StderrCapture;
+import dev.finetune.trainer.testing.JobYaml;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -30,24 +31,8 @@ class HostileInputCliTest {
 
   record Run(int code, String err) {}
 
-  static Path job(String name, String train, String test, String extra) throws IOException {
-    Path f = dir.resolve(name + ".yaml");
-    Files.writeString(
-        f,
-        """
-        apiVersion: finetune.dev/v1alpha1
-        kind: FineTuneJob
-        metadata: {name: %s}
-        spec:
-          dataset: {train: "%s", test: "%s"}
-          transforms: {train: {resize: 16}, test: {resize: 16}}
-          training: {epochs: 1, batchSize: 4}
-        %s"""
-            .formatted(name, train, test, extra));
-    return f;
-  }
-
-  static Run train(Path job) {
+  static Run train(JobYaml yaml) {
+    Path job = yaml.write(dir.resolve(yaml.name() + ".yaml"));
     try (StderrCapture err = new StderrCapture()) {
       int code =
           Main.run(
@@ -78,12 +63,11 @@ class HostileInputCliTest {
       f.setLength(3L << 30);
     }
     for (String uri : new String[] {zeros.toUri().toString(), "file:///dev/zero"}) {
-      Path job =
-          job(
-              "weights" + Math.abs(uri.hashCode()),
-              data.resolve("train").toUri().toString(),
-              data.resolve("test").toUri().toString(),
-              "  model: {architecture: resnet18, pretrained: {uri: \"" + uri + "\"}}\n");
+      JobYaml job =
+          JobYaml.small("weights" + Math.abs(uri.hashCode()))
+              .imageFolder(data)
+              .architecture("resnet18")
+              .pretrained(uri);
       oneLine(train(job), 7, uri);
     }
   }
@@ -96,12 +80,7 @@ class HostileInputCliTest {
       Path victim = files.sorted().findFirst().orElseThrow();
       Files.write(victim, "this is not a JPEG at all".getBytes());
     }
-    Path job =
-        job(
-            "corrupt",
-            ds.resolve("train").toUri().toString(),
-            ds.resolve("test").toUri().toString(),
-            "  model: {architecture: resnet18}\n");
+    JobYaml job = JobYaml.small("corrupt").imageFolder(ds).architecture("resnet18");
     oneLine(train(job), 5, "spec.dataset.test: 1 of 6 images cannot be decoded");
   }
 }

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.testsupport.SyntheticImageFolder;
+import dev.finetune.trainer.testing.JobYaml;
 import dev.finetune.trainer.testing.TorchReference;
 import dev.finetune.trainer.testing.TrainerProcess;
 import java.io.IOException;
@@ -25,29 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KillAndResumeIT {
   @TempDir static Path dir;
-  static Path job;
+  static JobYaml job;
   static Map<String, float[]> reference;
 
   @BeforeAll
   static void undisturbedRun() throws Exception {
     Path data = SyntheticImageFolder.write(dir.resolve("data"), 24, 6, 32, 7);
-    job = dir.resolve("job.yaml");
-    Files.writeString(
-        job,
-        """
-        apiVersion: finetune.dev/v1alpha1
-        kind: FineTuneJob
-        metadata: {name: resume}
-        spec:
-          model: {architecture: resnet18}
-          dataset: {train: "file://%1$s/train", test: "file://%1$s/test"}
-          transforms:
-            train: {randomResizedCrop: 32, horizontalFlip: true}
-            test: {resize: 32}
-          training: {epochs: 5, batchSize: 8, learningRate: 0.01, momentum: 0.9, seed: 3}
-          checkpoints: {uri: "file://%2$s", everyEpochs: 1, keep: 2}
-        """
-            .formatted(data, "CKPT"));
+    job = resumable("resume", data, 5);
     Path out = dir.resolve("undisturbed");
     assertEquals(0, run(out, "undisturbed"));
     reference = tensors(out.resolve("finetune/model.safetensors"));
@@ -90,6 +75,22 @@ class KillAndResumeIT {
     assertBitwiseEqual(tensors(out.resolve("finetune/model.safetensors")));
   }
 
+  /**
+   * A job that checkpoints every epoch and keeps two, seeded, with the augmentations on: what a
+   * resumed run must reproduce bit for bit. Its checkpoint URI is set per run.
+   */
+  static JobYaml resumable(String name, Path data, int epochs) {
+    return JobYaml.job(name)
+        .architecture("resnet18")
+        .imageFolder(data)
+        .transforms("randomResizedCrop: 32, horizontalFlip: true", "resize: 32")
+        .epochs(epochs)
+        .batchSize(8)
+        .learningRate("0.01")
+        .fields("training", "momentum: 0.9, seed: 3")
+        .fields("checkpoints", "everyEpochs: 1, keep: 2");
+  }
+
   private static void assertBitwiseEqual(Map<String, float[]> actual) {
     assertEquals(reference.keySet(), actual.keySet());
     reference.forEach((name, want) -> assertArrayEquals(want, actual.get(name), 0f, name));
@@ -107,8 +108,8 @@ class KillAndResumeIT {
   }
 
   private static String[] args(Path out, Path ckpt) throws IOException {
-    Path manifest = out.resolveSibling(out.getFileName() + ".yaml");
-    Files.writeString(manifest, Files.readString(job).replace("CKPT", ckpt.toString()));
+    Path manifest =
+        job.checkpoints("file://" + ckpt).write(out.resolveSibling(out.getFileName() + ".yaml"));
     return new String[] {
       "train",
       manifest.toString(),

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.trainer.spec.JobLoader;
+import dev.finetune.trainer.testing.JobYaml;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,23 +20,17 @@ import org.junit.jupiter.api.Test;
 class ModelCardTest {
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-  static FineTuneJob job(String extra) {
-    return JobLoader.parse(
-        """
-        apiVersion: finetune.dev/v1alpha1
-        kind: FineTuneJob
-        metadata: {name: hotdog}
-        spec:
-          model:
-            architecture: resnet18
-            pretrained: {uri: "hf://timm/resnet18.tv_in1k/model.safetensors"}
-          dataset: {train: "hf://datasets/acme/hotdog/train.zip", test: "s3://data/hotdog/test"}
-          transforms: {test: {resize: [256, 256], centerCrop: 224}}
-          training: {epochs: 3, batchSize: 16, learningRate: 0.005, freeze: [layer1]}
-        %s
-        """
-            .formatted(extra),
-        "test.yaml");
+  /** The hot-dog fine-tune the cards describe. */
+  static JobYaml hotdog() {
+    return JobYaml.job("hotdog")
+        .architecture("resnet18")
+        .pretrained("hf://timm/resnet18.tv_in1k/model.safetensors")
+        .dataset("hf://datasets/acme/hotdog/train.zip", "s3://data/hotdog/test")
+        .transforms(null, "resize: [256, 256], centerCrop: 224")
+        .epochs(3)
+        .batchSize(16)
+        .learningRate("0.005")
+        .fields("training", "freeze: [layer1]");
   }
 
   static RunResult run(String name, String init, double accuracy) {
@@ -77,7 +72,8 @@ class ModelCardTest {
     String card =
         new String(
             ModelCard.readme(
-                job("  baseline: {fromScratch: {epochs: 3}}"),
+                JobLoader.parse(
+                    hotdog().fields("baseline", "fromScratch: {epochs: 3}").yaml(), "test.yaml"),
                 result,
                 lineage(true),
                 "ghcr.io/acme/finetune-trainer:1.2.3"),
@@ -121,14 +117,10 @@ class ModelCardTest {
   void fromScratchHasNoBaseModelAndSaysThereIsNoGain() throws Exception {
     FineTuneJob job =
         JobLoader.parse(
-            """
-        apiVersion: finetune.dev/v1alpha1
-        kind: FineTuneJob
-        metadata: {name: scratch}
-        spec:
-          model: {architecture: resnet34}
-          dataset: {train: "file:///d/train", test: "file:///d/test"}
-        """,
+            JobYaml.job("scratch")
+                .architecture("resnet34")
+                .dataset("file:///d/train", "file:///d/test")
+                .yaml(),
             "scratch.yaml");
     JobResult result =
         new JobResult(

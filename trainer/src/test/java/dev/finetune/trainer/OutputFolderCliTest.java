@@ -8,6 +8,7 @@ import dev.finetune.trainer.base.Sha256;
 import dev.finetune.trainer.cli.Main;
 import dev.finetune.trainer.data.TestArchives;
 import dev.finetune.trainer.storage.StderrCapture;
+import dev.finetune.trainer.testing.JobYaml;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,62 +47,39 @@ class OutputFolderCliTest {
     }
   }
 
-  static Path job(String name, String train, String test, String extra) throws Exception {
-    Path f = dir.resolve(name + ".yaml");
-    Files.writeString(
-        f,
-        """
-        apiVersion: finetune.dev/v1alpha1
-        kind: FineTuneJob
-        metadata: {name: %s}
-        spec:
-          dataset: {train: "%s", test: "%s"}
-          transforms: {train: {resize: 16}, test: {resize: 16}}
-          training: {epochs: 1, batchSize: 4}
-        %s"""
-            .formatted(name, train, test, extra));
-    return f;
-  }
-
   static Stream<Arguments> failures() throws Exception {
-    String train = data.resolve("train").toUri().toString();
     String test = data.resolve("test").toUri().toString();
     Path slip =
         TestArchives.zip(
             dir.resolve("slip.zip"), List.of(TestArchives.Entry.file("../../evil.jpg", "x")));
     return Stream.of(
-        Arguments.of(2, job("usage", train, test, ""), List.of("--grace-period", "-1")),
-        Arguments.of(3, job("spec", train, test, "  suspend: maybe\n"), List.of()),
+        Arguments.of(2, JobYaml.small("usage").imageFolder(data), List.of("--grace-period", "-1")),
+        Arguments.of(
+            3, JobYaml.small("spec").imageFolder(data).lines("  suspend: maybe\n"), List.of()),
         Arguments.of(
             4,
-            job("scheme", "https://example.com/ds.zip", test, ""),
+            JobYaml.small("scheme").dataset("https://example.com/ds.zip", test),
             List.of("--allowed-schemes", "file")),
-        Arguments.of(
-            5,
-            job(
-                "one-class",
-                oneClass.resolve("train").toUri().toString(),
-                oneClass.resolve("test").toUri().toString(),
-                ""),
-            List.of()),
-        Arguments.of(6, job("slip", slip.toUri().toString(), test, ""), List.of()),
+        Arguments.of(5, JobYaml.small("one-class").imageFolder(oneClass), List.of()),
+        Arguments.of(6, JobYaml.small("slip").dataset(slip, test), List.of()),
         Arguments.of(
             7,
-            job("weights", train, test, "  model: {pretrained: {uri: \"file:///dev/zero\"}}\n"),
+            JobYaml.small("weights").imageFolder(data).pretrained("file:///dev/zero"),
             List.of()),
         Arguments.of(
-            9, job("missing", dir.resolve("nope/train").toUri().toString(), test, ""), List.of()),
+            9, JobYaml.small("missing").dataset(dir.resolve("nope/train"), test), List.of()),
         Arguments.of(
             10,
-            job("storage", train, test, "  checkpoints: {uri: \"file:///proc/finetune-ckpt\"}\n"),
+            JobYaml.small("storage").imageFolder(data).checkpoints("file:///proc/finetune-ckpt"),
             List.of()),
-        Arguments.of(11, job("other", train, test, ""), List.of()));
+        Arguments.of(11, JobYaml.small("other").imageFolder(data), List.of()));
   }
 
   @ParameterizedTest(name = "exit {0}")
   @MethodSource("failures")
-  void aFailingJobLeavesAnotherRunsOutputAlone(int code, Path job, List<String> extra)
+  void aFailingJobLeavesAnotherRunsOutputAlone(int code, JobYaml yaml, List<String> extra)
       throws Exception {
+    Path job = yaml.write(dir.resolve(yaml.name() + ".yaml"));
     Path out = Files.createDirectories(dir.resolve("out-" + code));
     Files.write(
         out.resolve("result.json"), OutputFolderTest.result(OutputFolderTest.identity("finished")));

@@ -202,24 +202,9 @@ class PreemptionDrillIT {
   }
 
   private Path manifest(Path data, Path ckpt, String name) throws IOException {
-    Path job = dir.resolve(name + ".yaml");
-    Files.writeString(
-        job,
-        """
-        apiVersion: finetune.dev/v1alpha1
-        kind: FineTuneJob
-        metadata: {name: drill}
-        spec:
-          model: {architecture: resnet18}
-          dataset: {train: "file://%1$s/train", test: "file://%1$s/test"}
-          transforms:
-            train: {randomResizedCrop: 32, horizontalFlip: true}
-            test: {resize: 32}
-          training: {epochs: %3$d, batchSize: 8, learningRate: 0.01, momentum: 0.9, seed: 3}
-          checkpoints: {uri: "file://%2$s", everyEpochs: 1, keep: 2}
-        """
-            .formatted(data, ckpt, EPOCHS));
-    return job;
+    return KillAndResumeIT.resumable("drill", data, EPOCHS)
+        .checkpoints("file://" + ckpt)
+        .write(dir.resolve(name + ".yaml"));
   }
 
   private static String[] args(Path manifest, Path out, int port) {

@@ -7,6 +7,7 @@ import dev.finetune.testsupport.S3Server;
 import dev.finetune.testsupport.SyntheticImageFolder;
 import dev.finetune.trainer.cli.Main;
 import dev.finetune.trainer.storage.StderrCapture;
+import dev.finetune.trainer.testing.JobYaml;
 import dev.finetune.trainer.testing.TrainerProcess;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,34 +44,27 @@ class StaleRunIT {
     s3.close();
   }
 
-  private static Path job(String name, String training, String extra) throws IOException {
-    Path file = dir.resolve(name + "-" + Math.abs((training + extra).hashCode()) + ".yaml");
-    Files.writeString(
-        file,
-        """
-        apiVersion: finetune.dev/v1alpha1
-        kind: FineTuneJob
-        metadata: {name: %s}
-        spec:
-          model: {architecture: resnet18}
-          dataset: {train: "%s", test: "%s"%s}
-          transforms: {train: {resize: 24}, test: {resize: 24}}
-          training: {epochs: 1, batchSize: 8, %s}
-        """
-            .formatted(
-                name,
-                data.resolve("train").toUri(),
-                data.resolve("test").toUri(),
-                extra,
-                training));
-    return file;
+  /** The run these cases train and change: one epoch in batches of 8 at 24 px. */
+  private static JobYaml recipe(String name, String training) {
+    return JobYaml.job(name)
+        .architecture("resnet18")
+        .imageFolder(data)
+        .resize(24)
+        .epochs(1)
+        .batchSize(8)
+        .fields("training", training);
   }
 
-  private static Path s3Job(String training) throws IOException {
-    Path file = job("s3run", training, "");
-    Files.writeString(
-        file, Files.readString(file) + "  checkpoints: {uri: \"" + s3.uri("runs/s3run") + "\"}\n");
-    return file;
+  private static Path write(JobYaml job) {
+    return job.write(dir.resolve(job.name() + "-" + Math.abs(job.yaml().hashCode()) + ".yaml"));
+  }
+
+  private static Path job(String name, String training) {
+    return write(recipe(name, training));
+  }
+
+  private static Path s3Job(String training) {
+    return write(recipe("s3run", training).checkpoints(s3.uri("runs/s3run")));
   }
 
   record Run(int code, String err) {}
@@ -108,17 +102,19 @@ class StaleRunIT {
   @Test
   void changedRecipeJobOrClassesIsRefusedWithoutWriting() throws Exception {
     Path out = dir.resolve("out");
-    Run first = train(job("hotdog", "learningRate: 0.01, momentum: 0.9, seed: 1", ""), out);
+    Run first = train(job("hotdog", "learningRate: 0.01, momentum: 0.9, seed: 1"), out);
     assertEquals(0, first.code(), first.err());
     Map<String, String> before = snapshot(out);
 
     for (Path changed :
         new Path[] {
-          job("hotdog", "learningRate: 0.02, momentum: 0.9, seed: 1", ""),
-          job("hotdog", "learningRate: 0.01, momentum: 0.5, seed: 1", ""),
-          job("hotdog", "learningRate: 0.01, momentum: 0.9, seed: 2", ""),
-          job("hotdog-kueue", "learningRate: 0.01, momentum: 0.9, seed: 1", ""),
-          job("hotdog", "learningRate: 0.01, momentum: 0.9, seed: 1", ", classes: [circle, square]")
+          job("hotdog", "learningRate: 0.02, momentum: 0.9, seed: 1"),
+          job("hotdog", "learningRate: 0.01, momentum: 0.5, seed: 1"),
+          job("hotdog", "learningRate: 0.01, momentum: 0.9, seed: 2"),
+          job("hotdog-kueue", "learningRate: 0.01, momentum: 0.9, seed: 1"),
+          write(
+              recipe("hotdog", "learningRate: 0.01, momentum: 0.9, seed: 1")
+                  .fields("dataset", "classes: [circle, square]"))
         }) {
       Run r = train(changed, out);
       assertEquals(RUN_MISMATCH, r.code(), changed + ": " + r.err());
@@ -134,11 +130,11 @@ class StaleRunIT {
       assertTrue(r.err().contains("differs in"), r.err());
       assertEquals(before, snapshot(out), "nothing written for " + changed);
     }
-    Run lr = train(job("hotdog", "learningRate: 0.02, momentum: 0.9, seed: 1", ""), out);
+    Run lr = train(job("hotdog", "learningRate: 0.02, momentum: 0.9, seed: 1"), out);
     assertTrue(lr.err().contains("spec.training.learningRate (stored 0.01, now 0.02)"), lr.err());
 
     // The same spec resumes (the finished run) and succeeds.
-    Run again = train(job("hotdog", "learningRate: 0.01, momentum: 0.9, seed: 1", ""), out);
+    Run again = train(job("hotdog", "learningRate: 0.01, momentum: 0.9, seed: 1"), out);
     assertEquals(0, again.code(), again.err());
   }
 

@@ -9,6 +9,7 @@ import dev.finetune.testsupport.S3Server;
 import dev.finetune.testsupport.SyntheticImageFolder;
 import dev.finetune.trainer.storage.ObjectStore;
 import dev.finetune.trainer.storage.ObjectStores;
+import dev.finetune.trainer.testing.JobYaml;
 import dev.finetune.trainer.testing.TrainerProcess;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -42,21 +43,18 @@ class StorageOutageDrillIT {
   @Test
   void outageIsReportedThenRecoveredAndNothingIsLost() throws Exception {
     Path data = SyntheticImageFolder.write(dir.resolve("data"), 16, 4, 32, 5);
-    Path job = dir.resolve("job.yaml");
-    Files.writeString(
-        job,
-        """
-        apiVersion: finetune.dev/v1alpha1
-        kind: FineTuneJob
-        metadata: {name: outage}
-        spec:
-          model: {architecture: resnet18}
-          dataset: {train: "file://%1$s/train", test: "file://%1$s/test"}
-          transforms: {train: {randomResizedCrop: 32}, test: {resize: 32}}
-          training: {epochs: 3, batchSize: 8, learningRate: 0.01, momentum: 0.9, seed: 1}
-          checkpoints: {uri: "s3://drill/runs/outage", everyEpochs: 1, keep: 3}
-        """
-            .formatted(data));
+    Path job =
+        JobYaml.job("outage")
+            .architecture("resnet18")
+            .imageFolder(data)
+            .transforms("randomResizedCrop: 32", "resize: 32")
+            .epochs(3)
+            .batchSize(8)
+            .learningRate("0.01")
+            .fields("training", "momentum: 0.9, seed: 1")
+            .checkpoints("s3://drill/runs/outage")
+            .fields("checkpoints", "everyEpochs: 1, keep: 3")
+            .write(dir.resolve("job.yaml"));
     try (S3Server s3 = S3Server.start("drill")) {
       int port;
       try (ServerSocket free = new ServerSocket(0)) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.trainer.storage.StderrCapture;
+import dev.finetune.trainer.testing.JobYaml;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -31,20 +32,17 @@ class PreflightTest {
     aFile = Files.writeString(dir.resolve("a-file"), "not a folder");
   }
 
-  private Path job(String extra) throws Exception {
-    Path f = dir.resolve("job-" + Math.abs(extra.hashCode()) + ".yaml");
-    Files.writeString(
-        f,
-        """
-        apiVersion: finetune.dev/v1alpha1
-        kind: FineTuneJob
-        metadata: {name: pre}
-        spec:
-          model: {architecture: resnet18}
-          dataset: {train: "%s", test: "%s"}
-        %s"""
-            .formatted(data.toUri(), data.toUri(), extra));
-    return f;
+  /** The job of these cases: a ResNet-18 on the (empty) data folder. */
+  private JobYaml pre() {
+    return JobYaml.job("pre").architecture("resnet18").dataset(data, data);
+  }
+
+  private Path job(JobYaml yaml) {
+    return yaml.write(dir.resolve("job-" + Math.abs(yaml.yaml().hashCode()) + ".yaml"));
+  }
+
+  private Path job() {
+    return job(pre());
   }
 
   record Result(int code, String err) {}
@@ -78,7 +76,7 @@ class PreflightTest {
 
   @Test
   void unwritableOutputIsAUsageErrorBeforeTraining() throws Exception {
-    Path job = job("");
+    Path job = job();
     oneLine(train(job, "--output", aFile.toString()), 2, "--output");
     oneLine(train(job, "--output", aFile.resolve("sub").toString()), 2, "is not a folder");
     oneLine(train(job, "--output", "/proc/finetune-out"), 2, "is not writable");
@@ -89,36 +87,32 @@ class PreflightTest {
     for (String uri :
         List.of(
             aFile.toUri() + "/ckpts", "file:///proc/finetune-ckpts", aFile.toUri().toString())) {
-      Path job = job("  checkpoints: {uri: \"" + uri + "\"}\n");
+      Path job = job(pre().checkpoints(uri));
       Result v = run("validate", job.toString());
       Result t = train(job);
       oneLine(v, 10, "spec.checkpoints.uri");
       oneLine(t, 10, "spec.checkpoints.uri");
     }
-    Path ok = job("  checkpoints: {uri: \"" + dir.resolve("new/ckpts").toUri() + "\"}\n");
+    Path ok = job(pre().checkpoints(dir.resolve("new/ckpts")));
     assertEquals(0, run("validate", ok.toString()).code());
     assertFalse(Files.exists(dir.resolve("new")), "validate leaves no folders behind");
   }
 
   @Test
   void relativeFileUrisFailInValidateAndTrainAlike() throws Exception {
-    for (String extra :
-        List.of(
-            "  checkpoints: {uri: \"file://relative/dir\"}\n",
-            "  checkpoints: {uri: \"file:relative/dir\"}\n")) {
-      Path job = job(extra);
+    for (String uri : List.of("file://relative/dir", "file:relative/dir")) {
+      Path job = job(pre().checkpoints(uri));
       oneLine(run("validate", job.toString()), 3, "spec.checkpoints.uri");
       oneLine(train(job), 3, "spec.checkpoints.uri");
     }
-    Path ds = dir.resolve("rel.yaml");
-    Files.writeString(
-        ds, Files.readString(job("")).replace(data.toUri().toString(), "file://data/train"));
+    Path ds =
+        pre().dataset("file://data/train", "file://data/train").write(dir.resolve("rel.yaml"));
     oneLine(run("validate", ds.toString()), 3, "spec.dataset.train");
   }
 
   @Test
   void metricsPortOutOfRangeOrTakenIsAUsageError() throws Exception {
-    Path job = job("");
+    Path job = job();
     oneLine(train(job, "--metrics-port", "70000"), 2, "--metrics-port");
     oneLine(train(job, "--metrics-port", "-7"), 2, "--metrics-port");
     try (ServerSocket taken = new ServerSocket()) {
@@ -135,7 +129,7 @@ class PreflightTest {
     assertEquals(4, Preflight.threads(100_000, 4));
     assertEquals(4, Preflight.threads(0, 4));
     assertEquals(3, Preflight.threads(3, 4));
-    Path job = job("");
+    Path job = job();
     oneLine(train(job, "--threads", "-1"), 2, "--threads");
     oneLine(train(job, "--data-workers", "-3"), 2, "--data-workers");
   }
@@ -148,7 +142,7 @@ class PreflightTest {
     assertEquals(0, Preflight.dataWorkers(0, 4), "0 stays: CpuShare picks from the device");
     assertEquals(4, Preflight.dataWorkers(100_000, 4));
     assertEquals(3, Preflight.dataWorkers(3, 4));
-    Path job = job("");
+    Path job = job();
     Result negative = train(job, "--cpus", "-2");
     oneLine(negative, 2, "--cpus");
     assertTrue(negative.err().contains("from 1 to"), negative.err());
@@ -159,7 +153,7 @@ class PreflightTest {
   @Test
   void aTinyNormalizeStdIsNamedNotTheLearningRate() throws Exception {
     for (String std : List.of("[1.0e-30, 0.224, 0.225]", "[0.0001, 0.0001, 0.0001]")) {
-      Path job = job("  transforms: {normalize: {std: " + std + "}}\n");
+      Path job = job(pre().fields("transforms", "normalize: {std: " + std + "}"));
       oneLine(run("validate", job.toString()), 3, "spec.transforms.normalize.std");
       Result t = train(job);
       oneLine(t, 3, "spec.transforms.normalize.std");
@@ -167,7 +161,9 @@ class PreflightTest {
     }
     assertEquals(
         0,
-        run("validate", job("  transforms: {normalize: {std: [0.2, 0.2, 0.2]}}\n").toString())
+        run(
+                "validate",
+                job(pre().fields("transforms", "normalize: {std: [0.2, 0.2, 0.2]}")).toString())
             .code());
   }
 
@@ -178,7 +174,7 @@ class PreflightTest {
    */
   @Test
   void everyNumericOptionOutsideItsRangeIsAUsageErrorNamingFlagAndRange() throws Exception {
-    Path job = job("");
+    Path job = job();
     record Case(String option, String value, String range) {}
     for (Case c :
         List.of(
@@ -207,7 +203,7 @@ class PreflightTest {
    */
   @Test
   void terminationLogInsideOutputIsAUsageError() throws Exception {
-    Path job = job("");
+    Path job = job();
     Path out = dir.resolve("out");
     Files.createDirectories(out);
     Path link = Files.createSymbolicLink(dir.resolve("out-link"), out);
@@ -227,6 +223,6 @@ class PreflightTest {
 
   @Test
   void cacheDirThatIsAFileIsAUsageError() throws Exception {
-    oneLine(train(job(""), "--cache-dir", aFile.toString()), 2, "--cache-dir");
+    oneLine(train(job(), "--cache-dir", aFile.toString()), 2, "--cache-dir");
   }
 }

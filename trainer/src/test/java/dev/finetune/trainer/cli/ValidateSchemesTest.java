@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.contract.UriSchemes;
 import dev.finetune.trainer.storage.StderrCapture;
-import java.nio.file.Files;
+import dev.finetune.trainer.testing.JobYaml;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,19 +19,12 @@ import picocli.CommandLine;
 class ValidateSchemesTest {
   @TempDir Path dir;
 
-  Path job(String train) throws Exception {
-    return Files.writeString(
-        dir.resolve("job.yaml"),
-        """
-        apiVersion: finetune.dev/v1alpha1
-        kind: FineTuneJob
-        metadata: {name: j}
-        spec:
-          model: {architecture: resnet18}
-          dataset: {train: "%s", test: "s3://data/test.zip"}
-          checkpoints: {uri: "s3://ckpt/j"}
-        """
-            .formatted(train));
+  Path job(String train) {
+    return JobYaml.job("j")
+        .architecture("resnet18")
+        .dataset(train, "s3://data/test.zip")
+        .checkpoints("s3://ckpt/j")
+        .write(dir.resolve("job.yaml"));
   }
 
   static int run(StringBuilder err, String... args) {

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune.testsupport.SyntheticImageFolder;
 import dev.finetune.trainer.data.TestImages;
+import dev.finetune.trainer.testing.JobYaml;
 import dev.finetune.trainer.testing.TrainerProcess;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -63,21 +64,16 @@ class ServeIT {
   static void trainAndServe() throws Exception {
     data = SyntheticImageFolder.write(dir.resolve("data"), 10, 6, 32, 21);
     out = dir.resolve("out");
-    Path job = dir.resolve("job.yaml");
     // The test chain resizes and crops, so serving without the job's own chain would differ.
-    Files.writeString(
-        job,
-        """
-        apiVersion: finetune.dev/v1alpha1
-        kind: FineTuneJob
-        metadata: {name: shapes}
-        spec:
-          model: {architecture: resnet18}
-          dataset: {train: "%s", test: "%s"}
-          transforms: {train: {randomResizedCrop: 28}, test: {resize: 36, centerCrop: 28}}
-          training: {epochs: 2, batchSize: 6, learningRate: 0.01}
-        """
-            .formatted(data.resolve("train").toUri(), data.resolve("test").toUri()));
+    Path job =
+        JobYaml.job("shapes")
+            .architecture("resnet18")
+            .imageFolder(data)
+            .transforms("randomResizedCrop: 28", "resize: 36, centerCrop: 28")
+            .epochs(2)
+            .batchSize(6)
+            .learningRate("0.01")
+            .write(dir.resolve("job.yaml"));
     int exit =
         TrainerProcess.await(
             TrainerProcess.start(

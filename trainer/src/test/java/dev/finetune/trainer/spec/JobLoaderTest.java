@@ -1,6 +1,7 @@
 package dev.finetune.trainer.spec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import dev.finetune.api.v1alpha1.spec.Architecture;
 import dev.finetune.api.v1alpha1.spec.LossReduction;
 import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.error.TrainerException;
+import dev.finetune.trainer.testing.JobYaml;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -17,16 +19,15 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class JobLoaderTest {
+  /** A valid job; the cases below change its text, so the fields they replace must be in it. */
   static final String VALID =
-      """
-      apiVersion: finetune.dev/v1alpha1
-      kind: FineTuneJob
-      metadata: {name: demo}
-      spec:
-        model: {architecture: resnet18, pretrained: {uri: "file:///tmp/w.safetensors"}}
-        dataset: {train: "file:///d/train", test: "file:///d/test"}
-        training: {epochs: 2, freeze: [conv1, layer1]}
-      """;
+      JobYaml.job("demo")
+          .architecture("resnet18")
+          .pretrained("file:///tmp/w.safetensors")
+          .dataset("file:///d/train", "file:///d/test")
+          .epochs(2)
+          .fields("training", "freeze: [conv1, layer1]")
+          .yaml();
 
   @Test
   void examplesInTheRepositoryAreValid() {
@@ -139,6 +140,7 @@ class JobLoaderTest {
       case "resize" -> yaml = yaml + "  transforms: {test: {" + change + "}}\n";
       default -> yaml = yaml.replace("training: {", "training: {" + change + ", ");
     }
+    assertNotEquals(VALID, yaml, "the case changes the job: " + change);
     return yaml;
   }
 }
