@@ -9,9 +9,12 @@ import dev.finetune.api.v1alpha1.spec.ResizeSpec;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
 import dev.finetune.operator.config.OperatorConfig;
 import dev.finetune.operator.observe.Labels;
+import dev.finetune.testsupport.S3Server;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import java.nio.file.Path;
@@ -21,6 +24,17 @@ import java.util.function.Consumer;
 /** Fluent builders for test objects: {@code Fixtures.ftj("a").suspend(true).obj()}. */
 public final class Fixtures {
   private Fixtures() {}
+
+  /** The Secret that holds the test S3 server's credentials, as a trainer's credentialsSecret. */
+  public static Secret s3Secret(String name, String namespace, S3Server s3) {
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(namespace)
+        .endMetadata()
+        .withData(s3.secretData())
+        .build();
+  }
 
   /**
    * A FineTuneJob the real trainer finishes in seconds: a tiny ImageFolder at {@code dataset}

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.sim.OperatorProcess;
 import dev.finetune.testsupport.S3Server;
 import dev.finetune.testsupport.SyntheticImageFolder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,14 +67,7 @@ class ClusterNamespaceScopedIT {
         admin
             .secrets()
             .inNamespace(ns)
-            .resource(
-                new SecretBuilder()
-                    .withNewMetadata()
-                    .withName(TrainingRig.SECRET)
-                    .withNamespace(ns)
-                    .endMetadata()
-                    .withData(s3.secretData())
-                    .build())
+            .resource(Fixtures.s3Secret(TrainingRig.SECRET, ns, s3))
             .serverSideApply();
       }
       OperatorProcess op =

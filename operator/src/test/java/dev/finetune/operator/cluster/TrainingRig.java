@@ -6,7 +6,6 @@ import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.sim.OperatorProcess;
 import dev.finetune.testsupport.S3Server;
 import dev.finetune.testsupport.SyntheticImageFolder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,14 +41,7 @@ final class TrainingRig implements AutoCloseable {
     admin
         .secrets()
         .inNamespace(namespace)
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName(SECRET)
-                .withNamespace(namespace)
-                .endMetadata()
-                .withData(s3.secretData())
-                .build())
+        .resource(Fixtures.s3Secret(SECRET, namespace, s3))
         .serverSideApply();
     agent = new NodeAgent(admin, Files.createDirectories(dir.resolve("nodes")));
     operator =

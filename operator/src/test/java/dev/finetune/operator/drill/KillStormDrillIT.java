@@ -9,6 +9,7 @@ import dev.finetune.api.v1alpha1.spec.CheckpointSpec;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
 import dev.finetune.api.v1alpha1.spec.ImageTransformSpec;
 import dev.finetune.api.v1alpha1.spec.ResizeSpec;
+import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.observe.Labels;
 import dev.finetune.operator.sim.MockApiServer;
 import dev.finetune.operator.sim.OperatorProcess;
@@ -16,7 +17,6 @@ import dev.finetune.operator.sim.SimulatedKubelet;
 import dev.finetune.testsupport.S3Server;
 import dev.finetune.testsupport.SyntheticImageFolder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -75,18 +75,7 @@ class KillStormDrillIT {
     try (MockApiServer api = MockApiServer.start();
         S3Server s3 = S3Server.start("finetune")) {
       KubernetesClient client = api.client();
-      client
-          .secrets()
-          .inNamespace(NS)
-          .resource(
-              new SecretBuilder()
-                  .withNewMetadata()
-                  .withName(SECRET)
-                  .withNamespace(NS)
-                  .endMetadata()
-                  .withData(s3.secretData())
-                  .build())
-          .create();
+      client.secrets().inNamespace(NS).resource(Fixtures.s3Secret(SECRET, NS, s3)).create();
       try (SimulatedKubelet kubelet =
               new SimulatedKubelet(client, NS, Files.createDirectories(tmp.resolve("nodes")));
           LiveTrainers live = new LiveTrainers(kubelet)) {

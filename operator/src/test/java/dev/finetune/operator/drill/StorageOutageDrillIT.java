@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.sim.MockApiServer;
 import dev.finetune.operator.sim.OperatorProcess;
 import dev.finetune.operator.sim.SimulatedKubelet;
 import dev.finetune.operator.status.StatusBuilder;
 import dev.finetune.testsupport.S3Server;
 import dev.finetune.testsupport.SyntheticImageFolder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,18 +55,7 @@ class StorageOutageDrillIT {
     try (MockApiServer api = MockApiServer.start();
         S3Server s3 = S3Server.start("finetune")) {
       KubernetesClient client = api.client();
-      client
-          .secrets()
-          .inNamespace(NS)
-          .resource(
-              new SecretBuilder()
-                  .withNewMetadata()
-                  .withName(SECRET)
-                  .withNamespace(NS)
-                  .endMetadata()
-                  .withData(s3.secretData())
-                  .build())
-          .create();
+      client.secrets().inNamespace(NS).resource(Fixtures.s3Secret(SECRET, NS, s3)).create();
       try (SimulatedKubelet kubelet =
               new SimulatedKubelet(client, NS, Files.createDirectories(tmp.resolve("nodes")));
           OperatorProcess op =

@@ -20,7 +20,6 @@ import dev.finetune.operator.sim.SimulatedKubelet;
 import dev.finetune.operator.status.StatusBuilder;
 import dev.finetune.testsupport.S3Server;
 import dev.finetune.testsupport.SyntheticImageFolder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
@@ -81,14 +80,7 @@ class RealTrainerIT {
     client
         .secrets()
         .inNamespace(NS)
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName(SECRET)
-                .withNamespace(NS)
-                .endMetadata()
-                .withData(s3.secretData())
-                .build())
+        .resource(Fixtures.s3Secret(SECRET, NS, s3))
         .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
   }
 
