@@ -25,6 +25,20 @@ import java.util.function.Consumer;
 public final class Fixtures {
   private Fixtures() {}
 
+  /**
+   * The smallest FineTuneJob admission accepts: https dataset URLs that the drills' fake trainers
+   * never fetch. Callers set what their test is about on the returned job's spec.
+   */
+  public static FineTuneJob minimalJob(String name, String namespace) {
+    FineTuneJob f = new FineTuneJob();
+    f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    FineTuneJobSpec spec = new FineTuneJobSpec();
+    spec.dataset.train = "https://data.example.com/train.zip";
+    spec.dataset.test = "https://data.example.com/test.zip";
+    f.setSpec(spec);
+    return f;
+  }
+
   /** The Secret that holds the test S3 server's credentials, as a trainer's credentialsSecret. */
   public static Secret s3Secret(String name, String namespace, S3Server s3) {
     return new SecretBuilder()

@@ -7,11 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
+import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.sim.InstantKubelet;
 import dev.finetune.operator.sim.MockApiServer;
 import dev.finetune.operator.sim.OperatorProcess;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -103,18 +102,9 @@ class GitOpsDrillIT {
   }
 
   static FineTuneJob job(String name, Map<String, String> annotations) {
-    FineTuneJob f = new FineTuneJob();
-    f.setMetadata(
-        new ObjectMetaBuilder()
-            .withName(name)
-            .withNamespace(NS)
-            .withAnnotations(annotations)
-            .build());
-    FineTuneJobSpec spec = new FineTuneJobSpec();
-    spec.dataset.train = "https://data.example.com/train.zip";
-    spec.dataset.test = "https://data.example.com/test.zip";
-    spec.ttlSecondsAfterFinished = 1;
-    f.setSpec(spec);
+    FineTuneJob f = Fixtures.minimalJob(name, NS);
+    f.getMetadata().setAnnotations(annotations);
+    f.getSpec().ttlSecondsAfterFinished = 1;
     return f;
   }
 }

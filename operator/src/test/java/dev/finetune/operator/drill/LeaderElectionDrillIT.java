@@ -5,11 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
+import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.sim.InstantKubelet;
 import dev.finetune.operator.sim.MockApiServer;
 import dev.finetune.operator.sim.OperatorProcess;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
@@ -123,13 +122,7 @@ class LeaderElectionDrillIT {
         .mapToObj(
             i -> {
               String name = prefix + "-" + i;
-              FineTuneJob f = new FineTuneJob();
-              f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-              FineTuneJobSpec spec = new FineTuneJobSpec();
-              spec.dataset.train = "https://data.example.com/train.zip";
-              spec.dataset.test = "https://data.example.com/test.zip";
-              f.setSpec(spec);
-              client.resource(f).create();
+              client.resource(Fixtures.minimalJob(name, NS)).create();
               return name;
             })
         .toList();

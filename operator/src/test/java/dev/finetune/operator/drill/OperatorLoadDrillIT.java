@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
+import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.observe.Labels;
 import dev.finetune.operator.sim.InstantKubelet;
 import dev.finetune.operator.sim.MockApiServer;
 import dev.finetune.operator.sim.OperatorProcess;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
@@ -82,15 +81,10 @@ class OperatorLoadDrillIT {
   }
 
   static FineTuneJob ftj(String name) {
-    FineTuneJob f = new FineTuneJob();
-    f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-    FineTuneJobSpec spec = new FineTuneJobSpec();
-    spec.dataset.train = "https://data.example.com/train.zip";
-    spec.dataset.test = "https://data.example.com/test.zip";
-    spec.resources.cpu = "2";
-    spec.resources.memory = "4Gi";
-    spec.backoffLimit = 3;
-    f.setSpec(spec);
+    FineTuneJob f = Fixtures.minimalJob(name, NS);
+    f.getSpec().resources.cpu = "2";
+    f.getSpec().resources.memory = "4Gi";
+    f.getSpec().backoffLimit = 3;
     return f;
   }
 

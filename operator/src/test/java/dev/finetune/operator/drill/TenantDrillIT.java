@@ -8,12 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
-import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
+import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.sim.InstantKubelet;
 import dev.finetune.operator.sim.MockApiServer;
 import dev.finetune.operator.sim.OperatorProcess;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
@@ -199,13 +198,7 @@ class TenantDrillIT {
   }
 
   static void create(KubernetesClient client, String ns, String name) {
-    FineTuneJob f = new FineTuneJob();
-    f.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-    FineTuneJobSpec spec = new FineTuneJobSpec();
-    spec.dataset.train = "https://data.example.com/train.zip";
-    spec.dataset.test = "https://data.example.com/test.zip";
-    f.setSpec(spec);
-    client.resource(f).create();
+    client.resource(Fixtures.minimalJob(name, ns)).create();
   }
 
   static void awaitPhase(KubernetesClient client, String ns, String name, String phase) {
