@@ -2,10 +2,10 @@ package dev.finetune.operator.controller;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.status.FineTuneJobStatus;
-import dev.finetune.api.v1alpha1.status.RegisteredModel;
 import dev.finetune.contract.Conditions;
 import dev.finetune.contract.Phase;
 import dev.finetune.contract.UriSchemes;
+import dev.finetune.operator.act.ArtifactCleanup;
 import dev.finetune.operator.act.AttemptPlanner;
 import dev.finetune.operator.act.Creation;
 import dev.finetune.operator.act.Expiry;
@@ -21,19 +21,15 @@ import dev.finetune.operator.observe.Labels;
 import dev.finetune.operator.observe.MetricsScraper;
 import dev.finetune.operator.observe.Observation;
 import dev.finetune.operator.observe.ProgressScraper;
-import dev.finetune.operator.observe.StorageObservation;
 import dev.finetune.operator.observe.StorageObserver;
 import dev.finetune.operator.observe.StorageSchedule;
 import dev.finetune.operator.observe.TrainerMetrics;
-import dev.finetune.operator.registry.MlflowCredentials;
-import dev.finetune.operator.registry.MlflowRegistry;
-import dev.finetune.operator.registry.ModelVersionEntry;
+import dev.finetune.operator.registry.ModelRegistrar;
 import dev.finetune.operator.registry.Registration;
-import dev.finetune.operator.registry.RegistryException;
 import dev.finetune.operator.status.EventRecorder;
+import dev.finetune.operator.status.InvalidCheckpointEvents;
 import dev.finetune.operator.status.StatusBuilder;
 import dev.finetune.operator.storage.S3Storage;
-import dev.finetune.operator.storage.StorageException;
 import dev.finetune.operator.validate.ImagePolicy;
 import dev.finetune.operator.validate.Validation;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -116,14 +112,20 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
   /** When each job's storage was last listed (by uid); throttles listing. */
   private final Map<String, Instant> lastListed = new ConcurrentHashMap<>();
 
-  /** Invalid checkpoints already reported in an Event (by uid), so each is reported once. */
-  private final Map<String, Set<String>> reportedInvalid = new ConcurrentHashMap<>();
+  /** A Warning per invalid checkpoint, once each. */
+  private InvalidCheckpointEvents invalidCheckpoints;
 
-  /** When a failed model registration is tried again (by uid); in memory, as lastListed. */
-  private final Map<String, Instant> nextRegistration = new ConcurrentHashMap<>();
+  /** Registers final models in MLflow (spec.registry), with its own retry schedule. */
+  private ModelRegistrar registrar;
+
+  /** artifactPolicy Delete on deletion. */
+  private ArtifactCleanup artifactCleanup;
 
   @jakarta.annotation.PostConstruct
   void init() {
+    invalidCheckpoints = new InvalidCheckpointEvents(client);
+    registrar = new ModelRegistrar(client, config);
+    artifactCleanup = new ArtifactCleanup(client, config);
     progress =
         new ProgressScraper(
             MetricsScraper.http(config.metricsTimeout()),
@@ -258,7 +260,8 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     // succeeded with its final numbers; a failure is retried with backoff and never changes
     // the phase.
     if (Registration.wanted(ftj, status, S3Storage.configured(ftj))) {
-      Duration next = register(ftj, status, now);
+      Duration next =
+          registrar.register(ftj, status, TrainerJobResource.image(ftj.getSpec(), config), now);
       if (next != null && (reschedule == null || reschedule.compareTo(next) > 0)) {
         reschedule = next;
       }
@@ -266,7 +269,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
 
     // (4) Status: events for transitions, write only when something changed.
     recordTransition(ftj, previous, status);
-    reportInvalidCheckpoints(ftj, observation.storage());
+    invalidCheckpoints.report(ftj, observation.storage());
     UpdateControl<FineTuneJob> control;
     if (StatusBuilder.same(previous, status)) {
       control = UpdateControl.noUpdate();
@@ -305,42 +308,13 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     return observation.withStorage(StorageObserver.observe(client, ftj, config.storageTimeout()));
   }
 
-  /** A Warning per invalid checkpoint newer than the one a resume uses, once per checkpoint. */
-  private void reportInvalidCheckpoints(FineTuneJob ftj, StorageObservation storage) {
-    if (!storage.reachable() || storage.checkpoints().invalid().isEmpty()) {
-      return;
-    }
-    Set<String> reported =
-        reportedInvalid.computeIfAbsent(
-            ftj.getMetadata().getUid(), uid -> ConcurrentHashMap.newKeySet());
-    String fallback =
-        storage
-            .checkpoints()
-            .latest()
-            .map(
-                c -> "a resume will use " + c.uri + " (epoch " + c.epoch + ", step " + c.step + ")")
-            .orElse("no valid checkpoint is left: a resume starts from the beginning");
-    for (var invalid : storage.checkpoints().invalid()) {
-      if (reported.add(invalid.name())) {
-        EventRecorder.warning(
-            client,
-            ftj,
-            "CheckpointInvalid",
-            "checkpoint " + invalid.name() + " is invalid: " + invalid.reason() + "; " + fallback);
-      }
-    }
-  }
-
   /**
    * Deletion. Retain (or no storage the operator can open): the finalizer goes at once. Delete:
-   * trainer pods are stopped first (so nothing writes while objects go), then every object under
-   * spec.checkpoints.uri is deleted; while storage fails the finalizer stays, a Warning says why,
-   * and the next try comes after a growing delay.
+   * {@link ArtifactCleanup} stops the trainer pods, then deletes every object under
+   * spec.checkpoints.uri, keeping the finalizer while storage fails.
    */
   @Override
   public DeleteControl cleanup(FineTuneJob ftj, Context<FineTuneJob> context) {
-    String ns = ftj.getMetadata().getNamespace();
-    String name = ftj.getMetadata().getName();
     if (!StorageArtifacts.deleteOnCleanup(ftj)) {
       forget(ftj);
       return DeleteControl.defaultDelete();
@@ -349,117 +323,17 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
         JobObserver.observe(ftj, context, p -> Optional.empty()).attempts().stream()
             .flatMap(a -> a.activePods().stream())
             .toList();
-    if (!active.isEmpty()) {
-      active.forEach(pod -> client.pods().inNamespace(ns).withName(pod).delete());
-      EventRecorder.normal(
-          client,
-          ftj,
-          "DeletingArtifacts",
-          "stopping trainer pods "
-              + active
-              + " before deleting objects under "
-              + ftj.getSpec().checkpoints.uri);
-      return DeleteControl.noFinalizerRemoval().rescheduleAfter(config.backoffBase());
-    }
-    try {
-      int n = StorageArtifacts.delete(client, ftj, config.storageTimeout());
-      LOG.infof(
-          "%s/%s: artifactPolicy Delete: deleted %d objects under %s",
-          ns, name, n, ftj.getSpec().checkpoints.uri);
-      EventRecorder.normal(
-          client,
-          ftj,
-          "ArtifactsDeleted",
-          "deleted " + n + " objects under " + ftj.getSpec().checkpoints.uri);
+    DeleteControl control = artifactCleanup.run(ftj, active);
+    if (control.isRemoveFinalizer()) {
       forget(ftj);
-      return DeleteControl.defaultDelete();
-    } catch (StorageException e) {
-      Instant now = Instant.now();
-      String requested = ftj.getMetadata().getDeletionTimestamp();
-      Duration delay =
-          StorageArtifacts.retryDelay(
-              requested == null ? null : Instant.parse(requested),
-              now,
-              config.backoffBase(),
-              config.backoffMax());
-      LOG.warnf(
-          "%s/%s: cannot delete artifacts, retrying in %s: %s", ns, name, delay, e.getMessage());
-      EventRecorder.warning(
-          client,
-          ftj,
-          "ArtifactDeletionFailed",
-          e.getMessage()
-              + "; the finalizer stays and deletion is retried in "
-              + delay.toSeconds()
-              + " s");
-      return DeleteControl.noFinalizerRemoval().rescheduleAfter(delay);
     }
-  }
-
-  /**
-   * One registration try, bounded by finetune.operator.storage-timeout per request: finds the
-   * version tagged with this job's uid, else creates it. Writes the outcome into {@code status};
-   * returns when to try again (null: done).
-   */
-  private Duration register(FineTuneJob ftj, FineTuneJobStatus status, Instant now) {
-    String uid = ftj.getMetadata().getUid();
-    String ns = ftj.getMetadata().getNamespace();
-    String name = ftj.getMetadata().getName();
-    Instant due = nextRegistration.get(uid);
-    if (due != null && now.isBefore(due)) {
-      return Duration.between(now, due);
-    }
-    var mlflow = ftj.getSpec().registry.mlflow;
-    Long generation = ftj.getMetadata().getGeneration();
-    ModelVersionEntry entry =
-        ModelVersionEntry.of(ftj, status, TrainerJobResource.image(ftj.getSpec(), config));
-    String error;
-    try {
-      MlflowCredentials credentials = MlflowCredentials.read(client, ns, mlflow.credentialsSecret);
-      RegisteredModel model =
-          new MlflowRegistry(mlflow.uri, credentials, config.storageTimeout()).register(entry);
-      Registration.registered(status, model, generation, now);
-      nextRegistration.remove(uid);
-      LOG.infof(
-          "%s/%s: registered model %s version %s in MLflow", ns, name, model.name, model.version);
-      EventRecorder.normal(
-          client,
-          ftj,
-          "ModelRegistered",
-          "MLflow registered model "
-              + model.name
-              + " version "
-              + model.version
-              + " (source "
-              + model.uri
-              + ")");
-      return null;
-    } catch (RegistryException e) {
-      error = e.getMessage();
-    } catch (RuntimeException e) {
-      error = "MLflow registration failed: " + e.getClass().getSimpleName();
-    }
-    Optional<Instant> failingSince = Registration.failingSince(status);
-    Duration delay =
-        Registration.retryDelay(
-            failingSince.orElse(null), now, config.backoffBase(), config.backoffMax());
-    Registration.unavailable(status, error, delay, generation, now);
-    nextRegistration.put(uid, now.plus(delay));
-    LOG.warnf("%s/%s: cannot register the final model, retrying in %s: %s", ns, name, delay, error);
-    if (failingSince.isEmpty()) {
-      EventRecorder.warning(
-          client,
-          ftj,
-          Conditions.REGISTRY_UNAVAILABLE,
-          error + "; registration is retried with backoff, the job stays Succeeded");
-    }
-    return delay;
+    return control;
   }
 
   private void forget(FineTuneJob ftj) {
     lastListed.remove(ftj.getMetadata().getUid());
-    nextRegistration.remove(ftj.getMetadata().getUid());
-    reportedInvalid.remove(ftj.getMetadata().getUid());
+    registrar.forget(ftj.getMetadata().getUid());
+    invalidCheckpoints.forget(ftj.getMetadata().getUid());
   }
 
   private Duration act(FineTuneJob ftj, Plan plan, Validation validation) {
