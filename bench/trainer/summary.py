@@ -2,13 +2,20 @@
 and the median over rounds of the per-round ratios (stacks of one round ran back to back); the
 wall-second table also gives each stack's peak RSS at that size (median over rounds, MB).
 
-  summary.py RESULTS.jsonl
+  summary.py RESULTS.jsonl [MORE.jsonl ...]   (several files: their rounds pooled, a round
+                                              being one file's round; ratios stay within a round)
 """
 import json
 import statistics
 import sys
 
-allrows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+allrows = []
+for i, f in enumerate(sys.argv[1:]):
+    for l in open(f):
+        if l.startswith("{"):
+            r = json.loads(l)
+            r["round"] = (i, r["round"])
+            allrows.append(r)
 # trainer-20261203T131412Z.jsonl holds an experiment: data workers at nice 19 (a build that was
 # not kept) against the shipped trainer (its rows ran as the stack "djl-2.5.1-nice0"). Each row
 # says its workers' nice value, so the names follow from that: nice 19 -> djl-2.5.1-nice19.
