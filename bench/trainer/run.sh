@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Trainer benchmark on this machine's CPU: three stacks side by side in one session.
-#   djl-1.13    DJL 0.33 on Debian's libtorch 1.13 (the JNI that bench/gpu/run.sh builds)
-#   djl-2.5.1   DJL 0.33 on its bundled libtorch 2.5.1 (what the trainer ships)
-#   torch-1.13  Debian's python3-torch 1.13 + torchvision 0.14
+# Trainer benchmark on this machine's CPU: several stacks side by side in one session.
+#   djl-1.13      DJL 0.33 on Debian's libtorch 1.13 (the JNI that bench/gpu/run.sh builds)
+#   djl-2.5.1     DJL 0.33 on its bundled libtorch 2.5.1 (what the trainer ships)
+#   torch-1.13    Debian's python3-torch 1.13 + torchvision 0.14
+#   torch-2.5.1   PyPI's torch 2.5.1 + torchvision 0.20.1 (the libtorch DJL ships), and
+#   torch-latest  the newest torch + torchvision on PyPI: venvs outside the tree, made by
+#                 bench/trainer/setup-torch-venvs.sh (~/.cache/finetune/bench-venvs/<stack>)
 # djl-1.13 / torch-1.13 is the framework overhead (same libtorch, same build); djl-2.5.1 /
 # djl-1.13 is the library version. Both loops read loss and correct count back every step (one
 # host sync per step on each side). Same threads (nproc), batch, model and SGD settings.
@@ -12,8 +15,9 @@
 # Every row carries the 1-minute load average before and after it (the machine is shared).
 # Raw rows: bench/results/trainer-<time>.jsonl (small; committed and cited in
 # docs/BENCHMARKS.md); a table of per-round ratios (median over rounds) on stdout.
-# Needs libtorch-dev, bench/gpu/djl-src (bench/gpu/fetch-djl-src.sh) and the JNI built once
-# against Debian's libtorch: bench/gpu/run.sh --dry-run --build-jni (cached in bench/gpu/build).
+# The djl-1.13 stacks need libtorch-dev, bench/gpu/djl-src (bench/gpu/fetch-djl-src.sh) and the
+# JNI built once against Debian's libtorch: bench/gpu/run.sh --dry-run --build-jni (cached in
+# bench/gpu/build); without a djl-1.13 stack in BENCH_STACKS none of that is checked.
 # Each round ends with the data path alone on one thread (decode + RandomResizedCrop + flip +
 # normalise, 224 px): java-turbo (the trainer: libjpeg-turbo), java-imageio (the trainer with
 # -Dfinetune.jpeg=imageio, the decoder before) and pil (PIL + torchvision), compared per CPU
@@ -35,24 +39,38 @@ jpegs="$root/bench/results/jpegs"            # generated once, ignored
 mkdir -p bench/results
 out="bench/results/trainer-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
 
-# Debian's libtorch for DJL: the folder bench/gpu/run.sh uses (only libtorch's own libraries)
-env_json=$(/usr/bin/python3 bench/gpu/torch_env.py)
-field() { /usr/bin/python3 -c 'import json,sys;print(json.loads(sys.argv[1])[sys.argv[2]])' "$env_json" "$1"; }
-tv=$(field version_base)
-jni="bench/gpu/build/jni-$tv-cpu/libdjl_torch.so"
-[[ -f $jni ]] || { echo "missing $jni: run bench/gpu/run.sh --dry-run --build-jni first" >&2; exit 1; }
-djl_ver=$(basename "$(ls trainer/target/lib/pytorch-jni-*.jar)" .jar | sed 's/.*-//')
-cache13="$root/bench/gpu/build/djl-cache"
-mkdir -p "$cache13/pytorch/$tv-cpu-linux-x86_64"
-cp "$jni" "$cache13/pytorch/$tv-cpu-linux-x86_64/$djl_ver-libdjl_torch.so"
-libdir=$(field libdir)
-view=$libdir
-if [[ $libdir != */torch/lib || ! -f $libdir/libtorch.so ]]; then
-  # a system folder: DJL loads every library in it, so give it one with only libtorch's own
-  view="$root/bench/gpu/build/libtorch-$tv-cpu"; rm -rf "$view"; mkdir -p "$view"
-  for l in "$libdir"/lib{torch,torch_cpu,torch_global_deps,c10}.so; do
-    [[ -e $l ]] && ln -s "$(readlink -f "$l")" "$view/$(basename "$l")"
-  done
+IFS=';' read -r -a cases <<<"${BENCH_CASES:-train 224 32 8;train 64 64 20;jpeg 224 32 8;jpeg 64 64 20}"
+read -r -a stacks <<<"${BENCH_STACKS:-djl-1.13 djl-2.5.1 torch-1.13}"
+venvs="${BENCH_VENVS:-$HOME/.cache/finetune/bench-venvs}"
+pyfor() { # the python of a torch-* stack: Debian's for torch-1.13, else the stack's venv
+  if [[ $1 == torch-1.13 ]]; then echo /usr/bin/python3; else echo "$venvs/$1/bin/python"; fi
+}
+for s in "${stacks[@]}"; do
+  if [[ $s == torch-* && ! -x $(pyfor "$s") ]]; then
+    echo "missing $(pyfor "$s"): run bench/trainer/setup-torch-venvs.sh first" >&2; exit 1
+  fi
+done
+
+if [[ " ${stacks[*]} " == *" djl-1.13"[\ -]* ]]; then
+  # Debian's libtorch for DJL: the folder bench/gpu/run.sh uses (only libtorch's own libraries)
+  env_json=$(/usr/bin/python3 bench/gpu/torch_env.py)
+  field() { /usr/bin/python3 -c 'import json,sys;print(json.loads(sys.argv[1])[sys.argv[2]])' "$env_json" "$1"; }
+  tv=$(field version_base)
+  jni="bench/gpu/build/jni-$tv-cpu/libdjl_torch.so"
+  [[ -f $jni ]] || { echo "missing $jni: run bench/gpu/run.sh --dry-run --build-jni first" >&2; exit 1; }
+  djl_ver=$(basename "$(ls trainer/target/lib/pytorch-jni-*.jar)" .jar | sed 's/.*-//')
+  cache13="$root/bench/gpu/build/djl-cache"
+  mkdir -p "$cache13/pytorch/$tv-cpu-linux-x86_64"
+  cp "$jni" "$cache13/pytorch/$tv-cpu-linux-x86_64/$djl_ver-libdjl_torch.so"
+  libdir=$(field libdir)
+  view=$libdir
+  if [[ $libdir != */torch/lib || ! -f $libdir/libtorch.so ]]; then
+    # a system folder: DJL loads every library in it, so give it one with only libtorch's own
+    view="$root/bench/gpu/build/libtorch-$tv-cpu"; rm -rf "$view"; mkdir -p "$view"
+    for l in "$libdir"/lib{torch,torch_cpu,torch_global_deps,c10}.so; do
+      [[ -e $l ]] && ln -s "$(readlink -f "$l")" "$view/$(basename "$l")"
+    done
+  fi
 fi
 
 load() { cut -d' ' -f1 /proc/loadavg; }
@@ -75,8 +93,6 @@ djl() { # stack, TrainerBench args...
       -cp "$cp" dev.finetune.bench.TrainerBench "$@" 2>>"$out.stderr"
   fi
 }
-IFS=';' read -r -a cases <<<"${BENCH_CASES:-train 224 32 8;train 64 64 20;jpeg 224 32 8;jpeg 64 64 20}"
-read -r -a stacks <<<"${BENCH_STACKS:-djl-1.13 djl-2.5.1 torch-1.13}"
 for ((r = 1; r <= repeats; r++)); do
   for c in "${cases[@]}"; do
     read -r mode size batch steps <<<"$c"
@@ -86,7 +102,7 @@ for ((r = 1; r <= repeats; r++)); do
       l=$(load)
       if [[ $s == torch-* ]]; then
         # the same DataLoader workers as the trainer's default chose (its row's "workers")
-        /usr/bin/python3 bench/trainer/torch_bench.py ${workers:+--workers=$workers} \
+        "$(pyfor "$s")" bench/trainer/torch_bench.py ${workers:+--workers=$workers} \
           "$mode" "$size" "$batch" "$steps" "$threads" "${extra[@]}" | row "$s" "$r" "$l" | tee -a "$out"
       else
         line=$(djl "$s" "$mode" "$size" "$batch" "$steps" "${extra[@]}" | tail -1)

@@ -1,13 +1,21 @@
 """Table of bench/trainer/run.sh results: per (mode, size) the median images/s of each stack
-and the median over rounds of the per-round ratios (stacks of one round ran back to back).
+and the median over rounds of the per-round ratios (stacks of one round ran back to back); the
+wall-second table also gives each stack's peak RSS at that size (median over rounds, MB).
 
-  summary.py RESULTS.jsonl
+  summary.py RESULTS.jsonl [MORE.jsonl ...]   (several files: their rounds pooled, a round
+                                              being one file's round; ratios stay within a round)
 """
 import json
 import statistics
 import sys
 
-allrows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+allrows = []
+for i, f in enumerate(sys.argv[1:]):
+    for l in open(f):
+        if l.startswith("{"):
+            r = json.loads(l)
+            r["round"] = (i, r["round"])
+            allrows.append(r)
 # trainer-20261203T131412Z.jsonl holds an experiment: data workers at nice 19 (a build that was
 # not kept) against the shipped trainer (its rows ran as the stack "djl-2.5.1-nice0"). Each row
 # says its workers' nice value, so the names follow from that: nice 19 -> djl-2.5.1-nice19.
@@ -20,7 +28,7 @@ data = [r for r in allrows if r["mode"] == "data"]
 rows = [r for r in allrows if r["mode"] != "data"]
 cases = sorted({(r["mode"], r["size"]) for r in rows}, key=lambda k: (k[0], -k[1]))
 stacks = [s for s in ("djl-1.13-old", "djl-1.13", "djl-2.5.1-old", "djl-2.5.1", "djl-2.5.1-nice19",
-                      "torch-1.13")
+                      "torch-1.13", "torch-2.5.1", "torch-latest")
           if any(r["run"] == s for r in rows)]
 ratios = [("djl-1.13-old", "torch-1.13", "before: DJL 1.13/PyTorch"),
           ("djl-2.5.1-old", "torch-1.13", "before: shipped/PyTorch"),
@@ -29,6 +37,8 @@ ratios = [("djl-1.13-old", "torch-1.13", "before: DJL 1.13/PyTorch"),
           ("djl-1.13", "torch-1.13", "overhead: DJL/PyTorch, same libtorch"),
           ("djl-2.5.1", "djl-1.13", "library: 2.5.1/1.13 under DJL"),
           ("djl-2.5.1", "torch-1.13", "shipped trainer / Debian PyTorch"),
+          ("djl-2.5.1", "torch-2.5.1", "overhead of what ships: DJL/PyTorch, same libtorch 2.5.1"),
+          ("djl-2.5.1", "torch-latest", "shipped trainer / newest PyTorch"),
           ("djl-2.5.1-nice19", "djl-2.5.1", "experiment: workers at nice 19 / shipped")]
 ratios = [x for x in ratios if x[0] in stacks and x[1] in stacks]
 
@@ -46,9 +56,16 @@ def ratio_cell(per):
     return f"**{statistics.median(per):.2f}x** ({min(per):.2f}-{max(per):.2f})" if per else "-"
 
 
-def table(title):
+def rss_cell(mode, size, stack):
+    v = [r["peak_rss_mb"] for r in rows if (r["mode"], r["size"], r["run"]) == (mode, size, stack)]
+    return f"{statistics.median(v):.0f}" if v else "-"
+
+
+def table(title, rss=False):
     print(title)
-    head = ["mode", "size"] + [f"{s} img/s" for s in stacks] + [x[2] for x in ratios] + ["load (min-max)"]
+    head = ["mode", "size"] + [h for s in stacks
+                               for h in ([f"{s} img/s", f"{s} RSS MB"] if rss else [f"{s} img/s"])]
+    head += [x[2] for x in ratios] + ["load (min-max)"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for mode, size in cases:
@@ -56,6 +73,8 @@ def table(title):
         for s in stacks:
             v = ips(mode, size, s)
             cells.append(f"{statistics.median(v):.1f} ({min(v):.1f}-{max(v):.1f})" if v else "-")
+            if rss:
+                cells.append(rss_cell(mode, size, s))
         rounds = sorted({r["round"] for r in rows})
         for a, b, _ in ratios:
             per = [ips(mode, size, a, k)[0] / ips(mode, size, b, k)[0] for k in rounds
@@ -67,7 +86,8 @@ def table(title):
         print("| " + " | ".join(cells) + " |")
 
 
-table("images per wall second (median of the rounds; ratios: median of per-round ratios)")
+table("images per wall second (median of the rounds; ratios: median of per-round ratios);"
+      " peak RSS of the process, median of the rounds", rss=True)
 KEY = "images_per_cpu_second"
 print()
 table("images per CPU second of the process (all its threads; PyTorch's DataLoader worker processes"
@@ -78,8 +98,8 @@ print("\npeak RSS MB (max over modes): " + ", ".join(f"{s} {v:.0f}" for s, v in 
 
 # jpeg (fed by data workers) / train (compute only) of the same stack in the same round; the
 # -nice19 experiment has no train rows of its own (no workers there): djl-2.5.1's compute-only rate.
-for st in ("djl-2.5.1", "djl-2.5.1-nice19", "torch-1.13"):
-    if st not in stacks:
+for st in ("djl-2.5.1", "djl-2.5.1-nice19", "torch-1.13", "torch-2.5.1", "torch-latest"):
+    if st not in stacks or not any(r["mode"] == "jpeg" for r in rows):
         continue
     base = "djl-2.5.1" if st == "djl-2.5.1-nice19" else st
     print(f"\n{st}: jpeg with the default data workers / compute only (train), per round:")
