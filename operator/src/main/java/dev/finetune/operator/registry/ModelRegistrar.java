@@ -62,17 +62,7 @@ public final class ModelRegistrar {
       nextRegistration.remove(uid);
       LOG.infof(
           "%s/%s: registered model %s version %s in MLflow", ns, name, model.name, model.version);
-      EventRecorder.normal(
-          client,
-          ftj,
-          "ModelRegistered",
-          "MLflow registered model "
-              + model.name
-              + " version "
-              + model.version
-              + " (source "
-              + model.uri
-              + ")");
+      EventRecorder.normal(client, ftj, "ModelRegistered", Registration.describe(model));
       return null;
     } catch (RegistryException e) {
       error = e.getMessage();

@@ -69,19 +69,20 @@ public final class Registration {
   public static void registered(
       FineTuneJobStatus status, RegisteredModel model, Long generation, Instant now) {
     status.registeredModel = model;
-    set(
-        status,
-        "True",
-        Conditions.VERSION_REGISTERED,
-        "MLflow registered model "
-            + model.name
-            + " version "
-            + model.version
-            + " (source "
-            + model.uri
-            + ")",
-        generation,
-        now);
+    set(status, "True", Conditions.VERSION_REGISTERED, describe(model), generation, now);
+  }
+
+  /**
+   * "MLflow registered model NAME version N (source URI)": the condition's and the Event's text.
+   */
+  public static String describe(RegisteredModel model) {
+    return "MLflow registered model "
+        + model.name
+        + " version "
+        + model.version
+        + " (source "
+        + model.uri
+        + ")";
   }
 
   /** Registered=False, RegistryUnavailable, with the (masked) error and the next try. */

@@ -22,7 +22,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -433,28 +432,8 @@ public final class StatusBuilder {
         reason = "Not" + type;
         message = "";
       }
-      String status = isTrue ? "True" : "False";
-      String lastTransition =
-          previous == null
-              ? null
-              : previous.stream()
-                  .filter(c -> type.equals(c.getType()) && status.equals(c.getStatus()))
-                  .map(Condition::getLastTransitionTime)
-                  .filter(Objects::nonNull)
-                  .findFirst()
-                  .orElse(null);
       out.add(
-          new ConditionBuilder()
-              .withType(type)
-              .withStatus(status)
-              .withReason(reason)
-              .withMessage(message)
-              .withObservedGeneration(generation)
-              .withLastTransitionTime(
-                  lastTransition != null
-                      ? lastTransition
-                      : now.truncatedTo(ChronoUnit.SECONDS).toString())
-              .build());
+          ConditionTransition.condition(type, isTrue, reason, message, previous, generation, now));
     }
     return out;
   }

@@ -239,21 +239,7 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
    * checkpoint) and annotated with why, so it is counted EarlyStopped and never resumed.
    */
   private void stopEarly(FineTuneSweep sweep, EarlyStopping.Stop stop) {
-    client
-        .resources(FineTuneJob.class)
-        .inNamespace(sweep.getMetadata().getNamespace())
-        .withName(stop.trial().name())
-        .edit(
-            j -> {
-              Map<String, String> annotations = new java.util.HashMap<>();
-              if (j.getMetadata().getAnnotations() != null) {
-                annotations.putAll(j.getMetadata().getAnnotations());
-              }
-              annotations.put(Trial.EARLY_STOPPED, stop.why());
-              j.getMetadata().setAnnotations(annotations);
-              j.getSpec().suspend = true;
-              return j;
-            });
+    suspendTrial(sweep, stop.trial().name(), true, Trial.EARLY_STOPPED, stop.why());
     EventRecorder.normal(
         client, sweep, "TrialEarlyStopped", "suspended " + stop.trial().name() + ": " + stop.why());
   }
@@ -264,25 +250,12 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
    * {@value Trial#SUSPENDED_BY_SWEEP} that says the sweep, not a user, suspended it.
    */
   private void setSuspend(FineTuneSweep sweep, Trial t, boolean suspend) {
-    client
-        .resources(FineTuneJob.class)
-        .inNamespace(sweep.getMetadata().getNamespace())
-        .withName(t.name())
-        .edit(
-            j -> {
-              Map<String, String> annotations = new java.util.HashMap<>();
-              if (j.getMetadata().getAnnotations() != null) {
-                annotations.putAll(j.getMetadata().getAnnotations());
-              }
-              if (suspend) {
-                annotations.put(Trial.SUSPENDED_BY_SWEEP, sweep.getMetadata().getName());
-              } else {
-                annotations.remove(Trial.SUSPENDED_BY_SWEEP);
-              }
-              j.getMetadata().setAnnotations(annotations);
-              j.getSpec().suspend = suspend;
-              return j;
-            });
+    suspendTrial(
+        sweep,
+        t.name(),
+        suspend,
+        Trial.SUSPENDED_BY_SWEEP,
+        suspend ? sweep.getMetadata().getName() : null);
     EventRecorder.normal(
         client,
         sweep,
@@ -291,6 +264,30 @@ public class FineTuneSweepReconciler implements Reconciler<FineTuneSweep> {
             + t.name()
             + ": the sweep's spec.suspend is "
             + suspend);
+  }
+
+  /** A trial's spec.suspend, with the annotation that says why (a null value removes it). */
+  private void suspendTrial(
+      FineTuneSweep sweep, String trial, boolean suspend, String annotation, String value) {
+    client
+        .resources(FineTuneJob.class)
+        .inNamespace(sweep.getMetadata().getNamespace())
+        .withName(trial)
+        .edit(
+            j -> {
+              Map<String, String> annotations = new java.util.HashMap<>();
+              if (j.getMetadata().getAnnotations() != null) {
+                annotations.putAll(j.getMetadata().getAnnotations());
+              }
+              if (value == null) {
+                annotations.remove(annotation);
+              } else {
+                annotations.put(annotation, value);
+              }
+              j.getMetadata().setAnnotations(annotations);
+              j.getSpec().suspend = suspend;
+              return j;
+            });
   }
 
   private void create(FineTuneSweep sweep, Trial t) {

@@ -255,14 +255,7 @@ class FineTuneSweepOperatorIT {
             .filter(j -> j.startsWith("byhand-") && !j.endsWith("-baseline"))
             .findFirst()
             .orElseThrow();
-    client
-        .resources(FineTuneJob.class)
-        .inNamespace(NS)
-        .withName(trial)
-        .patch(
-            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
-                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
-            "{\"spec\":{\"suspend\":true}}");
+    setSuspend(FineTuneJob.class, trial, true);
     await()
         .during(Duration.ofSeconds(3))
         .atMost(TIMEOUT)
@@ -297,10 +290,16 @@ class FineTuneSweepOperatorIT {
    * writes in between do not make it a conflict (an edit's read-modify-write did, 409).
    */
   void setSuspend(String sweep, boolean suspend) {
+    setSuspend(FineTuneSweep.class, sweep, suspend);
+  }
+
+  /** spec.suspend of a sweep or a FineTuneJob, by merge patch (as above). */
+  <T extends io.fabric8.kubernetes.api.model.HasMetadata> void setSuspend(
+      Class<T> kind, String name, boolean suspend) {
     client
-        .resources(FineTuneSweep.class)
+        .resources(kind)
         .inNamespace(NS)
-        .withName(sweep)
+        .withName(name)
         .patch(
             io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
                 io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
