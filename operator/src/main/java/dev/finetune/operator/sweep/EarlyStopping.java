@@ -1,5 +1,6 @@
 package dev.finetune.operator.sweep;
 
+import dev.finetune.api.v1alpha1.spec.TrainingSpec;
 import dev.finetune.api.v1alpha1.sweep.EpochObjective;
 import dev.finetune.api.v1alpha1.sweep.FineTuneSweepSpec;
 import dev.finetune.api.v1alpha1.sweep.FineTuneSweepStatus;
@@ -39,7 +40,7 @@ final class EarlyStopping {
     }
     for (Trial t : o.trials()) {
       Integer k = t.validationEpoch();
-      if (!t.exists() || t.objective() == null || k == null || k < 1) {
+      if (!t.exists() || t.objective() == null || !plausible(k)) {
         continue;
       }
       List<Double> curve = out.computeIfAbsent(t.name(), n -> new ArrayList<>());
@@ -69,7 +70,7 @@ final class EarlyStopping {
   static List<Double> curve(List<EpochObjective> rows) {
     List<Double> curve = new ArrayList<>();
     for (EpochObjective r : rows) {
-      if (r == null || r.epoch == null || r.epoch < 1 || r.objective == null) {
+      if (r == null || !plausible(r.epoch) || r.objective == null) {
         continue;
       }
       while (curve.size() < r.epoch) {
@@ -78,6 +79,14 @@ final class EarlyStopping {
       curve.set(r.epoch - 1, r.objective);
     }
     return curve;
+  }
+
+  /**
+   * An epoch a curve may hold: 1 to the CRD's largest training.epochs. Anything else (a status or a
+   * scrape that says epoch 2^31) is ignored rather than grown into a list that size.
+   */
+  static boolean plausible(Integer epoch) {
+    return epoch != null && epoch >= 1 && epoch <= TrainingSpec.MAX_EPOCHS;
   }
 
   static List<Stop> stops(
@@ -94,7 +103,7 @@ final class EarlyStopping {
     List<Stop> out = new ArrayList<>();
     for (Trial t : o.trials()) {
       Integer k = t.validationEpoch();
-      if (!t.active() || t.objective() == null || k == null || k < 1) {
+      if (!t.active() || t.objective() == null || !plausible(k)) {
         continue;
       }
       List<Double> completed = new ArrayList<>();

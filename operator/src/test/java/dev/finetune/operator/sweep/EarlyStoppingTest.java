@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -117,6 +118,44 @@ class EarlyStoppingTest {
             .verdict()
             .phase(),
         "an early-stopped trial is finished");
+  }
+
+  /**
+   * Hostile curves: status rows without an epoch, with epoch 0, -3 or 2^31 - 1, or without a value,
+   * and a trial whose scrape claims epoch 2^31 - 1, are ignored; nothing grows a list that long.
+   */
+  @Test
+  void implausibleEpochsAreIgnored() {
+    FineTuneSweepStatus previous = new FineTuneSweepStatus();
+    TrialRow hostile = new TrialRow();
+    hostile.name = "s-a";
+    hostile.objectiveByEpoch =
+        Arrays.asList(
+            new EpochObjective(),
+            new EpochObjective(0, 0.1),
+            new EpochObjective(-3, 0.1),
+            new EpochObjective(Integer.MAX_VALUE, 0.1),
+            null,
+            new EpochObjective(2, 0.7));
+    hostile.objectiveByEpoch.get(0).objective = 0.2;
+    previous.trials = List.of(hostile);
+    SweepObservation o =
+        observation(
+            new Trial(
+                "s-d",
+                new Assignment(Map.of("x", "4")),
+                true,
+                "Running",
+                null,
+                0.1,
+                Integer.MAX_VALUE,
+                false));
+    var curves = EarlyStopping.curves(o, previous);
+    assertEquals(Arrays.asList(null, 0.7), curves.get("s-a"));
+    assertEquals(null, curves.get("s-d"), "no point at an impossible epoch");
+    FineTuneSweepSpec spec = new FineTuneSweepSpec();
+    spec.earlyStopping = new SweepEarlyStopping();
+    assertEquals(List.of(), EarlyStopping.stops(spec, o, curves));
   }
 
   static SweepObservation observation(Trial running) {

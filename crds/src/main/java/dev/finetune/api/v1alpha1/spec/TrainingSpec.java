@@ -9,8 +9,11 @@ import java.util.List;
 /** SGD recipe, torch.optim.SGD semantics. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class TrainingSpec {
+  /** The largest training.epochs the CRD admits. */
+  public static final int MAX_EPOCHS = 10000;
+
   @Min(1)
-  @Max(10000)
+  @Max(MAX_EPOCHS)
   @JsonPropertyDescription("Passes over the training split.")
   public Integer epochs = 5;
 
