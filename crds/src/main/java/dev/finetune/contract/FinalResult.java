@@ -18,9 +18,16 @@ import java.util.Optional;
  * @param finetune the fine-tune run
  * @param baseline the from-scratch baseline, or null
  * @param accuracyGain finetune minus baseline test accuracy, or null without a baseline
+ * @param recipe training.recipe: auto's choice in one line (result.json's recipe.summary), or null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record FinalResult(String format, Run finetune, Run baseline, Double accuracyGain) {
+public record FinalResult(
+    String format, Run finetune, Run baseline, Double accuracyGain, String recipe) {
+  /** Without an auto recipe. */
+  public FinalResult(String format, Run finetune, Run baseline, Double accuracyGain) {
+    this(format, finetune, baseline, accuracyGain, null);
+  }
+
   /** Marks a termination message as a result (not an error line or a log tail). */
   public static final String FORMAT = "finetune.dev/result-v1";
 
@@ -114,10 +121,18 @@ public record FinalResult(String format, Run finetune, Run baseline, Double accu
               FORMAT,
               finetune.get(),
               run(root.path("baseline")).orElse(null),
-              number(root.path("accuracyGain"))));
+              number(root.path("accuracyGain")),
+              root.path("recipe").path("summary").isTextual()
+                  ? abbreviate(root.path("recipe").path("summary").asText())
+                  : null));
     } catch (IOException e) {
       return Optional.empty();
     }
+  }
+
+  /** status.recipe is one line; the table is in result.json and the model card. */
+  private static String abbreviate(String s) {
+    return s.length() <= 240 ? s : s.substring(0, 237) + "...";
   }
 
   private static Optional<Run> run(JsonNode run) {

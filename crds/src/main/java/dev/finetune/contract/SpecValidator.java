@@ -505,6 +505,7 @@ public final class SpecValidator {
             "needs spec.model.pretrained: frozen random layers never" + " learn");
       }
     }
+    AutoRecipe.rules(spec, v);
   }
 
   /**

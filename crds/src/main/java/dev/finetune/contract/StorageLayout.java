@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
  * model/manifest.json                           written LAST: {formatVersion, time, identity,
  *                                               metadata, files}
  * model/result.json                             the run's result, next to the final model
+ * probe.json                                    recipe: auto's probe report and the identity of
+ *                                               the run it chose for (a resumed run reads it)
  * </pre>
  *
  * <p>Manifests record the {@link RunIdentity} that wrote them. The trainer deletes only files that
@@ -57,6 +59,9 @@ public final class StorageLayout {
 
   /** File name of the class labels (a JSON array, in output order) next to the weights. */
   public static final String LABELS_FILE = "labels.json";
+
+  /** training.recipe: auto's probe report, {identity, report}, at the run's root. */
+  public static final String PROBE = "probe.json";
 
   /** Largest step a checkpoint folder name holds (12 digits). */
   public static final long MAX_STEP = 999_999_999_999L;

@@ -17,6 +17,7 @@ import java.util.List;
  * @param seconds wall time of the whole job
  * @param identity the fine-tune run's {@link dev.finetune.contract.RunIdentity} (its JSON form):
  *     which run the output folder belongs to ({@link OutputFolder#hold})
+ * @param recipe training.recipe: auto's probe report (the candidates and the choice), or null
  */
 public record JobResult(
     String job,
@@ -29,4 +30,36 @@ public record JobResult(
     RunResult baseline,
     Double accuracyGain,
     double seconds,
-    java.util.Map<String, Object> identity) {}
+    java.util.Map<String, Object> identity,
+    @com.fasterxml.jackson.annotation.JsonInclude(
+            com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        dev.finetune.trainer.probe.ProbeReport recipe) {
+
+  /** Without a probe (training.recipe: fixed). */
+  public JobResult(
+      String job,
+      String namespace,
+      String device,
+      List<String> classes,
+      int trainImages,
+      int testImages,
+      RunResult finetune,
+      RunResult baseline,
+      Double accuracyGain,
+      double seconds,
+      java.util.Map<String, Object> identity) {
+    this(
+        job,
+        namespace,
+        device,
+        classes,
+        trainImages,
+        testImages,
+        finetune,
+        baseline,
+        accuracyGain,
+        seconds,
+        identity,
+        null);
+  }
+}

@@ -121,6 +121,13 @@ public final class JobRunner {
       output.hold(finetune.identity());
       RunExecutor executor =
           new RunExecutor(options, stop, storageHealth, inputs, settings, metrics);
+      dev.finetune.trainer.probe.ProbeReport probe = null;
+      if (spec.training.autoRecipe() && finetune.transfer()) {
+        AutoRecipeStep.Resolved auto =
+            AutoRecipeStep.resolve(finetune, inputs, options, stop, storageHealth, dataWorkers);
+        finetune = auto.plan();
+        probe = auto.report();
+      }
       Finished main = executor.run(finetune);
       Finished baseline = null;
       if (baselinePlan != null) {
@@ -141,7 +148,8 @@ public final class JobRunner {
               base,
               gain,
               (System.nanoTime() - start) / 1e9,
-              finetune.identity().toMap());
+              finetune.identity().toMap(),
+              probe);
       byte[] resultJson = FinalModelWriter.jsonBytes(result);
       // result.json, the model card and labels.json go next to the final model and are listed
       // in its manifest, which is written last: a model/manifest.json in storage means the

@@ -130,14 +130,20 @@ final class ModelCard {
     setting(md, "epochs", t.epochs);
     setting(md, "batch size", t.batchSize);
     setting(md, "learning rate", t.learningRate);
-    setting(md, "head learning rate multiplier", t.headLearningRateMultiplier);
+    var probe = result.recipe();
+    setting(
+        md,
+        "head learning rate multiplier",
+        probe != null ? probe.chosen().headMultiplier() + " (auto)" : t.headMultiplierOrDefault());
     setting(md, "weight decay", t.weightDecay);
     setting(md, "momentum", t.momentum);
     setting(md, "loss reduction", t.lossReduction);
+    List<String> frozen = probe != null ? probe.chosen().freeze() : t.freeze;
     setting(
         md,
         "frozen modules",
-        t.freeze == null || t.freeze.isEmpty() ? "none" : String.join(", ", t.freeze));
+        (frozen == null || frozen.isEmpty() ? "none" : String.join(", ", frozen))
+            + (probe != null ? " (auto)" : ""));
     setting(md, "seed", t.seed);
     setting(md, "train transform", json(spec.transforms == null ? null : spec.transforms.train));
     setting(md, "test transform", json(spec.transforms == null ? null : spec.transforms.test));
@@ -145,6 +151,18 @@ final class ModelCard {
     md.append(
         "\n(A transform shown as null is the default: train randomResizedCrop 224 and"
             + " horizontalFlip, test resize 256 and centerCrop 224.)\n");
+    if (probe != null) {
+      md.append("\n## Auto recipe\n\n")
+          .append(probe.summary())
+          .append(".\nEach candidate was copied from the source model and trained ")
+          .append(probe.stepsPerFold())
+          .append(" step(s) of ")
+          .append(probe.batchSize())
+          .append(" images on each of ")
+          .append(probe.folds())
+          .append(" folds of the training split, then scored on the fold's held-out images:\n\n");
+      probe.table().forEach(line -> md.append(line).append('\n'));
+    }
     md.append("\n## Lineage\n\n");
     md.append("| what | value |\n|---|---|\n");
     setting(md, "source model", source == null ? "none (from scratch)" : source);

@@ -33,6 +33,13 @@ final class RunIdentities {
             : new String[] {"model", "dataset", "transforms", "training"}) {
       flatten("spec." + section, root.get(section), out);
     }
+    if (!spec.training.autoRecipe()) {
+      // A fixed recipe without the field trains with the default, as checkpoints written before
+      // the field lost its Java default (10.0) recorded it: they stay resumable.
+      out.putIfAbsent(
+          "spec.training.headLearningRateMultiplier",
+          Double.toString(spec.training.headMultiplierOrDefault()));
+    }
     return out;
   }
 

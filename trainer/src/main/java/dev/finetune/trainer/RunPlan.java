@@ -63,7 +63,7 @@ record RunPlan(
             datasetDigest,
             new Recipe(
                 t.learningRate,
-                source == null ? 1 : t.headLearningRateMultiplier,
+                source == null ? 1 : t.headMultiplierOrDefault(),
                 t.weightDecay,
                 t.momentum,
                 t.lossReduction,
@@ -89,6 +89,11 @@ record RunPlan(
               identity.apply("baseline", null)));
     }
     return runs;
+  }
+
+  /** The same run with another recipe (training.recipe: auto's choice). */
+  RunPlan withRecipe(Recipe chosen) {
+    return new RunPlan(run, checkpointUri, source, datasetDigest, chosen, epochs, identity);
   }
 
   boolean transfer() {

@@ -196,9 +196,9 @@ public final class StatusBuilder {
 
   /**
    * On a Succeeded job whose final numbers were not read yet: progress (100 %), metrics, baseline
-   * and accuracyGain from the trainer's final result, the same numbers as its result.json: first
-   * the container's termination message, else model/result.json in object storage. resultSource
-   * says which. Values are the trainer's doubles, not rounded.
+   * accuracyGain and the auto recipe's choice from the trainer's final result, the same numbers as
+   * its result.json: first the container's termination message, else model/result.json in object
+   * storage. resultSource says which. Values are the trainer's doubles, not rounded.
    */
   static void applyFinalResult(FineTuneJobStatus s, Observation obs) {
     if (!Phase.SUCCEEDED.label().equals(s.phase) || s.resultSource != null) {
@@ -226,6 +226,7 @@ public final class StatusBuilder {
     s.metrics = runMetrics(r.finetune());
     s.baseline = r.baseline() == null ? null : runMetrics(r.baseline());
     s.accuracyGain = exact(r.accuracyGain());
+    s.recipe = r.recipe();
   }
 
   private static RunMetrics runMetrics(FinalResult.Run run) {

@@ -122,6 +122,34 @@ class SpecTableIT {
             "spec.registry.mlflow.modelName: must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$, got"
                 + " 'team/cats'"),
         Arguments.of(
+            "valid auto recipe",
+            job(
+                "t-auto-ok",
+                s -> {
+                  pretrained(s);
+                  s.training.recipe = dev.finetune.api.v1alpha1.spec.RecipeMode.AUTO;
+                }),
+            null),
+        Arguments.of(
+            "auto recipe with a freeze list",
+            job(
+                "t-auto-freeze",
+                s -> {
+                  pretrained(s);
+                  s.training.recipe = dev.finetune.api.v1alpha1.spec.RecipeMode.AUTO;
+                  s.training.freeze = List.of("conv1");
+                }),
+            "spec.training.freeze: must be empty with training.recipe: auto, which picks the"
+                + " depth itself (none, layer1, layer2 or layer3); remove freeze or set recipe:"
+                + " fixed"),
+        Arguments.of(
+            "auto recipe without a source model",
+            job(
+                "t-auto-scratch",
+                s -> s.training.recipe = dev.finetune.api.v1alpha1.spec.RecipeMode.AUTO),
+            "spec.training.recipe: auto chooses how to fine-tune a source model and needs"
+                + " spec.model.pretrained; use fixed to train from scratch"),
+        Arguments.of(
             "freeze fc",
             job(
                 "t-freeze-fc",

@@ -139,4 +139,31 @@ class FinalResultStatusTest {
         Optional.empty(),
         FinalResult.fromResultJson(resultJson.getBytes(StandardCharsets.UTF_8)));
   }
+
+  /** training.recipe: auto's one line reaches status.recipe from either source. */
+  @Test
+  void theAutoRecipesChoiceReachesStatusFromEitherSource() {
+    String line =
+        "auto: freeze layer2, head x10 (validation 0.8500, best of 12 candidates on 2 folds;"
+            + " probe 17% of the run's compute)";
+    FinalResult withRecipe =
+        new FinalResult(
+            RESULT.format(), RESULT.finetune(), RESULT.baseline(), RESULT.accuracyGain(), line);
+    FineTuneJobStatus s =
+        StatusBuilder.build(ftj("a").obj(), succeeded(withRecipe.toJson()), VALID, NOW);
+    assertEquals(line, s.recipe);
+    String json =
+        RESULT_JSON.replace(
+            "\"accuracyGain\": null}",
+            "\"accuracyGain\": null, \"recipe\": {\"mode\": \"auto\", \"summary\": \""
+                + line
+                + "\"}}");
+    FineTuneJobStatus fromStorage =
+        StatusBuilder.build(ftj("a").obj(), succeeded("").withStorage(storage(json)), VALID, NOW);
+    assertEquals(FinalResult.SOURCE_OBJECT_STORAGE, fromStorage.resultSource);
+    assertEquals(line, fromStorage.recipe);
+    assertNull(
+        StatusBuilder.build(ftj("a").obj(), succeeded(RESULT.toJson()), VALID, NOW).recipe,
+        "a fixed recipe leaves status.recipe out");
+  }
 }

@@ -83,6 +83,9 @@ final class ValidateCommand implements Callable<Integer> {
     FineTuneJob job = JobLoader.load(manifest, placement, schemes);
     Preflight.spec(job.getSpec()); // what train checks before it starts, so the two agree
     System.out.println(manifest + ": valid FineTuneJob '" + job.getMetadata().getName() + "'");
+    if (job.getSpec().training.autoRecipe()) {
+      dev.finetune.contract.AutoRecipe.explain().forEach(System.out::println);
+    }
     return 0;
   }
 }

@@ -27,12 +27,23 @@ public class TrainingSpec {
   @JsonPropertyDescription("SGD learning rate of every copied (pretrained) layer.")
   public Double learningRate = 0.001;
 
+  /** headLearningRateMultiplier when the spec leaves it out (d2l's 10). */
+  public static final double DEFAULT_HEAD_MULTIPLIER = 10.0;
+
   @Min(0)
   @Max(1000)
   @JsonPropertyDescription(
-      "The new output layer learns at learningRate times this (d2l uses 10)."
-          + " Ignored when training from scratch.")
-  public Double headLearningRateMultiplier = 10.0;
+      "The new output layer learns at learningRate times this (default 10, as d2l)."
+          + " Ignored when training from scratch; not with recipe: auto.")
+  public Double headLearningRateMultiplier;
+
+  @JsonPropertyDescription(
+      "fixed (default): freeze and headLearningRateMultiplier as written. auto: before the"
+          + " fine-tune, a 2-fold probe on the training split tries freeze depths (none,"
+          + " layer1, layer2, layer3) x head multipliers (1, 10, 100) within 20% of the run's"
+          + " compute and fine-tunes with the best by validation accuracy; needs"
+          + " model.pretrained, and neither freeze nor headLearningRateMultiplier.")
+  public RecipeMode recipe;
 
   @Min(0)
   @Max(1)
@@ -61,4 +72,16 @@ public class TrainingSpec {
   @Min(0)
   @JsonPropertyDescription("Seeds initialisation, few-shot sampling, data order and augmentation.")
   public Long seed = 0L;
+
+  /** The head multiplier a fixed recipe uses: the spec's, else {@link #DEFAULT_HEAD_MULTIPLIER}. */
+  public double headMultiplierOrDefault() {
+    return headLearningRateMultiplier != null
+        ? headLearningRateMultiplier
+        : DEFAULT_HEAD_MULTIPLIER;
+  }
+
+  /** True for recipe: auto. */
+  public boolean autoRecipe() {
+    return recipe == RecipeMode.AUTO;
+  }
 }

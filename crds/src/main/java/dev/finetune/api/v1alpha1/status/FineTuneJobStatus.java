@@ -36,6 +36,12 @@ public class FineTuneJobStatus {
   public String accuracyGain;
 
   @JsonPropertyDescription(
+      "With training.recipe: auto, the probe's choice in one line (e.g. 'auto: freeze layer2,"
+          + " head x10 (validation 0.8500, best of 12 candidates ...)'), from the trainer's"
+          + " final result; the candidate table is in result.json and the model card.")
+  public String recipe;
+
+  @JsonPropertyDescription(
       "Where the final progress, metrics, baseline and accuracyGain were"
           + " read when the job succeeded: TerminationMessage (the trainer container's) or"
           + " ObjectStorage (<checkpoints.uri>/model/result.json). They equal the trainer's"
