@@ -97,7 +97,7 @@ public final class RecipeBench {
             if (done.contains(key)) {
               continue;
             }
-            Path dir = out.resolve("run");
+            Path dir = out.resolve("run-" + (recipe.equals("auto") ? "auto" : "fixed"));
             deleteTree(dir);
             long start = System.nanoTime();
             JobResult r = run(dir, target(dir, p, shot, seed, recipe), Map.of("source", source));
@@ -132,6 +132,17 @@ public final class RecipeBench {
   static String source(Path out, int p) {
     Path dir = out.resolve("source-" + p);
     Path model = dir.resolve("finetune").resolve("model.safetensors");
+    // A second bench process on the same OUT_DIR (-Drecipebench.waitForSources=true) waits for
+    // the first one's source models instead of training its own.
+    while (Boolean.getBoolean("recipebench.waitForSources")
+        && !Files.exists(dir.resolve("result.json"))) {
+      try {
+        Thread.sleep(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
     if (!Files.exists(dir.resolve("result.json"))) {
       deleteTree(dir);
       List<String> classes = LABELS.stream().filter(l -> !TARGETS.get(p - 1).contains(l)).toList();
