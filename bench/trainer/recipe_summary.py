@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Summarises RecipeBench's JSON lines (bench/trainer/recipe.sh): per few-shot task (partition,
+shots, seed) the auto recipe's test accuracy, the default recipe's (freeze none, head x10), the
+best fixed candidate in hindsight (the oracle) and auto's choice; then the means, the goal check
+(auto beats the default by >= 3 points on average and is never > 1 point worse on a task) and the
+probe's share of the auto run's wall time. Usage: recipe_summary.py FILE.jsonl [FILE.jsonl ...]"""
+import json
+import statistics
+import sys
+from collections import defaultdict
+
+DEFAULT = "none-x10"
+
+def main(paths):
+    runs = defaultdict(dict)
+    meta = {}
+    for path in paths:
+        for line in open(path):
+            if not line.strip():
+                continue
+            r = json.loads(line)
+            key = (r["partition"], r["shots"], r["seed"])
+            runs[key][r["recipe"]] = r
+            meta[key] = r["targets"]
+    rows = []
+    for key in sorted(runs):
+        t = runs[key]
+        fixed = {k: v["testAccuracy"] for k, v in t.items() if k != "auto"}
+        if "auto" not in t or DEFAULT not in fixed or len(fixed) < 12:
+            continue
+        auto = t["auto"]
+        probe = auto.get("probe") or {}
+        chosen = probe.get("chosen", {})
+        oracle = max(fixed, key=fixed.get)
+        rows.append({
+            "key": key, "auto": auto["testAccuracy"], "default": fixed[DEFAULT],
+            "oracle": fixed[oracle], "oracleRecipe": oracle,
+            "choice": "%s-x%g" % (chosen.get("depth"), chosen.get("headMultiplier", 0)),
+            "share": probe.get("seconds", 0) / auto["seconds"] if auto["seconds"] else 0,
+            "budget": probe.get("budgetShare"), "steps": probe.get("stepsPerFold"),
+            "choiceFixed": fixed.get("%s-x%g" % (chosen.get("depth"), chosen.get("headMultiplier", 0))),
+        })
+    print("| partition (target classes) | shots | seed | auto | auto's choice | default (none x10) | oracle | oracle's recipe | probe steps | probe share of time |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        p, shots, seed = r["key"]
+        print("| %d (%s) | %d | %d | %.4f | %s | %.4f | %.4f | %s | %s | %.0f%% |" % (
+            p, ", ".join(meta[r["key"]]), shots, seed, r["auto"], r["choice"], r["default"],
+            r["oracle"], r["oracleRecipe"], r["steps"], 100 * r["share"]))
+    if not rows:
+        print("no complete task yet")
+        return
+    print()
+    for shots in sorted({r["key"][1] for r in rows}) + [None]:
+        sel = [r for r in rows if shots is None or r["key"][1] == shots]
+        gain = [r["auto"] - r["default"] for r in sel]
+        gap = [r["oracle"] - r["auto"] for r in sel]
+        worst = min(gain)
+        print("%s: %d tasks; auto %.4f, default %.4f, oracle %.4f; auto - default mean %+.4f (worst %+.4f); oracle - auto mean %+.4f; probe share of time median %.0f%%" % (
+            "all" if shots is None else "%d-shot" % shots, len(sel),
+            statistics.mean(r["auto"] for r in sel), statistics.mean(r["default"] for r in sel),
+            statistics.mean(r["oracle"] for r in sel), statistics.mean(gain), worst,
+            statistics.mean(gap), 100 * statistics.median(r["share"] for r in sel)))
+    gain = [r["auto"] - r["default"] for r in rows]
+    print()
+    print("goal 1 (mean gain >= 0.03): %s (%+.4f)" % ("met" if statistics.mean(gain) >= 0.03 else "NOT met", statistics.mean(gain)))
+    bad = [r for r in rows if r["auto"] - r["default"] < -0.01]
+    print("goal 2 (never > 1 point worse than the default): %s (%d of %d tasks worse by more than 1 point)" % (
+        "met" if not bad else "NOT met", len(bad), len(rows)))
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
