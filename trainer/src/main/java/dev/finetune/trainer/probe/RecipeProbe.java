@@ -61,9 +61,22 @@ public final class RecipeProbe {
       int maxBadImagesPercent,
       Device device) {}
 
+  /** Trains one candidate on one fold and scores it on the fold's held-out part. */
+  @FunctionalInterface
+  interface FoldTrainer {
+    /**
+     * @throws TrainerException with {@link ExitCode#DIVERGED} when the loss diverged
+     */
+    RunLoop.Evaluation train(Candidate candidate, int index, Folds.Fold fold, ProbeBudget budget);
+  }
+
   private RecipeProbe() {}
 
   public static ProbeReport run(Inputs in, StopSignal stop, Consumer<String> log) {
+    return run(in, log, (c, index, fold, budget) -> trainOnFold(in, c, index, fold, budget, stop));
+  }
+
+  static ProbeReport run(Inputs in, Consumer<String> log, FoldTrainer trainer) {
     long start = System.nanoTime();
     List<Candidate> candidates = AutoRecipe.candidates();
     List<Folds.Fold> folds = Folds.split(in.train(), in.classes(), AutoRecipe.FOLDS, in.seed());
@@ -91,7 +104,7 @@ public final class RecipeProbe {
             100 * budget.share()));
     List<ProbeReport.Row> rows = new ArrayList<>();
     for (Candidate c : candidates) {
-      ProbeReport.Row row = score(in, c, folds, budget, stop);
+      ProbeReport.Row row = score(c, folds, budget, trainer);
       rows.add(row);
       log.accept(
           "recipe: auto: "
@@ -161,9 +174,37 @@ public final class RecipeProbe {
   }
 
   private static ProbeReport.Row score(
-      Inputs in, Candidate c, List<Folds.Fold> folds, ProbeBudget budget, StopSignal stop) {
+      Candidate c, List<Folds.Fold> folds, ProbeBudget budget, FoldTrainer trainer) {
     List<Double> accuracies = new ArrayList<>();
     double lossSum = 0;
+    for (int f = 0; f < folds.size(); f++) {
+      RunLoop.Evaluation e;
+      try {
+        e = trainer.train(c, f, folds.get(f), budget);
+      } catch (TrainerException ex) {
+        if (ex.exitCode() != ExitCode.DIVERGED) {
+          throw ex;
+        }
+        return dropped(c, "diverged on fold " + (f + 1) + ": " + ex.getMessage());
+      }
+      if (!Double.isFinite(e.loss())) {
+        return dropped(c, "validation loss is " + e.loss() + " on fold " + (f + 1));
+      }
+      accuracies.add(e.accuracy());
+      lossSum += e.loss();
+    }
+    double mean = accuracies.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+    return new ProbeReport.Row(
+        c.depth(), c.headMultiplier(), List.copyOf(accuracies), mean, lossSum / folds.size(), null);
+  }
+
+  /**
+   * The candidate copied from the source model (new Xavier head), frozen as it says, trained the
+   * budget's steps on the fold's training part and evaluated on its held-out part. The seed depends
+   * on the fold only, so every candidate starts from the same head and sees the same batches.
+   */
+  private static RunLoop.Evaluation trainOnFold(
+      Inputs in, Candidate c, int index, Folds.Fold fold, ProbeBudget budget, StopSignal stop) {
     Recipe recipe =
         new Recipe(
             in.base().learningRate(),
@@ -172,56 +213,37 @@ public final class RecipeProbe {
             in.base().momentum(),
             in.base().lossReduction(),
             c.freeze());
-    for (int f = 0; f < folds.size(); f++) {
-      Folds.Fold fold = folds.get(f);
-      long seed = Seeds.mix(in.seed(), f, 0x9B0BEL) & 0x7FFF_FFFFL;
-      try (TrainingSession session =
-          TrainingSession.open(
-              new ResNet(in.architecture(), in.classes().size()),
-              recipe,
+    long seed = Seeds.mix(in.seed(), index, 0x9B0BEL) & 0x7FFF_FFFFL;
+    try (TrainingSession session =
+        TrainingSession.open(
+            new ResNet(in.architecture(), in.classes().size()),
+            recipe,
+            seed,
+            true,
+            32,
+            in.device(),
+            List.of())) {
+      Weights.load(
+          session.net(), in.sourceWeights(), in.sourceUri(), n -> n.startsWith(ResNet.HEAD + "."));
+      session.applyFreeze();
+      RunLoop.Plan plan =
+          new RunLoop.Plan(
+              "probe",
+              steps(fold.train(), budget.steps() * budget.batch(), seed),
+              new SubsetSplit(fold.validation(), new int[0]),
+              null,
+              in.trainPipeline(),
+              in.testPipeline(),
+              1,
+              budget.batch(),
+              1,
               seed,
-              true,
-              32,
-              in.device(),
-              List.of())) {
-        Weights.load(
-            session.net(),
-            in.sourceWeights(),
-            in.sourceUri(),
-            n -> n.startsWith(ResNet.HEAD + "."));
-        session.applyFreeze();
-        RunLoop.Plan plan =
-            new RunLoop.Plan(
-                "probe",
-                steps(fold.train(), budget.steps() * budget.batch(), seed),
-                new SubsetSplit(fold.validation(), new int[0]),
-                null,
-                in.trainPipeline(),
-                in.testPipeline(),
-                1,
-                budget.batch(),
-                1,
-                seed,
-                in.dataWorkers(),
-                in.maxBadImagesPercent());
-        RunLoop loop = new RunLoop(plan, session, List.of(), stop);
-        loop.run(RunState.start());
-        RunLoop.Evaluation e = loop.evaluate(fold.validation());
-        if (!Double.isFinite(e.loss())) {
-          return dropped(c, "validation loss is " + e.loss() + " on fold " + (f + 1));
-        }
-        accuracies.add(e.accuracy());
-        lossSum += e.loss();
-      } catch (TrainerException e) {
-        if (e.exitCode() != ExitCode.DIVERGED) {
-          throw e;
-        }
-        return dropped(c, "diverged on fold " + (f + 1) + ": " + e.getMessage());
-      }
+              in.dataWorkers(),
+              in.maxBadImagesPercent());
+      RunLoop loop = new RunLoop(plan, session, List.of(), stop);
+      loop.run(RunState.start());
+      return loop.evaluate(fold.validation());
     }
-    double mean = accuracies.stream().mapToDouble(Double::doubleValue).average().orElse(0);
-    return new ProbeReport.Row(
-        c.depth(), c.headMultiplier(), List.copyOf(accuracies), mean, lossSum / folds.size(), null);
   }
 
   private static ProbeReport.Row dropped(Candidate c, String why) {
