@@ -61,6 +61,20 @@ def main(paths):
             statistics.mean(r["auto"] for r in sel), statistics.mean(r["default"] for r in sel),
             statistics.mean(r["oracle"] for r in sel), statistics.mean(gain), worst,
             statistics.mean(gap), 100 * statistics.median(r["share"] for r in sel)))
+    print()
+    fixed_names = sorted({k for t in runs.values() for k in t if k != "auto"},
+                         key=lambda n: (["none", "layer1", "layer2", "layer3"].index(n.split("-x")[0]), float(n.split("-x")[1])))
+    complete = [runs[r["key"]] for r in rows]
+    print("mean test accuracy of each fixed candidate over these tasks: " + ", ".join(
+        "%s %.4f" % (n, statistics.mean(t[n]["testAccuracy"] for t in complete)) for n in fixed_names))
+    choices = defaultdict(int)
+    for r in rows:
+        choices[r["choice"]] += 1
+    print("auto's choices: " + ", ".join("%s %d" % (k, v) for k, v in sorted(choices.items(), key=lambda kv: -kv[1])))
+    print("auto chose the oracle's recipe in %d of %d tasks" % (sum(r["choice"] == r["oracleRecipe"] for r in rows), len(rows)))
+    print("planned probe compute share: median %.0f%% (max %.0f%%); probe steps per candidate and fold: %s" % (
+        100 * statistics.median(r["budget"] for r in rows), 100 * max(r["budget"] for r in rows),
+        sorted({r["steps"] for r in rows})))
     gain = [r["auto"] - r["default"] for r in rows]
     print()
     print("goal 1 (mean gain >= 0.03): %s (%+.4f)" % ("met" if statistics.mean(gain) >= 0.03 else "NOT met", statistics.mean(gain)))
