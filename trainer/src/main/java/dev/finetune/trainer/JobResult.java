@@ -1,5 +1,7 @@
 package dev.finetune.trainer;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.finetune.trainer.probe.ProbeReport;
 import java.util.List;
 
 /**
@@ -31,35 +33,4 @@ public record JobResult(
     Double accuracyGain,
     double seconds,
     java.util.Map<String, Object> identity,
-    @com.fasterxml.jackson.annotation.JsonInclude(
-            com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-        dev.finetune.trainer.probe.ProbeReport recipe) {
-
-  /** Without a probe (training.recipe: fixed). */
-  public JobResult(
-      String job,
-      String namespace,
-      String device,
-      List<String> classes,
-      int trainImages,
-      int testImages,
-      RunResult finetune,
-      RunResult baseline,
-      Double accuracyGain,
-      double seconds,
-      java.util.Map<String, Object> identity) {
-    this(
-        job,
-        namespace,
-        device,
-        classes,
-        trainImages,
-        testImages,
-        finetune,
-        baseline,
-        accuracyGain,
-        seconds,
-        identity,
-        null);
-  }
-}
+    @JsonInclude(JsonInclude.Include.NON_NULL) ProbeReport recipe) {}

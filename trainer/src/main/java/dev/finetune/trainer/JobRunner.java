@@ -19,6 +19,7 @@ import dev.finetune.trainer.data.fetch.Fetcher;
 import dev.finetune.trainer.data.fetch.RetryPolicy;
 import dev.finetune.trainer.data.transform.ImagePipeline;
 import dev.finetune.trainer.loop.StopSignal;
+import dev.finetune.trainer.probe.ProbeReport;
 import dev.finetune.trainer.storage.ObjectStores;
 import dev.finetune.trainer.storage.StorageHealth;
 import dev.finetune.trainer.telemetry.TrainingMetrics;
@@ -121,7 +122,7 @@ public final class JobRunner {
       output.hold(finetune.identity());
       RunExecutor executor =
           new RunExecutor(options, stop, storageHealth, inputs, settings, metrics);
-      dev.finetune.trainer.probe.ProbeReport probe = null;
+      ProbeReport probe = null;
       if (spec.training.autoRecipe() && finetune.transfer()) {
         AutoRecipeStep.Resolved auto =
             AutoRecipeStep.resolve(finetune, inputs, options, stop, storageHealth, dataWorkers);

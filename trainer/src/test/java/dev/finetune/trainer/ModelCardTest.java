@@ -68,7 +68,8 @@ class ModelCardTest {
             run("baseline", "scratch", 0.6),
             0.325,
             12.5,
-            Map.of());
+            Map.of(),
+            null);
     String card =
         new String(
             ModelCard.readme(
@@ -134,7 +135,8 @@ class ModelCardTest {
             null,
             null,
             1,
-            Map.of());
+            Map.of(),
+            null);
     String card =
         new String(ModelCard.readme(job, result, lineage(false), null), StandardCharsets.UTF_8);
     JsonNode front = frontMatter(card);

@@ -2,6 +2,8 @@ package dev.finetune.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.contract.AutoRecipe;
+import dev.finetune.contract.AutoRecipe.Candidate;
 import dev.finetune.trainer.JobResult;
 import dev.finetune.trainer.JobRunner;
 import dev.finetune.trainer.OutputFolder;
@@ -60,8 +62,6 @@ public final class RecipeBench {
           List.of("T-shirt/top", "Sandal", "Shirt", "Ankle boot"),
           List.of("Pullover", "Dress", "Coat", "Sneaker"));
 
-  static final List<String> DEPTHS = List.of("none", "layer1", "layer2", "layer3");
-  static final List<Integer> MULTIPLIERS = List.of(1, 10, 100);
   static final String DATA = "/usr/share/datasets/fashion-mnist";
   static final int SIZE = 32;
   static final int EPOCHS = 30;
@@ -83,11 +83,7 @@ public final class RecipeBench {
           String source = source(out, p);
           List<String> names = new ArrayList<>();
           if (recipes.contains("fixed")) {
-            for (String depth : DEPTHS) {
-              for (int m : MULTIPLIERS) {
-                names.add(depth + "-x" + m);
-              }
-            }
+            AutoRecipe.candidates().forEach(c -> names.add(name(c)));
           }
           if (recipes.contains("auto")) {
             names.add("auto");
@@ -180,18 +176,16 @@ public final class RecipeBench {
     if (recipe.equals("auto")) {
       training = "recipe: auto";
     } else {
-      String depth = recipe.substring(0, recipe.indexOf("-x"));
-      String multiplier = recipe.substring(recipe.indexOf("-x") + 2);
-      int through = DEPTHS.indexOf(depth);
-      List<String> freeze = new ArrayList<>();
-      if (through > 0) {
-        freeze.add("conv1");
-        freeze.add("bn1");
-        for (int i = 1; i <= through; i++) {
-          freeze.add("layer" + i);
-        }
-      }
-      training = "headLearningRateMultiplier: " + multiplier + ", freeze: " + flow(freeze);
+      Candidate c =
+          AutoRecipe.candidates().stream()
+              .filter(x -> name(x).equals(recipe))
+              .findFirst()
+              .orElseThrow(() -> new IllegalArgumentException("unknown recipe " + recipe));
+      training =
+          "headLearningRateMultiplier: "
+              + (long) c.headMultiplier()
+              + ", freeze: "
+              + flow(c.freeze());
     }
     return """
         apiVersion: finetune.dev/v1alpha1
@@ -224,6 +218,11 @@ public final class RecipeBench {
             seed,
             training,
             dir.resolve("ckpt").toAbsolutePath());
+  }
+
+  /** The results file's name of a candidate: "none-x10", "layer2-x1". */
+  static String name(Candidate c) {
+    return c.depth() + "-x" + (long) c.headMultiplier();
   }
 
   static JobResult run(Path dir, String yaml, Map<String, String> fromJobs) {

@@ -2,6 +2,7 @@ package dev.finetune.trainer.cli;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.FineTuneSweep;
+import dev.finetune.contract.AutoRecipe;
 import dev.finetune.contract.SpecValidator.Placement;
 import dev.finetune.contract.UriSchemes;
 import dev.finetune.contract.sweep.Assignment;
@@ -84,7 +85,7 @@ final class ValidateCommand implements Callable<Integer> {
     Preflight.spec(job.getSpec()); // what train checks before it starts, so the two agree
     System.out.println(manifest + ": valid FineTuneJob '" + job.getMetadata().getName() + "'");
     if (job.getSpec().training.autoRecipe()) {
-      dev.finetune.contract.AutoRecipe.explain().forEach(System.out::println);
+      AutoRecipe.explain().forEach(System.out::println);
     }
     return 0;
   }

@@ -2,6 +2,7 @@ package dev.finetune.trainer.probe;
 
 import ai.djl.Device;
 import dev.finetune.api.v1alpha1.spec.Architecture;
+import dev.finetune.api.v1alpha1.spec.TrainingSpec;
 import dev.finetune.contract.AutoRecipe;
 import dev.finetune.contract.AutoRecipe.Candidate;
 import dev.finetune.contract.ExitCode;
@@ -120,9 +121,7 @@ public final class RecipeProbe {
     Optional<ProbeReport.Row> best = best(rows);
     Candidate chosen =
         best.map(ProbeReport.Row::candidate)
-            .orElse(
-                new Candidate(
-                    "none", dev.finetune.api.v1alpha1.spec.TrainingSpec.DEFAULT_HEAD_MULTIPLIER));
+            .orElse(new Candidate("none", TrainingSpec.DEFAULT_HEAD_MULTIPLIER));
     String summary =
         best.isPresent()
             ? String.format(
