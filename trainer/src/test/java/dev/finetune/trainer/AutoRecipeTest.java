@@ -135,6 +135,19 @@ class AutoRecipeTest {
     ProbeReport again = run(dir.resolve("a"), autoJob("auto-b")).recipe();
     assertEquals(first, again);
     assertTrue(Files.exists(probe));
+
+    // A probe.json that is not what it claims is not trusted: the job probes again (the same
+    // choice, for the same seed) and writes a good one; nothing else is touched.
+    Files.writeString(probe, "{\"identity\": {\"job\": \"another\"}, \"report\": 42}");
+    ProbeReport foreign = run(dir.resolve("a"), autoJob("auto-b")).recipe();
+    assertEquals(first.candidates(), foreign.candidates());
+    Files.write(probe, new byte[] {(byte) 0xFF, 0, '{'});
+    ProbeReport garbage = run(dir.resolve("a"), autoJob("auto-b")).recipe();
+    assertEquals(first.chosen(), garbage.chosen());
+    assertEquals(
+        first.candidates(),
+        JSON.treeToValue(JSON.readTree(probe.toFile()).get("report"), ProbeReport.class)
+            .candidates());
   }
 
   @Test

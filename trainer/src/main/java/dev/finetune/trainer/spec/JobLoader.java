@@ -110,18 +110,19 @@ public final class JobLoader {
                   .collect(Collectors.joining(", "));
       throw invalid(source, path(e) + ": unknown field; allowed: " + allowed);
     } catch (InvalidFormatException e) {
-      Class<?> target = e.getTargetType();
-      String allowed =
-          target != null && target.isEnum()
-              ? "one of "
-                  + Arrays.stream(target.getEnumConstants())
-                      .map(c -> c.toString().toLowerCase(java.util.Locale.ROOT))
-                      .collect(Collectors.joining(", "))
-              : "a value of type " + (target == null ? "?" : target.getSimpleName());
       throw invalid(
-          source, path(e) + ": invalid value '" + e.getValue() + "'; allowed: " + allowed);
+          source,
+          path(e)
+              + ": invalid value '"
+              + e.getValue()
+              + "'; allowed: "
+              + allowed(e.getTargetType()));
     } catch (MismatchedInputException e) {
-      String expected = e.getTargetType() == null ? "?" : e.getTargetType().getSimpleName();
+      Class<?> target = e.getTargetType();
+      String expected =
+          target != null && target.isEnum()
+              ? allowed(target)
+              : target == null ? "?" : target.getSimpleName();
       throw invalid(source, path(e) + ": wrong type; expected " + expected);
     } catch (JsonMappingException e) {
       throw invalid(source, path(e) + ": " + e.getOriginalMessage());
@@ -140,6 +141,33 @@ public final class JobLoader {
 
   private static TrainerException invalid(String source, String why) {
     return new TrainerException(ExitCode.INVALID_SPEC, source + ": " + why);
+  }
+
+  /**
+   * What a field of this type takes: an enum's values as the YAML spells them (its
+   * {@code @JsonProperty} names), else the type's name.
+   */
+  static String allowed(Class<?> target) {
+    if (target == null || !target.isEnum()) {
+      return "a value of type " + (target == null ? "?" : target.getSimpleName());
+    }
+    return "one of "
+        + Arrays.stream(target.getEnumConstants())
+            .map(c -> jsonName((Enum<?>) c))
+            .collect(Collectors.joining(", "));
+  }
+
+  private static String jsonName(Enum<?> constant) {
+    try {
+      com.fasterxml.jackson.annotation.JsonProperty p =
+          constant
+              .getDeclaringClass()
+              .getField(constant.name())
+              .getAnnotation(com.fasterxml.jackson.annotation.JsonProperty.class);
+      return p != null ? p.value() : constant.name().toLowerCase(java.util.Locale.ROOT);
+    } catch (NoSuchFieldException e) {
+      return constant.name().toLowerCase(java.util.Locale.ROOT);
+    }
   }
 
   private static String path(JsonMappingException e) {

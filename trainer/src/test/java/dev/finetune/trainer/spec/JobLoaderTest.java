@@ -66,6 +66,8 @@ class JobLoaderTest {
         "learningRate: .nan | spec.training.learningRate | numeric value",
         "learningRate: 1e400 | spec.training.learningRate | [0, 10]",
         "lossReduction: avg | spec.training.lossReduction | mean, sum",
+        "recipe: maybe | spec.training.recipe | fixed, auto",
+        "recipe: [auto] | spec.training.recipe | fixed, auto",
         "momentum: 1.5 | spec.training.momentum | [0, 0.999]",
         "freeze: [layer9] | spec.training.freeze | layer1..layer4",
         "freeze: [fc] | spec.training.freeze | cannot be frozen",
