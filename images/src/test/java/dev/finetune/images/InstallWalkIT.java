@@ -54,6 +54,18 @@ class InstallWalkIT {
   static void start() throws Exception {
     Podman.require();
     FashionMnist.require();
+    // Containers of this test's pods left by an earlier run that was killed (its agent never
+    // removed them) would fail the last check of every walk: remove them first, as a kubelet's
+    // container garbage collection does for pods it no longer knows, and say so.
+    Podman.run(Duration.ofSeconds(30), "ps", "-a", "--format", "{{.Names}}")
+        .output()
+        .lines()
+        .filter(InstallWalkIT::ours)
+        .forEach(
+            stale -> {
+              System.out.println("WALK removing a container left by an earlier run: " + stale);
+              Podman.run(Duration.ofSeconds(60), "rm", "-f", stale).check("podman rm " + stale);
+            });
     images = Images.build();
     InetAddress host = Podman.host(images.trainer());
     cluster = RealCluster.shared();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.contract.TrainerHeap;
 import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.act.SpecConfigMapResource;
 import dev.finetune.operator.act.TrainerJobResource;
@@ -101,6 +102,13 @@ class TrainerImageIT {
       assertEquals(0, pod.awaitExit(Duration.ofMinutes(15)), pod.logs());
       String log = pod.logs();
       assertTrue(log.contains("resuming from the newest valid checkpoint"), log);
+      // the operator's young generation (JDK_JAVA_OPTIONS) and the image's ceiling, half of 3Gi
+      assertTrue(
+          log.contains(
+              "JVM heap at most 1536 MiB, young generation "
+                  + TrainerHeap.youngMiB(source.getSpec())
+                  + " MiB"),
+          log);
       src = result(pod);
     }
     System.out.println("IMAGE trainer: source result.json " + src);

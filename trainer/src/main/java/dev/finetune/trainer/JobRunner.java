@@ -8,6 +8,7 @@ import dev.finetune.contract.StorageLayout;
 import dev.finetune.trainer.FinalModelWriter.Finished;
 import dev.finetune.trainer.RunExecutor.JobInputs;
 import dev.finetune.trainer.base.CpuShare;
+import dev.finetune.trainer.base.JvmHeap;
 import dev.finetune.trainer.checkpoint.CheckpointSettings;
 import dev.finetune.trainer.data.DatasetDigest;
 import dev.finetune.trainer.data.DatasetLoader;
@@ -75,6 +76,7 @@ public final class JobRunner {
         options.cpus(),
         options.threads(),
         dataWorkers);
+    LOG.info("job {}: JVM heap {}", name, JvmHeap.describe());
     Fetcher fetcher =
         new Fetcher(
             options.cacheDir().resolve("downloads"),

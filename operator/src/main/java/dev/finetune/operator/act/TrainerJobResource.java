@@ -2,6 +2,8 @@ package dev.finetune.operator.act;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
+import dev.finetune.contract.TrainerHeap;
+import dev.finetune.contract.TrainerMemory;
 import dev.finetune.operator.config.OperatorConfig;
 import dev.finetune.operator.observe.Attempt;
 import dev.finetune.operator.observe.Labels;
@@ -16,6 +18,8 @@ import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicy;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -111,6 +115,9 @@ public final class TrainerJobResource {
         limits.put(GPU, new Quantity(String.valueOf(spec.resources.gpus)));
       }
     }
+    // No memory named, CPU job: request the measured estimate (no limit), so the scheduler and
+    // Kueue's quota count the pod instead of treating it as needing nothing (TrainerMemory).
+    TrainerMemory.defaultRequest(spec).ifPresent(m -> requests.put("memory", new Quantity(m)));
 
     List<EnvVar> env =
         new java.util.ArrayList<>(
@@ -129,6 +136,10 @@ public final class TrainerJobResource {
                 // model).
                 new EnvVar("FINETUNE_IMAGE", image(spec, config), null),
                 new EnvVar("HOME", "/tmp", null)));
+    // The JVM's young generation from the spec's batch and image size (CPU jobs): keeps the heap
+    // near its live data instead of growing with the allocation rate (TrainerHeap;
+    // docs/BENCHMARKS.md, "Memory").
+    TrainerHeap.javaOptions(spec).ifPresent(o -> env.add(new EnvVar(TrainerHeap.ENV, o, null)));
     config
         .trainerAllowedHosts()
         .filter(h -> !h.isBlank())
@@ -237,23 +248,7 @@ public final class TrainerJobResource {
         .withBackoffLimit(0)
         // Why the pod ended, kept in the Job's Failed condition after the pod is gone (a
         // preempted pod is deleted): a disruption or SIGTERM is a preemption, not a failure.
-        .withNewPodFailurePolicy()
-        .addNewRule()
-        .withAction("FailJob")
-        .addNewOnPodCondition()
-        .withType("DisruptionTarget")
-        .withStatus("True")
-        .endOnPodCondition()
-        .endRule()
-        .addNewRule()
-        .withAction("FailJob")
-        .withNewOnExitCodes()
-        .withContainerName(Labels.TRAINER_CONTAINER)
-        .withOperator("In")
-        .withValues(SIGTERM_EXIT_CODE)
-        .endOnExitCodes()
-        .endRule()
-        .endPodFailurePolicy()
+        .withPodFailurePolicy(podFailurePolicy(spec))
         .withSuspend(spec.queueName != null)
         .withTtlSecondsAfterFinished(spec.ttlSecondsAfterFinished)
         .withNewTemplate()
@@ -314,6 +309,39 @@ public final class TrainerJobResource {
     }
     BigDecimal cores = new Quantity(spec.resources.cpu).getNumericalAmount();
     return java.util.Optional.of(Math.max(1, cores.setScale(0, RoundingMode.CEILING).intValue()));
+  }
+
+  /**
+   * FailJob on the pod condition DisruptionTarget (a drain, the Eviction API, a graceful node
+   * shutdown, the scheduler's preemption), and on the trainer's SIGTERM exit code 143 (a pod
+   * deleted by hand), so the Job's Failed condition says why after the pod is gone. Not the exit
+   * code rule when Kueue manages the Job ({@code queueName}): Kueue preempts by suspending the Job,
+   * the Job controller deletes the pod, and the kubelet reports it Failed with 143 before removing
+   * it; that rule would then end the suspended Job, and its resume would be a new Job, a new
+   * Workload queued again from the back (ClusterKueueIT holds the pod in that state).
+   */
+  static PodFailurePolicy podFailurePolicy(FineTuneJobSpec spec) {
+    PodFailurePolicyBuilder policy =
+        new PodFailurePolicyBuilder()
+            .addNewRule()
+            .withAction("FailJob")
+            .addNewOnPodCondition()
+            .withType("DisruptionTarget")
+            .withStatus("True")
+            .endOnPodCondition()
+            .endRule();
+    if (spec.queueName == null) {
+      policy
+          .addNewRule()
+          .withAction("FailJob")
+          .withNewOnExitCodes()
+          .withContainerName(Labels.TRAINER_CONTAINER)
+          .withOperator("In")
+          .withValues(SIGTERM_EXIT_CODE)
+          .endOnExitCodes()
+          .endRule();
+    }
+    return policy.build();
   }
 
   /** Creates the Job; an existing Job of the same name (a lagging cache) is left as it is. */

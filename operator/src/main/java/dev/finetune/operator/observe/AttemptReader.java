@@ -282,7 +282,8 @@ public final class AttemptReader {
    * The Job controller's record of why its pod ended (the Job's podFailurePolicy, see
    * TrainerJobResource), which outlives the pod: "Pod ns/p has condition DisruptionTarget matching
    * FailJob rule at index 0" is Preempted, "Container trainer for pod ns/p failed with exit code
-   * 143 matching FailJob rule ..." is Terminated (SIGTERM).
+   * 143 matching FailJob rule ..." is Terminated (SIGTERM; Jobs that Kueue manages have no such
+   * rule, see TrainerJobResource#podFailurePolicy).
    */
   static Optional<String> podFailurePolicy(JobCondition failed) {
     if (!"PodFailurePolicy".equals(failed.getReason()) || failed.getMessage() == null) {

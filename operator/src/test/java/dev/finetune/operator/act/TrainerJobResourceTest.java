@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
+import dev.finetune.contract.TrainerHeap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -42,6 +43,12 @@ class TrainerJobResourceTest {
     assertTrue(j.getMetadata().getOwnerReferences().get(0).getController());
     assertEquals(0, j.getSpec().getBackoffLimit());
     assertFalse(j.getSpec().getSuspend());
+    // A disruption and a SIGTERM (exit 143) are recorded in the Job's Failed condition.
+    var rules = j.getSpec().getPodFailurePolicy().getRules();
+    assertEquals(2, rules.size(), rules.toString());
+    assertEquals("FailJob", rules.get(0).getAction());
+    assertEquals("DisruptionTarget", rules.get(0).getOnPodConditions().get(0).getType());
+    assertEquals(List.of(143), rules.get(1).getOnExitCodes().getValues());
     var template = j.getSpec().getTemplate();
     assertEquals("exp", template.getMetadata().getLabels().get("finetune.dev/job"));
     assertEquals("true", template.getMetadata().getAnnotations().get("prometheus.io/scrape"));
@@ -91,6 +98,11 @@ class TrainerJobResourceTest {
             .filter(v -> !v.getName().equals("spec"))
             .allMatch(v -> v.getEmptyDir() != null));
     assertEquals("2", env(c, "FINETUNE_ATTEMPT"));
+    // the JVM's young generation from the spec (TrainerHeap), read by the java launcher
+    assertEquals(
+        TrainerHeap.javaOptions(ftj("exp").obj().getSpec()).orElseThrow(),
+        env(c, "JDK_JAVA_OPTIONS"));
+    assertTrue(env(c, "JDK_JAVA_OPTIONS").matches("-Xmn[0-9]+m"), env(c, "JDK_JAVA_OPTIONS"));
     assertEquals(c.getImage(), env(c, "FINETUNE_IMAGE"), "the model card names the image");
     assertEquals(
         "metadata.namespace",
@@ -131,6 +143,25 @@ class TrainerJobResourceTest {
                   assertEquals(List.of("--cpus", "4"), trainer(j).getArgs().subList(9, 11));
                 }),
         Arguments.of(
+            "no memory named, CPU: the estimate as a request, no limit",
+            (Consumer<FineTuneJobSpec>) s -> s.resources.cpu = "2",
+            (Consumer<Job>)
+                j -> {
+                  var r = trainer(j).getResources();
+                  assertEquals(new Quantity("2432Mi"), r.getRequests().get("memory"));
+                  assertFalse(r.getLimits().containsKey("memory"), r.toString());
+                  assertEquals(new Quantity("2"), r.getLimits().get("cpu"));
+                }),
+        Arguments.of(
+            "no memory named, GPU: no memory default (host memory not measured)",
+            (Consumer<FineTuneJobSpec>) s -> s.resources.gpus = 1,
+            (Consumer<Job>)
+                j -> {
+                  var r = trainer(j).getResources();
+                  assertFalse(r.getRequests().containsKey("memory"), r.toString());
+                  assertFalse(r.getLimits().containsKey("memory"), r.toString());
+                }),
+        Arguments.of(
             "fractional cpu rounds --cpus up",
             (Consumer<FineTuneJobSpec>) s -> s.resources.cpu = "1500m",
             (Consumer<Job>) j -> assertEquals("2", trainer(j).getArgs().get(10))),
@@ -138,10 +169,15 @@ class TrainerJobResourceTest {
             "gpus become nvidia.com/gpu limits",
             (Consumer<FineTuneJobSpec>) s -> s.resources.gpus = 2,
             (Consumer<Job>)
-                j ->
-                    assertEquals(
-                        new Quantity("2"),
-                        trainer(j).getResources().getLimits().get("nvidia.com/gpu"))),
+                j -> {
+                  assertEquals(
+                      new Quantity("2"),
+                      trainer(j).getResources().getLimits().get("nvidia.com/gpu"));
+                  // G1 sizes the young generation itself on a GPU (TrainerHeap)
+                  assertTrue(
+                      trainer(j).getEnv().stream()
+                          .noneMatch(e -> e.getName().equals("JDK_JAVA_OPTIONS")));
+                }),
         Arguments.of(
             "credentials only by envFrom secretRef",
             (Consumer<FineTuneJobSpec>) s -> s.checkpoints.credentialsSecret = "s3-creds",
@@ -157,6 +193,12 @@ class TrainerJobResourceTest {
                   assertEquals(
                       "gpu-queue", j.getMetadata().getLabels().get("kueue.x-k8s.io/queue-name"));
                   assertTrue(j.getSpec().getSuspend());
+                  // no rule on exit 143: the pod Kueue's suspension stops exits 143, which must
+                  // leave the suspended Job alive
+                  var rules = j.getSpec().getPodFailurePolicy().getRules();
+                  assertEquals(1, rules.size(), rules.toString());
+                  assertEquals(
+                      "DisruptionTarget", rules.get(0).getOnPodConditions().get(0).getType());
                 }),
         Arguments.of(
             "scheduling fields go to the pod",

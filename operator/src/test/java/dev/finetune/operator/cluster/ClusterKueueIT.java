@@ -259,6 +259,10 @@ class ClusterKueueIT {
   @Test
   @Order(2)
   void aHigherPriorityJobPreemptsARunningOneWhichResumesFromItsCheckpoint() throws Exception {
+    // A kubelet reports the stopped pod Failed (exit 143) before it removes it; widen that window
+    // past the Job controller's one-second batching so it always sees the Failed pod of its
+    // suspended Job, which must not fail the Job (and so start a new Workload at the back).
+    rig.agent.lingerAfterTermination(Duration.ofSeconds(3));
     admin
         .resource(
             new PriorityClassBuilder()

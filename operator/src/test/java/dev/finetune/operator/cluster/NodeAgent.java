@@ -67,6 +67,11 @@ public final class NodeAgent implements AutoCloseable {
   private final java.util.Set<String> done = ConcurrentHashMap.newKeySet();
   private final java.util.Set<String> evicting = ConcurrentHashMap.newKeySet();
   private final Map<String, String> evictions = new ConcurrentHashMap<>();
+
+  /** When a deleted pod, already reported terminal, is removed from the API server (nanoTime). */
+  private final Map<String, Long> removeAt = new ConcurrentHashMap<>();
+
+  private volatile java.time.Duration removalDelay = java.time.Duration.ZERO;
   private final LoopFailures failures = new LoopFailures("node-agent");
   private final ScheduledExecutorService loop =
       Executors.newSingleThreadScheduledExecutor(
@@ -226,6 +231,17 @@ public final class NodeAgent implements AutoCloseable {
     running.get(namespace + "/" + pod).container().terminate();
   }
 
+  /**
+   * Leaves a deleted pod in the API server this long after reporting its terminal phase, as a busy
+   * kubelet does between its status update and its final delete: controllers then see the pod
+   * {@code Failed} with its exit code, a window that is a few milliseconds by default and that a
+   * test can make wide enough to be certain to be seen (the Job controller batches pod events for a
+   * second).
+   */
+  public void lingerAfterTermination(java.time.Duration delay) {
+    removalDelay = delay;
+  }
+
   /** Throws what went wrong in the agent itself, if anything did. */
   public void check() {
     failures.check();
@@ -250,6 +266,7 @@ public final class NodeAgent implements AutoCloseable {
           done.remove(key);
           evicting.remove(key);
           evictions.remove(key);
+          removeAt.remove(key);
           r = null;
         }
         if (r == null
@@ -302,6 +319,7 @@ public final class NodeAgent implements AutoCloseable {
         done.remove(key);
         evicting.remove(key);
         evictions.remove(key);
+        removeAt.remove(key);
       }
     }
   }
@@ -497,6 +515,11 @@ public final class NodeAgent implements AutoCloseable {
       done.add(key);
       report(r, pod, c.exitCode(), false);
     }
+    long due = removeAt.computeIfAbsent(key, k -> System.nanoTime() + removalDelay.toNanos());
+    if (System.nanoTime() < due) {
+      return; // reported terminal, removed on a later tick
+    }
+    removeAt.remove(key);
     c.remove();
     client.pods().inNamespace(r.namespace).withName(r.pod).withGracePeriod(0).delete();
   }

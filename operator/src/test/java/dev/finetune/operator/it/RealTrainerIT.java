@@ -329,7 +329,16 @@ class RealTrainerIT {
     String older = valid.get(valid.size() - 2).replace("/manifest.json", "");
     String newestName = newest.substring(newest.lastIndexOf('/') + 1);
     Path weights = s3.root().resolve(newest + "/weights.safetensors");
-    Files.write(weights, new byte[] {1, 2, 3}); // short: the manifest lists the full size
+    // Short (the manifest lists the full size), and in one step: written in place, a listing
+    // between the truncation and the write would see 0 bytes. The temporary file lies outside
+    // the S3 server's folder (same file system), so it is never an object or a bucket.
+    Path shortFile = Files.createTempFile(s3.root().getParent().getParent(), "short", ".tmp");
+    Files.write(shortFile, new byte[] {1, 2, 3});
+    Files.move(
+        shortFile,
+        weights,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     await()
         .atMost(RUN_TIMEOUT)
         .until(

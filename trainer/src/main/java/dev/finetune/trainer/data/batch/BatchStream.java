@@ -1,6 +1,7 @@
 package dev.finetune.trainer.data.batch;
 
 import dev.finetune.contract.ExitCode;
+import dev.finetune.contract.TrainerHeap;
 import dev.finetune.trainer.data.format.BadImageException;
 import dev.finetune.trainer.data.format.RgbImage;
 import dev.finetune.trainer.data.split.Seeds;
@@ -42,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * {@link #close()} stops the workers promptly.
  */
 public final class BatchStream implements Iterator<HostBatch>, AutoCloseable {
-  static final int PREFETCH_BATCHES = 3;
+  static final int PREFETCH_BATCHES = TrainerHeap.PREFETCH_BATCHES; // the heap model counts them
   private static final Logger LOG = LoggerFactory.getLogger(BatchStream.class);
   private static final long PERMUTATION = 0x7065726dL;
   private static final AtomicInteger POOL_IDS = new AtomicInteger();
