@@ -103,8 +103,8 @@ final class TurboJpeg {
   }
 
   /**
-   * Decodes a JPEG into planes, refusing images over {@code maxPixels} before decoding; null for
-   * CMYK/YCCK (ImageIO's path handles those). Corrupt data, warnings included, is a {@link
+   * Decodes a JPEG into interleaved RGB, refusing images over {@code maxPixels} before decoding;
+   * null for CMYK/YCCK (ImageIO's path handles those). Corrupt data, warnings included, is a {@link
    * BadImageException}, as with ImageIO.
    */
   RgbImage decode(byte[] jpeg, String source, long maxPixels) {
@@ -157,14 +157,8 @@ final class TurboJpeg {
           throw new BadImageException(source, "corrupt image: " + lib.tjGetErrorStr2(handle));
         }
         byte[] interleaved = rgb.getByteArray(0, 3 * n);
-        byte[] planes = new byte[3 * n];
-        for (int i = 0, j = 0; i < n; i++, j += 3) {
-          planes[i] = interleaved[j];
-          planes[n + i] = interleaved[j + 1];
-          planes[2 * n + i] = interleaved[j + 2];
-        }
         DECODED.increment();
-        return new RgbImage((int) width, (int) height, planes);
+        return RgbImage.interleaved((int) width, (int) height, interleaved);
       }
     } finally {
       lib.tjDestroy(handle);

@@ -91,8 +91,7 @@ public final class RandomResizedCrop implements ImageTransform {
   @Override
   public RgbImage apply(RgbImage image, SplittableRandom rng) {
     Box b = params(image.height(), image.width(), rng);
-    RgbImage crop = Resampler.crop(image, b.top(), b.left(), b.height(), b.width());
-    return Resampler.resize(crop, size, size);
+    return Resampler.resize(image, b.top(), b.left(), b.height(), b.width(), size, size);
   }
 
   @Override

@@ -9,22 +9,25 @@ import dev.finetune.trainer.data.format.RgbImage;
  * passes. Upscaling uses support 1, i.e. plain bilinear interpolation with half-pixel centres.
  */
 final class Resampler {
-  private static final int PRECISION_BITS = 32 - 8 - 2;
+  static final int PRECISION_BITS = 32 - 8 - 2;
 
   private Resampler() {}
 
   static RgbImage resize(RgbImage src, int outW, int outH) {
-    if (outW == src.width() && outH == src.height()) {
-      return src;
+    return resize(src, 0, 0, src.height(), src.width(), outW, outH);
+  }
+
+  /**
+   * PIL's {@code crop(box).resize(size, BILINEAR)} in one go: a box inside the image is resampled
+   * in place, with no cropped copy, and the horizontal pass reads a decoder's interleaved pixels as
+   * they are; the arithmetic per channel is that of {@link #crop} then {@code resize}.
+   */
+  static RgbImage resize(RgbImage src, int top, int left, int h, int w, int outW, int outH) {
+    if (top < 0 || left < 0 || top + h > src.height() || left + w > src.width()) {
+      return resize(crop(src, top, left, h, w), outW, outH); // zero padding: PIL's crop first
     }
-    RgbImage tmp = src;
-    if (outW != src.width()) {
-      tmp = horizontal(src, outW);
-    }
-    if (outH != src.height()) {
-      tmp = vertical(tmp, outH);
-    }
-    return tmp;
+    RgbImage tmp = outW != w ? horizontal(src, top, left, h, w, outW) : crop(src, top, left, h, w);
+    return outH != h ? vertical(tmp, outH) : tmp;
   }
 
   /** Crops a box; parts outside the image are zero (black), as PIL's crop does. */
@@ -34,11 +37,27 @@ final class Resampler {
     if (top == 0 && left == 0 && h == sh && w == sw) {
       return src;
     }
-    byte[] in = src.planes();
     byte[] out = new byte[3 * h * w];
     int x0 = Math.max(0, -left);
     int x1 = Math.min(w, sw - left);
-    if (x1 > x0) {
+    if (x1 > x0 && src.isInterleaved()) {
+      byte[] in = src.interleavedPixels();
+      int plane = h * w;
+      for (int y = 0; y < h; y++) {
+        int sy = top + y;
+        if (sy < 0 || sy >= sh) {
+          continue;
+        }
+        int j = (sy * sw + left + x0) * 3;
+        int o = y * w + x0;
+        for (int x = x0; x < x1; x++, j += 3, o++) {
+          out[o] = in[j];
+          out[plane + o] = in[j + 1];
+          out[2 * plane + o] = in[j + 2];
+        }
+      }
+    } else if (x1 > x0) {
+      byte[] in = src.planes();
       for (int c = 0; c < 3; c++) {
         for (int y = 0; y < h; y++) {
           int sy = top + y;
@@ -52,7 +71,7 @@ final class Resampler {
     return new RgbImage(w, h, out);
   }
 
-  private static final class Coeffs {
+  static final class Coeffs {
     final int ksize;
     final int[] bounds;
     final int[] kk;
@@ -71,7 +90,7 @@ final class Resampler {
     return x < 1.0 ? 1.0 - x : 0.0;
   }
 
-  private static Coeffs coeffs(int inSize, int outSize) {
+  static Coeffs coeffs(int inSize, int outSize) {
     double scale = (double) inSize / outSize;
     double filterscale = Math.max(1.0, scale);
     double support = 1.0 * filterscale;
@@ -110,35 +129,26 @@ final class Resampler {
     return new Coeffs(ksize, bounds, kk);
   }
 
-  private static byte clip8(int in) {
-    if (in >= (1 << PRECISION_BITS << 8)) {
-      return (byte) 255;
-    }
-    if (in <= 0) {
-      return 0;
-    }
-    return (byte) (in >> PRECISION_BITS);
-  }
-
   /**
-   * The horizontal pass, the three planes in one loop so that each output pixel's bounds and
-   * weights are read once (as Pillow does for its RGBX pixels); per channel the arithmetic is
-   * unchanged.
+   * The horizontal pass over the box (top, left, h, w) of the source, the three channels in one
+   * loop so that each output pixel's bounds and weights are read once (as Pillow does for its RGBX
+   * pixels); per channel the arithmetic is Pillow's. Reads a decoder's interleaved pixels as they
+   * are (no copy into planes first) or planes; writes planes.
    */
-  private static RgbImage horizontal(RgbImage src, int outW) {
-    int w = src.width();
-    int h = src.height();
+  private static RgbImage horizontal(RgbImage src, int top, int left, int h, int w, int outW) {
+    int sw = src.width();
     Coeffs co = coeffs(w, outW);
     int[] bounds = co.bounds;
     int[] kk = co.kk;
     int ksize = co.ksize;
-    byte[] in = src.planes();
     byte[] out = new byte[3 * h * outW];
-    int inPlane = h * w;
     int outPlane = h * outW;
     int half = 1 << (PRECISION_BITS - 1);
+    boolean interleaved = src.isInterleaved();
+    byte[] in = interleaved ? src.interleavedPixels() : src.planes();
+    int inPlane = src.height() * sw;
     for (int row = 0; row < h; row++) {
-      int inBase = row * w;
+      int inBase = (top + row) * sw + left;
       int outBase = row * outW;
       for (int xx = 0; xx < outW; xx++) {
         int xmax = bounds[2 * xx + 1];
@@ -147,15 +157,24 @@ final class Resampler {
         int s0 = half;
         int s1 = half;
         int s2 = half;
-        for (int x = 0; x < xmax; x++, i++) {
-          int k = kk[kb + x];
-          s0 += (in[i] & 0xff) * k;
-          s1 += (in[inPlane + i] & 0xff) * k;
-          s2 += (in[2 * inPlane + i] & 0xff) * k;
+        if (interleaved) {
+          for (int x = 0, j = 3 * i; x < xmax; x++, j += 3) {
+            int k = kk[kb + x];
+            s0 += (in[j] & 0xff) * k;
+            s1 += (in[j + 1] & 0xff) * k;
+            s2 += (in[j + 2] & 0xff) * k;
+          }
+        } else {
+          for (int x = 0; x < xmax; x++, i++) {
+            int k = kk[kb + x];
+            s0 += (in[i] & 0xff) * k;
+            s1 += (in[inPlane + i] & 0xff) * k;
+            s2 += (in[2 * inPlane + i] & 0xff) * k;
+          }
         }
-        out[outBase + xx] = clip8(s0);
-        out[outPlane + outBase + xx] = clip8(s1);
-        out[2 * outPlane + outBase + xx] = clip8(s2);
+        out[outBase + xx] = (byte) clip(s0);
+        out[outPlane + outBase + xx] = (byte) clip(s1);
+        out[2 * outPlane + outBase + xx] = (byte) clip(s2);
       }
     }
     return new RgbImage(outW, h, out);
@@ -185,10 +204,18 @@ final class Resampler {
         }
         int ob = outPlane + yy * w;
         for (int x = 0; x < w; x++) {
-          out[ob + x] = clip8(acc[x]);
+          out[ob + x] = (byte) clip(acc[x]);
         }
       }
     }
     return new RgbImage(w, outH, out);
+  }
+
+  /**
+   * A fixed-point sum to 0..255 without branches: Pillow's clip8 (255 from 255 << 22 up, 0 at 0 and
+   * below, else the sum >> 22) in one expression.
+   */
+  private static int clip(int sum) {
+    return Math.min(255, Math.max(0, sum >> PRECISION_BITS));
   }
 }
