@@ -28,6 +28,12 @@
 #              otherwise recorded as skipped with the reason
 #   6. hotdog  bin/finetune train: 2 synthetic classes, 1,000 training JPEGs, 5 epochs, batch 128,
 #              fine-tune run only, the trainer's default data workers; wall time from process start
+#   7. workers the data path feeding the device: the jpeg mode of stage 4 with 1, 2, 4, 8 and 15
+#              data workers (those below the machine's CPU count; dry run: 1 and 2), DJL and
+#              PyTorch's DataLoader, against compute alone (stage 4's train: pre-decoded tensors)
+# --dry-run without bench/gpu/djl-src (a clean clone; CI): a torch other than 2.5.1 cannot get
+# its JNI built, so DJL keeps its bundled libtorch 2.5.1 (jni state "bundled") and parity compares
+# it with that torch, as the trainer's own tests do. A device run fails instead.
 # CUDA: the CUDA runtime that DJL's CudaUtils loads by the name "cudart" is looked up in the
 # Python's nvidia/cuda_runtime/lib (pip wheels), then /usr/local/cuda/lib64, and put on
 # LD_LIBRARY_PATH and jna.library.path.
@@ -132,6 +138,7 @@ if [[ ! -f ${jars[0]} || ! -f ${jars[1]} || ! -d trainer/target/lib ]]; then
   mvn -B -q -o -DskipTests package -pl trainer,bench -am >&2 || fail build "mvn package failed"
 fi
 cp="bench/target/finetune-bench.jar:trainer/target/finetune-trainer.jar:trainer/target/lib/*"
+ambient_cache="${DJL_CACHE_DIR:-}"
 export DJL_CACHE_DIR="$work/djl-cache"
 
 # 2. jni
@@ -145,9 +152,13 @@ if ((!build_jni)) && [[ $jni_ver == "$tv-"* ]] && unzip -l "$jni_jar" | grep -q 
 fi
 jni_dir="$DJL_CACHE_DIR/pytorch/$tv-$flavor-linux-x86_64"
 jni_state=prebuilt
-if ((!prebuilt)); then
-  src="$root/bench/gpu/djl-src/engines/pytorch/pytorch-native"
-  [[ -f $src/CMakeLists.txt ]] || fail jni "torch $tv ($flavor) needs DJL's JNI built, but bench/gpu/djl-src is missing: run bench/gpu/fetch-djl-src.sh"
+src="$root/bench/gpu/djl-src/engines/pytorch/pytorch-native"
+if ((!prebuilt)) && [[ ! -f $src/CMakeLists.txt ]]; then
+  ((dry_run)) || fail jni "torch $tv ($flavor) needs DJL's JNI built, but bench/gpu/djl-src is missing: run bench/gpu/fetch-djl-src.sh"
+  jni_state=bundled
+  # nothing of this run goes into the cache: share the caller's unpacked natives
+  [[ -n $ambient_cache ]] && export DJL_CACHE_DIR="$ambient_cache"
+elif ((!prebuilt)); then
   bdir="$work/jni-$tv-$flavor"
   stamp="$bdir/libdjl_torch.so.stamp"
   want_stamp="$djl_ver $tv $flavor $(field cmake_prefix)"
@@ -187,8 +198,8 @@ if ((!prebuilt)); then
     mkdir -p "$jni_dir" && cp "$bdir/libdjl_torch.so" "$jni_dir/$djl_ver-libdjl_torch.so"
   fi
 fi
-if [[ $jni_state == configured ]]; then
-  log "jni: configured only (dry-run); DJL keeps its bundled libtorch"
+if [[ $jni_state == configured || $jni_state == bundled ]]; then
+  log "jni: $jni_state (dry-run); DJL keeps its bundled libtorch"
   unset PYTORCH_LIBRARY_PATH PYTORCH_VERSION PYTORCH_FLAVOR
 else
   libdir=$(field libdir)
@@ -240,6 +251,7 @@ for mode in train jpeg; do
   t=$("$py" bench/trainer/torch_bench.py --device=$dev --workers=$workers $mode $size $batch $steps "$nproc" "${extra[@]}" | tail -1) \
     || fail speed "torch_bench.py $mode failed"
   record "{\"stage\":\"speed\",\"ok\":true,\"result\":$t}"
+  [[ $mode == jpeg ]] && speed_workers=$workers speed_djl=$d speed_torch=$t
 done
 
 # 5. cu124: the product's own CUDA natives, as the CUDA trainer image runs them
@@ -295,3 +307,24 @@ print(json.dumps({"stage": "hotdog", "ok": True, "device": r.get("device"),
                   "trainer_seconds": r.get("seconds")}, separators=(",", ":")))
 PY
 )"
+
+# 7. workers: how many data workers keep the device fed (images per second by worker count)
+if ((dry_run)); then counts=(1 2); else counts=(1 2 4 8 15); fi
+for w in "${counts[@]}"; do
+  if ((!dry_run && w > 1 && w >= nproc)); then
+    record "{\"stage\":\"workers\",\"ok\":true,\"state\":\"skipped\",\"workers\":$w,\"reason\":\"$nproc CPUs: $w workers leave none for the training loop\"}"
+    continue
+  fi
+  if ((w == speed_workers)); then
+    # stage 4's jpeg rows ran exactly this (the default workers are w): not again
+    record "{\"stage\":\"workers\",\"ok\":true,\"from\":\"speed\",\"result\":$speed_djl}"
+    record "{\"stage\":\"workers\",\"ok\":true,\"from\":\"speed\",\"result\":$speed_torch}"
+    continue
+  fi
+  d=$(djl dev.finetune.bench.TrainerBench --device=$djl_dev --workers=$w jpeg $size $batch $steps "$jpegs" | tail -1) \
+    || fail workers "TrainerBench jpeg with $w workers failed: $(tail -3 "$work/djl-stderr.log")"
+  record "{\"stage\":\"workers\",\"ok\":true,\"result\":$d}"
+  t=$("$py" bench/trainer/torch_bench.py --device=$dev --workers=$w jpeg $size $batch $steps "$nproc" "$jpegs" | tail -1) \
+    || fail workers "torch_bench.py jpeg with $w workers failed"
+  record "{\"stage\":\"workers\",\"ok\":true,\"result\":$t}"
+done

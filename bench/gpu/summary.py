@@ -5,7 +5,8 @@ Exits 1 when a stage failed or is missing, so a broken run cannot look like a fi
 import json
 import sys
 
-STAGES = ["env", "jni", "parity", "speed", "cu124", "hotdog"]
+STAGES = ["env", "jni", "parity", "speed", "cu124", "hotdog", "workers"]
+FED = 0.9  # a data path at 90 % of compute alone keeps the device fed
 
 
 def main(path):
@@ -62,12 +63,38 @@ def main(path):
         print(f"hotdog: {hd['train_images']} images x {hd['epochs']} epochs on {hd['device']}:"
               f" {hd['wall_seconds']} s from process start (trainer's own {hd['trainer_seconds']:.1f} s)")
         goals.append(("hot dog job under 60 s from process start", hd["wall_seconds"], 60, "<"))
+    workers(by.get("workers", []), speed.get(("djl", "train")), speed.get(("pytorch", "train")), dry)
     for name, value, bound, op in goals:
         met = value >= bound if op == ">=" else value < bound
         verdict = "n/a (dry run)" if dry else ("met" if met else "NOT met")
         print(f"goal: {name}: {value:.2f} -> {verdict}")
     missing = [s for s in STAGES if s not in by]
     return 1 if failed or missing else 0
+
+
+def workers(rows, djl_alone, torch_alone, dry):
+    """The data path by data-worker count against compute alone, and the fewest workers that keep
+    the device fed (>= FED of compute alone), per stack."""
+    by = {}
+    for r in rows:
+        if r.get("state") == "skipped":
+            print(f"workers {r['workers']}: skipped: {r['reason']}")
+        elif "result" in r:
+            by[(r["result"]["stack"], r["result"]["workers"])] = r["result"]["images_per_second"]
+    counts = sorted({w for _, w in by})
+    if not counts:
+        return
+    print("| data workers | DJL img/s | DJL / compute alone | PyTorch img/s | PyTorch / compute alone |")
+    print("|---|---|---|---|---|")
+    share = lambda v, alone: f"{v / alone:.2f}" if v and alone else "-"
+    for w in counts:
+        d, t = by.get(("djl", w)), by.get(("pytorch", w))
+        print(f"| {w} | {d or 0:.1f} | {share(d, djl_alone)} | {t or 0:.1f} | {share(t, torch_alone)} |")
+    for stack, alone in (("djl", djl_alone), ("pytorch", torch_alone)):
+        fed = [w for w in counts if alone and by.get((stack, w), 0) >= FED * alone]
+        print(f"fewest data workers feeding {stack} at >= {FED:.0%} of compute alone: "
+              + (str(fed[0]) if fed else f"none up to {counts[-1]}")
+              + (" (dry run: no meaning)" if dry else ""))
 
 
 if __name__ == "__main__":

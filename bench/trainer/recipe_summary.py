@@ -3,7 +3,10 @@
 shots, seed) the auto recipe's test accuracy, the default recipe's (freeze none, head x10), the
 best fixed candidate in hindsight (the oracle) and auto's choice; then the means, the goal check
 (auto beats the default by >= 3 points on average and is never > 1 point worse on a task) and the
-probe's share of the auto run's wall time. Usage: recipe_summary.py FILE.jsonl [FILE.jsonl ...]"""
+probe's share of the auto run's wall time. Each dataset (the rows' "dataset"; none is
+Fashion-MNIST) gets its own report. A task whose auto run was refused (a run too short for the
+probe's budget) is listed apart, with the refusal, and is not in auto's means.
+Usage: recipe_summary.py FILE.jsonl [FILE.jsonl ...]"""
 import json
 import statistics
 import sys
@@ -12,7 +15,7 @@ from collections import defaultdict
 DEFAULT = "none-x10"
 
 def main(paths):
-    runs = defaultdict(dict)
+    by_dataset = defaultdict(lambda: defaultdict(dict))
     meta = {}
     for path in paths:
         for line in open(path):
@@ -20,15 +23,28 @@ def main(paths):
                 continue
             r = json.loads(line)
             key = (r["partition"], r["shots"], r["seed"])
-            runs[key][r["recipe"]] = r
-            meta[key] = r["targets"]
-    rows = []
+            ds = r.get("dataset", "fashion-mnist")
+            by_dataset[ds][key][r["recipe"]] = r
+            meta[(ds, key)] = r["targets"]
+    for ds in sorted(by_dataset, key=lambda d: (d != "fashion-mnist", d)):
+        print("## %s" % ds)
+        print()
+        report(by_dataset[ds], {k: v for (d, k), v in meta.items() if d == ds})
+        print()
+
+
+def report(runs, meta):
+    rows, refused = [], []
     for key in sorted(runs):
         t = runs[key]
         fixed = {k: v["testAccuracy"] for k, v in t.items() if k != "auto"}
         if "auto" not in t or DEFAULT not in fixed or len(fixed) < 12:
             continue
         auto = t["auto"]
+        if auto.get("refused"):
+            oracle = max(fixed, key=fixed.get)
+            refused.append((key, fixed[DEFAULT], fixed[oracle], oracle, auto["refused"]))
+            continue
         probe = auto.get("probe") or {}
         chosen = probe.get("chosen", {})
         oracle = max(fixed, key=fixed.get)
@@ -47,8 +63,15 @@ def main(paths):
         print("| %d (%s) | %d | %d | %.4f | %s | %.4f | %.4f | %s | %s | %.0f%% |" % (
             p, ", ".join(meta[r["key"]]), shots, seed, r["auto"], r["choice"], r["default"],
             r["oracle"], r["oracleRecipe"], r["steps"], 100 * r["share"]))
+    for (p, shots, seed), default, oracle, name, why in refused:
+        print("| %d (%s) | %d | %d | refused | - | %.4f | %.4f | %s | - | - |" % (
+            p, ", ".join(meta[(p, shots, seed)]), shots, seed, default, oracle, name))
+    if refused:
+        print()
+        print("auto refused %d task(s) before any training: %s" % (
+            len(refused), "; ".join(sorted({why for *_, why in refused}))))
     if not rows:
-        print("no complete task yet")
+        print("no complete task with an auto result")
         return
     print()
     for shots in sorted({r["key"][1] for r in rows}) + [None]:

@@ -21,12 +21,20 @@
 # Each round ends with the data path alone on one thread (decode + RandomResizedCrop + flip +
 # normalise, 224 px): java-turbo (the trainer: libjpeg-turbo), java-imageio (the trainer with
 # -Dfinetune.jpeg=imageio, the decoder before) and pil (PIL + torchvision), compared per CPU
-# second of the process as well as per wall second.
-# BENCH_CASES overrides the cases ("mode size batch steps;..."), BENCH_STACKS the stacks,
+# second of the process as well as per wall second; and pil-simd (Pillow-SIMD, AVX2, the same
+# torchvision) where setup-torch-venvs.sh made its venv.
+# BENCH_CASES overrides the cases ("mode size batch steps;...", "none": the data rows alone),
+# BENCH_STACKS the stacks,
 # BENCH_DATA_COUNT the images of the data rows (0: none).
 # BENCH_OLD_JAR=path/to/finetune-trainer.jar (a trainer built from an older commit) also allows
 # the stacks djl-1.13-old and djl-2.5.1-old: the same runs with that jar, for before/after
-# comparisons in one session (e.g. BENCH_STACKS="djl-1.13-old djl-1.13 torch-1.13").
+# comparisons in one session (e.g. BENCH_STACKS="djl-1.13-old djl-1.13 torch-1.13"), and adds a
+# java-turbo-old row (that jar's data path) to every round's data rows.
+# A "+pod" suffix (djl-2.5.1+pod) runs a DJL stack with the trainer pod's heap settings (the
+# image's -XX:MaxRAMPercentage=50 and the operator's -Xmn for the case, TrainerHeap) instead of
+# -Xmx8g: the memory rows of docs/BENCHMARKS.md, "Memory".
+# Memory: every row has peak_rss_mb (the process's own peak) and peak_tree_pss_mb (sampled every
+# 50 ms over the process and its children: PyTorch's DataLoader workers count).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -40,6 +48,7 @@ mkdir -p bench/results
 out="bench/results/trainer-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
 
 IFS=';' read -r -a cases <<<"${BENCH_CASES:-train 224 32 8;train 64 64 20;jpeg 224 32 8;jpeg 64 64 20}"
+[[ ${BENCH_CASES:-} == none ]] && cases=()   # the data rows alone
 read -r -a stacks <<<"${BENCH_STACKS:-djl-1.13 djl-2.5.1 torch-1.13}"
 venvs="${BENCH_VENVS:-$HOME/.cache/finetune/bench-venvs}"
 pyfor() { # the python of a torch-* stack: Debian's for torch-1.13, else the stack's venv
@@ -78,17 +87,22 @@ row() { # stack, then the JSON line on stdin: adds stack name and load averages
   /usr/bin/python3 -c 'import json,sys; r=json.loads(sys.stdin.read().strip().splitlines()[-1]); r["run"]=sys.argv[1]; r["round"]=int(sys.argv[2]); r["load_before"]=float(sys.argv[3]); r["load_after"]=float(open("/proc/loadavg").read().split()[0]); print(json.dumps(r))' "$@"
 }
 djl() { # stack, TrainerBench args...
-  local s=$1 cp=$cp; shift
+  local s=$1 cp=$cp heap=-Xmx8g; shift
+  if [[ $s == *+pod ]]; then
+    # the trainer pod's heap: the image's ceiling and the operator's young generation for the case
+    heap="-XX:MaxRAMPercentage=50 $(java -cp "$cp" dev.finetune.bench.PodJavaOptions "$3" "$2")"
+    s=${s%+pod}
+  fi
   if [[ $s == *-old ]]; then
     cp="bench/target/finetune-bench.jar:${BENCH_OLD_JAR:?BENCH_OLD_JAR for $s}:trainer/target/lib/*"
     s=${s%-old}
   fi
   if [[ $s == djl-1.13 ]]; then
     env DJL_CACHE_DIR="$cache13" PYTORCH_LIBRARY_PATH="$view" PYTORCH_VERSION="$tv" PYTORCH_FLAVOR=cpu \
-      LD_LIBRARY_PATH="$libdir" java -Xmx8g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$threads" \
+      LD_LIBRARY_PATH="$libdir" java $heap -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$threads" \
       -Dai.djl.pytorch.num_interop_threads=1 ${BENCH_JAVA_OPTS:-} -cp "$cp" dev.finetune.bench.TrainerBench "$@" 2>>"$out.stderr"
   else
-    env DJL_CACHE_DIR="${DJL_CACHE_DIR:-$HOME/.djl.ai}" java -Xmx8g -Dai.djl.offline=true \
+    env DJL_CACHE_DIR="${DJL_CACHE_DIR:-$HOME/.djl.ai}" java $heap -Dai.djl.offline=true \
       -Dai.djl.pytorch.num_threads="$threads" -Dai.djl.pytorch.num_interop_threads=1 ${BENCH_JAVA_OPTS:-} \
       -cp "$cp" dev.finetune.bench.TrainerBench "$@" 2>>"$out.stderr"
   fi
@@ -114,9 +128,16 @@ for ((r = 1; r <= repeats; r++)); do
   count="${BENCH_DATA_COUNT:-400}"
   if ((count > 0)); then
     l=$(load); djl djl-2.5.1 data 224 "$count" "$jpegs" | tail -1 | row java-turbo "$r" "$l" | tee -a "$out"
+    if [[ -n ${BENCH_OLD_JAR:-} ]]; then
+      l=$(load); djl djl-2.5.1-old data 224 "$count" "$jpegs" | tail -1 | row java-turbo-old "$r" "$l" | tee -a "$out"
+    fi
     l=$(load); BENCH_JAVA_OPTS=-Dfinetune.jpeg=imageio djl djl-2.5.1 data 224 "$count" "$jpegs" | tail -1 \
       | row java-imageio "$r" "$l" | tee -a "$out"
     l=$(load); /usr/bin/python3 bench/trainer/torch_bench.py data 224 "$count" "$jpegs" | row pil "$r" "$l" | tee -a "$out"
+    if [[ -x $venvs/pil-simd/bin/python ]]; then
+      l=$(load); "$venvs/pil-simd/bin/python" bench/trainer/torch_bench.py data 224 "$count" "$jpegs" \
+        | row pil-simd "$r" "$l" | tee -a "$out"
+    fi
   fi
 done
 /usr/bin/python3 bench/trainer/summary.py "$out"

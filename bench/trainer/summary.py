@@ -27,7 +27,8 @@ for r in allrows:
 data = [r for r in allrows if r["mode"] == "data"]
 rows = [r for r in allrows if r["mode"] != "data"]
 cases = sorted({(r["mode"], r["size"]) for r in rows}, key=lambda k: (k[0], -k[1]))
-stacks = [s for s in ("djl-1.13-old", "djl-1.13", "djl-2.5.1-old", "djl-2.5.1", "djl-2.5.1-nice19",
+stacks = [s for s in ("djl-1.13-old", "djl-1.13", "djl-2.5.1-old", "djl-2.5.1", "djl-2.5.1+pod",
+                      "djl-2.5.1-nice19",
                       "torch-1.13", "torch-2.5.1", "torch-latest")
           if any(r["run"] == s for r in rows)]
 ratios = [("djl-1.13-old", "torch-1.13", "before: DJL 1.13/PyTorch"),
@@ -90,15 +91,46 @@ table("images per wall second (median of the rounds; ratios: median of per-round
       " peak RSS of the process, median of the rounds", rss=True)
 KEY = "images_per_cpu_second"
 print()
-table("images per CPU second of the process (all its threads; PyTorch's DataLoader worker processes"
-      " are not counted, so jpeg rows favour PyTorch)")
+table("images per CPU second of the process (all its threads but the memory sampler's, and"
+      " PyTorch's DataLoader worker processes: rows from 2026-12-06 on; before, the workers were"
+      " not counted, which favoured PyTorch's jpeg rows, and the sampler was)")
 KEY = "images_per_second"
 rss = {s: max((r["peak_rss_mb"] for r in rows if r["run"] == s), default=0) for s in stacks}
 print("\npeak RSS MB (max over modes): " + ", ".join(f"{s} {v:.0f}" for s, v in rss.items()))
 
+# Memory: peak PSS over the process and its children (PyTorch's DataLoader workers), rows that
+# have it (run.sh since 2026-12-06); ratios of each DJL stack to each PyTorch stack, per round.
+mem = [r for r in rows if "peak_tree_pss_mb" in r]
+if mem:
+    djls = [s for s in stacks if s.startswith("djl") and any(r["run"] == s for r in mem)]
+    torches = [s for s in stacks if s.startswith("torch") and any(r["run"] == s for r in mem)]
+    print("\npeak PSS MB, process and its workers (median of the rounds); DJL / PyTorch: median of"
+          " per-round ratios (min-max); goal <= 1.2x")
+    head = ["mode", "size"] + [f"{s} PSS" for s in djls + torches] \
+        + [f"{a} / {b}" for a in djls for b in torches]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+
+    def pss(mode, size, stack, rnd=None):
+        return [r["peak_tree_pss_mb"] for r in mem if (r["mode"], r["size"], r["run"]) == (mode, size, stack)
+                and (rnd is None or r["round"] == rnd)]
+    for mode, size in cases:
+        cells = [mode, str(size)]
+        for st in djls + torches:
+            v = pss(mode, size, st)
+            cells.append(f"{statistics.median(v):.0f}" if v else "-")
+        rounds = sorted({r["round"] for r in mem})
+        for a in djls:
+            for b in torches:
+                per = [pss(mode, size, a, k)[0] / pss(mode, size, b, k)[0] for k in rounds
+                       if pss(mode, size, a, k) and pss(mode, size, b, k)]
+                cells.append(ratio_cell(per))
+        print("| " + " | ".join(cells) + " |")
+
 # jpeg (fed by data workers) / train (compute only) of the same stack in the same round; the
 # -nice19 experiment has no train rows of its own (no workers there): djl-2.5.1's compute-only rate.
-for st in ("djl-2.5.1", "djl-2.5.1-nice19", "torch-1.13", "torch-2.5.1", "torch-latest"):
+for st in ("djl-2.5.1", "djl-2.5.1+pod", "djl-2.5.1-nice19", "torch-1.13", "torch-2.5.1",
+           "torch-latest"):
     if st not in stacks or not any(r["mode"] == "jpeg" for r in rows):
         continue
     base = "djl-2.5.1" if st == "djl-2.5.1-nice19" else st
@@ -111,10 +143,15 @@ for st in ("djl-2.5.1", "djl-2.5.1-nice19", "torch-1.13", "torch-2.5.1", "torch-
         print(f"  {size} px: {ratio_cell(per)} (data workers {sorted(w)})")
 
 if data:
-    runs = [s for s in ("java-turbo", "java-imageio", "pil") if any(r["run"] == s for r in data)]
-    print("\n| data path, one thread, 224 px | " + " | ".join(runs)
-          + " | java-turbo / pil | java-imageio / pil | java-turbo / java-imageio |")
-    print("|---|" + "---|" * (len(runs) + 3))
+    runs = [s for s in ("java-turbo", "java-turbo-old", "java-imageio", "pil", "pil-simd")
+            if any(r["run"] == s for r in data)]
+    pairs = [p for p in (("java-turbo", "pil"), ("java-turbo-old", "pil"), ("java-imageio", "pil"),
+                         ("java-turbo", "pil-simd"), ("pil-simd", "pil"),
+                         ("java-turbo", "java-imageio"), ("java-turbo", "java-turbo-old"))
+             if p[0] in runs and p[1] in runs]
+    print("\n| data path, one thread, 224 px | " + " | ".join(runs) + " | "
+          + " | ".join(f"{a} / {b}" for a, b in pairs) + " |")
+    print("|---|" + "---|" * (len(runs) + len(pairs)))
     for key, label in (("images_per_cpu_second", "img per CPU second"),
                        ("images_per_second", "img per wall second")):
         med = {s: statistics.median(r[key] for r in data if r["run"] == s) for s in runs}
@@ -129,7 +166,6 @@ if data:
                     out.append(x[0] / y[0])
             return ratio_cell(out)
         print(f"| {label} | " + " | ".join(f"{med[s]:.0f}" for s in runs) + " | "
-              + " | ".join(per(a, b) for a, b in (("java-turbo", "pil"), ("java-imageio", "pil"),
-                                                   ("java-turbo", "java-imageio"))) + " |")
+              + " | ".join(per(a, b) for a, b in pairs) + " |")
     loads = [x for r in data for x in (r["load_before"], r["load_after"])]
     print(f"load average during the data rows: {min(loads):.1f}-{max(loads):.1f}")

@@ -7,13 +7,20 @@ Options anywhere: --device=cpu|cuda (default cpu; cuda keeps the model and the t
 the GPU, fp32 with PyTorch's default TF32 settings, reported), --workers=N (DataLoader workers
 in jpeg mode, default 1). Every step reads the loss and the correct count back to the host
 (.item()), as the DJL trainer does: one sync per step on both sides. Prints one JSON line like
-TrainerBench (images_per_cpu_second: this process's CPU time, all threads; DataLoader worker
-processes are not in it).
+TrainerBench (images_per_cpu_second: the CPU time of this process, all threads, and of its
+DataLoader worker processes, as the trainer's data worker threads are in its figure; since
+2026-12-06, before which the workers were left out; the memory sampler's own thread is left out
+on both sides). Memory: peak_rss_mb is this process's own peak (ru_maxrss);
+peak_tree_rss_mb and peak_tree_pss_mb are the peaks of the sums over this process and its
+DataLoader workers, sampled every 50 ms (PSS splits the pages a forked worker shares with its
+parent, so it is the fair total; RSS counts them twice). TrainerBench samples itself the same way.
 """
 import glob
 import json
+import os
 import resource
 import sys
+import threading
 import time
 
 import torch
@@ -24,6 +31,70 @@ from torchvision import transforms as T
 
 def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+class TreeMemory(threading.Thread):
+    """Samples the summed RSS and PSS of this process and all its descendants every 50 ms and
+    keeps the peaks (MB)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak_rss = self.peak_pss = 0.0
+        self.processes = 1
+        self.cpu = 0.0
+        self.start()
+
+    @staticmethod
+    def tree(pid):
+        pids, todo = [], [pid]
+        while todo:
+            p = todo.pop()
+            pids.append(p)
+            try:
+                for task in os.listdir(f"/proc/{p}/task"):
+                    with open(f"/proc/{p}/task/{task}/children") as f:
+                        todo += [int(c) for c in f.read().split()]
+            except OSError:
+                pass
+        return pids
+
+    @staticmethod
+    def kb(path, key):
+        try:
+            with open(path) as f:
+                for line in f:
+                    if line.startswith(key):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def cpu_seconds(self):
+        """CPU seconds of this process (all threads) and its descendants alive now (the DataLoader
+        workers: the trainer's data workers are threads, so its figure has them too), less this
+        sampler thread's own."""
+        ticks = 0
+        for p in self.tree(os.getpid()):
+            try:
+                with open(f"/proc/{p}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                pass
+        return ticks / os.sysconf("SC_CLK_TCK") - self.cpu
+
+    def sample(self):
+        pids = self.tree(os.getpid())
+        rss = sum(self.kb(f"/proc/{p}/status", "VmRSS:") for p in pids) / 1024.0
+        pss = sum(self.kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids) / 1024.0
+        self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
+        self.processes = max(self.processes, len(pids))
+
+    def run(self):
+        while True:
+            self.sample()
+            self.cpu = time.thread_time()  # this thread's CPU, left out of the bench's
+            time.sleep(0.05)
 
 
 def model_and_opt():
@@ -76,6 +147,7 @@ def main():
     if device.type == "cuda" and not torch.cuda.is_available():
         sys.exit(f"--device=cuda but torch {torch.__version__} sees no GPU")
     workers = int(opts.get("--workers", "1"))
+    memory = TreeMemory()
     mode, size = argv[1], int(argv[2])
     if mode in ("train", "jpeg"):
         batch, steps, threads = int(argv[3]), int(argv[4]), int(argv[5])
@@ -90,7 +162,7 @@ def main():
             for _ in range(warmup):
                 step(m, opt, x, y)
             sync(device)
-            t0, c0 = time.perf_counter(), time.process_time()
+            t0, c0 = time.perf_counter(), memory.cpu_seconds()
             for _ in range(steps):
                 step(m, opt, x, y)
         else:
@@ -104,11 +176,11 @@ def main():
                     done += 1
                     if done == warmup:
                         sync(device)
-                        t0, c0 = time.perf_counter(), time.process_time()
+                        t0, c0 = time.perf_counter(), memory.cpu_seconds()
                     if done == steps + warmup:
                         break
         sync(device)
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        wall, cpu = time.perf_counter() - t0, memory.cpu_seconds() - c0
         ips = steps * batch / wall
     else:
         count, d = int(argv[3]), argv[4]
@@ -116,15 +188,17 @@ def main():
         ds = Jpegs(d, size)
         for i in range(50):
             ds[i % len(ds)]
-        t0, c0 = time.perf_counter(), time.process_time()
+        t0, c0 = time.perf_counter(), memory.cpu_seconds()
         for i in range(count):
             ds[i % len(ds)]
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        wall, cpu = time.perf_counter() - t0, memory.cpu_seconds() - c0
         ips = count / wall
+    memory.sample()
     row = {"stack": "pytorch", "libtorch": torch.__version__, "device": device.type, "mode": mode,
            "size": size, "workers": workers if mode == "jpeg" else 0,
            "images_per_second": round(ips, 2), "images_per_cpu_second": round(ips * wall / cpu, 2),
-           "peak_rss_mb": round(peak_rss_mb(), 1)}
+           "peak_rss_mb": round(peak_rss_mb(), 1), "peak_tree_rss_mb": round(memory.peak_rss, 1),
+           "peak_tree_pss_mb": round(memory.peak_pss, 1), "processes": memory.processes}
     if device.type == "cuda":
         row["gpu"] = torch.cuda.get_device_name(0)
         row["tf32_conv"] = torch.backends.cudnn.allow_tf32

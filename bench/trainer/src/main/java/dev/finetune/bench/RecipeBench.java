@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.contract.AutoRecipe;
 import dev.finetune.contract.AutoRecipe.Candidate;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.trainer.JobResult;
 import dev.finetune.trainer.JobRunner;
 import dev.finetune.trainer.OutputFolder;
 import dev.finetune.trainer.TrainOptions;
 import dev.finetune.trainer.data.fetch.UriPolicy;
+import dev.finetune.trainer.error.TrainerException;
 import dev.finetune.trainer.loop.StopSignal;
 import dev.finetune.trainer.spec.JobLoader;
 import java.io.IOException;
@@ -27,42 +29,89 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * The auto recipe against fixed recipes on Fashion-MNIST few-shot tasks (docs/BENCHMARKS.md, "The
- * auto recipe"), all in one JVM through {@link JobRunner}. For each class partition (six source
- * classes, four target classes) it trains a source model once, then for each seed and shot count
- * the twelve fixed candidates (freeze depth x head multiplier) and {@code recipe: auto} on the
- * target classes, appending one JSON line per run to the results file. A run already in the file is
- * skipped, so an interrupted bench continues where it stopped.
+ * The auto recipe against fixed recipes on few-shot tasks from packaged data (Fashion-MNIST, or
+ * scikit-learn's digits; docs/BENCHMARKS.md, "Measured: the auto recipe"), all in one JVM through
+ * {@link JobRunner}. For each class partition (six source classes, four target classes) it trains a
+ * source model once, then for each seed and shot count the twelve fixed candidates (freeze depth x
+ * head multiplier) and {@code recipe: auto} on the target classes, appending one JSON line per run
+ * to the results file. A run already in the file is skipped, so an interrupted bench continues
+ * where it stopped.
  *
  * <pre>
- *   RecipeBench OUT_DIR RESULTS.jsonl SEEDS SHOTS PARTITIONS RECIPES
+ *   RecipeBench OUT_DIR RESULTS.jsonl SEEDS SHOTS PARTITIONS RECIPES [DATASET]
  *   e.g. RecipeBench /tmp/rb bench/results/recipe.jsonl 0,1,2 10,50 1,2,3,4,5 fixed,auto
+ *        RecipeBench /tmp/rb bench/results/recipe.jsonl 0,1,2 10,50 1,2,3,4,5 fixed,auto \
+ *            digits=/tmp/digits
  * </pre>
  */
 public final class RecipeBench {
-  static final List<String> LABELS =
-      List.of(
-          "T-shirt/top",
-          "Trouser",
-          "Pullover",
-          "Dress",
-          "Coat",
-          "Sandal",
-          "Shirt",
-          "Sneaker",
-          "Bag",
-          "Ankle boot");
+  /**
+   * One packaged dataset the bench runs on: its IDX folder, class names (IDX labels 0..n-1), the
+   * target classes of each partition (the others are the source model's), the training split's
+   * normalisation, the source model's images per class and epochs, and whether a horizontal flip
+   * keeps a class (a shirt yes, a digit no).
+   */
+  record Data(
+      String name,
+      String dir,
+      List<String> labels,
+      List<List<String>> targets,
+      double mean,
+      double std,
+      int sourcePerClass,
+      int sourceEpochs,
+      boolean flip) {}
 
-  /** Target classes of each partition; the other six are the source model's. */
-  static final List<List<String>> TARGETS =
-      List.of(
-          List.of("Sandal", "Sneaker", "Bag", "Ankle boot"),
-          List.of("T-shirt/top", "Pullover", "Coat", "Shirt"),
-          List.of("Trouser", "Dress", "Sneaker", "Bag"),
-          List.of("T-shirt/top", "Sandal", "Shirt", "Ankle boot"),
-          List.of("Pullover", "Dress", "Coat", "Sneaker"));
+  static final Data FASHION_MNIST =
+      new Data(
+          "fashion-mnist",
+          "/usr/share/datasets/fashion-mnist",
+          List.of(
+              "T-shirt/top",
+              "Trouser",
+              "Pullover",
+              "Dress",
+              "Coat",
+              "Sandal",
+              "Shirt",
+              "Sneaker",
+              "Bag",
+              "Ankle boot"),
+          List.of(
+              List.of("Sandal", "Sneaker", "Bag", "Ankle boot"),
+              List.of("T-shirt/top", "Pullover", "Coat", "Shirt"),
+              List.of("Trouser", "Dress", "Sneaker", "Bag"),
+              List.of("T-shirt/top", "Sandal", "Shirt", "Ankle boot"),
+              List.of("Pullover", "Dress", "Coat", "Sneaker")),
+          0.286,
+          0.353,
+          1000,
+          3,
+          true);
 
-  static final String DATA = "/usr/share/datasets/fashion-mnist";
+  /**
+   * scikit-learn's 8x8 digits as IDX (bench/trainer/digits_idx.py: 100 training images per class,
+   * 74-83 test images). 600 source images, so 30 source epochs give about the source steps of
+   * Fashion-MNIST's 3 epochs over 6,000. The partitions were fixed before any run.
+   */
+  static Data digits(String dir) {
+    return new Data(
+        "digits",
+        dir,
+        List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+        List.of(
+            List.of("6", "7", "8", "9"),
+            List.of("0", "1", "2", "3"),
+            List.of("1", "4", "7", "9"),
+            List.of("3", "5", "8", "9"),
+            List.of("0", "2", "4", "6")),
+        0.306,
+        0.376,
+        100,
+        30,
+        false);
+  }
+
   static final int SIZE = 32;
   static final int EPOCHS = 30;
 
@@ -75,12 +124,16 @@ public final class RecipeBench {
     List<Integer> shots = Stream.of(args[3].split(",")).map(Integer::valueOf).toList();
     List<Integer> partitions = Stream.of(args[4].split(",")).map(Integer::valueOf).toList();
     Set<String> recipes = Set.of(args[5].split(","));
+    Data data = args.length > 6 ? data(args[6]) : FASHION_MNIST;
     Files.createDirectories(out);
     Set<String> done = done(results);
+    for (int p : partitions) {
+      source(out, data, p); // every source model first, so a second process can start at once
+    }
     for (long seed : seeds) {
       for (int shot : shots) {
         for (int p : partitions) {
-          String source = source(out, p);
+          String source = source(out, data, p);
           List<String> names = new ArrayList<>();
           if (recipes.contains("fixed")) {
             AutoRecipe.candidates().forEach(c -> names.add(name(c)));
@@ -89,24 +142,43 @@ public final class RecipeBench {
             names.add("auto");
           }
           for (String recipe : names) {
-            String key = p + "/" + shot + "/" + seed + "/" + recipe;
+            String key = data.name() + "/" + p + "/" + shot + "/" + seed + "/" + recipe;
             if (done.contains(key)) {
               continue;
             }
-            Path dir = out.resolve("run-" + (recipe.equals("auto") ? "auto" : "fixed"));
+            // One folder per run, so two bench processes can share OUT_DIR.
+            Path dir = out.resolve("run-" + key.replace('/', '-'));
             deleteTree(dir);
             long start = System.nanoTime();
-            JobResult r = run(dir, target(dir, p, shot, seed, recipe), Map.of("source", source));
+            JobResult r;
+            String refused = null;
+            try {
+              r = run(dir, target(dir, data, p, shot, seed, recipe), Map.of("source", source));
+            } catch (TrainerException e) {
+              if (!recipe.equals("auto") || e.exitCode() != ExitCode.INVALID_SPEC) {
+                throw e;
+              }
+              // auto refuses a run too short for its probe: that is a result, not a crash
+              r = null;
+              refused = e.getMessage();
+            }
             double seconds = (System.nanoTime() - start) / 1e9;
             Map<String, Object> row = new LinkedHashMap<>();
+            if (data != FASHION_MNIST) {
+              row.put("dataset", data.name());
+            }
             row.put("partition", p);
-            row.put("targets", TARGETS.get(p - 1));
+            row.put("targets", data.targets().get(p - 1));
             row.put("shots", shot);
             row.put("seed", seed);
             row.put("recipe", recipe);
-            row.put("testAccuracy", r.finetune().testAccuracy());
+            row.put("testAccuracy", r == null ? null : r.finetune().testAccuracy());
             row.put("seconds", seconds);
-            row.put("trainImages", r.trainImages());
+            if (r != null) {
+              row.put("trainImages", r.trainImages());
+            } else {
+              row.put("refused", refused);
+            }
             Path resultJson = dir.resolve("result.json");
             if (recipe.equals("auto") && Files.exists(resultJson)) {
               row.put("probe", JSON.readTree(resultJson.toFile()).get("recipe"));
@@ -124,9 +196,25 @@ public final class RecipeBench {
     }
   }
 
-  /** The partition's source model (trained once, kept in OUT_DIR/source-P). */
-  static String source(Path out, int p) {
-    Path dir = out.resolve("source-" + p);
+  /**
+   * "fashion-mnist", or "digits=DIR" with DIR written by digits_idx.py. A Fashion-MNIST row has no
+   * "dataset" field (the first results file predates it).
+   */
+  static Data data(String arg) {
+    if (arg.equals(FASHION_MNIST.name())) {
+      return FASHION_MNIST;
+    }
+    if (arg.startsWith("digits=")) {
+      return digits(arg.substring("digits=".length()));
+    }
+    throw new IllegalArgumentException(
+        "DATASET must be fashion-mnist or digits=DIR, got '" + arg + "'");
+  }
+
+  /** The partition's source model (trained once, kept in OUT_DIR/source-P, or source-NAME-P). */
+  static String source(Path out, Data data, int p) {
+    Path dir =
+        out.resolve(data == FASHION_MNIST ? "source-" + p : "source-" + data.name() + "-" + p);
     Path model = dir.resolve("finetune").resolve("model.safetensors");
     // A second bench process on the same OUT_DIR (-Drecipebench.waitForSources=true) waits for
     // the first one's source models instead of training its own.
@@ -141,7 +229,8 @@ public final class RecipeBench {
     }
     if (!Files.exists(dir.resolve("result.json"))) {
       deleteTree(dir);
-      List<String> classes = LABELS.stream().filter(l -> !TARGETS.get(p - 1).contains(l)).toList();
+      List<String> targets = data.targets().get(p - 1);
+      List<String> classes = data.labels().stream().filter(l -> !targets.contains(l)).toList();
       String yaml =
           """
           apiVersion: finetune.dev/v1alpha1
@@ -155,23 +244,36 @@ public final class RecipeBench {
               test: "file://%1$s/t10k-images-idx3-ubyte.gz"
               labelNames: %2$s
               classes: %3$s
-              limitPerClass: 1000
+              limitPerClass: %6$d
             transforms:
               train: {resize: %4$d}
               test: {resize: %4$d}
-              normalize: {mean: [0.286, 0.286, 0.286], std: [0.353, 0.353, 0.353]}
-            training: {epochs: 3, evalEveryEpochs: 3, batchSize: 64, learningRate: 0.05,
+              normalize: %7$s
+            training: {epochs: %8$d, evalEveryEpochs: %8$d, batchSize: 64, learningRate: 0.05,
               momentum: 0.9, seed: 0}
-            checkpoints: {uri: "file://%5$s", everyEpochs: 3, keep: 1}
+            checkpoints: {uri: "file://%5$s", everyEpochs: %8$d, keep: 1}
           """
               .formatted(
-                  DATA, flow(LABELS), flow(classes), SIZE, dir.resolve("ckpt").toAbsolutePath());
+                  data.dir(),
+                  flow(data.labels()),
+                  flow(classes),
+                  SIZE,
+                  dir.resolve("ckpt").toAbsolutePath(),
+                  data.sourcePerClass(),
+                  normalize(data),
+                  data.sourceEpochs());
       run(dir, yaml, Map.of());
     }
     return "file://" + model.toAbsolutePath();
   }
 
-  static String target(Path dir, int p, int shots, long seed, String recipe) {
+  static String normalize(Data data) {
+    String m = String.valueOf(data.mean());
+    String s = String.valueOf(data.std());
+    return "{mean: [%1$s, %1$s, %1$s], std: [%2$s, %2$s, %2$s]}".formatted(m, s);
+  }
+
+  static String target(Path dir, Data data, int p, int shots, long seed, String recipe) {
     String training;
     if (recipe.equals("auto")) {
       training = "recipe: auto";
@@ -201,23 +303,25 @@ public final class RecipeBench {
             classes: %3$s
             limitPerClass: %4$d
           transforms:
-            train: {resize: %5$d, horizontalFlip: true}
+            train: {resize: %5$d, horizontalFlip: %10$s}
             test: {resize: %5$d}
-            normalize: {mean: [0.286, 0.286, 0.286], std: [0.353, 0.353, 0.353]}
+            normalize: %11$s
           training: {epochs: %6$d, evalEveryEpochs: %6$d, batchSize: 16, learningRate: 0.005,
             momentum: 0.9, seed: %7$d, %8$s}
           checkpoints: {uri: "file://%9$s", everyEpochs: %6$d, keep: 1}
         """
         .formatted(
-            DATA,
-            flow(LABELS),
-            flow(TARGETS.get(p - 1)),
+            data.dir(),
+            flow(data.labels()),
+            flow(data.targets().get(p - 1)),
             shots,
             SIZE,
             EPOCHS,
             seed,
             training,
-            dir.resolve("ckpt").toAbsolutePath());
+            dir.resolve("ckpt").toAbsolutePath(),
+            data.flip(),
+            normalize(data));
   }
 
   /** The results file's name of a candidate: "none-x10", "layer2-x1". */
@@ -257,7 +361,9 @@ public final class RecipeBench {
         if (!line.isBlank()) {
           var n = JSON.readTree(line);
           done.add(
-              n.get("partition").asInt()
+              n.path("dataset").asText(FASHION_MNIST.name())
+                  + "/"
+                  + n.get("partition").asInt()
                   + "/"
                   + n.get("shots").asInt()
                   + "/"

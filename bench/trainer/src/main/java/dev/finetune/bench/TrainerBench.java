@@ -47,21 +47,32 @@ import javax.imageio.ImageIO;
  * default for this machine's CPUs and the device, {@link CpuShare#dataWorkers}). Every step reads
  * the loss and the correct count back to the host, as the trainer does (one sync per step). Prints
  * one JSON line: stack, libtorch, device, mode, size, workers, jpeg_decoder, images_per_second,
- * images_per_cpu_second (process CPU time, all threads: robust to other processes competing for the
- * cores), peak_rss_mb.
+ * images_per_cpu_second (process CPU time, all threads but the memory sampler: robust to other
+ * processes competing for the cores), peak_rss_mb and peak_tree_rss_mb (both VmHWM: the tree is
+ * this one process), peak_tree_pss_mb (sampled every 50 ms by {@link MemorySampler}, as
+ * torch_bench.py samples PyTorch with its DataLoader workers), processes.
  */
 public final class TrainerBench {
   private TrainerBench() {}
 
-  /** Process CPU seconds of the timed part (all threads: compute, JIT, GC, data workers). */
+  /**
+   * Process CPU seconds of the timed part (all threads: compute, JIT, GC, data workers; not the
+   * memory sampler).
+   */
   private static double cpuSeconds = Double.NaN;
 
   private static long cpu0;
 
+  /** Samples memory while the bench runs; its own CPU time is not the stack's. */
+  private static MemorySampler memory;
+
+  /** The process's CPU time less the memory sampler's. */
   private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean)
-            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime();
+    long all =
+        ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+            .getProcessCpuTime();
+    return all - (memory == null ? 0 : memory.cpuNanos());
   }
 
   /** Starts the timed part: returns System.nanoTime() and notes the process CPU time. */
@@ -112,6 +123,7 @@ public final class TrainerBench {
     }
     String mode = p[0];
     int size = Integer.parseInt(p[1]);
+    memory = new MemorySampler();
     workers = CpuShare.dataWorkers(workers, CpuShare.cpus(0), device.isGpu());
     double ips;
     switch (mode) {
@@ -129,11 +141,13 @@ public final class TrainerBench {
       case "data" -> ips = data(size, Integer.parseInt(p[2]), jpegs(Path.of(p[3]), 512));
       default -> throw new IllegalArgumentException("mode: train, jpeg or data");
     }
+    memory.sample();
     System.out.printf(
         Locale.ROOT,
         "{\"stack\":\"djl\",\"libtorch\":\"%s\",\"device\":\"%s\","
             + "\"mode\":\"%s\",\"size\":%d,\"workers\":%d,\"jpeg_decoder\":\"%s\","
-            + "\"images_per_second\":%.2f,\"images_per_cpu_second\":%.2f,\"peak_rss_mb\":%.1f}%n",
+            + "\"images_per_second\":%.2f,\"images_per_cpu_second\":%.2f,\"peak_rss_mb\":%.1f,"
+            + "\"peak_tree_rss_mb\":%.1f,\"peak_tree_pss_mb\":%.1f,\"processes\":1}%n",
         mode.equals("data") ? "-" : ai.djl.engine.Engine.getInstance().getVersion(),
         device.isGpu() ? "cuda" : "cpu",
         mode,
@@ -142,7 +156,10 @@ public final class TrainerBench {
         ImageDecoder.usesTurboJpeg() ? "libjpeg-turbo" : "imageio",
         ips,
         ips * wallOverCpu(),
-        peakRssMb());
+        MemorySampler.vmHwmMb(),
+        MemorySampler.vmHwmMb(),
+        memory.peakPssMb());
+    memory.close();
   }
 
   /** cpu or gpu; gpu fails at once when PyTorch sees no GPU instead of timing the CPU. */
@@ -211,7 +228,9 @@ public final class TrainerBench {
   static double data(int size, int count, Split jpegs) {
     ImagePipeline pipeline = ImagePipeline.forTraining(transforms(size));
     java.util.SplittableRandom rng = new java.util.SplittableRandom(0);
-    for (int i = 0; i < 200; i++) { // JIT warm-up
+    // JIT warm-up: the timed images are the steady state of a training run, which decodes
+    // thousands (after 200, C2 was still compiling during the timed images, 2026-12-06)
+    for (int i = 0; i < 1000; i++) {
       pipeline.apply(jpegs.decode(i % jpegs.size()), rng);
     }
     long t0 = start();
@@ -257,14 +276,5 @@ public final class TrainerBench {
       labels[i] = i % 1000;
     }
     return new FileSplit(files, labels, new ImageDecoder());
-  }
-
-  static double peakRssMb() throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmHWM:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-      }
-    }
-    return Double.NaN;
   }
 }
