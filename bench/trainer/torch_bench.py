@@ -3,6 +3,8 @@
   torch_bench.py train SIZE BATCH STEPS THREADS
   torch_bench.py jpeg SIZE BATCH STEPS THREADS DIR   (torchvision ImageFolder-style loading, 1 worker)
   torch_bench.py data SIZE COUNT DIR                 (PIL decode + RandomResizedCrop + flip + normalise)
+  torch_bench.py profile SIZE BATCH STEPS THREADS TRACE.json   (train's loop, STEPS steps under
+                                                     libtorch's legacy profiler; profile.sh)
 Options anywhere: --device=cpu|cuda (default cpu; cuda keeps the model and the train tensors on
 the GPU, fp32 with PyTorch's default TF32 settings, reported), --workers=N (DataLoader workers
 in jpeg mode, default 1). Every step reads the loss and the correct count back to the host
@@ -149,7 +151,26 @@ def main():
     workers = int(opts.get("--workers", "1"))
     memory = TreeMemory()
     mode, size = argv[1], int(argv[2])
-    if mode in ("train", "jpeg"):
+    if mode == "profile":  # SIZE BATCH STEPS THREADS TRACE.json: the train loop, profiled
+        batch, steps, threads, trace = int(argv[3]), int(argv[4]), int(argv[5]), argv[6]
+        torch.set_num_threads(threads)
+        m, opt = model_and_opt()
+        m.train()
+        x = torch.randn(batch, 3, size, size)
+        y = torch.randint(0, 1000, (batch,))
+        for _ in range(3):
+            step(m, opt, x, y)
+        # libtorch's legacy autograd profiler, the one DJL's JniUtils.startProfile drives, so the
+        # two Chrome traces come from the same recorder (profile_ops.py compares them)
+        from torch.autograd import profiler_legacy
+        t0, c0 = time.perf_counter(), memory.cpu_seconds()
+        with profiler_legacy.profile() as prof:
+            for _ in range(steps):
+                step(m, opt, x, y)
+        wall, cpu = time.perf_counter() - t0, memory.cpu_seconds() - c0
+        prof.export_chrome_trace(trace)
+        ips = steps * batch / wall
+    elif mode in ("train", "jpeg"):
         batch, steps, threads = int(argv[3]), int(argv[4]), int(argv[5])
         torch.set_num_threads(threads)
         m, opt = model_and_opt()

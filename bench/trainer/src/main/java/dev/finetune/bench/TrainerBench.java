@@ -40,6 +40,8 @@ import javax.imageio.ImageIO;
  *   train SIZE BATCH STEPS   ResNet-18 SGD steps on pre-made tensors (compute only)
  *   jpeg  SIZE BATCH STEPS DIR   the same loop fed by BatchStream decoding JPEGs in DIR
  *   data  SIZE COUNT DIR     JPEG decode + RandomResizedCrop + flip + normalise, one thread
+ *   profile SIZE BATCH STEPS TRACE.json   the train loop's STEPS steps under libtorch's own
+ *                            (legacy autograd) profiler, as a Chrome trace (bench/trainer/profile.sh)
  * </pre>
  *
  * {@code --device=gpu} trains on gpu(0) (the tensors of {@code train} live on the GPU); {@code
@@ -139,7 +141,9 @@ public final class TrainerBench {
                   device,
                   workers);
       case "data" -> ips = data(size, Integer.parseInt(p[2]), jpegs(Path.of(p[3]), 512));
-      default -> throw new IllegalArgumentException("mode: train, jpeg or data");
+      case "profile" ->
+          ips = profile(size, Integer.parseInt(p[2]), Integer.parseInt(p[3]), Path.of(p[4]));
+      default -> throw new IllegalArgumentException("mode: train, jpeg, data or profile");
     }
     memory.sample();
     System.out.printf(
@@ -222,6 +226,40 @@ public final class TrainerBench {
         }
       }
       return rate((long) steps * batch, t0);
+    }
+  }
+
+  /**
+   * The compute-only loop of {@code train} with libtorch's legacy autograd profiler on for {@code
+   * steps} steps after the warm-up (DJL's {@code JniUtils.startProfile}: CPU events, no shapes, no
+   * memory), written as a Chrome trace; torch_bench.py's profile mode records PyTorch with the same
+   * profiler, so the two traces compare op by op (profile_ops.py).
+   */
+  static double profile(int size, int batch, int steps, Path trace) {
+    Recipe recipe = new Recipe(0.01, 10, 1e-4, 0.9, LossReduction.MEAN, List.of());
+    try (TrainingSession s =
+            TrainingSession.open(
+                new ResNet(Architecture.RESNET18, 1000),
+                recipe,
+                0,
+                true,
+                32,
+                Device.cpu(),
+                List.of());
+        NDManager m = NDManager.newBaseManager(Device.cpu())) {
+      NDArray x = m.randomNormal(new Shape(batch, 3, size, size));
+      NDArray y = m.randomInteger(0, 1000, new Shape(batch), ai.djl.ndarray.types.DataType.INT64);
+      for (int i = 0; i < 3; i++) {
+        s.step(x, y);
+      }
+      ai.djl.pytorch.jni.JniUtils.startProfile(false, false, false);
+      long t0 = start();
+      for (int i = 0; i < steps; i++) {
+        s.step(x, y);
+      }
+      double ips = rate((long) steps * batch, t0);
+      ai.djl.pytorch.jni.JniUtils.stopProfile(trace.toAbsolutePath().toString());
+      return ips;
     }
   }
 
