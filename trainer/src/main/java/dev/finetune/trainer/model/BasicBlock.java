@@ -63,7 +63,10 @@ final class BasicBlock extends AbstractBlock {
       NDList d = downsampleConv.forward(ps, inputs, training, params);
       identity = downsampleBn.forward(ps, d, training, params).singletonOrThrow();
     }
-    return new NDList(Activation.relu(x.singletonOrThrow().add(identity)));
+    // out += identity, in place as torchvision's block does: bn2's output is not needed by any
+    // backward step, so no activation-sized tensor is allocated for the sum
+    // (bench/trainer/profile.sh)
+    return new NDList(Activation.relu(x.singletonOrThrow().addi(identity)));
   }
 
   @Override
