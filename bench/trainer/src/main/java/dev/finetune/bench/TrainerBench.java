@@ -130,7 +130,15 @@ public final class TrainerBench {
     double ips;
     switch (mode) {
       case "train" ->
-          ips = train(size, Integer.parseInt(p[2]), Integer.parseInt(p[3]), null, device, workers);
+          ips =
+              train(
+                  size,
+                  Integer.parseInt(p[2]),
+                  Integer.parseInt(p[3]),
+                  null,
+                  device,
+                  workers,
+                  null);
       case "jpeg" ->
           ips =
               train(
@@ -139,10 +147,19 @@ public final class TrainerBench {
                   Integer.parseInt(p[3]),
                   jpegs(Path.of(p[4]), 512),
                   device,
-                  workers);
+                  workers,
+                  null);
       case "data" -> ips = data(size, Integer.parseInt(p[2]), jpegs(Path.of(p[3]), 512));
       case "profile" ->
-          ips = profile(size, Integer.parseInt(p[2]), Integer.parseInt(p[3]), Path.of(p[4]));
+          ips =
+              train(
+                  size,
+                  Integer.parseInt(p[2]),
+                  Integer.parseInt(p[3]),
+                  null,
+                  Device.cpu(),
+                  workers,
+                  Path.of(p[4]));
       default -> throw new IllegalArgumentException("mode: train, jpeg, data or profile");
     }
     memory.sample();
@@ -185,7 +202,15 @@ public final class TrainerBench {
     }
   }
 
-  static double train(int size, int batch, int steps, Split jpegs, Device device, int workers) {
+  /**
+   * ResNet-18 SGD steps: on pre-made tensors ({@code jpegs} null) or fed by BatchStream. With a
+   * {@code trace}, the timed steps on pre-made tensors run under libtorch's legacy autograd
+   * profiler (DJL's {@code JniUtils.startProfile}: CPU events, no shapes, no memory), written as a
+   * Chrome trace; torch_bench.py's profile mode records PyTorch with the same profiler, so the two
+   * traces compare op by op (profile_ops.py).
+   */
+  static double train(
+      int size, int batch, int steps, Split jpegs, Device device, int workers, Path trace) {
     Recipe recipe = new Recipe(0.01, 10, 1e-4, 0.9, LossReduction.MEAN, List.of());
     try (TrainingSession s =
             TrainingSession.open(
@@ -198,11 +223,18 @@ public final class TrainerBench {
         for (int i = 0; i < warmup; i++) {
           s.step(x, y);
         }
+        if (trace != null) {
+          ai.djl.pytorch.jni.JniUtils.startProfile(false, false, false);
+        }
         long t0 = start();
         for (int i = 0; i < steps; i++) {
           s.step(x, y);
         }
-        return rate((long) steps * batch, t0);
+        double ips = rate((long) steps * batch, t0);
+        if (trace != null) {
+          ai.djl.pytorch.jni.JniUtils.stopProfile(trace.toAbsolutePath().toString());
+        }
+        return ips;
       }
       ImagePipeline pipeline = ImagePipeline.forTraining(transforms(size));
       long t0 = 0;
@@ -226,40 +258,6 @@ public final class TrainerBench {
         }
       }
       return rate((long) steps * batch, t0);
-    }
-  }
-
-  /**
-   * The compute-only loop of {@code train} with libtorch's legacy autograd profiler on for {@code
-   * steps} steps after the warm-up (DJL's {@code JniUtils.startProfile}: CPU events, no shapes, no
-   * memory), written as a Chrome trace; torch_bench.py's profile mode records PyTorch with the same
-   * profiler, so the two traces compare op by op (profile_ops.py).
-   */
-  static double profile(int size, int batch, int steps, Path trace) {
-    Recipe recipe = new Recipe(0.01, 10, 1e-4, 0.9, LossReduction.MEAN, List.of());
-    try (TrainingSession s =
-            TrainingSession.open(
-                new ResNet(Architecture.RESNET18, 1000),
-                recipe,
-                0,
-                true,
-                32,
-                Device.cpu(),
-                List.of());
-        NDManager m = NDManager.newBaseManager(Device.cpu())) {
-      NDArray x = m.randomNormal(new Shape(batch, 3, size, size));
-      NDArray y = m.randomInteger(0, 1000, new Shape(batch), ai.djl.ndarray.types.DataType.INT64);
-      for (int i = 0; i < 3; i++) {
-        s.step(x, y);
-      }
-      ai.djl.pytorch.jni.JniUtils.startProfile(false, false, false);
-      long t0 = start();
-      for (int i = 0; i < steps; i++) {
-        s.step(x, y);
-      }
-      double ips = rate((long) steps * batch, t0);
-      ai.djl.pytorch.jni.JniUtils.stopProfile(trace.toAbsolutePath().toString());
-      return ips;
     }
   }
 
