@@ -64,8 +64,15 @@ public final class TrainerHeap {
 
   /** The java launcher options for this spec, e.g. "-Xmn211m"; empty for a GPU job. */
   public static Optional<String> javaOptions(FineTuneJobSpec spec) {
-    boolean gpu = spec.resources != null && spec.resources.gpus != null && spec.resources.gpus > 0;
-    return gpu ? Optional.empty() : Optional.of("-Xmn" + youngMiB(spec) + "m");
+    return wantsGpu(spec) ? Optional.empty() : Optional.of("-Xmn" + youngMiB(spec) + "m");
+  }
+
+  /**
+   * A GPU job ({@code resources.gpus >= 1}): the one rule the pod's image, toleration, heap and
+   * memory request all follow.
+   */
+  public static boolean wantsGpu(FineTuneJobSpec spec) {
+    return spec.resources != null && spec.resources.gpus != null && spec.resources.gpus > 0;
   }
 
   /** spec.training.batchSize, else the API's default. */

@@ -48,8 +48,9 @@ public final class TrainerMemory {
    * spec names its memory or asks for a GPU.
    */
   public static Optional<String> defaultRequest(FineTuneJobSpec spec) {
-    boolean gpu = spec.resources != null && spec.resources.gpus != null && spec.resources.gpus > 0;
     boolean named = spec.resources != null && spec.resources.memory != null;
-    return gpu || named ? Optional.empty() : Optional.of(estimateMiB(spec) + "Mi");
+    return TrainerHeap.wantsGpu(spec) || named
+        ? Optional.empty()
+        : Optional.of(estimateMiB(spec) + "Mi");
   }
 }

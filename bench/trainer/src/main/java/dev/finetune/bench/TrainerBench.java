@@ -129,37 +129,19 @@ public final class TrainerBench {
     workers = CpuShare.dataWorkers(workers, CpuShare.cpus(0), device.isGpu());
     double ips;
     switch (mode) {
-      case "train" ->
-          ips =
-              train(
-                  size,
-                  Integer.parseInt(p[2]),
-                  Integer.parseInt(p[3]),
-                  null,
-                  device,
-                  workers,
-                  null);
-      case "jpeg" ->
-          ips =
-              train(
-                  size,
-                  Integer.parseInt(p[2]),
-                  Integer.parseInt(p[3]),
-                  jpegs(Path.of(p[4]), 512),
-                  device,
-                  workers,
-                  null);
+      case "train", "jpeg", "profile" -> {
+        boolean profile = mode.equals("profile");
+        ips =
+            train(
+                size,
+                Integer.parseInt(p[2]),
+                Integer.parseInt(p[3]),
+                mode.equals("jpeg") ? jpegs(Path.of(p[4]), 512) : null,
+                profile ? Device.cpu() : device,
+                workers,
+                profile ? Path.of(p[4]) : null);
+      }
       case "data" -> ips = data(size, Integer.parseInt(p[2]), jpegs(Path.of(p[3]), 512));
-      case "profile" ->
-          ips =
-              train(
-                  size,
-                  Integer.parseInt(p[2]),
-                  Integer.parseInt(p[3]),
-                  null,
-                  Device.cpu(),
-                  workers,
-                  Path.of(p[4]));
       default -> throw new IllegalArgumentException("mode: train, jpeg, data or profile");
     }
     memory.sample();

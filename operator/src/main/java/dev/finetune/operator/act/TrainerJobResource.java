@@ -269,16 +269,12 @@ public final class TrainerJobResource {
         .build();
   }
 
-  static boolean wantsGpu(FineTuneJobSpec spec) {
-    return spec.resources != null && spec.resources.gpus != null && spec.resources.gpus > 0;
-  }
-
   /** spec.image, else the CUDA image for gpus >= 1, else the CPU image. */
   public static String image(FineTuneJobSpec spec, OperatorConfig config) {
     if (spec.image != null) {
       return spec.image;
     }
-    return wantsGpu(spec) ? config.trainerImageGpu() : config.trainerImage();
+    return TrainerHeap.wantsGpu(spec) ? config.trainerImageGpu() : config.trainerImage();
   }
 
   /**
@@ -287,7 +283,7 @@ public final class TrainerJobResource {
    */
   static List<Toleration> tolerations(FineTuneJobSpec spec) {
     List<Toleration> out = new ArrayList<>(spec.tolerations == null ? List.of() : spec.tolerations);
-    if (wantsGpu(spec) && out.stream().noneMatch(t -> GPU.equals(t.getKey()))) {
+    if (TrainerHeap.wantsGpu(spec) && out.stream().noneMatch(t -> GPU.equals(t.getKey()))) {
       out.add(
           new TolerationBuilder()
               .withKey(GPU)
