@@ -43,10 +43,18 @@ GROUPS = [  # first match wins
 
 
 def load(path):
-    with open(path) as f:
-        data = json.load(f)
-    events = data["traceEvents"] if isinstance(data, dict) else data
-    return [e for e in events if e.get("ph") == "X" and "dur" in e]
+    """The complete ("X") events of a Chrome trace; exits with one line if the file is not one."""
+    try:
+        with open(path) as f:
+            data = json.load(f)
+        events = data["traceEvents"] if isinstance(data, dict) else data
+        found = [e for e in events if isinstance(e, dict) and e.get("ph") == "X" and "dur" in e
+                 and "ts" in e and "name" in e]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        sys.exit(f"profile_ops.py: {path}: not a Chrome trace ({type(e).__name__}: {e})")
+    if not found:
+        sys.exit(f"profile_ops.py: {path}: a Chrome trace without complete events")
+    return found
 
 
 def self_times(events):
@@ -99,6 +107,9 @@ def group(name):
 
 
 def main():
+    if len(sys.argv) not in (4, 5) or not all(a.isdigit() and int(a) > 0 for a in sys.argv[3:]):
+        sys.exit("usage: profile_ops.py DJL_TRACE.json TORCH_TRACE.json STEPS [TOP] "
+                 "(STEPS and TOP positive integers)")
     djl_path, torch_path, steps = sys.argv[1], sys.argv[2], int(sys.argv[3])
     top = int(sys.argv[4]) if len(sys.argv) > 4 else 25
     sides = {"djl": self_times(load(djl_path)), "torch": self_times(load(torch_path))}
