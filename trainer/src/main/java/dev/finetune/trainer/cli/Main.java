@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       ValidateCommand.class,
       ServeCommand.class,
       EngineCommand.class,
+      JavaOptionsCommand.class,
       CommandLine.HelpCommand.class
     },
     footerHeading =
