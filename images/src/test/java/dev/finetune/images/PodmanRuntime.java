@@ -89,7 +89,8 @@ final class PodmanRuntime implements PodRuntime {
                 "--name",
                 name,
                 "--hostname",
-                pod.getMetadata().getName(),
+                // as a kubelet: spec.hostname (an indexed Job's pod has one), else the pod's name
+                spec.getHostname() != null ? spec.getHostname() : pod.getMetadata().getName(),
                 "--add-host",
                 API_NAME + ":" + apiHost,
                 "--add-host",

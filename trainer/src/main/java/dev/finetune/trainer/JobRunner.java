@@ -165,12 +165,23 @@ public final class JobRunner {
     }
   }
 
-  /** Attempt number set by the operator (FINETUNE_ATTEMPT), 1 for local runs. */
+  /**
+   * Attempt number set by the operator (FINETUNE_ATTEMPT), 1 for local runs, plus the pods a queued
+   * job's Job replaced before this one (FINETUNE_JOB_FAILURES, FINETUNE_JOB_IGNORED_FAILURES: the
+   * Job controller's counts, empty for a first pod).
+   */
   static int attempt(Map<String, String> env) {
+    return Math.max(1, count(env, "FINETUNE_ATTEMPT", 1))
+        + count(env, "FINETUNE_JOB_FAILURES", 0)
+        + count(env, "FINETUNE_JOB_IGNORED_FAILURES", 0);
+  }
+
+  private static int count(Map<String, String> env, String name, int absent) {
+    String v = env.getOrDefault(name, "").trim();
     try {
-      return Math.max(1, Integer.parseInt(env.getOrDefault("FINETUNE_ATTEMPT", "1").trim()));
+      return v.isEmpty() ? absent : Math.max(0, Integer.parseInt(v));
     } catch (NumberFormatException e) {
-      return 1;
+      return absent;
     }
   }
 }

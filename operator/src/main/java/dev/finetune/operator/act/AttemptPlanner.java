@@ -32,9 +32,13 @@ public final class AttemptPlanner {
     Optional<Attempt> latest = obs.latest();
     int next = Math.max(status.attempts == null ? 0 : status.attempts, obs.highestAttempt()) + 1;
     if (Boolean.TRUE.equals(ftj.getSpec().suspend)) {
-      // Stop once; again only if pods reappear. A stopped Job waits for the Job controller.
+      // Stop once; again only if pods reappear. A stopped Job waits for the Job controller. A
+      // Job that retries its own pod is stopped between two pods too, or it would start the next.
       return latest
-          .filter(a -> !a.state().finished() && (!a.stopRequested() || !a.activePods().isEmpty()))
+          .filter(
+              a ->
+                  (!a.state().finished() || a.retriedByJob())
+                      && (!a.stopRequested() || !a.activePods().isEmpty()))
           .<Plan>map(Plan.StopAttempt::new)
           .orElse(new Plan.Nothing());
     }
@@ -46,6 +50,11 @@ public final class AttemptPlanner {
       case PENDING, RUNNING, SUCCEEDED, FAILED_PERMANENT -> new Plan.Nothing();
       case STOPPED_BY_SUSPEND -> new Plan.CreateAttempt(next);
       case FAILED_RETRYABLE -> {
+        if (a.retriedByJob()) {
+          // The Job starts the next pod itself after its own backoff, so a queued job keeps its
+          // Workload and its place in the queue.
+          yield new Plan.Nothing();
+        }
         int restarts = status.restarts == null ? 1 : Math.max(1, status.restarts);
         Duration delay = backoff(restarts, backoffBase, backoffMax);
         Instant due = a.finishedAt() == null ? now : a.finishedAt().plus(delay);

@@ -2,10 +2,12 @@ package dev.finetune.operator.act;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.api.v1alpha1.spec.FineTuneJobSpec;
+import dev.finetune.contract.ExitCode;
 import dev.finetune.contract.TrainerHeap;
 import dev.finetune.contract.TrainerMemory;
 import dev.finetune.operator.config.OperatorConfig;
 import dev.finetune.operator.observe.Attempt;
+import dev.finetune.operator.observe.AttemptReader;
 import dev.finetune.operator.observe.Labels;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -27,6 +29,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * The trainer Job of one attempt, {@code <ftj>-attempt-<n>}. Create-only: a Job's pod template is
@@ -67,12 +70,21 @@ public final class TrainerJobResource {
         .build();
   }
 
-  /**
-   * The Job for attempt {@code n}; {@code fromJobModelUri} resolves spec.model.pretrained.fromJob.
-   */
+  /** {@link #desired(FineTuneJob, int, OperatorConfig, String, int)} before any restart. */
   public static Job desired(
       FineTuneJob ftj, int attempt, OperatorConfig config, String fromJobModelUri) {
+    return desired(ftj, attempt, config, fromJobModelUri, 0);
+  }
+
+  /**
+   * The Job for attempt {@code n}; {@code fromJobModelUri} resolves spec.model.pretrained.fromJob;
+   * {@code restarts} is status.restarts, the retries already used (a queued job's Job gets the rest
+   * of spec.backoffLimit, see {@link #retriesInJob}).
+   */
+  public static Job desired(
+      FineTuneJob ftj, int attempt, OperatorConfig config, String fromJobModelUri, int restarts) {
     FineTuneJobSpec spec = ftj.getSpec();
+    boolean inJob = retriesInJob(spec);
     String name = ftj.getMetadata().getName();
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(Labels.JOB, name);
@@ -136,6 +148,11 @@ public final class TrainerJobResource {
                 // model).
                 new EnvVar("FINETUNE_IMAGE", image(spec, config), null),
                 new EnvVar("HOME", "/tmp", null)));
+    if (inJob) {
+      // The pods the Job replaced before this one, which the trainer adds to FINETUNE_ATTEMPT.
+      env.add(annotationEnv("FINETUNE_JOB_FAILURES", AttemptReader.FAILURE_COUNT));
+      env.add(annotationEnv("FINETUNE_JOB_IGNORED_FAILURES", AttemptReader.IGNORED_FAILURE_COUNT));
+    }
     // The JVM's young generation from the spec's batch and image size (CPU jobs): keeps the heap
     // near its live data instead of growing with the allocation rate (TrainerHeap;
     // docs/BENCHMARKS.md, "Memory").
@@ -236,16 +253,29 @@ public final class TrainerJobResource {
             .withPriorityClassName(spec.priorityClassName)
             .build();
 
-    return new JobBuilder()
-        .withNewMetadata()
-        .withName(name(ftj, attempt))
-        .withNamespace(ftj.getMetadata().getNamespace())
-        .withLabels(jobLabels)
-        .withOwnerReferences(owner(ftj))
-        .endMetadata()
-        .withNewSpec()
-        // The operator retries (with checkpoints and its own backoff); the Job never does.
-        .withBackoffLimit(0)
+    var job =
+        new JobBuilder()
+            .withNewMetadata()
+            .withName(name(ftj, attempt))
+            .withNamespace(ftj.getMetadata().getNamespace())
+            .withLabels(jobLabels)
+            .withOwnerReferences(owner(ftj))
+            .endMetadata()
+            .withNewSpec();
+    if (inJob) {
+      // One indexed pod that the Job replaces itself, up to the retries left; the Job
+      // controller counts the replaced pods in each new pod's annotations (AttemptReader).
+      int limit =
+          spec.backoffLimit == null ? FineTuneJobSpec.DEFAULT_BACKOFF_LIMIT : spec.backoffLimit;
+      job.withCompletionMode("Indexed")
+          .withCompletions(1)
+          .withParallelism(1)
+          .withBackoffLimitPerIndex(Math.max(0, limit - restarts));
+    } else {
+      // The operator retries (with checkpoints and its own backoff); the Job never does.
+      job.withBackoffLimit(0);
+    }
+    return job
         // Why the pod ended, kept in the Job's Failed condition after the pod is gone (a
         // preempted pod is deleted): a disruption or SIGTERM is a preemption, not a failure.
         .withPodFailurePolicy(podFailurePolicy(spec))
@@ -308,36 +338,69 @@ public final class TrainerJobResource {
   }
 
   /**
-   * FailJob on the pod condition DisruptionTarget (a drain, the Eviction API, a graceful node
-   * shutdown, the scheduler's preemption), and on the trainer's SIGTERM exit code 143 (a pod
-   * deleted by hand), so the Job's Failed condition says why after the pod is gone. Not the exit
-   * code rule when Kueue manages the Job ({@code queueName}): Kueue preempts by suspending the Job,
-   * the Job controller deletes the pod, and the kubelet reports it Failed with 143 before removing
-   * it; that rule would then end the suspended Job, and its resume would be a new Job, a new
-   * Workload queued again from the back (ClusterKueueIT holds the pod in that state).
+   * A Job the operator retries (no queue): FailJob on the pod condition DisruptionTarget (a drain,
+   * the Eviction API, a graceful node shutdown, the scheduler's preemption) and on the trainer's
+   * SIGTERM exit code 143 (a pod deleted by hand), so the Job's Failed condition says why after the
+   * pod is gone.
+   *
+   * <p>A Job that retries its own pod (a queued job, {@link #retriesInJob}): Ignore both (a
+   * preemption does not use up the retries; Kueue preempts by suspending the Job, whose pod then
+   * ends with 143), FailJob on a permanent exit code ({@link ExitCode#isPermanent}), and count the
+   * retryable ones (128, 129, 137) against backoffLimitPerIndex.
    */
   static PodFailurePolicy podFailurePolicy(FineTuneJobSpec spec) {
+    boolean inJob = retriesInJob(spec);
+    String preempted = inJob ? "Ignore" : "FailJob";
     PodFailurePolicyBuilder policy =
         new PodFailurePolicyBuilder()
             .addNewRule()
-            .withAction("FailJob")
+            .withAction(preempted)
             .addNewOnPodCondition()
             .withType("DisruptionTarget")
             .withStatus("True")
             .endOnPodCondition()
+            .endRule()
+            .addNewRule()
+            .withAction(preempted)
+            .withNewOnExitCodes()
+            .withContainerName(Labels.TRAINER_CONTAINER)
+            .withOperator("In")
+            .withValues(SIGTERM_EXIT_CODE)
+            .endOnExitCodes()
             .endRule();
-    if (spec.queueName == null) {
+    if (inJob) {
       policy
           .addNewRule()
           .withAction("FailJob")
           .withNewOnExitCodes()
           .withContainerName(Labels.TRAINER_CONTAINER)
-          .withOperator("In")
-          .withValues(SIGTERM_EXIT_CODE)
+          .withOperator("NotIn")
+          .withValues(IntStream.rangeClosed(1, 255).filter(ExitCode::isRetryable).boxed().toList())
           .endOnExitCodes()
           .endRule();
     }
     return policy.build();
+  }
+
+  /**
+   * A queued job (spec.queueName) keeps one Job across its retries: Kueue orders a queue by when
+   * each Workload was made, and every new Job is a new Workload, so a retry as a new Job would
+   * queue again from the back. Its Job replaces a failed pod itself; the operator retries only jobs
+   * outside a queue, each attempt a new Job.
+   */
+  public static boolean retriesInJob(FineTuneJobSpec spec) {
+    return spec.queueName != null;
+  }
+
+  private static EnvVar annotationEnv(String name, String annotation) {
+    return new EnvVarBuilder()
+        .withName(name)
+        .withNewValueFrom()
+        .withNewFieldRef()
+        .withFieldPath("metadata.annotations['" + annotation + "']")
+        .endFieldRef()
+        .endValueFrom()
+        .build();
   }
 
   /** Creates the Job; an existing Job of the same name (a lagging cache) is left as it is. */
@@ -354,9 +417,11 @@ public final class TrainerJobResource {
    * is never changed) so the observer counts it as suspended, not as a failure, then deletes its
    * pods (SIGTERM: the trainer checkpoints). A Job that never had a pod (queued) is deleted
    * instead. A marked Job whose pods are gone is left to the Job controller, which records the
-   * failure.
+   * failure. A Job that retries its own pod would start another, so it is marked and deleted in the
+   * foreground instead: it stays, and starts nothing, until its pods have stopped.
    */
-  public static void stop(KubernetesClient client, String namespace, Attempt attempt) {
+  public static void stop(
+      KubernetesClient client, String namespace, Attempt attempt, boolean retriesInJob) {
     var job = client.batch().v1().jobs().inNamespace(namespace).withName(attempt.jobName());
     if (!attempt.stopRequested()) {
       job.edit(
@@ -364,6 +429,11 @@ public final class TrainerJobResource {
             j.getMetadata().getAnnotations().put(Labels.STOPPED_BY, Labels.STOPPED_BY_SUSPEND);
             return j;
           });
+    }
+    if (retriesInJob) {
+      job.withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.FOREGROUND)
+          .delete();
+      return;
     }
     if (attempt.activePods().isEmpty() && !attempt.stopRequested()) {
       job.withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND)

@@ -223,7 +223,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     Plan plan =
         AttemptPlanner.plan(
             ftj, observation, validation, status, now, config.backoffBase(), config.backoffMax());
-    Duration reschedule = act(ftj, plan, validation);
+    Duration reschedule = act(ftj, plan, validation, status);
     // A job that a GitOps tool keeps in sync is not deleted by its TTL: the tool would re-create
     // it and train again (docs/OPERATOR.md, "GitOps").
     Optional<Instant> deleteAt =
@@ -336,7 +336,8 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     invalidCheckpoints.forget(ftj.getMetadata().getUid());
   }
 
-  private Duration act(FineTuneJob ftj, Plan plan, Validation validation) {
+  private Duration act(
+      FineTuneJob ftj, Plan plan, Validation validation, FineTuneJobStatus status) {
     String ns = ftj.getMetadata().getNamespace();
     if (plan instanceof Plan.CreateAttempt create) {
       if (SpecConfigMapResource.create(client, ftj) == Creation.STALE) {
@@ -346,7 +347,13 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
         return config.backoffBase();
       }
       String fromJobUri = ((Validation.Valid) validation).fromJobModelUri();
-      Job job = TrainerJobResource.desired(ftj, create.number(), config, fromJobUri);
+      Job job =
+          TrainerJobResource.desired(
+              ftj,
+              create.number(),
+              config,
+              fromJobUri,
+              status.restarts == null ? 0 : status.restarts);
       Creation created = TrainerJobResource.create(client, job, ftj.getMetadata().getUid());
       if (created == Creation.CREATED) {
         LOG.infof(
@@ -363,7 +370,8 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
       LOG.infof(
           "%s/%s: suspending, stopping %s",
           ns, ftj.getMetadata().getName(), stop.attempt().jobName());
-      TrainerJobResource.stop(client, ns, stop.attempt());
+      TrainerJobResource.stop(
+          client, ns, stop.attempt(), TrainerJobResource.retriesInJob(ftj.getSpec()));
       EventRecorder.normal(
           client,
           ftj,

@@ -21,8 +21,7 @@ public final class AttemptReader {
   private AttemptReader() {}
 
   public static Attempt read(Job job, List<Pod> pods) {
-    String name = job.getMetadata().getName();
-    int number = attemptNumber(job);
+    boolean inJob = retriesInJob(job);
     List<String> active =
         pods.stream()
             .filter(p -> !isTerminal(p) && p.getMetadata().getDeletionTimestamp() == null)
@@ -33,24 +32,33 @@ public final class AttemptReader {
     Optional<JobCondition> failed = condition(job, "Failed");
     boolean stoppedBySuspend =
         Labels.STOPPED_BY_SUSPEND.equals(annotations(job).get(Labels.STOPPED_BY));
+    // A Job that replaces its own pods: the newest pod is the one the Job controller counted the
+    // most failures before; creation time breaks ties (and orders one-pod Jobs).
     Optional<Pod> lastPod =
         pods.stream()
             .max(
-                Comparator.comparing(
-                    p ->
-                        p.getMetadata().getCreationTimestamp() == null
-                            ? ""
-                            : p.getMetadata().getCreationTimestamp()));
+                Comparator.comparingInt(AttemptReader::replaced)
+                    .thenComparing(
+                        p ->
+                            p.getMetadata().getCreationTimestamp() == null
+                                ? ""
+                                : p.getMetadata().getCreationTimestamp()));
     Optional<ContainerStateTerminated> terminated =
         lastPod.flatMap(AttemptReader::trainerTerminated);
     Integer exitCode = terminated.map(ContainerStateTerminated::getExitCode).orElse(null);
+    Of of =
+        new Of(
+            attemptNumber(job),
+            job.getMetadata().getName(),
+            active,
+            stoppedBySuspend,
+            lastPod.map(p -> count(p, FAILURE_COUNT)).orElse(0),
+            lastPod.map(p -> count(p, IGNORED_FAILURE_COUNT)).orElse(0));
 
     if (complete.isPresent()
         || (job.getStatus() != null && positive(job.getStatus().getSucceeded()))) {
       // The message of a successful trainer is its final result (FinalResult), kept verbatim.
-      return new Attempt(
-          number,
-          name,
+      return of.attempt(
           AttemptState.SUCCEEDED,
           0,
           "Completed",
@@ -58,122 +66,104 @@ public final class AttemptReader {
           time(
               complete
                   .map(JobCondition::getLastTransitionTime)
-                  .orElse(job.getStatus().getCompletionTime())),
-          active,
-          stoppedBySuspend);
+                  .orElse(job.getStatus().getCompletionTime())));
     }
-    if (failed.isPresent() || (job.getStatus() != null && positive(job.getStatus().getFailed()))) {
+    // A Job that retries its own pods counts failures in status.failed while it goes on: only
+    // its Failed condition ends it.
+    if (failed.isPresent()
+        || (!inJob && job.getStatus() != null && positive(job.getStatus().getFailed()))) {
       Instant at = time(failed.map(JobCondition::getLastTransitionTime).orElse(null));
       if (stoppedBySuspend) {
-        return new Attempt(
-            number,
-            name,
+        return of.attempt(
             AttemptState.STOPPED_BY_SUSPEND,
             exitCode,
             "Suspended",
             "stopped because spec.suspend is true",
-            at,
-            active,
-            stoppedBySuspend);
+            at);
       }
       Optional<String> disruption =
           lastPod
               .flatMap(AttemptReader::disruption)
               .or(() -> failed.flatMap(AttemptReader::podFailurePolicy));
       if (disruption.isPresent()) {
-        return new Attempt(
-            number,
-            name,
+        return of.attempt(
             AttemptState.FAILED_RETRYABLE,
             exitCode,
             disruption.get(),
             lastPod
                 .map(AttemptReader::podMessage)
                 .orElse(failed.map(JobCondition::getMessage).orElse(null)),
-            at,
-            active,
-            stoppedBySuspend);
+            at);
       }
       if (exitCode == null && lastPod.filter(p -> !isTerminal(p)).isPresent()) {
         // The Job controller concludes only after its pod ended, so a pod that looks alive here
         // is a cache that has not caught up (or a pod still being killed): its exit code decides
         // between a retry and a permanent failure, so wait for it instead of guessing.
-        return new Attempt(
-            number,
-            name,
+        return of.attempt(
             AttemptState.RUNNING,
             null,
             "PodEnding",
             "the Job failed; waiting for its pod's exit code",
-            null,
-            active,
-            stoppedBySuspend);
+            null);
       }
       if (exitCode == null) {
-        return new Attempt(
-            number,
-            name,
+        return of.attempt(
             AttemptState.FAILED_RETRYABLE,
             null,
             POD_MISSING,
             failed.map(JobCondition::getMessage).orElse("the trainer pod is gone"),
-            at,
-            active,
-            stoppedBySuspend);
+            at);
       }
-      String message =
-          terminated
-              .map(ContainerStateTerminated::getMessage)
-              .map(AttemptReader::trainerMessage)
-              .orElse(null);
-      if (ExitCode.isPermanent(exitCode)) {
-        return new Attempt(
-            number,
-            name,
-            AttemptState.FAILED_PERMANENT,
-            exitCode,
-            "ExitCode" + exitCode,
-            crashMessage(exitCode, message),
-            at,
-            active,
-            stoppedBySuspend);
-      }
-      if (terminated.map(t -> OOM_KILLED.equals(t.getReason())).orElse(false)) {
-        // The kubelet's reason for a container the kernel killed at its memory limit.
-        return new Attempt(
-            number,
-            name,
-            AttemptState.FAILED_RETRYABLE,
-            exitCode,
-            OOM_KILLED,
-            "the trainer exceeded its memory limit (spec.resources.memory) and was killed",
-            at,
-            active,
-            stoppedBySuspend);
-      }
-      return new Attempt(
-          number,
-          name,
-          AttemptState.FAILED_RETRYABLE,
-          exitCode,
-          exitCode == ExitCode.PREEMPTED.code() ? "Terminated" : "ExitCode" + exitCode,
-          message,
-          at,
-          active,
-          stoppedBySuspend);
+      return exited(of, exitCode, terminated.get(), at, false);
     }
-    if (condition(job, "Suspended").isPresent()
-        || Boolean.TRUE.equals(job.getSpec().getSuspend())) {
-      return new Attempt(
-          number,
-          name,
+    if (inJob && stoppedBySuspend && active.isEmpty() && lastPod.isPresent()) {
+      // Stopped for spec.suspend by deleting the Job: its pods are gone, the Job soon.
+      return of.attempt(
+          AttemptState.STOPPED_BY_SUSPEND,
+          exitCode,
+          "Suspended",
+          "stopped because spec.suspend is true",
+          terminated.map(t -> time(t.getFinishedAt())).orElse(null));
+    }
+    boolean suspended =
+        condition(job, "Suspended").isPresent() || Boolean.TRUE.equals(job.getSpec().getSuspend());
+    Optional<Pod> lastFailed = lastPod.filter(p -> "Failed".equals(phase(p)));
+    if (inJob && lastFailed.isPresent() && !stoppedBySuspend) {
+      Optional<String> disruption = lastFailed.flatMap(AttemptReader::disruption);
+      Instant at = terminated.map(t -> time(t.getFinishedAt())).orElse(null);
+      Of retry = of.retriedByJob();
+      Attempt ended =
+          disruption.isPresent()
+              ? retry.attempt(
+                  AttemptState.FAILED_RETRYABLE,
+                  exitCode,
+                  disruption.get(),
+                  podMessage(lastFailed.get()),
+                  at)
+              : exitCode == null
+                  ? retry.attempt(
+                      AttemptState.FAILED_RETRYABLE,
+                      null,
+                      "PodFailed",
+                      podMessage(lastFailed.get()),
+                      at)
+                  : exited(of, exitCode, terminated.get(), at, true);
+      if (!suspended) {
+        // The Job starts the next pod after its backoff (or fails, on a permanent code or past
+        // its backoffLimitPerIndex, which this verdict already says).
+        return ended;
+      }
+      // Kueue took the quota back (a preemption): the Job waits in its queue with its place
+      // kept, and the pod it stopped is counted here until the next one carries the count.
+      of = of.after(ended);
+    }
+    if (suspended) {
+      return of.attempt(
           AttemptState.PENDING,
           null,
           "Queued",
           "the Job is suspended until its queue admits it",
-          null,
-          active,
-          stoppedBySuspend);
+          null);
     }
     boolean running = lastPod.map(p -> "Running".equals(phase(p))).orElse(false);
     // The trainer ended but the Job controller has not concluded yet (it removes the pod's
@@ -181,42 +171,121 @@ public final class AttemptReader {
     // Failed): the attempt is still in progress, not back to Pending.
     boolean ended = terminated.isPresent();
     if (running || ended) {
-      return new Attempt(
-          number,
-          name,
-          AttemptState.RUNNING,
-          null,
-          ended ? "PodEnded" : "PodRunning",
-          null,
-          null,
-          active,
-          stoppedBySuspend);
+      return of.attempt(AttemptState.RUNNING, null, ended ? "PodEnded" : "PodRunning", null, null);
     }
     Optional<ContainerStateWaiting> stuck = lastPod.flatMap(AttemptReader::cannotStart);
     if (stuck.isPresent()) {
       // The kubelet's reason (ErrImageNeverPull, ImagePullBackOff, CreateContainerConfigError...)
       // and message, so `kubectl get ftj` says why the job does not start instead of hanging.
-      return new Attempt(
-          number,
-          name,
-          AttemptState.PENDING,
-          null,
-          stuck.get().getReason(),
-          stuck.get().getMessage(),
-          null,
-          active,
-          stoppedBySuspend);
+      return of.attempt(
+          AttemptState.PENDING, null, stuck.get().getReason(), stuck.get().getMessage(), null);
     }
-    return new Attempt(
-        number,
-        name,
-        AttemptState.PENDING,
-        null,
-        "PodPending",
-        null,
-        null,
-        active,
-        stoppedBySuspend);
+    return of.attempt(AttemptState.PENDING, null, "PodPending", null, null);
+  }
+
+  /** A trainer that exited with {@code exitCode}: permanent, OOM-killed, or another retry. */
+  private static Attempt exited(
+      Of of, int exitCode, ContainerStateTerminated terminated, Instant at, boolean retriedByJob) {
+    String message =
+        terminated.getMessage() == null ? null : trainerMessage(terminated.getMessage());
+    if (ExitCode.isPermanent(exitCode)) {
+      return of.attempt(
+          AttemptState.FAILED_PERMANENT,
+          exitCode,
+          "ExitCode" + exitCode,
+          crashMessage(exitCode, message),
+          at);
+    }
+    Of retry = retriedByJob ? of.retriedByJob() : of;
+    if (OOM_KILLED.equals(terminated.getReason())) {
+      // The kubelet's reason for a container the kernel killed at its memory limit.
+      return retry.attempt(
+          AttemptState.FAILED_RETRYABLE,
+          exitCode,
+          OOM_KILLED,
+          "the trainer exceeded its memory limit (spec.resources.memory) and was killed",
+          at);
+    }
+    return retry.attempt(
+        AttemptState.FAILED_RETRYABLE,
+        exitCode,
+        exitCode == ExitCode.PREEMPTED.code() ? "Terminated" : "ExitCode" + exitCode,
+        message,
+        at);
+  }
+
+  /**
+   * What every {@link Attempt} of one Job shares: the Job's label number plus the pods it replaced
+   * before its newest one.
+   */
+  private record Of(
+      int label,
+      String jobName,
+      List<String> active,
+      boolean stopRequested,
+      int restarts,
+      int preemptions,
+      boolean retried) {
+    Of(int label, String jobName, List<String> active, boolean stop, int restarts, int ignored) {
+      this(label, jobName, active, stop, restarts, ignored, false);
+    }
+
+    Attempt attempt(
+        AttemptState state, Integer exitCode, String reason, String message, Instant at) {
+      return new Attempt(
+          label + restarts + preemptions,
+          jobName,
+          state,
+          exitCode,
+          reason,
+          message,
+          at,
+          active,
+          stopRequested,
+          restarts,
+          preemptions,
+          retried);
+    }
+
+    Of retriedByJob() {
+      return new Of(label, jobName, active, stopRequested, restarts, preemptions, true);
+    }
+
+    /** The next pod's view: {@code ended} counted among the earlier ones. */
+    Of after(Attempt ended) {
+      return new Of(
+          label, jobName, active, stopRequested, ended.restarts(), ended.preemptions(), false);
+    }
+  }
+
+  /**
+   * True for a Job that replaces its own failed pods ({@code backoffLimitPerIndex}, see
+   * TrainerJobResource): a queued job keeps one Job, so one Kueue Workload and its place in the
+   * queue, across retries.
+   */
+  public static boolean retriesInJob(Job job) {
+    return job.getSpec() != null && job.getSpec().getBackoffLimitPerIndex() != null;
+  }
+
+  /** The Job controller's count of its pod's predecessors that counted against the limit. */
+  public static final String FAILURE_COUNT = "batch.kubernetes.io/job-index-failure-count";
+
+  /** The same for those its podFailurePolicy ignored (DisruptionTarget, SIGTERM). */
+  public static final String IGNORED_FAILURE_COUNT =
+      "batch.kubernetes.io/job-index-ignored-failure-count";
+
+  private static int replaced(Pod p) {
+    return count(p, FAILURE_COUNT) + count(p, IGNORED_FAILURE_COUNT);
+  }
+
+  private static int count(Pod p, String annotation) {
+    var a = p.getMetadata().getAnnotations();
+    String v = a == null ? null : a.get(annotation);
+    try {
+      return v == null ? 0 : Math.max(0, Integer.parseInt(v.trim()));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   /** A container's terminated reason when the kernel killed it at its memory limit. */

@@ -63,7 +63,7 @@ public final class JobObserver {
         .filter(a -> a.state() == AttemptState.RUNNING)
         .flatMap(
             a ->
-                podsByAttempt.getOrDefault(String.valueOf(a.number()), List.of()).stream()
+                podsByAttempt.getOrDefault(labelOf(jobs, a), List.of()).stream()
                     .filter(
                         p ->
                             p.getStatus() != null
@@ -97,16 +97,29 @@ public final class JobObserver {
     if (latest.isEmpty()) {
       return cached;
     }
-    int number = latest.get().number();
+    String label = labelOf(jobs, latest.get());
+    int number = Integer.parseInt(label);
     List<Pod> live = livePodsOfAttempt.apply(number);
     Map<String, List<Pod>> confirmed = new HashMap<>(podsByAttempt);
     confirmed.put(
-        String.valueOf(number),
+        label,
         jobs.stream()
             .filter(j -> AttemptReader.attemptNumber(j) == number)
             .flatMap(j -> podsOf(j, live).stream())
             .toList());
     return observe(jobs, confirmed);
+  }
+
+  /**
+   * The attempt label of an attempt's Job, the key of {@code podsByAttempt}: the attempt's number
+   * for a one-pod Job, the number of its first pod for a Job that retries its own pods.
+   */
+  static String labelOf(List<Job> jobs, Attempt a) {
+    return jobs.stream()
+        .filter(j -> a.jobName().equals(j.getMetadata().getName()))
+        .findFirst()
+        .map(j -> String.valueOf(AttemptReader.attemptNumber(j)))
+        .orElse(String.valueOf(a.number()));
   }
 
   /**

@@ -38,16 +38,13 @@ public record Observation(
     return latest().map(Attempt::number).orElse(0);
   }
 
-  /** Attempts that ended in a retryable failure that counts against backoffLimit. */
+  /** Retryable failures that count against backoffLimit, pods retried inside a Job included. */
   public int retryableFailures() {
-    return (int)
-        attempts.stream()
-            .filter(a -> a.state() == AttemptState.FAILED_RETRYABLE && !a.preempted())
-            .count();
+    return attempts.stream().mapToInt(Attempt::restarts).sum();
   }
 
-  /** Attempts that were preempted, evicted or sent SIGTERM by the cluster. */
+  /** Attempts preempted, evicted or sent SIGTERM by the cluster, pods inside a Job included. */
   public int preemptions() {
-    return (int) attempts.stream().filter(Attempt::preempted).count();
+    return attempts.stream().mapToInt(Attempt::preemptions).sum();
   }
 }

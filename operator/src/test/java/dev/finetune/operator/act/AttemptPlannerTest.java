@@ -7,6 +7,7 @@ import static dev.finetune.operator.Fixtures.runningPod;
 import static dev.finetune.operator.Fixtures.succeededJob;
 import static dev.finetune.operator.Fixtures.terminatedPod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
 import dev.finetune.operator.observe.JobObserver;
@@ -158,6 +159,38 @@ class AttemptPlannerTest {
     assertEquals(
         new Plan.StopAttempt(podBack.latest().orElseThrow()),
         plan(ftj("a").suspend(true).obj(), podBack, VALID));
+  }
+
+  /** A queued job's Job, which replaces its own failed pod (TrainerJobResource#retriesInJob). */
+  static Job inJob(Job j) {
+    return new JobBuilder(j)
+        .editSpec()
+        .withBackoffLimit(null)
+        .withCompletionMode("Indexed")
+        .withCompletions(1)
+        .withBackoffLimitPerIndex(3)
+        .endSpec()
+        .build();
+  }
+
+  @Test
+  void aJobThatRetriesItsOwnPodIsLeftToDoSo() {
+    // Long past any backoff: the operator would have made attempt 2 as a new Job (and a new
+    // Kueue Workload at the back of the queue); the Job makes the next pod itself.
+    Observation o =
+        obs(
+            List.of(inJob(job("a", 1).build())),
+            terminatedPod("a", 1, 137, null)
+                .editMetadata()
+                .withCreationTimestamp(NOW.minusSeconds(3600).toString())
+                .endMetadata()
+                .build());
+    assertTrue(o.latest().orElseThrow().retriedByJob());
+    assertEquals(new Plan.Nothing(), plan(ftj("a").obj(), o, VALID));
+    // Suspended between two pods, it is stopped, or the Job would start the next.
+    assertEquals(
+        new Plan.StopAttempt(o.latest().orElseThrow()),
+        plan(ftj("a").suspend(true).obj(), o, VALID));
   }
 
   @Test

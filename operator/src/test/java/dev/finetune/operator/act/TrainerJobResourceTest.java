@@ -33,6 +33,15 @@ class TrainerJobResourceTest {
   }
 
   @Test
+  void aQueuedJobsRetriesLeftAreWhatStatusRestartsLeaves() {
+    var f = ftj("exp").spec(s -> s.queueName = "q").spec(s -> s.backoffLimit = 5).obj();
+    assertEquals(
+        3, TrainerJobResource.desired(f, 4, config(), null, 2).getSpec().getBackoffLimitPerIndex());
+    assertEquals(
+        0, TrainerJobResource.desired(f, 9, config(), null, 7).getSpec().getBackoffLimitPerIndex());
+  }
+
+  @Test
   void defaultTemplate() {
     Job j = job(ftj("exp").obj());
     assertEquals("exp-attempt-2", j.getMetadata().getName());
@@ -193,12 +202,36 @@ class TrainerJobResourceTest {
                   assertEquals(
                       "gpu-queue", j.getMetadata().getLabels().get("kueue.x-k8s.io/queue-name"));
                   assertTrue(j.getSpec().getSuspend());
-                  // no rule on exit 143: the pod Kueue's suspension stops exits 143, which must
-                  // leave the suspended Job alive
+                  // One Job across retries (one Workload, its place in the queue kept): one
+                  // indexed pod that the Job replaces, up to spec.backoffLimit (default 3).
+                  assertEquals(null, j.getSpec().getBackoffLimit());
+                  assertEquals("Indexed", j.getSpec().getCompletionMode());
+                  assertEquals(1, j.getSpec().getCompletions());
+                  assertEquals(1, j.getSpec().getParallelism());
+                  assertEquals(3, j.getSpec().getBackoffLimitPerIndex());
+                  // A disruption and SIGTERM (how Kueue's suspension stops the pod) do not count,
+                  // a permanent exit code ends the Job, 128/129/137 count.
                   var rules = j.getSpec().getPodFailurePolicy().getRules();
-                  assertEquals(1, rules.size(), rules.toString());
+                  assertEquals(3, rules.size(), rules.toString());
+                  assertEquals("Ignore", rules.get(0).getAction());
                   assertEquals(
                       "DisruptionTarget", rules.get(0).getOnPodConditions().get(0).getType());
+                  assertEquals("Ignore", rules.get(1).getAction());
+                  assertEquals(List.of(143), rules.get(1).getOnExitCodes().getValues());
+                  assertEquals("FailJob", rules.get(2).getAction());
+                  assertEquals("NotIn", rules.get(2).getOnExitCodes().getOperator());
+                  assertEquals(
+                      List.of(128, 129, 137, 143), rules.get(2).getOnExitCodes().getValues());
+                  // the pods it replaced, for the trainer's attempt number
+                  assertEquals(
+                      "metadata.annotations['batch.kubernetes.io/job-index-failure-count']",
+                      trainer(j).getEnv().stream()
+                          .filter(e -> e.getName().equals("FINETUNE_JOB_FAILURES"))
+                          .findFirst()
+                          .orElseThrow()
+                          .getValueFrom()
+                          .getFieldRef()
+                          .getFieldPath());
                 }),
         Arguments.of(
             "scheduling fields go to the pod",

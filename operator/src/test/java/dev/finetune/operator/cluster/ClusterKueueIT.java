@@ -321,6 +321,7 @@ class ClusterKueueIT {
                     .map(Condition::getReason)
                     .filter("Queued"::equals)
                     .isPresent());
+    String workload = workloadOf("q-low-attempt-1").orElseThrow().getMetadata().getUid();
     FineTuneJobStatus urgent = awaitStatus("q-urgent", s -> "Succeeded".equals(s.phase));
     assertEquals(1, urgent.attempts);
     FineTuneJobStatus low = awaitStatus("q-low", s -> "Succeeded".equals(s.phase));
@@ -328,11 +329,16 @@ class ClusterKueueIT {
         0,
         low.restarts == null ? 0 : low.restarts,
         "a preemption does not use up backoffLimit: " + low.restarts);
+    assertEquals(1, low.preemptions, "the preemption is counted as one");
+    assertEquals(2, low.attempts, "the preempted pod and the one that resumed");
     assertEquals(
-        1,
-        low.attempts,
-        "Kueue suspended and later resumed the same Job (the same"
-            + " Workload, which keeps its place): no new attempt");
+        List.of("q-low-attempt-1"),
+        jobNames("q-low"),
+        "Kueue suspended and later resumed the same Job: no new Job");
+    assertEquals(
+        workload,
+        workloadOf("q-low-attempt-1").orElseThrow().getMetadata().getUid(),
+        "and the same Workload, which keeps its place");
 
     Pod last =
         admin.pods().inNamespace(NS).withLabel(Labels.JOB, "q-low").list().getItems().stream()
@@ -345,5 +351,202 @@ class ClusterKueueIT {
     assertTrue(
         result.path("finetune").path("resumedFromStep").asLong() > 0,
         "the preempted job went on from its checkpoint: " + result.path("finetune"));
+  }
+
+  /**
+   * A retry is not a new Workload that queues again from the back: a queued job's Job replaces its
+   * failed pod itself, so the retry keeps the Workload and the quota it holds. A job queued behind
+   * it waits until the retried one has finished; as a new Job (a new Workload, queued from the
+   * back) the retry would have waited behind it instead.
+   */
+  @Test
+  @Order(3)
+  void aRetryKeepsTheWorkloadAndItsPlaceInTheQueue() throws Exception {
+    rig.agent.lingerAfterTermination(Duration.ZERO);
+    cluster
+        .kubectlWithInput(
+            rig.yaml(
+                "q-retry",
+                rig.data,
+                s -> {
+                  s.queueName = "finetune";
+                  s.training.epochs = 10;
+                }),
+            "apply",
+            "-f",
+            "-")
+        .ok();
+    await()
+        .atMost(RUN_TIMEOUT)
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              rig.agent.check();
+              return rig.s3.keys("runs/q-retry/checkpoints").stream()
+                  .anyMatch(k -> k.endsWith("/manifest.json"));
+            });
+    String workload = workloadOf("q-retry-attempt-1").orElseThrow().getMetadata().getUid();
+    cluster
+        .kubectlWithInput(
+            rig.yaml("q-behind", rig.data, s -> s.queueName = "finetune"), "apply", "-f", "-")
+        .ok();
+    await()
+        .atMost(RUN_TIMEOUT)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                workloadCondition("q-behind-attempt-1", "QuotaReserved")
+                    .filter(c -> "False".equals(c.get("status")))
+                    .isPresent());
+
+    // SIGKILL (exit 137, as an OOM kill): a retryable failure that counts against backoffLimit.
+    Pod first = runningPodOf("q-retry");
+    rig.agent.kill(NS, first.getMetadata().getName());
+
+    FineTuneJobStatus retried = awaitStatus("q-retry", s -> "Succeeded".equals(s.phase));
+    assertEquals(1, retried.restarts, "the kill counts against backoffLimit");
+    assertEquals(2, retried.attempts);
+    assertEquals(List.of("q-retry-attempt-1"), jobNames("q-retry"), "the Job made the retry");
+    assertEquals(
+        workload,
+        workloadOf("q-retry-attempt-1").orElseThrow().getMetadata().getUid(),
+        "one Workload across the retry");
+    Instant retryDone = Instant.parse(job("q-retry-attempt-1").getStatus().getCompletionTime());
+    FineTuneJobStatus behind = awaitStatus("q-behind", s -> "Succeeded".equals(s.phase));
+    assertEquals(1, behind.attempts);
+    Instant behindStarted = Instant.parse(job("q-behind-attempt-1").getStatus().getStartTime());
+    assertFalse(
+        behindStarted.isBefore(retryDone),
+        "the job queued behind started ("
+            + behindStarted
+            + ") after the retried one finished ("
+            + retryDone
+            + "): the retry kept its place");
+
+    Pod last =
+        admin.pods().inNamespace(NS).withLabel(Labels.JOB, "q-retry").list().getItems().stream()
+            .filter(p -> "Succeeded".equals(p.getStatus().getPhase()))
+            .findFirst()
+            .orElseThrow();
+    assertEquals(
+        "1",
+        last.getMetadata().getAnnotations().get("batch.kubernetes.io/job-index-failure-count"));
+    Path dir = rig.agent.running(NS, last.getMetadata().getName()).orElseThrow().dir();
+    JsonNode result =
+        new ObjectMapper().readTree(dir.resolve("volumes/work/out/result.json").toFile());
+    assertTrue(
+        result.path("finetune").path("resumedFromStep").asLong() > 0,
+        "the retry went on from the checkpoint: " + result.path("finetune"));
+  }
+
+  /**
+   * spec.suspend on a queued job: its Job would replace a deleted pod, so the operator deletes the
+   * Job in the foreground; the pod checkpoints on SIGTERM, the quota is given back, and the resume
+   * is a new Job that goes on from the checkpoint.
+   */
+  @Test
+  @Order(4)
+  void suspendingAQueuedJobStopsItsJobAndResumeContinues() throws Exception {
+    cluster
+        .kubectlWithInput(
+            rig.yaml(
+                "q-pause",
+                rig.data,
+                s -> {
+                  s.queueName = "finetune";
+                  s.training.epochs = 10;
+                }),
+            "apply",
+            "-f",
+            "-")
+        .ok();
+    await()
+        .atMost(RUN_TIMEOUT)
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              rig.agent.check();
+              return rig.s3.keys("runs/q-pause/checkpoints").stream()
+                  .anyMatch(k -> k.endsWith("/manifest.json"));
+            });
+    patchSuspend("q-pause", true);
+    awaitStatus("q-pause", s -> "Suspended".equals(s.phase));
+    await()
+        .atMost(RUN_TIMEOUT)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              rig.agent.check();
+              return jobNames("q-pause").isEmpty()
+                  && admin
+                      .pods()
+                      .inNamespace(NS)
+                      .withLabel(Labels.JOB, "q-pause")
+                      .list()
+                      .getItems()
+                      .isEmpty();
+            });
+    assertEquals("Suspended", get("q-pause").getStatus().phase, "and it stays suspended");
+    patchSuspend("q-pause", false);
+    FineTuneJobStatus s = awaitStatus("q-pause", st -> "Succeeded".equals(st.phase));
+    assertEquals(0, s.restarts == null ? 0 : s.restarts, "a suspension is not a failure");
+    assertEquals(List.of("q-pause-attempt-2"), jobNames("q-pause"));
+    Pod last =
+        admin.pods().inNamespace(NS).withLabel(Labels.JOB, "q-pause").list().getItems().stream()
+            .filter(p -> "Succeeded".equals(p.getStatus().getPhase()))
+            .findFirst()
+            .orElseThrow();
+    Path dir = rig.agent.running(NS, last.getMetadata().getName()).orElseThrow().dir();
+    JsonNode result =
+        new ObjectMapper().readTree(dir.resolve("volumes/work/out/result.json").toFile());
+    assertTrue(
+        result.path("finetune").path("resumedFromStep").asLong() > 0,
+        "resumed from the checkpoint written on SIGTERM: " + result.path("finetune"));
+  }
+
+  static void patchSuspend(String name, boolean suspend) {
+    cluster
+        .kubectl(
+            "patch",
+            "finetunejob",
+            name,
+            "-n",
+            NS,
+            "--type=merge",
+            "-p",
+            "{\"spec\":{\"suspend\":" + suspend + "}}")
+        .ok();
+  }
+
+  static List<String> jobNames(String ftj) {
+    return admin
+        .batch()
+        .v1()
+        .jobs()
+        .inNamespace(NS)
+        .withLabel(Labels.JOB, ftj)
+        .list()
+        .getItems()
+        .stream()
+        .map(j -> j.getMetadata().getName())
+        .sorted()
+        .toList();
+  }
+
+  static Pod runningPodOf(String ftj) {
+    await()
+        .atMost(RUN_TIMEOUT)
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () ->
+                admin.pods().inNamespace(NS).withLabel(Labels.JOB, ftj).list().getItems().stream()
+                    .anyMatch(
+                        p ->
+                            "Running".equals(p.getStatus().getPhase())
+                                && rig.agent.running(NS, p.getMetadata().getName()).isPresent()));
+    return admin.pods().inNamespace(NS).withLabel(Labels.JOB, ftj).list().getItems().stream()
+        .filter(p -> "Running".equals(p.getStatus().getPhase()))
+        .findFirst()
+        .orElseThrow();
   }
 }

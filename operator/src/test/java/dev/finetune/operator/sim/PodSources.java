@@ -58,7 +58,22 @@ public final class PodSources {
   public static String valueFrom(KubernetesClient client, String ns, String podName, EnvVar e) {
     var from = e.getValueFrom();
     if (from.getFieldRef() != null) {
-      return switch (from.getFieldRef().getFieldPath()) {
+      String path = from.getFieldRef().getFieldPath();
+      java.util.regex.Matcher keyed =
+          java.util.regex.Pattern.compile("metadata\\.(annotations|labels)\\['([^']+)'\\]")
+              .matcher(path);
+      if (keyed.matches()) {
+        // As a kubelet does: the pod's own annotation or label, "" when it has none.
+        var pod = client.pods().inNamespace(ns).withName(podName).get();
+        var map =
+            pod == null
+                ? null
+                : "annotations".equals(keyed.group(1))
+                    ? pod.getMetadata().getAnnotations()
+                    : pod.getMetadata().getLabels();
+        return map == null ? "" : map.getOrDefault(keyed.group(2), "");
+      }
+      return switch (path) {
         case "metadata.namespace" -> ns;
         case "metadata.name" -> podName;
         default ->

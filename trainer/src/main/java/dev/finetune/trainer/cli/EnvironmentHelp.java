@@ -28,6 +28,11 @@ final class EnvironmentHelp {
         "FINETUNE_ATTEMPT",
         "the attempt number for the finetune_attempt metric (the"
             + " operator sets it; 1 when unset)");
+    t.put(
+        "FINETUNE_JOB_FAILURES",
+        "added to FINETUNE_ATTEMPT: the pods a queued job's Job replaced before this one"
+            + " (the operator sets it, with FINETUNE_JOB_IGNORED_FAILURES)");
+    t.put("FINETUNE_JOB_IGNORED_FAILURES", "see FINETUNE_JOB_FAILURES");
     t.put("FINETUNE_IMAGE", "the trainer image, named in the model card (the operator sets it)");
     t.put("FINETUNE_S3_RETRY_DEADLINE_SECONDS", "how long S3 requests are retried");
     t.put("FINETUNE_S3_PART_SIZE_BYTES", "S3 multipart part size");
