@@ -285,15 +285,7 @@ class ClusterKueueIT {
             "-f",
             "-")
         .ok();
-    await()
-        .atMost(RUN_TIMEOUT)
-        .pollInterval(Duration.ofMillis(100))
-        .until(
-            () -> {
-              rig.agent.check();
-              return rig.s3.keys("runs/q-low/checkpoints").stream()
-                  .anyMatch(k -> k.endsWith("/manifest.json"));
-            });
+    awaitCheckpoint("q-low");
     cluster
         .kubectlWithInput(
             rig.yaml(
@@ -340,17 +332,8 @@ class ClusterKueueIT {
         workloadOf("q-low-attempt-1").orElseThrow().getMetadata().getUid(),
         "and the same Workload, which keeps its place");
 
-    Pod last =
-        admin.pods().inNamespace(NS).withLabel(Labels.JOB, "q-low").list().getItems().stream()
-            .filter(p -> "Succeeded".equals(p.getStatus().getPhase()))
-            .findFirst()
-            .orElseThrow();
-    Path dir = rig.agent.running(NS, last.getMetadata().getName()).orElseThrow().dir();
-    JsonNode result =
-        new ObjectMapper().readTree(dir.resolve("volumes/work/out/result.json").toFile());
-    assertTrue(
-        result.path("finetune").path("resumedFromStep").asLong() > 0,
-        "the preempted job went on from its checkpoint: " + result.path("finetune"));
+    Pod last = succeededPodOf("q-low");
+    assertResumed(last, "the preempted job went on from its checkpoint");
   }
 
   /**
@@ -376,15 +359,7 @@ class ClusterKueueIT {
             "-f",
             "-")
         .ok();
-    await()
-        .atMost(RUN_TIMEOUT)
-        .pollInterval(Duration.ofMillis(100))
-        .until(
-            () -> {
-              rig.agent.check();
-              return rig.s3.keys("runs/q-retry/checkpoints").stream()
-                  .anyMatch(k -> k.endsWith("/manifest.json"));
-            });
+    awaitCheckpoint("q-retry");
     String workload = workloadOf("q-retry-attempt-1").orElseThrow().getMetadata().getUid();
     cluster
         .kubectlWithInput(
@@ -423,20 +398,11 @@ class ClusterKueueIT {
             + retryDone
             + "): the retry kept its place");
 
-    Pod last =
-        admin.pods().inNamespace(NS).withLabel(Labels.JOB, "q-retry").list().getItems().stream()
-            .filter(p -> "Succeeded".equals(p.getStatus().getPhase()))
-            .findFirst()
-            .orElseThrow();
+    Pod last = succeededPodOf("q-retry");
     assertEquals(
         "1",
         last.getMetadata().getAnnotations().get("batch.kubernetes.io/job-index-failure-count"));
-    Path dir = rig.agent.running(NS, last.getMetadata().getName()).orElseThrow().dir();
-    JsonNode result =
-        new ObjectMapper().readTree(dir.resolve("volumes/work/out/result.json").toFile());
-    assertTrue(
-        result.path("finetune").path("resumedFromStep").asLong() > 0,
-        "the retry went on from the checkpoint: " + result.path("finetune"));
+    assertResumed(last, "the retry went on from the checkpoint");
   }
 
   /**
@@ -460,15 +426,7 @@ class ClusterKueueIT {
             "-f",
             "-")
         .ok();
-    await()
-        .atMost(RUN_TIMEOUT)
-        .pollInterval(Duration.ofMillis(100))
-        .until(
-            () -> {
-              rig.agent.check();
-              return rig.s3.keys("runs/q-pause/checkpoints").stream()
-                  .anyMatch(k -> k.endsWith("/manifest.json"));
-            });
+    awaitCheckpoint("q-pause");
     patchSuspend("q-pause", true);
     awaitStatus("q-pause", s -> "Suspended".equals(s.phase));
     await()
@@ -491,17 +449,8 @@ class ClusterKueueIT {
     FineTuneJobStatus s = awaitStatus("q-pause", st -> "Succeeded".equals(st.phase));
     assertEquals(0, s.restarts == null ? 0 : s.restarts, "a suspension is not a failure");
     assertEquals(List.of("q-pause-attempt-2"), jobNames("q-pause"));
-    Pod last =
-        admin.pods().inNamespace(NS).withLabel(Labels.JOB, "q-pause").list().getItems().stream()
-            .filter(p -> "Succeeded".equals(p.getStatus().getPhase()))
-            .findFirst()
-            .orElseThrow();
-    Path dir = rig.agent.running(NS, last.getMetadata().getName()).orElseThrow().dir();
-    JsonNode result =
-        new ObjectMapper().readTree(dir.resolve("volumes/work/out/result.json").toFile());
-    assertTrue(
-        result.path("finetune").path("resumedFromStep").asLong() > 0,
-        "resumed from the checkpoint written on SIGTERM: " + result.path("finetune"));
+    Pod last = succeededPodOf("q-pause");
+    assertResumed(last, "resumed from the checkpoint written on SIGTERM");
   }
 
   static void patchSuspend(String name, boolean suspend) {
@@ -516,6 +465,36 @@ class ClusterKueueIT {
             "-p",
             "{\"spec\":{\"suspend\":" + suspend + "}}")
         .ok();
+  }
+
+  /** Until the trainer of job {@code name} has written a checkpoint. */
+  static void awaitCheckpoint(String name) {
+    await()
+        .atMost(RUN_TIMEOUT)
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              rig.agent.check();
+              return rig.s3.keys("runs/" + name + "/checkpoints").stream()
+                  .anyMatch(k -> k.endsWith("/manifest.json"));
+            });
+  }
+
+  static Pod succeededPodOf(String ftj) {
+    return admin.pods().inNamespace(NS).withLabel(Labels.JOB, ftj).list().getItems().stream()
+        .filter(p -> "Succeeded".equals(p.getStatus().getPhase()))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  /** The pod's trainer went on from a checkpoint: its result.json says from which step. */
+  static void assertResumed(Pod pod, String why) throws java.io.IOException {
+    Path dir = rig.agent.running(NS, pod.getMetadata().getName()).orElseThrow().dir();
+    JsonNode result =
+        new ObjectMapper().readTree(dir.resolve("volumes/work/out/result.json").toFile());
+    assertTrue(
+        result.path("finetune").path("resumedFromStep").asLong() > 0,
+        why + ": " + result.path("finetune"));
   }
 
   static List<String> jobNames(String ftj) {
