@@ -172,6 +172,21 @@ public final class Fixtures {
         .endSpec();
   }
 
+  /**
+   * A queued job's Job as the operator creates it: one indexed pod that the Job replaces itself
+   * (TrainerJobResource#retriesInJob), with 3 retries.
+   */
+  public static Job inJob(Job job) {
+    return new JobBuilder(job)
+        .editSpec()
+        .withBackoffLimit(null)
+        .withCompletionMode("Indexed")
+        .withCompletions(1)
+        .withBackoffLimitPerIndex(3)
+        .endSpec()
+        .build();
+  }
+
   public static Job failedJob(String ftj, int attempt, String at) {
     return job(ftj, attempt)
         .withNewStatus()

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.api.v1alpha1.FineTuneJob;
+import dev.finetune.operator.Fixtures;
 import dev.finetune.operator.observe.JobObserver;
 import dev.finetune.operator.observe.Labels;
 import dev.finetune.operator.observe.Observation;
@@ -161,25 +162,13 @@ class AttemptPlannerTest {
         plan(ftj("a").suspend(true).obj(), podBack, VALID));
   }
 
-  /** A queued job's Job, which replaces its own failed pod (TrainerJobResource#retriesInJob). */
-  static Job inJob(Job j) {
-    return new JobBuilder(j)
-        .editSpec()
-        .withBackoffLimit(null)
-        .withCompletionMode("Indexed")
-        .withCompletions(1)
-        .withBackoffLimitPerIndex(3)
-        .endSpec()
-        .build();
-  }
-
   @Test
   void aJobThatRetriesItsOwnPodIsLeftToDoSo() {
     // Long past any backoff: the operator would have made attempt 2 as a new Job (and a new
     // Kueue Workload at the back of the queue); the Job makes the next pod itself.
     Observation o =
         obs(
-            List.of(inJob(job("a", 1).build())),
+            List.of(Fixtures.inJob(job("a", 1).build())),
             terminatedPod("a", 1, 137, null)
                 .editMetadata()
                 .withCreationTimestamp(NOW.minusSeconds(3600).toString())

@@ -180,38 +180,15 @@ class ClusterKueueIT {
   @Test
   @Order(1)
   void theSecondJobWaitsForQuotaVisiblyAndStartsWhenTheFirstEnds() {
-    cluster
-        .kubectlWithInput(
-            rig.yaml(
-                "q-first",
-                rig.data,
-                s -> {
-                  s.queueName = "finetune";
-                  s.training.epochs =
-                      10; // long enough to hold the quota while the second is seen waiting
-                }),
-            "apply",
-            "-f",
-            "-")
-        .ok();
+    applyQueued("q-first", 10);
     await()
         .atMost(RUN_TIMEOUT)
         .pollInterval(Duration.ofMillis(200))
         .until(() -> admitted("q-first-attempt-1"));
-    cluster
-        .kubectlWithInput(
-            rig.yaml("q-second", rig.data, s -> s.queueName = "finetune"), "apply", "-f", "-")
-        .ok();
+    applyQueued("q-second", null);
 
     // The second job waits: its Job stays suspended, Kueue says why, and so does the job.
-    await()
-        .atMost(RUN_TIMEOUT)
-        .pollInterval(Duration.ofMillis(200))
-        .until(
-            () ->
-                workloadCondition("q-second-attempt-1", "QuotaReserved")
-                    .filter(c -> "False".equals(c.get("status")))
-                    .isPresent());
+    awaitNoQuota("q-second-attempt-1");
     String why =
         String.valueOf(
             workloadCondition("q-second-attempt-1", "QuotaReserved").orElseThrow().get("message"));
@@ -272,19 +249,7 @@ class ClusterKueueIT {
                 .withValue(1000)
                 .build())
         .serverSideApply();
-    cluster
-        .kubectlWithInput(
-            rig.yaml(
-                "q-low",
-                rig.data,
-                s -> {
-                  s.queueName = "finetune";
-                  s.training.epochs = 12;
-                }),
-            "apply",
-            "-f",
-            "-")
-        .ok();
+    applyQueued("q-low", 12);
     awaitCheckpoint("q-low");
     cluster
         .kubectlWithInput(
@@ -346,33 +311,11 @@ class ClusterKueueIT {
   @Order(3)
   void aRetryKeepsTheWorkloadAndItsPlaceInTheQueue() throws Exception {
     rig.agent.lingerAfterTermination(Duration.ZERO);
-    cluster
-        .kubectlWithInput(
-            rig.yaml(
-                "q-retry",
-                rig.data,
-                s -> {
-                  s.queueName = "finetune";
-                  s.training.epochs = 10;
-                }),
-            "apply",
-            "-f",
-            "-")
-        .ok();
+    applyQueued("q-retry", 10);
     awaitCheckpoint("q-retry");
     String workload = workloadOf("q-retry-attempt-1").orElseThrow().getMetadata().getUid();
-    cluster
-        .kubectlWithInput(
-            rig.yaml("q-behind", rig.data, s -> s.queueName = "finetune"), "apply", "-f", "-")
-        .ok();
-    await()
-        .atMost(RUN_TIMEOUT)
-        .pollInterval(Duration.ofMillis(200))
-        .until(
-            () ->
-                workloadCondition("q-behind-attempt-1", "QuotaReserved")
-                    .filter(c -> "False".equals(c.get("status")))
-                    .isPresent());
+    applyQueued("q-behind", null);
+    awaitNoQuota("q-behind-attempt-1");
 
     // SIGKILL (exit 137, as an OOM kill): a retryable failure that counts against backoffLimit.
     Pod first = runningPodOf("q-retry");
@@ -413,19 +356,7 @@ class ClusterKueueIT {
   @Test
   @Order(4)
   void suspendingAQueuedJobStopsItsJobAndResumeContinues() throws Exception {
-    cluster
-        .kubectlWithInput(
-            rig.yaml(
-                "q-pause",
-                rig.data,
-                s -> {
-                  s.queueName = "finetune";
-                  s.training.epochs = 10;
-                }),
-            "apply",
-            "-f",
-            "-")
-        .ok();
+    applyQueued("q-pause", 10);
     awaitCheckpoint("q-pause");
     patchSuspend("q-pause", true);
     awaitStatus("q-pause", s -> "Suspended".equals(s.phase));
@@ -465,6 +396,40 @@ class ClusterKueueIT {
             "-p",
             "{\"spec\":{\"suspend\":" + suspend + "}}")
         .ok();
+  }
+
+  /**
+   * kubectl apply of a job in the project's queue; {@code epochs} long enough to hold the quota
+   * while something else is looked at (null: the rig's default).
+   */
+  static void applyQueued(String name, Integer epochs) {
+    cluster
+        .kubectlWithInput(
+            rig.yaml(
+                name,
+                rig.data,
+                s -> {
+                  s.queueName = "finetune";
+                  if (epochs != null) {
+                    s.training.epochs = epochs;
+                  }
+                }),
+            "apply",
+            "-f",
+            "-")
+        .ok();
+  }
+
+  /** Until Kueue says the Job's Workload does not fit the quota (QuotaReserved False). */
+  static void awaitNoQuota(String jobName) {
+    await()
+        .atMost(RUN_TIMEOUT)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                workloadCondition(jobName, "QuotaReserved")
+                    .filter(c -> "False".equals(c.get("status")))
+                    .isPresent());
   }
 
   /** Until the trainer of job {@code name} has written a checkpoint. */

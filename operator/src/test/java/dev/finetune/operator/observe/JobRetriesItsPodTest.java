@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune.operator.Fixtures;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -22,14 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class JobRetriesItsPodTest {
   static Job inJob(String ftj, int attempt) {
-    return job(ftj, attempt)
-        .editSpec()
-        .withBackoffLimit(null)
-        .withCompletionMode("Indexed")
-        .withCompletions(1)
-        .withBackoffLimitPerIndex(3)
-        .endSpec()
-        .build();
+    return Fixtures.inJob(job(ftj, attempt).build());
   }
 
   /** The Job controller's counts on a pod, and a distinct name and creation time. */
