@@ -23,6 +23,17 @@ class AttemptNumberTest {
   }
 
   @Test
+  void garbledCountsAreIgnored() {
+    assertEquals(
+        2,
+        JobRunner.attempt(
+            Map.of(
+                "FINETUNE_ATTEMPT", "2",
+                "FINETUNE_JOB_FAILURES", "x",
+                "FINETUNE_JOB_IGNORED_FAILURES", "-3")));
+  }
+
+  @Test
   void aJobsReplacedPodsAreAdded() {
     assertEquals(
         2,
